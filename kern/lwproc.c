@@ -1,0 +1,506 @@
+/*
+ * lwproc.c: processes, lwps, pids and the rump_lwproc(3) interface.
+ *
+ * Every statement of rump_lwproc(3) is implemented here; proc.h gives
+ * the data model and the lock order.  Implicit contexts: a host thread
+ * that enters unbound gets an lwp of pid 1 that stays bound to it, marked
+ * LW_IMPLICIT, so later entries from that thread cost nothing; it goes
+ * back to a pool when the thread binds a dedicated lwp and is freed when
+ * the thread exits (hyp_hostthread_exit).
+ */
+#include <rump/rump.h>
+
+#include "cred.h"
+#include "fd.h"
+#include "proc.h"
+
+struct proc proc0;
+struct lwp lwp0;
+struct proc *initproc;
+
+static kmutex_t proc_lock;
+/* pidtab[n]: the process with pid n and the lwp with tid n, if any;
+ * a slot is free when both are NULL. */
+static struct {
+	struct proc *proc;
+	struct lwp *lwp;
+} pidtab[PID_MAX];
+static pid_t pid_last;
+static struct proc *allproc;
+
+static kmutex_t implicit_lock;
+static struct lwp *implicit_pool;
+
+void
+proc_lock_enter(void)
+{
+	mutex_enter(&proc_lock);
+}
+
+void
+proc_lock_exit(void)
+{
+	mutex_exit(&proc_lock);
+}
+
+/*
+ * Next free id after the last one given, as Linux does: ids increase and
+ * wrap to PID_RESERVED, so a freed id is not reused at once.  Returns 0
+ * when every id is taken.  Caller holds proc_lock.
+ */
+static pid_t
+pid_alloc_locked(void)
+{
+	pid_t pid = pid_last;
+
+	for (int n = 0; n < PID_MAX; n++) {
+		if (++pid >= PID_MAX)
+			pid = PID_RESERVED;
+		if (pidtab[pid].proc == NULL && pidtab[pid].lwp == NULL) {
+			pid_last = pid;
+			return pid;
+		}
+	}
+	return 0;
+}
+
+struct proc *
+proc_find_locked(pid_t pid)
+{
+	struct proc *p;
+
+	if (pid < 0 || pid >= PID_MAX)
+		return NULL;
+	p = pidtab[pid].proc;
+	return p != NULL && !p->p_dead ? p : NULL;
+}
+
+/* Link a new lwp into `p'; caller holds proc_lock and set l_lid. */
+static void
+lwp_link_locked(struct proc *p, struct lwp *l)
+{
+	l->l_proc = p;
+	l->l_next = p->p_lwps;
+	l->l_prev = NULL;
+	if (p->p_lwps != NULL)
+		p->p_lwps->l_prev = l;
+	p->p_lwps = l;
+	p->p_nlwps++;
+	pidtab[l->l_lid].lwp = l;
+}
+
+static void
+lwp_unlink_locked(struct lwp *l)
+{
+	struct proc *p = l->l_proc;
+
+	if (l->l_prev != NULL)
+		l->l_prev->l_next = l->l_next;
+	else
+		p->p_lwps = l->l_next;
+	if (l->l_next != NULL)
+		l->l_next->l_prev = l->l_prev;
+	p->p_nlwps--;
+	pidtab[l->l_lid].lwp = NULL;
+}
+
+/* Take the process's current credential for `l'. */
+void
+lwp_cred_refresh(struct lwp *l)
+{
+	struct proc *p = l->l_proc;
+	struct kauth_cred *old = l->l_cred;
+
+	mutex_enter(&p->p_lock);
+	l->l_cred = p->p_cred;
+	cred_hold(l->l_cred);
+	mutex_exit(&p->p_lock);
+	if (old != NULL)
+		cred_free(old);
+}
+
+void
+proc_setcred(struct proc *p, struct lwp *l, struct kauth_cred *cr)
+{
+	struct kauth_cred *old;
+
+	mutex_enter(&p->p_lock);
+	old = p->p_cred;
+	atomic_store_rel(&p->p_cred, cr);
+	mutex_exit(&p->p_lock);
+	cred_free(old);
+	if (l != NULL)
+		lwp_cred_refresh(l);
+}
+
+/*
+ * Attach the new lwp `l' to the live process `p': the process's first lwp
+ * takes the pid as its tid, others a fresh id.  Caller holds proc_lock.
+ * Returns 0 or EAGAIN (no free id).
+ */
+static int
+lwp_attach_locked(struct proc *p, struct lwp *l, bool first)
+{
+	l->l_lid = first ? p->p_pid : pid_alloc_locked();
+	if (l->l_lid == 0)
+		return EAGAIN;
+	lwp_link_locked(p, l);
+	mutex_enter(&p->p_lock);
+	l->l_cred = p->p_cred;
+	cred_hold(l->l_cred);
+	mutex_exit(&p->p_lock);
+	return 0;
+}
+
+/*
+ * A new lwp (not the first) in process `p', or in the process with pid
+ * `pid' when `p' is NULL.  Returns 0, ESRCH (no such live process), EAGAIN or ENOMEM.
+ */
+static int
+lwp_create(struct proc *p, pid_t pid, unsigned flags, struct lwp **lp)
+{
+	struct lwp *l = kmem_zalloc(sizeof(*l));
+	int error;
+
+	if (l == NULL)
+		return ENOMEM;
+	l->l_flags = flags;
+	proc_lock_enter();
+	if (p == NULL)
+		p = proc_find_locked(pid);
+	if (p == NULL || p->p_dead)
+		error = ESRCH;
+	else
+		error = lwp_attach_locked(p, l, false);
+	if (error == 0 && p == &proc0)
+		l->l_flags |= LW_SYSTEM;
+	proc_lock_exit();
+	if (error != 0) {
+		kmem_free(l, sizeof(*l));
+		return error;
+	}
+	rumpuser_curlwpop(RUMPUSER_LWP_CREATE, l);
+	*lp = l;
+	return 0;
+}
+
+/* Tear down a process whose last lwp is gone (proc_lock not held). */
+static void
+proc_destroy(struct proc *p)
+{
+	fd_release(p->p_fd);
+	cred_free(p->p_cred);
+	mutex_destroy(&p->p_lock);
+	kmem_free(p, sizeof(*p));
+}
+
+/* Remove a dead process from every kernel list; caller holds proc_lock. */
+static void
+proc_unlink_locked(struct proc *p)
+{
+	struct proc **pp, *c;
+
+	/* Orphans go to init, as on a real kernel. */
+	while ((c = p->p_children) != NULL) {
+		p->p_children = c->p_sibling;
+		c->p_pptr = initproc;
+		atomic_store_relaxed(&c->p_ppid, initproc->p_pid);
+		c->p_sibling = initproc->p_children;
+		initproc->p_children = c;
+	}
+	for (pp = &p->p_pptr->p_children; *pp != p; pp = &(*pp)->p_sibling)
+		continue;
+	*pp = p->p_sibling;
+	if (p->p_prev != NULL)
+		p->p_prev->p_next = p->p_next;
+	else
+		allproc = p->p_next;
+	if (p->p_next != NULL)
+		p->p_next->p_prev = p->p_prev;
+	pidtab[p->p_pid].proc = NULL;
+}
+
+/*
+ * Free an lwp that no host thread has current; the process goes with its
+ * last lwp.
+ */
+static void
+lwp_destroy(struct lwp *l)
+{
+	struct proc *p = l->l_proc;
+	bool last;
+
+	rumpuser_curlwpop(RUMPUSER_LWP_DESTROY, l);
+	proc_lock_enter();
+	lwp_unlink_locked(l);
+	last = p->p_nlwps == 0;
+	if (last) {
+		KASSERT(p != &proc0 && p != initproc);
+		p->p_dead = true;
+		proc_unlink_locked(p);
+	}
+	proc_lock_exit();
+	cred_free(l->l_cred);
+	kmem_free(l, sizeof(*l));
+	if (last)
+		proc_destroy(p);
+}
+
+/* Bind `l' (not running anywhere) to the calling host thread. */
+static void
+lwp_bind(struct lwp *l)
+{
+	atomic_store_rel(&l->l_running, 1);
+	rumpuser_curlwpop(RUMPUSER_LWP_SET, l);
+}
+
+/* Unbind the calling thread's lwp `l'; an implicit one goes to the pool. */
+static void
+lwp_unbind(struct lwp *l)
+{
+	rumpuser_curlwpop(RUMPUSER_LWP_CLEAR, l);
+	atomic_store_rel(&l->l_running, 0);
+	if (l->l_flags & LW_IMPLICIT) {
+		mutex_enter(&implicit_lock);
+		l->l_freenext = implicit_pool;
+		implicit_pool = l;
+		mutex_exit(&implicit_lock);
+	}
+}
+
+/* Slow path of curlwp_enter(): bind an implicit lwp of pid 1. */
+struct lwp *
+lwp_enter(void)
+{
+	struct lwp *l;
+
+	if (__predict_false(initproc == NULL))
+		return NULL;
+	mutex_enter(&implicit_lock);
+	l = implicit_pool;
+	if (l != NULL)
+		implicit_pool = l->l_freenext;
+	mutex_exit(&implicit_lock);
+	if (l == NULL && lwp_create(initproc, 0, LW_IMPLICIT, &l) != 0)
+		return NULL;
+	lwp_bind(l);
+	if (l->l_cred != atomic_load_relaxed(&initproc->p_cred))
+		lwp_cred_refresh(l);
+	return l;
+}
+
+/* Upcall: a host thread exits with `l' still set (already cleared). */
+void rump_hostthread_exit(struct lwp *l);
+void
+rump_hostthread_exit(struct lwp *l)
+{
+	atomic_store_rel(&l->l_running, 0);
+	if (l->l_flags & LW_IMPLICIT)
+		lwp_destroy(l);
+	/* A dedicated lwp persists until released (rump_lwproc(3)). */
+}
+
+/* Make `l' the calling thread's context, as rump_lwproc_switch does. */
+static void
+lwp_switch(struct lwp *l)
+{
+	struct lwp *old = rumpuser_curlwp();
+
+	if (old == l)
+		return;
+	if (l != NULL && atomic_load_acq(&l->l_running))
+		panic("rump_lwproc_switch: lwp %d of pid %d is already running "
+		      "in another host thread; an lwp may be current in only "
+		      "one thread at a time",
+		      l->l_lid, l->l_proc->p_pid);
+	if (old != NULL)
+		lwp_unbind(old);
+	if (l != NULL)
+		lwp_bind(l);
+}
+
+static void
+check_inited(const char *fn)
+{
+	if (__predict_false(initproc == NULL))
+		panic("%s: rump_init() has not been called", fn);
+}
+
+RUMP_API int
+rump_lwproc_rfork(int flags)
+{
+	struct proc *parent, *p;
+	struct lwp *cur, *l;
+
+	if (flags & ~(RUMP_RFFDG | RUMP_RFCFDG))
+		return EINVAL;
+	if ((flags & (RUMP_RFFDG | RUMP_RFCFDG)) == (RUMP_RFFDG | RUMP_RFCFDG))
+		return EINVAL;
+	if ((cur = curlwp_enter()) == NULL)
+		return initproc == NULL ? ENXIO : ENOMEM;
+	parent = cur->l_proc;
+
+	if ((p = kmem_zalloc(sizeof(*p))) == NULL)
+		return ENOMEM;
+	if (flags & RUMP_RFCFDG)
+		p->p_fd = fd_create();
+	else if (flags & RUMP_RFFDG)
+		p->p_fd = fd_copy(parent->p_fd);
+	else {
+		p->p_fd = parent->p_fd;
+		fd_hold(p->p_fd);
+	}
+	if (p->p_fd == NULL) {
+		kmem_free(p, sizeof(*p));
+		return ENOMEM;
+	}
+	mutex_init(&p->p_lock);
+	mutex_enter(&parent->p_lock);
+	p->p_cred = parent->p_cred;
+	cred_hold(p->p_cred);
+	p->p_limit = parent->p_limit;
+	p->p_umask = parent->p_umask;
+	mutex_exit(&parent->p_lock);
+	kstrlcpy(p->p_comm, parent->p_comm[0] ? parent->p_comm : "rumproc",
+		 COMM_LEN);
+
+	/* Publish the process and its first lwp in one step, so nobody
+	 * can see it without an lwp. */
+	if ((l = kmem_zalloc(sizeof(*l))) == NULL) {
+		proc_destroy(p);
+		return ENOMEM;
+	}
+	proc_lock_enter();
+	p->p_pid = pid_alloc_locked();
+	if (p->p_pid == 0) {
+		proc_lock_exit();
+		kmem_free(l, sizeof(*l));
+		proc_destroy(p);
+		return EAGAIN;
+	}
+	p->p_pptr = parent;
+	p->p_ppid = parent->p_pid;
+	p->p_pgid = parent->p_pgid;
+	p->p_sid = parent->p_sid;
+	p->p_sibling = parent->p_children;
+	parent->p_children = p;
+	p->p_next = allproc;
+	if (allproc != NULL)
+		allproc->p_prev = p;
+	allproc = p;
+	pidtab[p->p_pid].proc = p;
+	lwp_attach_locked(p, l, true);
+	proc_lock_exit();
+	rumpuser_curlwpop(RUMPUSER_LWP_CREATE, l);
+	lwp_switch(l);
+	return 0;
+}
+
+RUMP_API int
+rump_lwproc_newlwp(int pid)
+{
+	struct lwp *l;
+	int error;
+
+	if (curlwp_enter() == NULL)
+		return initproc == NULL ? ENXIO : ENOMEM;
+	if ((error = lwp_create(NULL, pid, 0, &l)) != 0)
+		return error;
+	lwp_switch(l);
+	return 0;
+}
+
+RUMP_API void
+rump_lwproc_switch(struct lwp *l)
+{
+	check_inited("rump_lwproc_switch");
+	lwp_switch(l);
+}
+
+RUMP_API void
+rump_lwproc_releaselwp(void)
+{
+	struct lwp *l = rumpuser_curlwp();
+
+	check_inited("rump_lwproc_releaselwp");
+	if (l == NULL || (l->l_flags & LW_IMPLICIT))
+		panic("rump_lwproc_releaselwp: no dedicated curlwp to release "
+		      "(the caller is in an implicit context)");
+	rumpuser_curlwpop(RUMPUSER_LWP_CLEAR, l);
+	atomic_store_rel(&l->l_running, 0);
+	lwp_destroy(l);
+}
+
+RUMP_API struct lwp *
+rump_lwproc_curlwp(void)
+{
+	struct lwp *l = rumpuser_curlwp();
+
+	return l != NULL && !(l->l_flags & LW_IMPLICIT) ? l : NULL;
+}
+
+/* rump_pub_* are the same functions under NetBSD's public names. */
+RUMP_API int rump_pub_lwproc_rfork(int)
+	__attribute__((alias("rump_lwproc_rfork")));
+RUMP_API int rump_pub_lwproc_newlwp(int)
+	__attribute__((alias("rump_lwproc_newlwp")));
+RUMP_API void rump_pub_lwproc_switch(struct lwp *)
+	__attribute__((alias("rump_lwproc_switch")));
+RUMP_API void rump_pub_lwproc_releaselwp(void)
+	__attribute__((alias("rump_lwproc_releaselwp")));
+RUMP_API struct lwp *rump_pub_lwproc_curlwp(void)
+	__attribute__((alias("rump_lwproc_curlwp")));
+
+/*
+ * proc0 (pid 0, the kernel, with lwp0) and init (pid 1, root, the parent
+ * of implicit contexts, kept alive by a permanent lwp that is never
+ * bound).
+ */
+int
+proc_bootstrap(void)
+{
+	struct kauth_cred *cr;
+	struct proc *p;
+	struct lwp *l;
+	int error;
+
+	mutex_init(&proc_lock);
+	mutex_init(&implicit_lock);
+	if ((cr = cred_alloc_root()) == NULL)
+		return ENOMEM;
+	proc0.p_pid = 0;
+	proc0.p_pptr = &proc0;
+	proc0.p_cred = cr;
+	proc0.p_fd = fd_create();
+	if (proc0.p_fd == NULL)
+		return ENOMEM;
+	mutex_init(&proc0.p_lock);
+	plimit_init(&proc0.p_limit);
+	proc0.p_umask = 022;
+	kstrlcpy(proc0.p_comm, "kernel", COMM_LEN);
+	pidtab[0].proc = &proc0;
+	allproc = &proc0;
+	lwp0.l_proc = &proc0;
+	lwp0.l_lid = 0;
+	lwp0.l_flags = LW_SYSTEM;
+	lwp0.l_cred = cr;
+	cred_hold(cr);
+	proc0.p_lwps = &lwp0;
+	proc0.p_nlwps = 1;
+	rumpuser_curlwpop(RUMPUSER_LWP_CREATE, &lwp0);
+
+	/* init is forked from proc0 while lwp0 is current, with a clean
+	 * descriptor table, and keeps its first lwp forever. */
+	lwp_bind(&lwp0);
+	error = rump_lwproc_rfork(RUMP_RFCFDG);
+	if (error == 0) {
+		l = rumpuser_curlwp();
+		p = l->l_proc;
+		kstrlcpy(p->p_comm, "init", COMM_LEN);
+		lwp_unbind(l);
+		initproc = p;
+	} else {
+		lwp_unbind(&lwp0);
+	}
+	return error;
+}

@@ -1,0 +1,110 @@
+/*
+ * proc.h: processes and lwps (rump_lwproc(3)).
+ *
+ * A process is a resource container: pid, parent, credentials, umask,
+ * limits, descriptor table and its lwps.  An lwp is an execution context
+ * inside exactly one process.  Each host thread is bound to an lwp (the
+ * hypercall layer's curlwp) or enters with an implicit context: an lwp of
+ * pid 1 kept per host thread, so concurrent entries share no lock.
+ *
+ * Lock order (take in this order, never the reverse):
+ *   proc_lock (pid table, process list, parent/child links, lwp counts)
+ *     > p_lock (p_cred, p_limit, p_umask of one process)
+ *       > implicit_lock (the pool of spare implicit lwps)
+ * The descriptor table's own lock (fd.h) is never held with these.
+ */
+#ifndef RUMP_KERN_PROC_H
+#define RUMP_KERN_PROC_H
+
+#include <linux/resource.h>
+
+#include "kernel.h"
+#include "lock.h"
+
+struct kauth_cred;
+struct filedesc;
+
+#define PID_MAX 32768     /* pids and tids are 1 .. PID_MAX-1 */
+#define PID_RESERVED 300  /* where allocation restarts after a wrap */
+#define RLIM_NLIMITS 16
+#define COMM_LEN 16
+
+struct plimit {
+	struct rlimit pl_rlimit[RLIM_NLIMITS];
+};
+
+struct proc {
+	pid_t p_pid;
+	pid_t p_ppid;     /* under proc_lock; read with atomic_load */
+	pid_t p_pgid, p_sid;
+	struct proc *p_pptr; /* parent, under proc_lock */
+	struct proc *p_children, *p_sibling; /* under proc_lock */
+	struct proc *p_next, *p_prev;        /* allproc, under proc_lock */
+	struct lwp *p_lwps;                  /* under proc_lock */
+	int p_nlwps;                         /* under proc_lock */
+	bool p_dead;                         /* under proc_lock */
+
+	kmutex_t p_lock;
+	struct kauth_cred *p_cred; /* p_lock to change; atomic to read */
+	struct plimit p_limit;     /* p_lock */
+	mode_t p_umask;            /* p_lock to change; atomic to read */
+	struct filedesc *p_fd;     /* fixed for the process's life */
+	char p_comm[COMM_LEN];
+};
+
+/* l_flags */
+#define LW_IMPLICIT 0x01 /* an implicit context of pid 1 */
+#define LW_SYSTEM 0x02   /* a kernel thread's lwp (pid 0) */
+
+struct lwp {
+	struct proc *l_proc;
+	pid_t l_lid;       /* thread id, unique kernel-wide like Linux's */
+	unsigned l_flags;
+	int l_running;     /* atomic: current in some host thread */
+	struct kauth_cred *l_cred; /* this lwp's reference, refreshed at entry */
+	struct lwp *l_next, *l_prev; /* in p_lwps, under proc_lock */
+	struct lwp *l_freenext;      /* in the implicit pool */
+};
+
+extern struct proc proc0;   /* pid 0, the kernel */
+extern struct proc *initproc; /* pid 1 */
+extern struct lwp lwp0;
+
+/*
+ * curlwp: the calling host thread's lwp, set up for a kernel entry: an
+ * implicit lwp of pid 1 is bound if the thread had none.  NULL only when
+ * the kernel is not initialised (or memory ran out).
+ */
+struct lwp *lwp_enter(void);
+/* Called on entry when l_cred is stale: take the process's new cred. */
+void lwp_cred_refresh(struct lwp *l);
+
+static inline struct lwp *
+curlwp_enter(void)
+{
+	struct lwp *l = rumpuser_curlwp();
+
+	if (__predict_false(l == NULL))
+		l = lwp_enter();
+	else if (__predict_false(l->l_cred !=
+				 atomic_load_relaxed(&l->l_proc->p_cred)))
+		lwp_cred_refresh(l);
+	return l;
+}
+
+/* Process lookup by pid; the caller holds proc_lock.  NULL if none. */
+struct proc *proc_find_locked(pid_t pid);
+void proc_lock_enter(void);
+void proc_lock_exit(void);
+
+/* Install a new credential in `p' and in lwp `l' of p; takes over the
+ * caller's reference to `cr'. */
+void proc_setcred(struct proc *p, struct lwp *l, struct kauth_cred *cr);
+
+/* Default limits for init, as Linux's boot defaults. */
+void plimit_init(struct plimit *pl);
+
+/* Boot: proc0/lwp0 and init.  Returns 0 or an errno. */
+int proc_bootstrap(void);
+
+#endif /* RUMP_KERN_PROC_H */

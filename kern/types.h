@@ -1,0 +1,25 @@
+/*
+ * types.h: the kernel's basic types.  Kernel code may include only
+ * freestanding headers, Linux UAPI headers and its own; the Linux types
+ * below are the syscall ABI's.
+ */
+#ifndef RUMP_KERN_TYPES_H
+#define RUMP_KERN_TYPES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>
+#include <linux/posix_types.h>
+
+typedef __kernel_ssize_t ssize_t;
+typedef __kernel_off_t off_t;
+typedef __kernel_loff_t loff_t;
+typedef __kernel_pid_t pid_t;
+typedef __kernel_uid32_t uid_t;
+typedef __kernel_gid32_t gid_t;
+typedef __kernel_mode_t mode_t;
+typedef __kernel_time_t time_t;
+typedef unsigned long rlim_t;
+
+#endif /* RUMP_KERN_TYPES_H */
