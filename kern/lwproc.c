@@ -13,6 +13,7 @@
 #include "cred.h"
 #include "fd.h"
 #include "proc.h"
+#include "sleepq.h"
 
 struct proc proc0;
 struct lwp lwp0;
@@ -26,6 +27,7 @@ static struct {
 	struct lwp *lwp;
 } pidtab[PID_MAX];
 static pid_t pid_last;
+static pid_t tid_last = PID_MAX;
 static struct proc *allproc;
 
 static kmutex_t implicit_lock;
@@ -43,10 +45,16 @@ proc_lock_exit(void)
 	mutex_exit(&proc_lock);
 }
 
+static bool
+id_free(pid_t id)
+{
+	return pidtab[id].proc == NULL && pidtab[id].lwp == NULL;
+}
+
 /*
- * Next free id after the last one given, as Linux does: ids increase and
- * wrap to PID_RESERVED, so a freed id is not reused at once.  Returns 0
- * when every id is taken.  Caller holds proc_lock.
+ * Pids: the next free id after the last one given, as Linux does: they
+ * increase and wrap to PID_RESERVED, so a freed pid is not reused at
+ * once.  Returns 0 when every id is taken.  Caller holds proc_lock.
  */
 static pid_t
 pid_alloc_locked(void)
@@ -56,9 +64,31 @@ pid_alloc_locked(void)
 	for (int n = 0; n < PID_MAX; n++) {
 		if (++pid >= PID_MAX)
 			pid = PID_RESERVED;
-		if (pidtab[pid].proc == NULL && pidtab[pid].lwp == NULL) {
+		if (id_free(pid)) {
 			pid_last = pid;
 			return pid;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Thread ids of a process's further lwps share the id space (tkill needs
+ * them unique) but are taken from the top down, so threads, implicit
+ * contexts included, do not shift the pid sequence a process sees
+ * (rump_lwproc(3): the first process after boot is pid 2).
+ */
+static pid_t
+tid_alloc_locked(void)
+{
+	pid_t tid = tid_last;
+
+	for (int n = 0; n < PID_MAX; n++) {
+		if (--tid < PID_RESERVED)
+			tid = PID_MAX - 1;
+		if (id_free(tid)) {
+			tid_last = tid;
+			return tid;
 		}
 	}
 	return 0;
@@ -141,7 +171,7 @@ proc_setcred(struct proc *p, struct lwp *l, struct kauth_cred *cr)
 static int
 lwp_attach_locked(struct proc *p, struct lwp *l, bool first)
 {
-	l->l_lid = first ? p->p_pid : pid_alloc_locked();
+	l->l_lid = first ? p->p_pid : tid_alloc_locked();
 	if (l->l_lid == 0)
 		return EAGAIN;
 	lwp_link_locked(p, l);
@@ -241,31 +271,38 @@ lwp_destroy(struct lwp *l)
 	}
 	proc_lock_exit();
 	cred_free(l->l_cred);
+	lwp_park_destroy(l);
 	kmem_free(l, sizeof(*l));
 	if (last)
 		proc_destroy(p);
 }
 
 /* Bind `l' (not running anywhere) to the calling host thread. */
-static void
+static inline __attribute__((always_inline)) void
 lwp_bind(struct lwp *l)
 {
 	atomic_store_rel(&l->l_running, 1);
 	rumpuser_curlwpop(RUMPUSER_LWP_SET, l);
 }
 
-/* Unbind the calling thread's lwp `l'; an implicit one goes to the pool. */
+/* An implicit lwp its thread no longer uses goes back to the pool. */
 static void
+implicit_put(struct lwp *l)
+{
+	mutex_enter(&implicit_lock);
+	l->l_freenext = implicit_pool;
+	implicit_pool = l;
+	mutex_exit(&implicit_lock);
+}
+
+/* Unbind the calling thread's lwp `l'. */
+static inline __attribute__((always_inline)) void
 lwp_unbind(struct lwp *l)
 {
 	rumpuser_curlwpop(RUMPUSER_LWP_CLEAR, l);
 	atomic_store_rel(&l->l_running, 0);
-	if (l->l_flags & LW_IMPLICIT) {
-		mutex_enter(&implicit_lock);
-		l->l_freenext = implicit_pool;
-		implicit_pool = l;
-		mutex_exit(&implicit_lock);
-	}
+	if (__predict_false(l->l_flags & LW_IMPLICIT))
+		implicit_put(l);
 }
 
 /* Slow path of curlwp_enter(): bind an implicit lwp of pid 1. */
@@ -300,30 +337,46 @@ rump_hostthread_exit(struct lwp *l)
 	/* A dedicated lwp persists until released (rump_lwproc(3)). */
 }
 
+static void __attribute__((noinline, cold, noreturn))
+switch_running_panic(struct lwp *l)
+{
+	panic("rump_lwproc_switch: lwp %d of pid %d is already running "
+	      "in another host thread; an lwp may be current in only "
+	      "one thread at a time",
+	      l->l_lid, l->l_proc->p_pid);
+}
+
 /* Make `l' the calling thread's context, as rump_lwproc_switch does. */
-static void
+static inline __attribute__((always_inline)) void
 lwp_switch(struct lwp *l)
 {
 	struct lwp *old = rumpuser_curlwp();
 
 	if (old == l)
 		return;
-	if (l != NULL && atomic_load_acq(&l->l_running))
-		panic("rump_lwproc_switch: lwp %d of pid %d is already running "
-		      "in another host thread; an lwp may be current in only "
-		      "one thread at a time",
-		      l->l_lid, l->l_proc->p_pid);
+	/* Claim `l' in one step: of two threads switching to it at once,
+	 * exactly one gets it and the other panics. */
+	if (l != NULL &&
+	    __predict_false(__atomic_exchange_n(&l->l_running, 1,
+						__ATOMIC_ACQUIRE)))
+		switch_running_panic(l);
 	if (old != NULL)
 		lwp_unbind(old);
 	if (l != NULL)
 		lwp_bind(l);
 }
 
-static void
+static void __attribute__((noinline, cold))
+not_inited(const char *fn)
+{
+	panic("%s: rump_init() has not been called", fn);
+}
+
+static inline void
 check_inited(const char *fn)
 {
 	if (__predict_false(initproc == NULL))
-		panic("%s: rump_init() has not been called", fn);
+		not_inited(fn);
 }
 
 RUMP_API int

@@ -64,6 +64,10 @@ struct lwp {
 	struct kauth_cred *l_cred; /* this lwp's reference, refreshed at entry */
 	struct lwp *l_next, *l_prev; /* in p_lwps, under proc_lock */
 	struct lwp *l_freenext;      /* in the implicit pool */
+	/* Sleeping (sleepq.h): the park is made on first use. */
+	struct lwp_park *l_park; /* atomic pointer, set once */
+	int l_unparked;          /* under the park lock */
+	int l_intr;              /* atomic: interruptible sleeps end */
 };
 
 extern struct proc proc0;   /* pid 0, the kernel */

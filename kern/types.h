@@ -14,7 +14,6 @@
 
 typedef __kernel_ssize_t ssize_t;
 typedef __kernel_off_t off_t;
-typedef __kernel_loff_t loff_t;
 typedef __kernel_pid_t pid_t;
 typedef __kernel_uid32_t uid_t;
 typedef __kernel_gid32_t gid_t;

@@ -1,0 +1,246 @@
+/*
+ * sleepq.c: wait queues and lwp parking (sleepq.h).
+ */
+#include "proc.h"
+#include "sleepq.h"
+
+struct lwp_park {
+	kmutex_t lp_lock;
+	kcondvar_t lp_cv;
+};
+
+uint64_t
+clock_monotonic_ns(void)
+{
+	int64_t sec;
+	long nsec;
+
+	rumpuser_clock_gettime(RUMPUSER_CLOCK_ABSMONO, &sec, &nsec);
+	return (uint64_t)sec * 1000000000ULL + (uint64_t)nsec;
+}
+
+/*
+ * The lwp's park, made on first use: most lwps never sleep, and creating
+ * host locks for each would slow every rfork.  Racing creators agree on
+ * one by compare-and-swap.
+ */
+static struct lwp_park *
+park_get(struct lwp *l)
+{
+	struct lwp_park *lp = atomic_load_acq(&l->l_park), *expect = NULL;
+
+	if (__predict_true(lp != NULL))
+		return lp;
+	if ((lp = kmem_zalloc(sizeof(*lp))) == NULL)
+		panic("lwp_park: out of memory for the park of lwp %d",
+		      l->l_lid);
+	mutex_init(&lp->lp_lock);
+	cv_init(&lp->lp_cv);
+	if (!__atomic_compare_exchange_n(&l->l_park, &expect, lp, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		cv_destroy(&lp->lp_cv);
+		mutex_destroy(&lp->lp_lock);
+		kmem_free(lp, sizeof(*lp));
+		lp = expect;
+	}
+	return lp;
+}
+
+void
+lwp_park_destroy(struct lwp *l)
+{
+	struct lwp_park *lp = l->l_park;
+
+	if (lp == NULL)
+		return;
+	cv_destroy(&lp->lp_cv);
+	mutex_destroy(&lp->lp_lock);
+	kmem_free(lp, sizeof(*lp));
+	l->l_park = NULL;
+}
+
+void
+park_prepare(struct lwp *l)
+{
+	struct lwp_park *lp = park_get(l);
+
+	mutex_enter(&lp->lp_lock);
+	l->l_unparked = 0;
+	mutex_exit(&lp->lp_lock);
+}
+
+void
+lwp_unpark(struct lwp *l)
+{
+	struct lwp_park *lp = park_get(l);
+
+	mutex_enter(&lp->lp_lock);
+	l->l_unparked = 1;
+	cv_signal(&lp->lp_cv);
+	mutex_exit(&lp->lp_lock);
+}
+
+void
+lwp_interrupt(struct lwp *l)
+{
+	__atomic_store_n(&l->l_intr, 1, __ATOMIC_SEQ_CST);
+	/* A park made after the store sees l_intr when it first checks. */
+	if (__atomic_load_n(&l->l_park, __ATOMIC_SEQ_CST) != NULL) {
+		struct lwp_park *lp = l->l_park;
+
+		mutex_enter(&lp->lp_lock);
+		cv_broadcast(&lp->lp_cv);
+		mutex_exit(&lp->lp_lock);
+	}
+}
+
+void
+lwp_clear_interrupt(struct lwp *l)
+{
+	atomic_store_rel(&l->l_intr, 0);
+}
+
+bool
+lwp_interrupted(struct lwp *l)
+{
+	return atomic_load_acq(&l->l_intr) != 0;
+}
+
+/* Wait on the park's cv until `deadline' at most; the lock is held. */
+static int
+park_wait(struct lwp_park *lp, uint64_t deadline)
+{
+	uint64_t now;
+
+	if (deadline == DEADLINE_NONE) {
+		cv_wait(&lp->lp_cv, &lp->lp_lock);
+		return 0;
+	}
+	now = clock_monotonic_ns();
+	if (now >= deadline)
+		return ETIMEDOUT;
+	rumpuser_cv_timedwait(lp->lp_cv.cv, lp->lp_lock.mtx,
+			      (int64_t)((deadline - now) / 1000000000ULL),
+			      (int64_t)((deadline - now) % 1000000000ULL));
+	return 0;
+}
+
+int
+lwp_park(struct lwp *l, uint64_t deadline, int flags)
+{
+	struct lwp_park *lp = park_get(l);
+	int error = 0;
+
+	mutex_enter(&lp->lp_lock);
+	while (!l->l_unparked) {
+		if ((flags & SLEEP_INTR) &&
+		    __atomic_load_n(&l->l_intr, __ATOMIC_SEQ_CST)) {
+			error = EINTR;
+			break;
+		}
+		if ((error = park_wait(lp, deadline)) != 0)
+			break;
+	}
+	if (l->l_unparked)
+		error = 0;
+	l->l_unparked = 0;
+	mutex_exit(&lp->lp_lock);
+	return error;
+}
+
+void
+waitq_enqueue(struct waitq *wq, struct waiter *w, struct lwp *l, unsigned key)
+{
+	w->w_lwp = l;
+	w->w_key = key;
+	w->w_queue = wq;
+	w->w_next = NULL;
+	w->w_prev = wq->wq_tail;
+	if (wq->wq_tail != NULL)
+		wq->wq_tail->w_next = w;
+	else
+		wq->wq_head = w;
+	wq->wq_tail = w;
+}
+
+void
+waitq_dequeue(struct waitq *wq, struct waiter *w)
+{
+	if (w->w_queue == NULL)
+		return; /* a waker took it already */
+	if (w->w_prev != NULL)
+		w->w_prev->w_next = w->w_next;
+	else
+		wq->wq_head = w->w_next;
+	if (w->w_next != NULL)
+		w->w_next->w_prev = w->w_prev;
+	else
+		wq->wq_tail = w->w_prev;
+	w->w_queue = NULL;
+}
+
+/* Dequeue `w' and unpark its lwp; caller holds the queue's lock. */
+static void
+waiter_wake(struct waitq *wq, struct waiter *w)
+{
+	struct lwp *l = w->w_lwp;
+
+	waitq_dequeue(wq, w);
+	lwp_unpark(l);
+}
+
+int
+waitq_wakeup_one(struct waitq *wq)
+{
+	if (wq->wq_head == NULL)
+		return 0;
+	waiter_wake(wq, wq->wq_head);
+	return 1;
+}
+
+int
+waitq_wakeup_all(struct waitq *wq)
+{
+	int n = 0;
+
+	while (wq->wq_head != NULL) {
+		waiter_wake(wq, wq->wq_head);
+		n++;
+	}
+	return n;
+}
+
+int
+waitq_wakeup_key(struct waitq *wq, unsigned key)
+{
+	struct waiter *w, *next;
+	int n = 0;
+
+	for (w = wq->wq_head; w != NULL; w = next) {
+		next = w->w_next;
+		if (w->w_key & key) {
+			waiter_wake(wq, w);
+			n++;
+		}
+	}
+	return n;
+}
+
+int
+sleepq_wait(struct waitq *wq, kmutex_t *lock, uint64_t deadline, int flags)
+{
+	struct lwp *l = rumpuser_curlwp();
+	struct waiter w;
+	int error;
+
+	KASSERT(l != NULL);
+	park_prepare(l);
+	waitq_enqueue(wq, &w, l, ~0u);
+	mutex_exit(lock);
+	error = lwp_park(l, deadline, flags);
+	mutex_enter(lock);
+	if (w.w_queue == NULL)
+		return 0; /* a waker chose us: the wakeup wins */
+	waitq_dequeue(wq, &w);
+	return error;
+}

@@ -1,0 +1,107 @@
+/*
+ * sleepq.h: the kernel's one blocking primitive.
+ *
+ * Every blocking syscall sleeps here, so a signal (or the death of the
+ * process) can interrupt any of them the same way.  The design is a park
+ * per lwp plus wait queues on objects:
+ *
+ *  - An object (a pipe, a socket, a timer...) owns a `struct waitq' and
+ *    the lock that protects it.  A sleeper enqueues itself while holding
+ *    that lock, then parks; a waker dequeues waiters under the same lock
+ *    and unparks their lwps.
+ *  - An lwp's park has its own lock, a leaf: it is taken under object
+ *    locks and never the other way round, so wakers and signal posters
+ *    (which know only the lwp) never invert lock order.
+ *  - Unparking is sticky: an unpark that arrives before the lwp parks
+ *    makes the park return at once, so no wakeup is lost, and one lwp can
+ *    wait on several queues at once (poll, select, epoll).
+ *
+ * Lock order: object lock > lwp park lock (leaf).
+ */
+#ifndef RUMP_KERN_SLEEPQ_H
+#define RUMP_KERN_SLEEPQ_H
+
+#include "kernel.h"
+#include "lock.h"
+
+struct lwp;
+
+struct waiter {
+	struct lwp *w_lwp;
+	struct waiter *w_next, *w_prev;
+	struct waitq *w_queue; /* NULL once dequeued by a waker */
+	unsigned w_key;        /* caller's tag, e.g. poll events of interest */
+};
+
+struct waitq {
+	struct waiter *wq_head, *wq_tail;
+};
+
+/* Sleep flags */
+#define SLEEP_INTR 0x01 /* a pending signal or interrupt ends the sleep */
+
+/* Deadlines are absolute CLOCK_MONOTONIC nanoseconds; 0 means none. */
+#define DEADLINE_NONE 0
+uint64_t clock_monotonic_ns(void);
+
+static inline void
+waitq_init(struct waitq *wq)
+{
+	wq->wq_head = wq->wq_tail = NULL;
+}
+
+static inline bool
+waitq_empty(const struct waitq *wq)
+{
+	return wq->wq_head == NULL;
+}
+
+/*
+ * sleepq_wait: with `lock' held (it protects `wq'), sleep on `wq' until
+ * woken, until `deadline', or (SLEEP_INTR) until the lwp is interrupted.
+ * Drops `lock' while asleep and holds it again on return.  Returns 0
+ * (woken), ETIMEDOUT or EINTR.  A wakeup that races with a timeout or an
+ * interrupt wins: 0 is returned, so wake-one handoffs are never lost.
+ */
+int sleepq_wait(struct waitq *wq, kmutex_t *lock, uint64_t deadline,
+		int flags);
+
+/*
+ * waitq_wakeup_one / waitq_wakeup_all: wake the oldest waiter / every
+ * waiter.  Caller holds the queue's lock.  Return how many were woken.
+ */
+int waitq_wakeup_one(struct waitq *wq);
+int waitq_wakeup_all(struct waitq *wq);
+/* Wake every waiter whose w_key shares a bit with `key'. */
+int waitq_wakeup_key(struct waitq *wq, unsigned key);
+
+/*
+ * Multi-queue waits (poll): park_prepare clears the lwp's unpark flag;
+ * then the caller enqueues waiters with waitq_enqueue (under each queue's
+ * lock), checks its condition, and parks with lwp_park.  Afterwards it
+ * removes its remaining waiters with waitq_dequeue (under each lock).
+ */
+void park_prepare(struct lwp *l);
+void waitq_enqueue(struct waitq *wq, struct waiter *w, struct lwp *l,
+		   unsigned key);
+void waitq_dequeue(struct waitq *wq, struct waiter *w);
+/* Park until unparked, `deadline', or (SLEEP_INTR) an interrupt.
+ * Returns 0, ETIMEDOUT or EINTR. */
+int lwp_park(struct lwp *l, uint64_t deadline, int flags);
+/* Wake a parked (or about to park) lwp. */
+void lwp_unpark(struct lwp *l);
+
+/*
+ * lwp_interrupt: make `l''s interruptible sleeps end with EINTR until
+ * lwp_clear_interrupt() (the signal code calls these when a signal the
+ * lwp does not block becomes pending or is taken).  Any thread may call
+ * it; it takes only the lwp's park lock.
+ */
+void lwp_interrupt(struct lwp *l);
+void lwp_clear_interrupt(struct lwp *l);
+bool lwp_interrupted(struct lwp *l);
+
+/* Free the lwp's park (at lwp destruction). */
+void lwp_park_destroy(struct lwp *l);
+
+#endif /* RUMP_KERN_SLEEPQ_H */

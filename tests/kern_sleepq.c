@@ -1,0 +1,217 @@
+/*
+ * kern_sleepq.c: the kernel's one blocking primitive (kern/sleepq.h),
+ * exercised from real host threads, each bound to its own lwp.
+ */
+#include <criterion/criterion.h>
+#include <pthread.h>
+#include <rump/rump.h>
+
+#include "sleepq.h"
+
+#define MS 1000000ULL
+
+static kmutex_t lock;
+static struct waitq wq;
+static int ready; /* sleepers enqueued, under lock */
+
+static void
+setup(void)
+{
+	cr_assert_eq(rump_init(), 0);
+	mutex_init(&lock);
+	waitq_init(&wq);
+	ready = 0;
+}
+
+TestSuite(sleepq, .init = setup);
+
+struct sleeper {
+	pthread_t thr;
+	uint64_t timeout;
+	int flags;
+	int result;
+	struct lwp *lwp;
+};
+
+static void *
+sleeper_main(void *arg)
+{
+	struct sleeper *s = arg;
+
+	cr_assert_eq(rump_pub_lwproc_newlwp(1), 0);
+	s->lwp = rump_pub_lwproc_curlwp();
+	mutex_enter(&lock);
+	ready++;
+	s->result = sleepq_wait(&wq, &lock,
+				s->timeout ? clock_monotonic_ns() + s->timeout
+					   : DEADLINE_NONE,
+				s->flags);
+	mutex_exit(&lock);
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+static void
+start(struct sleeper *s, int n, uint64_t timeout, int flags)
+{
+	for (int i = 0; i < n; i++) {
+		s[i].timeout = timeout;
+		s[i].flags = flags;
+		s[i].result = -1;
+		cr_assert_eq(pthread_create(&s[i].thr, NULL, sleeper_main,
+					    &s[i]), 0);
+	}
+	/* Wait until every sleeper is on the queue (or past it). */
+	for (;;) {
+		mutex_enter(&lock);
+		int r = ready;
+		mutex_exit(&lock);
+		if (r == n)
+			break;
+		rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 100000);
+	}
+}
+
+static int
+count_done(struct sleeper *s, int n)
+{
+	int done = 0;
+
+	for (int i = 0; i < n; i++)
+		done += __atomic_load_n(&s[i].result, __ATOMIC_ACQUIRE) != -1;
+	return done;
+}
+
+Test(sleepq, wakeup_one_wakes_exactly_one)
+{
+	struct sleeper s[4];
+
+	start(s, 4, 0, 0);
+	mutex_enter(&lock);
+	cr_assert_eq(waitq_wakeup_one(&wq), 1);
+	mutex_exit(&lock);
+	rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 50 * MS);
+	mutex_enter(&lock);
+	cr_assert_eq(count_done(s, 4), 1);
+	cr_assert_eq(waitq_wakeup_all(&wq), 3);
+	mutex_exit(&lock);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(s[i].thr, NULL);
+		cr_assert_eq(s[i].result, 0);
+	}
+	cr_assert(waitq_empty(&wq));
+}
+
+Test(sleepq, wakeup_on_empty_queue_is_harmless)
+{
+	mutex_enter(&lock);
+	cr_assert_eq(waitq_wakeup_one(&wq), 0);
+	cr_assert_eq(waitq_wakeup_all(&wq), 0);
+	mutex_exit(&lock);
+}
+
+Test(sleepq, timeout_returns_etimedout_after_deadline)
+{
+	struct sleeper s[1];
+	uint64_t t0 = clock_monotonic_ns();
+
+	start(s, 1, 20 * MS, 0);
+	pthread_join(s[0].thr, NULL);
+	cr_assert_eq(s[0].result, ETIMEDOUT);
+	cr_assert_geq(clock_monotonic_ns() - t0, 20 * MS);
+	cr_assert(waitq_empty(&wq), "a timed-out sleeper leaves the queue");
+}
+
+Test(sleepq, interrupt_ends_interruptible_sleep_with_eintr)
+{
+	struct sleeper s[1];
+
+	start(s, 1, 0, SLEEP_INTR);
+	lwp_interrupt(s[0].lwp);
+	pthread_join(s[0].thr, NULL);
+	cr_assert_eq(s[0].result, EINTR);
+	cr_assert(waitq_empty(&wq));
+}
+
+Test(sleepq, interrupt_does_not_end_uninterruptible_sleep)
+{
+	struct sleeper s[1];
+
+	start(s, 1, 30 * MS, 0);
+	lwp_interrupt(s[0].lwp);
+	pthread_join(s[0].thr, NULL);
+	cr_assert_eq(s[0].result, ETIMEDOUT);
+}
+
+Test(sleepq, interrupt_before_sleep_is_not_lost)
+{
+	struct lwp *l;
+	int error;
+
+	cr_assert_eq(rump_pub_lwproc_newlwp(1), 0);
+	l = rump_pub_lwproc_curlwp();
+	lwp_interrupt(l);
+	mutex_enter(&lock);
+	error = sleepq_wait(&wq, &lock, DEADLINE_NONE, SLEEP_INTR);
+	mutex_exit(&lock);
+	cr_assert_eq(error, EINTR);
+	lwp_clear_interrupt(l);
+	cr_assert_not(lwp_interrupted(l));
+	mutex_enter(&lock);
+	error = sleepq_wait(&wq, &lock, clock_monotonic_ns() + MS, SLEEP_INTR);
+	mutex_exit(&lock);
+	cr_assert_eq(error, ETIMEDOUT, "a cleared interrupt stays cleared");
+	rump_pub_lwproc_releaselwp();
+}
+
+Test(sleepq, unpark_before_park_is_not_lost)
+{
+	struct lwp *l;
+
+	cr_assert_eq(rump_pub_lwproc_newlwp(1), 0);
+	l = rump_pub_lwproc_curlwp();
+	park_prepare(l);
+	lwp_unpark(l);
+	cr_assert_eq(lwp_park(l, clock_monotonic_ns() + 1000 * MS, 0), 0);
+	rump_pub_lwproc_releaselwp();
+}
+
+Test(sleepq, wakeup_key_wakes_only_matching_waiters)
+{
+	struct waitq q;
+	struct waiter a, b;
+	struct lwp *l;
+
+	cr_assert_eq(rump_pub_lwproc_newlwp(1), 0);
+	l = rump_pub_lwproc_curlwp();
+	waitq_init(&q);
+	park_prepare(l);
+	mutex_enter(&lock);
+	waitq_enqueue(&q, &a, l, 0x1);
+	waitq_enqueue(&q, &b, l, 0x4);
+	cr_assert_eq(waitq_wakeup_key(&q, 0x4), 1);
+	cr_assert_null(b.w_queue);
+	cr_assert_not_null(a.w_queue);
+	waitq_dequeue(&q, &a);
+	mutex_exit(&lock);
+	cr_assert(waitq_empty(&q));
+	cr_assert_eq(lwp_park(l, DEADLINE_NONE, 0), 0);
+	rump_pub_lwproc_releaselwp();
+}
+
+/* Many sleepers and wakers at once: every sleeper is woken exactly once
+ * and nothing is left behind on the queue. */
+Test(sleepq, many_threads_wake_all)
+{
+	enum { N = 16 };
+	struct sleeper s[N];
+
+	start(s, N, 0, 0);
+	mutex_enter(&lock);
+	cr_assert_eq(waitq_wakeup_all(&wq), N);
+	mutex_exit(&lock);
+	for (int i = 0; i < N; i++) {
+		pthread_join(s[i].thr, NULL);
+		cr_assert_eq(s[i].result, 0);
+	}
+}
