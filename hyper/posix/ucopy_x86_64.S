@@ -1,0 +1,82 @@
+/*
+ * ucopy_x86_64.S: the copies that may touch bad user memory.
+ *
+ * Only the instructions between a *_fault_begin and *_fault_end label
+ * touch the caller's pointers.  When one of them faults, the SIGSEGV/
+ * SIGBUS handler in ucopy.c moves the saved %rip to the matching
+ * *_fixup label, which returns EFAULT: an exception table of two
+ * entries, so a copy costs nothing extra when nothing goes wrong.
+ * These are leaf functions without a frame, so the fixups can simply
+ * return.
+ */
+#include <asm/errno.h>
+
+	.text
+
+/* int rumpuser__ucopy_asm(void *dst, const void *src, size_t len) */
+	.globl	rumpuser__ucopy_asm
+	.hidden	rumpuser__ucopy_asm
+	.type	rumpuser__ucopy_asm, @function
+	.p2align 4
+rumpuser__ucopy_asm:
+	.cfi_startproc
+	movq	%rdx, %rcx
+	/* The CPU has fast strings (ERMS/FSRM): this is memcpy speed. */
+	.globl	rumpuser__ucopy_fault_begin
+	.hidden	rumpuser__ucopy_fault_begin
+rumpuser__ucopy_fault_begin:
+	rep movsb
+	.globl	rumpuser__ucopy_fault_end
+	.hidden	rumpuser__ucopy_fault_end
+rumpuser__ucopy_fault_end:
+	xorl	%eax, %eax
+	ret
+	.globl	rumpuser__ucopy_fixup
+	.hidden	rumpuser__ucopy_fixup
+rumpuser__ucopy_fixup:
+	movl	$EFAULT, %eax
+	ret
+	.cfi_endproc
+	.size	rumpuser__ucopy_asm, . - rumpuser__ucopy_asm
+
+/*
+ * int rumpuser__ucopystr_asm(void *dst, const void *src, size_t maxlen,
+ *     size_t *donep)
+ * Copies up to and including the NUL; *donep = bytes stored, also on
+ * EFAULT and ENAMETOOLONG.  donep is the kernel's and must be valid.
+ */
+	.globl	rumpuser__ucopystr_asm
+	.hidden	rumpuser__ucopystr_asm
+	.type	rumpuser__ucopystr_asm, @function
+	.p2align 4
+rumpuser__ucopystr_asm:
+	.cfi_startproc
+	movq	%rcx, %r8		/* donep */
+	xorl	%ecx, %ecx		/* bytes stored */
+1:	cmpq	%rdx, %rcx
+	jae	3f
+	.globl	rumpuser__ucopystr_fault_begin
+	.hidden	rumpuser__ucopystr_fault_begin
+rumpuser__ucopystr_fault_begin:
+	movzbl	(%rsi,%rcx), %eax
+	movb	%al, (%rdi,%rcx)
+	.globl	rumpuser__ucopystr_fault_end
+	.hidden	rumpuser__ucopystr_fault_end
+rumpuser__ucopystr_fault_end:
+	incq	%rcx
+	testb	%al, %al
+	jnz	1b
+	xorl	%eax, %eax		/* the NUL is in */
+	jmp	4f
+3:	movl	$ENAMETOOLONG, %eax
+4:	movq	%rcx, (%r8)
+	ret
+	.globl	rumpuser__ucopystr_fixup
+	.hidden	rumpuser__ucopystr_fixup
+rumpuser__ucopystr_fixup:
+	movl	$EFAULT, %eax
+	jmp	4b
+	.cfi_endproc
+	.size	rumpuser__ucopystr_asm, . - rumpuser__ucopystr_asm
+
+	.section .note.GNU-stack,"",@progbits
