@@ -37,7 +37,7 @@ endif
 CFLAGS_ALL := $(BASE_CFLAGS) $(CFLAGS)
 # Kernel code exports only what is marked RUMP_API.
 KERN_CFLAGS := $(CFLAGS_ALL) -fvisibility=hidden -Ikern -I$(O)/gen \
-	-fno-strict-aliasing -fno-semantic-interposition
+	-fno-strict-aliasing -fno-semantic-interposition -ffreestanding
 HYPER_CFLAGS := $(CFLAGS_ALL) -fvisibility=hidden
 LDLIBS_ALL := -lpthread
 
@@ -80,22 +80,22 @@ $(O)/gen/errnames.c: scripts/generrnames.awk $(ERRNO_HDRS)
 	$(AWK) -f scripts/generrnames.awk $(ERRNO_HDRS) > $@
 
 # ---- objects -----------------------------------------------------------
-$(O)/obj/kern/%.o: kern/%.c | $(GEN_H)
+$(O)/obj/kern/%.o: kern/%.c Makefile | $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(KERN_CFLAGS) -c $< -o $@
-$(O)/obj/vfs/%.o: vfs/%.c | $(GEN_H)
+$(O)/obj/vfs/%.o: vfs/%.c Makefile | $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(KERN_CFLAGS) -c $< -o $@
-$(O)/obj/ipc/%.o: ipc/%.c | $(GEN_H)
+$(O)/obj/ipc/%.o: ipc/%.c Makefile | $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(KERN_CFLAGS) -c $< -o $@
-$(O)/obj/gen/%.o: $(O)/gen/%.c | $(GEN_H)
+$(O)/obj/gen/%.o: $(O)/gen/%.c Makefile | $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(KERN_CFLAGS) -c $< -o $@
-$(O)/obj/hyper/%.o: hyper/%.c
+$(O)/obj/hyper/%.o: hyper/%.c Makefile
 	@mkdir -p $(@D)
 	$(CC) $(HYPER_CFLAGS) -c $< -o $@
-$(O)/obj/hyper/%.o: hyper/%.S
+$(O)/obj/hyper/%.o: hyper/%.S Makefile
 	@mkdir -p $(@D)
 	$(CC) $(HYPER_CFLAGS) -c $< -o $@
 
@@ -122,9 +122,26 @@ $(O)/lib/librump.so: $(KERN_OBJS) $(O)/lib/librumpuser.so
 # Programs link the static libraries: no run-time path to set up.
 LINK_RUMP := $(O)/lib/librump.a $(O)/lib/librumpuser.a $(LDLIBS_ALL)
 
-$(O)/tests/%: tests/%.c $(LIBS_A) | $(GEN_H)
+# Under ThreadSanitizer, Criterion cannot place its shared arena unless
+# the test binaries carry scripts/criterion_tsan.c (see there).
+ifneq ($(filter thread,$(subst $(comma), ,$(SANITIZE))),)
+TEST_SUPPORT := $(O)/obj/scripts/criterion_tsan.o
+endif
+$(O)/obj/scripts/%.o: scripts/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(LINK_RUMP) -lcriterion \
+	$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(O)/tests/%: tests/%.c $(TEST_SUPPORT) $(LIBS_A) | $(GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(TEST_SUPPORT) $(LINK_RUMP) \
+		-lcriterion $(SAN_LDFLAGS)
+# White-box suites (tests/kern_*.c) link the kernel's objects directly so
+# they can call internal functions.
+$(O)/tests/kern_%: tests/kern_%.c $(TEST_SUPPORT) $(KERN_OBJS) \
+		$(O)/lib/librumpuser.a | $(GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -Itests -Ikern -I$(O)/gen -o $@ $< $(TEST_SUPPORT) \
+		$(KERN_OBJS) $(O)/lib/librumpuser.a $(LDLIBS_ALL) -lcriterion \
 		$(SAN_LDFLAGS)
 $(O)/bench/%: bench/%.c bench/bench.h $(LIBS_A) | $(GEN_H)
 	@mkdir -p $(@D)

@@ -1,9 +1,25 @@
-/* fd.c: TEMPORARY minimal descriptor-table lifecycle until the file
- * layer lands; replaced by the real table. */
+/*
+ * fd.c: descriptor tables (fd.h).  A table is a growable array of slots
+ * under one mutex; the lowest free slot is found by a scan from a hint
+ * below which no slot is free, so filling a table in order is linear.
+ */
 #include "fd.h"
+#include "file.h"
+#include "proc.h"
+
+#define NDFILE 16 /* slots of a new table's first allocation */
+
+struct fdslot {
+	struct file *fs_file;
+	bool fs_cloexec;
+};
 
 struct filedesc {
-	unsigned fd_refcnt;
+	unsigned fd_refcnt; /* atomic */
+	kmutex_t fd_lock;
+	struct fdslot *fd_slots; /* fd_nslots entries, under fd_lock */
+	int fd_nslots;
+	int fd_freehint; /* no free slot below it */
 };
 
 struct filedesc *
@@ -11,15 +27,11 @@ fd_create(void)
 {
 	struct filedesc *fdp = kmem_zalloc(sizeof(*fdp));
 
-	if (fdp != NULL)
-		fdp->fd_refcnt = 1;
+	if (fdp == NULL)
+		return NULL;
+	fdp->fd_refcnt = 1;
+	mutex_init(&fdp->fd_lock);
 	return fdp;
-}
-
-struct filedesc *
-fd_copy(struct filedesc *fdp)
-{
-	return fd_create();
 }
 
 void
@@ -28,9 +40,222 @@ fd_hold(struct filedesc *fdp)
 	atomic_inc(&fdp->fd_refcnt);
 }
 
+static void
+fd_free(struct filedesc *fdp)
+{
+	kmem_free(fdp->fd_slots, sizeof(struct fdslot) * (size_t)fdp->fd_nslots);
+	mutex_destroy(&fdp->fd_lock);
+	kmem_free(fdp, sizeof(*fdp));
+}
+
+/* Make room for slot `want'.  Caller holds fd_lock.  0 or ENOMEM. */
+static int
+fd_grow_locked(struct filedesc *fdp, int want)
+{
+	int n = fdp->fd_nslots > 0 ? fdp->fd_nslots : NDFILE;
+	struct fdslot *slots;
+
+	while (n <= want)
+		n = n > __INT_MAX__ / 2 ? want + 1 : n * 2;
+	if ((slots = kmem_zalloc(sizeof(*slots) * (size_t)n)) == NULL)
+		return ENOMEM;
+	if (fdp->fd_nslots > 0) {
+		memcpy(slots, fdp->fd_slots, sizeof(*slots) * (size_t)fdp->fd_nslots);
+		kmem_free(fdp->fd_slots, sizeof(*slots) * (size_t)fdp->fd_nslots);
+	}
+	fdp->fd_slots = slots;
+	fdp->fd_nslots = n;
+	return 0;
+}
+
+struct filedesc *
+fd_copy(struct filedesc *fdp)
+{
+	struct filedesc *new = fd_create();
+
+	if (new == NULL)
+		return NULL;
+	mutex_enter(&fdp->fd_lock);
+	if (fdp->fd_nslots > 0 &&
+	    fd_grow_locked(new, fdp->fd_nslots - 1) != 0) {
+		mutex_exit(&fdp->fd_lock);
+		fd_free(new);
+		return NULL;
+	}
+	for (int i = 0; i < fdp->fd_nslots; i++) {
+		new->fd_slots[i] = fdp->fd_slots[i];
+		if (new->fd_slots[i].fs_file != NULL)
+			file_hold(new->fd_slots[i].fs_file);
+	}
+	new->fd_freehint = fdp->fd_freehint;
+	mutex_exit(&fdp->fd_lock);
+	return new;
+}
+
 void
 fd_release(struct filedesc *fdp)
 {
-	if (atomic_dec(&fdp->fd_refcnt) == 0)
-		kmem_free(fdp, sizeof(*fdp));
+	if (atomic_dec(&fdp->fd_refcnt) != 0)
+		return;
+	/* The last reference: nobody else can reach the table. */
+	for (int i = 0; i < fdp->fd_nslots; i++)
+		if (fdp->fd_slots[i].fs_file != NULL)
+			file_release(fdp->fd_slots[i].fs_file);
+	fd_free(fdp);
+}
+
+int
+fd_limit(struct proc *p)
+{
+	rlim_t cur =
+	    atomic_load_relaxed(&p->p_limit.pl_rlimit[RLIMIT_NOFILE].rlim_cur);
+
+	return cur > (rlim_t)__INT_MAX__ ? __INT_MAX__ : (int)cur;
+}
+
+struct file *
+fd_getfile(struct proc *p, int fd)
+{
+	struct filedesc *fdp = p->p_fd;
+	struct file *fp = NULL;
+
+	mutex_enter(&fdp->fd_lock);
+	if ((unsigned)fd < (unsigned)fdp->fd_nslots &&
+	    (fp = fdp->fd_slots[fd].fs_file) != NULL)
+		file_hold(fp);
+	mutex_exit(&fdp->fd_lock);
+	return fp;
+}
+
+int
+fd_alloc(struct proc *p, struct file *fp, int minfd, bool cloexec, int *fdp_out)
+{
+	struct filedesc *fdp = p->p_fd;
+	int limit = fd_limit(p), fd, error = 0;
+
+	KASSERT(minfd >= 0);
+	mutex_enter(&fdp->fd_lock);
+	fd = MAX(minfd, fdp->fd_freehint);
+	while (fd < fdp->fd_nslots && fdp->fd_slots[fd].fs_file != NULL)
+		fd++;
+	if (fd >= limit)
+		error = EMFILE;
+	else if (fd >= fdp->fd_nslots)
+		error = fd_grow_locked(fdp, fd);
+	if (error == 0) {
+		fdp->fd_slots[fd].fs_file = fp;
+		fdp->fd_slots[fd].fs_cloexec = cloexec;
+		file_hold(fp);
+		/* Scanned from the hint: every slot up to fd is taken. */
+		if (minfd <= fdp->fd_freehint)
+			fdp->fd_freehint = fd + 1;
+		*fdp_out = fd;
+	}
+	mutex_exit(&fdp->fd_lock);
+	return error;
+}
+
+int
+fd_dup2(struct proc *p, int oldfd, int newfd, bool cloexec)
+{
+	struct filedesc *fdp = p->p_fd;
+	struct file *fp, *prev = NULL;
+	int error = 0;
+
+	if (newfd < 0 || newfd >= fd_limit(p))
+		return EBADF;
+	mutex_enter(&fdp->fd_lock);
+	if ((unsigned)oldfd >= (unsigned)fdp->fd_nslots ||
+	    (fp = fdp->fd_slots[oldfd].fs_file) == NULL)
+		error = EBADF;
+	else if (newfd >= fdp->fd_nslots)
+		error = fd_grow_locked(fdp, newfd);
+	if (error == 0) {
+		prev = fdp->fd_slots[newfd].fs_file;
+		fdp->fd_slots[newfd].fs_file = fp;
+		fdp->fd_slots[newfd].fs_cloexec = cloexec;
+		file_hold(fp);
+	}
+	mutex_exit(&fdp->fd_lock);
+	if (prev != NULL)
+		file_release(prev);
+	return error;
+}
+
+int
+fd_close(struct proc *p, int fd)
+{
+	struct filedesc *fdp = p->p_fd;
+	struct file *fp = NULL;
+
+	mutex_enter(&fdp->fd_lock);
+	if ((unsigned)fd < (unsigned)fdp->fd_nslots &&
+	    (fp = fdp->fd_slots[fd].fs_file) != NULL) {
+		fdp->fd_slots[fd].fs_file = NULL;
+		if (fd < fdp->fd_freehint)
+			fdp->fd_freehint = fd;
+	}
+	mutex_exit(&fdp->fd_lock);
+	if (fp == NULL)
+		return EBADF;
+	file_release(fp);
+	return 0;
+}
+
+int
+fd_getcloexec(struct proc *p, int fd, bool *cloexecp)
+{
+	struct filedesc *fdp = p->p_fd;
+	int error = EBADF;
+
+	mutex_enter(&fdp->fd_lock);
+	if ((unsigned)fd < (unsigned)fdp->fd_nslots &&
+	    fdp->fd_slots[fd].fs_file != NULL) {
+		*cloexecp = fdp->fd_slots[fd].fs_cloexec;
+		error = 0;
+	}
+	mutex_exit(&fdp->fd_lock);
+	return error;
+}
+
+int
+fd_setcloexec(struct proc *p, int fd, bool cloexec)
+{
+	struct filedesc *fdp = p->p_fd;
+	int error = EBADF;
+
+	mutex_enter(&fdp->fd_lock);
+	if ((unsigned)fd < (unsigned)fdp->fd_nslots &&
+	    fdp->fd_slots[fd].fs_file != NULL) {
+		fdp->fd_slots[fd].fs_cloexec = cloexec;
+		error = 0;
+	}
+	mutex_exit(&fdp->fd_lock);
+	return error;
+}
+
+void
+fd_closeexec(struct filedesc *fdp)
+{
+	struct file *fp;
+	int i = 0;
+
+	/* One file at a time, each released with the lock dropped. */
+	for (;;) {
+		fp = NULL;
+		mutex_enter(&fdp->fd_lock);
+		for (; i < fdp->fd_nslots && fp == NULL; i++) {
+			if (fdp->fd_slots[i].fs_file == NULL ||
+			    !fdp->fd_slots[i].fs_cloexec)
+				continue;
+			fp = fdp->fd_slots[i].fs_file;
+			fdp->fd_slots[i].fs_file = NULL;
+			if (i < fdp->fd_freehint)
+				fdp->fd_freehint = i;
+		}
+		mutex_exit(&fdp->fd_lock);
+		if (fp == NULL)
+			return;
+		file_release(fp);
+	}
 }

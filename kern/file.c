@@ -1,0 +1,214 @@
+/* file.c: open file objects, uio transfers, generic lseek (file.h). */
+#include "cred.h"
+#include "file.h"
+
+/* Source of uiozero: holes are read from here. */
+static const char zeroes[4096];
+
+int
+file_alloc(const struct fileops *ops, void *data, unsigned flag,
+	   struct kauth_cred *cred, struct file **fpp)
+{
+	struct file *fp = kmem_alloc(sizeof(*fp));
+
+	if (fp == NULL)
+		return ENOMEM;
+	fp->f_count = 1;
+	/* x86_64 Linux marks every file large: F_GETFL shows it. */
+	fp->f_flag = flag | O_LARGEFILE;
+	fp->f_ops = ops;
+	fp->f_data = data;
+	fp->f_cred = cred;
+	cred_hold(cred);
+	mutex_init(&fp->f_poslock);
+	fp->f_offset = 0;
+	*fpp = fp;
+	return 0;
+}
+
+void
+file_release(struct file *fp)
+{
+	if (atomic_dec(&fp->f_count) != 0)
+		return;
+	if (fp->f_ops->fo_close != NULL)
+		fp->f_ops->fo_close(fp);
+	cred_free(fp->f_cred);
+	mutex_destroy(&fp->f_poslock);
+	kmem_free(fp, sizeof(*fp));
+}
+
+#define USER_PAGE 4096UL
+
+static int
+uio_ucopy(char *buf, char *seg, size_t len, enum uio_rw rw)
+{
+	return rw == UIO_READ ? copyout(buf, seg, len) : copyin(seg, buf, len);
+}
+
+/*
+ * Copy one piece between the kernel and one segment; *donep gets the
+ * bytes copied.  After a fault the copy is redone up to each user page
+ * boundary, so the count stops where the bad page starts, as Linux's.
+ */
+static int
+uio_copy(char *buf, char *seg, size_t len, const struct uio *uio,
+	 size_t *donep)
+{
+	size_t done = 0, n;
+	int error;
+
+	if (uio->uio_segflg == UIO_SYSSPACE) {
+		if (uio->uio_rw == UIO_READ)
+			memcpy(seg, buf, len);
+		else
+			memcpy(buf, seg, len);
+		*donep = len;
+		return 0;
+	}
+	if ((error = uio_ucopy(buf, seg, len, uio->uio_rw)) == 0) {
+		*donep = len;
+		return 0;
+	}
+	for (; done < len; done += n) {
+		n = MIN(len - done,
+			USER_PAGE - ((uintptr_t)(seg + done) & (USER_PAGE - 1)));
+		if (uio_ucopy(buf + done, seg + done, n, uio->uio_rw) != 0)
+			break;
+	}
+	*donep = done;
+	return error;
+}
+
+int
+uiomove(void *buf, size_t n, struct uio *uio)
+{
+	char *cp = buf;
+	size_t len;
+	int error = 0;
+
+	if (n > uio->uio_resid)
+		n = uio->uio_resid;
+	while (n > 0 && error == 0) {
+		struct iovec *iov = uio->uio_iov;
+
+		KASSERT(uio->uio_iovcnt > 0);
+		len = MIN(iov->iov_len, n);
+		if (len == 0) {
+			uio->uio_iov++;
+			uio->uio_iovcnt--;
+			continue;
+		}
+		error = uio_copy(cp, iov->iov_base, len, uio, &len);
+		iov->iov_base = (char *)iov->iov_base + len;
+		iov->iov_len -= len;
+		uio->uio_resid -= len;
+		cp += len;
+		n -= len;
+	}
+	return error;
+}
+
+int
+uiozero(size_t n, struct uio *uio)
+{
+	int error;
+
+	KASSERT(uio->uio_rw == UIO_READ);
+	while (n > 0 && uio->uio_resid > 0) {
+		size_t len = MIN(n, sizeof(zeroes));
+
+		/* UIO_READ only reads from the buffer: zeroes stays const. */
+		if ((error = uiomove((void *)zeroes, len, uio)) != 0)
+			return error;
+		n -= len;
+	}
+	return 0;
+}
+
+void
+uio_kinit(struct uio *uio, struct iovec *iov, void *buf, size_t len,
+	  enum uio_rw rw)
+{
+	iov->iov_base = buf;
+	iov->iov_len = len;
+	uio->uio_iov = iov;
+	uio->uio_iovcnt = 1;
+	uio->uio_resid = len;
+	uio->uio_rw = rw;
+	uio->uio_segflg = UIO_SYSSPACE;
+}
+
+int
+uio_import(const struct iovec *uiov, int iovcnt, struct iovec *stack,
+	   int nstack, struct iovec **iovp, size_t *totalp)
+{
+	struct iovec *iov = stack;
+	size_t total = 0;
+	int error, i;
+
+	if (iovcnt < 0 || iovcnt > UIO_MAXIOV)
+		return EINVAL;
+	if (iovcnt > nstack &&
+	    (iov = kmem_alloc(sizeof(*iov) * (size_t)iovcnt)) == NULL)
+		return ENOMEM;
+	error = copyin(uiov, iov, sizeof(*iov) * (size_t)iovcnt);
+	/* As Linux: every length is checked before any address. */
+	for (i = 0; error == 0 && i < iovcnt; i++)
+		if (iov[i].iov_len > SSIZE_MAX_)
+			error = EINVAL;
+	for (i = 0; error == 0 && i < iovcnt; i++) {
+		if (!user_range_ok(iov[i].iov_base, iov[i].iov_len))
+			error = EFAULT;
+		else if (iov[i].iov_len > MAX_RW_COUNT - total)
+			iov[i].iov_len = MAX_RW_COUNT - total;
+		total += iov[i].iov_len;
+	}
+	if (error != 0) {
+		uio_import_done(iov, iovcnt, stack);
+		return error;
+	}
+	*iovp = iov;
+	*totalp = total;
+	return 0;
+}
+
+void
+uio_import_done(struct iovec *iov, int iovcnt, struct iovec *stack)
+{
+	if (iov != stack)
+		kmem_free(iov, sizeof(*iov) * (size_t)iovcnt);
+}
+
+int
+file_seek_generic(off_t cur, off_t size, off_t off, int whence, off_t *resp)
+{
+	off_t res;
+
+	switch (whence) {
+	case SEEK_SET:
+		res = off;
+		break;
+	case SEEK_CUR:
+		if (__builtin_add_overflow(cur, off, &res))
+			return EINVAL;
+		break;
+	case SEEK_END:
+		if (__builtin_add_overflow(size, off, &res))
+			return EINVAL;
+		break;
+	case SEEK_DATA:
+	case SEEK_HOLE:
+		/* All data: the only hole is the end of the file. */
+		if (off < 0 || off >= size)
+			return ENXIO;
+		res = whence == SEEK_DATA ? off : size;
+		break;
+	default:
+		return EINVAL;
+	}
+	if (res < 0)
+		return EINVAL;
+	*resp = res;
+	return 0;
+}

@@ -1,0 +1,211 @@
+/*
+ * file.h: open files and the uio that carries data to and from them.
+ *
+ * A struct file is one open file description (what open(2) makes and
+ * dup(2) shares): its type's operations, access mode and status flags,
+ * offset, the opener's credentials.  It is reference counted: each
+ * descriptor slot holds a reference and so does each syscall using the
+ * file, so a close in one thread never frees a file another is reading.
+ *
+ * Lock order:
+ *   f_poslock (the offset of one file, held across a read or write that
+ *   uses it)
+ *     > the file type's own locks (pgstore.h's ps_lock, ...)
+ * A descriptor table's fd_lock (fd.h) is never held with f_poslock.
+ */
+#ifndef RUMP_KERN_FILE_H
+#define RUMP_KERN_FILE_H
+
+/* struct stat has a member named __unused, which kernel.h defines. */
+#pragma push_macro("__unused")
+#undef __unused
+#include <asm/stat.h>
+#pragma pop_macro("__unused")
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/uio.h>
+
+#include "kernel.h"
+#include "lock.h"
+
+struct file;
+struct kauth_cred;
+
+/*
+ * A uio describes the caller's buffers for one transfer: an iovec array
+ * in user space (reached with copyin/copyout) or in the kernel.  UIO_READ
+ * moves data from the kernel into the buffers (read(2)), UIO_WRITE from
+ * them into the kernel.  uio_resid may be less than the iovecs' total: a
+ * transfer stops at uio_resid.
+ */
+enum uio_rw { UIO_READ, UIO_WRITE };
+enum uio_seg { UIO_USERSPACE, UIO_SYSSPACE };
+
+struct uio {
+	struct iovec *uio_iov; /* the next segment to use */
+	int uio_iovcnt;        /* segments left */
+	size_t uio_resid;      /* bytes left to move */
+	enum uio_rw uio_rw;
+	enum uio_seg uio_segflg;
+};
+
+/*
+ * uiomove: move up to `n' bytes between `buf' and the uio's buffers, in
+ * the uio's direction, and advance the uio by what was moved.  Returns 0
+ * or EFAULT (a user buffer is bad); after EFAULT the uio has advanced
+ * over the bytes that were copied, up to the first bad user page, as
+ * Linux counts a partial transfer; bytes past that point at buf may have
+ * been overwritten.
+ */
+int uiomove(void *buf, size_t n, struct uio *uio);
+/* uiozero: like uiomove for UIO_READ from `n' zero bytes (holes). */
+int uiozero(size_t n, struct uio *uio);
+/* A uio over one kernel buffer (`iov' is the caller's storage). */
+void uio_kinit(struct uio *uio, struct iovec *iov, void *buf, size_t len,
+	       enum uio_rw rw);
+
+/* Linux's largest user address (TASK_SIZE_MAX, 4-level paging). */
+#define USER_ADDR_MAX 0x00007ffffffff000UL
+/* Linux's access_ok(): [p, p+len) lies in user space.  A read or write
+ * checks it first, so a huge length gives EFAULT before EINVAL. */
+static inline bool
+user_range_ok(const void *p, size_t len)
+{
+	return len <= USER_ADDR_MAX && (uintptr_t)p <= USER_ADDR_MAX - len;
+}
+
+/*
+ * uio_import: copy in a user iovec array of `iovcnt' segments for a
+ * readv-style call.  Uses `stack' (nstack entries) when it fits, else
+ * allocates (free it with uio_import_done).  The total is capped at
+ * MAX_RW_COUNT as Linux does.  Returns 0, EINVAL (iovcnt < 0 or >
+ * UIO_MAXIOV, a length above SSIZE_MAX), EFAULT (bad array, or a
+ * segment outside user space), ENOMEM.
+ */
+int uio_import(const struct iovec *uiov, int iovcnt, struct iovec *stack,
+	       int nstack, struct iovec **iovp, size_t *totalp);
+void uio_import_done(struct iovec *iov, int iovcnt, struct iovec *stack);
+
+/* Linux's cap on one read or write: INT_MAX rounded down to a page. */
+#define MAX_RW_COUNT 0x7ffff000UL
+#define SSIZE_MAX_ ((size_t)(~(size_t)0 >> 1))
+#define OFF_MAX ((off_t)0x7fffffffffffffffLL) /* MAX_LFS_FILESIZE */
+
+/* ioflags of fo_read/fo_write. */
+#define IO_APPEND 0x01   /* write at the end (O_APPEND), atomically */
+#define IO_NONBLOCK 0x02 /* O_NONBLOCK: do not sleep */
+#define IO_NOATIME 0x04  /* O_NOATIME: leave the access time alone */
+
+/* fo_caps: what a file type supports, consulted by fcntl(F_SETFL). */
+#define FO_CAN_DIRECT 0x01 /* O_DIRECT may be set */
+#define FO_CAN_ASYNC 0x02  /* FASYNC (O_ASYNC, SIGIO) is implemented */
+
+/*
+ * The operations of one file type.  Every function returns 0 or an
+ * errno.  fo_read/fo_write/fo_stat are required; the others may be
+ * NULL, which gives Linux's answer for a file without that operation.
+ */
+struct fileops {
+	/*
+	 * Move data at offset *offp (the file's f_offset, held under
+	 * f_poslock, or the caller's pread position) to or from the uio,
+	 * and set *offp past the bytes moved (for IO_APPEND: past the end
+	 * the data went to).  Bytes moved show in uio_resid; when some
+	 * moved before an error the caller returns the count.
+	 */
+	int (*fo_read)(struct file *fp, off_t *offp, struct uio *uio,
+		       int ioflags);
+	int (*fo_write)(struct file *fp, off_t *offp, struct uio *uio,
+			int ioflags);
+	/* Fill a Linux struct stat (kernel memory). */
+	int (*fo_stat)(struct file *fp, struct stat *st);
+	/* Set the size (length >= 0).  NULL: EINVAL (not a regular file). */
+	int (*fo_truncate)(struct file *fp, off_t length);
+	/*
+	 * lseek: from the current offset *offp compute and store the new
+	 * one for `whence' (SEEK_SET..SEEK_HOLE, already range-checked).
+	 * Called with f_poslock held.  NULL: ESPIPE, and the file has no
+	 * position: pread/pwrite give ESPIPE, read/write skip f_poslock.
+	 */
+	int (*fo_seek)(struct file *fp, off_t *offp, off_t off, int whence);
+	/*
+	 * Type-specific fcntl commands (F_ADD_SEALS, F_SETPIPE_SZ, ...);
+	 * the generic ones never get here.  *retval is the result.
+	 * NULL, or an unknown cmd: EINVAL.
+	 */
+	int (*fo_fcntl)(struct file *fp, int cmd, unsigned long arg,
+			long *retval);
+	/* Reserved for the ioctl work: `data' is the user argument.
+	 * NULL: ENOTTY. */
+	int (*fo_ioctl)(struct file *fp, unsigned long cmd, void *data);
+	/* Reserved for the poll work: the ready subset of `events'.  NULL:
+	 * always readable and writable (Linux's DEFAULT_POLLMASK). */
+	int (*fo_poll)(struct file *fp, int events, void *waiter);
+	/* The last reference is gone: free f_data.  NULL: nothing to do. */
+	void (*fo_close)(struct file *fp);
+	unsigned fo_caps; /* FO_CAN_* */
+};
+
+struct file {
+	unsigned f_count;         /* references; atomic */
+	unsigned f_flag;          /* O_ACCMODE | status flags; atomic (F_SETFL) */
+	const struct fileops *f_ops;
+	void *f_data;             /* the file type's object */
+	struct kauth_cred *f_cred; /* the opener's, held */
+	kmutex_t f_poslock;       /* f_offset users, if the file seeks */
+	off_t f_offset;           /* under f_poslock */
+};
+
+/* Status flags F_SETFL may change (Linux's SETFL_MASK). */
+#define FILE_SETFL_MASK (O_APPEND | O_NONBLOCK | FASYNC | O_DIRECT | O_NOATIME)
+
+/*
+ * file_alloc: a new file with one reference, offset 0, f_flag `flag'
+ * (access mode | status flags; O_LARGEFILE is added as on x86_64), a
+ * reference to `cred'.  Returns 0 or ENOMEM.  Does not call fo_close on
+ * failure: `data' stays the caller's.
+ */
+int file_alloc(const struct fileops *ops, void *data, unsigned flag,
+	       struct kauth_cred *cred, struct file **fpp);
+/* Another reference (the caller holds one already). */
+static inline void
+file_hold(struct file *fp)
+{
+	atomic_inc(&fp->f_count);
+}
+/* Drop a reference; the last one calls fo_close and frees the file.
+ * Takes no lock besides what fo_close takes. */
+void file_release(struct file *fp);
+
+static inline unsigned
+file_flag(struct file *fp)
+{
+	return atomic_load_relaxed(&fp->f_flag);
+}
+/* Access mode checks: O_RDONLY and O_RDWR read; O_WRONLY, O_RDWR write. */
+static inline bool
+file_readable(struct file *fp)
+{
+	unsigned acc = file_flag(fp) & O_ACCMODE;
+
+	return acc == O_RDONLY || acc == O_RDWR;
+}
+static inline bool
+file_writable(struct file *fp)
+{
+	unsigned acc = file_flag(fp) & O_ACCMODE;
+
+	return acc == O_WRONLY || acc == O_RDWR;
+}
+
+/*
+ * file_seek_generic: lseek arithmetic for a file of size `size' at offset
+ * `cur': SEEK_SET, SEEK_CUR, SEEK_END, and SEEK_DATA/SEEK_HOLE for a file
+ * that is all data.  Stores the result in *resp.  Returns 0, EINVAL
+ * (negative result or overflow, unknown whence), ENXIO (DATA/HOLE at or
+ * past the end).
+ */
+int file_seek_generic(off_t cur, off_t size, off_t off, int whence,
+		      off_t *resp);
+
+#endif /* RUMP_KERN_FILE_H */

@@ -1,0 +1,283 @@
+/*
+ * memfd.c: memfd_create(2): an anonymous regular file whose data is a
+ * page store (pgstore.h), with Linux's sealing (F_ADD_SEALS,
+ * F_GET_SEALS) and the file attributes Linux shows for it: mode
+ * S_IFREG|0777, no links (it has no name), owner from the creator's
+ * fsuid/fsgid, times kept with relatime semantics.
+ */
+#include <linux/memfd.h>
+#include <linux/stat.h>
+
+#include "cred.h"
+#include "fd.h"
+#include "file.h"
+#include "pgstore.h"
+#include "proc.h"
+#include "syscall.h"
+
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 0x0008U
+#endif
+#ifndef MFD_EXEC
+#define MFD_EXEC 0x0010U
+#endif
+#define MFD_ALL_FLAGS                                                       \
+	(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL |  \
+	 MFD_EXEC)
+#define MFD_HUGE_BITS ((unsigned)MFD_HUGE_MASK << MFD_HUGE_SHIFT)
+/* Linux: NAME_MAX less the "memfd:" prefix its names get. */
+#define MFD_NAME_MAX_LEN (255 - 6)
+
+#define MEMFD_DEV 1 /* st_dev of every memfd: one internal mount */
+#define NSEC_PER_SEC 1000000000LL
+#define RELATIME_SLACK (24 * 3600 * NSEC_PER_SEC)
+
+struct memfd {
+	struct pgstore m_store;
+	unsigned long m_ino;
+	uid_t m_uid;
+	gid_t m_gid;
+	mode_t m_mode;
+	/* Nanoseconds since the epoch; atomic, no lock needed. */
+	int64_t m_atime, m_mtime, m_ctime;
+	char m_name[6 + MFD_NAME_MAX_LEN + 1]; /* "memfd:" + name */
+};
+
+static unsigned long memfd_lastino = 1024; /* atomic */
+
+static int64_t
+now_ns(void)
+{
+	int64_t sec = 0;
+	long nsec = 0;
+
+	rumpuser_clock_gettime(RUMPUSER_CLOCK_RELWALL, &sec, &nsec);
+	return sec * NSEC_PER_SEC + nsec;
+}
+
+/* Data changed: mtime and ctime, as Linux's file_update_time. */
+static void
+memfd_modified(struct memfd *m)
+{
+	int64_t now = now_ns();
+
+	atomic_store_relaxed(&m->m_mtime, now);
+	atomic_store_relaxed(&m->m_ctime, now);
+}
+
+/* relatime: the access time moves only when it is older than the last
+ * change or a day old. */
+static void
+memfd_accessed(struct memfd *m)
+{
+	int64_t at = atomic_load_relaxed(&m->m_atime), now = now_ns();
+
+	if (at > atomic_load_relaxed(&m->m_mtime) &&
+	    at > atomic_load_relaxed(&m->m_ctime) && now - at < RELATIME_SLACK)
+		return;
+	atomic_store_relaxed(&m->m_atime, now);
+}
+
+static int
+memfd_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	struct memfd *m = fp->f_data;
+	size_t resid = uio->uio_resid;
+	int error;
+
+	error = pgstore_read(&m->m_store, *offp, uio);
+	*offp += (off_t)(resid - uio->uio_resid);
+	if (!(ioflags & IO_NOATIME))
+		memfd_accessed(m);
+	return error;
+}
+
+static int
+memfd_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	struct memfd *m = fp->f_data;
+	size_t resid = uio->uio_resid;
+	int error;
+
+	error = pgstore_write(&m->m_store, offp, uio,
+			      (ioflags & IO_APPEND) ? PGS_APPEND : 0);
+	if (uio->uio_resid != resid)
+		memfd_modified(m);
+	return error;
+}
+
+static void
+ns_split(int64_t ns, __kernel_ulong_t *sec, __kernel_ulong_t *nsec)
+{
+	*sec = (__kernel_ulong_t)(ns / NSEC_PER_SEC);
+	*nsec = (__kernel_ulong_t)(ns % NSEC_PER_SEC);
+}
+
+static int
+memfd_stat(struct file *fp, struct stat *st)
+{
+	struct memfd *m = fp->f_data;
+	uint64_t npages;
+	off_t size;
+
+	pgstore_getsize(&m->m_store, &size, &npages);
+	memset(st, 0, sizeof(*st));
+	st->st_dev = MEMFD_DEV;
+	st->st_ino = m->m_ino;
+	st->st_nlink = 0; /* Linux: the file is unlinked from birth */
+	st->st_mode = S_IFREG | m->m_mode;
+	st->st_uid = m->m_uid;
+	st->st_gid = m->m_gid;
+	st->st_size = size;
+	st->st_blksize = PGS_PAGESIZE;
+	st->st_blocks = (long)(npages * (PGS_PAGESIZE / 512));
+	ns_split(atomic_load_relaxed(&m->m_atime), &st->st_atime,
+		 &st->st_atime_nsec);
+	ns_split(atomic_load_relaxed(&m->m_mtime), &st->st_mtime,
+		 &st->st_mtime_nsec);
+	ns_split(atomic_load_relaxed(&m->m_ctime), &st->st_ctime,
+		 &st->st_ctime_nsec);
+	return 0;
+}
+
+static int
+memfd_truncate(struct file *fp, off_t length)
+{
+	struct memfd *m = fp->f_data;
+	int error;
+
+	/* Linux stamps the times even when the size does not change. */
+	if ((error = pgstore_truncate(&m->m_store, length)) == 0)
+		memfd_modified(m);
+	return error;
+}
+
+static int
+memfd_seek(struct file *fp, off_t *offp, off_t off, int whence)
+{
+	struct memfd *m = fp->f_data;
+	off_t size;
+
+	if (whence == SEEK_DATA || whence == SEEK_HOLE)
+		return pgstore_seekhole(&m->m_store, off, whence == SEEK_DATA,
+					offp);
+	pgstore_getsize(&m->m_store, &size, NULL);
+	return file_seek_generic(*offp, size, off, whence, offp);
+}
+
+static int
+memfd_fcntl(struct file *fp, int cmd, unsigned long arg, long *retval)
+{
+	struct memfd *m = fp->f_data;
+	unsigned seals = (unsigned)arg; /* Linux takes an unsigned int */
+
+	switch (cmd) {
+	case F_GET_SEALS:
+		*retval = pgstore_seals(&m->m_store);
+		return 0;
+	case F_ADD_SEALS:
+		if (!file_writable(fp))
+			return EPERM;
+		if (seals & ~PGS_ALL_SEALS)
+			return EINVAL;
+		/* Sealing exec on an executable file also seals writes, so
+		 * its contents cannot change under a later exec. */
+		if ((seals & F_SEAL_EXEC) && (m->m_mode & 0111))
+			seals |= F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
+				 F_SEAL_FUTURE_WRITE;
+		*retval = 0;
+		return pgstore_add_seals(&m->m_store, seals);
+	default:
+		return EINVAL;
+	}
+}
+
+static void
+memfd_free(struct memfd *m)
+{
+	pgstore_fini(&m->m_store);
+	kmem_free(m, sizeof(*m));
+}
+
+static void
+memfd_close(struct file *fp)
+{
+	memfd_free(fp->f_data);
+}
+
+static const struct fileops memfd_ops = {
+	.fo_read = memfd_read,
+	.fo_write = memfd_write,
+	.fo_stat = memfd_stat,
+	.fo_truncate = memfd_truncate,
+	.fo_seek = memfd_seek,
+	.fo_fcntl = memfd_fcntl,
+	.fo_close = memfd_close,
+};
+
+/* A new memfd object owned by `cr'. */
+static struct memfd *
+memfd_new(const char *name, unsigned flags, const struct kauth_cred *cr)
+{
+	struct memfd *m = kmem_zalloc(sizeof(*m));
+	unsigned seals = F_SEAL_SEAL;
+	int64_t now = now_ns();
+
+	if (m == NULL)
+		return NULL;
+	m->m_mode = 0777;
+	if (flags & MFD_NOEXEC_SEAL) {
+		m->m_mode = 0666;
+		seals = F_SEAL_EXEC;
+	} else if (flags & MFD_ALLOW_SEALING) {
+		seals = 0;
+	}
+	pgstore_init(&m->m_store, NULL, seals);
+	m->m_ino = __atomic_add_fetch(&memfd_lastino, 1, __ATOMIC_RELAXED);
+	m->m_uid = cr->cr_fsuid;
+	m->m_gid = cr->cr_fsgid;
+	m->m_atime = m->m_mtime = m->m_ctime = now;
+	ksnprintf(m->m_name, sizeof(m->m_name), "memfd:%s", name);
+	return m;
+}
+
+/* Linux's checks, in its order: flags first, then the name. */
+static int
+memfd_checkflags(unsigned flags)
+{
+	unsigned allowed = MFD_ALL_FLAGS;
+
+	if (flags & MFD_HUGETLB)
+		allowed |= MFD_HUGE_BITS;
+	if (flags & ~allowed)
+		return EINVAL;
+	if ((flags & MFD_EXEC) && (flags & MFD_NOEXEC_SEAL))
+		return EINVAL;
+	return 0;
+}
+
+long
+sys_memfd_create(struct lwp *l, const char *uname, unsigned int flags)
+{
+	char name[MFD_NAME_MAX_LEN + 1];
+	struct memfd *m;
+	struct file *fp;
+	int error, fd;
+
+	if ((error = memfd_checkflags(flags)) != 0)
+		return -error;
+	error = copyinstr(uname, name, sizeof(name), NULL);
+	if (error != 0)
+		return error == ENAMETOOLONG ? -EINVAL : -error;
+	if (flags & MFD_HUGETLB)
+		return -EINVAL; /* no huge pages here */
+	if ((m = memfd_new(name, flags, l->l_cred)) == NULL)
+		return -ENOMEM;
+	if ((error = file_alloc(&memfd_ops, m, O_RDWR, l->l_cred, &fp)) != 0) {
+		memfd_free(m);
+		return -error;
+	}
+	error = fd_alloc(l->l_proc, fp, 0, (flags & MFD_CLOEXEC) != 0, &fd);
+	file_release(fp); /* the table holds it now, or it goes */
+	return error != 0 ? -error : fd;
+}

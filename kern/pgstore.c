@@ -1,0 +1,442 @@
+/*
+ * pgstore.c: sparse page stores (pgstore.h).
+ *
+ * The tree: a node has 512 slots; with height h the root covers page
+ * indexes [0, 512^h), and height 0 means the root is page 0 itself.
+ * Height 6 covers every page below OFF_MAX (2^51 pages).  A node counts
+ * its non-empty slots so truncation can free nodes that empty out.
+ */
+#include "file.h"
+#include "pgstore.h"
+
+#define FANSHIFT 9
+#define FANOUT (1 << FANSHIFT)
+#define PGMASK (PGS_PAGESIZE - 1)
+#define NOPAGE (~(uint64_t)0)
+
+struct pgnode {
+	void *pn_slot[FANOUT]; /* pages (at level 1) or nodes */
+	unsigned pn_count;     /* non-NULL slots */
+};
+
+/* Pages covered by a subtree with `level' node levels. */
+static inline uint64_t
+span(unsigned level)
+{
+	return (uint64_t)1 << (FANSHIFT * level);
+}
+
+static inline unsigned
+slotof(uint64_t idx, unsigned level)
+{
+	return (unsigned)(idx >> (FANSHIFT * (level - 1))) & (FANOUT - 1);
+}
+
+/* Take one page from the budget; false when it is spent. */
+static bool
+acct_reserve(struct pgstore_acct *a)
+{
+	uint64_t used, limit;
+
+	if (a == NULL)
+		return true;
+	used = atomic_load_relaxed(&a->pa_used);
+	do {
+		limit = atomic_load_relaxed(&a->pa_limit);
+		if (limit != 0 && used >= limit)
+			return false;
+	} while (!__atomic_compare_exchange_n(&a->pa_used, &used, used + 1, true,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return true;
+}
+
+static void
+acct_release(struct pgstore_acct *a, uint64_t n)
+{
+	if (a != NULL && n != 0)
+		__atomic_fetch_sub(&a->pa_used, n, __ATOMIC_RELAXED);
+}
+
+void
+pgstore_init(struct pgstore *ps, struct pgstore_acct *acct, unsigned seals)
+{
+	rw_init(&ps->ps_lock);
+	ps->ps_root = NULL;
+	ps->ps_height = 0;
+	ps->ps_size = 0;
+	ps->ps_npages = 0;
+	ps->ps_seals = seals;
+	ps->ps_acct = acct;
+}
+
+/* Free a subtree and its pages (the caller settles the accounting). */
+static void
+free_subtree(struct pgstore *ps, void *p, unsigned level)
+{
+	struct pgnode *n = p;
+
+	if (level == 0) {
+		kmem_free(p, PGS_PAGESIZE);
+		ps->ps_npages--;
+		return;
+	}
+	for (int i = 0; i < FANOUT; i++)
+		if (n->pn_slot[i] != NULL)
+			free_subtree(ps, n->pn_slot[i], level - 1);
+	kmem_free(n, sizeof(*n));
+}
+
+void
+pgstore_fini(struct pgstore *ps)
+{
+	uint64_t before = ps->ps_npages;
+
+	if (ps->ps_root != NULL)
+		free_subtree(ps, ps->ps_root, ps->ps_height);
+	acct_release(ps->ps_acct, before);
+	rw_destroy(&ps->ps_lock);
+}
+
+/* The page at index idx, or NULL for a hole.  ps_lock held. */
+static char *
+lookup(struct pgstore *ps, uint64_t idx)
+{
+	void *p = ps->ps_root;
+
+	if (idx >= span(ps->ps_height))
+		return NULL;
+	for (unsigned level = ps->ps_height; level > 0 && p != NULL; level--)
+		p = ((struct pgnode *)p)->pn_slot[slotof(idx, level)];
+	return p;
+}
+
+/* Raise the tree until it covers idx.  ps_lock exclusive; 0 or ENOMEM. */
+static int
+grow(struct pgstore *ps, uint64_t idx)
+{
+	struct pgnode *n;
+
+	while (idx >= span(ps->ps_height)) {
+		/* An empty tree just changes its height. */
+		if (ps->ps_root != NULL) {
+			if ((n = kmem_zalloc(sizeof(*n))) == NULL)
+				return ENOMEM;
+			n->pn_slot[0] = ps->ps_root;
+			n->pn_count = 1;
+			ps->ps_root = n;
+		}
+		ps->ps_height++;
+	}
+	return 0;
+}
+
+/*
+ * The page at idx, allocated (with the nodes above it) if missing;
+ * *newp tells which.  The contents of a new page are undefined.
+ * ps_lock exclusive.  Returns 0, ENOSPC (budget), ENOMEM.
+ */
+static int
+getpage(struct pgstore *ps, uint64_t idx, char **pagep, bool *newp)
+{
+	struct pgnode *parent = NULL;
+	void **slot = &ps->ps_root;
+	char *page;
+	int error;
+
+	if ((error = grow(ps, idx)) != 0)
+		return error;
+	for (unsigned level = ps->ps_height; level > 0; level--) {
+		if (*slot == NULL) {
+			if ((*slot = kmem_zalloc(sizeof(struct pgnode))) == NULL)
+				return ENOMEM;
+			if (parent != NULL)
+				parent->pn_count++;
+		}
+		parent = *slot;
+		slot = &parent->pn_slot[slotof(idx, level)];
+	}
+	*newp = *slot == NULL;
+	if (*newp) {
+		if (!acct_reserve(ps->ps_acct))
+			return ENOSPC;
+		if ((page = kmem_alloc(PGS_PAGESIZE)) == NULL) {
+			acct_release(ps->ps_acct, 1);
+			return ENOMEM;
+		}
+		*slot = page;
+		if (parent != NULL)
+			parent->pn_count++;
+		ps->ps_npages++;
+	}
+	*pagep = *slot;
+	return 0;
+}
+
+int
+pgstore_read(struct pgstore *ps, off_t off, struct uio *uio)
+{
+	uint64_t n;
+	size_t len;
+	char *page;
+	int error = 0;
+
+	rw_enter_read(&ps->ps_lock);
+	if (off < ps->ps_size) {
+		n = MIN(uio->uio_resid, (uint64_t)(ps->ps_size - off));
+		while (n > 0 && error == 0) {
+			len = MIN(PGS_PAGESIZE - (size_t)(off & PGMASK), n);
+			page = lookup(ps, (uint64_t)off >> PGS_PAGESHIFT);
+			if (page != NULL)
+				error = uiomove(page + (off & PGMASK), len, uio);
+			else
+				error = uiozero(len, uio);
+			off += len;
+			n -= len;
+		}
+	}
+	rw_exit(&ps->ps_lock);
+	return error;
+}
+
+/*
+ * A copy into `page' at [pgoff, pgoff+len) failed after `done' bytes:
+ * keep those, and restore the zeros the store promises (past the end of
+ * the file, and everywhere in a page that was a hole).
+ */
+static void
+write_failed(struct pgstore *ps, char *page, bool new, off_t off, size_t len,
+	     size_t done)
+{
+	off_t base = off & ~(off_t)PGMASK, eof;
+	size_t pgoff = (size_t)(off & PGMASK), from = pgoff + done;
+
+	if (off + (off_t)done > ps->ps_size)
+		ps->ps_size = off + (off_t)done;
+	if (!new) {
+		eof = ps->ps_size - base;
+		if (eof >= PGS_PAGESIZE)
+			return;
+		from = MAX(from, (size_t)MAX(eof, 0));
+	}
+	if (from < pgoff + len)
+		memset(page + from, 0, pgoff + len - from);
+}
+
+int
+pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags)
+{
+	size_t len, pgoff, resid;
+	uint64_t n;
+	bool new;
+	char *page;
+	off_t off;
+	int error = 0;
+
+	rw_enter_write(&ps->ps_lock);
+	off = (flags & PGS_APPEND) ? ps->ps_size : *offp;
+	if (ps->ps_seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+		error = EPERM;
+	else if (off >= OFF_MAX)
+		error = EFBIG;
+	n = error != 0 ? 0 : MIN(uio->uio_resid, (uint64_t)(OFF_MAX - off));
+	while (n > 0) {
+		pgoff = (size_t)(off & PGMASK);
+		len = MIN(PGS_PAGESIZE - pgoff, n);
+		if ((ps->ps_seals & F_SEAL_GROW) && off + (off_t)len > ps->ps_size) {
+			error = EPERM;
+			break;
+		}
+		error = getpage(ps, (uint64_t)off >> PGS_PAGESHIFT, &page, &new);
+		if (error != 0)
+			break;
+		if (new && len < PGS_PAGESIZE) {
+			memset(page, 0, pgoff);
+			memset(page + pgoff + len, 0, PGS_PAGESIZE - pgoff - len);
+		}
+		resid = uio->uio_resid;
+		if ((error = uiomove(page + pgoff, len, uio)) != 0) {
+			write_failed(ps, page, new, off, len, resid - uio->uio_resid);
+			off += (off_t)(resid - uio->uio_resid);
+			break;
+		}
+		off += (off_t)len;
+		n -= len;
+		if (off > ps->ps_size)
+			ps->ps_size = off;
+	}
+	*offp = off;
+	rw_exit(&ps->ps_lock);
+	return error;
+}
+
+/*
+ * Free the pages at index >= first in the subtree *slotp (`level' node
+ * levels, first page `base'), and nodes that empty out.
+ */
+static void
+prune(struct pgstore *ps, void **slotp, unsigned level, uint64_t base,
+      uint64_t first)
+{
+	struct pgnode *n = *slotp;
+	uint64_t sp, i0;
+
+	if (n == NULL)
+		return;
+	if (base >= first) {
+		free_subtree(ps, n, level);
+		*slotp = NULL;
+		return;
+	}
+	if (level == 0)
+		return;
+	sp = span(level - 1);
+	for (i0 = (first - base) / sp; i0 < FANOUT; i0++) {
+		if (n->pn_slot[i0] == NULL)
+			continue;
+		prune(ps, &n->pn_slot[i0], level - 1, base + i0 * sp, first);
+		if (n->pn_slot[i0] == NULL)
+			n->pn_count--;
+	}
+	if (n->pn_count == 0) {
+		kmem_free(n, sizeof(*n));
+		*slotp = NULL;
+	}
+}
+
+/* Drop root nodes that only lead to their first slot. */
+static void
+shrink(struct pgstore *ps)
+{
+	struct pgnode *n;
+
+	while (ps->ps_height > 0 && (n = ps->ps_root) != NULL &&
+	       n->pn_count == 1 && n->pn_slot[0] != NULL) {
+		ps->ps_root = n->pn_slot[0];
+		ps->ps_height--;
+		kmem_free(n, sizeof(*n));
+	}
+	if (ps->ps_root == NULL)
+		ps->ps_height = 0;
+}
+
+int
+pgstore_truncate(struct pgstore *ps, off_t len)
+{
+	uint64_t before, first;
+	char *page;
+	int error = 0;
+
+	rw_enter_write(&ps->ps_lock);
+	if (len < ps->ps_size && (ps->ps_seals & F_SEAL_SHRINK))
+		error = EPERM;
+	else if (len > ps->ps_size && (ps->ps_seals & F_SEAL_GROW))
+		error = EPERM;
+	else if (len < ps->ps_size) {
+		before = ps->ps_npages;
+		first = ((uint64_t)len + PGMASK) >> PGS_PAGESHIFT;
+		if (first < span(ps->ps_height))
+			prune(ps, &ps->ps_root, ps->ps_height, 0, first);
+		shrink(ps);
+		acct_release(ps->ps_acct, before - ps->ps_npages);
+		/* Keep the promise: nothing but zeros past the end. */
+		if ((len & PGMASK) != 0 &&
+		    (page = lookup(ps, (uint64_t)len >> PGS_PAGESHIFT)) != NULL)
+			memset(page + (len & PGMASK), 0,
+			       PGS_PAGESIZE - (size_t)(len & PGMASK));
+	}
+	if (error == 0)
+		ps->ps_size = len;
+	rw_exit(&ps->ps_lock);
+	return error;
+}
+
+void
+pgstore_getsize(struct pgstore *ps, off_t *sizep, uint64_t *npagesp)
+{
+	rw_enter_read(&ps->ps_lock);
+	*sizep = ps->ps_size;
+	if (npagesp != NULL)
+		*npagesp = ps->ps_npages;
+	rw_exit(&ps->ps_lock);
+}
+
+/*
+ * The first page index >= from in subtree p (`level' levels, first page
+ * `base') that is allocated (data) or not (!data); NOPAGE if none.
+ */
+static uint64_t
+find(void *p, unsigned level, uint64_t base, uint64_t from, bool data)
+{
+	struct pgnode *n = p;
+	uint64_t sp, r, i;
+
+	if (p == NULL)
+		return data ? NOPAGE : MAX(base, from);
+	if (level == 0)
+		return data ? MAX(base, from) : NOPAGE;
+	sp = span(level - 1);
+	for (i = from > base ? (from - base) / sp : 0; i < FANOUT; i++) {
+		r = find(n->pn_slot[i], level - 1, base + i * sp, from, data);
+		if (r != NOPAGE)
+			return r;
+	}
+	return NOPAGE;
+}
+
+int
+pgstore_seekhole(struct pgstore *ps, off_t off, bool data, off_t *resp)
+{
+	uint64_t from, idx;
+	off_t res;
+	int error = 0;
+
+	rw_enter_read(&ps->ps_lock);
+	if (off < 0 || off >= ps->ps_size) {
+		error = ENXIO;
+		goto out;
+	}
+	from = (uint64_t)off >> PGS_PAGESHIFT;
+	idx = from >= span(ps->ps_height)
+		  ? (data ? NOPAGE : from)
+		  : find(ps->ps_root, ps->ps_height, 0, from, data);
+	/* Past the tree everything is a hole. */
+	if (idx == NOPAGE && !data)
+		idx = span(ps->ps_height);
+	if (idx == NOPAGE || idx > ((uint64_t)OFF_MAX >> PGS_PAGESHIFT))
+		res = data ? -1 : ps->ps_size;
+	else
+		res = MAX(off, (off_t)(idx << PGS_PAGESHIFT));
+	if (data && (res < 0 || res >= ps->ps_size))
+		error = ENXIO;
+	else
+		*resp = MIN(res, ps->ps_size);
+out:
+	rw_exit(&ps->ps_lock);
+	return error;
+}
+
+unsigned
+pgstore_seals(struct pgstore *ps)
+{
+	unsigned seals;
+
+	rw_enter_read(&ps->ps_lock);
+	seals = ps->ps_seals;
+	rw_exit(&ps->ps_lock);
+	return seals;
+}
+
+int
+pgstore_add_seals(struct pgstore *ps, unsigned seals)
+{
+	int error = 0;
+
+	rw_enter_write(&ps->ps_lock);
+	if (ps->ps_seals & F_SEAL_SEAL)
+		error = EPERM;
+	else
+		ps->ps_seals |= seals;
+	rw_exit(&ps->ps_lock);
+	return error;
+}

@@ -1,0 +1,116 @@
+/*
+ * pgstore.h: the data of a regular in-memory file (memfd now, tmpfs
+ * later): a sparse array of 4 KiB pages in a radix tree whose height
+ * grows with the highest page, so any offset up to OFF_MAX works and
+ * costs only the pages written plus one node per level.  Holes read as
+ * zeros; bytes past the end of the file inside a page are always zero,
+ * so growing the size never exposes old data.
+ *
+ * Seals (Linux's F_SEAL_* values) live here because they are checked
+ * against the size under the same lock as the writes they forbid.
+ *
+ * Space accounting: stores may share a struct pgstore_acct (one per
+ * tmpfs mount) that counts their pages against a limit.  A write that
+ * runs out writes what fits and returns a short count, or ENOSPC when
+ * nothing fit; data already written is never lost.
+ *
+ * Lock order: a file's f_poslock > ps_lock (one store; reader/writer)
+ * > nothing: the accounting counter is atomic.
+ */
+#ifndef RUMP_KERN_PGSTORE_H
+#define RUMP_KERN_PGSTORE_H
+
+#include <linux/fcntl.h>
+
+#include "kernel.h"
+#include "lock.h"
+
+struct uio;
+
+#define PGS_PAGESHIFT 12
+#define PGS_PAGESIZE (1 << PGS_PAGESHIFT)
+
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+#define PGS_ALL_SEALS                                                       \
+	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |         \
+	 F_SEAL_FUTURE_WRITE | F_SEAL_EXEC)
+
+/* Shared page budget.  pa_limit 0 means unlimited. */
+struct pgstore_acct {
+	uint64_t pa_limit; /* pages; atomic (a remount may change it) */
+	uint64_t pa_used;  /* pages held by all stores; atomic */
+};
+
+struct pgstore {
+	krwlock_t ps_lock;
+	void *ps_root;       /* a page (height 0) or a node; under ps_lock */
+	unsigned ps_height;  /* node levels above the pages */
+	off_t ps_size;       /* under ps_lock */
+	uint64_t ps_npages;  /* allocated data pages; under ps_lock */
+	unsigned ps_seals;   /* F_SEAL_*; under ps_lock */
+	struct pgstore_acct *ps_acct; /* NULL: no limit */
+};
+
+/* pgstore_init: an empty store with `seals' (F_SEAL_SEAL for a file that
+ * may not be sealed) charging `acct' (may be NULL).  Cannot fail. */
+void pgstore_init(struct pgstore *ps, struct pgstore_acct *acct,
+		  unsigned seals);
+/* pgstore_fini: free every page and node (no other user may remain). */
+void pgstore_fini(struct pgstore *ps);
+
+/*
+ * pgstore_read: copy from offset `off' (>= 0) into the uio, up to the end
+ * of the file; the uio shows how much moved.  Returns 0 or EFAULT (the
+ * uio has advanced over what was copied).  Takes ps_lock shared.
+ */
+int pgstore_read(struct pgstore *ps, off_t off, struct uio *uio);
+
+#define PGS_APPEND 0x01 /* write at the end of the file */
+/*
+ * pgstore_write: copy the uio into the store at *offp (or at the end for
+ * PGS_APPEND), growing the file, and set *offp past the data written.
+ * Stops at OFF_MAX.  The uio shows how much moved; a partial write is
+ * reported by the caller as a count.  Errors (when they stop the
+ * write): EPERM (F_SEAL_WRITE/F_SEAL_FUTURE_WRITE, or F_SEAL_GROW and
+ * the write would grow the file: checked page by page, as Linux does),
+ * EFBIG (starts at or past OFF_MAX), ENOSPC (the accounting limit),
+ * ENOMEM, EFAULT.  Takes ps_lock exclusive.
+ */
+int pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio,
+		  int flags);
+
+/*
+ * pgstore_truncate: set the size to `len' (>= 0): shrinking frees the
+ * pages past it and zeroes the tail of the last partial page; growing
+ * makes a hole.  Errors: EPERM (F_SEAL_SHRINK / F_SEAL_GROW).  Takes
+ * ps_lock exclusive.
+ */
+int pgstore_truncate(struct pgstore *ps, off_t len);
+
+/* Size and allocated pages, read together (ps_lock shared). */
+void pgstore_getsize(struct pgstore *ps, off_t *sizep, uint64_t *npagesp);
+
+/*
+ * pgstore_seekhole: lseek's SEEK_DATA (`data' true) or SEEK_HOLE from
+ * `off': the next allocated or unallocated page boundary (or `off' itself
+ * when it is already in one), with the end of the file counting as a
+ * hole.  Returns 0 with *resp set, or ENXIO (off negative or not below
+ * the size, or no data after off).  ps_lock shared.
+ */
+int pgstore_seekhole(struct pgstore *ps, off_t off, bool data, off_t *resp);
+
+/*
+ * Seals.  pgstore_seals: the current set.  pgstore_add_seals: add
+ * `seals' (already validated against PGS_ALL_SEALS).  Errors: EPERM
+ * (F_SEAL_SEAL already set).  ps_lock exclusive, so no write is in
+ * progress when a seal takes effect.
+ */
+unsigned pgstore_seals(struct pgstore *ps);
+int pgstore_add_seals(struct pgstore *ps, unsigned seals);
+
+#endif /* RUMP_KERN_PGSTORE_H */

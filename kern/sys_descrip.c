@@ -1,0 +1,150 @@
+/*
+ * sys_descrip.c: descriptor syscalls: close, dup, dup2, dup3, fcntl.
+ * The checks come in Linux's order, so the first error is Linux's.
+ */
+#include "cred.h"
+#include "fd.h"
+#include "file.h"
+#include "proc.h"
+#include "syscall.h"
+
+long
+sys_close(struct lwp *l, int fd)
+{
+	return -fd_close(l->l_proc, fd);
+}
+
+long
+sys_dup(struct lwp *l, int oldfd)
+{
+	struct file *fp;
+	int error, fd;
+
+	if ((fp = fd_getfile(l->l_proc, oldfd)) == NULL)
+		return -EBADF;
+	error = fd_alloc(l->l_proc, fp, 0, false, &fd);
+	file_release(fp);
+	return error != 0 ? -error : fd;
+}
+
+long
+sys_dup3(struct lwp *l, int oldfd, int newfd, int flags)
+{
+	int error;
+
+	if (flags & ~O_CLOEXEC)
+		return -EINVAL;
+	if (oldfd == newfd)
+		return -EINVAL;
+	error = fd_dup2(l->l_proc, oldfd, newfd, (flags & O_CLOEXEC) != 0);
+	return error != 0 ? -error : newfd;
+}
+
+long
+sys_dup2(struct lwp *l, int oldfd, int newfd)
+{
+	struct file *fp;
+
+	/* dup2(fd, fd) only checks that fd is open. */
+	if (oldfd == newfd) {
+		if ((fp = fd_getfile(l->l_proc, oldfd)) == NULL)
+			return -EBADF;
+		file_release(fp);
+		return newfd;
+	}
+	return sys_dup3(l, oldfd, newfd, 0);
+}
+
+/* O_NOATIME is for the file's owner (or the privileged). */
+static int
+noatime_allowed(struct lwp *l, struct file *fp)
+{
+	struct stat st;
+	int error;
+
+	if (cred_privileged(l->l_cred))
+		return 0;
+	if ((error = fp->f_ops->fo_stat(fp, &st)) != 0)
+		return error;
+	return st.st_uid == l->l_cred->cr_fsuid ? 0 : EPERM;
+}
+
+/* F_SETFL: only the status flags in FILE_SETFL_MASK change. */
+static int
+setfl(struct lwp *l, struct file *fp, unsigned long arg)
+{
+	unsigned flag = (unsigned)arg, old, new;
+	unsigned caps = fp->f_ops->fo_caps;
+	int error;
+
+	old = file_flag(fp);
+	if ((flag & O_NOATIME) && !(old & O_NOATIME) &&
+	    (error = noatime_allowed(l, fp)) != 0)
+		return error;
+	if ((flag & O_DIRECT) && !(caps & FO_CAN_DIRECT))
+		return EINVAL;
+	/* As Linux: FASYNC does not stick to a file that cannot signal. */
+	if (!(caps & FO_CAN_ASYNC))
+		flag &= ~FASYNC;
+	do {
+		new = (flag & FILE_SETFL_MASK) | (old & ~FILE_SETFL_MASK);
+	} while (!__atomic_compare_exchange_n(&fp->f_flag, &old, new, true,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return 0;
+}
+
+/* F_DUPFD and F_DUPFD_CLOEXEC: the lowest free descriptor >= arg. */
+static int
+dupfd(struct proc *p, struct file *fp, unsigned long arg, bool cloexec,
+      long *retval)
+{
+	int error, fd;
+
+	if (arg >= (unsigned long)fd_limit(p))
+		return EINVAL;
+	if ((error = fd_alloc(p, fp, (int)arg, cloexec, &fd)) == 0)
+		*retval = fd;
+	return error;
+}
+
+long
+sys_fcntl(struct lwp *l, int fd, int cmd, unsigned long arg)
+{
+	struct proc *p = l->l_proc;
+	struct file *fp;
+	long rv = 0;
+	bool cloexec;
+	int error;
+
+	if ((fp = fd_getfile(p, fd)) == NULL)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+	case F_DUPFD_CLOEXEC:
+		error = dupfd(p, fp, arg, cmd == F_DUPFD_CLOEXEC, &rv);
+		break;
+	case F_GETFD:
+		error = fd_getcloexec(p, fd, &cloexec);
+		rv = cloexec ? FD_CLOEXEC : 0;
+		break;
+	case F_SETFD:
+		error = fd_setcloexec(p, fd, (arg & FD_CLOEXEC) != 0);
+		break;
+	case F_GETFL:
+		error = 0;
+		rv = file_flag(fp);
+		break;
+	case F_SETFL:
+		error = setfl(l, fp, arg);
+		break;
+	default:
+		/* The file type's own commands, or nothing. */
+		error = fp->f_ops->fo_fcntl != NULL
+			    ? fp->f_ops->fo_fcntl(fp, cmd, arg, &rv)
+			    : EINVAL;
+		break;
+	}
+	file_release(fp);
+	return error != 0 ? -error : rv;
+}

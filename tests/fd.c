@@ -1,0 +1,611 @@
+/*
+ * fd.c: descriptor tables and open files (kern/fd.c, kern/file.c,
+ * kern/sys_descrip.c, kern/sys_generic.c): close, dup, dup2, dup3,
+ * fcntl, lowest-free allocation, RLIMIT_NOFILE, tables shared, copied
+ * and cleared by rump_pub_lwproc_rfork, and races between threads.
+ * The files are memfds, the one file type there is so far.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+
+/* The kernel's O_LARGEFILE and FASYNC; glibc's O_LARGEFILE is 0. */
+#define KO_LARGEFILE 0100000
+#define KO_ASYNC 020000
+#define DEFAULT_NOFILE 1024
+
+static void
+boot(void)
+{
+	cr_assert_eq(rump_init(), 0);
+}
+
+TestSuite(fd, .init = boot);
+
+#define FAILS(expr, err)                                                    \
+	do {                                                                \
+		errno = 0;                                                  \
+		long r_ = (long)(expr);                                     \
+		int e_ = errno;                                             \
+		cr_assert_eq(r_, -1, "%s = %ld, expected -1 (%s)", #expr,   \
+			     r_, strerror(err));                            \
+		cr_assert_eq(e_, (err), "%s: errno %d (%s), expected %s",   \
+			     #expr, e_, strerror(e_), strerror(err));       \
+	} while (0)
+
+#define RETURNS(expr, val)                                                  \
+	do {                                                                \
+		errno = 0;                                                  \
+		long r_ = (long)(expr);                                     \
+		cr_assert_eq(r_, (long)(val), "%s = %ld (errno %s), expected %ld", \
+			     #expr, r_, strerror(errno), (long)(val));      \
+	} while (0)
+
+static int
+mfd(void)
+{
+	int fd = rump_sys_memfd_create("fdtest", 0);
+
+	cr_assert_geq(fd, 0, "memfd_create: %s", strerror(errno));
+	return fd;
+}
+
+/* Whether fd is open in the current process. */
+static bool
+isopen(int fd)
+{
+	return rump_sys_fcntl(fd, F_GETFD) >= 0;
+}
+
+static ino_t
+ino(int fd)
+{
+	struct stat st;
+
+	cr_assert_eq(rump_sys_fstat(fd, &st), 0);
+	return st.st_ino;
+}
+
+/* Open descriptors until EMFILE; returns how many were opened. */
+static int
+fill_table(int fd)
+{
+	int n = 0, r;
+
+	while ((r = rump_sys_dup(fd)) >= 0)
+		n++;
+	cr_assert_eq(errno, EMFILE, "dup: %s", strerror(errno));
+	return n;
+}
+
+/* ---- close and dup ---------------------------------------------------- */
+
+Test(fd, close)
+{
+	int fd = mfd();
+
+	RETURNS(rump_sys_close(fd), 0);
+	FAILS(rump_sys_close(fd), EBADF);
+	FAILS(rump_sys_close(-1), EBADF);
+	FAILS(rump_sys_close(INT_MAX), EBADF);
+	FAILS(rump_sys_close(DEFAULT_NOFILE + 5), EBADF);
+	FAILS(rump_sys_read(fd, &fd, 1), EBADF);
+	FAILS(rump_sys_fstat(fd, NULL), EBADF);
+}
+
+Test(fd, lowest_free)
+{
+	int fd[10];
+
+	for (int i = 0; i < 10; i++)
+		fd[i] = mfd();
+	for (int i = 1; i < 10; i++)
+		cr_assert_eq(fd[i], fd[0] + i);
+	RETURNS(rump_sys_close(fd[7]), 0);
+	RETURNS(rump_sys_close(fd[3]), 0);
+	RETURNS(rump_sys_dup(fd[0]), fd[3]);
+	RETURNS(mfd(), fd[7]);
+	RETURNS(rump_sys_dup(fd[0]), fd[9] + 1);
+}
+
+Test(fd, dup_shares_file)
+{
+	int fd = mfd(), d = rump_sys_dup(fd);
+	char buf[4];
+
+	cr_assert_geq(d, 0);
+	cr_assert_eq(ino(fd), ino(d));
+	RETURNS(rump_sys_write(fd, "abcd", 4), 4);
+	RETURNS(rump_sys_lseek(d, 0, SEEK_CUR), 4); /* the offset is shared */
+	RETURNS(rump_sys_lseek(d, 1, SEEK_SET), 1);
+	RETURNS(rump_sys_read(fd, buf, 2), 2);
+	cr_assert_eq(memcmp(buf, "bc", 2), 0);
+	/* Status flags belong to the file, descriptor flags to the slot. */
+	RETURNS(rump_sys_fcntl(fd, F_SETFL, O_APPEND), 0);
+	RETURNS(rump_sys_fcntl(d, F_GETFL), O_RDWR | O_APPEND | KO_LARGEFILE);
+	RETURNS(rump_sys_fcntl(fd, F_SETFD, FD_CLOEXEC), 0);
+	RETURNS(rump_sys_fcntl(d, F_GETFD), 0);
+	/* The file outlives the first descriptor. */
+	RETURNS(rump_sys_close(fd), 0);
+	RETURNS(rump_sys_pread(d, buf, 4, 0), 4);
+	cr_assert_eq(memcmp(buf, "abcd", 4), 0);
+	FAILS(rump_sys_dup(fd), EBADF);
+	FAILS(rump_sys_dup(-1), EBADF);
+}
+
+Test(fd, dup_clears_cloexec)
+{
+	int fd = rump_sys_memfd_create("x", MFD_CLOEXEC);
+
+	RETURNS(rump_sys_fcntl(fd, F_GETFD), FD_CLOEXEC);
+	RETURNS(rump_sys_fcntl(rump_sys_dup(fd), F_GETFD), 0);
+	RETURNS(rump_sys_fcntl(rump_sys_dup2(fd, 50), F_GETFD), 0);
+	RETURNS(rump_sys_fcntl(rump_sys_fcntl(fd, F_DUPFD, 0), F_GETFD), 0);
+}
+
+Test(fd, dup2)
+{
+	int a = mfd(), b = mfd();
+	ino_t ia = ino(a);
+
+	RETURNS(rump_sys_dup2(a, a), a);
+	RETURNS(rump_sys_dup2(a, b), b);
+	cr_assert_eq(ino(b), ia, "b's old file was replaced");
+	RETURNS(rump_sys_dup2(a, 700), 700);
+	cr_assert_eq(ino(700), ia);
+	RETURNS(rump_sys_dup2(a, DEFAULT_NOFILE - 1), DEFAULT_NOFILE - 1);
+	FAILS(rump_sys_dup2(a, DEFAULT_NOFILE), EBADF);
+	FAILS(rump_sys_dup2(a, -1), EBADF);
+	FAILS(rump_sys_dup2(a, INT_MAX), EBADF);
+	FAILS(rump_sys_dup2(-1, 5), EBADF);
+	FAILS(rump_sys_dup2(600, 5), EBADF);
+	FAILS(rump_sys_dup2(600, 600), EBADF);
+	FAILS(rump_sys_dup2(-1, -1), EBADF);
+	cr_assert(!isopen(5));
+	/* Lowest-free allocation still finds the gaps below. */
+	RETURNS(rump_sys_close(a), 0);
+	RETURNS(rump_sys_dup(b), a);
+}
+
+Test(fd, dup3)
+{
+	int a = mfd();
+
+	RETURNS(rump_sys_dup3(a, 10, O_CLOEXEC), 10);
+	RETURNS(rump_sys_fcntl(10, F_GETFD), FD_CLOEXEC);
+	RETURNS(rump_sys_dup3(a, 10, 0), 10);
+	RETURNS(rump_sys_fcntl(10, F_GETFD), 0);
+	FAILS(rump_sys_dup3(a, a, 0), EINVAL);
+	FAILS(rump_sys_dup3(a, a, O_CLOEXEC), EINVAL);
+	FAILS(rump_sys_dup3(a, 11, 1), EINVAL);
+	FAILS(rump_sys_dup3(a, 11, O_CLOEXEC | O_NONBLOCK), EINVAL);
+	/* flags, then equality, then the limit, then oldfd. */
+	FAILS(rump_sys_dup3(-1, -1, 0), EINVAL);
+	FAILS(rump_sys_dup3(-1, 11, 1), EINVAL);
+	FAILS(rump_sys_dup3(a, DEFAULT_NOFILE, 0), EBADF);
+	FAILS(rump_sys_dup3(99, 11, 0), EBADF);
+	cr_assert(!isopen(11));
+}
+
+/* ---- fcntl ------------------------------------------------------------ */
+
+Test(fd, fcntl_dupfd)
+{
+	int a = mfd();
+
+	RETURNS(rump_sys_fcntl(a, F_DUPFD, 100), 100);
+	RETURNS(rump_sys_fcntl(a, F_DUPFD, 100), 101);
+	RETURNS(rump_sys_fcntl(a, F_DUPFD, 0), a + 1);
+	RETURNS(rump_sys_fcntl(a, F_DUPFD_CLOEXEC, 100), 102);
+	RETURNS(rump_sys_fcntl(102, F_GETFD), FD_CLOEXEC);
+	RETURNS(rump_sys_fcntl(a, F_DUPFD, DEFAULT_NOFILE - 1), DEFAULT_NOFILE - 1);
+	FAILS(rump_sys_fcntl(a, F_DUPFD, DEFAULT_NOFILE - 1), EMFILE);
+	FAILS(rump_sys_fcntl(a, F_DUPFD, DEFAULT_NOFILE), EINVAL);
+	FAILS(rump_sys_fcntl(a, F_DUPFD, -1), EINVAL);
+	FAILS(rump_sys_fcntl(a, F_DUPFD_CLOEXEC, INT_MAX), EINVAL);
+	FAILS(rump_sys_fcntl(-1, F_DUPFD, 0), EBADF);
+	cr_assert_eq(ino(100), ino(a));
+}
+
+Test(fd, fcntl_fd_flags)
+{
+	int a = mfd();
+
+	RETURNS(rump_sys_fcntl(a, F_GETFD), 0);
+	RETURNS(rump_sys_fcntl(a, F_SETFD, FD_CLOEXEC), 0);
+	RETURNS(rump_sys_fcntl(a, F_GETFD), FD_CLOEXEC);
+	RETURNS(rump_sys_fcntl(a, F_SETFD, 2), 0);
+	RETURNS(rump_sys_fcntl(a, F_GETFD), 0);
+	RETURNS(rump_sys_fcntl(a, F_SETFD, ~0), 0);
+	RETURNS(rump_sys_fcntl(a, F_GETFD), FD_CLOEXEC);
+	FAILS(rump_sys_fcntl(99, F_GETFD), EBADF);
+	FAILS(rump_sys_fcntl(99, F_SETFD, 0), EBADF);
+}
+
+Test(fd, fcntl_status_flags)
+{
+	int a = mfd();
+	int hfd = memfd_create("host", 0);
+	int set = O_NOATIME | O_NONBLOCK | KO_ASYNC | O_RDONLY | O_TRUNC | O_CREAT;
+
+	RETURNS(rump_sys_fcntl(a, F_GETFL), O_RDWR | KO_LARGEFILE);
+	/* Only the status flags change, as on the host. */
+	RETURNS(rump_sys_fcntl(a, F_SETFL, set), 0);
+	cr_assert_eq(fcntl(hfd, F_SETFL, set), 0);
+	RETURNS(rump_sys_fcntl(a, F_GETFL), fcntl(hfd, F_GETFL));
+	RETURNS(rump_sys_fcntl(a, F_GETFL),
+		O_RDWR | KO_LARGEFILE | O_NONBLOCK | O_NOATIME);
+	RETURNS(rump_sys_fcntl(a, F_SETFL, O_APPEND | O_WRONLY), 0);
+	RETURNS(rump_sys_fcntl(a, F_GETFL), O_RDWR | KO_LARGEFILE | O_APPEND);
+	/* A memfd cannot do O_DIRECT. */
+	FAILS(rump_sys_fcntl(a, F_SETFL, O_DIRECT), EINVAL);
+	RETURNS(rump_sys_fcntl(a, F_GETFL), O_RDWR | KO_LARGEFILE | O_APPEND);
+	RETURNS(rump_sys_fcntl(a, F_SETFL, 0), 0);
+	RETURNS(rump_sys_fcntl(a, F_GETFL), O_RDWR | KO_LARGEFILE);
+	FAILS(rump_sys_fcntl(99, F_GETFL), EBADF);
+	FAILS(rump_sys_fcntl(99, F_SETFL, 0), EBADF);
+	close(hfd);
+}
+
+Test(fd, fcntl_noatime_needs_owner)
+{
+	int a = mfd();
+
+	/* Root made the file; a process of uid 1000 sharing the table
+	 * may not set O_NOATIME on it. */
+	cr_assert_eq(rump_pub_lwproc_rfork(0), 0);
+	cr_assert_eq(rump_sys_setresuid(1000, 1000, 1000), 0);
+	FAILS(rump_sys_fcntl(a, F_SETFL, O_NOATIME), EPERM);
+	RETURNS(rump_sys_fcntl(a, F_SETFL, O_NONBLOCK), 0);
+	int own = mfd();
+	RETURNS(rump_sys_fcntl(own, F_SETFL, O_NOATIME), 0);
+}
+
+Test(fd, fcntl_unknown)
+{
+	int a = mfd();
+
+	FAILS(rump_sys_fcntl(a, 9999), EINVAL);
+	FAILS(rump_sys_fcntl(a, -1), EINVAL);
+	FAILS(rump_sys_fcntl(a, F_GETPIPE_SZ), EINVAL);
+	FAILS(rump_sys_fcntl(99, 9999), EBADF);
+	/* The raw syscall gives -errno. */
+	long args[6] = { a, 9999 };
+	cr_assert_eq(rump_syscall(RUMP_SYS_fcntl, args), -EINVAL);
+}
+
+/* ---- RLIMIT_NOFILE ----------------------------------------------------- */
+
+Test(fd, emfile_default_limit)
+{
+	int fd = mfd();
+	int n = fill_table(fd);
+
+	/* Every descriptor below the limit is in use now. */
+	cr_assert_eq(n + fd + 1, DEFAULT_NOFILE, "%d opened after fd %d", n, fd);
+	FAILS(rump_sys_memfd_create("x", 0), EMFILE);
+	FAILS(rump_sys_fcntl(fd, F_DUPFD, 0), EMFILE);
+	RETURNS(rump_sys_close(500), 0);
+	RETURNS(rump_sys_dup(fd), 500);
+	RETURNS(rump_sys_dup2(fd, 501), 501);
+}
+
+Test(fd, emfile_lowered_limit)
+{
+	struct rlimit rl = { 10, 4096 };
+	int fd = mfd();
+
+	RETURNS(rump_sys_dup2(fd, 20), 20);
+	RETURNS(rump_sys_setrlimit(RLIMIT_NOFILE, &rl), 0);
+	cr_assert_eq(fill_table(fd), 10 - fd - 1);
+	FAILS(rump_sys_fcntl(fd, F_DUPFD, 10), EINVAL);
+	FAILS(rump_sys_fcntl(fd, F_DUPFD, 9), EMFILE);
+	FAILS(rump_sys_dup2(fd, 10), EBADF);
+	FAILS(rump_sys_dup3(fd, 10, 0), EBADF);
+	RETURNS(rump_sys_dup2(fd, 9), 9);
+	/* A descriptor above the new limit stays usable. */
+	RETURNS(rump_sys_write(20, "x", 1), 1);
+	RETURNS(rump_sys_close(20), 0);
+	/* Raising the limit again lets the table grow. */
+	rl.rlim_cur = 2000;
+	RETURNS(rump_sys_setrlimit(RLIMIT_NOFILE, &rl), 0);
+	RETURNS(rump_sys_dup2(fd, 1999), 1999);
+	RETURNS(rump_sys_dup(fd), 10);
+}
+
+/* ---- tables across rfork ----------------------------------------------- */
+
+Test(fd, rfork_share)
+{
+	int fd = mfd(), cfd;
+	struct lwp *child;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(0), 0);
+	child = rump_pub_lwproc_curlwp();
+	cr_assert_eq(ino(fd), ino(fd), "the child sees the parent's fd");
+	cfd = mfd();
+	rump_pub_lwproc_switch(NULL);
+	cr_assert(isopen(cfd), "the parent sees the child's fd");
+	RETURNS(rump_sys_close(fd), 0);
+	rump_pub_lwproc_switch(child);
+	FAILS(rump_sys_fcntl(fd, F_GETFD), EBADF);
+	RETURNS(rump_sys_fcntl(cfd, F_SETFD, FD_CLOEXEC), 0);
+	/* The table outlives the child. */
+	rump_pub_lwproc_releaselwp();
+	RETURNS(rump_sys_fcntl(cfd, F_GETFD), FD_CLOEXEC);
+}
+
+Test(fd, rfork_copy)
+{
+	int fd = mfd(), ce = rump_sys_memfd_create("ce", MFD_CLOEXEC), cfd;
+	struct lwp *child;
+	char buf[2];
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	child = rump_pub_lwproc_curlwp();
+	cr_assert_eq(ino(fd), ino(fd));
+	RETURNS(rump_sys_fcntl(ce, F_GETFD), FD_CLOEXEC); /* flags are copied */
+	cfd = mfd();
+	RETURNS(rump_sys_close(fd), 0);
+	RETURNS(rump_sys_dup2(ce, fd), fd);
+	/* The open files are shared, as after fork(2): one offset. */
+	RETURNS(rump_sys_write(ce, "ab", 2), 2);
+	rump_pub_lwproc_switch(NULL);
+	cr_assert(!isopen(cfd), "the child's new fd is its own");
+	cr_assert_neq(ino(fd), ino(ce), "the parent's fd is untouched");
+	RETURNS(rump_sys_lseek(ce, 0, SEEK_CUR), 2);
+	RETURNS(rump_sys_pread(ce, buf, 2, 0), 2);
+	/* Releasing the child closes its copies, not the files. */
+	rump_pub_lwproc_switch(child);
+	rump_pub_lwproc_releaselwp();
+	RETURNS(rump_sys_pread(ce, buf, 2, 0), 2);
+	cr_assert_eq(memcmp(buf, "ab", 2), 0);
+}
+
+Test(fd, rfork_clean)
+{
+	int fd = mfd();
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	FAILS(rump_sys_fcntl(fd, F_GETFD), EBADF);
+	FAILS(rump_sys_read(fd, &fd, 1), EBADF);
+	RETURNS(mfd(), 0);
+	rump_pub_lwproc_releaselwp();
+	cr_assert(isopen(fd));
+}
+
+Test(fd, process_exit_closes)
+{
+	/* A process's descriptors go with its last lwp; a file survives
+	 * while a copy of the table still holds it.  (Under the sanitizer
+	 * build, LeakSanitizer checks that the last close frees it.) */
+	struct lwp *p1, *p2;
+	char buf[4];
+	int fd;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	p1 = rump_pub_lwproc_curlwp();
+	fd = mfd();
+	RETURNS(rump_sys_write(fd, "keep", 4), 4);
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	p2 = rump_pub_lwproc_curlwp();
+	rump_pub_lwproc_switch(p1);
+	rump_pub_lwproc_releaselwp();
+	rump_pub_lwproc_switch(p2);
+	RETURNS(rump_sys_pread(fd, buf, 4, 0), 4);
+	cr_assert_eq(memcmp(buf, "keep", 4), 0);
+	rump_pub_lwproc_releaselwp();
+}
+
+/* ---- threads ----------------------------------------------------------- */
+
+enum { NT = 4 };
+static int shared;
+static atomic_int stop;
+
+static void *
+reader_bytes(void *arg)
+{
+	/* Each read() takes its own byte: counts per value add up. */
+	unsigned *seen = arg;
+	unsigned char c;
+
+	while (rump_sys_read(shared, &c, 1) == 1)
+		seen[c]++;
+	return NULL;
+}
+
+Test(fd, threads_share_offset)
+{
+	enum { LEN = 256 * 64 };
+	static unsigned char buf[LEN];
+	static unsigned seen[NT][256];
+	pthread_t t[NT];
+
+	for (int i = 0; i < LEN; i++)
+		buf[i] = (unsigned char)i;
+	shared = mfd();
+	RETURNS(rump_sys_pwrite(shared, buf, LEN, 0), LEN);
+	for (int i = 0; i < NT; i++)
+		pthread_create(&t[i], NULL, reader_bytes, seen[i]);
+	for (int i = 0; i < NT; i++)
+		pthread_join(t[i], NULL);
+	for (int v = 0; v < 256; v++) {
+		unsigned total = 0;
+		for (int i = 0; i < NT; i++)
+			total += seen[i][v];
+		cr_assert_eq(total, 64, "byte %d read %u times", v, total);
+	}
+}
+
+enum { REC = 64, NREC = 400 };
+
+static void *
+vec_writer(void *arg)
+{
+	char head[REC / 2], tail[REC / 2];
+	struct iovec iov[2] = { { head, sizeof(head) }, { tail, sizeof(tail) } };
+
+	memset(head, 'A' + (int)(intptr_t)arg, sizeof(head));
+	memset(tail, 'a' + (int)(intptr_t)arg, sizeof(tail));
+	for (int i = 0; i < NREC; i++)
+		if (rump_sys_writev(shared, iov, 2) != REC)
+			return (void *)1;
+	return NULL;
+}
+
+Test(fd, threads_writev_atomic_offset)
+{
+	/* writev without O_APPEND: each vector lands whole at its own
+	 * offset, none overwrites another. */
+	pthread_t t[NT];
+	static char all[NT * NREC * REC];
+	void *rv;
+
+	shared = mfd();
+	for (int i = 0; i < NT; i++)
+		pthread_create(&t[i], NULL, vec_writer, (void *)(intptr_t)i);
+	for (int i = 0; i < NT; i++) {
+		pthread_join(t[i], &rv);
+		cr_assert_null(rv);
+	}
+	RETURNS(rump_sys_lseek(shared, 0, SEEK_CUR), sizeof(all));
+	RETURNS(rump_sys_pread(shared, all, sizeof(all), 0), sizeof(all));
+	for (int r = 0; r < NT * NREC; r++) {
+		char *p = all + r * REC;
+		for (int i = 0; i < REC; i++)
+			cr_assert_eq(p[i], (i < REC / 2 ? p[0] : p[0] - 'A' + 'a'),
+				     "record %d torn", r);
+	}
+}
+
+static void *
+dup_closer(void *arg)
+{
+	/* Churn the table: dup, dup2 onto busy slots, close. */
+	unsigned seed = (unsigned)(intptr_t)arg;
+
+	while (!atomic_load(&stop)) {
+		int d = rump_sys_dup(shared);
+		if (d >= 0 && rand_r(&seed) % 2)
+			rump_sys_close(d);
+		int target = 100 + rand_r(&seed) % 50;
+		rump_sys_dup2(shared, target);
+		rump_sys_close(100 + rand_r(&seed) % 50);
+	}
+	return NULL;
+}
+
+static void *
+slot_reader(void *arg)
+{
+	/* Read through descriptors that may be closed under us: EBADF or
+	 * data, never a crash. */
+	unsigned seed = (unsigned)(intptr_t)arg;
+	char buf[64];
+
+	while (!atomic_load(&stop)) {
+		int fd = 100 + rand_r(&seed) % 50;
+		ssize_t n = rump_sys_pread(fd, buf, sizeof(buf), 0);
+		if (n < 0 && errno != EBADF)
+			return (void *)1;
+		if (n > 0 && memcmp(buf, "racy", 4) != 0)
+			return (void *)2;
+	}
+	return NULL;
+}
+
+Test(fd, threads_dup_close_race)
+{
+	pthread_t t[2 * NT];
+	void *rv;
+	int base;
+
+	shared = mfd();
+	RETURNS(rump_sys_write(shared, "racy data", 9), 9);
+	for (int i = 0; i < NT; i++) {
+		pthread_create(&t[i], NULL, dup_closer, (void *)(intptr_t)(i + 1));
+		pthread_create(&t[NT + i], NULL, slot_reader, (void *)(intptr_t)(i + 7));
+	}
+	usleep(300 * 1000);
+	atomic_store(&stop, 1);
+	for (int i = 0; i < 2 * NT; i++) {
+		pthread_join(t[i], &rv);
+		cr_assert_null(rv);
+	}
+	/* Close everything: nothing is left behind (LeakSanitizer checks
+	 * the files are freed), and the table still works. */
+	for (int fd = shared + 1; fd < DEFAULT_NOFILE; fd++)
+		rump_sys_close(fd);
+	base = rump_sys_dup(shared);
+	cr_assert_eq(base, shared + 1);
+	RETURNS(rump_sys_close(shared), 0);
+	RETURNS(rump_sys_close(base), 0);
+}
+
+static void *
+closer_while_reading(void *arg)
+{
+	(void)arg;
+	usleep(1000);
+	rump_sys_close(shared);
+	return NULL;
+}
+
+Test(fd, close_during_read)
+{
+	/* A file closed while a big read is in progress stays valid until
+	 * the read ends. */
+	enum { LEN = 32 << 20 };
+	char *buf = malloc(LEN);
+	pthread_t t;
+
+	shared = mfd();
+	RETURNS(rump_sys_ftruncate(shared, LEN), 0);
+	memset(buf, 1, LEN);
+	RETURNS(rump_sys_pwrite(shared, buf, LEN, 0), LEN);
+	pthread_create(&t, NULL, closer_while_reading, NULL);
+	for (int i = 0; i < 4; i++) {
+		ssize_t n = rump_sys_pread(shared, buf, LEN, 0);
+		cr_assert(n == LEN || (n == -1 && errno == EBADF));
+	}
+	pthread_join(t, NULL);
+	FAILS(rump_sys_fcntl(shared, F_GETFD), EBADF);
+	free(buf);
+}
+
+/* ---- I/O checks that belong to the descriptor --------------------------- */
+
+Test(fd, io_on_bad_descriptors)
+{
+	char buf[4];
+	struct iovec iov = { buf, 4 };
+	struct stat st;
+
+	FAILS(rump_sys_read(-1, buf, 4), EBADF);
+	FAILS(rump_sys_write(1000, buf, 4), EBADF);
+	FAILS(rump_sys_readv(7, &iov, 1), EBADF);
+	FAILS(rump_sys_writev(7, &iov, 1), EBADF);
+	FAILS(rump_sys_preadv(7, &iov, 1, 0), EBADF);
+	FAILS(rump_sys_pwritev(7, &iov, 1, 0), EBADF);
+	FAILS(rump_sys_lseek(7, 0, SEEK_SET), EBADF);
+	FAILS(rump_sys_fstat(7, &st), EBADF);
+	FAILS(rump_sys_ftruncate(7, 0), EBADF);
+	FAILS(rump_sys_fcntl(7, F_GETFL), EBADF);
+}
