@@ -8,7 +8,9 @@
  * pid 1 kept per host thread, so concurrent entries share no lock.
  *
  * Lock order (take in this order, never the reverse):
- *   proc_lock (pid table, process list, parent/child links, lwp counts)
+ *   setid_lock (sys_cred.c: one id change at a time, so each checks
+ *   against the credential it replaces)
+ *   > proc_lock (pid table, process list, parent/child links, lwp counts)
  *     > p_lock (p_cred, p_limit, p_umask of one process)
  *       > implicit_lock (the pool of spare implicit lwps)
  * The descriptor table's own lock (fd.h) is never held with these.

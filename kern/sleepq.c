@@ -151,6 +151,8 @@ lwp_park(struct lwp *l, uint64_t deadline, int flags)
 void
 waitq_enqueue(struct waitq *wq, struct waiter *w, struct lwp *l, unsigned key)
 {
+	w->w_func = NULL;
+	w->w_arg = NULL;
 	w->w_lwp = l;
 	w->w_key = key;
 	w->w_queue = wq;
@@ -161,6 +163,16 @@ waitq_enqueue(struct waitq *wq, struct waiter *w, struct lwp *l, unsigned key)
 	else
 		wq->wq_head = w;
 	wq->wq_tail = w;
+}
+
+void
+waitq_enqueue_func(struct waitq *wq, struct waiter *w,
+		   void (*func)(struct waiter *, unsigned), void *arg,
+		   unsigned key)
+{
+	waitq_enqueue(wq, w, NULL, key);
+	w->w_func = func;
+	w->w_arg = arg;
 }
 
 void
@@ -179,51 +191,54 @@ waitq_dequeue(struct waitq *wq, struct waiter *w)
 	w->w_queue = NULL;
 }
 
-/* Dequeue `w' and unpark its lwp; caller holds the queue's lock. */
+/* Wake `w': a callback waiter is told and stays; another is dequeued
+ * and its lwp unparked.  Caller holds the queue's lock. */
 static void
-waiter_wake(struct waitq *wq, struct waiter *w)
+waiter_wake(struct waitq *wq, struct waiter *w, unsigned key)
 {
-	struct lwp *l = w->w_lwp;
-
+	if (w->w_func != NULL) {
+		w->w_func(w, key);
+		return;
+	}
 	waitq_dequeue(wq, w);
-	lwp_unpark(l);
+	lwp_unpark(w->w_lwp);
+}
+
+/* Wake waiters whose key shares a bit with `key', at most `max' of the
+ * parking kind (callback waiters are always told). */
+static int
+waitq_wake(struct waitq *wq, unsigned key, int max)
+{
+	struct waiter *w, *next;
+	int n = 0;
+
+	for (w = wq->wq_head; w != NULL && n < max; w = next) {
+		next = w->w_next;
+		if (!(w->w_key & key))
+			continue;
+		if (w->w_func == NULL)
+			n++;
+		waiter_wake(wq, w, key);
+	}
+	return n;
 }
 
 int
 waitq_wakeup_one(struct waitq *wq)
 {
-	if (wq->wq_head == NULL)
-		return 0;
-	waiter_wake(wq, wq->wq_head);
-	return 1;
+	return waitq_wake(wq, ~0u, 1);
 }
 
 int
 waitq_wakeup_all(struct waitq *wq)
 {
-	int n = 0;
-
-	while (wq->wq_head != NULL) {
-		waiter_wake(wq, wq->wq_head);
-		n++;
-	}
-	return n;
+	return waitq_wake(wq, ~0u, __INT_MAX__);
 }
 
 int
 waitq_wakeup_key(struct waitq *wq, unsigned key)
 {
-	struct waiter *w, *next;
-	int n = 0;
-
-	for (w = wq->wq_head; w != NULL; w = next) {
-		next = w->w_next;
-		if (w->w_key & key) {
-			waiter_wake(wq, w);
-			n++;
-		}
-	}
-	return n;
+	return waitq_wake(wq, key, __INT_MAX__);
 }
 
 int

@@ -31,6 +31,13 @@ struct waiter {
 	struct waiter *w_next, *w_prev;
 	struct waitq *w_queue; /* NULL once dequeued by a waker */
 	unsigned w_key;        /* caller's tag, e.g. poll events of interest */
+	/*
+	 * A callback waiter (epoll's registrations) is not dequeued by a
+	 * wakeup: w_func is called instead of unparking, under the queue's
+	 * lock, with the key of the wakeup.  It must take only leaf locks.
+	 */
+	void (*w_func)(struct waiter *w, unsigned key);
+	void *w_arg;
 };
 
 struct waitq {
@@ -84,6 +91,11 @@ int waitq_wakeup_key(struct waitq *wq, unsigned key);
 void park_prepare(struct lwp *l);
 void waitq_enqueue(struct waitq *wq, struct waiter *w, struct lwp *l,
 		   unsigned key);
+/* Enqueue a callback waiter (see struct waiter); it stays queued until
+ * waitq_dequeue. */
+void waitq_enqueue_func(struct waitq *wq, struct waiter *w,
+			void (*func)(struct waiter *, unsigned), void *arg,
+			unsigned key);
 void waitq_dequeue(struct waitq *wq, struct waiter *w);
 /* Park until unparked, `deadline', or (SLEEP_INTR) an interrupt.
  * Returns 0, ETIMEDOUT or EINTR. */
