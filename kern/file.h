@@ -30,6 +30,7 @@
 
 struct file;
 struct kauth_cred;
+struct polltable;
 
 /*
  * A uio describes the caller's buffers for one transfer: an iovec array
@@ -138,9 +139,10 @@ struct fileops {
 	/* Reserved for the ioctl work: `data' is the user argument.
 	 * NULL: ENOTTY. */
 	int (*fo_ioctl)(struct file *fp, unsigned long cmd, void *data);
-	/* Reserved for the poll work: the ready subset of `events'.  NULL:
+	/* Readiness for poll/select/epoll: the ready subset of `events',
+	 * registering on `pt' (if not NULL) as poll.h describes.  NULL:
 	 * always readable and writable (Linux's DEFAULT_POLLMASK). */
-	int (*fo_poll)(struct file *fp, int events, void *waiter);
+	int (*fo_poll)(struct file *fp, int events, struct polltable *pt);
 	/* The last reference is gone: free f_data.  NULL: nothing to do. */
 	void (*fo_close)(struct file *fp);
 	unsigned fo_caps; /* FO_CAN_* */
