@@ -114,10 +114,12 @@ $(O)/lib/librumpuser.so: $(HYPER_OBJS)
 	@mkdir -p $(@D)
 	$(CC) -shared -Wl,-soname,librumpuser.so $(SAN_LDFLAGS) -o $@ $^ \
 		$(LDLIBS_ALL)
+# librump.so finds librumpuser.so beside itself ($$ORIGIN): a client's
+# own run path does not reach the libraries its libraries need.
 $(O)/lib/librump.so: $(KERN_OBJS) $(O)/lib/librumpuser.so
 	@mkdir -p $(@D)
-	$(CC) -shared -Wl,-soname,librump.so $(SAN_LDFLAGS) -o $@ \
-		$(KERN_OBJS) -L$(O)/lib -lrumpuser
+	$(CC) -shared -Wl,-soname,librump.so -Wl,-rpath,'$$ORIGIN' \
+		$(SAN_LDFLAGS) -o $@ $(KERN_OBJS) -L$(O)/lib -lrumpuser
 
 # Programs link the static libraries: no run-time path to set up.
 LINK_RUMP := $(O)/lib/librump.a $(O)/lib/librumpuser.a $(LDLIBS_ALL)

@@ -48,7 +48,8 @@ struct rumpuser_hyperup {
 	void (*hyp_schedule)(void);
 	void (*hyp_unschedule)(void);
 	/* Around a blocking point inside a hypercall. */
-	void (*hyp_backend_unschedule)(int nlocks, int *countp, void *interlock);
+	void (*hyp_backend_unschedule)(int nlocks, int *countp,
+				       void *interlock);
 	void (*hyp_backend_schedule)(int nlocks, void *interlock);
 	/* rump_lwproc(3) operations for the hypercall layer. */
 	void (*hyp_lwproc_switch)(struct lwp *l);
@@ -136,8 +137,7 @@ int rumpuser_ucopy(void *dst, const void *src, size_t len);
  * NUL.  *donep (if not NULL) gets the bytes copied including the NUL.
  * Errors: EFAULT, ENAMETOOLONG (no NUL within maxlen).
  */
-int rumpuser_ucopystr(void *dst, const void *src, size_t maxlen,
-		      size_t *donep);
+int rumpuser_ucopystr(void *dst, const void *src, size_t maxlen, size_t *donep);
 
 /* Files and block I/O.  Handles are small integers. */
 #define RUMPUSER_OPEN_RDONLY 0x0000
@@ -194,8 +194,8 @@ struct rumpuser_iovec {
  */
 int rumpuser_iovread(int fd, struct rumpuser_iovec *iov, size_t iovlen,
 		     int64_t off, size_t *retv);
-int rumpuser_iovwrite(int fd, const struct rumpuser_iovec *iov,
-		      size_t iovlen, int64_t off, size_t *retv);
+int rumpuser_iovwrite(int fd, const struct rumpuser_iovec *iov, size_t iovlen,
+		      int64_t off, size_t *retv);
 
 #define RUMPUSER_SYNCFD_READ 0x01
 #define RUMPUSER_SYNCFD_WRITE 0x02
@@ -295,8 +295,7 @@ void rumpuser_rw_held(int mode, struct rumpuser_rw *rw, int *heldp);
 void rumpuser_cv_init(struct rumpuser_cv **cvp);
 void rumpuser_cv_destroy(struct rumpuser_cv *cv);
 void rumpuser_cv_wait(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx);
-void rumpuser_cv_wait_nowrap(struct rumpuser_cv *cv,
-			     struct rumpuser_mtx *mtx);
+void rumpuser_cv_wait_nowrap(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx);
 /* Relative timeout.  0 if signalled, ETIMEDOUT if it expired. */
 int rumpuser_cv_timedwait(struct rumpuser_cv *cv, struct rumpuser_mtx *mtx,
 			  int64_t sec, int64_t nsec);
