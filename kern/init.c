@@ -102,6 +102,12 @@ rump_boot(void)
 	syscall_trace = param_true("RUMP_TRACE");
 	if ((error = proc_bootstrap()) != 0)
 		return error;
+	/* Subsystems, in dependency order; each returns 0 or an errno.
+	 * Time and signals (callout thread) come first: later subsystems
+	 * may arm timers. */
+	/* [time and signals] */
+	/* [file systems: root tmpfs, /dev, console fds of init] */
+	/* [ipc] */
 	return 0;
 }
 
