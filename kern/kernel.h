@@ -79,4 +79,28 @@ int copyin(const void *uaddr, void *kaddr, size_t len);
 int copyout(const void *kaddr, void *uaddr, size_t len);
 int copyinstr(const void *uaddr, char *kaddr, size_t len, size_t *done);
 
+/*
+ * Linux's internal restart codes.  A handler whose sleep was interrupted
+ * returns one of these (negated); the syscall exit path turns it into a
+ * restart or -EINTR and never lets it reach the caller:
+ *   ERESTARTSYS            restart if the handler has SA_RESTART
+ *                          (read, write, accept, connect, open of a FIFO..)
+ *   ERESTARTNOINTR         always restart
+ *   ERESTARTNOHAND         restart only if no handler ran
+ *   ERESTART_RESTARTBLOCK  restart through the lwp's restart block
+ * Calls that never restart (nanosleep, poll, select, epoll_wait,
+ * sigtimedwait) return -EINTR directly.
+ */
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
+#define ERESTART_RESTARTBLOCK 516
+
+static inline bool
+errno_is_restart(long ret)
+{
+	return (unsigned long)(ret + ERESTART_RESTARTBLOCK) <=
+	       ERESTART_RESTARTBLOCK - ERESTARTSYS;
+}
+
 #endif /* RUMP_KERN_KERNEL_H */

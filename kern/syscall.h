@@ -26,4 +26,19 @@ extern const struct sysent sysent[SYS_NMAX];
 extern int syscall_trace;
 long syscall_traced(struct lwp *l, long nr, const long *args);
 
+/*
+ * syscall_exit: the way out of every syscall, with the handler's result.
+ * Pending work (an interrupted call's restart code, later signals) goes
+ * to syscall_exit_work(); what comes back is what the caller sees.
+ */
+long syscall_exit_work(struct lwp *l, long ret) __attribute__((cold));
+
+static inline long
+syscall_exit(struct lwp *l, long ret)
+{
+	if (__predict_false(errno_is_restart(ret)))
+		return syscall_exit_work(l, ret);
+	return ret;
+}
+
 #endif /* RUMP_KERN_SYSCALL_H */
