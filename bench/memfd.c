@@ -56,7 +56,8 @@ do_pwrite(void *arg, long n)
 	struct io *io = arg;
 
 	while (n-- > 0)
-		if (io->pw(io->fd, io->buf, io->len, next(io)) != (ssize_t)io->len)
+		if (io->pw(io->fd, io->buf, io->len, next(io)) !=
+		    (ssize_t)io->len)
 			die("pwrite");
 }
 
@@ -66,7 +67,8 @@ do_pread(void *arg, long n)
 	struct io *io = arg;
 
 	while (n-- > 0)
-		if (io->pr(io->fd, io->buf, io->len, next(io)) != (ssize_t)io->len)
+		if (io->pr(io->fd, io->buf, io->len, next(io)) !=
+		    (ssize_t)io->len)
 			die("pread");
 }
 
@@ -116,7 +118,8 @@ first_pass(int rump, char *buf)
 		io.pw = rump ? rump_sys_pwrite : pwrite;
 		uint64_t t0 = bench_now_ns();
 		do_pwrite(&io, FILE_SIZE / IO_SIZE);
-		double t = (double)(bench_now_ns() - t0) / (FILE_SIZE / IO_SIZE);
+		double t =
+			(double)(bench_now_ns() - t0) / (FILE_SIZE / IO_SIZE);
 		if (t < best)
 			best = t;
 		io_fini(&io);

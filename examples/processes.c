@@ -130,8 +130,8 @@ fork_and_look(struct lwp *parent, int fd, int flags, const char *how)
 	if (newfd >= 0)
 		printf("    %-24s fd %d\n", "child dups it to:", newfd);
 	else
-		printf("    %-24s %s\n", "child cannot dup it:",
-		       strerror(errno));
+		printf("    %-24s %s\n",
+		       "child cannot dup it:", strerror(errno));
 	rump_pub_lwproc_releaselwp();
 	rump_pub_lwproc_switch(parent);
 	if (newfd >= 0) {

@@ -60,7 +60,8 @@ cred_free(struct kauth_cred *cr)
 	if (atomic_dec(&cr->cr_refcnt) != 0)
 		return;
 	if (cr->cr_ngroups > 0)
-		kmem_free(cr->cr_groups, sizeof(gid_t) * (size_t)cr->cr_ngroups);
+		kmem_free(cr->cr_groups,
+			  sizeof(gid_t) * (size_t)cr->cr_ngroups);
 	kmem_free(cr, sizeof(*cr));
 }
 

@@ -43,7 +43,8 @@ fd_hold(struct filedesc *fdp)
 static void
 fd_free(struct filedesc *fdp)
 {
-	kmem_free(fdp->fd_slots, sizeof(struct fdslot) * (size_t)fdp->fd_nslots);
+	kmem_free(fdp->fd_slots,
+		  sizeof(struct fdslot) * (size_t)fdp->fd_nslots);
 	mutex_destroy(&fdp->fd_lock);
 	kmem_free(fdp, sizeof(*fdp));
 }
@@ -60,8 +61,10 @@ fd_grow_locked(struct filedesc *fdp, int want)
 	if ((slots = kmem_zalloc(sizeof(*slots) * (size_t)n)) == NULL)
 		return ENOMEM;
 	if (fdp->fd_nslots > 0) {
-		memcpy(slots, fdp->fd_slots, sizeof(*slots) * (size_t)fdp->fd_nslots);
-		kmem_free(fdp->fd_slots, sizeof(*slots) * (size_t)fdp->fd_nslots);
+		memcpy(slots, fdp->fd_slots,
+		       sizeof(*slots) * (size_t)fdp->fd_nslots);
+		kmem_free(fdp->fd_slots,
+			  sizeof(*slots) * (size_t)fdp->fd_nslots);
 	}
 	fdp->fd_slots = slots;
 	fdp->fd_nslots = n;
@@ -107,8 +110,8 @@ fd_release(struct filedesc *fdp)
 int
 fd_limit(struct proc *p)
 {
-	rlim_t cur =
-	    atomic_load_relaxed(&p->p_limit.pl_rlimit[RLIMIT_NOFILE].rlim_cur);
+	rlim_t cur = atomic_load_relaxed(
+		&p->p_limit.pl_rlimit[RLIMIT_NOFILE].rlim_cur);
 
 	return cur > (rlim_t)__INT_MAX__ ? __INT_MAX__ : (int)cur;
 }

@@ -52,8 +52,7 @@ uio_ucopy(char *buf, char *seg, size_t len, enum uio_rw rw)
  * boundary, so the count stops where the bad page starts, as Linux's.
  */
 static int
-uio_copy(char *buf, char *seg, size_t len, const struct uio *uio,
-	 size_t *donep)
+uio_copy(char *buf, char *seg, size_t len, const struct uio *uio, size_t *donep)
 {
 	size_t done = 0, n;
 	int error;
@@ -71,8 +70,8 @@ uio_copy(char *buf, char *seg, size_t len, const struct uio *uio,
 		return 0;
 	}
 	for (; done < len; done += n) {
-		n = MIN(len - done,
-			USER_PAGE - ((uintptr_t)(seg + done) & (USER_PAGE - 1)));
+		n = MIN(len - done, USER_PAGE - ((uintptr_t)(seg + done) &
+						 (USER_PAGE - 1)));
 		if (uio_ucopy(buf + done, seg + done, n, uio->uio_rw) != 0)
 			break;
 	}

@@ -149,13 +149,13 @@ struct fileops {
 };
 
 struct file {
-	unsigned f_count;         /* references; atomic */
-	unsigned f_flag;          /* O_ACCMODE | status flags; atomic (F_SETFL) */
+	unsigned f_count; /* references; atomic */
+	unsigned f_flag;  /* O_ACCMODE | status flags; atomic (F_SETFL) */
 	const struct fileops *f_ops;
-	void *f_data;             /* the file type's object */
+	void *f_data;              /* the file type's object */
 	struct kauth_cred *f_cred; /* the opener's, held */
-	kmutex_t f_poslock;       /* f_offset users, if the file seeks */
-	off_t f_offset;           /* under f_poslock */
+	kmutex_t f_poslock;        /* f_offset users, if the file seeks */
+	off_t f_offset;            /* under f_poslock */
 };
 
 /* Status flags F_SETFL may change (Linux's SETFL_MASK). */

@@ -4,6 +4,7 @@
  */
 #include <rump/rump.h>
 
+#include "pgalloc.h"
 #include "proc.h"
 #include "syscall.h"
 
@@ -100,6 +101,8 @@ rump_boot(void)
 	if ((error = rumpuser_init(RUMPUSER_VERSION, &hyperup)) != 0)
 		return error;
 	syscall_trace = param_true("RUMP_TRACE");
+	if ((error = pgalloc_init()) != 0)
+		return error;
 	if ((error = proc_bootstrap()) != 0)
 		return error;
 	/* Subsystems, in dependency order; each returns 0 or an errno.

@@ -38,11 +38,11 @@
 
 /* panic: print "panic: <message>" and abort the host (rumpuser_exit). */
 void panic(const char *fmt, ...) __printflike(1, 2) __dead;
-#define KASSERT(e)                                                          \
-	do {                                                                \
-		if (__predict_false(!(e)))                                  \
-			panic("kernel assertion \"%s\" failed: %s:%d", #e,  \
-			      __FILE__, __LINE__);                          \
+#define KASSERT(e)                                                             \
+	do {                                                                   \
+		if (__predict_false(!(e)))                                     \
+			panic("kernel assertion \"%s\" failed: %s:%d", #e,     \
+			      __FILE__, __LINE__);                             \
 	} while (0)
 
 /* kprintf: formatted output to the console (rumpuser_putchar). */
@@ -99,7 +99,7 @@ int copyinstr(const void *uaddr, char *kaddr, size_t len, size_t *done);
 static inline bool
 errno_is_restart(long ret)
 {
-	return (unsigned long)(ret + ERESTART_RESTARTBLOCK) <=
+	return (unsigned long)ret + ERESTART_RESTARTBLOCK <=
 	       ERESTART_RESTARTBLOCK - ERESTARTSYS;
 }
 

@@ -350,24 +350,27 @@ switch_running_panic(struct lwp *l)
 static inline __attribute__((always_inline)) void
 lwp_switch(struct lwp *l)
 {
-	struct lwp *old = rumpuser_curlwp();
+	struct lwp *old;
 
-	if (old == l)
-		return;
 	/* Claim `l' in one step: of two threads switching to it at once,
-	 * exactly one gets it and the other panics. */
-	if (l != NULL &&
-	    __predict_false(__atomic_exchange_n(&l->l_running, 1,
-						__ATOMIC_ACQUIRE)))
+	 * exactly one gets it and the other panics.  Switching to the
+	 * current lwp finds it claimed by ourselves. */
+	if (l != NULL && __predict_false(__atomic_exchange_n(
+				 &l->l_running, 1, __ATOMIC_ACQUIRE))) {
+		if (rumpuser_curlwp() == l)
+			return;
 		switch_running_panic(l);
-	if (old != NULL)
-		lwp_unbind(old);
-	if (l != NULL)
-		lwp_bind(l);
+	}
+	/* One hypercall for CLEAR and SET. */
+	old = rumpuser_curlwp_exchange(l);
+	if (old != NULL) {
+		atomic_store_rel(&old->l_running, 0);
+		if (__predict_false(old->l_flags & LW_IMPLICIT))
+			implicit_put(old);
+	}
 }
 
-static void __attribute__((noinline, cold))
-not_inited(const char *fn)
+static void __attribute__((noinline, cold)) not_inited(const char *fn)
 {
 	panic("%s: rump_init() has not been called", fn);
 }

@@ -21,8 +21,8 @@
 #ifndef MFD_EXEC
 #define MFD_EXEC 0x0010U
 #endif
-#define MFD_ALL_FLAGS                                                       \
-	(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL |  \
+#define MFD_ALL_FLAGS                                                          \
+	(MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_HUGETLB | MFD_NOEXEC_SEAL |     \
 	 MFD_EXEC)
 #define MFD_HUGE_BITS ((unsigned)MFD_HUGE_MASK << MFD_HUGE_SHIFT)
 /* Linux: NAME_MAX less the "memfd:" prefix its names get. */

@@ -7,6 +7,7 @@
  * its non-empty slots so truncation can free nodes that empty out.
  */
 #include "file.h"
+#include "pgalloc.h"
 #include "pgstore.h"
 
 #define FANSHIFT 9
@@ -45,8 +46,8 @@ acct_reserve(struct pgstore_acct *a)
 		limit = atomic_load_relaxed(&a->pa_limit);
 		if (limit != 0 && used >= limit)
 			return false;
-	} while (!__atomic_compare_exchange_n(&a->pa_used, &used, used + 1, true,
-					      __ATOMIC_RELAXED,
+	} while (!__atomic_compare_exchange_n(&a->pa_used, &used, used + 1,
+					      true, __ATOMIC_RELAXED,
 					      __ATOMIC_RELAXED));
 	return true;
 }
@@ -77,7 +78,7 @@ free_subtree(struct pgstore *ps, void *p, unsigned level)
 	struct pgnode *n = p;
 
 	if (level == 0) {
-		kmem_free(p, PGS_PAGESIZE);
+		page_free(p);
 		ps->ps_npages--;
 		return;
 	}
@@ -148,7 +149,8 @@ getpage(struct pgstore *ps, uint64_t idx, char **pagep, bool *newp)
 		return error;
 	for (unsigned level = ps->ps_height; level > 0; level--) {
 		if (*slot == NULL) {
-			if ((*slot = kmem_zalloc(sizeof(struct pgnode))) == NULL)
+			if ((*slot = kmem_zalloc(sizeof(struct pgnode))) ==
+			    NULL)
 				return ENOMEM;
 			if (parent != NULL)
 				parent->pn_count++;
@@ -160,7 +162,7 @@ getpage(struct pgstore *ps, uint64_t idx, char **pagep, bool *newp)
 	if (*newp) {
 		if (!acct_reserve(ps->ps_acct))
 			return ENOSPC;
-		if ((page = kmem_alloc(PGS_PAGESIZE)) == NULL) {
+		if ((page = page_alloc()) == NULL) {
 			acct_release(ps->ps_acct, 1);
 			return ENOMEM;
 		}
@@ -188,7 +190,8 @@ pgstore_read(struct pgstore *ps, off_t off, struct uio *uio)
 			len = MIN(PGS_PAGESIZE - (size_t)(off & PGMASK), n);
 			page = lookup(ps, (uint64_t)off >> PGS_PAGESHIFT);
 			if (page != NULL)
-				error = uiomove(page + (off & PGMASK), len, uio);
+				error = uiomove(page + (off & PGMASK), len,
+						uio);
 			else
 				error = uiozero(len, uio);
 			off += len;
@@ -243,20 +246,24 @@ pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags)
 	while (n > 0) {
 		pgoff = (size_t)(off & PGMASK);
 		len = MIN(PGS_PAGESIZE - pgoff, n);
-		if ((ps->ps_seals & F_SEAL_GROW) && off + (off_t)len > ps->ps_size) {
+		if ((ps->ps_seals & F_SEAL_GROW) &&
+		    off + (off_t)len > ps->ps_size) {
 			error = EPERM;
 			break;
 		}
-		error = getpage(ps, (uint64_t)off >> PGS_PAGESHIFT, &page, &new);
+		error = getpage(ps, (uint64_t)off >> PGS_PAGESHIFT, &page,
+				&new);
 		if (error != 0)
 			break;
-		if (new && len < PGS_PAGESIZE) {
+		if (new &&len < PGS_PAGESIZE) {
 			memset(page, 0, pgoff);
-			memset(page + pgoff + len, 0, PGS_PAGESIZE - pgoff - len);
+			memset(page + pgoff + len, 0,
+			       PGS_PAGESIZE - pgoff - len);
 		}
 		resid = uio->uio_resid;
 		if ((error = uiomove(page + pgoff, len, uio)) != 0) {
-			write_failed(ps, page, new, off, len, resid - uio->uio_resid);
+			write_failed(ps, page, new, off, len,
+				     resid - uio->uio_resid);
 			off += (off_t)(resid - uio->uio_resid);
 			break;
 		}
@@ -398,8 +405,8 @@ pgstore_seekhole(struct pgstore *ps, off_t off, bool data, off_t *resp)
 	}
 	from = (uint64_t)off >> PGS_PAGESHIFT;
 	idx = from >= span(ps->ps_height)
-		  ? (data ? NOPAGE : from)
-		  : find(ps->ps_root, ps->ps_height, 0, from, data);
+		      ? (data ? NOPAGE : from)
+		      : find(ps->ps_root, ps->ps_height, 0, from, data);
 	/* Past the tree everything is a hole. */
 	if (idx == NOPAGE && !data)
 		idx = span(ps->ps_height);

@@ -36,8 +36,8 @@ struct uio;
 #ifndef F_SEAL_EXEC
 #define F_SEAL_EXEC 0x0020
 #endif
-#define PGS_ALL_SEALS                                                       \
-	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |         \
+#define PGS_ALL_SEALS                                                          \
+	(F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |            \
 	 F_SEAL_FUTURE_WRITE | F_SEAL_EXEC)
 
 /* Shared page budget.  pa_limit 0 means unlimited. */
@@ -48,11 +48,11 @@ struct pgstore_acct {
 
 struct pgstore {
 	krwlock_t ps_lock;
-	void *ps_root;       /* a page (height 0) or a node; under ps_lock */
-	unsigned ps_height;  /* node levels above the pages */
-	off_t ps_size;       /* under ps_lock */
-	uint64_t ps_npages;  /* allocated data pages; under ps_lock */
-	unsigned ps_seals;   /* F_SEAL_*; under ps_lock */
+	void *ps_root;      /* a page (height 0) or a node; under ps_lock */
+	unsigned ps_height; /* node levels above the pages */
+	off_t ps_size;      /* under ps_lock */
+	uint64_t ps_npages; /* allocated data pages; under ps_lock */
+	unsigned ps_seals;  /* F_SEAL_*; under ps_lock */
 	struct pgstore_acct *ps_acct; /* NULL: no limit */
 };
 
@@ -81,8 +81,7 @@ int pgstore_read(struct pgstore *ps, off_t off, struct uio *uio);
  * EFBIG (starts at or past OFF_MAX), ENOSPC (the accounting limit),
  * ENOMEM, EFAULT.  Takes ps_lock exclusive.
  */
-int pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio,
-		  int flags);
+int pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags);
 
 /*
  * pgstore_truncate: set the size to `len' (>= 0): shrinking frees the

@@ -26,8 +26,8 @@
 struct kauth_cred;
 struct filedesc;
 
-#define PID_MAX 32768     /* pids and tids are 1 .. PID_MAX-1 */
-#define PID_RESERVED 300  /* where allocation restarts after a wrap */
+#define PID_MAX 32768    /* pids and tids are 1 .. PID_MAX-1 */
+#define PID_RESERVED 300 /* where allocation restarts after a wrap */
 #define RLIM_NLIMITS 16
 #define COMM_LEN 16
 
@@ -37,9 +37,9 @@ struct plimit {
 
 struct proc {
 	pid_t p_pid;
-	pid_t p_ppid;     /* under proc_lock; read with atomic_load */
+	pid_t p_ppid; /* under proc_lock; read with atomic_load */
 	pid_t p_pgid, p_sid;
-	struct proc *p_pptr; /* parent, under proc_lock */
+	struct proc *p_pptr;                 /* parent, under proc_lock */
 	struct proc *p_children, *p_sibling; /* under proc_lock */
 	struct proc *p_next, *p_prev;        /* allproc, under proc_lock */
 	struct lwp *p_lwps;                  /* under proc_lock */
@@ -60,10 +60,11 @@ struct proc {
 
 struct lwp {
 	struct proc *l_proc;
-	pid_t l_lid;       /* thread id, unique kernel-wide like Linux's */
+	pid_t l_lid; /* thread id, unique kernel-wide like Linux's */
 	unsigned l_flags;
-	int l_running;     /* atomic: current in some host thread */
-	struct kauth_cred *l_cred; /* this lwp's reference, refreshed at entry */
+	int l_running; /* atomic: current in some host thread */
+	struct kauth_cred
+		*l_cred; /* this lwp's reference, refreshed at entry */
 	struct lwp *l_next, *l_prev; /* in p_lwps, under proc_lock */
 	struct lwp *l_freenext;      /* in the implicit pool */
 	/* Sleeping (sleepq.h): the park is made on first use. */
@@ -72,7 +73,7 @@ struct lwp {
 	int l_intr;              /* atomic: interruptible sleeps end */
 };
 
-extern struct proc proc0;   /* pid 0, the kernel */
+extern struct proc proc0;     /* pid 0, the kernel */
 extern struct proc *initproc; /* pid 1 */
 extern struct lwp lwp0;
 

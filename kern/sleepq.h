@@ -70,8 +70,7 @@ waitq_empty(const struct waitq *wq)
  * (woken), ETIMEDOUT or EINTR.  A wakeup that races with a timeout or an
  * interrupt wins: 0 is returned, so wake-one handoffs are never lost.
  */
-int sleepq_wait(struct waitq *wq, kmutex_t *lock, uint64_t deadline,
-		int flags);
+int sleepq_wait(struct waitq *wq, kmutex_t *lock, uint64_t deadline, int flags);
 
 /*
  * waitq_wakeup_one / waitq_wakeup_all: wake the oldest waiter / every

@@ -103,7 +103,7 @@ kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		switch (*p) {
 		case 'd':
 		case 'i':
-			s = lng >= 2 ? va_arg(ap, long long)
+			s = lng >= 2   ? va_arg(ap, long long)
 			    : lng == 1 ? va_arg(ap, long)
 				       : va_arg(ap, int);
 			neg = s < 0;
@@ -114,18 +114,20 @@ kvsnprintf(char *buf, size_t size, const char *fmt, va_list ap)
 		case 'u':
 		case 'x':
 		case 'o':
-			u = lng >= 2 ? va_arg(ap, unsigned long long)
+			u = lng >= 2   ? va_arg(ap, unsigned long long)
 			    : lng == 1 ? va_arg(ap, unsigned long)
 				       : va_arg(ap, unsigned);
 			put_number(&fb, u, false,
-				   *p == 'u' ? 10 : *p == 'x' ? 16 : 8, width,
-				   left, pad);
+				   *p == 'u'   ? 10
+				   : *p == 'x' ? 16
+					       : 8,
+				   width, left, pad);
 			break;
 		case 'p':
 			put(&fb, '0');
 			put(&fb, 'x');
-			put_number(&fb, (uintptr_t)va_arg(ap, void *), false, 16,
-				   width, left, pad);
+			put_number(&fb, (uintptr_t)va_arg(ap, void *), false,
+				   16, width, left, pad);
 			break;
 		case 's':
 			str = va_arg(ap, const char *);

@@ -31,11 +31,11 @@ static void
 ids_get(const struct kauth_cred *cr, enum idkind kind, struct ids *v)
 {
 	if (kind == ID_USER)
-		*v = (struct ids){cr->cr_uid, cr->cr_euid, cr->cr_suid,
-				  cr->cr_fsuid};
+		*v = (struct ids){ cr->cr_uid, cr->cr_euid, cr->cr_suid,
+				   cr->cr_fsuid };
 	else
-		*v = (struct ids){cr->cr_gid, cr->cr_egid, cr->cr_sgid,
-				  cr->cr_fsgid};
+		*v = (struct ids){ cr->cr_gid, cr->cr_egid, cr->cr_sgid,
+				   cr->cr_fsgid };
 }
 
 static void
@@ -260,8 +260,7 @@ static long
 copyout_ids(unsigned a, unsigned b, unsigned c, void *pa, void *pb, void *pc)
 {
 	if (copyout(&a, pa, sizeof(a)) != 0 ||
-	    copyout(&b, pb, sizeof(b)) != 0 ||
-	    copyout(&c, pc, sizeof(c)) != 0)
+	    copyout(&b, pb, sizeof(b)) != 0 || copyout(&c, pc, sizeof(c)) != 0)
 		return -EFAULT;
 	return 0;
 }
@@ -287,7 +286,7 @@ sys_getresgid(struct lwp *l, gid_t *rgid, gid_t *egid, gid_t *sgid)
 long
 sys_setuid(struct lwp *l, uid_t uid)
 {
-	unsigned arg[1] = {uid};
+	unsigned arg[1] = { uid };
 
 	return -setids(l, ID_USER, rule_setid, arg, NULL);
 }
@@ -295,7 +294,7 @@ sys_setuid(struct lwp *l, uid_t uid)
 long
 sys_setgid(struct lwp *l, gid_t gid)
 {
-	unsigned arg[1] = {gid};
+	unsigned arg[1] = { gid };
 
 	return -setids(l, ID_GROUP, rule_setid, arg, NULL);
 }
@@ -303,7 +302,7 @@ sys_setgid(struct lwp *l, gid_t gid)
 long
 sys_setreuid(struct lwp *l, uid_t ruid, uid_t euid)
 {
-	unsigned arg[2] = {ruid, euid};
+	unsigned arg[2] = { ruid, euid };
 
 	return -setids(l, ID_USER, rule_setreid, arg, NULL);
 }
@@ -311,7 +310,7 @@ sys_setreuid(struct lwp *l, uid_t ruid, uid_t euid)
 long
 sys_setregid(struct lwp *l, gid_t rgid, gid_t egid)
 {
-	unsigned arg[2] = {rgid, egid};
+	unsigned arg[2] = { rgid, egid };
 
 	return -setids(l, ID_GROUP, rule_setreid, arg, NULL);
 }
@@ -319,7 +318,7 @@ sys_setregid(struct lwp *l, gid_t rgid, gid_t egid)
 long
 sys_setresuid(struct lwp *l, uid_t ruid, uid_t euid, uid_t suid)
 {
-	unsigned arg[3] = {ruid, euid, suid};
+	unsigned arg[3] = { ruid, euid, suid };
 
 	return -setids(l, ID_USER, rule_setresid, arg, NULL);
 }
@@ -327,7 +326,7 @@ sys_setresuid(struct lwp *l, uid_t ruid, uid_t euid, uid_t suid)
 long
 sys_setresgid(struct lwp *l, gid_t rgid, gid_t egid, gid_t sgid)
 {
-	unsigned arg[3] = {rgid, egid, sgid};
+	unsigned arg[3] = { rgid, egid, sgid };
 
 	return -setids(l, ID_GROUP, rule_setresid, arg, NULL);
 }
@@ -337,7 +336,7 @@ sys_setresgid(struct lwp *l, gid_t rgid, gid_t egid, gid_t sgid)
 long
 sys_setfsuid(struct lwp *l, uid_t uid)
 {
-	unsigned arg[1] = {uid}, oldfs;
+	unsigned arg[1] = { uid }, oldfs;
 
 	(void)setids(l, ID_USER, rule_setfsid, arg, &oldfs);
 	return oldfs;
@@ -346,7 +345,7 @@ sys_setfsuid(struct lwp *l, uid_t uid)
 long
 sys_setfsgid(struct lwp *l, gid_t gid)
 {
-	unsigned arg[1] = {gid}, oldfs;
+	unsigned arg[1] = { gid }, oldfs;
 
 	(void)setids(l, ID_GROUP, rule_setfsid, arg, &oldfs);
 	return oldfs;

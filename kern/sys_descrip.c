@@ -141,8 +141,8 @@ sys_fcntl(struct lwp *l, int fd, int cmd, unsigned long arg)
 	default:
 		/* The file type's own commands, or nothing. */
 		error = fp->f_ops->fo_fcntl != NULL
-			    ? fp->f_ops->fo_fcntl(fp, cmd, arg, &rv)
-			    : EINVAL;
+				? fp->f_ops->fo_fcntl(fp, cmd, arg, &rv)
+				: EINVAL;
 		break;
 	}
 	file_release(fp);

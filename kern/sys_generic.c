@@ -173,8 +173,7 @@ sys_pread64(struct lwp *l, int fd, void *buf, size_t count, off_t offset)
 }
 
 long
-sys_pwrite64(struct lwp *l, int fd, const void *buf, size_t count,
-	     off_t offset)
+sys_pwrite64(struct lwp *l, int fd, const void *buf, size_t count, off_t offset)
 {
 	if (offset < 0)
 		return -EINVAL;

@@ -53,15 +53,17 @@ syscall_traced(struct lwp *l, long nr, const long *args)
 
 	if (sy->sy_call == NULL) {
 		rv = -ENOSYS;
-		n += ksnprintf(line, sizeof(line), "[pid %d tid %d] syscall_%ld(",
-			       l->l_proc->p_pid, l->l_lid, nr);
+		n += ksnprintf(line, sizeof(line),
+			       "[pid %d tid %d] syscall_%ld(", l->l_proc->p_pid,
+			       l->l_lid, nr);
 	} else {
 		n += ksnprintf(line, sizeof(line), "[pid %d tid %d] %s(",
 			       l->l_proc->p_pid, l->l_lid, sy->sy_name);
 		/* Arguments are shown as they were on entry. */
 		for (int i = 0; sy->sy_argfmt[i] != '\0'; i++) {
 			if (i > 0 && n < sizeof(line))
-				n += ksnprintf(line + n, sizeof(line) - n, ", ");
+				n += ksnprintf(line + n, sizeof(line) - n,
+					       ", ");
 			if (n < sizeof(line))
 				n += trace_arg(line + n, sizeof(line) - n,
 					       sy->sy_argfmt[i], args[i]);
@@ -70,9 +72,8 @@ syscall_traced(struct lwp *l, long nr, const long *args)
 	}
 	if (n < sizeof(line)) {
 		if (rv < 0 && rv > -4096)
-			ksnprintf(line + n, sizeof(line) - n,
-				  ") = -1 %s (%s)", errno_name((int)-rv),
-				  errno_desc((int)-rv));
+			ksnprintf(line + n, sizeof(line) - n, ") = -1 %s (%s)",
+				  errno_name((int)-rv), errno_desc((int)-rv));
 		else
 			ksnprintf(line + n, sizeof(line) - n, ") = %ld", rv);
 	}

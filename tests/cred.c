@@ -87,67 +87,83 @@ struct rule {
 	enum call call;
 	unsigned start[3]; /* r, e, s before; fs = e */
 	unsigned arg[3];
-	int error;	   /* 0 or the expected errno */
-	struct ids end;	   /* after the call (== start on error) */
+	int error;      /* 0 or the expected errno */
+	struct ids end; /* after the call (== start on error) */
 };
 
 static const struct rule rules[] = {
 	/* setuid: privileged sets all four ... */
-	{SETID, {0, 0, 0}, {10}, 0, {10, 10, 10, 10}},
-	{SETID, {10, 0, 0}, {20}, 0, {20, 20, 20, 20}},
-	{SETID, {10, 0, 20}, {0}, 0, {0, 0, 0, 0}},
+	{ SETID, { 0, 0, 0 }, { 10 }, 0, { 10, 10, 10, 10 } },
+	{ SETID, { 10, 0, 0 }, { 20 }, 0, { 20, 20, 20, 20 } },
+	{ SETID, { 10, 0, 20 }, { 0 }, 0, { 0, 0, 0, 0 } },
 	/* ... unprivileged: only to the real or saved id, and then only
 	 * the effective (and fs) id changes. */
-	{SETID, {10, 10, 10}, {10}, 0, {10, 10, 10, 10}},
-	{SETID, {10, 10, 10}, {0}, EPERM, {10, 10, 10, 10}},
-	{SETID, {10, 20, 30}, {10}, 0, {10, 10, 30, 10}},
-	{SETID, {10, 20, 30}, {30}, 0, {10, 30, 30, 30}},
-	{SETID, {10, 20, 30}, {20}, EPERM, {10, 20, 30, 20}},
-	{SETID, {0, 10, 0}, {0}, 0, {0, 0, 0, 0}},
-	{SETID, {0, 10, 20}, {20}, 0, {0, 20, 20, 20}},
+	{ SETID, { 10, 10, 10 }, { 10 }, 0, { 10, 10, 10, 10 } },
+	{ SETID, { 10, 10, 10 }, { 0 }, EPERM, { 10, 10, 10, 10 } },
+	{ SETID, { 10, 20, 30 }, { 10 }, 0, { 10, 10, 30, 10 } },
+	{ SETID, { 10, 20, 30 }, { 30 }, 0, { 10, 30, 30, 30 } },
+	{ SETID, { 10, 20, 30 }, { 20 }, EPERM, { 10, 20, 30, 20 } },
+	{ SETID, { 0, 10, 0 }, { 0 }, 0, { 0, 0, 0, 0 } },
+	{ SETID, { 0, 10, 20 }, { 20 }, 0, { 0, 20, 20, 20 } },
 	/* -1 is not an id. */
-	{SETID, {0, 0, 0}, {NONE}, EINVAL, {0, 0, 0, 0}},
-	{SETID, {10, 10, 10}, {NONE}, EINVAL, {10, 10, 10, 10}},
+	{ SETID, { 0, 0, 0 }, { NONE }, EINVAL, { 0, 0, 0, 0 } },
+	{ SETID, { 10, 10, 10 }, { NONE }, EINVAL, { 10, 10, 10, 10 } },
 
 	/* setreuid: -1 leaves an id; fs follows e even then. */
-	{SETREID, {10, 20, 30}, {NONE, NONE}, 0, {10, 20, 30, 20}},
+	{ SETREID, { 10, 20, 30 }, { NONE, NONE }, 0, { 10, 20, 30, 20 } },
 	/* real id to the effective one; saved := new effective */
-	{SETREID, {10, 20, 30}, {20, NONE}, 0, {20, 20, 20, 20}},
+	{ SETREID, { 10, 20, 30 }, { 20, NONE }, 0, { 20, 20, 20, 20 } },
 	/* real id to the saved one is not allowed */
-	{SETREID, {10, 20, 30}, {30, NONE}, EPERM, {10, 20, 30, 20}},
-	{SETREID, {10, 20, 30}, {40, NONE}, EPERM, {10, 20, 30, 20}},
+	{ SETREID, { 10, 20, 30 }, { 30, NONE }, EPERM, { 10, 20, 30, 20 } },
+	{ SETREID, { 10, 20, 30 }, { 40, NONE }, EPERM, { 10, 20, 30, 20 } },
 	/* effective to saved: differs from old real, so saved := effective */
-	{SETREID, {10, 20, 30}, {NONE, 30}, 0, {10, 30, 30, 30}},
+	{ SETREID, { 10, 20, 30 }, { NONE, 30 }, 0, { 10, 30, 30, 30 } },
 	/* effective to old real, real untouched: saved stays */
-	{SETREID, {10, 20, 30}, {NONE, 10}, 0, {10, 10, 30, 10}},
-	{SETREID, {10, 20, 30}, {NONE, 40}, EPERM, {10, 20, 30, 20}},
+	{ SETREID, { 10, 20, 30 }, { NONE, 10 }, 0, { 10, 10, 30, 10 } },
+	{ SETREID, { 10, 20, 30 }, { NONE, 40 }, EPERM, { 10, 20, 30, 20 } },
 	/* swap real and effective; real set, so saved := new effective */
-	{SETREID, {10, 20, 30}, {20, 10}, 0, {20, 10, 10, 10}},
-	{SETREID, {10, 20, 30}, {10, 20}, 0, {10, 20, 20, 20}},
+	{ SETREID, { 10, 20, 30 }, { 20, 10 }, 0, { 20, 10, 10, 10 } },
+	{ SETREID, { 10, 20, 30 }, { 10, 20 }, 0, { 10, 20, 20, 20 } },
 	/* one bad half refuses the whole call */
-	{SETREID, {10, 20, 30}, {20, 40}, EPERM, {10, 20, 30, 20}},
-	{SETREID, {10, 20, 30}, {40, 20}, EPERM, {10, 20, 30, 20}},
+	{ SETREID, { 10, 20, 30 }, { 20, 40 }, EPERM, { 10, 20, 30, 20 } },
+	{ SETREID, { 10, 20, 30 }, { 40, 20 }, EPERM, { 10, 20, 30, 20 } },
 	/* privileged: anything */
-	{SETREID, {0, 0, 0}, {10, 20}, 0, {10, 20, 20, 20}},
-	{SETREID, {0, 0, 0}, {NONE, 10}, 0, {0, 10, 10, 10}},
-	{SETREID, {0, 0, 0}, {10, NONE}, 0, {10, 0, 0, 0}},
-	{SETREID, {0, 0, 0}, {NONE, 0}, 0, {0, 0, 0, 0}},
+	{ SETREID, { 0, 0, 0 }, { 10, 20 }, 0, { 10, 20, 20, 20 } },
+	{ SETREID, { 0, 0, 0 }, { NONE, 10 }, 0, { 0, 10, 10, 10 } },
+	{ SETREID, { 0, 0, 0 }, { 10, NONE }, 0, { 10, 0, 0, 0 } },
+	{ SETREID, { 0, 0, 0 }, { NONE, 0 }, 0, { 0, 0, 0, 0 } },
 	/* unprivileged with real id 0 may take effective 0 back */
-	{SETREID, {0, 10, 10}, {NONE, 0}, 0, {0, 0, 10, 0}},
+	{ SETREID, { 0, 10, 10 }, { NONE, 0 }, 0, { 0, 0, 10, 0 } },
 
 	/* setresuid: unprivileged, each to one of the old r, e, s */
-	{SETRESID, {10, 20, 30}, {30, 10, 20}, 0, {30, 10, 20, 10}},
-	{SETRESID, {10, 20, 30}, {10, 10, 10}, 0, {10, 10, 10, 10}},
-	{SETRESID, {10, 20, 30}, {NONE, NONE, NONE}, 0, {10, 20, 30, 20}},
-	{SETRESID, {10, 20, 30}, {NONE, NONE, 40}, EPERM, {10, 20, 30, 20}},
-	{SETRESID, {10, 20, 30}, {40, NONE, NONE}, EPERM, {10, 20, 30, 20}},
-	{SETRESID, {10, 20, 30}, {NONE, 40, NONE}, EPERM, {10, 20, 30, 20}},
-	{SETRESID, {10, 20, 30}, {10, 40, 10}, EPERM, {10, 20, 30, 20}},
-	{SETRESID, {10, 20, 30}, {NONE, 30, NONE}, 0, {10, 30, 30, 30}},
-	{SETRESID, {0, 10, 0}, {NONE, 0, NONE}, 0, {0, 0, 0, 0}},
+	{ SETRESID, { 10, 20, 30 }, { 30, 10, 20 }, 0, { 30, 10, 20, 10 } },
+	{ SETRESID, { 10, 20, 30 }, { 10, 10, 10 }, 0, { 10, 10, 10, 10 } },
+	{ SETRESID,
+	  { 10, 20, 30 },
+	  { NONE, NONE, NONE },
+	  0,
+	  { 10, 20, 30, 20 } },
+	{ SETRESID,
+	  { 10, 20, 30 },
+	  { NONE, NONE, 40 },
+	  EPERM,
+	  { 10, 20, 30, 20 } },
+	{ SETRESID,
+	  { 10, 20, 30 },
+	  { 40, NONE, NONE },
+	  EPERM,
+	  { 10, 20, 30, 20 } },
+	{ SETRESID,
+	  { 10, 20, 30 },
+	  { NONE, 40, NONE },
+	  EPERM,
+	  { 10, 20, 30, 20 } },
+	{ SETRESID, { 10, 20, 30 }, { 10, 40, 10 }, EPERM, { 10, 20, 30, 20 } },
+	{ SETRESID, { 10, 20, 30 }, { NONE, 30, NONE }, 0, { 10, 30, 30, 30 } },
+	{ SETRESID, { 0, 10, 0 }, { NONE, 0, NONE }, 0, { 0, 0, 0, 0 } },
 	/* privileged: anything, and may drop everything */
-	{SETRESID, {0, 0, 0}, {5, 6, 7}, 0, {5, 6, 7, 6}},
-	{SETRESID, {10, 0, 10}, {5, NONE, 7}, 0, {5, 0, 7, 0}},
+	{ SETRESID, { 0, 0, 0 }, { 5, 6, 7 }, 0, { 5, 6, 7, 6 } },
+	{ SETRESID, { 10, 0, 10 }, { 5, NONE, 7 }, 0, { 5, 0, 7, 0 } },
 };
 
 /* Make the call of `r' on uids (kind 0) or gids (kind 1). */
@@ -176,8 +192,7 @@ expect_ids(struct ids got, struct ids want, size_t row, const char *what)
 	cr_assert(got.r == want.r && got.e == want.e && got.s == want.s &&
 			  got.fs == want.fs,
 		  "row %zu (%s): got %u/%u/%u/%u, want %u/%u/%u/%u", row, what,
-		  got.r, got.e, got.s, got.fs, want.r, want.e, want.s,
-		  want.fs);
+		  got.r, got.e, got.s, got.fs, want.r, want.e, want.s, want.fs);
 }
 
 Test(cred, uid_rules_as_linux)
@@ -196,7 +211,7 @@ Test(cred, uid_rules_as_linux)
 			cr_assert_eq(errno, r->error, "row %zu: errno %d", i,
 				     errno);
 		expect_ids(uids_now(), r->end, i, "uids");
-		expect_ids(gids_now(), (struct ids){42, 42, 42, 42}, i,
+		expect_ids(gids_now(), (struct ids){ 42, 42, 42, 42 }, i,
 			   "gids untouched");
 		release(l);
 	}
@@ -221,7 +236,7 @@ Test(cred, gid_rules_as_linux)
 			cr_assert_eq(errno, r->error, "row %zu: errno %d", i,
 				     errno);
 		expect_ids(gids_now(), r->end, i, "gids");
-		expect_ids(uids_now(), (struct ids){u, u, u, u}, i,
+		expect_ids(uids_now(), (struct ids){ u, u, u, u }, i,
 			   "uids untouched");
 		release(l);
 	}
@@ -250,13 +265,13 @@ Test(cred, setfsuid_returns_old_and_checks_permission)
 {
 	struct lwp *l = spawn(1000, 2000, 3000, 10, 20, 30);
 
-	cr_assert_eq(rump_sys_setfsuid(3000), 2000);  /* saved: allowed */
-	cr_assert_eq(rump_sys_setfsuid(NONE), 3000);  /* -1 only asks */
-	cr_assert_eq(rump_sys_setfsuid(4000), 3000);  /* refused, silent */
-	cr_assert_eq(rump_sys_setfsuid(1000), 3000);  /* real: allowed */
-	cr_assert_eq(rump_sys_setfsuid(0), 1000);     /* refused */
+	cr_assert_eq(rump_sys_setfsuid(3000), 2000); /* saved: allowed */
+	cr_assert_eq(rump_sys_setfsuid(NONE), 3000); /* -1 only asks */
+	cr_assert_eq(rump_sys_setfsuid(4000), 3000); /* refused, silent */
+	cr_assert_eq(rump_sys_setfsuid(1000), 3000); /* real: allowed */
+	cr_assert_eq(rump_sys_setfsuid(0), 1000);    /* refused */
 	cr_assert_eq(rump_sys_setfsuid(NONE), 1000);
-	expect_ids(uids_now(), (struct ids){1000, 2000, 3000, 1000}, 0,
+	expect_ids(uids_now(), (struct ids){ 1000, 2000, 3000, 1000 }, 0,
 		   "r/e/s untouched");
 	cr_assert_eq(rump_sys_setfsgid(10), 20);
 	cr_assert_eq(rump_sys_setfsgid(99), 10);
@@ -267,8 +282,8 @@ Test(cred, setfsuid_returns_old_and_checks_permission)
 	l = spawn(0, 0, 0, 0, 0, 0);
 	cr_assert_eq(rump_sys_setfsuid(4242), 0);
 	cr_assert_eq(rump_sys_setfsgid(4343), 0);
-	expect_ids(uids_now(), (struct ids){0, 0, 0, 4242}, 0, "priv uid");
-	expect_ids(gids_now(), (struct ids){0, 0, 0, 4343}, 0, "priv gid");
+	expect_ids(uids_now(), (struct ids){ 0, 0, 0, 4242 }, 0, "priv uid");
+	expect_ids(gids_now(), (struct ids){ 0, 0, 0, 4343 }, 0, "priv gid");
 	release(l);
 }
 
@@ -332,7 +347,7 @@ Test(cred, getresid_bad_pointer_is_efault)
 	uid_t a = 9, b = 9, c = 9;
 
 	for (int bad = 0; bad < 3; bad++) {
-		uid_t *p[3] = {&a, &b, &c};
+		uid_t *p[3] = { &a, &b, &c };
 
 		p[bad] = BADPTR;
 		errno = 0;
@@ -352,7 +367,7 @@ Test(cred, raw_calls_take_linux_registers)
 {
 	/* A trapped program passes -1 as a 64-bit register: only the low
 	 * 32 bits are the id, as on Linux. */
-	long none[6] = {-1L, -1L, -1L}, one[6] = {0x100000000L + 7};
+	long none[6] = { -1L, -1L, -1L }, one[6] = { 0x100000000L + 7 };
 
 	cr_assert_eq(rump_syscall(RUMP_SYS_setresuid, none), 0);
 	cr_assert_eq(rump_syscall(RUMP_SYS_setuid, none), -EINVAL);
@@ -369,10 +384,10 @@ Test(cred, seteuid_keeps_saved_id)
 	struct lwp *l = spawn(0, 0, 0, 0, 0, 0);
 
 	cr_assert_eq(rump_sys_setegid(50), 0);
-	expect_ids(gids_now(), (struct ids){0, 50, 0, 50}, 0, "setegid");
+	expect_ids(gids_now(), (struct ids){ 0, 50, 0, 50 }, 0, "setegid");
 	cr_assert_eq(rump_sys_seteuid(1000), 0);
 	/* Unlike setreuid(-1, 1000), the saved id stays 0 ... */
-	expect_ids(uids_now(), (struct ids){0, 1000, 0, 1000}, 0, "seteuid");
+	expect_ids(uids_now(), (struct ids){ 0, 1000, 0, 1000 }, 0, "seteuid");
 	cr_assert_eq(rump_sys_setegid(77), -1);
 	cr_assert_eq(errno, EPERM, "effective uid 1000 is unprivileged");
 	cr_assert_eq(rump_sys_setegid(0), 0, "0 is the real gid");
@@ -401,13 +416,13 @@ groups_now(gid_t *buf, int size)
 Test(cred, setgroups_sorts_and_keeps_duplicates)
 {
 	struct lwp *l = spawn(0, 0, 0, 0, 0, 0);
-	gid_t in[] = {30, 5, 20, 5, 10}, out[8];
+	gid_t in[] = { 30, 5, 20, 5, 10 }, out[8];
 
 	cr_assert_eq(rump_sys_setgroups(5, in), 0);
 	cr_assert_eq(groups_now(NULL, 0), 5);
 	cr_assert_eq(groups_now(out, 8), 5);
-	cr_assert(out[0] == 5 && out[1] == 5 && out[2] == 10 &&
-		  out[3] == 20 && out[4] == 30);
+	cr_assert(out[0] == 5 && out[1] == 5 && out[2] == 10 && out[3] == 20 &&
+		  out[4] == 30);
 	/* Exactly enough room is enough. */
 	cr_assert_eq(groups_now(out, 5), 5);
 	/* Clearing. */
@@ -420,7 +435,7 @@ Test(cred, setgroups_sorts_and_keeps_duplicates)
 Test(cred, getgroups_errors)
 {
 	struct lwp *l = spawn(0, 0, 0, 0, 0, 0);
-	gid_t in[] = {1, 2, 3}, out[3];
+	gid_t in[] = { 1, 2, 3 }, out[3];
 
 	cr_assert_eq(rump_sys_setgroups(3, in), 0);
 	cr_assert_eq(groups_now(out, 2), -1, "too small");
@@ -437,7 +452,7 @@ Test(cred, getgroups_errors)
 Test(cred, setgroups_errors)
 {
 	struct lwp *l = spawn(0, 0, 0, 0, 0, 0);
-	gid_t bad[] = {1, (gid_t)-1, 3}, one = 1;
+	gid_t bad[] = { 1, (gid_t)-1, 3 }, one = 1;
 
 	cr_assert_eq(rump_sys_setgroups(NGROUPS_MAX + 1, &one), -1);
 	cr_assert_eq(errno, EINVAL);
@@ -500,7 +515,7 @@ Test(cred, change_in_one_process_invisible_in_another)
 Test(cred, rfork_shares_then_copies_on_write)
 {
 	struct lwp *parent, *child;
-	gid_t groups[] = {7, 8}, out[4];
+	gid_t groups[] = { 7, 8 }, out[4];
 	pid_t ppid;
 
 	parent = spawn(0, 0, 0, 1, 2, 3);
@@ -509,7 +524,7 @@ Test(cred, rfork_shares_then_copies_on_write)
 	/* The child starts with the parent's credential object itself. */
 	cr_assert_eq(rump_pub_lwproc_rfork(0), 0);
 	child = rump_pub_lwproc_curlwp();
-	expect_ids(gids_now(), (struct ids){1, 2, 3, 2}, 0, "inherited");
+	expect_ids(gids_now(), (struct ids){ 1, 2, 3, 2 }, 0, "inherited");
 	cr_assert_eq(groups_now(out, 4), 2);
 	cr_assert(out[0] == 7 && out[1] == 8);
 	cr_assert_eq(rump_sys_getppid(), ppid);
@@ -518,13 +533,13 @@ Test(cred, rfork_shares_then_copies_on_write)
 	cr_assert_eq(rump_sys_setresuid(10, 11, 12), 0);
 	cr_assert_eq(rump_sys_setgroups(0, NULL), -1, "no longer root");
 	rump_pub_lwproc_switch(parent);
-	expect_ids(uids_now(), (struct ids){0, 0, 0, 0}, 0, "parent uids");
+	expect_ids(uids_now(), (struct ids){ 0, 0, 0, 0 }, 0, "parent uids");
 	cr_assert_eq(groups_now(NULL, 0), 2);
 	/* ... and so is the parent's. */
 	cr_assert_eq(rump_sys_setgid(99), 0);
 	rump_pub_lwproc_switch(child);
-	expect_ids(gids_now(), (struct ids){1, 2, 3, 2}, 0, "child gids");
-	expect_ids(uids_now(), (struct ids){10, 11, 12, 11}, 0, "child uids");
+	expect_ids(gids_now(), (struct ids){ 1, 2, 3, 2 }, 0, "child gids");
+	expect_ids(uids_now(), (struct ids){ 10, 11, 12, 11 }, 0, "child uids");
 	release(child);
 	release(parent);
 }
@@ -535,7 +550,7 @@ Test(cred, rfork_of_unprivileged_process_inherits)
 
 	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
 	child = rump_pub_lwproc_curlwp();
-	expect_ids(uids_now(), (struct ids){1000, 2000, 3000, 2000}, 0,
+	expect_ids(uids_now(), (struct ids){ 1000, 2000, 3000, 2000 }, 0,
 		   "child");
 	cr_assert_eq(rump_sys_setuid(0), -1, "still unprivileged");
 	cr_assert_eq(errno, EPERM);
@@ -624,9 +639,8 @@ Test(cred, concurrent_processes_see_only_their_own_ids)
 	for (int i = 0; i < NTHREADS; i++) {
 		w[i].base = 1000u * (unsigned)(i + 1);
 		w[i].failures = 0;
-		cr_assert_eq(pthread_create(&w[i].thr, NULL, worker_main,
-					    &w[i]),
-			     0);
+		cr_assert_eq(
+			pthread_create(&w[i].thr, NULL, worker_main, &w[i]), 0);
 	}
 	for (int i = 0; i < NTHREADS; i++) {
 		pthread_join(w[i].thr, NULL);
@@ -684,9 +698,9 @@ Test(cred, concurrent_lwps_of_one_process)
 	for (int i = 0; i < NTHREADS; i++) {
 		s[i].pid = pid;
 		s[i].failures = 0;
-		cr_assert_eq(pthread_create(&s[i].thr, NULL, sibling_main,
-					    &s[i]),
-			     0);
+		cr_assert_eq(
+			pthread_create(&s[i].thr, NULL, sibling_main, &s[i]),
+			0);
 	}
 	for (int i = 0; i < NTHREADS; i++) {
 		pthread_join(s[i].thr, NULL);

@@ -38,23 +38,24 @@ boot(void)
 
 TestSuite(fd, .init = boot);
 
-#define FAILS(expr, err)                                                    \
-	do {                                                                \
-		errno = 0;                                                  \
-		long r_ = (long)(expr);                                     \
-		int e_ = errno;                                             \
-		cr_assert_eq(r_, -1, "%s = %ld, expected -1 (%s)", #expr,   \
-			     r_, strerror(err));                            \
-		cr_assert_eq(e_, (err), "%s: errno %d (%s), expected %s",   \
-			     #expr, e_, strerror(e_), strerror(err));       \
+#define FAILS(expr, err)                                                       \
+	do {                                                                   \
+		errno = 0;                                                     \
+		long r_ = (long)(expr);                                        \
+		int e_ = errno;                                                \
+		cr_assert_eq(r_, -1, "%s = %ld, expected -1 (%s)", #expr, r_,  \
+			     strerror(err));                                   \
+		cr_assert_eq(e_, (err), "%s: errno %d (%s), expected %s",      \
+			     #expr, e_, strerror(e_), strerror(err));          \
 	} while (0)
 
-#define RETURNS(expr, val)                                                  \
-	do {                                                                \
-		errno = 0;                                                  \
-		long r_ = (long)(expr);                                     \
-		cr_assert_eq(r_, (long)(val), "%s = %ld (errno %s), expected %ld", \
-			     #expr, r_, strerror(errno), (long)(val));      \
+#define RETURNS(expr, val)                                                     \
+	do {                                                                   \
+		errno = 0;                                                     \
+		long r_ = (long)(expr);                                        \
+		cr_assert_eq(r_, (long)(val),                                  \
+			     "%s = %ld (errno %s), expected %ld", #expr, r_,   \
+			     strerror(errno), (long)(val));                    \
 	} while (0)
 
 static int
@@ -214,7 +215,8 @@ Test(fd, fcntl_dupfd)
 	RETURNS(rump_sys_fcntl(a, F_DUPFD, 0), a + 1);
 	RETURNS(rump_sys_fcntl(a, F_DUPFD_CLOEXEC, 100), 102);
 	RETURNS(rump_sys_fcntl(102, F_GETFD), FD_CLOEXEC);
-	RETURNS(rump_sys_fcntl(a, F_DUPFD, DEFAULT_NOFILE - 1), DEFAULT_NOFILE - 1);
+	RETURNS(rump_sys_fcntl(a, F_DUPFD, DEFAULT_NOFILE - 1),
+		DEFAULT_NOFILE - 1);
 	FAILS(rump_sys_fcntl(a, F_DUPFD, DEFAULT_NOFILE - 1), EMFILE);
 	FAILS(rump_sys_fcntl(a, F_DUPFD, DEFAULT_NOFILE), EINVAL);
 	FAILS(rump_sys_fcntl(a, F_DUPFD, -1), EINVAL);
@@ -242,7 +244,8 @@ Test(fd, fcntl_status_flags)
 {
 	int a = mfd();
 	int hfd = memfd_create("host", 0);
-	int set = O_NOATIME | O_NONBLOCK | KO_ASYNC | O_RDONLY | O_TRUNC | O_CREAT;
+	int set = O_NOATIME | O_NONBLOCK | KO_ASYNC | O_RDONLY | O_TRUNC |
+		  O_CREAT;
 
 	RETURNS(rump_sys_fcntl(a, F_GETFL), O_RDWR | KO_LARGEFILE);
 	/* Only the status flags change, as on the host. */
@@ -298,7 +301,8 @@ Test(fd, emfile_default_limit)
 	int n = fill_table(fd);
 
 	/* Every descriptor below the limit is in use now. */
-	cr_assert_eq(n + fd + 1, DEFAULT_NOFILE, "%d opened after fd %d", n, fd);
+	cr_assert_eq(n + fd + 1, DEFAULT_NOFILE, "%d opened after fd %d", n,
+		     fd);
 	FAILS(rump_sys_memfd_create("x", 0), EMFILE);
 	FAILS(rump_sys_fcntl(fd, F_DUPFD, 0), EMFILE);
 	RETURNS(rump_sys_close(500), 0);
@@ -460,7 +464,8 @@ static void *
 vec_writer(void *arg)
 {
 	char head[REC / 2], tail[REC / 2];
-	struct iovec iov[2] = { { head, sizeof(head) }, { tail, sizeof(tail) } };
+	struct iovec iov[2] = { { head, sizeof(head) },
+				{ tail, sizeof(tail) } };
 
 	memset(head, 'A' + (int)(intptr_t)arg, sizeof(head));
 	memset(tail, 'a' + (int)(intptr_t)arg, sizeof(tail));
@@ -490,7 +495,8 @@ Test(fd, threads_writev_atomic_offset)
 	for (int r = 0; r < NT * NREC; r++) {
 		char *p = all + r * REC;
 		for (int i = 0; i < REC; i++)
-			cr_assert_eq(p[i], (i < REC / 2 ? p[0] : p[0] - 'A' + 'a'),
+			cr_assert_eq(p[i],
+				     (i < REC / 2 ? p[0] : p[0] - 'A' + 'a'),
 				     "record %d torn", r);
 	}
 }
@@ -540,8 +546,10 @@ Test(fd, threads_dup_close_race)
 	shared = mfd();
 	RETURNS(rump_sys_write(shared, "racy data", 9), 9);
 	for (int i = 0; i < NT; i++) {
-		pthread_create(&t[i], NULL, dup_closer, (void *)(intptr_t)(i + 1));
-		pthread_create(&t[NT + i], NULL, slot_reader, (void *)(intptr_t)(i + 7));
+		pthread_create(&t[i], NULL, dup_closer,
+			       (void *)(intptr_t)(i + 1));
+		pthread_create(&t[NT + i], NULL, slot_reader,
+			       (void *)(intptr_t)(i + 7));
 	}
 	usleep(300 * 1000);
 	atomic_store(&stop, 1);

@@ -55,20 +55,18 @@ Test(hyper_clock, gettime)
 	int64_t sec, sec2;
 	long nsec, nsec2;
 
-	cr_assert_eq(rumpuser_clock_gettime(RUMPUSER_CLOCK_RELWALL, &sec,
-					    &nsec),
-		     0);
+	cr_assert_eq(
+		rumpuser_clock_gettime(RUMPUSER_CLOCK_RELWALL, &sec, &nsec), 0);
 	clock_gettime(CLOCK_REALTIME, &ts);
 	cr_assert_leq(sec, ts.tv_sec);
 	cr_assert_geq(sec, ts.tv_sec - 5);
 	cr_assert(nsec >= 0 && nsec < 1000000000);
 
-	cr_assert_eq(rumpuser_clock_gettime(RUMPUSER_CLOCK_ABSMONO, &sec,
-					    &nsec),
-		     0);
-	cr_assert_eq(rumpuser_clock_gettime(RUMPUSER_CLOCK_ABSMONO, &sec2,
-					    &nsec2),
-		     0);
+	cr_assert_eq(
+		rumpuser_clock_gettime(RUMPUSER_CLOCK_ABSMONO, &sec, &nsec), 0);
+	cr_assert_eq(
+		rumpuser_clock_gettime(RUMPUSER_CLOCK_ABSMONO, &sec2, &nsec2),
+		0);
 	cr_assert(sec2 > sec || (sec2 == sec && nsec2 >= nsec));
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	cr_assert_leq(sec2, ts.tv_sec);
@@ -89,12 +87,12 @@ Test(hyper_clock, bad_nsec)
 {
 	cr_assert_eq(rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, -1),
 		     EINVAL);
-	cr_assert_eq(rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0,
-					  1000000000),
-		     EINVAL);
-	cr_assert_eq(rumpuser_clock_sleep(RUMPUSER_CLOCK_ABSMONO, 0,
-					  1000000000),
-		     EINVAL);
+	cr_assert_eq(
+		rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 1000000000),
+		EINVAL);
+	cr_assert_eq(
+		rumpuser_clock_sleep(RUMPUSER_CLOCK_ABSMONO, 0, 1000000000),
+		EINVAL);
 	/* Refused before blocking: nothing was unscheduled. */
 	cr_assert_eq(nunsched, 0);
 }
@@ -118,9 +116,8 @@ Test(hyper_clock, absolute_sleep)
 	int64_t sec, t0 = mono_ns(), dt;
 	long nsec;
 
-	cr_assert_eq(rumpuser_clock_gettime(RUMPUSER_CLOCK_ABSMONO, &sec,
-					    &nsec),
-		     0);
+	cr_assert_eq(
+		rumpuser_clock_gettime(RUMPUSER_CLOCK_ABSMONO, &sec, &nsec), 0);
 	nsec += 30000000;
 	if (nsec >= 1000000000) {
 		nsec -= 1000000000;

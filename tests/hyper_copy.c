@@ -253,11 +253,10 @@ Test(hyper_copy, str_bad_addresses)
 	cr_assert_eq(rumpuser_ucopystr(dst, NULL, 8, &done), EFAULT);
 	cr_assert_eq(done, 0);
 	cr_assert_eq(rumpuser_ucopystr(NULL, "x", 8, &done), EFAULT);
-	cr_assert_eq(rumpuser_ucopystr(dst, (void *)0xffffffff81000000UL, 8,
-				       &done),
-		     EFAULT);
-	cr_assert_eq(rumpuser_ucopystr(dst, (void *)USER_END, 8, NULL),
-		     EFAULT);
+	cr_assert_eq(
+		rumpuser_ucopystr(dst, (void *)0xffffffff81000000UL, 8, &done),
+		EFAULT);
+	cr_assert_eq(rumpuser_ucopystr(dst, (void *)USER_END, 8, NULL), EFAULT);
 }
 
 Test(hyper_copy, str_runs_into_bad_page)
@@ -266,9 +265,9 @@ Test(hyper_copy, str_runs_into_bad_page)
 	size_t done = 0;
 
 	memset(p + pagesz - 10, 'q', 10); /* no NUL before the hole */
-	cr_assert_eq(rumpuser_ucopystr(dst, p + pagesz - 10, sizeof(dst),
-				       &done),
-		     EFAULT);
+	cr_assert_eq(
+		rumpuser_ucopystr(dst, p + pagesz - 10, sizeof(dst), &done),
+		EFAULT);
 	cr_assert_eq(done, 10);
 	cr_assert_arr_eq(dst, p + pagesz - 10, 10);
 	/* Same string into a read-only destination page. */
@@ -286,9 +285,9 @@ Test(hyper_copy, str_runs_into_bad_page)
 Test(hyper_copy, str_at_top_of_user_space)
 {
 	char *want = (char *)(USER_END - 2 * 4096);
-	char *top = mmap(want, 4096, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
-			 0);
+	char *top =
+		mmap(want, 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	char dst[8192];
 	size_t done;
 
@@ -316,8 +315,8 @@ Test(hyper_copy, str_at_top_of_user_space)
 static volatile char *
 bad_pointer(void)
 {
-	char *p = mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		       0);
+	char *p =
+		mmap(NULL, 4096, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	cr_assert_neq(p, MAP_FAILED);
 	return p;
@@ -415,8 +414,7 @@ Test(hyper_copy, chains_to_plain_handler, .init = boot_plain_handler,
 	*p = 1;
 }
 
-Test(hyper_copy, chains_sigbus, .init = boot_plain_handler,
-     .exit_code = 44)
+Test(hyper_copy, chains_sigbus, .init = boot_plain_handler, .exit_code = 44)
 {
 	char path[] = "/tmp/hyper_copy.XXXXXX", dst[8];
 	int fd = mkstemp(path);

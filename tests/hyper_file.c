@@ -99,8 +99,8 @@ Test(hyper_file, open_modes)
 	cr_assert_eq(rumpuser_open(path, RUMPUSER_OPEN_RDONLY, &fd), 0);
 	cr_assert_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_RDONLY);
 	cr_assert_eq(rumpuser_close(fd), 0);
-	cr_assert_eq(rumpuser_open(path, RUMPUSER_OPEN_WRONLY |
-						 RUMPUSER_OPEN_BIO,
+	cr_assert_eq(rumpuser_open(path,
+				   RUMPUSER_OPEN_WRONLY | RUMPUSER_OPEN_BIO,
 				   &fd),
 		     0);
 	cr_assert_eq(fcntl(fd, F_GETFL) & O_ACCMODE, O_WRONLY);
@@ -235,8 +235,7 @@ Test(hyper_file, iov_errors)
 	cr_assert_eq(rumpuser_iovwrite(-1, &v, 1, RUMPUSER_IOV_NOSEEK, &n),
 		     EBADF);
 	cr_assert_eq(rumpuser_iovread(fd, &v, 1, -2, &n), EINVAL);
-	cr_assert_eq(rumpuser_iovwrite(fd, &v, (size_t)1 << 40, 0, &n),
-		     EINVAL);
+	cr_assert_eq(rumpuser_iovwrite(fd, &v, (size_t)1 << 40, 0, &n), EINVAL);
 	cr_assert_eq(n, 99);
 	rumpuser_close(fd);
 	cr_assert_eq(rumpuser_open(path, RUMPUSER_OPEN_RDONLY, &fd), 0);
@@ -336,8 +335,7 @@ Test(hyper_file, bio_write_read)
 	cr_assert_eq(d.error, 0);
 	cr_assert_arr_eq(in, out, 4096);
 	/* A read that runs past the end of the file is short. */
-	rumpuser_bio(fd, RUMPUSER_BIO_READ, in, 4096, 8192 + 3584, biodone,
-		     &d);
+	rumpuser_bio(fd, RUMPUSER_BIO_READ, in, 4096, 8192 + 3584, biodone, &d);
 	done_wait(&d, 4);
 	cr_assert_eq(d.bytes, 2 * 4096 + 512 + 512);
 	rumpuser_close(fd);
@@ -387,10 +385,9 @@ submit_many(void *arg)
 
 	(void)arg;
 	for (i = 0; i < NREQ; i++)
-		rumpuser_bio(bio_fd, i % 2 ? RUMPUSER_BIO_READ
-					   : RUMPUSER_BIO_WRITE,
-			     buf, 512, (int64_t)(i % 64) * 512, biodone,
-			     &bio_many);
+		rumpuser_bio(
+			bio_fd, i % 2 ? RUMPUSER_BIO_READ : RUMPUSER_BIO_WRITE,
+			buf, 512, (int64_t)(i % 64) * 512, biodone, &bio_many);
 	return NULL;
 }
 

@@ -39,9 +39,9 @@ join_one(void)
 {
 	void *cookie;
 
-	cr_assert_eq(rumpuser_thread_create(nothing, NULL, "t", 1, 0, -1,
-					    &cookie),
-		     0);
+	cr_assert_eq(
+		rumpuser_thread_create(nothing, NULL, "t", 1, 0, -1, &cookie),
+		0);
 	cr_assert_eq(rumpuser_thread_join(cookie), 0);
 }
 

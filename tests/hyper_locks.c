@@ -174,8 +174,7 @@ Test(hyper_mutex, owner_of_plain_mutex_aborts, .init = boot_quiet,
 	rumpuser_mutex_owner(mtx, &l);
 }
 
-Test(hyper_mutex, unknown_flags_abort, .init = boot_quiet,
-     .signal = SIGABRT)
+Test(hyper_mutex, unknown_flags_abort, .init = boot_quiet, .signal = SIGABRT)
 {
 	struct rumpuser_mtx *mtx;
 
@@ -202,8 +201,8 @@ static int lwp_seq;
 static void *
 count_up(void *arg)
 {
-	struct lwp *me = LWP(100 + __atomic_add_fetch(&lwp_seq, 1,
-						      __ATOMIC_RELAXED));
+	struct lwp *me =
+		LWP(100 + __atomic_add_fetch(&lwp_seq, 1, __ATOMIC_RELAXED));
 	struct lwp *owner;
 	int i;
 
@@ -344,8 +343,7 @@ Test(hyper_rw, enter_modes)
 	rumpuser_rw_destroy(rw);
 }
 
-Test(hyper_rw, enter_bad_mode_aborts, .init = boot_quiet,
-     .signal = SIGABRT)
+Test(hyper_rw, enter_bad_mode_aborts, .init = boot_quiet, .signal = SIGABRT)
 {
 	struct rumpuser_rw *rw;
 
@@ -637,9 +635,8 @@ Test(hyper_cv, broadcast_wakes_all)
 
 	cv_setup(RUMPUSER_MTX_KMUTEX);
 	for (i = 0; i < 5; i++)
-		cr_assert_eq(pthread_create(&t[i], NULL, wait_flag,
-					    LWP(10 + i)),
-			     0);
+		cr_assert_eq(
+			pthread_create(&t[i], NULL, wait_flag, LWP(10 + i)), 0);
 	while (waiters() != 5)
 		pause_ms(1);
 	rumpuser_mutex_enter(cv_mtx);
@@ -661,9 +658,8 @@ Test(hyper_cv, spin_kmutex_interlock)
 
 	cv_setup(RUMPUSER_MTX_SPIN | RUMPUSER_MTX_KMUTEX);
 	for (i = 0; i < 3; i++)
-		cr_assert_eq(pthread_create(&t[i], NULL, wait_flag,
-					    LWP(20 + i)),
-			     0);
+		cr_assert_eq(
+			pthread_create(&t[i], NULL, wait_flag, LWP(20 + i)), 0);
 	while (waiters() != 3)
 		pause_ms(1);
 	rumpuser_mutex_enter(cv_mtx);
@@ -687,8 +683,7 @@ Test(hyper_cv, timedwait_times_out)
 	rumpuser_curlwpop(RUMPUSER_LWP_SET, LWP(1));
 	rumpuser_mutex_enter(cv_mtx);
 	clock_gettime(CLOCK_MONOTONIC, &a);
-	cr_assert_eq(rumpuser_cv_timedwait(cv, cv_mtx, 0, 20000000),
-		     ETIMEDOUT);
+	cr_assert_eq(rumpuser_cv_timedwait(cv, cv_mtx, 0, 20000000), ETIMEDOUT);
 	clock_gettime(CLOCK_MONOTONIC, &b);
 	rumpuser_mutex_owner(cv_mtx, &owner);
 	cr_assert_eq(owner, LWP(1));

@@ -31,8 +31,7 @@ Test(hyper_mem, malloc_alignments)
 		cr_assert_not_null(p);
 		want = aligns[i] < (int)sizeof(void *) ? sizeof(void *)
 						       : (size_t)aligns[i];
-		cr_assert_eq((uintptr_t)p % want, 0, "alignment %d",
-			     aligns[i]);
+		cr_assert_eq((uintptr_t)p % want, 0, "alignment %d", aligns[i]);
 		memset(p, 0xa5, 1000);
 		rumpuser_free(p, 1000);
 	}
@@ -52,7 +51,7 @@ Test(hyper_mem, malloc_bad_alignment)
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define SANITIZED 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) || \
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer) ||     \
 	__has_feature(memory_sanitizer)
 #define SANITIZED 1
 #endif
@@ -77,8 +76,7 @@ Test(hyper_mem, anonmmap_basic)
 	size_t pg = (size_t)sysconf(_SC_PAGESIZE), i;
 	unsigned char *p;
 
-	cr_assert_eq(rumpuser_anonmmap(NULL, 3 * pg + 1, 0, 0, (void **)&p),
-		     0);
+	cr_assert_eq(rumpuser_anonmmap(NULL, 3 * pg + 1, 0, 0, (void **)&p), 0);
 	cr_assert_eq((uintptr_t)p % pg, 0);
 	for (i = 0; i < 4 * pg; i++)
 		cr_assert_eq(p[i], 0);
@@ -123,6 +121,5 @@ Test(hyper_mem, anonmmap_bad_args)
 	cr_assert_eq(rumpuser_anonmmap(NULL, 4096, -1, 0, &p), EINVAL);
 	cr_assert_eq(rumpuser_anonmmap(NULL, 4096, 64, 0, &p), EINVAL);
 	cr_assert_eq(rumpuser_anonmmap(NULL, SIZE_MAX - 10, 0, 0, &p), ENOMEM);
-	cr_assert_eq(rumpuser_anonmmap(NULL, SIZE_MAX / 2, 30, 0, &p),
-		     ENOMEM);
+	cr_assert_eq(rumpuser_anonmmap(NULL, SIZE_MAX / 2, 30, 0, &p), ENOMEM);
 }

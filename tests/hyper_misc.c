@@ -65,9 +65,9 @@ Test(hyper_param, hostname)
 
 	cr_assert_eq(gethostname(host, sizeof(host)), 0);
 	snprintf(want, sizeof(want), "rump-%05d.%s", (int)getpid(), host);
-	cr_assert_eq(rumpuser_getparam(RUMPUSER_PARAM_HOSTNAME, buf,
-				       sizeof(buf)),
-		     0);
+	cr_assert_eq(
+		rumpuser_getparam(RUMPUSER_PARAM_HOSTNAME, buf, sizeof(buf)),
+		0);
 	cr_assert_str_eq(buf, want);
 	cr_assert_eq(rumpuser_getparam(RUMPUSER_PARAM_HOSTNAME, buf, 6),
 		     ENOMEM);
@@ -90,8 +90,7 @@ Test(hyper_param, environment)
 	cr_assert_eq(rumpuser_getparam("RUMP_TEST_PARAM", buf, sizeof(buf)),
 		     ENOENT);
 	setenv("RUMP_TEST_PARAM", "1234567", 1);
-	cr_assert_eq(rumpuser_getparam("RUMP_TEST_PARAM", buf, sizeof(buf)),
-		     0);
+	cr_assert_eq(rumpuser_getparam("RUMP_TEST_PARAM", buf, sizeof(buf)), 0);
 	cr_assert_str_eq(buf, "1234567");
 	/* The NUL must fit too. */
 	setenv("RUMP_TEST_PARAM", "12345678", 1);
@@ -148,8 +147,7 @@ Test(hyper_console, exit_zero, .exit_code = 0)
 	rumpuser_exit(0);
 }
 
-Test(hyper_console, panic_aborts, .init = boot_redirected,
-     .signal = SIGABRT)
+Test(hyper_console, panic_aborts, .init = boot_redirected, .signal = SIGABRT)
 {
 	rumpuser_exit(RUMPUSER_PANIC);
 }

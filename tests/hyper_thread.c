@@ -76,9 +76,8 @@ run_joined(void *(*fun)(void *), void *arg)
 {
 	void *cookie = NULL;
 
-	cr_assert_eq(rumpuser_thread_create(fun, arg, "test", 1, 0, -1,
-					    &cookie),
-		     0);
+	cr_assert_eq(
+		rumpuser_thread_create(fun, arg, "test", 1, 0, -1, &cookie), 0);
 	cr_assert_eq(rumpuser_thread_join(cookie), 0);
 }
 
@@ -136,8 +135,8 @@ Test(hyper_thread, names_are_truncated)
 
 	sem_init(&named, 0, 0);
 	cr_assert_eq(rumpuser_thread_create(get_name, buf,
-					    "a_very_long_thread_name", 1, 0,
-					    -1, &cookie),
+					    "a_very_long_thread_name", 1, 0, -1,
+					    &cookie),
 		     0);
 	sem_post(&named);
 	cr_assert_eq(rumpuser_thread_join(cookie), 0);
@@ -245,6 +244,35 @@ Test(hyper_thread, exit_without_lwp_reports_nothing)
 	run_joined(set_clear_exit, LWP(3));
 	run_joined(add_one, &n);
 	cr_assert_eq(nexited, 0);
+}
+
+static void *
+exchange_and_exit(void *arg)
+{
+	/* First binding through exchange: the exit report must be armed. */
+	if (rumpuser_curlwp_exchange(arg) != NULL)
+		return NULL;
+	if (rumpuser_curlwp_exchange(LWP(6)) != arg)
+		return NULL;
+	rumpuser_thread_exit();
+}
+
+Test(hyper_thread, exchange_swaps_and_returns_previous)
+{
+	cr_assert_null(rumpuser_curlwp_exchange(LWP(1)));
+	cr_assert_eq(rumpuser_curlwp(), LWP(1));
+	cr_assert_eq(rumpuser_curlwp_exchange(LWP(2)), LWP(1));
+	cr_assert_eq(rumpuser_curlwp(), LWP(2));
+	cr_assert_eq(rumpuser_curlwp_exchange(NULL), LWP(2));
+	cr_assert_null(rumpuser_curlwp());
+	cr_assert_null(rumpuser_curlwp_exchange(NULL));
+}
+
+Test(hyper_thread, exchange_arms_the_exit_report)
+{
+	run_joined(exchange_and_exit, LWP(3));
+	cr_assert_eq(nexited, 1);
+	cr_assert_eq(exited[0], LWP(6));
 }
 
 /* A kernel that binds another lwp while told of the exit hears again. */

@@ -58,8 +58,9 @@ start(struct sleeper *s, int n, uint64_t timeout, int flags)
 		s[i].timeout = timeout;
 		s[i].flags = flags;
 		s[i].result = -1;
-		cr_assert_eq(pthread_create(&s[i].thr, NULL, sleeper_main,
-					    &s[i]), 0);
+		cr_assert_eq(
+			pthread_create(&s[i].thr, NULL, sleeper_main, &s[i]),
+			0);
 	}
 	/* Wait until every sleeper is on the queue (or past it). */
 	for (;;) {

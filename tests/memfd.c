@@ -50,24 +50,25 @@ boot(void)
 TestSuite(memfd, .init = boot);
 
 /* expr must fail with errno `err'. */
-#define FAILS(expr, err)                                                    \
-	do {                                                                \
-		errno = 0;                                                  \
-		long r_ = (long)(expr);                                     \
-		int e_ = errno;                                             \
-		cr_assert_eq(r_, -1, "%s = %ld, expected -1 (%s)", #expr,   \
-			     r_, strerror(err));                            \
-		cr_assert_eq(e_, (err), "%s: errno %d (%s), expected %s",   \
-			     #expr, e_, strerror(e_), strerror(err));       \
+#define FAILS(expr, err)                                                       \
+	do {                                                                   \
+		errno = 0;                                                     \
+		long r_ = (long)(expr);                                        \
+		int e_ = errno;                                                \
+		cr_assert_eq(r_, -1, "%s = %ld, expected -1 (%s)", #expr, r_,  \
+			     strerror(err));                                   \
+		cr_assert_eq(e_, (err), "%s: errno %d (%s), expected %s",      \
+			     #expr, e_, strerror(e_), strerror(err));          \
 	} while (0)
 
 /* expr must return `val'. */
-#define RETURNS(expr, val)                                                  \
-	do {                                                                \
-		errno = 0;                                                  \
-		long r_ = (long)(expr);                                     \
-		cr_assert_eq(r_, (long)(val), "%s = %ld (errno %s), expected %ld", \
-			     #expr, r_, strerror(errno), (long)(val));      \
+#define RETURNS(expr, val)                                                     \
+	do {                                                                   \
+		errno = 0;                                                     \
+		long r_ = (long)(expr);                                        \
+		cr_assert_eq(r_, (long)(val),                                  \
+			     "%s = %ld (errno %s), expected %ld", #expr, r_,   \
+			     strerror(errno), (long)(val));                    \
 	} while (0)
 
 static int
@@ -115,7 +116,8 @@ all_zero(const unsigned char *buf, size_t len)
 static void *
 noaccess_page(void)
 {
-	void *p = mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	void *p =
+		mmap(NULL, PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
 	cr_assert_neq(p, MAP_FAILED);
 	return p;
@@ -341,13 +343,14 @@ Test(memfd, lseek_errors)
 Test(memfd, seek_data_hole)
 {
 	int fd = mfd(0), hfd = host_memfd(0);
-	static const long long offs[] = { 0, 1, 4095, 4096, 49151, 49152,
-					  49153, 50000, 53247, 53248, 60000,
-					  99999, 100000, 200000, -1 };
+	static const long long offs[] = { 0,     1,     4095,   4096,   49151,
+					  49152, 49153, 50000,  53247,  53248,
+					  60000, 99999, 100000, 200000, -1 };
 
 	/* The same sparse layout here and on the host. */
 	for (int pass = 0; pass < 2; pass++) {
-		RETURNS(rump_sys_lseek(fd, 0, pass ? SEEK_HOLE : SEEK_DATA), -1);
+		RETURNS(rump_sys_lseek(fd, 0, pass ? SEEK_HOLE : SEEK_DATA),
+			-1);
 		cr_assert_eq(errno, ENXIO);
 	}
 	RETURNS(rump_sys_ftruncate(fd, 100000), 0);
@@ -437,10 +440,12 @@ Test(memfd, append_threads)
 	st = fst(append_fd);
 	cr_assert_eq(st.st_size, NAPP * NREC * REC);
 	all = malloc((size_t)st.st_size);
-	RETURNS(rump_sys_pread(append_fd, all, (size_t)st.st_size, 0), st.st_size);
+	RETURNS(rump_sys_pread(append_fd, all, (size_t)st.st_size, 0),
+		st.st_size);
 	for (int r = 0; r < NAPP * NREC; r++)
 		for (int i = 1; i < REC; i++)
-			cr_assert_eq(all[r * REC + i], all[r * REC], "record %d torn", r);
+			cr_assert_eq(all[r * REC + i], all[r * REC],
+				     "record %d torn", r);
 	free(all);
 }
 
@@ -492,9 +497,10 @@ Test(memfd, truncate_sparse_large)
 {
 	/* Pages spread over a tall tree, then cut at several points. */
 	int fd = mfd(0);
-	static const long long at[] = { 0, PAGE * 511LL, PAGE * 512LL,
-					PAGE * 262144LL, 1LL << 40,
-					(1LL << 50) + 5 };
+	static const long long at[] = {
+		0,         PAGE * 511LL,   PAGE * 512LL, PAGE * 262144LL,
+		1LL << 40, (1LL << 50) + 5
+	};
 	char c;
 
 	for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
@@ -526,7 +532,8 @@ Test(memfd, large_offsets)
 	cr_assert_eq(fst(fd).st_size, (1LL << 40) + 4);
 	cr_assert_eq(fst(fd).st_blocks, 8, "only one page is allocated");
 	RETURNS(rump_sys_pread(fd, buf, sizeof(buf), (1LL << 40) - 100), 104);
-	cr_assert(all_zero((unsigned char *)buf, 100), "the hole reads as zeros");
+	cr_assert(all_zero((unsigned char *)buf, 100),
+		  "the hole reads as zeros");
 	cr_assert_eq(memcmp(buf + 100, "tera", 4), 0);
 	RETURNS(rump_sys_pread(fd, buf, sizeof(buf), 12345), sizeof(buf));
 	cr_assert(all_zero((unsigned char *)buf, sizeof(buf)));
@@ -558,8 +565,8 @@ Test(memfd, large_offsets_match_host)
 		size_t len;
 		long long off;
 	} ops[] = { { 11, LLONG_MAX - 10 }, { 10, LLONG_MAX - 10 },
-		    { 1, LLONG_MAX }, { 0, LLONG_MAX }, { 5, 1LL << 40 },
-		    { 16, (1LL << 62) - 3 } };
+		    { 1, LLONG_MAX },       { 0, LLONG_MAX },
+		    { 5, 1LL << 40 },       { 16, (1LL << 62) - 3 } };
 
 	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
 		errno = 0;
@@ -605,11 +612,13 @@ Test(memfd, timestamps)
 	usleep(2000);
 	RETURNS(rump_sys_pread(fd, &c, 1, 0), 1);
 	a = fst(fd);
-	cr_assert_gt(ns(a.st_atim), ns(b.st_mtim), "relatime: atime <= mtime moves");
+	cr_assert_gt(ns(a.st_atim), ns(b.st_mtim),
+		     "relatime: atime <= mtime moves");
 	usleep(2000);
 	RETURNS(rump_sys_pread(fd, &c, 1, 0), 1);
 	b = fst(fd);
-	cr_assert_eq(ns(b.st_atim), ns(a.st_atim), "relatime: a newer atime stays");
+	cr_assert_eq(ns(b.st_atim), ns(a.st_atim),
+		     "relatime: a newer atime stays");
 	usleep(2000);
 	/* ftruncate stamps even when the size stays the same (Linux). */
 	RETURNS(rump_sys_ftruncate(fd, 1), 0);
@@ -686,7 +695,8 @@ Test(memfd, seal_exec)
 	/* Sealing exec of an executable file seals writes too. */
 	RETURNS(rump_sys_fcntl(fd, F_ADD_SEALS, F_SEAL_EXEC), 0);
 	if (fcntl(hfd, F_ADD_SEALS, F_SEAL_EXEC) == 0)
-		RETURNS(rump_sys_fcntl(fd, F_GET_SEALS), fcntl(hfd, F_GET_SEALS));
+		RETURNS(rump_sys_fcntl(fd, F_GET_SEALS),
+			fcntl(hfd, F_GET_SEALS));
 	RETURNS(rump_sys_fcntl(fd, F_GET_SEALS),
 		F_SEAL_EXEC | F_SEAL_WRITE | F_SEAL_FUTURE_WRITE | F_SEAL_GROW |
 			F_SEAL_SHRINK);
@@ -785,8 +795,8 @@ Test(memfd, iov_match_host)
 		long r = rump_sys_preadv(fd, cases[i], 2, 15);
 		cr_assert_eq(r, h, "case %zu: %ld, host %ld", i, r, h);
 		if (h < 0)
-			cr_assert_eq(errno, he, "case %zu: errno %d, host %d", i,
-				     errno, he);
+			cr_assert_eq(errno, he, "case %zu: errno %d, host %d",
+				     i, errno, he);
 	}
 	close(hfd);
 }
@@ -884,11 +894,13 @@ Test(memfd, random_ops_match_host)
 		} else {
 			h = pread(hfd, hb, len, off);
 			r = rump_sys_pread(fd, rb, len, off);
-			cr_assert_eq(r, h, "step %d: pread %ld vs %ld", step, r, h);
+			cr_assert_eq(r, h, "step %d: pread %ld vs %ld", step, r,
+				     h);
 			cr_assert_eq(memcmp(rb, hb, (size_t)h), 0,
 				     "step %d: pread data", step);
 		}
-		cr_assert_eq(r, h, "step %d op %u: %ld vs host %ld", step, op, r, h);
+		cr_assert_eq(r, h, "step %d op %u: %ld vs host %ld", step, op,
+			     r, h);
 		if (step % 100 == 0) {
 			struct stat hs, rs = fst(fd);
 			fstat(hfd, &hs);
@@ -901,7 +913,8 @@ Test(memfd, random_ops_match_host)
 	for (long long off = 0; off < rs.st_size; off += MAXLEN) {
 		long h = pread(hfd, hb, MAXLEN, off);
 		RETURNS(rump_sys_pread(fd, rb, MAXLEN, off), h);
-		cr_assert_eq(memcmp(rb, hb, (size_t)h), 0, "content at %lld", off);
+		cr_assert_eq(memcmp(rb, hb, (size_t)h), 0, "content at %lld",
+			     off);
 	}
 	close(hfd);
 }
@@ -998,7 +1011,8 @@ truncator(void *arg)
 {
 	(void)arg;
 	for (int i = 0; i < 300; i++)
-		if (rump_sys_ftruncate(shared_fd, (i * 7919) % (NCHUNK * CHUNK)) != 0)
+		if (rump_sys_ftruncate(shared_fd,
+				       (i * 7919) % (NCHUNK * CHUNK)) != 0)
 			return (void *)1;
 	return NULL;
 }

@@ -62,7 +62,7 @@ lim(int resource)
 static int
 setlim(int resource, rlim_t cur, rlim_t max)
 {
-	struct rlimit r = {cur, max};
+	struct rlimit r = { cur, max };
 
 	return rump_sys_setrlimit(resource, &r);
 }
@@ -100,7 +100,7 @@ Test(rlimit, set_then_get)
 
 Test(rlimit, bad_resource_is_einval)
 {
-	struct rlimit r = {1, 1};
+	struct rlimit r = { 1, 1 };
 
 	cr_assert_eq(rump_sys_getrlimit(RLIM_NLIMITS, &r), -1);
 	cr_assert_eq(errno, EINVAL);
@@ -189,7 +189,7 @@ Test(rlimit, raising_hard_limit_needs_privilege)
 
 Test(rlimit, prlimit_self)
 {
-	struct rlimit nv = {64, 128}, old;
+	struct rlimit nv = { 64, 128 }, old;
 	pid_t self;
 
 	cr_assert_eq(rump_sys_prlimit(0, RLIMIT_NOFILE, NULL, &old), 0);
@@ -209,7 +209,7 @@ Test(rlimit, prlimit_self)
 
 Test(rlimit, prlimit64_raw_layout)
 {
-	struct rlimit64 nv = {7, 9}, old;
+	struct rlimit64 nv = { 7, 9 }, old;
 
 	cr_assert_eq(rump_sys_prlimit64(0, RLIMIT_CORE, &nv, &old), 0);
 	cr_assert(old.rlim_cur == 0 && old.rlim_max == RLIM64_INFINITY);
@@ -219,7 +219,7 @@ Test(rlimit, prlimit64_raw_layout)
 
 Test(rlimit, prlimit_errors)
 {
-	struct rlimit nv = {1, 2}, old;
+	struct rlimit nv = { 1, 2 }, old;
 
 	cr_assert_eq(rump_sys_prlimit(NOPID, RLIMIT_NOFILE, NULL, &old), -1);
 	cr_assert_eq(errno, ESRCH);
@@ -250,27 +250,45 @@ struct perm_case {
 
 static const struct perm_case perm_cases[] = {
 	/* same ids */
-	{{1000, 1000, 1000, 50, 50, 50}, {1000, 1000, 1000, 50, 50, 50}, 0},
+	{ { 1000, 1000, 1000, 50, 50, 50 },
+	  { 1000, 1000, 1000, 50, 50, 50 },
+	  0 },
 	/* caller's effective/saved ids do not matter, only its real ones */
-	{{1000, 2000, 3000, 50, 60, 70}, {1000, 1000, 1000, 50, 50, 50}, 0},
+	{ { 1000, 2000, 3000, 50, 60, 70 },
+	  { 1000, 1000, 1000, 50, 50, 50 },
+	  0 },
 	/* target's effective or saved uid differs */
-	{{1000, 1000, 1000, 50, 50, 50}, {1000, 2000, 1000, 50, 50, 50}, EPERM},
-	{{1000, 1000, 1000, 50, 50, 50}, {1000, 1000, 2000, 50, 50, 50}, EPERM},
-	{{1000, 1000, 1000, 50, 50, 50}, {2000, 1000, 1000, 50, 50, 50}, EPERM},
+	{ { 1000, 1000, 1000, 50, 50, 50 },
+	  { 1000, 2000, 1000, 50, 50, 50 },
+	  EPERM },
+	{ { 1000, 1000, 1000, 50, 50, 50 },
+	  { 1000, 1000, 2000, 50, 50, 50 },
+	  EPERM },
+	{ { 1000, 1000, 1000, 50, 50, 50 },
+	  { 2000, 1000, 1000, 50, 50, 50 },
+	  EPERM },
 	/* uids match, a gid does not */
-	{{1000, 1000, 1000, 50, 50, 50}, {1000, 1000, 1000, 60, 50, 50}, EPERM},
-	{{1000, 1000, 1000, 50, 50, 50}, {1000, 1000, 1000, 50, 60, 50}, EPERM},
-	{{1000, 1000, 1000, 50, 50, 50}, {1000, 1000, 1000, 50, 50, 60}, EPERM},
+	{ { 1000, 1000, 1000, 50, 50, 50 },
+	  { 1000, 1000, 1000, 60, 50, 50 },
+	  EPERM },
+	{ { 1000, 1000, 1000, 50, 50, 50 },
+	  { 1000, 1000, 1000, 50, 60, 50 },
+	  EPERM },
+	{ { 1000, 1000, 1000, 50, 50, 50 },
+	  { 1000, 1000, 1000, 50, 50, 60 },
+	  EPERM },
 	/* caller's real uid equals the target's effective only */
-	{{2000, 2000, 2000, 50, 50, 50}, {1000, 2000, 2000, 50, 50, 50}, EPERM},
+	{ { 2000, 2000, 2000, 50, 50, 50 },
+	  { 1000, 2000, 2000, 50, 50, 50 },
+	  EPERM },
 	/* privileged: always */
-	{{0, 0, 0, 0, 0, 0}, {1000, 2000, 3000, 4, 5, 6}, 0},
-	{{1000, 0, 1000, 50, 50, 50}, {2000, 2000, 2000, 60, 60, 60}, 0},
+	{ { 0, 0, 0, 0, 0, 0 }, { 1000, 2000, 3000, 4, 5, 6 }, 0 },
+	{ { 1000, 0, 1000, 50, 50, 50 }, { 2000, 2000, 2000, 60, 60, 60 }, 0 },
 	/* unprivileged against root */
-	{{1000, 1000, 1000, 0, 0, 0}, {0, 0, 0, 0, 0, 0}, EPERM},
+	{ { 1000, 1000, 1000, 0, 0, 0 }, { 0, 0, 0, 0, 0, 0 }, EPERM },
 	/* real uid 0 but effective not: the ids must match */
-	{{0, 1000, 0, 0, 0, 0}, {0, 0, 0, 0, 0, 0}, 0},
-	{{0, 1000, 0, 0, 0, 0}, {0, 5, 0, 0, 0, 0}, EPERM},
+	{ { 0, 1000, 0, 0, 0, 0 }, { 0, 0, 0, 0, 0, 0 }, 0 },
+	{ { 0, 1000, 0, 0, 0, 0 }, { 0, 5, 0, 0, 0, 0 }, EPERM },
 };
 
 Test(rlimit, prlimit_other_process_permission_as_linux)
@@ -282,13 +300,13 @@ Test(rlimit, prlimit_other_process_permission_as_linux)
 		struct lwp *target = spawn(t[0], t[1], t[2], t[3], t[4], t[5]);
 		pid_t tpid = rump_sys_getpid();
 		struct lwp *caller = spawn(k[0], k[1], k[2], k[3], k[4], k[5]);
-		struct rlimit old, nv = {100, 4096};
+		struct rlimit old, nv = { 100, 4096 };
 		int rv;
 
 		errno = 0;
 		rv = rump_sys_prlimit(tpid, RLIMIT_NOFILE, NULL, &old);
-		cr_assert_eq(rv, c->error ? -1 : 0, "case %zu: read gave %d",
-			     i, rv);
+		cr_assert_eq(rv, c->error ? -1 : 0, "case %zu: read gave %d", i,
+			     rv);
 		if (c->error) {
 			cr_assert_eq(errno, c->error, "case %zu", i);
 		} else {
@@ -312,7 +330,7 @@ Test(rlimit, prlimit_other_raise_needs_callers_privilege)
 {
 	struct lwp *target = spawn_uid(1000, 50), *caller;
 	pid_t tpid = rump_sys_getpid();
-	struct rlimit nv = {10, 100}, old;
+	struct rlimit nv = { 10, 100 }, old;
 
 	cr_assert_eq(setlim(RLIMIT_NOFILE, 10, 100), 0);
 	/* Same ids, unprivileged: may lower, may not raise. */

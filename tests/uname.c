@@ -103,7 +103,7 @@ Test(uname, bad_pointer_is_efault)
 Test(uname, raw_syscall)
 {
 	struct utsname u;
-	long args[6] = {(long)&u};
+	long args[6] = { (long)&u };
 
 	cr_assert_eq(rump_syscall(RUMP_SYS_uname, args), 0);
 	cr_assert_str_eq(u.sysname, "rumpkit");

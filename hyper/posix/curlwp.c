@@ -16,7 +16,8 @@
 
 #include "rumpuser_int.h"
 
-__thread struct lwp *rumpuser__curlwp __attribute__((tls_model("initial-exec")));
+__thread struct lwp *rumpuser__curlwp
+	__attribute__((tls_model("initial-exec")));
 /* Whether this thread's key value is set (its destructor armed). */
 static __thread bool exit_armed __attribute__((tls_model("initial-exec")));
 static pthread_key_t exit_key;
@@ -53,8 +54,7 @@ rumpuser__curlwp_init(void)
 	return error;
 }
 
-static void __attribute__((noinline, cold))
-arm_exit(void)
+static void __attribute__((noinline, cold)) arm_exit(void)
 {
 	int error;
 
@@ -71,8 +71,7 @@ arm_exit(void)
 static void __attribute__((noinline, cold, noreturn))
 curlwpop_die(int op, struct lwp *l, struct lwp *cur)
 {
-	RUMPUSER_DIE("op %d on %p while %p is set", op, (void *)l,
-		     (void *)cur);
+	RUMPUSER_DIE("op %d on %p while %p is set", op, (void *)l, (void *)cur);
 }
 
 RUMPUSER_API void
@@ -100,4 +99,15 @@ RUMPUSER_API struct lwp *
 rumpuser_curlwp(void)
 {
 	return rumpuser__curlwp;
+}
+
+RUMPUSER_API struct lwp *
+rumpuser_curlwp_exchange(struct lwp *l)
+{
+	struct lwp *old = rumpuser__curlwp;
+
+	if (__builtin_expect(l != NULL && !exit_armed, 0))
+		arm_exit();
+	rumpuser__curlwp = l;
+	return old;
 }

@@ -16,8 +16,7 @@
 static int daemon_fd = -1;
 
 /* In the parent: the child's error, or ESRCH if it died without one. */
-static void __attribute__((noreturn))
-wait_for_child(int fd)
+static void __attribute__((noreturn)) wait_for_child(int fd)
 {
 	int error;
 	ssize_t n;

@@ -19,8 +19,8 @@ _Static_assert(sizeof(struct rumpuser_iovec) == sizeof(struct iovec) &&
 			       offsetof(struct iovec, iov_len),
 	       "rumpuser_iovec matches struct iovec");
 
-#define OPEN_KNOWN                                                          \
-	(RUMPUSER_OPEN_ACCMODE | RUMPUSER_OPEN_CREATE | RUMPUSER_OPEN_EXCL | \
+#define OPEN_KNOWN                                                             \
+	(RUMPUSER_OPEN_ACCMODE | RUMPUSER_OPEN_CREATE | RUMPUSER_OPEN_EXCL |   \
 	 RUMPUSER_OPEN_BIO)
 
 /* RUMPUSER_OPEN_* to O_*, or -1 for a mode we do not know. */
@@ -140,8 +140,8 @@ iov_check(size_t iovlen, int64_t off)
 }
 
 RUMPUSER_API int
-rumpuser_iovread(int fd, struct rumpuser_iovec *iov, size_t iovlen,
-		 int64_t off, size_t *retv)
+rumpuser_iovread(int fd, struct rumpuser_iovec *iov, size_t iovlen, int64_t off,
+		 size_t *retv)
 {
 	const struct iovec *hiov = (const struct iovec *)iov;
 	int nlocks, error;

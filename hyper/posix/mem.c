@@ -72,6 +72,12 @@ rumpuser_anonmmap(void *prefaddr, size_t size, int alignbit, int exec,
 			     : base;
 	trim(base, start - base);
 	trim(start + size, base + maplen - (start + size));
+#ifdef MADV_HUGEPAGE
+	/* A whole, aligned 2 MiB region may be one huge page: one fault
+	 * instead of 512.  Advice only; a host without THP ignores it. */
+	if (alignbit >= 21 && (size & (((size_t)1 << 21) - 1)) == 0)
+		(void)madvise((void *)start, size, MADV_HUGEPAGE);
+#endif
 	*memp = (void *)start;
 	return 0;
 }

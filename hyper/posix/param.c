@@ -46,8 +46,7 @@ param_hostname(void *buf, size_t buflen)
 
 	if (gethostname(host, sizeof(host)) == 0) {
 		host[sizeof(host) - 1] = '\0';
-		snprintf(tmp, sizeof(tmp), "rump-%05d.%s", (int)getpid(),
-			 host);
+		snprintf(tmp, sizeof(tmp), "rump-%05d.%s", (int)getpid(), host);
 	} else {
 		snprintf(tmp, sizeof(tmp), "rump-%05d", (int)getpid());
 	}

@@ -185,7 +185,7 @@ rumpuser_rw_enter(int mode, struct rumpuser_rw *rw)
 static inline void
 wake_if(struct rumpuser_rw *rw, uint32_t old, uint32_t new)
 {
-	if ((old & RW_SLEEPERS) && !(new & RW_SLEEPERS))
+	if ((old & RW_SLEEPERS) && !(new &RW_SLEEPERS))
 		futex_wake_all(&rw->state);
 }
 

@@ -118,7 +118,9 @@ void rumpuser_free(void *mem, size_t len);
 /*
  * rumpuser_anonmmap: zero-filled private memory, `size' bytes, aligned to
  * 2^alignbit (0: page), executable if `exec'.  `prefaddr' is a hint.
- * Errors: ENOMEM, EINVAL.  rumpuser_unmap undoes it.
+ * A region of whole 2 MiB units aligned to at least 2 MiB is offered to
+ * the host's huge pages.  Errors: ENOMEM, EINVAL.  rumpuser_unmap undoes
+ * it.
  */
 int rumpuser_anonmmap(void *prefaddr, size_t size, int alignbit, int exec,
 		      void **memp);
@@ -258,6 +260,13 @@ int rumpuser_thread_join(void *cookie);
 void rumpuser_curlwpop(int op, struct lwp *l);
 /* The calling thread's context or NULL.  A thread-local load. */
 struct lwp *rumpuser_curlwp(void);
+/*
+ * rumpuser_curlwp_exchange: rumpkit's addition.  Make `l' (or NULL) the
+ * calling thread's context and return the previous one, in one call: a
+ * SET after a CLEAR, for the kernel's context switch.  The caller has
+ * already claimed `l'.
+ */
+struct lwp *rumpuser_curlwp_exchange(struct lwp *l);
 
 /* Mutexes.  Non-recursive. */
 #define RUMPUSER_MTX_SPIN 0x01   /* never release the virtual CPU */
