@@ -4,10 +4,6 @@
  * One test per statement of the manual, and the checklist of
  * spec/lwproc.md section 14.  Each test runs in its own host process
  * (Criterion forks), so each boots a fresh kernel.
- *
- * Tests that need system calls owned by other work (credentials,
- * descriptors) are compiled when those calls appear in the generated
- * <rump/rump_syscalls.h> and are reported as skipped until then.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1129,8 +1125,6 @@ Test(lwproc, pid_allocation_wraps_to_300_skipping_live_pids)
 
 /* ---- descriptors (rfork flags) ------------------------------------------ */
 
-#if defined(RUMP_SYS_memfd_create) && defined(RUMP_SYS_close) &&               \
-	defined(RUMP_SYS_fcntl)
 #define HAVE_FD_CALLS 1
 
 static int
@@ -1344,7 +1338,6 @@ Test(lwproc, switching_process_switches_fd_table)
 	cr_assert_not(fd_valid(fa));
 }
 
-#if defined(RUMP_SYS_dup)
 Test(lwproc, rfork_share_dup_in_child_is_seen_in_parent)
 {
 	struct lwp *p, *c;
@@ -1372,9 +1365,7 @@ Test(lwproc, rfork_copy_dup_in_child_not_seen_in_parent)
 	rump_pub_lwproc_switch(p);
 	cr_assert_not(fd_valid(d));
 }
-#endif
 
-#if defined(RUMP_SYS_write) && defined(RUMP_SYS_lseek)
 /* A copied table refers to the same open files, as after fork(2): the
  * file offset is shared. */
 Test(lwproc, rfork_copy_shares_open_file_offsets)
@@ -1387,7 +1378,6 @@ Test(lwproc, rfork_copy_shares_open_file_offsets)
 	rump_pub_lwproc_switch(p);
 	cr_assert_eq(rump_sys_lseek(fd, 0, SEEK_CUR), 5);
 }
-#endif
 
 /* Descriptors of a released process are closed; its table is gone. */
 Test(lwproc, last_release_of_a_clear_process_leaves_parent_fds)
@@ -1401,17 +1391,9 @@ Test(lwproc, last_release_of_a_clear_process_leaves_parent_fds)
 	rump_pub_lwproc_switch(p);
 	cr_assert(fd_valid(fd));
 }
-#else
-Test(lwproc, descriptor_inheritance)
-{
-	cr_skip_test("memfd_create/close/fcntl are not in the syscall table "
-		     "yet");
-}
-#endif
 
 /* ---- credentials ------------------------------------------------------- */
 
-#if defined(RUMP_SYS_getuid)
 Test(lwproc, after_init_getuid_is_0)
 {
 	cr_assert_eq(rump_sys_getuid(), 0);
@@ -1422,14 +1404,7 @@ Test(lwproc, rfork_from_implicit_context_is_root)
 	rfork_ok(0);
 	cr_assert_eq(rump_sys_getuid(), 0);
 }
-#else
-Test(lwproc, after_init_getuid_is_0)
-{
-	cr_skip_test("getuid is not in the syscall table yet");
-}
-#endif
 
-#if defined(RUMP_SYS_getuid) && defined(RUMP_SYS_setuid)
 Test(lwproc, setuid_in_one_process_is_invisible_in_another)
 {
 	struct lwp *a, *b;
@@ -1505,12 +1480,6 @@ Test(lwproc, after_last_release_implicit_context_is_root_again)
 	rfork_ok(0);
 	cr_assert_eq(rump_sys_getuid(), 0);
 }
-#else
-Test(lwproc, credential_isolation_and_inheritance)
-{
-	cr_skip_test("setuid/getuid are not in the syscall table yet");
-}
-#endif
 
 /* ---- host threads --------------------------------------------------------- */
 
