@@ -8,6 +8,8 @@
 #include "proc.h"
 #include "syscall.h"
 
+int ipc_init(void);
+
 void rump_hostthread_exit(struct lwp *l);
 
 static void
@@ -111,6 +113,8 @@ rump_boot(void)
 	/* [time and signals] */
 	/* [file systems: root tmpfs, /dev, console fds of init] */
 	/* [ipc] */
+	if ((error = ipc_init()) != 0)
+		return error;
 	return 0;
 }
 

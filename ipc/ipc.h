@@ -1,0 +1,106 @@
+/*
+ * ipc.h: what the IPC sources share: pipes and FIFOs (pipe.c), eventfd
+ * (eventfd.c), poll/select (poll.c), epoll (epoll.c), AF_UNIX sockets
+ * (uipc.c), and the hooks through which they meet the signal work.
+ *
+ * Every object here has its own lock and one wait queue (sleepq.h) on
+ * which blocking callers and pollers wait with a key of POLL* bits; a
+ * change of state wakes the queue with the bits that became true
+ * (poll.h), so a reader is woken by data, a writer by space, and a
+ * poller only by what it asked for.
+ *
+ * Lock order:
+ *   ep_ctl_lock (epoll.c: registrations of files in epolls)
+ *     > an object's lock (pipe, eventfd, socket, epoll as a polled file)
+ *       > an epoll's ep_lock (taken by the wakeup callback under the
+ *         object's lock; an epoll polled by another epoll is an object
+ *         of the outer one)
+ *         > an lwp's park lock (sleepq.h, a leaf)
+ * Two sockets' locks are never held together.
+ */
+#ifndef RUMP_IPC_IPC_H
+#define RUMP_IPC_IPC_H
+
+#include <linux/poll.h>
+
+#include "file.h"
+#include "kernel.h"
+#include "lock.h"
+#include "poll.h"
+#include "sleepq.h"
+
+struct lwp;
+
+#define IPC_PAGE 4096
+#define PIPE_BUF_ 4096 /* writes up to this size are atomic */
+
+/*
+ * ipc_sleep: with `lock' held (it protects `wq'), sleep on `wq' as a
+ * waiter interested in `key' until woken by a matching wakeup, until
+ * `deadline' (DEADLINE_NONE: none), or until the lwp is interrupted.
+ * Drops and retakes `lock'.  Returns 0, ETIMEDOUT or EINTR.
+ */
+int ipc_sleep(struct waitq *wq, kmutex_t *lock, unsigned key,
+	      uint64_t deadline);
+
+/* Wake the waiters of `wq' interested in `key' if there are any; the
+ * caller holds the queue's lock. */
+static inline void
+ipc_wakeup(struct waitq *wq, unsigned key)
+{
+	if (!waitq_empty(wq))
+		waitq_wakeup_key(wq, key);
+}
+
+/* The POLL* bits a waiter always hears about. */
+#define POLL_ALWAYS (POLLERR | POLLHUP)
+
+/*
+ * ipc_sigpipe: the one place where a write to a pipe or socket with no
+ * reader raises SIGPIPE in the writing lwp (send with MSG_NOSIGNAL does
+ * not call it).  Until signals are kernel state (kern/signal.h on main)
+ * it cannot post anything: the signal work wires it to its posting
+ * function (sig_post_lwp) here and nowhere else.
+ */
+void ipc_sigpipe(struct lwp *l);
+
+/*
+ * ipc_sigmask_swap: apply the temporary signal mask of ppoll, pselect6
+ * and epoll_pwait around the wait (*mask in, the old mask out in *old)
+ * and ipc_sigmask_restore to put the old one back.  These are the single
+ * hook for the signal work: until signals are kernel state the mask
+ * (validated and copied in by the callers) is not applied.
+ */
+void ipc_sigmask_swap(struct lwp *l, const uint64_t *mask, uint64_t *old);
+void ipc_sigmask_restore(struct lwp *l, const uint64_t *old);
+
+/* Absolute monotonic deadline `ns' from now (saturating). */
+static inline uint64_t
+ipc_deadline_after(uint64_t ns)
+{
+	uint64_t now = clock_monotonic_ns(), d;
+
+	if (__builtin_add_overflow(now, ns, &d))
+		return UINT64_MAX;
+	return d == DEADLINE_NONE ? 1 : d;
+}
+
+/* ---- pipes and FIFOs (pipe.c) ---- */
+struct pipe;
+/* A pipe object with no ends open; NULL when out of memory.  `fifo':
+ * it lives as long as its vnode, not its ends. */
+struct pipe *pipe_create(bool fifo);
+void pipe_destroy(struct pipe *pi);
+extern const struct fileops pipe_fileops;
+
+/* ---- epoll (epoll.c) ---- */
+/* A file with epoll registrations is going away: drop them. */
+void epoll_file_gone(struct file *fp);
+
+/* ---- sockets (uipc.c) ---- */
+extern const struct fileops unp_fileops;
+
+/* Boot: 0 or an errno. */
+int ipc_init(void);
+
+#endif /* RUMP_IPC_IPC_H */

@@ -1,0 +1,439 @@
+/*
+ * pipe.c: pipes (pipe, pipe2) and the pipe object behind FIFOs.
+ *
+ * A pipe is a ring buffer whose capacity is a power of two of pages
+ * (64 KiB by default, F_SETPIPE_SZ changes it), allocated on the first
+ * write.  Its lock protects the indices, the counts of open ends and the
+ * wait queue; the bytes themselves are copied with the lock dropped, by
+ * at most one reader and one writer at a time (pi_rbusy, pi_wbusy), so a
+ * reader drains one part of the ring while a writer fills another, on
+ * two CPUs at once.  A writer waiting for space gives up pi_wbusy, so
+ * other writers may interleave with a large write, as on Linux, while a
+ * write of at most PIPE_BUF bytes goes in whole.
+ *
+ * Waiters on pi_wq: readers with POLLIN, writers with POLLOUT, callers
+ * waiting for a busy flag with the private PI_RBUSY/PI_WBUSY bits, and
+ * pollers with what they poll for.
+ */
+#include <linux/stat.h>
+
+#include "cred.h"
+#include "fd.h"
+#include "ipc.h"
+#include "proc.h"
+#include "syscall.h"
+
+#define PIPE_DEF_SIZE (16 * IPC_PAGE)
+#define PIPE_MAX_SIZE (1024 * 1024) /* /proc/sys/fs/pipe-max-size */
+#define PIPE_HARD_MAX (1UL << 31)   /* Linux refuses beyond this */
+#define PI_RBUSY 0x40000000u
+#define PI_WBUSY 0x20000000u
+#define PIPE_DEV 0x0c /* st_dev of pipefs */
+
+struct pipe {
+	kmutex_t pi_lock;
+	struct waitq pi_wq;
+	char *pi_buf;        /* NULL until the first write */
+	size_t pi_size;      /* capacity, a power of two */
+	size_t pi_head;      /* read index */
+	size_t pi_len;       /* bytes in the ring */
+	unsigned pi_readers; /* open read ends */
+	unsigned pi_writers; /* open write ends */
+	bool pi_rbusy, pi_wbusy;
+	bool pi_fifo;
+	unsigned long pi_ino;
+};
+
+static unsigned long pipe_lastino = 4096; /* atomic */
+
+struct pipe *
+pipe_create(bool fifo)
+{
+	struct pipe *pi = kmem_zalloc(sizeof(*pi));
+
+	if (pi == NULL)
+		return NULL;
+	mutex_init(&pi->pi_lock);
+	waitq_init(&pi->pi_wq);
+	pi->pi_size = PIPE_DEF_SIZE;
+	pi->pi_fifo = fifo;
+	pi->pi_ino = __atomic_add_fetch(&pipe_lastino, 1, __ATOMIC_RELAXED);
+	return pi;
+}
+
+void
+pipe_destroy(struct pipe *pi)
+{
+	KASSERT(waitq_empty(&pi->pi_wq));
+	if (pi->pi_buf != NULL)
+		kmem_free(pi->pi_buf, pi->pi_size);
+	mutex_destroy(&pi->pi_lock);
+	kmem_free(pi, sizeof(*pi));
+}
+
+/* Wait (lock held) until the busy flag `*busy' is free, then take it.
+ * 0 or the interrupting errno. */
+static int
+pipe_busy_enter(struct pipe *pi, bool *busy, unsigned key)
+{
+	int error;
+
+	while (*busy)
+		if ((error = ipc_sleep(&pi->pi_wq, &pi->pi_lock, key,
+				       DEADLINE_NONE)) != 0)
+			return error;
+	*busy = true;
+	return 0;
+}
+
+static void
+pipe_busy_exit(struct pipe *pi, bool *busy, unsigned key)
+{
+	*busy = false;
+	ipc_wakeup(&pi->pi_wq, key);
+}
+
+static int
+pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	struct pipe *pi = fp->f_data;
+	size_t resid = uio->uio_resid, n, before;
+	int error;
+
+	mutex_enter(&pi->pi_lock);
+	if ((error = pipe_busy_enter(pi, &pi->pi_rbusy, PI_RBUSY)) != 0) {
+		mutex_exit(&pi->pi_lock);
+		return error == EINTR ? ERESTARTSYS : error;
+	}
+	for (;;) {
+		if (pi->pi_len > 0) {
+			/* One contiguous piece, copied unlocked. */
+			n = MIN(pi->pi_len, pi->pi_size - pi->pi_head);
+			n = MIN(n, uio->uio_resid);
+			char *src = pi->pi_buf + pi->pi_head;
+			mutex_exit(&pi->pi_lock);
+			before = uio->uio_resid;
+			error = uiomove(src, n, uio);
+			n = before - uio->uio_resid;
+			mutex_enter(&pi->pi_lock);
+			pi->pi_head = (pi->pi_head + n) & (pi->pi_size - 1);
+			pi->pi_len -= n;
+			ipc_wakeup(&pi->pi_wq, POLLOUT | POLLWRNORM);
+			if (error != 0 || uio->uio_resid == 0 ||
+			    pi->pi_len == 0)
+				break;
+			continue;
+		}
+		if (uio->uio_resid != resid || pi->pi_writers == 0)
+			break; /* data read, or end of file */
+		if (ioflags & IO_NONBLOCK) {
+			error = EAGAIN;
+			break;
+		}
+		/* Let another reader in while we wait, as Linux does. */
+		pipe_busy_exit(pi, &pi->pi_rbusy, PI_RBUSY);
+		error = ipc_sleep(&pi->pi_wq, &pi->pi_lock, POLLIN | POLLHUP,
+				  DEADLINE_NONE);
+		if (error == 0)
+			error = pipe_busy_enter(pi, &pi->pi_rbusy, PI_RBUSY);
+		if (error != 0) {
+			mutex_exit(&pi->pi_lock);
+			return ERESTARTSYS;
+		}
+	}
+	pipe_busy_exit(pi, &pi->pi_rbusy, PI_RBUSY);
+	mutex_exit(&pi->pi_lock);
+	return error;
+}
+
+static int
+pipe_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	struct pipe *pi = fp->f_data;
+	size_t resid = uio->uio_resid, n, avail, tail, before;
+	bool atomic = resid <= PIPE_BUF_;
+	char *buf;
+	int error = 0;
+
+	mutex_enter(&pi->pi_lock);
+	if (pi->pi_readers == 0) {
+		mutex_exit(&pi->pi_lock);
+		ipc_sigpipe(rumpuser_curlwp());
+		return EPIPE;
+	}
+	if ((error = pipe_busy_enter(pi, &pi->pi_wbusy, PI_WBUSY)) != 0) {
+		mutex_exit(&pi->pi_lock);
+		return ERESTARTSYS;
+	}
+	if (pi->pi_buf == NULL) {
+		/* First write: allocate the ring (unlocked: we are the
+		 * writer, and a resize waits for pi_wbusy). */
+		size_t size = pi->pi_size;
+		mutex_exit(&pi->pi_lock);
+		buf = kmem_alloc(size);
+		mutex_enter(&pi->pi_lock);
+		if (buf == NULL) {
+			pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
+			mutex_exit(&pi->pi_lock);
+			return ENOMEM;
+		}
+		KASSERT(pi->pi_size == size && pi->pi_buf == NULL);
+		pi->pi_buf = buf;
+	}
+	for (;;) {
+		if (pi->pi_readers == 0) {
+			ipc_sigpipe(rumpuser_curlwp());
+			error = EPIPE;
+			break;
+		}
+		avail = pi->pi_size - pi->pi_len;
+		if (avail > 0 && (!atomic || avail >= uio->uio_resid)) {
+			tail = (pi->pi_head + pi->pi_len) & (pi->pi_size - 1);
+			n = MIN(avail, pi->pi_size - tail);
+			n = MIN(n, uio->uio_resid);
+			buf = pi->pi_buf + tail;
+			mutex_exit(&pi->pi_lock);
+			before = uio->uio_resid;
+			error = uiomove(buf, n, uio);
+			n = before - uio->uio_resid;
+			mutex_enter(&pi->pi_lock);
+			pi->pi_len += n;
+			if (n > 0)
+				ipc_wakeup(&pi->pi_wq, POLLIN | POLLRDNORM);
+			if (error != 0 || uio->uio_resid == 0)
+				break;
+			continue;
+		}
+		if (ioflags & IO_NONBLOCK) {
+			error = EAGAIN;
+			break;
+		}
+		pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
+		error = ipc_sleep(&pi->pi_wq, &pi->pi_lock, POLLOUT | POLLERR,
+				  DEADLINE_NONE);
+		if (error == 0)
+			error = pipe_busy_enter(pi, &pi->pi_wbusy, PI_WBUSY);
+		if (error != 0) {
+			mutex_exit(&pi->pi_lock);
+			return ERESTARTSYS;
+		}
+	}
+	pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
+	mutex_exit(&pi->pi_lock);
+	return error;
+}
+
+static int
+pipe_stat(struct file *fp, struct stat *st)
+{
+	struct pipe *pi = fp->f_data;
+
+	memset(st, 0, sizeof(*st));
+	st->st_dev = PIPE_DEV;
+	st->st_ino = pi->pi_ino;
+	st->st_nlink = 1;
+	st->st_mode = S_IFIFO | 0600;
+	st->st_uid = fp->f_cred->cr_fsuid;
+	st->st_gid = fp->f_cred->cr_fsgid;
+	st->st_blksize = IPC_PAGE;
+	return 0;
+}
+
+static int
+pipe_poll(struct file *fp, int events, struct polltable *pt)
+{
+	struct pipe *pi = fp->f_data;
+	int mask = 0;
+
+	poll_wait(pt, &pi->pi_wq, &pi->pi_lock);
+	mutex_enter(&pi->pi_lock);
+	if (file_readable(fp)) {
+		if (pi->pi_len > 0)
+			mask |= POLLIN | POLLRDNORM;
+		if (pi->pi_writers == 0)
+			mask |= POLLHUP;
+	}
+	if (file_writable(fp)) {
+		if (pi->pi_size - pi->pi_len >= PIPE_BUF_)
+			mask |= POLLOUT | POLLWRNORM;
+		if (pi->pi_readers == 0)
+			mask |= POLLERR;
+	}
+	mutex_exit(&pi->pi_lock);
+	return mask & (events | POLL_ALWAYS);
+}
+
+/* Linux's round_pipe_size: a power of two of pages, at least one. */
+static size_t
+pipe_round_size(unsigned long arg)
+{
+	size_t size = IPC_PAGE;
+
+	if (arg > PIPE_HARD_MAX)
+		return 0;
+	while (size < arg)
+		size <<= 1;
+	return size;
+}
+
+static int
+pipe_resize(struct file *fp, struct pipe *pi, unsigned long arg, long *rv)
+{
+	size_t size = pipe_round_size(arg), first;
+	char *buf = NULL;
+	int error;
+
+	if (size == 0)
+		return EINVAL;
+	if (size > PIPE_MAX_SIZE && !cred_privileged(rumpuser_curlwp()->l_cred))
+		return EPERM;
+	mutex_enter(&pi->pi_lock);
+	if ((error = pipe_busy_enter(pi, &pi->pi_rbusy, PI_RBUSY)) != 0)
+		goto out;
+	if ((error = pipe_busy_enter(pi, &pi->pi_wbusy, PI_WBUSY)) != 0) {
+		pipe_busy_exit(pi, &pi->pi_rbusy, PI_RBUSY);
+		goto out;
+	}
+	if (pi->pi_len > size) {
+		error = EBUSY;
+	} else if (size != pi->pi_size && pi->pi_buf != NULL) {
+		/* Both busy flags are ours: nobody touches the ring. */
+		mutex_exit(&pi->pi_lock);
+		buf = kmem_alloc(size);
+		mutex_enter(&pi->pi_lock);
+		if (buf == NULL) {
+			error = ENOMEM;
+		} else {
+			first = MIN(pi->pi_len, pi->pi_size - pi->pi_head);
+			memcpy(buf, pi->pi_buf + pi->pi_head, first);
+			memcpy(buf + first, pi->pi_buf, pi->pi_len - first);
+			kmem_free(pi->pi_buf, pi->pi_size);
+			pi->pi_buf = buf;
+			pi->pi_head = 0;
+			pi->pi_size = size;
+		}
+	} else {
+		pi->pi_size = size;
+	}
+	if (error == 0) {
+		*rv = (long)size;
+		ipc_wakeup(&pi->pi_wq, POLLOUT | POLLWRNORM);
+	}
+	pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
+	pipe_busy_exit(pi, &pi->pi_rbusy, PI_RBUSY);
+out:
+	mutex_exit(&pi->pi_lock);
+	return error == EINTR ? ERESTARTSYS : error;
+}
+
+static int
+pipe_fcntl(struct file *fp, int cmd, unsigned long arg, long *rv)
+{
+	struct pipe *pi = fp->f_data;
+
+	switch (cmd) {
+	case F_GETPIPE_SZ:
+		mutex_enter(&pi->pi_lock);
+		*rv = (long)pi->pi_size;
+		mutex_exit(&pi->pi_lock);
+		return 0;
+	case F_SETPIPE_SZ:
+		return pipe_resize(fp, pi, arg, rv);
+	default:
+		return EINVAL;
+	}
+}
+
+static int
+pipe_ioctl(struct file *fp, unsigned long cmd, void *data)
+{
+	struct pipe *pi = fp->f_data;
+	int n;
+
+	if (cmd != 0x541B) /* FIONREAD */
+		return ENOTTY;
+	mutex_enter(&pi->pi_lock);
+	n = (int)pi->pi_len;
+	mutex_exit(&pi->pi_lock);
+	return copyout(&n, data, sizeof(n));
+}
+
+static void
+pipe_close(struct file *fp)
+{
+	struct pipe *pi = fp->f_data;
+	bool gone;
+
+	mutex_enter(&pi->pi_lock);
+	if (file_readable(fp) && --pi->pi_readers == 0)
+		ipc_wakeup(&pi->pi_wq, POLLOUT | POLLERR);
+	if (file_writable(fp) && --pi->pi_writers == 0)
+		ipc_wakeup(&pi->pi_wq, POLLIN | POLLHUP);
+	gone = !pi->pi_fifo && pi->pi_readers == 0 && pi->pi_writers == 0;
+	if (pi->pi_fifo && pi->pi_readers == 0 && pi->pi_writers == 0 &&
+	    pi->pi_buf != NULL) {
+		/* A FIFO with no ends open keeps no data. */
+		kmem_free(pi->pi_buf, pi->pi_size);
+		pi->pi_buf = NULL;
+		pi->pi_head = pi->pi_len = 0;
+	}
+	mutex_exit(&pi->pi_lock);
+	if (gone)
+		pipe_destroy(pi);
+}
+
+const struct fileops pipe_fileops = {
+	.fo_read = pipe_read,
+	.fo_write = pipe_write,
+	.fo_stat = pipe_stat,
+	.fo_fcntl = pipe_fcntl,
+	.fo_ioctl = pipe_ioctl,
+	.fo_poll = pipe_poll,
+	.fo_close = pipe_close,
+};
+
+long
+sys_pipe2(struct lwp *l, int *fds, int flags)
+{
+	struct proc *p = l->l_proc;
+	struct file *rf = NULL, *wf = NULL;
+	struct pipe *pi;
+	int error, kfds[2] = { -1, -1 };
+	unsigned st;
+
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK))
+		return -EINVAL;
+	st = flags & O_NONBLOCK;
+	if ((pi = pipe_create(false)) == NULL)
+		return -ENOMEM;
+	pi->pi_readers = pi->pi_writers = 1;
+	if ((error = file_alloc(&pipe_fileops, pi, O_RDONLY | st, l->l_cred,
+				&rf)) != 0) {
+		pipe_destroy(pi);
+		return -error;
+	}
+	if ((error = file_alloc(&pipe_fileops, pi, O_WRONLY | st, l->l_cred,
+				&wf)) != 0) {
+		pi->pi_writers = 0;
+		file_release(rf);
+		return -error;
+	}
+	error = fd_alloc(p, rf, 0, (flags & O_CLOEXEC) != 0, &kfds[0]);
+	if (error == 0)
+		error = fd_alloc(p, wf, 0, (flags & O_CLOEXEC) != 0, &kfds[1]);
+	if (error == 0 && (error = copyout(kfds, fds, sizeof(kfds))) != 0) {
+		fd_close(p, kfds[1]);
+		kfds[1] = -1;
+	}
+	if (error != 0 && kfds[0] >= 0)
+		fd_close(p, kfds[0]);
+	file_release(rf);
+	file_release(wf);
+	return -error;
+}
+
+long
+sys_pipe(struct lwp *l, int *fds)
+{
+	return sys_pipe2(l, fds, 0);
+}

@@ -1,0 +1,96 @@
+/*
+ * ipc_util.h: helpers shared by the IPC suites (pipe, poll, epoll,
+ * eventfd, unix).
+ */
+#ifndef RUMP_TESTS_IPC_UTIL_H
+#define RUMP_TESTS_IPC_UTIL_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <criterion/criterion.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+
+/* expr must fail with errno `err'. */
+#define FAILS(expr, err)                                                       \
+	do {                                                                   \
+		errno = 0;                                                     \
+		long r_ = (long)(expr);                                        \
+		int e_ = errno;                                                \
+		cr_assert_eq(r_, -1, "%s = %ld, expected -1 (%s)", #expr, r_,  \
+			     strerror(err));                                   \
+		cr_assert_eq(e_, (err), "%s: errno %d (%s), expected %s",      \
+			     #expr, e_, strerror(e_), strerror(err));          \
+	} while (0)
+
+/* expr must return `val'. */
+#define RETURNS(expr, val)                                                     \
+	do {                                                                   \
+		errno = 0;                                                     \
+		long r_ = (long)(expr);                                        \
+		cr_assert_eq(r_, (long)(val),                                  \
+			     "%s = %ld (errno %s), expected %ld", #expr, r_,   \
+			     strerror(errno), (long)(val));                    \
+	} while (0)
+
+static inline void
+ipc_boot(void)
+{
+	cr_assert_eq(rump_init(), 0);
+}
+
+/* A new process with a clean descriptor table, for the calling thread. */
+static inline struct lwp *
+new_proc(void)
+{
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	return rump_pub_lwproc_curlwp();
+}
+
+/* A child process of the caller's (rfork `flags'); the calling thread
+ * stays where it was.  Returns the child's lwp, for a thread to switch
+ * to (and release when done). */
+static inline struct lwp *
+child_proc(int flags)
+{
+	struct lwp *me = rump_pub_lwproc_curlwp();
+	struct lwp *c;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(flags), 0);
+	c = rump_pub_lwproc_curlwp();
+	rump_pub_lwproc_switch(me);
+	return c;
+}
+
+/* Run fn(arg) on a new host thread and return it for join. */
+static inline pthread_t
+spawn(void *(*fn)(void *), void *arg)
+{
+	pthread_t t;
+
+	cr_assert_eq(pthread_create(&t, NULL, fn, arg), 0);
+	return t;
+}
+
+static inline void *
+join(pthread_t t)
+{
+	void *rv;
+
+	cr_assert_eq(pthread_join(t, &rv), 0);
+	return rv;
+}
+
+/* Sleep ms milliseconds on the host. */
+static inline void
+msleep(int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+#endif
