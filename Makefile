@@ -80,6 +80,14 @@ $(O)/gen/errnames.c: scripts/generrnames.awk $(ERRNO_HDRS)
 	$(AWK) -f scripts/generrnames.awk $(ERRNO_HDRS) > $@
 
 # ---- objects -----------------------------------------------------------
+# The wrappers are the client's side: libc's headers, not the kernel's
+# (without -Ikern, <poll.h> is libc's).
+$(O)/obj/kern/wrap/%.o: kern/wrap/%.c Makefile | $(GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -fvisibility=hidden -ffreestanding -c $< -o $@
+$(O)/obj/gen/rump_syscalls.o: $(O)/gen/rump_syscalls.c Makefile | $(GEN_H)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_ALL) -fvisibility=hidden -ffreestanding -c $< -o $@
 $(O)/obj/kern/%.o: kern/%.c Makefile | $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(KERN_CFLAGS) -c $< -o $@

@@ -240,6 +240,12 @@ fd_setcloexec(struct proc *p, int fd, bool cloexec)
 void
 fd_closeexec(struct filedesc *fdp)
 {
+	fd_closeif(fdp, false);
+}
+
+void
+fd_closeif(struct filedesc *fdp, bool all)
+{
 	struct file *fp;
 	int i = 0;
 
@@ -249,7 +255,7 @@ fd_closeexec(struct filedesc *fdp)
 		mutex_enter(&fdp->fd_lock);
 		for (; i < fdp->fd_nslots && fp == NULL; i++) {
 			if (fdp->fd_slots[i].fs_file == NULL ||
-			    !fdp->fd_slots[i].fs_cloexec)
+			    (!all && !fdp->fd_slots[i].fs_cloexec))
 				continue;
 			fp = fdp->fd_slots[i].fs_file;
 			fdp->fd_slots[i].fs_file = NULL;
@@ -261,4 +267,10 @@ fd_closeexec(struct filedesc *fdp)
 			return;
 		file_release(fp);
 	}
+}
+
+int
+fd_refs(struct filedesc *fdp)
+{
+	return (int)atomic_load_acq(&fdp->fd_refcnt);
 }

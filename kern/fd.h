@@ -70,5 +70,9 @@ int fd_setcloexec(struct proc *p, int fd, bool cloexec);
 
 /* Close every close-on-exec descriptor (for execve). */
 void fd_closeexec(struct filedesc *fdp);
+/* Close every descriptor (`all') or the close-on-exec ones. */
+void fd_closeif(struct filedesc *fdp, bool all);
+/* How many processes (and holders) share the table; a hint. */
+int fd_refs(struct filedesc *fdp);
 
 #endif /* RUMP_KERN_FD_H */

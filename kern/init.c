@@ -111,6 +111,8 @@ rump_boot(void)
 	 * Time and signals (callout thread) come first: later subsystems
 	 * may arm timers. */
 	/* [time and signals] */
+	if ((error = sig_init()) != 0)
+		return error;
 	/* [file systems: root tmpfs, /dev, console fds of init] */
 	/* [ipc] */
 	if ((error = ipc_init()) != 0)

@@ -95,6 +95,23 @@ tid_alloc_locked(void)
 }
 
 struct proc *
+proc_first_locked(void)
+{
+	return allproc;
+}
+
+struct lwp *
+lwp_find_locked(pid_t tid)
+{
+	struct lwp *l;
+
+	if (tid <= 0 || tid >= PID_MAX)
+		return NULL;
+	l = pidtab[tid].lwp;
+	return l != NULL && !l->l_proc->p_dead ? l : NULL;
+}
+
+struct proc *
 proc_find_locked(pid_t pid)
 {
 	struct proc *p;
@@ -110,12 +127,14 @@ static void
 lwp_link_locked(struct proc *p, struct lwp *l)
 {
 	l->l_proc = p;
+	mutex_enter(&p->p_lock); /* signal posting walks p_lwps under it */
 	l->l_next = p->p_lwps;
 	l->l_prev = NULL;
 	if (p->p_lwps != NULL)
 		p->p_lwps->l_prev = l;
 	p->p_lwps = l;
 	p->p_nlwps++;
+	mutex_exit(&p->p_lock);
 	pidtab[l->l_lid].lwp = l;
 }
 
@@ -124,6 +143,7 @@ lwp_unlink_locked(struct lwp *l)
 {
 	struct proc *p = l->l_proc;
 
+	mutex_enter(&p->p_lock);
 	if (l->l_prev != NULL)
 		l->l_prev->l_next = l->l_next;
 	else
@@ -131,6 +151,7 @@ lwp_unlink_locked(struct lwp *l)
 	if (l->l_next != NULL)
 		l->l_next->l_prev = l->l_prev;
 	p->p_nlwps--;
+	mutex_exit(&p->p_lock);
 	pidtab[l->l_lid].lwp = NULL;
 }
 
@@ -195,6 +216,7 @@ lwp_create(struct proc *p, pid_t pid, unsigned flags, struct lwp **lp)
 	if (l == NULL)
 		return ENOMEM;
 	l->l_flags = flags;
+	sig_lwp_init(l);
 	proc_lock_enter();
 	if (p == NULL)
 		p = proc_find_locked(pid);
@@ -218,6 +240,7 @@ lwp_create(struct proc *p, pid_t pid, unsigned flags, struct lwp **lp)
 static void
 proc_destroy(struct proc *p)
 {
+	sig_proc_free(p);
 	fd_release(p->p_fd);
 	cred_free(p->p_cred);
 	mutex_destroy(&p->p_lock);
@@ -263,6 +286,7 @@ lwp_destroy(struct lwp *l)
 	rumpuser_curlwpop(RUMPUSER_LWP_DESTROY, l);
 	proc_lock_enter();
 	lwp_unlink_locked(l);
+	sig_lwp_free(l);
 	last = p->p_nlwps == 0;
 	if (last) {
 		KASSERT(p != &proc0 && p != initproc);
@@ -277,12 +301,23 @@ lwp_destroy(struct lwp *l)
 		proc_destroy(p);
 }
 
+/* Note the CPU clock of the host thread `l' runs on (signal.h). */
+static inline void
+lwp_bind_clock(struct lwp *l)
+{
+	int64_t clk = 0;
+
+	rumpuser_thread_cpuclock(&clk);
+	atomic_store_relaxed(&l->l_hostclk, clk);
+}
+
 /* Bind `l' (not running anywhere) to the calling host thread. */
 static inline __attribute__((always_inline)) void
 lwp_bind(struct lwp *l)
 {
 	atomic_store_rel(&l->l_running, 1);
 	rumpuser_curlwpop(RUMPUSER_LWP_SET, l);
+	lwp_bind_clock(l);
 }
 
 /* An implicit lwp its thread no longer uses goes back to the pool. */
@@ -426,6 +461,7 @@ rump_lwproc_rfork(int flags)
 		proc_destroy(p);
 		return ENOMEM;
 	}
+	sig_proc_fork(p, parent, cur, l);
 	proc_lock_enter();
 	p->p_pid = pid_alloc_locked();
 	if (p->p_pid == 0) {
@@ -543,6 +579,7 @@ proc_bootstrap(void)
 	cred_hold(cr);
 	proc0.p_lwps = &lwp0;
 	proc0.p_nlwps = 1;
+	sig_proc_fork(&proc0, NULL, NULL, &lwp0);
 	rumpuser_curlwpop(RUMPUSER_LWP_CREATE, &lwp0);
 
 	/* init is forked from proc0 while lwp0 is current, with a clean

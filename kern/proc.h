@@ -10,9 +10,14 @@
  * Lock order (take in this order, never the reverse):
  *   setid_lock (sys_cred.c: one id change at a time, so each checks
  *   against the credential it replaces)
- *   > proc_lock (pid table, process list, parent/child links, lwp counts)
- *     > p_lock (p_cred, p_limit, p_umask of one process)
+ *   > proc_lock (pid table, process list, parent/child links, lwp counts,
+ *                process groups and sessions)
+ *     > p_lock (p_cred, p_limit, p_umask of one process; its lwp list
+ *               (written under both locks); its signal state and its
+ *               lwps' (signal.h); its timers (timer.h))
+ *       > callout_lock (callout.h)
  *       > implicit_lock (the pool of spare implicit lwps)
+ *       > an lwp's park lock (sleepq.h, a leaf)
  * The descriptor table's own lock (fd.h) is never held with these.
  */
 #ifndef RUMP_KERN_PROC_H
@@ -22,6 +27,8 @@
 
 #include "kernel.h"
 #include "lock.h"
+#include "signal.h"
+#include "sleepq.h"
 
 struct kauth_cred;
 struct filedesc;
@@ -52,6 +59,18 @@ struct proc {
 	mode_t p_umask;            /* p_lock to change; atomic to read */
 	struct filedesc *p_fd;     /* fixed for the process's life */
 	char p_comm[COMM_LEN];
+
+	/* Time and signals (signal.h, timer.h); p_lock unless noted. */
+	struct rump_ksigaction p_sigact[KNSIG]; /* [sig - 1] */
+	struct sigpend p_sigpend; /* process-directed pending signals */
+	int p_nqueued;            /* queued instances, for the rlimit */
+	int p_xsig;     /* ending signal (atomic; set once, under p_lock) */
+	bool p_stopped; /* stopped by a stop signal until SIGCONT */
+	struct waitq p_stopq;     /* lwps waiting out a stop */
+	bool p_termdone;          /* kernel thread cleaned up; proc_lock */
+	struct ptimers *p_timers; /* itimers and POSIX timers, made on use */
+	uint64_t p_cpu_dead;      /* CPU ns of its released lwps */
+	uint64_t p_cpu_children;  /* CPU ns of its ended children */
 };
 
 /* l_flags */
@@ -71,6 +90,21 @@ struct lwp {
 	struct lwp_park *l_park; /* atomic pointer, set once */
 	int l_unparked;          /* under the park lock */
 	int l_intr;              /* atomic: interruptible sleeps end */
+	/* Time and signals (signal.h): under p_lock; the lwp reads its own
+	 * mask without it. */
+	int l_sigpending;      /* atomic: the syscall exit path has work */
+	ksigset_t l_sigmask;
+	struct sigpend l_sigpend;
+	ksigset_t l_sigwait;   /* sigtimedwait's set while it waits */
+	ksigset_t l_sigsaved;  /* mask to restore after delivery ... */
+	bool l_sigsaved_valid; /* ... set by sigsuspend */
+	stack_t l_sigstk;      /* sigaltstack, recorded and reported */
+	struct restart_block l_restart;
+	/* Delivery hook of non-local callers (rump.h); NULL: call the
+	 * handler on the calling host thread. */
+	rump_sigdeliver_fn *l_sigdeliver;
+	void *l_sigdeliver_arg;
+	int64_t l_hostclk; /* CPU clock of the host thread it is bound to */
 };
 
 extern struct proc proc0;     /* pid 0, the kernel */
@@ -101,6 +135,10 @@ curlwp_enter(void)
 
 /* Process lookup by pid; the caller holds proc_lock.  NULL if none. */
 struct proc *proc_find_locked(pid_t pid);
+/* The lwp with thread id `tid' (of a live process); proc_lock held. */
+struct lwp *lwp_find_locked(pid_t tid);
+/* The first process of the process list (then p_next); proc_lock held. */
+struct proc *proc_first_locked(void);
 void proc_lock_enter(void);
 void proc_lock_exit(void);
 

@@ -9,17 +9,6 @@
 
 int syscall_trace;
 
-/*
- * The cold half of the exit path.  Until signals are kernel state
- * nothing can restart a call, so an interrupted call is EINTR.
- */
-long
-syscall_exit_work(struct lwp *l, long ret)
-{
-	(void)l;
-	return errno_is_restart(ret) ? -EINTR : ret;
-}
-
 RUMP_API long
 rump_syscall(long nr, const long *args)
 {
@@ -33,5 +22,5 @@ rump_syscall(long nr, const long *args)
 		return syscall_traced(l, nr, args);
 	if (__predict_false(sysent[nr].sy_call == NULL))
 		return -ENOSYS;
-	return syscall_exit(l, sysent[nr].sy_call(l, args));
+	return syscall_exit(l, nr, args, sysent[nr].sy_call(l, args));
 }

@@ -8,6 +8,7 @@
 #define RUMP_KERN_SYSCALL_H
 
 #include "kernel.h"
+#include "proc.h"
 #include "sys_handlers.h"
 
 struct lwp;
@@ -27,17 +28,22 @@ extern int syscall_trace;
 long syscall_traced(struct lwp *l, long nr, const long *args);
 
 /*
- * syscall_exit: the way out of every syscall, with the handler's result.
- * Pending work (an interrupted call's restart code, later signals) goes
- * to syscall_exit_work(); what comes back is what the caller sees.
+ * syscall_exit: the way out of every syscall `nr' (with `args'), with
+ * the handler's result.  One predictable branch on the fast path: the
+ * lwp's l_sigpending flag (signal.h) or an interrupted call's restart
+ * code sends it to syscall_exit_work(), which delivers signals and
+ * restarts the call or makes it -EINTR; what comes back is what the
+ * caller sees.
  */
-long syscall_exit_work(struct lwp *l, long ret) __attribute__((cold));
+long syscall_exit_work(struct lwp *l, long nr, const long *args, long ret)
+	__attribute__((cold));
 
 static inline long
-syscall_exit(struct lwp *l, long ret)
+syscall_exit(struct lwp *l, long nr, const long *args, long ret)
 {
-	if (__predict_false(errno_is_restart(ret)))
-		return syscall_exit_work(l, ret);
+	if (__predict_false(atomic_load_relaxed(&l->l_sigpending) |
+			    errno_is_restart(ret)))
+		return syscall_exit_work(l, nr, args, ret);
 	return ret;
 }
 

@@ -68,7 +68,7 @@ syscall_traced(struct lwp *l, long nr, const long *args)
 				n += trace_arg(line + n, sizeof(line) - n,
 					       sy->sy_argfmt[i], args[i]);
 		}
-		rv = syscall_exit(l, sy->sy_call(l, args));
+		rv = syscall_exit(l, nr, args, sy->sy_call(l, args));
 	}
 	if (n < sizeof(line)) {
 		if (rv < 0 && rv > -4096)

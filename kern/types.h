@@ -20,5 +20,18 @@ typedef __kernel_gid32_t gid_t;
 typedef __kernel_mode_t mode_t;
 typedef __kernel_time_t time_t;
 typedef unsigned long rlim_t;
+typedef __kernel_clockid_t clockid_t;
+typedef __kernel_clock_t clock_t;
+
+/*
+ * Signal types of the syscall ABI: sigset_t (the kernel's 8 bytes),
+ * stack_t, siginfo_t, struct sigevent.  Only in the (freestanding)
+ * kernel build: white-box tests include kernel headers next to libc's,
+ * whose sigset_t is another type.
+ */
+#if !__STDC_HOSTED__
+#include <asm/signal.h>
+#include <asm/siginfo.h>
+#endif
 
 #endif /* RUMP_KERN_TYPES_H */

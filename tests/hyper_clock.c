@@ -3,6 +3,7 @@
  */
 #include <criterion/criterion.h>
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/time.h>
@@ -77,7 +78,8 @@ Test(hyper_clock, bad_clock)
 	int64_t sec;
 	long nsec;
 
-	cr_assert_eq(rumpuser_clock_gettime(2, &sec, &nsec), EINVAL);
+	cr_assert_eq(rumpuser_clock_gettime(99, &sec, &nsec), EINVAL);
+	cr_assert_eq(rumpuser_clock_getres(99, &sec, &nsec), EINVAL);
 	cr_assert_eq(rumpuser_clock_gettime(-1, &sec, &nsec), EINVAL);
 	cr_assert_eq(rumpuser_clock_sleep(2, 0, 1), EINVAL);
 	cr_assert_eq(rumpuser_clock_sleep(-1, 0, 1), EINVAL);
@@ -176,4 +178,82 @@ Test(hyper_clock, absolute_sleep_survives_signals)
 	interrupt_sleep(RUMPUSER_CLOCK_ABSMONO, until / 1000000000,
 			until % 1000000000);
 	cr_assert_geq(mono_ns(), until);
+}
+
+/* rumpkit's read-only clocks: each reads, none can be slept on. */
+Test(hyper_clock, extra_clocks)
+{
+	int clk[] = { RUMPUSER_CLOCK_MONORAW, RUMPUSER_CLOCK_BOOTTIME,
+		      RUMPUSER_CLOCK_RELWALL_COARSE,
+		      RUMPUSER_CLOCK_ABSMONO_COARSE };
+	int64_t sec, rsec;
+	long nsec, rnsec;
+
+	for (size_t i = 0; i < sizeof(clk) / sizeof(clk[0]); i++) {
+		cr_assert_eq(rumpuser_clock_gettime(clk[i], &sec, &nsec), 0);
+		cr_assert(sec > 0 || nsec > 0);
+		cr_assert_eq(rumpuser_clock_getres(clk[i], &rsec, &rnsec), 0);
+		cr_assert(rsec == 0 && rnsec > 0);
+		cr_assert_eq(rumpuser_clock_sleep(clk[i], 0, 1), EINVAL);
+	}
+}
+
+static void *
+spin_thread(void *arg)
+{
+	int64_t *h = arg, sec;
+	long nsec;
+
+	cr_assert_eq(rumpuser_thread_cpuclock(h), 0);
+	do
+		cr_assert_eq(rumpuser_clock_thread(0, &sec, &nsec), 0);
+	while (sec == 0 && nsec < 20 * 1000 * 1000);
+	return NULL;
+}
+
+/* A thread's CPU clock grows while it spins, reads through a handle
+ * from another thread, and is ESRCH once the thread is gone. */
+Test(hyper_clock, thread_cpu_time)
+{
+	int64_t h = 0, sec;
+	long nsec;
+	pthread_t t;
+
+	cr_assert_eq(pthread_create(&t, NULL, spin_thread, &h), 0);
+	cr_assert_eq(pthread_join(t, NULL), 0);
+	cr_assert_neq(h, 0);
+	/* Gone: ESRCH, unless the host reused its thread id already. */
+	int e = rumpuser_clock_thread(h, &sec, &nsec);
+	cr_assert(e == ESRCH || e == 0);
+	cr_assert_eq(rumpuser_thread_cpuclock(&h), 0);
+	cr_assert_eq(rumpuser_clock_thread(h, &sec, &nsec), 0);
+}
+
+static struct rumpuser_sem *hsem;
+
+static void
+post_handler(int sig)
+{
+	(void)sig;
+	rumpuser_sem_post(hsem);
+}
+
+/* The event: timed waits time out, a post from a signal handler wakes
+ * the waiter, counts are kept. */
+Test(hyper_clock, sem_from_signal_handler)
+{
+	struct sigaction sa = { .sa_handler = post_handler };
+	struct timespec now;
+
+	rumpuser_sem_init(&hsem);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	cr_assert_eq(rumpuser_sem_timedwait(hsem, now.tv_sec, now.tv_nsec),
+		     ETIMEDOUT);
+	cr_assert_eq(sigaction(SIGUSR2, &sa, NULL), 0);
+	raise(SIGUSR2);
+	raise(SIGUSR2);
+	cr_assert_eq(rumpuser_sem_timedwait(hsem, -1, 0), 0);
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	cr_assert_eq(rumpuser_sem_timedwait(hsem, now.tv_sec + 1, 0), 0);
+	rumpuser_sem_destroy(hsem);
 }

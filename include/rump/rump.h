@@ -83,6 +83,97 @@ RUMP_API void rump_lwproc_switch(struct lwp *l);
 RUMP_API void rump_lwproc_releaselwp(void);
 RUMP_API struct lwp *rump_lwproc_curlwp(void);
 
+/* ---- time and signals (kern/kern_sig.c, kern/kern_time.c) ----------- */
+
+/*
+ * The kernel layout of rt_sigaction's argument (Linux x86_64), for the
+ * raw rump_sys_rt_sigaction().  rump_sys_sigaction() takes glibc's
+ * struct sigaction instead and converts.
+ */
+struct rump_ksigaction {
+	void *sa_handler_; /* SIG_DFL (0), SIG_IGN (1) or the handler */
+	unsigned long sa_flags;
+	void *sa_restorer;
+	uint64_t sa_mask; /* bit (sig - 1) */
+};
+
+/*
+ * Host signal models (NetBSD's numbering).  A model says what the host
+ * sees when a signal's default action ends a rump process; signals that
+ * a process catches or ignores never reach the host:
+ *   PANIC    the kernel panics (except for SIGSYS and SIGPIPE, which
+ *            then only end the rump process);
+ *   IGNORE   nothing happens on the host;
+ *   RAISE    rumpuser_kill() raises the signal in the host process (HOST,
+ *            the obsolete value 2, is treated as RAISE);
+ *   RECORD   nothing on the host: the signal stays recorded as the rump
+ *            process's termination status (rump_proc_exitstatus).
+ * The rump process ends in every model.  With no model chosen
+ * (RUMP_SIGMODEL_KERNEL, the default) signals stay in the kernel:
+ * handlers run as delivered, and a terminating default action ends only
+ * the rump process, never the host.
+ */
+#define RUMP_SIGMODEL_PANIC 0
+#define RUMP_SIGMODEL_IGNORE 1
+#define RUMP_SIGMODEL_HOST 2
+#define RUMP_SIGMODEL_RAISE 3
+#define RUMP_SIGMODEL_RECORD 4
+#define RUMP_SIGMODEL_KERNEL (-1)
+/* Set the model, before or after rump_init.  Returns 0 or EINVAL. */
+RUMP_API int rump_boot_setsigmodel(int model);
+
+/*
+ * rump_signal_post: post Linux signal `sig' to rump process `pid' from
+ * anywhere, a host signal handler included: it is async-signal-safe (an
+ * atomic slot and a semaphore post; the kernel thread does the posting
+ * a moment later, as kill(2) from the kernel would, with si_code
+ * SI_KERNEL).  A blocking rump syscall of that process then ends with
+ * EINTR (or restarts) as for any other signal.  Returns 0, EINVAL (bad
+ * signal number or pid < 1), ENXIO (kernel not initialised), EAGAIN (too
+ * many posts outstanding).  No error if `pid' does not exist: the
+ * kernel thread finds out and drops the post.
+ */
+RUMP_API int rump_signal_post(int pid, int sig);
+
+/*
+ * Delivery to callers that are not local clients.  A local client's
+ * handler is a host function that the kernel calls on the calling thread
+ * before rump_sys_*() returns.  The app runtime and remote clients
+ * install a hook in their lwp instead: the syscall exit path then hands
+ * each signal to deliver(arg, frame), with no kernel lock held and the
+ * lwp's mask already set to the handler's mask; the hook runs (or
+ * queues) the handler in the caller's own world and, when the handler
+ * has returned, restores the mask with rump_sigreturn(frame).  When the
+ * hook returns, the interrupted call restarts (SA_RESTART) or returns
+ * EINTR.
+ */
+struct rump_sigframe {
+	int sf_signo;
+	unsigned long sf_flags;     /* SA_* of the action */
+	void *sf_handler;           /* the caller's handler address */
+	void *sf_restorer;          /* sa_restorer as registered */
+	uint64_t sf_mask;           /* the mask to restore afterwards */
+	unsigned char sf_info[128]; /* siginfo_t, Linux layout */
+	void *sf_altstack;          /* sigaltstack if SA_ONSTACK, else NULL */
+	size_t sf_altsize;
+};
+typedef void rump_sigdeliver_fn(void *arg, const struct rump_sigframe *sf);
+/* Install (fn non-NULL) or remove the hook of the calling thread's lwp.
+ * Returns 0 or ENXIO (kernel not initialised). */
+RUMP_API int rump_sigdeliver_sethook(rump_sigdeliver_fn *fn, void *arg);
+/* The handler of `sf' has returned: restore the mask it saved. */
+RUMP_API void rump_sigreturn(const struct rump_sigframe *sf);
+
+/*
+ * rump_proc_exitstatus: how process `pid' ended, as a wait(2) status
+ * (WIFSIGNALED, WTERMSIG, WCOREDUMP) in *statusp, once a signal's default
+ * action has ended it.  Returns 0 when it has ended (the process exists
+ * until its last lwp is released), EBUSY while it runs, ESRCH when no
+ * such process exists.  Its parent also gets SIGCHLD with CLD_KILLED or
+ * CLD_DUMPED and the signal in si_status.
+ */
+RUMP_API int rump_proc_exitstatus(int pid, int *statusp);
+
 #ifdef __cplusplus
 }
 #endif

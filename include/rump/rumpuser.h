@@ -213,8 +213,35 @@ int rumpuser_syncfd(int fd, int flags, uint64_t start, uint64_t len);
 /* Clocks and sleeping. */
 #define RUMPUSER_CLOCK_RELWALL 0 /* wall clock; relative sleeps */
 #define RUMPUSER_CLOCK_ABSMONO 1 /* monotonic; absolute sleeps */
-/* Read a clock.  Errors: EINVAL (unknown clock). */
+/*
+ * rumpkit additions, read-only clocks for the kernel's clock_gettime:
+ * the host's CLOCK_MONOTONIC_RAW, CLOCK_BOOTTIME (counts suspend), and
+ * the coarse (tick-resolution, cheaper) wall and monotonic clocks.  They
+ * cannot be slept on.
+ */
+#define RUMPUSER_CLOCK_MONORAW 2
+#define RUMPUSER_CLOCK_BOOTTIME 3
+#define RUMPUSER_CLOCK_RELWALL_COARSE 4
+#define RUMPUSER_CLOCK_ABSMONO_COARSE 5
+/*
+ * Read a clock.  Cheap (no lock, no system call where the host has a
+ * vDSO): the kernel's clock_gettime is this call.  Errors: EINVAL
+ * (unknown clock).
+ */
 int rumpuser_clock_gettime(int clk, int64_t *sec, long *nsec);
+/* rumpkit addition: the resolution of a clock.  Errors: EINVAL. */
+int rumpuser_clock_getres(int clk, int64_t *sec, long *nsec);
+
+/*
+ * rumpkit addition: host threads' CPU time (user plus system), for the
+ * kernel's thread and process CPU-time clocks.  rumpuser_thread_cpuclock
+ * stores in *handlep a handle for the calling thread's CPU clock (cheap:
+ * no system call); rumpuser_clock_thread reads the CPU time of the
+ * thread a handle names, or of the calling thread for handle 0.  Errors:
+ * ESRCH (that thread has exited), EINVAL.
+ */
+int rumpuser_thread_cpuclock(int64_t *handlep);
+int rumpuser_clock_thread(int64_t handle, int64_t *sec, long *nsec);
 /*
  * Sleep: RELWALL for at least the relative time, ABSMONO until the
  * monotonic clock reaches the absolute time.  Host EINTR is retried.
@@ -323,6 +350,21 @@ void rumpuser_seterrno(int error);
  * Errors: EINVAL (bad signal number), host errno.
  */
 int rumpuser_kill(int64_t pid, int sig);
+
+/*
+ * rumpkit addition: a counting event for a kernel thread that must be
+ * woken from a host signal handler (rump_signal_post).  post is
+ * async-signal-safe (no lock, no allocation).  wait takes one count,
+ * sleeping until there is one or until the monotonic clock reaches
+ * (sec, nsec); sec < 0 means no deadline.  Returns 0 or ETIMEDOUT; a
+ * host signal never ends the wait early.  init cannot fail (a host
+ * failure aborts).
+ */
+struct rumpuser_sem;
+void rumpuser_sem_init(struct rumpuser_sem **semp);
+void rumpuser_sem_destroy(struct rumpuser_sem *sem);
+void rumpuser_sem_post(struct rumpuser_sem *sem);
+int rumpuser_sem_timedwait(struct rumpuser_sem *sem, int64_t sec, long nsec);
 
 /*
  * Daemonizing.  begin (before rump_init): fork; the parent waits for the

@@ -1,0 +1,195 @@
+/*
+ * callout.c: the callout queue and the kernel thread (callout.h).
+ *
+ * The queue is a list sorted by time; most timers are armed for later
+ * than the ones already queued, so insertion searches from the tail.
+ * The thread sleeps on a host semaphore until the head's time: anything
+ * that makes an earlier head, or kthread_kick(), posts it.
+ */
+#include <rump/rump.h>
+
+#include "callout.h"
+#include "lock.h"
+#include "proc.h"
+#include "signal.h"
+#include "sleepq.h"
+
+static kmutex_t callout_lock;
+static kcondvar_t callout_cv; /* a running function returned */
+static struct callout *co_head, *co_tail;
+static struct callout *co_running; /* whose function runs now */
+static struct rumpuser_sem *kthread_sem;
+static struct lwp *kthread_lwp;
+static unsigned kthread_work; /* atomic KTHREAD_* bits */
+static bool callout_up;
+
+void
+callout_init(struct callout *c, void (*func)(void *), void *arg)
+{
+	memset(c, 0, sizeof(*c));
+	c->c_func = func;
+	c->c_arg = arg;
+}
+
+static void
+co_remove(struct callout *c)
+{
+	if (c->c_prev != NULL)
+		c->c_prev->c_next = c->c_next;
+	else
+		co_head = c->c_next;
+	if (c->c_next != NULL)
+		c->c_next->c_prev = c->c_prev;
+	else
+		co_tail = c->c_prev;
+	c->c_next = c->c_prev = NULL;
+	c->c_flags &= ~CALLOUT_PENDING;
+}
+
+void
+callout_schedule(struct callout *c, uint64_t when)
+{
+	struct callout *after;
+	bool head;
+
+	mutex_enter(&callout_lock);
+	if (c->c_flags & CALLOUT_PENDING)
+		co_remove(c);
+	c->c_time = when;
+	/* Equal times keep their arming order. */
+	for (after = co_tail; after != NULL && after->c_time > when;
+	     after = after->c_prev)
+		continue;
+	c->c_prev = after;
+	c->c_next = after != NULL ? after->c_next : co_head;
+	if (c->c_next != NULL)
+		c->c_next->c_prev = c;
+	else
+		co_tail = c;
+	if (after != NULL)
+		after->c_next = c;
+	else
+		co_head = c;
+	c->c_flags |= CALLOUT_PENDING;
+	head = co_head == c;
+	mutex_exit(&callout_lock);
+	if (head && kthread_sem != NULL)
+		rumpuser_sem_post(kthread_sem);
+}
+
+bool
+callout_stop(struct callout *c)
+{
+	bool was;
+
+	mutex_enter(&callout_lock);
+	was = (c->c_flags & CALLOUT_PENDING) != 0;
+	if (was)
+		co_remove(c);
+	mutex_exit(&callout_lock);
+	return was;
+}
+
+bool
+callout_pending(struct callout *c)
+{
+	bool p;
+
+	mutex_enter(&callout_lock);
+	p = (c->c_flags & CALLOUT_PENDING) != 0;
+	mutex_exit(&callout_lock);
+	return p;
+}
+
+bool
+callout_thread_self(void)
+{
+	return kthread_lwp != NULL && rumpuser_curlwp() == kthread_lwp;
+}
+
+void
+callout_halt(struct callout *c)
+{
+	mutex_enter(&callout_lock);
+	KASSERT(!callout_thread_self() || co_running != c);
+	if (c->c_flags & CALLOUT_PENDING)
+		co_remove(c);
+	while (co_running == c) {
+		cv_wait(&callout_cv, &callout_lock);
+		/* The function may have re-armed it. */
+		if (c->c_flags & CALLOUT_PENDING)
+			co_remove(c);
+	}
+	mutex_exit(&callout_lock);
+}
+
+void
+kthread_kick(unsigned work)
+{
+	__atomic_or_fetch(&kthread_work, work, __ATOMIC_RELEASE);
+	if (kthread_sem != NULL)
+		rumpuser_sem_post(kthread_sem);
+}
+
+static void *
+kthread_main(void *arg)
+{
+	struct callout *c;
+	uint64_t now, next;
+	unsigned work;
+
+	(void)arg;
+	if (rump_lwproc_newlwp(0) != 0)
+		panic("kernel thread: no lwp in pid 0");
+	atomic_store_rel(&kthread_lwp, rumpuser_curlwp());
+	for (;;) {
+		mutex_enter(&callout_lock);
+		now = clock_monotonic_ns();
+		while ((c = co_head) != NULL && c->c_time <= now) {
+			co_remove(c);
+			co_running = c;
+			mutex_exit(&callout_lock);
+			c->c_func(c->c_arg);
+			mutex_enter(&callout_lock);
+			co_running = NULL;
+			cv_broadcast(&callout_cv);
+		}
+		next = co_head != NULL ? co_head->c_time : 0;
+		mutex_exit(&callout_lock);
+		work = __atomic_exchange_n(&kthread_work, 0, __ATOMIC_ACQUIRE);
+		if (work & KTHREAD_HOSTPOST)
+			sig_hostposts();
+		if (work & KTHREAD_TERM)
+			sig_termwork();
+		if (work != 0)
+			continue; /* the work may have armed callouts */
+		if (next == 0)
+			rumpuser_sem_timedwait(kthread_sem, -1, 0);
+		else
+			rumpuser_sem_timedwait(kthread_sem,
+					       (int64_t)(next / 1000000000ULL),
+					       (long)(next % 1000000000ULL));
+	}
+	return NULL;
+}
+
+int
+callout_startup(void)
+{
+	int error;
+
+	if (callout_up)
+		return 0;
+	mutex_init(&callout_lock);
+	cv_init(&callout_cv);
+	rumpuser_sem_init(&kthread_sem);
+	error = rumpuser_thread_create(kthread_main, NULL, "rump_kthread", 0, 0,
+				       -1, NULL);
+	if (error != 0)
+		return error;
+	callout_up = true;
+	/* Wait for it to have its lwp, so callout_thread_self() works. */
+	while (atomic_load_acq(&kthread_lwp) == NULL)
+		rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 100000);
+	return 0;
+}

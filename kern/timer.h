@@ -1,0 +1,29 @@
+/*
+ * timer.h: per-process interval timers and POSIX timers (kern_timer.c).
+ *
+ * A process's timers (setitimer's three, timer_create's) live in
+ * p_timers, made on first use, under p_lock.  Each timer that runs on a
+ * clock (REAL, POSIX timers on REALTIME/MONOTONIC/BOOTTIME) is a callout
+ * (callout.h); the CPU-time ones (ITIMER_VIRTUAL, ITIMER_PROF, POSIX
+ * timers on the CPU clocks) are checked by a callout that samples the
+ * process's CPU time every CPUTIMER_TICK.  Expiry posts the timer's
+ * signal; while that signal is still pending, further expiries only
+ * count as overruns, which the dequeue hands to si_overrun and
+ * timer_getoverrun, as Linux does.
+ */
+#ifndef RUMP_KERN_TIMER_H
+#define RUMP_KERN_TIMER_H
+
+#include "signal.h"
+
+struct proc;
+
+/* A timer's signal was dequeued (si_code SI_TIMER): fill si_overrun
+ * and let the timer post again.  p_lock held. */
+void ptimer_dequeued_locked(struct proc *p, siginfo_t *si);
+/* The process ended: disarm every timer (no wait).  p_lock held. */
+void ptimers_disarm_locked(struct proc *p);
+/* The process is gone: halt and free its timers.  No lock held. */
+void ptimers_free(struct proc *p);
+
+#endif /* RUMP_KERN_TIMER_H */
