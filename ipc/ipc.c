@@ -24,37 +24,28 @@ ipc_sleep(struct waitq *wq, kmutex_t *lock, unsigned key, uint64_t deadline)
 	return error;
 }
 
-/*
- * SIGPIPE hook (see ipc.h).  Signals are not kernel state yet: the
- * signal work makes this post SIGPIPE to `l' (sig_post_lwp), the only
- * change needed for pipes and sockets to raise it.
- */
+/* SIGPIPE hook (see ipc.h): to the writing lwp, as Linux's send_sig. */
 void
 ipc_sigpipe(struct lwp *l)
 {
-	(void)l;
+	siginfo_t si;
+
+	sig_info_init(&si, SIGPIPE, SI_USER, l);
+	sig_post_lwp(l, SIGPIPE, &si);
 }
 
-/*
- * Temporary signal masks of ppoll, pselect6 and epoll_pwait (see
- * ipc.h).  The callers have validated the size and copied the mask in;
- * the signal work sets l's mask to *mask here (saving the old one in
- * *old) and restores it in ipc_sigmask_restore, taking a signal that the
- * temporary mask let through before the old mask comes back.
- */
+/* Temporary signal masks of ppoll, pselect6 and epoll_pwait (see
+ * ipc.h): signal.h's sig_mask_swap/sig_mask_restore. */
 void
 ipc_sigmask_swap(struct lwp *l, const uint64_t *mask, uint64_t *old)
 {
-	(void)l;
-	(void)mask;
-	*old = 0;
+	sig_mask_swap(l, *mask, old);
 }
 
 void
 ipc_sigmask_restore(struct lwp *l, const uint64_t *old)
 {
-	(void)l;
-	(void)old;
+	sig_mask_restore(l, *old);
 }
 
 int

@@ -443,6 +443,32 @@ sig_setmask_locked(struct lwp *l, ksigset_t mask)
 	sig_update_lwp_locked(l);
 }
 
+void
+sig_mask_swap(struct lwp *l, ksigset_t mask, ksigset_t *old)
+{
+	struct proc *p = l->l_proc;
+
+	mutex_enter(&p->p_lock);
+	*old = l->l_sigmask;
+	sig_setmask_locked(l, mask);
+	mutex_exit(&p->p_lock);
+}
+
+void
+sig_mask_restore(struct lwp *l, ksigset_t old)
+{
+	struct proc *p = l->l_proc;
+
+	mutex_enter(&p->p_lock);
+	if (lwp_deliverable(l) != 0) {
+		l->l_sigsaved = old;
+		l->l_sigsaved_valid = true;
+	} else {
+		sig_setmask_locked(l, old);
+	}
+	mutex_exit(&p->p_lock);
+}
+
 /*
  * A default action taken at the exit path (the signal was blocked when
  * it came).  Returns true when the process ended or stopped.

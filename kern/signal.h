@@ -115,6 +115,16 @@ int sig_post_lwp_locked(struct lwp *l, int sig, const siginfo_t *info);
  * pid and real uid), NULL for the kernel. */
 void sig_info_init(siginfo_t *si, int sig, int code, struct lwp *l);
 
+/*
+ * A call's temporary mask (ppoll, pselect6, epoll_pwait): swap puts
+ * `mask' in place and stores the old one in *old; restore puts it back,
+ * unless a signal the temporary mask lets through is pending: then it
+ * is delivered first, on the way out of the call, and the old mask
+ * comes back after its handler (as sigsuspend does).  `l' is curlwp.
+ */
+void sig_mask_swap(struct lwp *l, ksigset_t mask, ksigset_t *old);
+void sig_mask_restore(struct lwp *l, ksigset_t old);
+
 /* Recompute l's l_sigpending after its mask or the pending sets
  * changed; p_lock held. */
 void sig_update_lwp_locked(struct lwp *l);

@@ -968,3 +968,119 @@ Test(signal, itimer_default_action_ends_only_the_rump_process)
 	cr_assert_eq(rump_proc_exitstatus(pid, &status), 0);
 	cr_assert_eq(WTERMSIG(status), SIGALRM);
 }
+
+/* ---- pipes: SIGPIPE, restarts -------------------------------------------- */
+
+Test(signal, sigpipe_goes_to_the_writer)
+{
+	int fds[2];
+
+	rfork_ok(RUMP_RFCFDG);
+	set_handler(SIGPIPE, info_handler, SA_SIGINFO);
+	cr_assert_eq(rump_sys_pipe(fds), 0);
+	cr_assert_eq(rump_sys_close(fds[0]), 0);
+	cr_assert_eq(rump_sys_write(fds[1], "x", 1), -1);
+	cr_assert_eq(errno, EPIPE);
+	cr_assert_eq(hits[SIGPIPE], 1);
+	cr_assert_eq(last_info.si_signo, SIGPIPE);
+	cr_assert_eq(last_info.si_code, SI_USER);
+}
+
+Test(signal, sigpipe_default_ends_the_writer)
+{
+	int fds[2], status;
+	pid_t pid;
+
+	rfork_ok(RUMP_RFCFDG);
+	pid = rfork_ok(RUMP_RFCFDG);
+	cr_assert_eq(rump_sys_pipe(fds), 0);
+	cr_assert_eq(rump_sys_close(fds[0]), 0);
+	cr_assert_eq(rump_sys_write(fds[1], "x", 1), -1);
+	cr_assert_eq(errno, EPIPE);
+	cr_assert_eq(rump_proc_exitstatus(pid, &status), 0);
+	cr_assert_eq(WTERMSIG(status), SIGPIPE);
+}
+
+struct piper {
+	struct lwp *lwp;
+	int fd;
+	_Atomic int ready;
+	ssize_t rv;
+	int err;
+	char buf[8];
+};
+
+static void *
+pipe_reader_main(void *arg)
+{
+	struct piper *pr = arg;
+
+	rump_pub_lwproc_switch(pr->lwp);
+	pr->ready = 1;
+	pr->rv = rump_sys_read(pr->fd, pr->buf, sizeof(pr->buf));
+	pr->err = errno;
+	rump_pub_lwproc_switch(NULL);
+	return NULL;
+}
+
+static void
+pipe_read_with_signal(int flags, struct piper *pr)
+{
+	int fds[2];
+	pthread_t t;
+	pid_t pid = rfork_ok(0);
+	struct lwp *main_lwp = rump_pub_lwproc_curlwp();
+	pid_t tid;
+
+	set_handler(SIGUSR1, count_handler, flags);
+	cr_assert_eq(rump_sys_pipe(fds), 0);
+	memset(pr, 0, sizeof(*pr));
+	pr->fd = fds[0];
+	cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
+	pr->lwp = rump_pub_lwproc_curlwp();
+	tid = rump_sys_gettid();
+	rump_pub_lwproc_switch(main_lwp);
+	cr_assert_eq(pthread_create(&t, NULL, pipe_reader_main, pr), 0);
+	while (!pr->ready)
+		sleep_ms(1);
+	sleep_ms(20);
+	cr_assert_eq(rump_sys_tkill(tid, SIGUSR1), 0);
+	sleep_ms(20);
+	cr_assert_eq(rump_sys_write(fds[1], "hi", 2), 2);
+	pthread_join(t, NULL);
+	cr_assert_eq(hits[SIGUSR1], 1);
+}
+
+Test(signal, pipe_read_restarts_under_sa_restart)
+{
+	struct piper pr;
+
+	pipe_read_with_signal(SA_RESTART, &pr);
+	cr_assert_eq(pr.rv, 2);
+	cr_assert_eq(memcmp(pr.buf, "hi", 2), 0);
+}
+
+Test(signal, pipe_read_eintr_without_sa_restart)
+{
+	struct piper pr;
+
+	pipe_read_with_signal(0, &pr);
+	cr_assert_eq(pr.rv, -1);
+	cr_assert_eq(pr.err, EINTR);
+}
+
+/* The seed's caveat with a pipe read: an itimer, EINTR, the handler. */
+Test(signal, itimer_interrupts_pipe_read)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+	int fds[2];
+	char c;
+
+	rfork_ok(RUMP_RFCFDG);
+	set_handler(SIGALRM, count_handler, 0);
+	cr_assert_eq(rump_sys_pipe(fds), 0);
+	cr_assert_eq(rump_sys_setitimer(ITIMER_REAL, &it, NULL), 0);
+	cr_assert_eq(rump_sys_read(fds[0], &c, 1), -1);
+	cr_assert_eq(errno, EINTR);
+	cr_assert_eq(hits[SIGALRM], 1);
+}
