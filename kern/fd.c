@@ -181,7 +181,7 @@ fd_dup2(struct proc *p, int oldfd, int newfd, bool cloexec)
 	}
 	mutex_exit(&fdp->fd_lock);
 	if (prev != NULL)
-		file_release(prev);
+		file_close(prev, p);
 	return error;
 }
 
@@ -201,7 +201,7 @@ fd_close(struct proc *p, int fd)
 	mutex_exit(&fdp->fd_lock);
 	if (fp == NULL)
 		return EBADF;
-	file_release(fp);
+	file_close(fp, p);
 	return 0;
 }
 

@@ -1,6 +1,7 @@
 /* file.c: open file objects, uio transfers, generic lseek (file.h). */
 #include "cred.h"
 #include "file.h"
+#include "../vfs/lockf.h"
 
 /* Source of uiozero: holes are read from here. */
 static const char zeroes[4096];
@@ -31,11 +32,21 @@ file_release(struct file *fp)
 {
 	if (atomic_dec(&fp->f_count) != 0)
 		return;
+	if (fp->f_ops->fo_lockf != NULL)
+		lf_close_file(fp->f_ops->fo_lockf(fp), fp);
 	if (fp->f_ops->fo_close != NULL)
 		fp->f_ops->fo_close(fp);
 	cred_free(fp->f_cred);
 	mutex_destroy(&fp->f_poslock);
 	kmem_free(fp, sizeof(*fp));
+}
+
+void
+file_close(struct file *fp, struct proc *p)
+{
+	if (fp->f_ops->fo_lockf != NULL)
+		lf_close_posix(fp->f_ops->fo_lockf(fp), p);
+	file_release(fp);
 }
 
 #define USER_PAGE 4096UL

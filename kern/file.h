@@ -30,6 +30,8 @@
 
 struct file;
 struct kauth_cred;
+struct lockf_head;
+struct proc;
 struct polltable;
 
 /*
@@ -146,6 +148,14 @@ struct fileops {
 	/* The last reference is gone: free f_data.  NULL: nothing to do. */
 	void (*fo_close)(struct file *fp);
 	unsigned fo_caps; /* FO_CAN_* */
+	/*
+	 * The advisory lock state (vfs/lockf.h) of the file's object, for
+	 * fcntl record locks and flock.  Every close of a descriptor drops
+	 * the closing process's record locks there; the last close of the
+	 * file drops its OFD and flock locks (before fo_close).  NULL: the
+	 * file cannot be locked (ENOLCK).
+	 */
+	struct lockf_head *(*fo_lockf)(struct file *fp);
 };
 
 struct file {
@@ -178,6 +188,12 @@ file_hold(struct file *fp)
 /* Drop a reference; the last one calls fo_close and frees the file.
  * Takes no lock besides what fo_close takes. */
 void file_release(struct file *fp);
+/*
+ * file_close: a descriptor of process `p' referring to `fp' was closed
+ * (close, dup2 over it, exit): drop p's record locks on the file's
+ * object, then the descriptor's reference.
+ */
+void file_close(struct file *fp, struct proc *p);
 
 static inline unsigned
 file_flag(struct file *fp)

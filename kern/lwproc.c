@@ -14,6 +14,7 @@
 #include "fd.h"
 #include "proc.h"
 #include "sleepq.h"
+#include "../vfs/lockf.h"
 
 struct proc proc0;
 struct lwp lwp0;
@@ -241,6 +242,7 @@ static void
 proc_destroy(struct proc *p)
 {
 	sig_proc_free(p);
+	lf_proc_exit(p); /* its record locks, wherever they are */
 	fd_release(p->p_fd);
 	cred_free(p->p_cred);
 	mutex_destroy(&p->p_lock);

@@ -14,6 +14,7 @@
 #include "pgstore.h"
 #include "proc.h"
 #include "syscall.h"
+#include "../vfs/lockf.h"
 
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
@@ -41,6 +42,7 @@ struct memfd {
 	/* Nanoseconds since the epoch; atomic, no lock needed. */
 	int64_t m_atime, m_mtime, m_ctime;
 	char m_name[6 + MFD_NAME_MAX_LEN + 1]; /* "memfd:" + name */
+	struct lockf_head m_locks; /* fcntl and flock locks */
 };
 
 static unsigned long memfd_lastino = 1024; /* atomic */
@@ -195,6 +197,7 @@ memfd_fcntl(struct file *fp, int cmd, unsigned long arg, long *retval)
 static void
 memfd_free(struct memfd *m)
 {
+	lf_head_destroy(&m->m_locks);
 	pgstore_fini(&m->m_store);
 	kmem_free(m, sizeof(*m));
 }
@@ -205,6 +208,12 @@ memfd_close(struct file *fp)
 	memfd_free(fp->f_data);
 }
 
+static struct lockf_head *
+memfd_lockf(struct file *fp)
+{
+	return &((struct memfd *)fp->f_data)->m_locks;
+}
+
 static const struct fileops memfd_ops = {
 	.fo_read = memfd_read,
 	.fo_write = memfd_write,
@@ -213,6 +222,7 @@ static const struct fileops memfd_ops = {
 	.fo_seek = memfd_seek,
 	.fo_fcntl = memfd_fcntl,
 	.fo_close = memfd_close,
+	.fo_lockf = memfd_lockf,
 };
 
 /* A new memfd object owned by `cr'. */
@@ -233,6 +243,7 @@ memfd_new(const char *name, unsigned flags, const struct kauth_cred *cr)
 		seals = 0;
 	}
 	pgstore_init(&m->m_store, NULL, seals);
+	lf_head_init(&m->m_locks);
 	m->m_ino = __atomic_add_fetch(&memfd_lastino, 1, __ATOMIC_RELAXED);
 	m->m_uid = cr->cr_fsuid;
 	m->m_gid = cr->cr_fsgid;

@@ -7,6 +7,7 @@
 #include "file.h"
 #include "proc.h"
 #include "syscall.h"
+#include "../vfs/lockf.h"
 
 long
 sys_close(struct lwp *l, int fd)
@@ -137,6 +138,14 @@ sys_fcntl(struct lwp *l, int fd, int cmd, unsigned long arg)
 		break;
 	case F_SETFL:
 		error = setfl(l, fp, arg);
+		break;
+	case F_GETLK:
+	case F_SETLK:
+	case F_SETLKW:
+	case F_OFD_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+		error = fcntl_lock(l, fp, cmd, arg);
 		break;
 	default:
 		/* The file type's own commands, or nothing. */

@@ -1,0 +1,464 @@
+/*
+ * lock.c: advisory locks through the syscalls: fcntl F_GETLK, F_SETLK,
+ * F_SETLKW, the OFD commands, and flock(2), between processes made with
+ * rump_pub_lwproc_rfork and from real host threads.  Files that several
+ * processes open separately come from the file systems (tests/vfs suites
+ * add those); here a memfd shared by fork gives one open file
+ * description seen from several processes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+
+#ifndef F_OFD_GETLK
+#define F_OFD_GETLK 36
+#define F_OFD_SETLK 37
+#define F_OFD_SETLKW 38
+#endif
+
+#define FAILS(expr, err)                                                    \
+	do {                                                                \
+		errno = 0;                                                  \
+		long r_ = (long)(expr);                                     \
+		int e_ = errno;                                             \
+		cr_assert_eq(r_, -1, "%s = %ld, expected -1 (%s)", #expr,   \
+			     r_, strerror(err));                            \
+		cr_assert_eq(e_, (err), "%s: errno %d (%s), expected %s",   \
+			     #expr, e_, strerror(e_), strerror(err));       \
+	} while (0)
+
+#define RETURNS(expr, val)                                                  \
+	do {                                                                \
+		errno = 0;                                                  \
+		long r_ = (long)(expr);                                     \
+		cr_assert_eq(r_, (long)(val), "%s = %ld (errno %s), expected %ld", \
+			     #expr, r_, strerror(errno), (long)(val));      \
+	} while (0)
+
+static void
+boot(void)
+{
+	cr_assert_eq(rump_init(), 0);
+}
+
+TestSuite(lock, .init = boot);
+
+/* Two processes, A and its child B (forked: the same open files).
+ * `fd' is a memfd open in both. */
+struct pair {
+	struct lwp *a, *b;
+	pid_t apid, bpid;
+	int fd;
+};
+
+static void
+make_pair(struct pair *pp)
+{
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	pp->a = rump_pub_lwproc_curlwp();
+	pp->apid = rump_sys_getpid();
+	pp->fd = rump_sys_memfd_create("locks", 0);
+	cr_assert_geq(pp->fd, 0);
+	RETURNS(rump_sys_ftruncate(pp->fd, 4096), 0);
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	pp->b = rump_pub_lwproc_curlwp();
+	pp->bpid = rump_sys_getpid();
+	cr_assert_neq(pp->apid, pp->bpid);
+	rump_pub_lwproc_switch(pp->a);
+}
+
+static struct flock
+fl(short type, short whence, off_t start, off_t len)
+{
+	struct flock f;
+
+	memset(&f, 0, sizeof(f));
+	f.l_type = type;
+	f.l_whence = whence;
+	f.l_start = start;
+	f.l_len = len;
+	return f;
+}
+
+static int
+setlk(int fd, int cmd, short type, off_t start, off_t len)
+{
+	struct flock f = fl(type, SEEK_SET, start, len);
+
+	return rump_sys_fcntl(fd, cmd, &f);
+}
+
+/* F_GETLK for a write lock over [start, start+len): the result. */
+static struct flock
+getlk(int fd, int cmd, off_t start, off_t len)
+{
+	struct flock f = fl(F_WRLCK, SEEK_SET, start, len);
+
+	cr_assert_eq(rump_sys_fcntl(fd, cmd, &f), 0, "F_GETLK: %s",
+		     strerror(errno));
+	return f;
+}
+
+Test(lock, setlk_conflicts_between_processes_and_getlk_reports)
+{
+	struct pair p;
+	struct flock f;
+
+	make_pair(&p);
+	RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 10, 10), 0);
+	RETURNS(setlk(p.fd, F_SETLK, F_RDLCK, 100, 0), 0);
+	rump_pub_lwproc_switch(p.b);
+	FAILS(setlk(p.fd, F_SETLK, F_RDLCK, 15, 1), EAGAIN);
+	FAILS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 0), EAGAIN);
+	RETURNS(setlk(p.fd, F_SETLK, F_RDLCK, 20, 80), 0);
+	RETURNS(setlk(p.fd, F_SETLK, F_RDLCK, 200, 5), 0);
+	f = getlk(p.fd, F_GETLK, 0, 0);
+	cr_assert_eq(f.l_type, F_WRLCK);
+	cr_assert_eq(f.l_whence, SEEK_SET);
+	cr_assert_eq(f.l_start, 10);
+	cr_assert_eq(f.l_len, 10);
+	cr_assert_eq(f.l_pid, p.apid);
+	f = getlk(p.fd, F_GETLK, 150, 10);
+	cr_assert_eq(f.l_type, F_RDLCK);
+	cr_assert_eq(f.l_start, 100);
+	cr_assert_eq(f.l_len, 0, "a lock to EOF reports l_len 0");
+	cr_assert_eq(f.l_pid, p.apid);
+	/* Read probes see no conflict with read locks. */
+	f = fl(F_RDLCK, SEEK_SET, 100, 50);
+	RETURNS(rump_sys_fcntl(p.fd, F_GETLK, &f), 0);
+	cr_assert_eq(f.l_type, F_UNLCK);
+	cr_assert_eq(f.l_start, 100, "only l_type changes when free");
+	/* Own locks never conflict. */
+	f = getlk(p.fd, F_GETLK, 20, 80);
+	cr_assert_eq(f.l_type, F_UNLCK);
+	rump_pub_lwproc_switch(p.a);
+	f = getlk(p.fd, F_GETLK, 0, 0);
+	cr_assert_eq(f.l_start, 20);
+	cr_assert_eq(f.l_pid, p.bpid);
+}
+
+Test(lock, whence_and_negative_lengths)
+{
+	struct pair p;
+	struct flock f;
+
+	make_pair(&p);
+	RETURNS(rump_sys_lseek(p.fd, 1000, SEEK_SET), 1000);
+	f = fl(F_WRLCK, SEEK_CUR, -10, 10);
+	RETURNS(rump_sys_fcntl(p.fd, F_SETLK, &f), 0); /* 990..999 */
+	f = fl(F_WRLCK, SEEK_END, 0, -96);
+	RETURNS(rump_sys_fcntl(p.fd, F_SETLK, &f), 0); /* 4000..4095 */
+	f = fl(F_WRLCK, SEEK_SET, 50, -50);
+	RETURNS(rump_sys_fcntl(p.fd, F_SETLK, &f), 0); /* 0..49 */
+	rump_pub_lwproc_switch(p.b);
+	f = getlk(p.fd, F_GETLK, 995, 1);
+	cr_assert(f.l_start == 990 && f.l_len == 10);
+	f = getlk(p.fd, F_GETLK, 4095, 1);
+	cr_assert(f.l_start == 4000 && f.l_len == 96);
+	f = getlk(p.fd, F_GETLK, 0, 1);
+	cr_assert(f.l_start == 0 && f.l_len == 50);
+	f = getlk(p.fd, F_GETLK, 50, 940);
+	cr_assert_eq(f.l_type, F_UNLCK);
+}
+
+Test(lock, invalid_arguments)
+{
+	struct pair p;
+	struct flock f;
+
+	make_pair(&p);
+	f = fl(7, SEEK_SET, 0, 0);
+	FAILS(rump_sys_fcntl(p.fd, F_SETLK, &f), EINVAL);
+	f = fl(F_WRLCK, 5, 0, 0);
+	FAILS(rump_sys_fcntl(p.fd, F_SETLK, &f), EINVAL);
+	f = fl(F_WRLCK, SEEK_SET, -1, 0);
+	FAILS(rump_sys_fcntl(p.fd, F_SETLK, &f), EINVAL);
+	f = fl(F_WRLCK, SEEK_SET, 5, -6);
+	FAILS(rump_sys_fcntl(p.fd, F_SETLK, &f), EINVAL);
+	f = fl(F_WRLCK, SEEK_END, -4097, 1);
+	FAILS(rump_sys_fcntl(p.fd, F_SETLK, &f), EINVAL);
+	f = fl(F_WRLCK, SEEK_SET, 0x7fffffffffffffffLL, 2);
+	FAILS(rump_sys_fcntl(p.fd, F_SETLKW, &f), EOVERFLOW);
+	/* F_GETLK asks about a lock: F_UNLCK is no question. */
+	f = fl(F_UNLCK, SEEK_SET, 0, 0);
+	FAILS(rump_sys_fcntl(p.fd, F_GETLK, &f), EINVAL);
+	f = fl(F_UNLCK, SEEK_SET, 0, 0);
+	FAILS(rump_sys_fcntl(p.fd, F_OFD_GETLK, &f), EINVAL);
+	/* OFD commands want l_pid 0. */
+	f = fl(F_WRLCK, SEEK_SET, 0, 0);
+	f.l_pid = 1;
+	FAILS(rump_sys_fcntl(p.fd, F_OFD_SETLK, &f), EINVAL);
+	FAILS(rump_sys_fcntl(p.fd, F_OFD_GETLK, &f), EINVAL);
+	/* Bad descriptors and bad pointers. */
+	f = fl(F_WRLCK, SEEK_SET, 0, 0);
+	FAILS(rump_sys_fcntl(-1, F_SETLK, &f), EBADF);
+	FAILS(rump_sys_fcntl(999, F_GETLK, &f), EBADF);
+	FAILS(rump_sys_fcntl(p.fd, F_SETLK, (struct flock *)8), EFAULT);
+	FAILS(rump_sys_fcntl(p.fd, F_GETLK, (struct flock *)8), EFAULT);
+	void *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	cr_assert_neq(ro, MAP_FAILED);
+	memcpy(&f, &(struct flock){ .l_type = F_WRLCK }, sizeof(f));
+	/* F_GETLK writes its answer back: a read-only buffer faults. */
+	FAILS(rump_sys_fcntl(p.fd, F_GETLK, ro), EFAULT);
+	munmap(ro, 4096);
+	/* flock */
+	FAILS(rump_sys_flock(p.fd, 0), EINVAL);
+	FAILS(rump_sys_flock(p.fd, LOCK_SH | LOCK_EX), EINVAL);
+	FAILS(rump_sys_flock(p.fd, LOCK_NB), EINVAL);
+	FAILS(rump_sys_flock(-1, LOCK_SH), EBADF);
+	FAILS(rump_sys_flock(999, LOCK_UN), EBADF);
+	FAILS(rump_sys_flock(-1, 8), EINVAL); /* the operation is checked first */
+	RETURNS(rump_sys_flock(p.fd, 32 /* LOCK_MAND: ignored */), 0);
+}
+
+Test(lock, closing_any_descriptor_drops_the_process_locks)
+{
+	struct pair p;
+	int fd2;
+
+	make_pair(&p);
+	RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 10), 0);
+	RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 20, 10), 0);
+	fd2 = rump_sys_dup(p.fd);
+	cr_assert_geq(fd2, 0);
+	rump_pub_lwproc_switch(p.b);
+	FAILS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 1), EAGAIN);
+	/* B's closing of its own copy drops nothing of A's. */
+	int fb = rump_sys_dup(p.fd);
+	RETURNS(rump_sys_close(fb), 0);
+	FAILS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 1), EAGAIN);
+	rump_pub_lwproc_switch(p.a);
+	RETURNS(rump_sys_close(fd2), 0);
+	rump_pub_lwproc_switch(p.b);
+	RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 0), 0);
+	/* dup2 over a descriptor closes it too. */
+	rump_pub_lwproc_switch(p.b);
+	fb = rump_sys_memfd_create("other", 0);
+	cr_assert_geq(fb, 0);
+	rump_pub_lwproc_switch(p.a);
+	FAILS(setlk(p.fd, F_SETLK, F_RDLCK, 0, 1), EAGAIN);
+	rump_pub_lwproc_switch(p.b);
+	RETURNS(rump_sys_dup2(fb, 50), 50);
+	RETURNS(rump_sys_dup2(p.fd, 50), 50); /* 50 -> the shared memfd */
+	RETURNS(rump_sys_dup2(fb, 50), 50);   /* closing it drops B's lock */
+	rump_pub_lwproc_switch(p.a);
+	RETURNS(setlk(p.fd, F_SETLK, F_RDLCK, 0, 1), 0);
+}
+
+Test(lock, process_exit_drops_its_locks)
+{
+	struct pair p;
+
+	make_pair(&p);
+	RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 0), 0);
+	rump_pub_lwproc_switch(p.b);
+	FAILS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 0), EAGAIN);
+	rump_pub_lwproc_switch(p.a);
+	rump_pub_lwproc_releaselwp(); /* A exits */
+	rump_pub_lwproc_switch(p.b);
+	RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 0), 0);
+}
+
+Test(lock, ofd_locks_belong_to_the_description)
+{
+	struct pair p;
+	struct flock f;
+
+	make_pair(&p);
+	RETURNS(setlk(p.fd, F_OFD_SETLK, F_WRLCK, 0, 10), 0);
+	/* B shares the description: no conflict with itself. */
+	rump_pub_lwproc_switch(p.b);
+	RETURNS(setlk(p.fd, F_OFD_SETLK, F_WRLCK, 5, 10), 0);
+	f = getlk(p.fd, F_OFD_GETLK, 0, 100);
+	cr_assert_eq(f.l_type, F_UNLCK);
+	/* A classic lock of B conflicts with the description's lock. */
+	FAILS(setlk(p.fd, F_SETLK, F_RDLCK, 0, 1), EAGAIN);
+	f = getlk(p.fd, F_GETLK, 0, 100);
+	cr_assert_eq(f.l_type, F_WRLCK);
+	cr_assert_eq(f.l_pid, -1, "OFD locks report pid -1");
+	cr_assert_eq(f.l_start, 0);
+	cr_assert_eq(f.l_len, 15, "merged over both processes' calls");
+	/* Closing a descriptor does not drop OFD locks... */
+	int d = rump_sys_dup(p.fd);
+	RETURNS(rump_sys_close(d), 0);
+	FAILS(setlk(p.fd, F_SETLK, F_RDLCK, 0, 1), EAGAIN);
+	/* ...the last close of the description does. */
+	rump_pub_lwproc_switch(p.a);
+	int keep = rump_sys_memfd_create("x", 0);
+	RETURNS(rump_sys_close(p.fd), 0);
+	rump_pub_lwproc_switch(p.b);
+	FAILS(setlk(p.fd, F_SETLK, F_RDLCK, 0, 1), EAGAIN);
+	RETURNS(setlk(p.fd, F_OFD_SETLK, F_UNLCK, 0, 0), 0);
+	RETURNS(setlk(p.fd, F_SETLK, F_RDLCK, 0, 1), 0);
+	(void)keep;
+}
+
+Test(lock, flock_belongs_to_the_description)
+{
+	struct pair p;
+
+	make_pair(&p);
+	RETURNS(rump_sys_flock(p.fd, LOCK_EX | LOCK_NB), 0);
+	rump_pub_lwproc_switch(p.b);
+	/* The same description: B holds the same lock and may convert it. */
+	RETURNS(rump_sys_flock(p.fd, LOCK_EX | LOCK_NB), 0);
+	RETURNS(rump_sys_flock(p.fd, LOCK_SH | LOCK_NB), 0);
+	RETURNS(rump_sys_flock(p.fd, LOCK_UN), 0);
+	RETURNS(rump_sys_flock(p.fd, LOCK_UN), 0);
+	/* flock locks and record locks do not meet. */
+	RETURNS(rump_sys_flock(p.fd, LOCK_EX), 0);
+	rump_pub_lwproc_switch(p.a);
+	RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 0), 0);
+}
+
+/* ---- blocking, from real threads ------------------------------------ */
+
+struct blocker {
+	pthread_t thr;
+	pid_t pid;   /* the process to run in */
+	int fd;
+	int cmd;     /* F_SETLKW, F_OFD_SETLKW, or 0 for flock */
+	short type;
+	off_t start, len;
+	int result;  /* atomic: -2 until done; then 0 or errno */
+};
+
+static void *
+blocker_main(void *arg)
+{
+	struct blocker *b = arg;
+	int r;
+
+	cr_assert_eq(rump_pub_lwproc_newlwp(b->pid), 0);
+	if (b->cmd == 0)
+		r = rump_sys_flock(b->fd, b->type);
+	else
+		r = setlk(b->fd, b->cmd, b->type, b->start, b->len);
+	__atomic_store_n(&b->result, r == 0 ? 0 : errno, __ATOMIC_RELEASE);
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+static void
+spawn(struct blocker *b)
+{
+	b->result = -2;
+	cr_assert_eq(pthread_create(&b->thr, NULL, blocker_main, b), 0);
+}
+
+static void
+still_blocked(struct blocker *b)
+{
+	usleep(50000);
+	cr_assert_eq(__atomic_load_n(&b->result, __ATOMIC_ACQUIRE), -2,
+		     "the waiter should block");
+}
+
+static int
+joined(struct blocker *b)
+{
+	pthread_join(b->thr, NULL);
+	return b->result;
+}
+
+Test(lock, setlkw_blocks_until_unlock)
+{
+	struct pair p;
+
+	make_pair(&p);
+	RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 100), 0);
+	struct blocker b = { .pid = p.bpid, .fd = p.fd, .cmd = F_SETLKW,
+			     .type = F_RDLCK, .start = 50, .len = 1 };
+	spawn(&b);
+	still_blocked(&b);
+	RETURNS(setlk(p.fd, F_SETLK, F_RDLCK, 0, 100), 0); /* downgrade */
+	cr_assert_eq(joined(&b), 0);
+	FAILS(setlk(p.fd, F_SETLK, F_WRLCK, 50, 1), EAGAIN);
+}
+
+Test(lock, setlkw_deadlock_is_edeadlk)
+{
+	struct pair p;
+
+	make_pair(&p);
+	RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 1), 0); /* A: byte 0 */
+	rump_pub_lwproc_switch(p.b);
+	RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 1, 1), 0); /* B: byte 1 */
+	struct blocker b = { .pid = p.bpid, .fd = p.fd, .cmd = F_SETLKW,
+			     .type = F_WRLCK, .start = 0, .len = 1 };
+	spawn(&b); /* B waits for A */
+	still_blocked(&b);
+	rump_pub_lwproc_switch(p.a);
+	FAILS(setlk(p.fd, F_SETLKW, F_WRLCK, 1, 1), EDEADLK);
+	FAILS(setlk(p.fd, F_SETLK, F_WRLCK, 1, 1), EAGAIN);
+	/* A gives up its byte: B proceeds. */
+	RETURNS(setlk(p.fd, F_SETLK, F_UNLCK, 0, 1), 0);
+	cr_assert_eq(joined(&b), 0);
+	struct flock f = getlk(p.fd, F_GETLK, 0, 2);
+	cr_assert_eq(f.l_pid, p.bpid);
+	cr_assert_eq(f.l_len, 2, "B's two bytes merged");
+}
+
+/* Many processes, one byte: F_SETLKW gives mutual exclusion. */
+struct worker {
+	pthread_t thr;
+	pid_t pid;
+	int fd;
+	int rounds;
+};
+
+static int inside, max_inside, total;
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	cr_assert_eq(rump_pub_lwproc_newlwp(w->pid), 0);
+	for (int i = 0; i < w->rounds; i++) {
+		cr_assert_eq(setlk(w->fd, F_SETLKW, F_WRLCK, 7, 1), 0);
+		int n = __atomic_add_fetch(&inside, 1, __ATOMIC_SEQ_CST);
+		if (n > __atomic_load_n(&max_inside, __ATOMIC_SEQ_CST))
+			__atomic_store_n(&max_inside, n, __ATOMIC_SEQ_CST);
+		__atomic_add_fetch(&total, 1, __ATOMIC_SEQ_CST);
+		__atomic_sub_fetch(&inside, 1, __ATOMIC_SEQ_CST);
+		cr_assert_eq(setlk(w->fd, F_SETLK, F_UNLCK, 7, 1), 0);
+	}
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+Test(lock, many_processes_contend_for_one_byte)
+{
+	enum { N = 4, R = 200 };
+	struct worker w[N];
+	int fd;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	fd = rump_sys_memfd_create("contend", 0);
+	cr_assert_geq(fd, 0);
+	for (int i = 0; i < N; i++) {
+		cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+		w[i].pid = rump_sys_getpid();
+		w[i].fd = fd;
+		w[i].rounds = R;
+	}
+	for (int i = 0; i < N; i++)
+		cr_assert_eq(pthread_create(&w[i].thr, NULL, worker_main,
+					    &w[i]), 0);
+	for (int i = 0; i < N; i++)
+		pthread_join(w[i].thr, NULL);
+	cr_assert_eq(total, N * R);
+	cr_assert_eq(max_inside, 1);
+}
