@@ -400,6 +400,8 @@ lwp_switch(struct lwp *l)
 	}
 	/* One hypercall for CLEAR and SET. */
 	old = rumpuser_curlwp_exchange(l);
+	if (l != NULL)
+		lwp_bind_clock(l);
 	if (old != NULL) {
 		atomic_store_rel(&old->l_running, 0);
 		if (__predict_false(old->l_flags & LW_IMPLICIT))

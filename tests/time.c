@@ -1,0 +1,348 @@
+/*
+ * time.c: clocks and sleeps: clock_gettime/getres/settime for every
+ * clock, gettimeofday, settimeofday, time, times, getrusage, the CPU-time
+ * clocks, nanosleep and clock_nanosleep (relative, absolute, bad input).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/time.h>
+#include <sys/times.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+
+#define MS 1000000LL
+/* Linux's CPU clock id of process `pid' (CPUCLOCK_SCHED). */
+#define PROCESS_CLOCK(pid) ((clockid_t)((unsigned)~(pid) << 3) | 2)
+#define NS 1000000000LL
+
+static void
+boot(void)
+{
+	cr_assert_eq(rump_init(), 0);
+}
+
+TestSuite(time, .init = boot, .timeout = 20);
+
+static long long
+ts_ns(const struct timespec *ts)
+{
+	return ts->tv_sec * NS + ts->tv_nsec;
+}
+
+static long long
+host_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	clock_gettime(c, &ts);
+	return ts_ns(&ts);
+}
+
+static long long
+rump_ns(clockid_t c)
+{
+	struct timespec ts;
+
+	cr_assert_eq(rump_sys_clock_gettime(c, &ts), 0, "clock %d", c);
+	cr_assert(ts.tv_nsec >= 0 && ts.tv_nsec < NS);
+	return ts_ns(&ts);
+}
+
+Test(time, host_clocks_agree_with_the_host)
+{
+	clockid_t c[] = { CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_MONOTONIC_RAW,
+			  CLOCK_BOOTTIME, CLOCK_TAI };
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		long long h0 = host_ns(c[i]), r = rump_ns(c[i]),
+			  h1 = host_ns(c[i]);
+
+		cr_assert(r >= h0 - 1000 && r <= h1 + 1000, "clock %d", c[i]);
+	}
+	/* Coarse clocks lag by at most a tick or two. */
+	cr_assert_lt(
+		llabs(rump_ns(CLOCK_REALTIME_COARSE) - host_ns(CLOCK_REALTIME)),
+		50 * MS);
+	cr_assert_lt(llabs(rump_ns(CLOCK_MONOTONIC_COARSE) -
+			   host_ns(CLOCK_MONOTONIC)),
+		     50 * MS);
+}
+
+Test(time, monotonic_never_goes_back)
+{
+	long long prev = rump_ns(CLOCK_MONOTONIC), now;
+
+	for (int i = 0; i < 10000; i++) {
+		now = rump_ns(CLOCK_MONOTONIC);
+		cr_assert_geq(now, prev);
+		prev = now;
+	}
+}
+
+Test(time, bad_clocks_and_pointers)
+{
+	struct timespec ts;
+
+	cr_assert_eq(rump_sys_clock_gettime(99, &ts), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_clock_gettime(CLOCK_MONOTONIC, (void *)16), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(rump_sys_clock_gettime(CLOCK_REALTIME, NULL), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(rump_sys_clock_getres(99, &ts), -1);
+	cr_assert_eq(errno, EINVAL);
+	/* A CPU clock of a process that does not exist. */
+	cr_assert_eq(rump_sys_clock_gettime(PROCESS_CLOCK(30000), &ts), -1);
+	cr_assert_eq(errno, EINVAL);
+}
+
+Test(time, resolutions)
+{
+	struct timespec ts;
+
+	cr_assert_eq(rump_sys_clock_getres(CLOCK_MONOTONIC, &ts), 0);
+	cr_assert(ts.tv_sec == 0 && ts.tv_nsec == 1);
+	cr_assert_eq(rump_sys_clock_getres(CLOCK_PROCESS_CPUTIME_ID, &ts), 0);
+	cr_assert(ts.tv_sec == 0 && ts.tv_nsec == 1);
+	cr_assert_eq(rump_sys_clock_getres(CLOCK_MONOTONIC_COARSE, &ts), 0);
+	cr_assert(ts.tv_sec == 0 && ts.tv_nsec >= 1000);
+	cr_assert_eq(rump_sys_clock_getres(CLOCK_REALTIME, NULL), 0);
+}
+
+Test(time, settime_moves_only_the_kernel_clock)
+{
+	struct timespec ts = { 1000000000, 5 }, bad = { 5, NS };
+	struct timeval tv;
+	long long r;
+
+	cr_assert_eq(rump_sys_clock_settime(CLOCK_REALTIME, &ts), 0);
+	r = rump_ns(CLOCK_REALTIME);
+	cr_assert(r >= 1000000000LL * NS && r < 1000000001LL * NS);
+	/* The host's clock is untouched. */
+	cr_assert_gt(host_ns(CLOCK_REALTIME), 1600000000LL * NS);
+	cr_assert_eq(rump_sys_gettimeofday(&tv, NULL), 0);
+	cr_assert_eq(tv.tv_sec, 1000000000);
+	cr_assert_eq(rump_sys_time(NULL), 1000000000);
+	/* Bad input and unsettable clocks. */
+	cr_assert_eq(rump_sys_clock_settime(CLOCK_REALTIME, &bad), -1);
+	cr_assert_eq(errno, EINVAL);
+	bad.tv_sec = -1;
+	bad.tv_nsec = 0;
+	cr_assert_eq(rump_sys_clock_settime(CLOCK_REALTIME, &bad), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_clock_settime(CLOCK_MONOTONIC, &ts), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_clock_settime(CLOCK_REALTIME, NULL), -1);
+	cr_assert_eq(errno, EFAULT);
+	/* settimeofday too. */
+	tv.tv_sec = 2000000000;
+	tv.tv_usec = 0;
+	cr_assert_eq(rump_sys_settimeofday(&tv, NULL), 0);
+	cr_assert_eq(rump_sys_time(NULL), 2000000000);
+	tv.tv_usec = 1000000;
+	cr_assert_eq(rump_sys_settimeofday(&tv, NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+}
+
+Test(time, settime_needs_root)
+{
+	struct timespec ts = { 1000000000, 0 };
+	struct timeval tv = { 1000000000, 0 };
+	time_t before = rump_sys_time(NULL);
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	cr_assert_eq(rump_sys_setuid(1000), 0);
+	cr_assert_eq(rump_sys_clock_settime(CLOCK_REALTIME, &ts), -1);
+	cr_assert_eq(errno, EPERM);
+	cr_assert_eq(rump_sys_settimeofday(&tv, NULL), -1);
+	cr_assert_eq(errno, EPERM);
+	cr_assert_geq(rump_sys_time(NULL), before);
+}
+
+Test(time, gettimeofday_time_and_timezone)
+{
+	struct timeval tv;
+	struct timezone tz = { 99, 99 };
+	time_t t, t2;
+
+	cr_assert_eq(rump_sys_gettimeofday(&tv, (void *)&tz), 0);
+	cr_assert_eq(tz.tz_minuteswest, 0);
+	cr_assert_lt(llabs((long long)tv.tv_sec - time(NULL)), 2);
+	t = rump_sys_time(&t2);
+	cr_assert_eq(t, t2);
+	cr_assert_eq(rump_sys_gettimeofday(&tv, (void *)8), -1);
+	cr_assert_eq(errno, EFAULT);
+}
+
+static void
+spin_ms(long ms)
+{
+	long long end = host_ns(CLOCK_THREAD_CPUTIME_ID) + ms * MS;
+
+	while (host_ns(CLOCK_THREAD_CPUTIME_ID) < end)
+		continue;
+}
+
+static void *
+spin_in_process(void *arg)
+{
+	struct lwp *l = arg;
+
+	rump_pub_lwproc_switch(l);
+	spin_ms(30);
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+/* The thread clock is the lwp's host thread's CPU time; the process
+ * clock adds up its lwps, released ones included; getrusage and times
+ * say the same. */
+Test(time, cpu_clocks)
+{
+	long long t0, t1, p0, p1;
+	pid_t pid;
+	pthread_t thr;
+	struct lwp *me, *other;
+	struct rusage ru;
+	struct tms tms;
+	struct timespec ts;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	pid = rump_sys_getpid();
+	me = rump_pub_lwproc_curlwp();
+	t0 = rump_ns(CLOCK_THREAD_CPUTIME_ID);
+	p0 = rump_ns(CLOCK_PROCESS_CPUTIME_ID);
+	spin_ms(30);
+	t1 = rump_ns(CLOCK_THREAD_CPUTIME_ID);
+	cr_assert_geq(t1 - t0, 25 * MS);
+	cr_assert_lt(t1 - t0, 500 * MS);
+	cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
+	other = rump_pub_lwproc_curlwp();
+	rump_pub_lwproc_switch(me);
+	cr_assert_eq(pthread_create(&thr, NULL, spin_in_process, other), 0);
+	pthread_join(thr, NULL);
+	p1 = rump_ns(CLOCK_PROCESS_CPUTIME_ID);
+	cr_assert_geq(p1 - p0, 55 * MS, "process %lld", p1 - p0);
+	/* The same through Linux's clock id for pid 0 (self). */
+	cr_assert_eq(rump_sys_clock_gettime(PROCESS_CLOCK(pid), &ts), 0);
+	cr_assert_geq(ts_ns(&ts), p1);
+	cr_assert_eq(rump_sys_getrusage(RUSAGE_SELF, &ru), 0);
+	cr_assert_geq(ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec,
+		      p1 / 1000 - 1);
+	cr_assert_eq(rump_sys_getrusage(RUSAGE_THREAD, &ru), 0);
+	cr_assert_eq(rump_sys_getrusage(99, &ru), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_neq(rump_sys_times(&tms), (clock_t)-1);
+	cr_assert_geq(tms.tms_utime, 5); /* 60 ms at 100 Hz */
+}
+
+/* A child's CPU time goes to the parent's RUSAGE_CHILDREN when it is
+ * gone. */
+Test(time, children_cpu_time)
+{
+	struct lwp *parent;
+	struct rusage ru;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	parent = rump_pub_lwproc_curlwp();
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	spin_ms(20);
+	rump_pub_lwproc_releaselwp();
+	rump_pub_lwproc_switch(parent);
+	cr_assert_eq(rump_sys_getrusage(RUSAGE_CHILDREN, &ru), 0);
+	cr_assert_geq(ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec,
+		      15000);
+}
+
+Test(time, nanosleep_sleeps_at_least)
+{
+	struct timespec req = { 0, 20 * MS };
+	long long t0 = host_ns(CLOCK_MONOTONIC);
+
+	cr_assert_eq(rump_sys_nanosleep(&req, NULL), 0);
+	cr_assert_geq(host_ns(CLOCK_MONOTONIC) - t0, 20 * MS);
+	cr_assert_lt(host_ns(CLOCK_MONOTONIC) - t0, 500 * MS);
+	req.tv_nsec = 0;
+	cr_assert_eq(rump_sys_nanosleep(&req, NULL), 0);
+}
+
+Test(time, nanosleep_bad_input)
+{
+	struct timespec neg = { -1, 0 }, big = { 0, NS }, negns = { 0, -5 };
+
+	cr_assert_eq(rump_sys_nanosleep(&neg, NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_nanosleep(&big, NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_nanosleep(&negns, NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_nanosleep(NULL, NULL), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(rump_sys_clock_nanosleep(CLOCK_MONOTONIC, 0, &big, NULL),
+		     EINVAL);
+	cr_assert_eq(rump_sys_clock_nanosleep(99, 0, &big, NULL), EINVAL);
+	cr_assert_eq(rump_sys_clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0,
+					      &negns, NULL),
+		     EINVAL);
+}
+
+Test(time, clock_nanosleep_absolute_and_relative)
+{
+	struct timespec t;
+	long long t0 = host_ns(CLOCK_MONOTONIC);
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_nsec += 20 * MS;
+	if (t.tv_nsec >= NS) {
+		t.tv_sec++;
+		t.tv_nsec -= NS;
+	}
+	cr_assert_eq(rump_sys_clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
+					      &t, NULL),
+		     0);
+	cr_assert_geq(host_ns(CLOCK_MONOTONIC), ts_ns(&t));
+	/* In the past: at once. */
+	cr_assert_eq(rump_sys_clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
+					      &t, NULL),
+		     0);
+	/* REALTIME absolute, on the kernel's clock. */
+	cr_assert_eq(rump_sys_clock_gettime(CLOCK_REALTIME, &t), 0);
+	t.tv_nsec += 10 * MS;
+	if (t.tv_nsec >= NS) {
+		t.tv_sec++;
+		t.tv_nsec -= NS;
+	}
+	cr_assert_eq(rump_sys_clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &t,
+					      NULL),
+		     0);
+	t.tv_sec = 0;
+	t.tv_nsec = 10 * MS;
+	cr_assert_eq(rump_sys_clock_nanosleep(CLOCK_BOOTTIME, 0, &t, NULL), 0);
+	cr_assert_geq(host_ns(CLOCK_MONOTONIC) - t0, 40 * MS);
+}
+
+/* A REALTIME absolute sleep follows a clock_settime that moves the
+ * deadline into the past: it ends early. */
+Test(time, realtime_sleep_sees_settime)
+{
+	struct timespec t, set;
+	long long t0 = host_ns(CLOCK_MONOTONIC);
+
+	cr_assert_eq(rump_sys_clock_gettime(CLOCK_REALTIME, &t), 0);
+	set = t;
+	t.tv_sec += 1;
+	set.tv_sec += 10;
+	/* Move the clock first: the sleep's deadline is behind it. */
+	cr_assert_eq(rump_sys_clock_settime(CLOCK_REALTIME, &set), 0);
+	cr_assert_eq(rump_sys_clock_nanosleep(CLOCK_REALTIME, TIMER_ABSTIME, &t,
+					      NULL),
+		     0);
+	cr_assert_lt(host_ns(CLOCK_MONOTONIC) - t0, 500 * MS);
+}
