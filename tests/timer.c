@@ -5,6 +5,7 @@
  * delete, also while it fires).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -425,4 +426,129 @@ Test(timer, not_inherited_and_freed_with_the_process)
 	cr_assert_eq(rump_sys_setitimer(ITIMER_REAL, &it, NULL), 0);
 	rump_pub_lwproc_releaselwp();
 	rump_sleep_ms(5);
+}
+
+/* ---- timerfd ------------------------------------------------------------------ */
+
+#include <sys/timerfd.h>
+
+Test(timer, timerfd_read_counts_expiries)
+{
+	struct itimerspec its = { { 0, 2 * MS }, { 0, 2 * MS } }, cur;
+	uint64_t n = 0;
+	int fd = rump_sys_timerfd_create(CLOCK_MONOTONIC, 0);
+	double t0 = now_ms();
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(rump_sys_timerfd_settime(fd, 0, &its, NULL), 0);
+	/* Blocks until the first expiry. */
+	cr_assert_eq(rump_sys_read(fd, &n, sizeof(n)), 8);
+	cr_assert_geq(n, 1);
+	cr_assert_geq(now_ms() - t0, 1.5);
+	rump_sleep_ms(30);
+	cr_assert_eq(rump_sys_read(fd, &n, sizeof(n)), 8);
+	cr_assert_geq(n, 10, "%lu", (unsigned long)n);
+	cr_assert_eq(rump_sys_timerfd_gettime(fd, &cur), 0);
+	cr_assert_eq(cur.it_interval.tv_nsec, 2 * MS);
+	cr_assert(cur.it_value.tv_nsec > 0 && cur.it_value.tv_nsec <= 2 * MS);
+	/* Too small a buffer. */
+	cr_assert_eq(rump_sys_read(fd, &n, 4), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_write(fd, &n, 8), -1);
+	cr_assert_eq(errno, EINVAL);
+	/* Disarm. */
+	memset(&its, 0, sizeof(its));
+	cr_assert_eq(rump_sys_timerfd_settime(fd, 0, &its, &cur), 0);
+	cr_assert_eq(cur.it_interval.tv_nsec, 2 * MS);
+	cr_assert_eq(rump_sys_timerfd_gettime(fd, &cur), 0);
+	cr_assert_eq(cur.it_value.tv_nsec, 0);
+	cr_assert_eq(rump_sys_close(fd), 0);
+}
+
+Test(timer, timerfd_nonblock_and_absolute)
+{
+	struct itimerspec its;
+	struct timespec now;
+	uint64_t n;
+	int fd = rump_sys_timerfd_create(CLOCK_REALTIME,
+					 TFD_NONBLOCK | TFD_CLOEXEC);
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(rump_sys_read(fd, &n, sizeof(n)), -1);
+	cr_assert_eq(errno, EAGAIN);
+	cr_assert_eq(rump_sys_fcntl(fd, F_GETFD), FD_CLOEXEC);
+	cr_assert_eq(rump_sys_clock_gettime(CLOCK_REALTIME, &now), 0);
+	memset(&its, 0, sizeof(its));
+	its.it_value = now;
+	its.it_value.tv_nsec += 5 * MS;
+	if (its.it_value.tv_nsec >= 1000000000) {
+		its.it_value.tv_sec++;
+		its.it_value.tv_nsec -= 1000000000;
+	}
+	cr_assert_eq(
+		rump_sys_timerfd_settime(fd, TFD_TIMER_ABSTIME, &its, NULL), 0);
+	cr_assert_eq(rump_sys_read(fd, &n, sizeof(n)), -1);
+	cr_assert_eq(errno, EAGAIN);
+	rump_sleep_ms(15);
+	cr_assert_eq(rump_sys_read(fd, &n, sizeof(n)), 8);
+	cr_assert_eq(n, 1);
+}
+
+Test(timer, timerfd_bad_input)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 1000000000 } };
+	int fd;
+
+	cr_assert_eq(rump_sys_timerfd_create(CLOCK_PROCESS_CPUTIME_ID, 0), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_timerfd_create(CLOCK_MONOTONIC, 0x1234), -1);
+	cr_assert_eq(errno, EINVAL);
+	fd = rump_sys_timerfd_create(CLOCK_MONOTONIC, 0);
+	cr_assert_eq(rump_sys_timerfd_settime(fd, 0, &its, NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+	its.it_value.tv_nsec = 0;
+	cr_assert_eq(rump_sys_timerfd_settime(fd, 0x80, &its, NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_timerfd_settime(99, 0, &its, NULL), -1);
+	cr_assert_eq(errno, EBADF);
+	cr_assert_eq(rump_sys_timerfd_gettime(99, &its), -1);
+	cr_assert_eq(errno, EBADF);
+	/* Not a timerfd. */
+	int m = rump_sys_memfd_create("m", 0);
+	cr_assert_eq(rump_sys_timerfd_gettime(m, &its), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_timerfd_settime(fd, 0, NULL, NULL), -1);
+	cr_assert_eq(errno, EFAULT);
+}
+
+static void
+plain_handler(int sig)
+{
+	hits[sig]++;
+}
+
+/* A blocking timerfd read is interrupted by a signal: EINTR without
+ * SA_RESTART, and a restart (then the timer's count) with it. */
+Test(timer, timerfd_read_interrupted)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 10000 } };
+	struct itimerspec its = { { 0, 0 }, { 0, 40 * MS } };
+	struct sigaction sa;
+	uint64_t n = 0;
+	int fd = rump_sys_timerfd_create(CLOCK_MONOTONIC, 0);
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = plain_handler;
+	cr_assert_eq(rump_sys_sigaction(SIGALRM, &sa, NULL), 0);
+	cr_assert_eq(rump_sys_setitimer(ITIMER_REAL, &it, NULL), 0);
+	cr_assert_eq(rump_sys_read(fd, &n, sizeof(n)), -1);
+	cr_assert_eq(errno, EINTR);
+	cr_assert_eq(hits[SIGALRM], 1);
+	sa.sa_flags = SA_RESTART;
+	cr_assert_eq(rump_sys_sigaction(SIGALRM, &sa, NULL), 0);
+	cr_assert_eq(rump_sys_timerfd_settime(fd, 0, &its, NULL), 0);
+	cr_assert_eq(rump_sys_setitimer(ITIMER_REAL, &it, NULL), 0);
+	cr_assert_eq(rump_sys_read(fd, &n, sizeof(n)), 8);
+	cr_assert_eq(n, 1);
+	cr_assert_eq(hits[SIGALRM], 2);
 }
