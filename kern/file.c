@@ -3,6 +3,8 @@
 #include "file.h"
 #include "../vfs/lockf.h"
 
+void epoll_file_gone(struct file *fp); /* ipc/epoll.c */
+
 /* Source of uiozero: holes are read from here. */
 static const char zeroes[4096];
 
@@ -23,6 +25,7 @@ file_alloc(const struct fileops *ops, void *data, unsigned flag,
 	cred_hold(cred);
 	mutex_init(&fp->f_poslock);
 	fp->f_offset = 0;
+	fp->f_epoll = NULL;
 	*fpp = fp;
 	return 0;
 }
@@ -32,6 +35,8 @@ file_release(struct file *fp)
 {
 	if (atomic_dec(&fp->f_count) != 0)
 		return;
+	if (__predict_false(atomic_load_acq(&fp->f_epoll) != NULL))
+		epoll_file_gone(fp);
 	if (fp->f_ops->fo_lockf != NULL)
 		lf_close_file(fp->f_ops->fo_lockf(fp), fp);
 	if (fp->f_ops->fo_close != NULL)

@@ -166,6 +166,10 @@ struct file {
 	struct kauth_cred *f_cred; /* the opener's, held */
 	kmutex_t f_poslock;        /* f_offset users, if the file seeks */
 	off_t f_offset;            /* under f_poslock */
+	/* ipc/epoll.c: the epoll registrations of this file, changed under
+	 * epoll's ep_ctl_lock; read atomically.  file_release drops them
+	 * (epoll_file_gone) before fo_close. */
+	struct epitem *f_epoll;
 };
 
 /* Status flags F_SETFL may change (Linux's SETFL_MASK). */
@@ -185,7 +189,8 @@ file_hold(struct file *fp)
 {
 	atomic_inc(&fp->f_count);
 }
-/* Drop a reference; the last one calls fo_close and frees the file.
+/* Drop a reference; the last one drops the file's epoll registrations,
+ * calls fo_close and frees the file.
  * Takes no lock besides what fo_close takes. */
 void file_release(struct file *fp);
 /*

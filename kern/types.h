@@ -33,5 +33,10 @@ typedef __kernel_clock_t clock_t;
 #include <asm/signal.h>
 #include <asm/siginfo.h>
 #endif
+/* ipc: poll and select (the kernel reads fd_set as unsigned longs). */
+typedef unsigned long nfds_t;
+#ifndef _SYS_SELECT_H /* a wrapper (kern/wrap/) that has libc's already */
+typedef __kernel_fd_set fd_set;
+#endif
 
 #endif /* RUMP_KERN_TYPES_H */

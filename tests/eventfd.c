@@ -1,0 +1,199 @@
+/*
+ * eventfd.c: eventfd and eventfd2 (ipc/eventfd.c): counter and semaphore
+ * modes, blocking and non-blocking forms, limits, and poll readiness.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "ipc_util.h"
+
+TestSuite(eventfd, .init = ipc_boot);
+
+static uint64_t
+rd(int fd)
+{
+	uint64_t v = 0;
+
+	cr_assert_eq(rump_sys_read(fd, &v, sizeof(v)), 8, "read: %s",
+		     strerror(errno));
+	return v;
+}
+
+static void
+wr(int fd, uint64_t v)
+{
+	cr_assert_eq(rump_sys_write(fd, &v, sizeof(v)), 8, "write: %s",
+		     strerror(errno));
+}
+
+Test(eventfd, counter)
+{
+	int fd = rump_sys_eventfd(5, EFD_NONBLOCK);
+	uint64_t v = 1;
+	char small[4];
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(rd(fd), 5);
+	FAILS(rump_sys_read(fd, &v, sizeof(v)), EAGAIN);
+	wr(fd, 3);
+	wr(fd, 4);
+	cr_assert_eq(rd(fd), 7);
+	/* Short buffers and the forbidden value. */
+	FAILS(rump_sys_read(fd, small, sizeof(small)), EINVAL);
+	FAILS(rump_sys_write(fd, small, sizeof(small)), EINVAL);
+	v = UINT64_MAX;
+	FAILS(rump_sys_write(fd, &v, sizeof(v)), EINVAL);
+	/* Up to 2^64-2, then EAGAIN. */
+	v = UINT64_MAX - 1;
+	wr(fd, v);
+	v = 1;
+	FAILS(rump_sys_write(fd, &v, sizeof(v)), EAGAIN);
+	cr_assert_eq(rd(fd), UINT64_MAX - 1);
+	FAILS(rump_sys_read(fd, (void *)8, 8), EAGAIN);
+	wr(fd, 1);
+	FAILS(rump_sys_read(fd, (void *)8, 8), EFAULT);
+	FAILS(rump_sys_lseek(fd, 0, SEEK_SET), ESPIPE);
+}
+
+Test(eventfd, semaphore)
+{
+	int fd = rump_sys_eventfd(3, EFD_SEMAPHORE | EFD_NONBLOCK);
+	uint64_t v;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(rd(fd), 1);
+	cr_assert_eq(rd(fd), 1);
+	cr_assert_eq(rd(fd), 1);
+	FAILS(rump_sys_read(fd, &v, sizeof(v)), EAGAIN);
+}
+
+Test(eventfd, flags)
+{
+	int fd;
+
+	FAILS(rump_sys_eventfd(0, 0x4000000), EINVAL);
+	fd = rump_sys_eventfd(0, EFD_CLOEXEC);
+	cr_assert_geq(fd, 0);
+	RETURNS(rump_sys_fcntl(fd, F_GETFD), FD_CLOEXEC);
+	cr_assert_eq(rump_sys_fcntl(fd, F_GETFL) & O_NONBLOCK, 0);
+	cr_assert_eq(rump_sys_fcntl(fd, F_GETFL) & O_ACCMODE, O_RDWR);
+	/* The old call has no flags. */
+	long args[6] = { 7 };
+	fd = (int)rump_syscall(RUMP_SYS_eventfd, args);
+	cr_assert_geq(fd, 0);
+	RETURNS(rump_sys_fcntl(fd, F_GETFD), 0);
+	cr_assert_eq(rd(fd), 7);
+}
+
+Test(eventfd, poll)
+{
+	int fd = rump_sys_eventfd(0, EFD_NONBLOCK);
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLOUT };
+
+	RETURNS(rump_sys_poll(&p, 1, 0), 1);
+	cr_assert_eq(p.revents, POLLOUT);
+	wr(fd, 2);
+	RETURNS(rump_sys_poll(&p, 1, 0), 1);
+	cr_assert_eq(p.revents, POLLIN | POLLOUT);
+	wr(fd, UINT64_MAX - 3);
+	RETURNS(rump_sys_poll(&p, 1, 0), 1);
+	cr_assert_eq(p.revents, POLLIN);
+}
+
+struct waiter_arg {
+	struct lwp *l;
+	int fd;
+	uint64_t got;
+};
+
+static void *
+blocked_reader(void *arg)
+{
+	struct waiter_arg *w = arg;
+
+	rump_pub_lwproc_switch(w->l);
+	w->got = rd(w->fd);
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+static void *
+blocked_writer(void *arg)
+{
+	struct waiter_arg *w = arg;
+
+	rump_pub_lwproc_switch(w->l);
+	wr(w->fd, 10);
+	w->got = 1;
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+Test(eventfd, blocking_across_processes)
+{
+	int fd;
+	struct waiter_arg w;
+	pthread_t t;
+
+	new_proc();
+	fd = rump_sys_eventfd(0, 0);
+	w.fd = fd;
+	w.l = child_proc(RUMP_RFFDG);
+	w.got = 0;
+	t = spawn(blocked_reader, &w);
+	msleep(30);
+	cr_assert_eq(w.got, 0);
+	wr(fd, 42);
+	join(t);
+	cr_assert_eq(w.got, 42);
+
+	/* A writer blocked by a full counter resumes after a read. */
+	wr(fd, UINT64_MAX - 5);
+	w.l = child_proc(RUMP_RFFDG);
+	w.got = 0;
+	t = spawn(blocked_writer, &w);
+	msleep(30);
+	cr_assert_eq(w.got, 0);
+	cr_assert_eq(rd(fd), UINT64_MAX - 5);
+	join(t);
+	cr_assert_eq(rd(fd), 10);
+}
+
+/* Many processes posting to one counter lose nothing. */
+static void *
+poster(void *arg)
+{
+	struct waiter_arg *w = arg;
+
+	rump_pub_lwproc_switch(w->l);
+	for (int i = 0; i < 1000; i++)
+		wr(w->fd, 1);
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+Test(eventfd, concurrent_posts)
+{
+	struct waiter_arg w[4];
+	pthread_t t[4];
+	uint64_t total = 0, v;
+	int fd;
+
+	new_proc();
+	fd = rump_sys_eventfd(0, 0);
+	for (int i = 0; i < 4; i++) {
+		w[i].fd = fd;
+		w[i].l = child_proc(RUMP_RFFDG);
+		t[i] = spawn(poster, &w[i]);
+	}
+	while (total < 4000) {
+		v = rd(fd);
+		total += v;
+	}
+	for (int i = 0; i < 4; i++)
+		join(t[i]);
+	cr_assert_eq(total, 4000);
+}
