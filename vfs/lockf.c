@@ -336,7 +336,7 @@ lf_range(int whence, off_t start, off_t len, off_t cur, off_t size,
 	if (len > 0) {
 		if (len - 1 > LF_EOF - s)
 			return EOVERFLOW;
-		e = s + len - 1;
+		e = s + (len - 1);
 	} else if (len < 0) {
 		if (s + len < 0)
 			return EINVAL;
