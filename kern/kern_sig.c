@@ -681,7 +681,16 @@ void
 sig_lwp_free(struct lwp *l)
 {
 	struct proc *p = l->l_proc;
-	uint64_t t = lwp_cputime_ns(l);
+	int64_t mine = 0;
+	uint64_t t;
+
+	/*
+	 * An lwp released by the thread it runs on: that thread lives on
+	 * and its time keeps counting for its next lwp, so charging it here
+	 * would count it twice (and cost a host system call per release).
+	 */
+	(void)rumpuser_thread_cpuclock(&mine);
+	t = atomic_load_relaxed(&l->l_hostclk) == mine ? 0 : lwp_cputime_ns(l);
 
 	/* Under proc_lock, so p is alive. */
 	mutex_enter(&p->p_lock);

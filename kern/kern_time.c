@@ -56,8 +56,9 @@ lwp_cputime_ns(struct lwp *l)
 	int64_t clk =
 		l == rumpuser_curlwp() ? 0 : atomic_load_relaxed(&l->l_hostclk);
 
-	if ((clk == 0 && l != rumpuser_curlwp()) ||
-	    rumpuser_clock_thread(clk, &sec, &nsec) != 0)
+	if (clk == 0 && l != rumpuser_curlwp())
+		return atomic_load_relaxed(&l->l_cpufinal);
+	if (rumpuser_clock_thread(clk, &sec, &nsec) != 0)
 		return 0;
 	return (uint64_t)(sec * NSEC_PER_SEC_ + nsec);
 }

@@ -237,6 +237,58 @@ lwp_create(struct proc *p, pid_t pid, unsigned flags, struct lwp **lp)
 	return 0;
 }
 
+/*
+ * Freed process structures are kept (up to PROC_CACHE_MAX) with their
+ * p_lock still set up: a struct proc is too big for the host allocator's
+ * fast paths, and rfork + release must stay cheap.  proc_cache_lock is a
+ * leaf.
+ */
+#define PROC_CACHE_MAX 32
+static kmutex_t proc_cache_lock;
+static struct proc *proc_cache;
+static int proc_ncached;
+
+/* A zeroed process with p_lock initialized, or NULL. */
+static struct proc *
+proc_alloc(void)
+{
+	struct proc *p;
+	kmutex_t lock;
+
+	mutex_enter(&proc_cache_lock);
+	if ((p = proc_cache) != NULL) {
+		proc_cache = p->p_next;
+		proc_ncached--;
+	}
+	mutex_exit(&proc_cache_lock);
+	if (p != NULL) {
+		lock = p->p_lock;
+		memset(p, 0, sizeof(*p));
+		p->p_lock = lock;
+		return p;
+	}
+	if ((p = kmem_zalloc(sizeof(*p))) != NULL)
+		mutex_init(&p->p_lock);
+	return p;
+}
+
+static void
+proc_free(struct proc *p)
+{
+	mutex_enter(&proc_cache_lock);
+	if (proc_ncached < PROC_CACHE_MAX) {
+		p->p_next = proc_cache;
+		proc_cache = p;
+		proc_ncached++;
+		p = NULL;
+	}
+	mutex_exit(&proc_cache_lock);
+	if (p != NULL) {
+		mutex_destroy(&p->p_lock);
+		kmem_free(p, sizeof(*p));
+	}
+}
+
 /* Tear down a process whose last lwp is gone (proc_lock not held). */
 static void
 proc_destroy(struct proc *p)
@@ -245,8 +297,7 @@ proc_destroy(struct proc *p)
 	lf_proc_exit(p); /* its record locks, wherever they are */
 	fd_release(p->p_fd);
 	cred_free(p->p_cred);
-	mutex_destroy(&p->p_lock);
-	kmem_free(p, sizeof(*p));
+	proc_free(p);
 }
 
 /* Remove a dead process from every kernel list; caller holds proc_lock. */
@@ -368,6 +419,14 @@ void rump_hostthread_exit(struct lwp *l);
 void
 rump_hostthread_exit(struct lwp *l)
 {
+	int64_t sec;
+	long nsec;
+
+	/* The thread's CPU time is the lwp's from now on. */
+	if (rumpuser_clock_thread(0, &sec, &nsec) == 0)
+		atomic_store_relaxed(&l->l_cpufinal,
+				     (uint64_t)(sec * 1000000000LL + nsec));
+	atomic_store_relaxed(&l->l_hostclk, 0);
 	atomic_store_rel(&l->l_running, 0);
 	if (l->l_flags & LW_IMPLICIT)
 		lwp_destroy(l);
@@ -435,7 +494,7 @@ rump_lwproc_rfork(int flags)
 		return initproc == NULL ? ENXIO : ENOMEM;
 	parent = cur->l_proc;
 
-	if ((p = kmem_zalloc(sizeof(*p))) == NULL)
+	if ((p = proc_alloc()) == NULL)
 		return ENOMEM;
 	if (flags & RUMP_RFCFDG)
 		p->p_fd = fd_create();
@@ -446,10 +505,9 @@ rump_lwproc_rfork(int flags)
 		fd_hold(p->p_fd);
 	}
 	if (p->p_fd == NULL) {
-		kmem_free(p, sizeof(*p));
+		proc_free(p);
 		return ENOMEM;
 	}
-	mutex_init(&p->p_lock);
 	mutex_enter(&parent->p_lock);
 	p->p_cred = parent->p_cred;
 	cred_hold(p->p_cred);
@@ -562,6 +620,7 @@ proc_bootstrap(void)
 
 	mutex_init(&proc_lock);
 	mutex_init(&implicit_lock);
+	mutex_init(&proc_cache_lock);
 	if ((cr = cred_alloc_root()) == NULL)
 		return ENOMEM;
 	proc0.p_pid = 0;

@@ -92,7 +92,7 @@ struct lwp {
 	int l_intr;              /* atomic: interruptible sleeps end */
 	/* Time and signals (signal.h): under p_lock; the lwp reads its own
 	 * mask without it. */
-	int l_sigpending;      /* atomic: the syscall exit path has work */
+	int l_sigpending; /* atomic: the syscall exit path has work */
 	ksigset_t l_sigmask;
 	struct sigpend l_sigpend;
 	ksigset_t l_sigwait;   /* sigtimedwait's set while it waits */
@@ -104,7 +104,9 @@ struct lwp {
 	 * handler on the calling host thread. */
 	rump_sigdeliver_fn *l_sigdeliver;
 	void *l_sigdeliver_arg;
-	int64_t l_hostclk; /* CPU clock of the host thread it is bound to */
+	int64_t l_hostclk;   /* CPU clock of the host thread it is bound to;
+			    * 0 once that thread has exited */
+	uint64_t l_cpufinal; /* that thread's CPU time when it exited */
 };
 
 extern struct proc proc0;     /* pid 0, the kernel */

@@ -69,9 +69,18 @@ rumpuser_clock_getres(int clk, int64_t *sec, long *nsec)
 	return 0;
 }
 
+/* The calling thread's clock id, looked up once: the kernel asks on
+ * every lwp switch.  Linux's thread clock ids are never 0. */
+static __thread int64_t cpuclock_cached
+	__attribute__((tls_model("initial-exec")));
+
 RUMPUSER_API int
 rumpuser_thread_cpuclock(int64_t *handlep)
 {
+	if (__builtin_expect(cpuclock_cached != 0, 1)) {
+		*handlep = cpuclock_cached;
+		return 0;
+	}
 	clockid_t id;
 	int error;
 
@@ -79,6 +88,7 @@ rumpuser_thread_cpuclock(int64_t *handlep)
 		return error;
 	/* Linux's thread clock ids are negative, so 0 can mean "the
 	 * caller". */
+	cpuclock_cached = (int64_t)id;
 	*handlep = (int64_t)id;
 	return 0;
 }
