@@ -656,6 +656,7 @@ sig_lwp_init(struct lwp *l)
 {
 	sigpend_init(&l->l_sigpend);
 	l->l_sigstk.ss_flags = SS_DISABLE;
+	l->l_born = time_monotonic_ns();
 }
 
 void
@@ -677,20 +678,31 @@ sig_proc_fork(struct proc *p, struct proc *parent, struct lwp *parent_lwp,
 	}
 }
 
+/*
+ * What a released lwp leaves to its process: its host thread's CPU time,
+ * but never more than the lwp's own lifetime (a thread that switched
+ * between lwps has run others before).  Reading a thread's CPU clock is
+ * a host system call (~0.5 us); an lwp younger than that bound's
+ * threshold is charged its lifetime without one, which keeps rfork +
+ * release cheap.
+ */
+#define CPU_READ_MIN_NS 1000000ULL
+static uint64_t
+lwp_dead_cputime_ns(struct lwp *l)
+{
+	uint64_t life = time_monotonic_ns() - l->l_born, t;
+
+	if (life < CPU_READ_MIN_NS)
+		return life;
+	t = lwp_cputime_ns(l);
+	return t < life ? t : life;
+}
+
 void
 sig_lwp_free(struct lwp *l)
 {
 	struct proc *p = l->l_proc;
-	int64_t mine = 0;
-	uint64_t t;
-
-	/*
-	 * An lwp released by the thread it runs on: that thread lives on
-	 * and its time keeps counting for its next lwp, so charging it here
-	 * would count it twice (and cost a host system call per release).
-	 */
-	(void)rumpuser_thread_cpuclock(&mine);
-	t = atomic_load_relaxed(&l->l_hostclk) == mine ? 0 : lwp_cputime_ns(l);
+	uint64_t t = lwp_dead_cputime_ns(l);
 
 	/* Under proc_lock, so p is alive. */
 	mutex_enter(&p->p_lock);

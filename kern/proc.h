@@ -107,6 +107,7 @@ struct lwp {
 	int64_t l_hostclk;   /* CPU clock of the host thread it is bound to;
 			    * 0 once that thread has exited */
 	uint64_t l_cpufinal; /* that thread's CPU time when it exited */
+	uint64_t l_born;     /* monotonic ns at creation */
 };
 
 extern struct proc proc0;     /* pid 0, the kernel */
