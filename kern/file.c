@@ -5,6 +5,8 @@
 
 void epoll_file_gone(struct file *fp); /* ipc/epoll.c */
 
+void vnode_rele(struct vnode *vp); /* vfs/vnode.h */
+
 /* Source of uiozero: holes are read from here. */
 static const char zeroes[4096];
 
@@ -26,6 +28,7 @@ file_alloc(const struct fileops *ops, void *data, unsigned flag,
 	mutex_init(&fp->f_poslock);
 	fp->f_offset = 0;
 	fp->f_epoll = NULL;
+	fp->f_vnode = NULL;
 	*fpp = fp;
 	return 0;
 }
@@ -41,6 +44,8 @@ file_release(struct file *fp)
 		lf_close_file(fp->f_ops->fo_lockf(fp), fp);
 	if (fp->f_ops->fo_close != NULL)
 		fp->f_ops->fo_close(fp);
+	if (fp->f_vnode != NULL)
+		vnode_rele(fp->f_vnode);
 	cred_free(fp->f_cred);
 	mutex_destroy(&fp->f_poslock);
 	kmem_free(fp, sizeof(*fp));

@@ -33,6 +33,7 @@ struct kauth_cred;
 struct lockf_head;
 struct proc;
 struct polltable;
+struct vnode;
 
 /*
  * A uio describes the caller's buffers for one transfer: an iovec array
@@ -170,6 +171,9 @@ struct file {
 	 * epoll's ep_ctl_lock; read atomically.  file_release drops them
 	 * (epoll_file_gone) before fo_close. */
 	struct epitem *f_epoll;
+	/* File systems (vfs/): the vnode a file opened by path refers to,
+	 * held by the file and released after fo_close; NULL otherwise. */
+	struct vnode *f_vnode;
 };
 
 /* Status flags F_SETFL may change (Linux's SETFL_MASK). */

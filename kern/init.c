@@ -6,6 +6,7 @@
 
 #include "pgalloc.h"
 #include "proc.h"
+#include "../vfs/vfs.h"
 #include "syscall.h"
 
 int ipc_init(void);
@@ -114,6 +115,8 @@ rump_boot(void)
 	if ((error = sig_init()) != 0)
 		return error;
 	/* [file systems: root tmpfs, /dev, console fds of init] */
+	if ((error = vfs_init()) != 0)
+		return error;
 	/* [ipc] */
 	if ((error = ipc_init()) != 0)
 		return error;

@@ -16,6 +16,10 @@
 #include "sleepq.h"
 #include "../vfs/lockf.h"
 
+/* vfs/vfs.h: cwd and root follow the process. */
+void vfs_proc_fork(struct proc *parent, struct proc *child);
+void vfs_proc_exit(struct proc *p);
+
 struct proc proc0;
 struct lwp lwp0;
 struct proc *initproc;
@@ -296,6 +300,7 @@ proc_destroy(struct proc *p)
 	sig_proc_free(p);
 	lf_proc_exit(p); /* its record locks, wherever they are */
 	fd_release(p->p_fd);
+	vfs_proc_exit(p);
 	cred_free(p->p_cred);
 	proc_free(p);
 }
@@ -514,6 +519,7 @@ rump_lwproc_rfork(int flags)
 	p->p_limit = parent->p_limit;
 	p->p_umask = parent->p_umask;
 	mutex_exit(&parent->p_lock);
+	vfs_proc_fork(parent, p);
 	kstrlcpy(p->p_comm, parent->p_comm[0] ? parent->p_comm : "rumproc",
 		 COMM_LEN);
 

@@ -12,7 +12,7 @@
  *   against the credential it replaces)
  *   > proc_lock (pid table, process list, parent/child links, lwp counts,
  *                process groups and sessions)
- *     > p_lock (p_cred, p_limit, p_umask of one process; its lwp list
+ *     > p_lock (p_cred, p_limit, p_umask, p_cwd, p_root of one process; its lwp list
  *               (written under both locks); its signal state and its
  *               lwps' (signal.h); its timers (timer.h))
  *       > callout_lock (callout.h)
@@ -32,6 +32,7 @@
 
 struct kauth_cred;
 struct filedesc;
+struct vnode;
 
 #define PID_MAX 32768    /* pids and tids are 1 .. PID_MAX-1 */
 #define PID_RESERVED 300 /* where allocation restarts after a wrap */
@@ -71,6 +72,11 @@ struct proc {
 	struct ptimers *p_timers; /* itimers and POSIX timers, made on use */
 	uint64_t p_cpu_dead;      /* CPU ns of its released lwps */
 	uint64_t p_cpu_children;  /* CPU ns of its ended children */
+
+	/* File systems (vfs/): working directory and root, held vnodes;
+	 * p_lock to change or to take a reference. */
+	struct vnode *p_cwd;
+	struct vnode *p_root;
 };
 
 /* l_flags */

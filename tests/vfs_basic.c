@@ -1,0 +1,728 @@
+/*
+ * vfs_basic.c: the root tmpfs after rump_init, and the file syscalls on
+ * it: open flags, read/write/stat, directories, links, symlinks,
+ * rename, getdents64, cwd and root, truncate, times, mounts.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+
+#include "vfs_util.h"
+
+TestSuite(vfs_basic, .init = vfs_boot);
+
+Test(vfs_basic, root_is_writable_tmpfs)
+{
+	struct statfs sf;
+	struct stat st;
+	int fd;
+
+	fd = rump_sys_open("/file", O_CREAT | O_RDWR, 0644);
+	cr_assert_geq(fd, 0, "open: %s", strerror(errno));
+	RETURNS(rump_sys_write(fd, "hello", 5), 5);
+	RETURNS(rump_sys_pread(fd, NULL, 0, 0), 0);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_mode, S_IFREG | 0644);
+	cr_assert_eq(st.st_size, 5);
+	cr_assert_eq(st.st_nlink, 1);
+	cr_assert_eq(st.st_blocks, 8);
+	cr_assert_eq(st.st_blksize, 4096);
+	RETURNS(rump_sys_statfs("/", &sf), 0);
+	cr_assert_eq(sf.f_type, 0x01021994);
+	cr_assert_eq(sf.f_namelen, 255);
+	RETURNS(rump_sys_stat("/dev", &st), 0);
+	cr_assert(S_ISDIR(st.st_mode));
+	RETURNS(rump_sys_stat("/", &st), 0);
+	cr_assert_eq(st.st_mode, S_IFDIR | 0755);
+	RETURNS(rump_sys_close(fd), 0);
+}
+
+Test(vfs_basic, read_write_seek)
+{
+	char buf[64] = { 0 };
+	int fd = xopen("/rw", O_CREAT | O_RDWR | O_TRUNC, 0600);
+
+	RETURNS(rump_sys_write(fd, "abcdef", 6), 6);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_CUR), 6);
+	RETURNS(rump_sys_lseek(fd, 2, SEEK_SET), 2);
+	RETURNS(rump_sys_read(fd, buf, sizeof(buf)), 4);
+	cr_assert_str_eq(buf, "cdef");
+	RETURNS(rump_sys_read(fd, buf, sizeof(buf)), 0);
+	RETURNS(rump_sys_lseek(fd, -1, SEEK_END), 5);
+	/* A hole past the end reads as zeros. */
+	RETURNS(rump_sys_pwrite(fd, "z", 1, 100000), 1);
+	RETURNS(rump_sys_pread(fd, buf, 4, 50000), 4);
+	cr_assert_eq(memcmp(buf, "\0\0\0\0", 4), 0);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_DATA), 0);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_HOLE), 4096);
+	RETURNS(rump_sys_ftruncate(fd, 3), 0);
+	RETURNS(rump_sys_pread(fd, buf, sizeof(buf), 0), 3);
+	/* Large offsets. */
+	RETURNS(rump_sys_pwrite(fd, "L", 1, (off_t)1 << 40), 1);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_END), ((off_t)1 << 40) + 1);
+	RETURNS(rump_sys_close(fd), 0);
+}
+
+Test(vfs_basic, append)
+{
+	char buf[16] = { 0 };
+	int a = xopen("/app", O_CREAT | O_WRONLY | O_APPEND, 0600);
+	int b = xopen("/app", O_WRONLY, 0);
+
+	RETURNS(rump_sys_write(b, "1234", 4), 4);
+	RETURNS(rump_sys_write(a, "xy", 2), 2);
+	RETURNS(rump_sys_pwrite(a, "Q", 1, 0), 1); /* appends, as Linux */
+	int r = xopen("/app", O_RDONLY, 0);
+	RETURNS(rump_sys_read(r, buf, sizeof(buf)), 7);
+	cr_assert_str_eq(buf, "1234xyQ");
+	rump_sys_close(a);
+	rump_sys_close(b);
+	rump_sys_close(r);
+}
+
+Test(vfs_basic, open_flags)
+{
+	int fd;
+
+	FAILS(rump_sys_open("/nope", O_RDONLY), ENOENT);
+	FAILS(rump_sys_open("", O_RDONLY), ENOENT);
+	fd = xopen("/ex", O_CREAT | O_EXCL | O_WRONLY, 0600);
+	FAILS(rump_sys_open("/ex", O_CREAT | O_EXCL | O_WRONLY, 0600), EEXIST);
+	RETURNS(rump_sys_write(fd, "data", 4), 4);
+	rump_sys_close(fd);
+	fd = xopen("/ex", O_WRONLY | O_TRUNC, 0);
+	cr_assert_eq(fsize(fd), 0);
+	rump_sys_close(fd);
+	FAILS(rump_sys_open("/ex", O_RDONLY | O_DIRECTORY), ENOTDIR);
+	FAILS(rump_sys_open("/ex/", O_RDONLY), ENOTDIR);
+	FAILS(rump_sys_open("/ex/x", O_RDONLY), ENOTDIR);
+	FAILS(rump_sys_open("/dev", O_WRONLY), EISDIR);
+	FAILS(rump_sys_open("/dev", O_RDWR), EISDIR);
+	FAILS(rump_sys_open("/dev", O_CREAT | O_RDONLY, 0600), EISDIR);
+	FAILS(rump_sys_open("/newdir/", O_CREAT | O_RDWR, 0600), EISDIR);
+	FAILS(rump_sys_open("/ex", O_CREAT | O_DIRECTORY | O_RDWR, 0600),
+	      EINVAL);
+	fd = xopen("/dev", O_RDONLY | O_DIRECTORY, 0);
+	FAILS(rump_sys_read(fd, &fd, 1), EISDIR);
+	rump_sys_close(fd);
+	/* O_CLOEXEC sets the descriptor flag. */
+	fd = xopen("/ex", O_RDONLY | O_CLOEXEC, 0);
+	RETURNS(rump_sys_fcntl(fd, F_GETFD), FD_CLOEXEC);
+	FAILS(rump_sys_write(fd, "x", 1), EBADF);
+	rump_sys_close(fd);
+	fd = xopen("/ex", O_WRONLY, 0);
+	FAILS(rump_sys_read(fd, &fd, 1), EBADF);
+	rump_sys_close(fd);
+	/* creat is O_CREAT|O_WRONLY|O_TRUNC. */
+	fd = rump_sys_creat("/cr", 0640);
+	cr_assert_geq(fd, 0);
+	RETURNS(rump_sys_fcntl(fd, F_GETFL) & O_ACCMODE, O_WRONLY);
+	rump_sys_close(fd);
+}
+
+Test(vfs_basic, umask_applies)
+{
+	struct stat st;
+
+	rump_sys_umask(027);
+	close_ok(xopen("/um", O_CREAT | O_RDWR, 0777));
+	RETURNS(rump_sys_stat("/um", &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0750);
+	RETURNS(rump_sys_mkdir("/umd", 0777), 0);
+	RETURNS(rump_sys_stat("/umd", &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0750);
+	rump_sys_umask(022);
+}
+
+Test(vfs_basic, o_nofollow_and_path)
+{
+	struct stat st;
+	int fd;
+
+	close_ok(xopen("/target", O_CREAT | O_RDWR, 0600));
+	RETURNS(rump_sys_symlink("/target", "/sl"), 0);
+	FAILS(rump_sys_open("/sl", O_RDONLY | O_NOFOLLOW), ELOOP);
+	fd = xopen("/sl", O_PATH | O_NOFOLLOW, 0);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert(S_ISLNK(st.st_mode));
+	FAILS(rump_sys_read(fd, &st, 1), EBADF);
+	FAILS(rump_sys_write(fd, &st, 1), EBADF);
+	FAILS(rump_sys_fchmod(fd, 0600), EBADF);
+	rump_sys_close(fd);
+	fd = xopen("/dev", O_PATH, 0);
+	int f2 = rump_sys_openat(fd, "../target", O_RDONLY);
+	cr_assert_geq(f2, 0, "openat via O_PATH dir: %s", strerror(errno));
+	rump_sys_close(f2);
+	RETURNS(rump_sys_fchdir(fd), 0);
+	char cwd[64];
+	cr_assert_not_null(rump_sys_getcwd(cwd, sizeof(cwd)));
+	cr_assert_str_eq(cwd, "/dev");
+	RETURNS(rump_sys_chdir("/"), 0);
+	rump_sys_close(fd);
+}
+
+Test(vfs_basic, tmpfile)
+{
+	struct stat st;
+	int fd;
+
+	fd = rump_sys_open("/dev", O_TMPFILE | O_RDWR, 0600);
+	cr_assert_geq(fd, 0, "O_TMPFILE: %s", strerror(errno));
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_nlink, 0);
+	RETURNS(rump_sys_write(fd, "tmp", 3), 3);
+	/* It gets a name by linkat(AT_EMPTY_PATH). */
+	RETURNS(rump_sys_linkat(fd, "", AT_FDCWD, "/named", AT_EMPTY_PATH), 0);
+	RETURNS(rump_sys_stat("/named", &st), 0);
+	cr_assert_eq(st.st_nlink, 1);
+	cr_assert_eq(st.st_size, 3);
+	rump_sys_close(fd);
+	FAILS(rump_sys_open("/dev", O_TMPFILE | O_RDONLY, 0600), EINVAL);
+	FAILS(rump_sys_open("/named", O_TMPFILE | O_RDWR, 0600), ENOTDIR);
+	fd = rump_sys_open("/dev", O_TMPFILE | O_EXCL | O_RDWR, 0600);
+	cr_assert_geq(fd, 0);
+	FAILS(rump_sys_linkat(fd, "", AT_FDCWD, "/named2", AT_EMPTY_PATH),
+	      ENOENT);
+	rump_sys_close(fd);
+}
+
+Test(vfs_basic, unlinked_open_file_stays)
+{
+	char buf[8] = { 0 };
+	struct stat st;
+	int fd = xopen("/gone", O_CREAT | O_RDWR, 0600);
+
+	RETURNS(rump_sys_write(fd, "still", 5), 5);
+	RETURNS(rump_sys_unlink("/gone"), 0);
+	FAILS(rump_sys_stat("/gone", &st), ENOENT);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_nlink, 0);
+	RETURNS(rump_sys_pread(fd, buf, 5, 0), 5);
+	cr_assert_str_eq(buf, "still");
+	RETURNS(rump_sys_write(fd, "!", 1), 1);
+	RETURNS(rump_sys_close(fd), 0);
+}
+
+Test(vfs_basic, dirs)
+{
+	struct stat st;
+
+	RETURNS(rump_sys_mkdir("/a", 0755), 0);
+	RETURNS(rump_sys_stat("/a", &st), 0);
+	cr_assert_eq(st.st_nlink, 2);
+	cr_assert_eq(st.st_size, 40);
+	RETURNS(rump_sys_mkdir("/a/b", 0755), 0);
+	RETURNS(rump_sys_stat("/a", &st), 0);
+	cr_assert_eq(st.st_nlink, 3);
+	cr_assert_eq(st.st_size, 60);
+	FAILS(rump_sys_mkdir("/a/b", 0755), EEXIST);
+	FAILS(rump_sys_mkdir("/a/b/", 0755), EEXIST);
+	FAILS(rump_sys_mkdir("/", 0755), EEXIST);
+	FAILS(rump_sys_mkdir("/a/.", 0755), EEXIST);
+	FAILS(rump_sys_mkdir("/x/y", 0755), ENOENT);
+	FAILS(rump_sys_mkdir("", 0755), ENOENT);
+	RETURNS(rump_sys_mkdir("/a/c/", 0755), 0);
+	FAILS(rump_sys_rmdir("/a"), ENOTEMPTY);
+	FAILS(rump_sys_rmdir("/a/b/."), EINVAL);
+	FAILS(rump_sys_rmdir("/a/b/.."), ENOTEMPTY);
+	FAILS(rump_sys_rmdir("/"), EBUSY);
+	FAILS(rump_sys_unlink("/a/b"), EISDIR);
+	close_ok(xopen("/a/f", O_CREAT | O_RDWR, 0600));
+	FAILS(rump_sys_rmdir("/a/f"), ENOTDIR);
+	FAILS(rump_sys_unlink("/a/f/"), ENOTDIR);
+	FAILS(rump_sys_mkdir("/a/f/x", 0755), ENOTDIR);
+	RETURNS(rump_sys_unlink("/a/f"), 0);
+	RETURNS(rump_sys_rmdir("/a/b"), 0);
+	RETURNS(rump_sys_rmdir("/a/c/"), 0);
+	RETURNS(rump_sys_stat("/a", &st), 0);
+	cr_assert_eq(st.st_nlink, 2);
+	RETURNS(rump_sys_rmdir("/a"), 0);
+	FAILS(rump_sys_rmdir("/a"), ENOENT);
+}
+
+Test(vfs_basic, dotdot_and_names)
+{
+	struct stat a, b;
+	char name[300];
+
+	RETURNS(rump_sys_mkdir("/p", 0755), 0);
+	RETURNS(rump_sys_mkdir("/p/q", 0755), 0);
+	RETURNS(rump_sys_stat("/p/q/../q/./..", &a), 0);
+	RETURNS(rump_sys_stat("/p", &b), 0);
+	cr_assert_eq(a.st_ino, b.st_ino);
+	RETURNS(rump_sys_stat("/../../..", &a), 0);
+	RETURNS(rump_sys_stat("/", &b), 0);
+	cr_assert_eq(a.st_ino, b.st_ino);
+	RETURNS(rump_sys_stat("//p///q//", &a), 0);
+	memset(name, 'n', sizeof(name));
+	name[0] = '/';
+	name[256] = '\0';
+	close_ok(xopen(name, O_CREAT | O_RDWR, 0600));
+	name[256] = 'n';
+	name[257] = '\0';
+	FAILS(rump_sys_open(name, O_CREAT | O_RDWR, 0600), ENAMETOOLONG);
+	FAILS(rump_sys_stat(name, &a), ENAMETOOLONG);
+	char *longp = malloc(5000);
+	memset(longp, '/', 4999);
+	longp[4999] = '\0';
+	FAILS(rump_sys_stat(longp, &a), ENAMETOOLONG);
+	longp[4095] = '\0';
+	RETURNS(rump_sys_stat(longp, &a), 0);
+	free(longp);
+}
+
+Test(vfs_basic, symlinks)
+{
+	char buf[64];
+	struct stat st;
+
+	RETURNS(rump_sys_mkdir("/s", 0755), 0);
+	close_ok(xopen("/s/file", O_CREAT | O_RDWR, 0600));
+	RETURNS(rump_sys_symlink("file", "/s/rel"), 0);
+	RETURNS(rump_sys_symlink("/s", "/sabs"), 0);
+	RETURNS(rump_sys_symlink("nowhere", "/s/dangling"), 0);
+	RETURNS(rump_sys_stat("/sabs/rel", &st), 0);
+	cr_assert(S_ISREG(st.st_mode));
+	RETURNS(rump_sys_lstat("/s/rel", &st), 0);
+	cr_assert_eq(st.st_mode, S_IFLNK | 0777);
+	cr_assert_eq(st.st_size, 4);
+	RETURNS(rump_sys_readlink("/s/rel", buf, sizeof(buf)), 4);
+	RETURNS(rump_sys_readlink("/s/rel", buf, 2), 2);
+	FAILS(rump_sys_readlink("/s/rel", buf, 0), EINVAL);
+	FAILS(rump_sys_readlink("/s/file", buf, sizeof(buf)), EINVAL);
+	FAILS(rump_sys_stat("/s/dangling", &st), ENOENT);
+	RETURNS(rump_sys_lstat("/s/dangling", &st), 0);
+	FAILS(rump_sys_symlink("x", "/s/rel"), EEXIST);
+	FAILS(rump_sys_symlink("", "/s/empty"), ENOENT);
+	/* O_CREAT through a dangling symlink creates its target. */
+	close_ok(xopen("/s/dangling", O_CREAT | O_RDWR, 0600));
+	RETURNS(rump_sys_stat("/s/nowhere", &st), 0);
+	FAILS(rump_sys_open("/s/rel", O_CREAT | O_EXCL | O_RDWR, 0600), EEXIST);
+	/* Loops. */
+	RETURNS(rump_sys_symlink("loop2", "/s/loop1"), 0);
+	RETURNS(rump_sys_symlink("loop1", "/s/loop2"), 0);
+	FAILS(rump_sys_stat("/s/loop1", &st), ELOOP);
+	FAILS(rump_sys_open("/s/loop1", O_CREAT | O_RDWR, 0600), ELOOP);
+	/* A chain of 40 resolves, 41 does not. */
+	char from[32], to[32];
+	for (int i = 1; i <= 41; i++) {
+		snprintf(from, sizeof(from), "/s/c%d", i);
+		snprintf(to, sizeof(to), i == 1 ? "file" : "c%d", i - 1);
+		RETURNS(rump_sys_symlink(to, from), 0);
+	}
+	RETURNS(rump_sys_stat("/s/c40", &st), 0);
+	FAILS(rump_sys_stat("/s/c41", &st), ELOOP);
+	/* A symlink to a directory with a trailing slash. */
+	RETURNS(rump_sys_stat("/sabs/", &st), 0);
+	cr_assert(S_ISDIR(st.st_mode));
+	RETURNS(rump_sys_lstat("/sabs", &st), 0);
+	cr_assert(S_ISLNK(st.st_mode));
+	FAILS(rump_sys_stat("/s/rel/", &st), ENOTDIR);
+}
+
+Test(vfs_basic, hard_links)
+{
+	struct stat st;
+
+	close_ok(xopen("/h1", O_CREAT | O_RDWR, 0600));
+	RETURNS(rump_sys_link("/h1", "/h2"), 0);
+	RETURNS(rump_sys_stat("/h2", &st), 0);
+	cr_assert_eq(st.st_nlink, 2);
+	FAILS(rump_sys_link("/h1", "/h2"), EEXIST);
+	FAILS(rump_sys_link("/nope", "/h3"), ENOENT);
+	FAILS(rump_sys_link("/dev", "/h3"), EPERM);
+	FAILS(rump_sys_link("/h1", "/h3/"), ENOENT);
+	RETURNS(rump_sys_unlink("/h1"), 0);
+	RETURNS(rump_sys_stat("/h2", &st), 0);
+	cr_assert_eq(st.st_nlink, 1);
+	RETURNS(rump_sys_symlink("/h2", "/hs"), 0);
+	RETURNS(rump_sys_linkat(AT_FDCWD, "/hs", AT_FDCWD, "/h4", 0), 0);
+	RETURNS(rump_sys_lstat("/h4", &st), 0);
+	cr_assert(S_ISLNK(st.st_mode));
+	RETURNS(rump_sys_linkat(AT_FDCWD, "/hs", AT_FDCWD, "/h5",
+				AT_SYMLINK_FOLLOW),
+		0);
+	RETURNS(rump_sys_lstat("/h5", &st), 0);
+	cr_assert(S_ISREG(st.st_mode));
+	cr_assert_eq(st.st_nlink, 2);
+	FAILS(rump_sys_linkat(AT_FDCWD, "/hs", AT_FDCWD, "/h6", 0x8000),
+	      EINVAL);
+}
+
+Test(vfs_basic, getdents)
+{
+	char buf[4096];
+	int fd, n, count = 0;
+	bool seen[50] = { false };
+
+	RETURNS(rump_sys_mkdir("/g", 0755), 0);
+	for (int i = 0; i < 50; i++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "/g/e%d", i);
+		if (i % 2)
+			close_ok(xopen(p, O_CREAT | O_RDWR, 0600));
+		else
+			RETURNS(rump_sys_mkdir(p, 0755), 0);
+	}
+	fd = xopen("/g", O_RDONLY | O_DIRECTORY, 0);
+	/* A small buffer: several calls. */
+	while ((n = (int)rump_sys_getdents64(fd, buf, 200)) > 0) {
+		for (int o = 0; o < n;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + o);
+			int i;
+
+			if (strcmp(d->d_name, ".") && strcmp(d->d_name, "..")) {
+				cr_assert_eq(sscanf(d->d_name, "e%d", &i), 1);
+				cr_assert(!seen[i]);
+				seen[i] = true;
+				cr_assert_eq(d->d_type,
+					     i % 2 ? DT_REG : DT_DIR);
+			}
+			count++;
+			o += d->d_reclen;
+		}
+	}
+	cr_assert_eq(n, 0);
+	cr_assert_eq(count, 52);
+	RETURNS(rump_sys_getdents64(fd, buf, 10), 0); /* at the end */
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_SET), 0);
+	FAILS(rump_sys_getdents64(fd, buf, 10), EINVAL);
+	rump_sys_close(fd);
+	fd = xopen("/g/e1", O_RDONLY, 0);
+	FAILS(rump_sys_getdents64(fd, buf, sizeof(buf)), ENOTDIR);
+	rump_sys_close(fd);
+	FAILS(rump_sys_getdents64(-1, buf, sizeof(buf)), EBADF);
+}
+
+Test(vfs_basic, cwd_and_chroot)
+{
+	char buf[256];
+	struct stat st;
+
+	RETURNS(rump_sys_mkdir("/w", 0755), 0);
+	RETURNS(rump_sys_mkdir("/w/x", 0755), 0);
+	RETURNS(rump_sys_chdir("/w/x"), 0);
+	cr_assert_str_eq(rump_sys_getcwd(buf, sizeof(buf)), "/w/x");
+	cr_assert_null(rump_sys_getcwd(buf, 3));
+	cr_assert_eq(errno, ERANGE);
+	close_ok(xopen("rel", O_CREAT | O_RDWR, 0600));
+	RETURNS(rump_sys_stat("/w/x/rel", &st), 0);
+	RETURNS(rump_sys_chdir(".."), 0);
+	cr_assert_str_eq(rump_sys_getcwd(buf, sizeof(buf)), "/w");
+	FAILS(rump_sys_chdir("/w/x/rel"), ENOTDIR);
+	FAILS(rump_sys_chdir("/nope"), ENOENT);
+	/* chroot in a child process. */
+	RETURNS(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_chroot("/w"), 0);
+	RETURNS(rump_sys_chdir("/"), 0);
+	RETURNS(rump_sys_stat("/x/rel", &st), 0);
+	RETURNS(rump_sys_stat("/../../x/rel", &st), 0);
+	FAILS(rump_sys_stat("/w", &st), ENOENT);
+	cr_assert_str_eq(rump_sys_getcwd(buf, sizeof(buf)), "/");
+	rump_pub_lwproc_releaselwp();
+	RETURNS(rump_sys_stat("/w/x/rel", &st), 0);
+	RETURNS(rump_sys_chdir("/"), 0);
+	/* The cwd removed. */
+	RETURNS(rump_sys_mkdir("/gonedir", 0755), 0);
+	RETURNS(rump_pub_lwproc_rfork(0), 0);
+	RETURNS(rump_sys_chdir("/gonedir"), 0);
+	RETURNS(rump_sys_rmdir("/gonedir"), 0);
+	cr_assert_null(rump_sys_getcwd(buf, sizeof(buf)));
+	cr_assert_eq(errno, ENOENT);
+	FAILS(rump_sys_open("new", O_CREAT | O_RDWR, 0600), ENOENT);
+	rump_pub_lwproc_releaselwp();
+}
+
+Test(vfs_basic, rename_cases)
+{
+	struct stat st, st2;
+
+	RETURNS(rump_sys_mkdir("/r", 0755), 0);
+	close_ok(xopen("/r/a", O_CREAT | O_RDWR, 0600));
+	close_ok(xopen("/r/b", O_CREAT | O_RDWR, 0600));
+	RETURNS(rump_sys_stat("/r/a", &st), 0);
+	/* Over an existing file. */
+	RETURNS(rump_sys_rename("/r/a", "/r/b"), 0);
+	RETURNS(rump_sys_stat("/r/b", &st2), 0);
+	cr_assert_eq(st.st_ino, st2.st_ino);
+	FAILS(rump_sys_stat("/r/a", &st), ENOENT);
+	/* Same file: nothing. */
+	RETURNS(rump_sys_link("/r/b", "/r/b2"), 0);
+	RETURNS(rump_sys_rename("/r/b", "/r/b2"), 0);
+	RETURNS(rump_sys_stat("/r/b", &st), 0);
+	/* Directories. */
+	RETURNS(rump_sys_mkdir("/r/d1", 0755), 0);
+	RETURNS(rump_sys_mkdir("/r/d2", 0755), 0);
+	RETURNS(rump_sys_mkdir("/r/d1/sub", 0755), 0);
+	FAILS(rump_sys_rename("/r/d1", "/r/d1/sub/x"), EINVAL);
+	FAILS(rump_sys_rename("/r/d1", "/r/d1/sub"), EINVAL);
+	FAILS(rump_sys_rename("/r/d1/sub", "/r/d1"), ENOTEMPTY);
+	FAILS(rump_sys_rename("/r/d1", "/r/b"), ENOTDIR);
+	FAILS(rump_sys_rename("/r/b", "/r/d2"), EISDIR);
+	FAILS(rump_sys_rename("/r/b", "/r/nonexist/"), ENOTDIR);
+	FAILS(rump_sys_rename("/r/nope", "/r/x"), ENOENT);
+	FAILS(rump_sys_rename("/r/d2", "/r/d1"), ENOTEMPTY);
+	RETURNS(rump_sys_rename("/r/d1/sub", "/r/d2"), 0); /* empty dir */
+	RETURNS(rump_sys_stat("/r/d1", &st), 0);
+	cr_assert_eq(st.st_nlink, 2);
+	RETURNS(rump_sys_rename("/r/d2", "/r/d1/moved"), 0);
+	RETURNS(rump_sys_stat("/r/d1", &st), 0);
+	cr_assert_eq(st.st_nlink, 3);
+	RETURNS(rump_sys_stat("/r/d1/moved/..", &st2), 0);
+	cr_assert_eq(st.st_ino, st2.st_ino);
+	FAILS(rump_sys_rename("/r/d1/.", "/r/x"), EBUSY);
+	FAILS(rump_sys_rename("/", "/r/x"), EBUSY);
+	/* renameat2 flags. */
+	close_ok(xopen("/r/c", O_CREAT | O_RDWR, 0600));
+	FAILS(rump_sys_renameat2(AT_FDCWD, "/r/c", AT_FDCWD, "/r/b",
+				 RENAME_NOREPLACE),
+	      EEXIST);
+	RETURNS(rump_sys_renameat2(AT_FDCWD, "/r/c", AT_FDCWD, "/r/c2",
+				   RENAME_NOREPLACE),
+		0);
+	RETURNS(rump_sys_stat("/r/c2", &st), 0);
+	RETURNS(rump_sys_stat("/r/d1", &st2), 0);
+	RETURNS(rump_sys_renameat2(AT_FDCWD, "/r/c2", AT_FDCWD, "/r/d1",
+				   RENAME_EXCHANGE),
+		0);
+	struct stat s3, s4;
+	RETURNS(rump_sys_stat("/r/d1", &s3), 0);
+	RETURNS(rump_sys_stat("/r/c2", &s4), 0);
+	cr_assert_eq(s3.st_ino, st.st_ino);
+	cr_assert_eq(s4.st_ino, st2.st_ino);
+	RETURNS(rump_sys_stat("/r/c2/moved", &st), 0);
+	FAILS(rump_sys_renameat2(AT_FDCWD, "/r/c2", AT_FDCWD, "/r/zz",
+				 RENAME_EXCHANGE),
+	      ENOENT);
+	FAILS(rump_sys_renameat2(AT_FDCWD, "/r/c2", AT_FDCWD, "/r/d1",
+				 RENAME_EXCHANGE | RENAME_NOREPLACE),
+	      EINVAL);
+	FAILS(rump_sys_renameat2(AT_FDCWD, "/r/c2", AT_FDCWD, "/r/d1", 0x100),
+	      EINVAL);
+	/* Exchange a directory into its own subtree. */
+	FAILS(rump_sys_renameat2(AT_FDCWD, "/r/c2", AT_FDCWD, "/r/c2/moved",
+				 RENAME_EXCHANGE),
+	      EINVAL);
+}
+
+Test(vfs_basic, truncate_fallocate)
+{
+	struct stat st;
+	int fd = xopen("/t", O_CREAT | O_RDWR, 0600);
+
+	RETURNS(rump_sys_truncate("/t", 10000), 0);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_size, 10000);
+	cr_assert_eq(st.st_blocks, 0);
+	FAILS(rump_sys_truncate("/t", -1), EINVAL);
+	FAILS(rump_sys_truncate("/dev", 0), EISDIR);
+	FAILS(rump_sys_truncate("/nope", 0), ENOENT);
+	RETURNS(rump_sys_fallocate(fd, 0, 0, 20000), 0);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_size, 20000);
+	RETURNS(rump_sys_fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 50000), 0);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_size, 20000);
+	FAILS(rump_sys_fallocate(fd, 0, -1, 10), EINVAL);
+	FAILS(rump_sys_fallocate(fd, 0, 0, 0), EINVAL);
+	FAILS(rump_sys_fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 10), EOPNOTSUPP);
+	RETURNS(rump_sys_ftruncate(fd, 0), 0);
+	rump_sys_close(fd);
+	fd = xopen("/t", O_RDONLY, 0);
+	FAILS(rump_sys_fallocate(fd, 0, 0, 10), EBADF);
+	FAILS(rump_sys_ftruncate(fd, 0), EINVAL);
+	rump_sys_close(fd);
+	RETURNS(rump_sys_fsync(-1) == -1 && errno == EBADF, 1);
+	fd = xopen("/t", O_RDWR, 0);
+	RETURNS(rump_sys_fsync(fd), 0);
+	RETURNS(rump_sys_fdatasync(fd), 0);
+	rump_sys_sync();
+	rump_sys_close(fd);
+}
+
+Test(vfs_basic, times)
+{
+	struct stat st, st2;
+	struct timespec ts[2] = { { 1000, 5 }, { 2000, 7 } };
+	int fd = xopen("/tm", O_CREAT | O_RDWR, 0600);
+
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_atim.tv_sec, st.st_mtim.tv_sec);
+	RETURNS(rump_sys_utimensat(AT_FDCWD, "/tm", ts, 0), 0);
+	RETURNS(rump_sys_stat("/tm", &st), 0);
+	cr_assert_eq(st.st_atim.tv_sec, 1000);
+	cr_assert_eq(st.st_atim.tv_nsec, 5);
+	cr_assert_eq(st.st_mtim.tv_sec, 2000);
+	cr_assert_eq(st.st_mtim.tv_nsec, 7);
+	RETURNS(rump_sys_write(fd, "x", 1), 1);
+	RETURNS(rump_sys_stat("/tm", &st2), 0);
+	cr_assert_gt(st2.st_mtim.tv_sec, 2000);
+	cr_assert_eq(st2.st_atim.tv_sec, 1000);
+	/* relatime: a read after a change updates atime. */
+	char c;
+	RETURNS(rump_sys_pread(fd, &c, 1, 0), 1);
+	RETURNS(rump_sys_stat("/tm", &st2), 0);
+	cr_assert_gt(st2.st_atim.tv_sec, 1000);
+	ts[0].tv_nsec = UTIME_OMIT;
+	ts[1].tv_nsec = UTIME_NOW;
+	RETURNS(rump_sys_futimens(fd, ts), 0);
+	ts[0].tv_nsec = 1000000000;
+	FAILS(rump_sys_utimensat(AT_FDCWD, "/tm", ts, 0), EINVAL);
+	FAILS(rump_sys_utimensat(AT_FDCWD, "/tm", NULL, 0x4), EINVAL);
+	RETURNS(rump_sys_utimensat(AT_FDCWD, "/tm", NULL, 0), 0);
+	struct timeval tv[2] = { { 5, 1 }, { 6, 2 } };
+	RETURNS(rump_sys_utimes("/tm", tv), 0);
+	RETURNS(rump_sys_stat("/tm", &st), 0);
+	cr_assert_eq(st.st_mtim.tv_sec, 6);
+	cr_assert_eq(st.st_mtim.tv_nsec, 2000);
+	/* Directory times move with entries. */
+	RETURNS(rump_sys_mkdir("/tmd", 0755), 0);
+	RETURNS(rump_sys_utimensat(AT_FDCWD, "/tmd",
+				   (struct timespec[2]){ { 1, 0 }, { 1, 0 } },
+				   0),
+		0);
+	close_ok(xopen("/tmd/f", O_CREAT | O_RDWR, 0600));
+	RETURNS(rump_sys_stat("/tmd", &st), 0);
+	cr_assert_gt(st.st_mtim.tv_sec, 1);
+	cr_assert_gt(st.st_ctim.tv_sec, 1);
+	rump_sys_close(fd);
+}
+
+Test(vfs_basic, stat_variants)
+{
+	struct stat st, st2;
+	struct statx stx;
+	int fd = xopen("/sv", O_CREAT | O_RDWR, 0640);
+	int mfd = rump_sys_memfd_create("m", 0);
+
+	RETURNS(rump_sys_fstatat(AT_FDCWD, "/sv", &st, 0), 0);
+	RETURNS(rump_sys_fstatat(fd, "", &st2, AT_EMPTY_PATH), 0);
+	cr_assert_eq(st.st_ino, st2.st_ino);
+	FAILS(rump_sys_fstatat(fd, "", &st2, 0), ENOENT);
+	FAILS(rump_sys_fstatat(fd, "x", &st2, 0), ENOTDIR);
+	FAILS(rump_sys_fstatat(AT_FDCWD, "/sv", &st2, 0x1), EINVAL);
+	RETURNS(rump_sys_fstatat(mfd, "", &st2, AT_EMPTY_PATH), 0);
+	RETURNS(rump_sys_statx(AT_FDCWD, "/sv", 0, STATX_ALL, &stx), 0);
+	cr_assert_eq(stx.stx_ino, st.st_ino);
+	cr_assert_eq(stx.stx_mode, S_IFREG | 0640);
+	cr_assert(stx.stx_mask & STATX_BTIME);
+	cr_assert_eq(makedev(stx.stx_dev_major, stx.stx_dev_minor), st.st_dev);
+	FAILS(rump_sys_statx(AT_FDCWD, "/sv", 0, 0x80000000u, &stx), EINVAL);
+	RETURNS(rump_sys_statx(fd, "", AT_EMPTY_PATH, STATX_BASIC_STATS, &stx),
+		0);
+	RETURNS(rump_sys_statx(AT_FDCWD, "/", 0, STATX_BASIC_STATS, &stx), 0);
+	cr_assert(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+	FAILS(rump_sys_stat(NULL, &st), EFAULT);
+	FAILS(rump_sys_stat("/sv", NULL), EFAULT);
+	rump_sys_close(fd);
+	rump_sys_close(mfd);
+}
+
+Test(vfs_basic, mknod_nodes)
+{
+	struct stat st;
+
+	RETURNS(rump_sys_mknod("/fifo", S_IFIFO | 0644, 0), 0);
+	RETURNS(rump_sys_stat("/fifo", &st), 0);
+	cr_assert(S_ISFIFO(st.st_mode));
+	RETURNS(rump_sys_mknod("/sock", S_IFSOCK | 0644, 0), 0);
+	RETURNS(rump_sys_mknod("/reg", 0644, 0), 0);
+	RETURNS(rump_sys_stat("/reg", &st), 0);
+	cr_assert(S_ISREG(st.st_mode));
+	RETURNS(rump_sys_mknod("/chr", S_IFCHR | 0644, makedev(1, 3)), 0);
+	RETURNS(rump_sys_stat("/chr", &st), 0);
+	cr_assert(S_ISCHR(st.st_mode));
+	cr_assert_eq(major(st.st_rdev), 1);
+	cr_assert_eq(minor(st.st_rdev), 3);
+	RETURNS(rump_sys_mknod("/blk", S_IFBLK | 0644, makedev(8, 300)), 0);
+	RETURNS(rump_sys_stat("/blk", &st), 0);
+	cr_assert_eq(minor(st.st_rdev), 300);
+	FAILS(rump_sys_mknod("/d", S_IFDIR | 0755, 0), EPERM);
+	FAILS(rump_sys_mknod("/bad", 0170000 | 0755, 0), EINVAL);
+	FAILS(rump_sys_mknod("/chr", S_IFCHR | 0644, 0), EEXIST);
+	/* A socket name cannot be opened; a device without a driver is
+	 * ENXIO. */
+	FAILS(rump_sys_open("/sock", O_RDWR), ENXIO);
+	FAILS(rump_sys_open("/blk", O_RDWR), ENXIO);
+}
+
+Test(vfs_basic, mount_tmpfs)
+{
+	struct statfs sf;
+	struct stat st, st2;
+	int fd;
+
+	RETURNS(rump_sys_mkdir("/mnt", 0755), 0);
+	close_ok(xopen("/mnt/under", O_CREAT | O_RDWR, 0600));
+	FAILS(rump_sys_mount("none", "/mnt", "nosuchfs", 0, NULL), ENODEV);
+	FAILS(rump_sys_mount("none", "/mnt", "tmpfs", 0, "bogus=1"), EINVAL);
+	RETURNS(rump_sys_mount("none", "/mnt", "tmpfs", 0,
+			       "size=64k,mode=0700"),
+		0);
+	FAILS(rump_sys_stat("/mnt/under", &st), ENOENT);
+	RETURNS(rump_sys_stat("/mnt", &st), 0);
+	cr_assert_eq(st.st_mode, S_IFDIR | 0700);
+	RETURNS(rump_sys_stat("/", &st2), 0);
+	cr_assert_neq(st.st_dev, st2.st_dev);
+	RETURNS(rump_sys_stat("/mnt/..", &st), 0);
+	cr_assert_eq(st.st_ino, st2.st_ino);
+	cr_assert_eq(st.st_dev, st2.st_dev);
+	RETURNS(rump_sys_statfs("/mnt", &sf), 0);
+	cr_assert_eq(sf.f_blocks, 16);
+	/* ENOSPC, and nothing lost. */
+	fd = xopen("/mnt/big", O_CREAT | O_RDWR, 0600);
+	char *buf = calloc(1, 100000);
+	memset(buf, 'b', 100000);
+	RETURNS(rump_sys_write(fd, buf, 100000), 65536);
+	FAILS(rump_sys_write(fd, buf, 1), ENOSPC);
+	RETURNS(rump_sys_pread(fd, buf, 100000, 0), 65536);
+	cr_assert_eq(buf[65535], 'b');
+	/* EXDEV across mounts. */
+	FAILS(rump_sys_rename("/mnt/big", "/big"), EXDEV);
+	FAILS(rump_sys_link("/mnt/big", "/big"), EXDEV);
+	/* Busy while a file is open. */
+	FAILS(rump_sys_umount("/mnt"), EBUSY);
+	rump_sys_close(fd);
+	RETURNS(rump_sys_chdir("/mnt"), 0);
+	FAILS(rump_sys_umount("/mnt"), EBUSY);
+	RETURNS(rump_sys_chdir("/"), 0);
+	FAILS(rump_sys_umount("/dev"), EINVAL);
+	FAILS(rump_sys_umount("/"), EBUSY);
+	FAILS(rump_sys_umount2("/mnt", 0x100), EINVAL);
+	/* Remount: more room. */
+	RETURNS(rump_sys_mount("none", "/mnt", NULL, MS_REMOUNT, "size=1m"), 0);
+	RETURNS(rump_sys_statfs("/mnt", &sf), 0);
+	cr_assert_eq(sf.f_blocks, 256);
+	FAILS(rump_sys_mount("none", "/mnt", NULL, MS_REMOUNT, "size=4k"),
+	      EINVAL);
+	/* Read-only. */
+	RETURNS(rump_sys_mount("none", "/mnt", NULL, MS_REMOUNT | MS_RDONLY,
+			       NULL),
+		0);
+	FAILS(rump_sys_open("/mnt/big", O_RDWR), EROFS);
+	FAILS(rump_sys_mkdir("/mnt/x", 0755), EROFS);
+	FAILS(rump_sys_unlink("/mnt/big"), EROFS);
+	FAILS(rump_sys_chmod("/mnt/big", 0600), EROFS);
+	fd = xopen("/mnt/big", O_RDONLY, 0);
+	rump_sys_close(fd);
+	RETURNS(rump_sys_umount("/mnt"), 0);
+	RETURNS(rump_sys_stat("/mnt/under", &st), 0);
+	FAILS(rump_sys_umount("/mnt"), EINVAL);
+	free(buf);
+}

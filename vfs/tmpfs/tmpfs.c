@@ -1,0 +1,1179 @@
+/*
+ * tmpfs.c: the in-memory file system: regular files on the page store
+ * (pgstore.h), directories as hash tables of entries, symlinks, device,
+ * FIFO and socket nodes, hard links, a page budget per mount.
+ *
+ * A node embeds its vnode and lives while it has a name (tn_nlink) or a
+ * reference (v_usecount); vnode.h explains the protocol.
+ *
+ * Directories: each has a reader/writer lock over its entry table (name
+ * hash and position hash, resized by doubling, so lookups and removals
+ * stay O(1) with 100,000 entries) and its entry list in position order
+ * (readdir).  A directory's parent pointer changes under its own lock.
+ *
+ * Lock order: tm_renamelock (one rename at a time per mount) > directory
+ * locks, ancestors before descendants, unrelated ones by address > the
+ * page store's lock > v_interlock (attributes: mode, owner, link count).
+ */
+#include <linux/fcntl.h>
+#include <linux/falloc.h>
+#include <linux/magic.h>
+#include <linux/stat.h>
+#include <asm/statfs.h>
+
+#include "cred.h"
+#include "pgstore.h"
+#include "../vfs.h"
+#include "../vfs_int.h"
+
+#define BOGO_DIRENT_SIZE 20
+#define TMPFS_ROOTINO 1
+
+struct tmpfs_mount {
+	struct pgstore_acct tm_acct;
+	uint64_t tm_lastino; /* atomic */
+	uint64_t tm_nnodes;  /* atomic */
+	kmutex_t tm_renamelock;
+	struct tmpfs_node *tm_root;
+};
+
+struct tmpfs_dirent {
+	struct tmpfs_dirent *td_hnext; /* name hash chain */
+	struct tmpfs_dirent *td_cnext; /* position hash chain */
+	struct tmpfs_dirent *td_next, *td_prev;
+	struct tmpfs_node *td_node;
+	uint64_t td_cookie;
+	uint32_t td_hash;
+	uint16_t td_len;
+	char td_name[];
+};
+
+struct tmpfs_dir {
+	krwlock_t d_lock;
+	struct tmpfs_dirent **d_hash, **d_chash; /* d_mask+1 buckets each */
+	unsigned d_mask;
+	unsigned d_count;
+	struct tmpfs_dirent *d_head, *d_tail;
+	uint64_t d_nextcookie;
+	struct tmpfs_node *d_parent; /* NULL once removed */
+};
+
+struct tmpfs_node {
+	struct vnode tn_vn;
+	struct tmpfs_mount *tn_tm;
+	uint64_t tn_ino;
+	/* v_interlock to change; relaxed atomic reads. */
+	mode_t tn_mode;
+	uid_t tn_uid;
+	gid_t tn_gid;
+	unsigned tn_nlink;
+	bool tn_linkable; /* O_TMPFILE without O_EXCL */
+	int64_t tn_atime, tn_mtime, tn_ctime, tn_btime; /* atomic */
+	union {
+		struct pgstore tn_store;
+		struct tmpfs_dir tn_dir;
+		struct {
+			char *target;
+			size_t len;
+		} tn_lnk;
+	};
+};
+
+#define VTON(vp) ((struct tmpfs_node *)(vp)->v_data)
+#define RELATIME_SLACK (24 * 3600 * NSEC_PER_SEC_)
+
+static const struct vnodeops tmpfs_vnodeops;
+
+/* ---- times -------------------------------------------------------------- */
+
+static void
+tn_setmc(struct tmpfs_node *tn, int64_t now)
+{
+	atomic_store_relaxed(&tn->tn_mtime, now);
+	atomic_store_relaxed(&tn->tn_ctime, now);
+}
+
+static void
+tn_accessed(struct tmpfs_node *tn)
+{
+	int64_t at = atomic_load_relaxed(&tn->tn_atime), now;
+
+	if (at > atomic_load_relaxed(&tn->tn_mtime) &&
+	    at > atomic_load_relaxed(&tn->tn_ctime) &&
+	    (now = vfs_now_ns()) - at < RELATIME_SLACK)
+		return;
+	atomic_store_relaxed(&tn->tn_atime, vfs_now_ns());
+}
+
+/* ---- nodes ------------------------------------------------------------- */
+
+static struct tmpfs_node *
+tn_alloc(struct tmpfs_mount *tm, struct mount *mp, const struct vattr *va)
+{
+	struct tmpfs_node *tn = kmem_zalloc(sizeof(*tn));
+	int64_t now = vfs_now_ns();
+
+	if (tn == NULL)
+		return NULL;
+	tn->tn_tm = tm;
+	tn->tn_ino = __atomic_add_fetch(&tm->tm_lastino, 1, __ATOMIC_RELAXED);
+	tn->tn_mode = va->va_mode & 07777;
+	tn->tn_uid = va->va_uid;
+	tn->tn_gid = va->va_gid;
+	tn->tn_atime = tn->tn_mtime = tn->tn_ctime = tn->tn_btime = now;
+	vnode_init(&tn->tn_vn, va->va_type, mp, &tmpfs_vnodeops, tn);
+	switch (va->va_type) {
+	case VREG:
+		pgstore_init(&tn->tn_store, &tm->tm_acct, F_SEAL_SEAL);
+		break;
+	case VDIR:
+		rw_init(&tn->tn_dir.d_lock);
+		tn->tn_dir.d_nextcookie = 2;
+		break;
+	case VCHR:
+	case VBLK:
+		tn->tn_vn.v_rdev = va->va_rdev;
+		break;
+	default:
+		break;
+	}
+	atomic_inc(&tm->tm_nnodes);
+	return tn;
+}
+
+static void
+tn_free(struct tmpfs_node *tn)
+{
+	struct tmpfs_mount *tm = tn->tn_tm;
+
+	vnode_reclaim(&tn->tn_vn);
+	switch (tn->tn_vn.v_type) {
+	case VREG:
+		pgstore_fini(&tn->tn_store);
+		break;
+	case VDIR:
+		KASSERT(tn->tn_dir.d_count == 0);
+		if (tn->tn_dir.d_hash != NULL) {
+			size_t sz = sizeof(void *) * (tn->tn_dir.d_mask + 1);
+
+			kmem_free(tn->tn_dir.d_hash, sz);
+			kmem_free(tn->tn_dir.d_chash, sz);
+		}
+		rw_destroy(&tn->tn_dir.d_lock);
+		break;
+	case VLNK:
+		kmem_free(tn->tn_lnk.target, tn->tn_lnk.len + 1);
+		break;
+	default:
+		break;
+	}
+	__atomic_sub_fetch(&tm->tm_nnodes, 1, __ATOMIC_RELAXED);
+	kmem_free(tn, sizeof(*tn));
+}
+
+static bool
+tmpfs_inactive(struct vnode *vp)
+{
+	return VTON(vp)->tn_nlink == 0;
+}
+
+static void
+tmpfs_reclaim(struct vnode *vp)
+{
+	tn_free(VTON(vp));
+}
+
+/* Link count changes, under v_interlock. */
+static void
+tn_nlink_add(struct tmpfs_node *tn, int delta)
+{
+	mutex_enter(tn->tn_vn.v_interlock);
+	tn->tn_nlink = (unsigned)((int)tn->tn_nlink + delta);
+	mutex_exit(tn->tn_vn.v_interlock);
+}
+
+/* ---- directory tables ------------------------------------------------- */
+
+static uint32_t
+name_hash(const char *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < len; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+static unsigned
+cookie_slot(uint64_t cookie, unsigned mask)
+{
+	return (unsigned)((cookie * 0x9e3779b97f4a7c15ULL) >> 40) & mask;
+}
+
+static struct tmpfs_dirent *
+dir_find(struct tmpfs_dir *d, const char *name, size_t len, uint32_t h)
+{
+	struct tmpfs_dirent *de;
+
+	if (d->d_hash == NULL)
+		return NULL;
+	for (de = d->d_hash[h & d->d_mask]; de != NULL; de = de->td_hnext)
+		if (de->td_hash == h && de->td_len == len &&
+		    memcmp(de->td_name, name, len) == 0)
+			return de;
+	return NULL;
+}
+
+/* Grow the tables (caller holds d_lock for writing).  ENOMEM. */
+static int
+dir_grow(struct tmpfs_dir *d)
+{
+	unsigned nb = d->d_hash == NULL ? 8 : (d->d_mask + 1) * 2;
+	struct tmpfs_dirent **h, **ch, *de;
+
+	h = kmem_zalloc(sizeof(void *) * nb);
+	ch = kmem_zalloc(sizeof(void *) * nb);
+	if (h == NULL || ch == NULL) {
+		if (h != NULL)
+			kmem_free(h, sizeof(void *) * nb);
+		if (ch != NULL)
+			kmem_free(ch, sizeof(void *) * nb);
+		return d->d_hash == NULL ? ENOMEM : 0; /* keep the old */
+	}
+	for (de = d->d_head; de != NULL; de = de->td_next) {
+		de->td_hnext = h[de->td_hash & (nb - 1)];
+		h[de->td_hash & (nb - 1)] = de;
+		de->td_cnext = ch[cookie_slot(de->td_cookie, nb - 1)];
+		ch[cookie_slot(de->td_cookie, nb - 1)] = de;
+	}
+	if (d->d_hash != NULL) {
+		kmem_free(d->d_hash, sizeof(void *) * (d->d_mask + 1));
+		kmem_free(d->d_chash, sizeof(void *) * (d->d_mask + 1));
+	}
+	d->d_hash = h;
+	d->d_chash = ch;
+	d->d_mask = nb - 1;
+	return 0;
+}
+
+static struct tmpfs_dirent *
+de_alloc(const char *name, size_t len, uint32_t h, struct tmpfs_node *tn)
+{
+	struct tmpfs_dirent *de = kmem_alloc(sizeof(*de) + len);
+
+	if (de == NULL)
+		return NULL;
+	de->td_node = tn;
+	de->td_hash = h;
+	de->td_len = (uint16_t)len;
+	memcpy(de->td_name, name, len);
+	return de;
+}
+
+static void
+de_free(struct tmpfs_dirent *de)
+{
+	kmem_free(de, sizeof(*de) + de->td_len);
+}
+
+/* Insert (caller holds d_lock for writing and grew the table). */
+static void
+dir_insert(struct tmpfs_dir *d, struct tmpfs_dirent *de)
+{
+	unsigned hs = de->td_hash & d->d_mask, cs;
+
+	de->td_cookie = d->d_nextcookie++;
+	cs = cookie_slot(de->td_cookie, d->d_mask);
+	de->td_hnext = d->d_hash[hs];
+	d->d_hash[hs] = de;
+	de->td_cnext = d->d_chash[cs];
+	d->d_chash[cs] = de;
+	de->td_next = NULL;
+	de->td_prev = d->d_tail;
+	if (d->d_tail != NULL)
+		d->d_tail->td_next = de;
+	else
+		d->d_head = de;
+	d->d_tail = de;
+	d->d_count++;
+}
+
+/* Make room for one more entry: 0 or ENOMEM. */
+static int
+dir_reserve(struct tmpfs_dir *d)
+{
+	if (d->d_hash == NULL || d->d_count >= (d->d_mask + 1) * 2)
+		return dir_grow(d);
+	return 0;
+}
+
+static void
+dir_unlink(struct tmpfs_dir *d, struct tmpfs_dirent *de)
+{
+	struct tmpfs_dirent **pp;
+
+	for (pp = &d->d_hash[de->td_hash & d->d_mask]; *pp != de;
+	     pp = &(*pp)->td_hnext)
+		continue;
+	*pp = de->td_hnext;
+	for (pp = &d->d_chash[cookie_slot(de->td_cookie, d->d_mask)]; *pp != de;
+	     pp = &(*pp)->td_cnext)
+		continue;
+	*pp = de->td_cnext;
+	if (de->td_prev != NULL)
+		de->td_prev->td_next = de->td_next;
+	else
+		d->d_head = de->td_next;
+	if (de->td_next != NULL)
+		de->td_next->td_prev = de->td_prev;
+	else
+		d->d_tail = de->td_prev;
+	d->d_count--;
+}
+
+/* ---- vnode operations ------------------------------------------------- */
+
+static int
+tmpfs_lookup(struct vnode *dvp, const char *name, size_t len,
+	     struct vnode **vpp)
+{
+	struct tmpfs_node *dn = VTON(dvp), *tn;
+	struct tmpfs_dir *d = &dn->tn_dir;
+	struct tmpfs_dirent *de;
+	int error = 0;
+
+	if (len > NAME_MAX_)
+		return ENAMETOOLONG;
+	rw_enter_read(&d->d_lock);
+	if (len == 2 && name[0] == '.' && name[1] == '.') {
+		tn = d->d_parent;
+		if (tn == NULL)
+			error = ENOENT;
+		else
+			vnode_ref(&tn->tn_vn);
+	} else if ((de = dir_find(d, name, len, name_hash(name, len))) ==
+		   NULL) {
+		error = ENOENT;
+	} else {
+		tn = de->td_node;
+		vnode_ref(&tn->tn_vn);
+	}
+	rw_exit(&d->d_lock);
+	if (error == 0)
+		*vpp = &tn->tn_vn;
+	return error;
+}
+
+/* Add a node under a new name; the directory is write-locked. */
+static int
+dir_add(struct tmpfs_node *dn, const char *name, size_t len, uint32_t h,
+	struct tmpfs_node *tn)
+{
+	struct tmpfs_dir *d = &dn->tn_dir;
+	struct tmpfs_dirent *de;
+	int error;
+
+	if (d->d_parent == NULL)
+		return ENOENT; /* the directory was removed */
+	if (dir_find(d, name, len, h) != NULL)
+		return EEXIST;
+	if ((error = dir_reserve(d)) != 0)
+		return error;
+	if ((de = de_alloc(name, len, h, tn)) == NULL)
+		return ENOMEM;
+	dir_insert(d, de);
+	return 0;
+}
+
+static int
+tmpfs_create(struct vnode *dvp, const char *name, size_t len,
+	     const struct vattr *va, struct vnode **vpp)
+{
+	struct tmpfs_node *dn = VTON(dvp), *tn;
+	uint32_t h = name_hash(name, len);
+	int error;
+
+	if ((tn = tn_alloc(dn->tn_tm, dvp->v_mount, va)) == NULL)
+		return ENOMEM;
+	if (len == 0) {
+		/* O_TMPFILE: no name. */
+		tn->tn_linkable = va->va_mask != 0;
+		*vpp = &tn->tn_vn;
+		return 0;
+	}
+	tn->tn_nlink = va->va_type == VDIR ? 2 : 1;
+	if (va->va_type == VDIR)
+		tn->tn_dir.d_parent = dn;
+	rw_enter_write(&dn->tn_dir.d_lock);
+	error = dir_add(dn, name, len, h, tn);
+	if (error == 0) {
+		if (va->va_type == VDIR)
+			tn_nlink_add(dn, 1);
+		tn_setmc(dn, atomic_load_relaxed(&tn->tn_ctime));
+	}
+	rw_exit(&dn->tn_dir.d_lock);
+	if (error != 0) {
+		/* Never seen by anyone: free it directly. */
+		tn->tn_nlink = 0;
+		atomic_dec(&dvp->v_mount->mnt_nvref);
+		tn_free(tn);
+		return error;
+	}
+	*vpp = &tn->tn_vn;
+	return 0;
+}
+
+static int
+tmpfs_symlink(struct vnode *dvp, const char *name, size_t len,
+	      const struct vattr *va, const char *target, struct vnode **vpp)
+{
+	struct tmpfs_node *dn = VTON(dvp), *tn;
+	size_t tlen = kstrlen(target);
+	uint32_t h = name_hash(name, len);
+	int error;
+
+	if ((tn = tn_alloc(dn->tn_tm, dvp->v_mount, va)) == NULL)
+		return ENOMEM;
+	if ((tn->tn_lnk.target = kmem_alloc(tlen + 1)) == NULL) {
+		tn->tn_vn.v_type = VNON;
+		atomic_dec(&dvp->v_mount->mnt_nvref);
+		tn_free(tn);
+		return ENOMEM;
+	}
+	memcpy(tn->tn_lnk.target, target, tlen + 1);
+	tn->tn_lnk.len = tlen;
+	tn->tn_nlink = 1;
+	rw_enter_write(&dn->tn_dir.d_lock);
+	error = dir_add(dn, name, len, h, tn);
+	if (error == 0)
+		tn_setmc(dn, atomic_load_relaxed(&tn->tn_ctime));
+	rw_exit(&dn->tn_dir.d_lock);
+	if (error != 0) {
+		tn->tn_nlink = 0;
+		atomic_dec(&dvp->v_mount->mnt_nvref);
+		tn_free(tn);
+		return error;
+	}
+	*vpp = &tn->tn_vn;
+	return 0;
+}
+
+static int
+tmpfs_remove(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
+{
+	struct tmpfs_node *dn = VTON(dvp);
+	struct tmpfs_dirent *de;
+	int64_t now;
+	int error = 0;
+
+	rw_enter_write(&dn->tn_dir.d_lock);
+	de = dir_find(&dn->tn_dir, name, len, name_hash(name, len));
+	if (de == NULL)
+		error = ENOENT;
+	else if (&de->td_node->tn_vn != vp)
+		error = ESTALE;
+	if (error == 0) {
+		dir_unlink(&dn->tn_dir, de);
+		tn_nlink_add(VTON(vp), -1);
+		now = vfs_now_ns();
+		tn_setmc(dn, now);
+		atomic_store_relaxed(&VTON(vp)->tn_ctime, now);
+	}
+	rw_exit(&dn->tn_dir.d_lock);
+	if (error == 0)
+		de_free(de);
+	return error;
+}
+
+static int
+tmpfs_rmdir(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
+{
+	struct tmpfs_node *dn = VTON(dvp), *tn = VTON(vp);
+	struct tmpfs_dirent *de;
+	int64_t now;
+	int error = 0;
+
+	rw_enter_write(&dn->tn_dir.d_lock);
+	de = dir_find(&dn->tn_dir, name, len, name_hash(name, len));
+	if (de == NULL) {
+		rw_exit(&dn->tn_dir.d_lock);
+		return ENOENT;
+	}
+	if (&de->td_node->tn_vn != vp) {
+		rw_exit(&dn->tn_dir.d_lock);
+		return ESTALE;
+	}
+	rw_enter_write(&tn->tn_dir.d_lock);
+	if (tn->tn_dir.d_count != 0)
+		error = ENOTEMPTY;
+	if (error == 0) {
+		dir_unlink(&dn->tn_dir, de);
+		tn->tn_dir.d_parent = NULL;
+		mutex_enter(vp->v_interlock);
+		tn->tn_nlink = 0;
+		mutex_exit(vp->v_interlock);
+		tn_nlink_add(dn, -1);
+		now = vfs_now_ns();
+		tn_setmc(dn, now);
+		atomic_store_relaxed(&tn->tn_ctime, now);
+	}
+	rw_exit(&tn->tn_dir.d_lock);
+	rw_exit(&dn->tn_dir.d_lock);
+	if (error == 0)
+		de_free(de);
+	return error;
+}
+
+static int
+tmpfs_link(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
+{
+	struct tmpfs_node *dn = VTON(dvp), *tn = VTON(vp);
+	uint32_t h = name_hash(name, len);
+	int64_t now;
+	int error;
+
+	rw_enter_write(&dn->tn_dir.d_lock);
+	mutex_enter(vp->v_interlock);
+	/* An unlinked file cannot get its name back, except O_TMPFILE. */
+	error = tn->tn_nlink == 0 && !tn->tn_linkable ? ENOENT : 0;
+	if (error == 0 && tn->tn_nlink >= 0xffffffu)
+		error = EMLINK;
+	mutex_exit(vp->v_interlock);
+	if (error == 0)
+		error = dir_add(dn, name, len, h, tn);
+	if (error == 0) {
+		mutex_enter(vp->v_interlock);
+		tn->tn_nlink++;
+		tn->tn_linkable = false;
+		mutex_exit(vp->v_interlock);
+		now = vfs_now_ns();
+		tn_setmc(dn, now);
+		atomic_store_relaxed(&tn->tn_ctime, now);
+	}
+	rw_exit(&dn->tn_dir.d_lock);
+	return error;
+}
+
+/* Whether directory `anc' is `dn' or one of its ancestors (rename lock
+ * held: parent pointers change only under it, or go NULL on rmdir). */
+static bool
+is_ancestor(struct tmpfs_node *anc, struct tmpfs_node *dn)
+{
+	struct tmpfs_node *p;
+
+	for (;;) {
+		if (dn == anc)
+			return true;
+		p = atomic_load_relaxed(&dn->tn_dir.d_parent);
+		if (p == NULL || p == dn)
+			return false;
+		dn = p;
+	}
+}
+
+static void
+dir_setparent(struct tmpfs_node *tn, struct tmpfs_node *parent)
+{
+	rw_enter_write(&tn->tn_dir.d_lock);
+	atomic_store_relaxed(&tn->tn_dir.d_parent, parent);
+	rw_exit(&tn->tn_dir.d_lock);
+}
+
+static int
+tmpfs_rename(struct vnode *fdvp, const char *fname, size_t flen,
+	     struct vnode *fvp, struct vnode *tdvp, const char *tname,
+	     size_t tlen, struct vnode *tvp, unsigned flags)
+{
+	struct tmpfs_node *fdn = VTON(fdvp), *tdn = VTON(tdvp);
+	struct tmpfs_node *fn = VTON(fvp), *tn = tvp ? VTON(tvp) : NULL;
+	struct tmpfs_mount *tm = fdn->tn_tm;
+	struct tmpfs_dirent *fde, *tde, *nde = NULL;
+	struct tmpfs_node *first = fdn, *second = tdn;
+	uint32_t th = name_hash(tname, tlen);
+	bool isdir = fvp->v_type == VDIR;
+	int64_t now;
+	int error = 0;
+
+	mutex_enter(&tm->tm_renamelock);
+	/* A directory may not move under itself. */
+	if (fdn != tdn) {
+		if (isdir && is_ancestor(fn, tdn))
+			error = EINVAL;
+		else if ((flags & VRENAME_EXCHANGE) && tvp != NULL &&
+			 tvp->v_type == VDIR && is_ancestor(tn, fdn))
+			error = EINVAL;
+		else if (tvp != NULL && tvp->v_type == VDIR &&
+			 is_ancestor(tn, fdn))
+			error = ENOTEMPTY; /* the target holds the source */
+		if (is_ancestor(tdn, fdn)) {
+			first = tdn;
+			second = fdn;
+		} else if (!is_ancestor(fdn, tdn) && tdn < fdn) {
+			first = tdn;
+			second = fdn;
+		}
+	}
+	if (error != 0) {
+		mutex_exit(&tm->tm_renamelock);
+		return error;
+	}
+	rw_enter_write(&first->tn_dir.d_lock);
+	if (second != first)
+		rw_enter_write(&second->tn_dir.d_lock);
+	fde = dir_find(&fdn->tn_dir, fname, flen, name_hash(fname, flen));
+	tde = dir_find(&tdn->tn_dir, tname, tlen, th);
+	if (fde == NULL)
+		error = ENOENT;
+	else if (&fde->td_node->tn_vn != fvp)
+		error = ESTALE;
+	else if (tde == NULL ? tvp != NULL : &tde->td_node->tn_vn != tvp)
+		error = ESTALE;
+	else if (tdn->tn_dir.d_parent == NULL)
+		error = ENOENT;
+	if (error != 0)
+		goto out;
+	now = vfs_now_ns();
+	if (flags & VRENAME_EXCHANGE) {
+		fde->td_node = tn;
+		tde->td_node = fn;
+		if (fdn != tdn && isdir != (tvp->v_type == VDIR)) {
+			tn_nlink_add(fdn, isdir ? -1 : 1);
+			tn_nlink_add(tdn, isdir ? 1 : -1);
+		}
+		if (fdn != tdn && isdir)
+			dir_setparent(fn, tdn);
+		if (fdn != tdn && tvp->v_type == VDIR)
+			dir_setparent(tn, fdn);
+		atomic_store_relaxed(&fn->tn_ctime, now);
+		atomic_store_relaxed(&tn->tn_ctime, now);
+		goto stamp;
+	}
+	if (tde != NULL) {
+		/* Replace: a directory only if empty. */
+		if (tvp->v_type == VDIR) {
+			rw_enter_write(&tn->tn_dir.d_lock);
+			if (tn->tn_dir.d_count != 0) {
+				rw_exit(&tn->tn_dir.d_lock);
+				error = ENOTEMPTY;
+				goto out;
+			}
+			tn->tn_dir.d_parent = NULL;
+			rw_exit(&tn->tn_dir.d_lock);
+			mutex_enter(tvp->v_interlock);
+			tn->tn_nlink = 0;
+			mutex_exit(tvp->v_interlock);
+			tn_nlink_add(tdn, -1);
+		} else {
+			tn_nlink_add(tn, -1);
+		}
+		atomic_store_relaxed(&tn->tn_ctime, now);
+		dir_unlink(&tdn->tn_dir, tde);
+		nde = tde; /* reused for the new name */
+		nde->td_node = fn;
+	} else {
+		if ((error = dir_reserve(&tdn->tn_dir)) != 0)
+			goto out;
+		if ((nde = de_alloc(tname, tlen, th, fn)) == NULL) {
+			error = ENOMEM;
+			goto out;
+		}
+	}
+	dir_unlink(&fdn->tn_dir, fde);
+	dir_insert(&tdn->tn_dir, nde);
+	de_free(fde);
+	if (isdir && fdn != tdn) {
+		tn_nlink_add(fdn, -1);
+		tn_nlink_add(tdn, 1);
+		dir_setparent(fn, tdn);
+	}
+	atomic_store_relaxed(&fn->tn_ctime, now);
+stamp:
+	tn_setmc(fdn, now);
+	tn_setmc(tdn, now);
+out:
+	if (second != first)
+		rw_exit(&second->tn_dir.d_lock);
+	rw_exit(&first->tn_dir.d_lock);
+	mutex_exit(&tm->tm_renamelock);
+	return error;
+}
+
+static int
+tmpfs_readlink(struct vnode *vp, char *buf, size_t size, size_t *lenp)
+{
+	struct tmpfs_node *tn = VTON(vp);
+	size_t n = MIN(size, tn->tn_lnk.len);
+
+	memcpy(buf, tn->tn_lnk.target, n);
+	*lenp = n;
+	tn_accessed(tn);
+	return 0;
+}
+
+static int
+tmpfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
+{
+	struct tmpfs_node *dn = VTON(vp), *pn;
+	struct tmpfs_dir *d = &dn->tn_dir;
+	struct tmpfs_dirent *de = NULL;
+	off_t off = *offp;
+	uint64_t pino;
+
+	rw_enter_read(&d->d_lock);
+	if (off == 0) {
+		if (fill(arg, ".", 1, dn->tn_ino, 4, 1) != 0)
+			goto out;
+		off = 1;
+	}
+	if (off == 1) {
+		pn = d->d_parent != NULL ? d->d_parent : dn;
+		pino = pn->tn_ino;
+		if (fill(arg, "..", 2, pino, 4,
+			 d->d_head ? (off_t)d->d_head->td_cookie
+				   : (off_t)d->d_nextcookie) != 0)
+			goto out;
+		off = d->d_head ? (off_t)d->d_head->td_cookie
+				: (off_t)d->d_nextcookie;
+	}
+	/* The entry at `off', or the first after it if that one went. */
+	if (d->d_chash != NULL && (uint64_t)off < d->d_nextcookie) {
+		for (de = d->d_chash[cookie_slot((uint64_t)off, d->d_mask)];
+		     de != NULL && de->td_cookie != (uint64_t)off;
+		     de = de->td_cnext)
+			continue;
+		if (de == NULL)
+			for (de = d->d_head;
+			     de != NULL && de->td_cookie < (uint64_t)off;
+			     de = de->td_next)
+				continue;
+	}
+	for (; de != NULL; de = de->td_next) {
+		off_t next = de->td_next ? (off_t)de->td_next->td_cookie
+					 : (off_t)d->d_nextcookie;
+
+		if (fill(arg, de->td_name, de->td_len, de->td_node->tn_ino,
+			 vtype_to_dt(de->td_node->tn_vn.v_type), next) != 0)
+			break;
+		off = next;
+	}
+	if (de == NULL && off >= 2)
+		off = (off_t)MAX((uint64_t)off, d->d_nextcookie);
+out:
+	rw_exit(&d->d_lock);
+	*offp = off;
+	tn_accessed(dn);
+	return 0;
+}
+
+static int
+tmpfs_getattr(struct vnode *vp, struct vattr *va)
+{
+	struct tmpfs_node *tn = VTON(vp);
+	off_t size = 0;
+	uint64_t npages = 0;
+
+	va->va_type = vp->v_type;
+	mutex_enter(vp->v_interlock);
+	va->va_mode = tn->tn_mode;
+	va->va_uid = tn->tn_uid;
+	va->va_gid = tn->tn_gid;
+	va->va_nlink = tn->tn_nlink;
+	mutex_exit(vp->v_interlock);
+	switch (vp->v_type) {
+	case VREG:
+		pgstore_getsize(&tn->tn_store, &size, &npages);
+		break;
+	case VDIR:
+		size = (off_t)(2 + atomic_load_relaxed(&tn->tn_dir.d_count)) *
+		       BOGO_DIRENT_SIZE;
+		break;
+	case VLNK:
+		size = (off_t)tn->tn_lnk.len;
+		break;
+	default:
+		break;
+	}
+	va->va_ino = tn->tn_ino;
+	va->va_fsid = vp->v_mount->mnt_dev;
+	va->va_rdev = vp->v_rdev;
+	va->va_size = size;
+	va->va_blocks = npages * (PGS_PAGESIZE / 512);
+	va->va_blksize = PGS_PAGESIZE;
+	va->va_atime = atomic_load_relaxed(&tn->tn_atime);
+	va->va_mtime = atomic_load_relaxed(&tn->tn_mtime);
+	va->va_ctime = atomic_load_relaxed(&tn->tn_ctime);
+	va->va_btime = atomic_load_relaxed(&tn->tn_btime);
+	return 0;
+}
+
+static void
+tmpfs_owner(struct vnode *vp, mode_t *modep, uid_t *uidp, gid_t *gidp)
+{
+	struct tmpfs_node *tn = VTON(vp);
+
+	*modep = atomic_load_relaxed(&tn->tn_mode);
+	*uidp = atomic_load_relaxed(&tn->tn_uid);
+	*gidp = atomic_load_relaxed(&tn->tn_gid);
+}
+
+static int
+tmpfs_setattr(struct vnode *vp, const struct vattr *va)
+{
+	struct tmpfs_node *tn = VTON(vp);
+	int64_t now = vfs_now_ns();
+	int error;
+
+	if (va->va_mask & VA_SIZE) {
+		if (vp->v_type != VREG)
+			return vp->v_type == VDIR ? EISDIR : EINVAL;
+		if ((error = pgstore_truncate(&tn->tn_store, va->va_size)) != 0)
+			return error;
+		if (!(va->va_mask & VA_MTIME))
+			atomic_store_relaxed(&tn->tn_mtime, now);
+	}
+	if (va->va_mask & (VA_MODE | VA_UID | VA_GID)) {
+		mutex_enter(vp->v_interlock);
+		if (va->va_mask & VA_MODE)
+			atomic_store_relaxed(&tn->tn_mode, va->va_mode & 07777);
+		if (va->va_mask & VA_UID)
+			atomic_store_relaxed(&tn->tn_uid, va->va_uid);
+		if (va->va_mask & VA_GID)
+			atomic_store_relaxed(&tn->tn_gid, va->va_gid);
+		mutex_exit(vp->v_interlock);
+	}
+	if (va->va_mask & VA_ATIME)
+		atomic_store_relaxed(&tn->tn_atime, va->va_atime);
+	if (va->va_mask & VA_MTIME)
+		atomic_store_relaxed(&tn->tn_mtime, va->va_mtime);
+	atomic_store_relaxed(&tn->tn_ctime,
+			     (va->va_mask & VA_CTIME) ? va->va_ctime : now);
+	return 0;
+}
+
+static int
+tmpfs_read(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
+{
+	struct tmpfs_node *tn = VTON(vp);
+	size_t resid = uio->uio_resid;
+	int error;
+
+	if (vp->v_type != VREG)
+		return vp->v_type == VDIR ? EISDIR : EINVAL;
+	error = pgstore_read(&tn->tn_store, *offp, uio);
+	*offp += (off_t)(resid - uio->uio_resid);
+	if (!(ioflags & IO_NOATIME))
+		tn_accessed(tn);
+	return error;
+}
+
+static int
+tmpfs_write(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
+{
+	struct tmpfs_node *tn = VTON(vp);
+	size_t resid = uio->uio_resid;
+	int error;
+
+	if (vp->v_type != VREG)
+		return vp->v_type == VDIR ? EISDIR : EINVAL;
+	error = pgstore_write(&tn->tn_store, offp, uio,
+			      (ioflags & IO_APPEND) ? PGS_APPEND : 0);
+	if (uio->uio_resid != resid)
+		tn_setmc(tn, vfs_now_ns());
+	return error;
+}
+
+static int
+tmpfs_allocate(struct vnode *vp, int mode, off_t off, off_t len)
+{
+	struct tmpfs_node *tn = VTON(vp);
+	off_t size, end;
+	uint64_t used, limit, pages;
+
+	if (__builtin_add_overflow(off, len, &end) || end > OFF_MAX)
+		return EFBIG;
+	/* Reserve nothing (pages come on write), but refuse what cannot
+	 * fit, as Linux's shmem_fallocate does. */
+	limit = atomic_load_relaxed(&tn->tn_tm->tm_acct.pa_limit);
+	used = atomic_load_relaxed(&tn->tn_tm->tm_acct.pa_used);
+	pages = ((uint64_t)len + PGS_PAGESIZE - 1) / PGS_PAGESIZE;
+	if (limit != 0 && used + pages > limit)
+		return ENOSPC;
+	pgstore_getsize(&tn->tn_store, &size, NULL);
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > size) {
+		int error = pgstore_truncate(&tn->tn_store, end);
+
+		if (error != 0)
+			return error;
+	}
+	tn_setmc(tn, vfs_now_ns());
+	return 0;
+}
+
+static int
+tmpfs_seekhole(struct vnode *vp, off_t off, bool data, off_t *resp)
+{
+	return pgstore_seekhole(&VTON(vp)->tn_store, off, data, resp);
+}
+
+static int
+tmpfs_fsync(struct vnode *vp, bool dataonly)
+{
+	return 0;
+}
+
+static const struct vnodeops tmpfs_vnodeops = {
+	.vop_lookup = tmpfs_lookup,
+	.vop_create = tmpfs_create,
+	.vop_symlink = tmpfs_symlink,
+	.vop_remove = tmpfs_remove,
+	.vop_rmdir = tmpfs_rmdir,
+	.vop_link = tmpfs_link,
+	.vop_rename = tmpfs_rename,
+	.vop_readlink = tmpfs_readlink,
+	.vop_readdir = tmpfs_readdir,
+	.vop_getattr = tmpfs_getattr,
+	.vop_setattr = tmpfs_setattr,
+	.vop_read = tmpfs_read,
+	.vop_write = tmpfs_write,
+	.vop_allocate = tmpfs_allocate,
+	.vop_seekhole = tmpfs_seekhole,
+	.vop_fsync = tmpfs_fsync,
+	.vop_owner = tmpfs_owner,
+	.vop_inactive = tmpfs_inactive,
+	.vop_reclaim = tmpfs_reclaim,
+};
+
+/* ---- mounts -------------------------------------------------------------- */
+
+static int
+parse_num(const char *s, size_t n, int base, uint64_t *vp)
+{
+	uint64_t v = 0;
+
+	if (n == 0)
+		return EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		unsigned d = (unsigned)(s[i] - '0');
+
+		if (d >= (unsigned)base)
+			return EINVAL;
+		if (__builtin_mul_overflow(v, (uint64_t)base, &v) ||
+		    __builtin_add_overflow(v, d, &v))
+			return EINVAL;
+	}
+	*vp = v;
+	return 0;
+}
+
+struct tmpfs_args {
+	bool has_size, has_mode, has_uid, has_gid;
+	uint64_t size;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+};
+
+/* "size=N[kmgt],mode=octal,uid=N,gid=N"; unknown keys: EINVAL. */
+static int
+tmpfs_parse(const char *data, struct tmpfs_args *a)
+{
+	const char *p = data, *e, *v;
+	uint64_t n, mul;
+	size_t kl, vl;
+
+	if (data == NULL)
+		return 0;
+	while (*p != '\0') {
+		for (e = p; *e != '\0' && *e != ','; e++)
+			continue;
+		for (v = p; v < e && *v != '='; v++)
+			continue;
+		kl = (size_t)(v - p);
+		vl = v < e ? (size_t)(e - v - 1) : 0;
+		v = v < e ? v + 1 : e;
+		if (kl == 4 && kstrncmp(p, "size", 4) == 0) {
+			mul = 1;
+			if (vl > 0) {
+				switch (v[vl - 1]) {
+				case 'k':
+				case 'K':
+					mul = 1ULL << 10;
+					vl--;
+					break;
+				case 'm':
+				case 'M':
+					mul = 1ULL << 20;
+					vl--;
+					break;
+				case 'g':
+				case 'G':
+					mul = 1ULL << 30;
+					vl--;
+					break;
+				case 't':
+				case 'T':
+					mul = 1ULL << 40;
+					vl--;
+					break;
+				default:
+					break;
+				}
+			}
+			if (parse_num(v, vl, 10, &n) != 0 ||
+			    __builtin_mul_overflow(n, mul, &a->size))
+				return EINVAL;
+			a->has_size = true;
+		} else if (kl == 4 && kstrncmp(p, "mode", 4) == 0) {
+			if (parse_num(v, vl, 8, &n) != 0 || n > 07777)
+				return EINVAL;
+			a->mode = (mode_t)n;
+			a->has_mode = true;
+		} else if (kl == 3 && kstrncmp(p, "uid", 3) == 0) {
+			if (parse_num(v, vl, 10, &n) != 0 || n > 0xfffffffeu)
+				return EINVAL;
+			a->uid = (uid_t)n;
+			a->has_uid = true;
+		} else if (kl == 3 && kstrncmp(p, "gid", 3) == 0) {
+			if (parse_num(v, vl, 10, &n) != 0 || n > 0xfffffffeu)
+				return EINVAL;
+			a->gid = (gid_t)n;
+			a->has_gid = true;
+		} else if (kl != 0) {
+			return EINVAL;
+		}
+		p = *e == ',' ? e + 1 : e;
+	}
+	return 0;
+}
+
+static int
+tmpfs_mount(struct mount *mp, const char *source, const char *data,
+	    unsigned long flags, struct kauth_cred *cr)
+{
+	struct tmpfs_args a = { 0 };
+	struct tmpfs_mount *tm;
+	struct tmpfs_node *root;
+	struct vattr va = { 0 };
+	int error;
+
+	if ((error = tmpfs_parse(data, &a)) != 0)
+		return error;
+	if ((tm = kmem_zalloc(sizeof(*tm))) == NULL)
+		return ENOMEM;
+	mutex_init(&tm->tm_renamelock);
+	tm->tm_acct.pa_limit = (a.size + PGS_PAGESIZE - 1) / PGS_PAGESIZE;
+	tm->tm_lastino = TMPFS_ROOTINO - 1;
+	va.va_type = VDIR;
+	va.va_mode = a.has_mode ? a.mode : 01777;
+	va.va_uid = a.has_uid ? a.uid : cr->cr_fsuid;
+	va.va_gid = a.has_gid ? a.gid : cr->cr_fsgid;
+	if ((root = tn_alloc(tm, mp, &va)) == NULL) {
+		mutex_destroy(&tm->tm_renamelock);
+		kmem_free(tm, sizeof(*tm));
+		return ENOMEM;
+	}
+	root->tn_nlink = 2;
+	root->tn_dir.d_parent = root;
+	tm->tm_root = root;
+	mp->mnt_data = tm;
+	mp->mnt_root = &root->tn_vn; /* the creation reference */
+	return 0;
+}
+
+static int
+tmpfs_remount(struct mount *mp, const char *data, unsigned long flags)
+{
+	struct tmpfs_mount *tm = mp->mnt_data;
+	struct tmpfs_args a = { 0 };
+	uint64_t pages;
+	int error;
+
+	if ((error = tmpfs_parse(data, &a)) != 0)
+		return error;
+	if (a.has_size) {
+		pages = (a.size + PGS_PAGESIZE - 1) / PGS_PAGESIZE;
+		if (pages != 0 &&
+		    pages < atomic_load_relaxed(&tm->tm_acct.pa_used))
+			return EINVAL;
+		atomic_store_relaxed(&tm->tm_acct.pa_limit, pages);
+	}
+	if (a.has_mode || a.has_uid || a.has_gid) {
+		struct vattr va = { 0 };
+
+		va.va_mask = (a.has_mode ? VA_MODE : 0) |
+			     (a.has_uid ? VA_UID : 0) |
+			     (a.has_gid ? VA_GID : 0);
+		va.va_mode = a.mode;
+		va.va_uid = a.uid;
+		va.va_gid = a.gid;
+		tmpfs_setattr(&tm->tm_root->tn_vn, &va);
+	}
+	return 0;
+}
+
+static int
+tmpfs_statfs(struct mount *mp, struct statfs *sf)
+{
+	struct tmpfs_mount *tm = mp->mnt_data;
+	uint64_t limit = atomic_load_relaxed(&tm->tm_acct.pa_limit);
+	uint64_t used = atomic_load_relaxed(&tm->tm_acct.pa_used);
+	uint64_t nodes = atomic_load_relaxed(&tm->tm_nnodes);
+
+	sf->f_type = TMPFS_MAGIC;
+	sf->f_bsize = PGS_PAGESIZE;
+	if (limit == 0)
+		limit = 1ULL << 20; /* 4 GiB shown for "no limit" */
+	if (used > limit)
+		limit = used;
+	sf->f_blocks = (long)limit;
+	sf->f_bfree = sf->f_bavail = (long)(limit - used);
+	sf->f_files = (long)(nodes + (1ULL << 20));
+	sf->f_ffree = (long)(1ULL << 20);
+	return 0;
+}
+
+/* Free a directory's subtree (unmount: nothing is referenced). */
+static void
+tmpfs_free_tree(struct tmpfs_node *dn)
+{
+	struct tmpfs_dirent *de, *next;
+	struct tmpfs_node *tn;
+
+	for (de = dn->tn_dir.d_head; de != NULL; de = next) {
+		next = de->td_next;
+		tn = de->td_node;
+		if (tn->tn_vn.v_type == VDIR) {
+			tmpfs_free_tree(tn);
+			tn->tn_nlink = 0;
+		} else {
+			tn->tn_nlink--;
+		}
+		dn->tn_dir.d_count--;
+		de_free(de);
+		if (tn->tn_nlink == 0)
+			tn_free(tn);
+	}
+	dn->tn_dir.d_head = dn->tn_dir.d_tail = NULL;
+}
+
+static int
+tmpfs_unmount(struct mount *mp)
+{
+	struct tmpfs_mount *tm = mp->mnt_data;
+
+	tmpfs_free_tree(tm->tm_root);
+	tn_free(tm->tm_root);
+	mutex_destroy(&tm->tm_renamelock);
+	kmem_free(tm, sizeof(*tm));
+	return 0;
+}
+
+const struct vfsops tmpfs_vfsops = {
+	.vfs_name = "tmpfs",
+	.vfs_mount = tmpfs_mount,
+	.vfs_remount = tmpfs_remount,
+	.vfs_statfs = tmpfs_statfs,
+	.vfs_unmount = tmpfs_unmount,
+};

@@ -1,0 +1,73 @@
+/*
+ * vfs_int.h: what the VFS's own files share (not for file systems or
+ * other subsystems: they use vnode.h, vfs.h, devsw.h).
+ */
+#ifndef RUMP_VFS_VFS_INT_H
+#define RUMP_VFS_VFS_INT_H
+
+#include "vfs.h"
+
+extern const struct vfsops tmpfs_vfsops;
+extern krwlock_t mount_lock;
+
+enum vtype ifmt_to_vtype(mode_t mode);
+int vfs_fifo_open(struct vnode *vp, unsigned flags, struct file *fp);
+
+int vfs_domount(const struct vfsops *ops, struct vnode *covered,
+		const char *source, unsigned long flags, const char *data,
+		struct kauth_cred *cr);
+int vfs_dounmount(struct vnode *root, int flags);
+
+/* Resolve an absolute kernel path from the namespace root as init. */
+int namei_kernel(const char *kpath, struct vnode **vpp);
+int vfs_mkdir_kernel(struct vnode *dvp, const char *name, mode_t mode,
+		     struct vnode **vpp);
+
+/*
+ * The path walker.  A walk starts at a held directory and consumes it.
+ * In parent mode it stops before the last component and returns the
+ * held directory, the last name (empty for a path naming the start
+ * itself, as "/"; "." and ".." are returned as such) and whether the
+ * path ended in a slash.
+ */
+struct walker {
+	struct lwp *w_lwp;
+	const struct kauth_cred *w_cred;
+	struct vnode *w_root; /* held */
+	int w_nlinks;
+	char *w_buf[2]; /* symlink expansion buffers, allocated on use */
+	int w_cur;
+};
+
+struct walkres {
+	struct vnode *dvp; /* parent mode: the directory, held */
+	struct vnode *vp;  /* leaf mode: the result, held */
+	char name[NAME_MAX_ + 1];
+	size_t namelen;
+	bool trail; /* the path ended with '/' */
+};
+
+#define WALK_PARENT 0x100 /* flag for walk(): stop at the parent */
+
+/* Set up a walker for lwp l (root from the process). */
+void walker_init(struct walker *w, struct lwp *l);
+void walker_fini(struct walker *w);
+/* The start of a relative walk: cwd or dirfd's directory (held).
+ * Errors: EBADF, ENOTDIR. */
+int walk_start(struct walker *w, int dirfd, const char *path,
+	       struct vnode **dirp);
+/* Walk `path' from `dir' (held, consumed); flags NI_* | WALK_PARENT. */
+int walk(struct walker *w, struct vnode *dir, const char *path, unsigned flags,
+	 struct walkres *res);
+/* Read a symlink's target for following it (counts against the loop
+ * limit); returns the path in a walker buffer.  ELOOP, ENOENT (empty),
+ * ENAMETOOLONG. */
+int walk_readlink(struct walker *w, struct vnode *vp, const char *rest,
+		  const char **pathp);
+/* Cross mounts downwards from a held vnode. */
+struct vnode *cross_down(struct vnode *vp);
+
+/* Fill a Linux struct stat from attributes. */
+void vattr_to_stat(const struct vattr *va, struct stat *st);
+
+#endif /* RUMP_VFS_VFS_INT_H */

@@ -1,0 +1,442 @@
+/*
+ * vfs_lookup.c: path lookup (namei) with ".", "..", symlinks, mount
+ * crossing and the process root; permission checks as Linux's
+ * generic_permission.
+ */
+#include <linux/fcntl.h>
+#include <linux/stat.h>
+
+#include "cred.h"
+#include "fd.h"
+#include "proc.h"
+#include "vfs.h"
+#include "vfs_int.h"
+
+/* ---- permissions ------------------------------------------------------- */
+
+bool
+vfs_groupmember(const struct kauth_cred *cr, gid_t gid)
+{
+	int lo = 0, hi = cr->cr_ngroups - 1;
+
+	if (cr->cr_fsgid == gid)
+		return true;
+	while (lo <= hi) {
+		int mid = lo + (hi - lo) / 2;
+
+		if (cr->cr_groups[mid] == gid)
+			return true;
+		if (cr->cr_groups[mid] < gid)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return false;
+}
+
+static void
+vnode_owner(struct vnode *vp, mode_t *modep, uid_t *uidp, gid_t *gidp)
+{
+	struct vattr va;
+
+	if (vp->v_op->vop_owner != NULL) {
+		vp->v_op->vop_owner(vp, modep, uidp, gidp);
+		return;
+	}
+	if (vp->v_op->vop_getattr(vp, &va) != 0) {
+		*modep = 0;
+		*uidp = *gidp = (uid_t)-1;
+		return;
+	}
+	*modep = va.va_mode;
+	*uidp = va.va_uid;
+	*gidp = va.va_gid;
+}
+
+int
+vfs_access(struct vnode *vp, int mode, const struct kauth_cred *cr)
+{
+	mode_t fmode, perm;
+	uid_t uid;
+	gid_t gid;
+
+	if ((mode & VWRITE) &&
+	    (atomic_load_relaxed(&vp->v_mount->mnt_flags) & MNT_RDONLY) &&
+	    (vp->v_type == VREG || vp->v_type == VDIR || vp->v_type == VLNK))
+		return EROFS;
+	vnode_owner(vp, &fmode, &uid, &gid);
+	if (cr->cr_fsuid == uid)
+		perm = fmode >> 6;
+	else if (vfs_groupmember(cr, gid))
+		perm = fmode >> 3;
+	else
+		perm = fmode;
+	if ((mode & ~perm & 7) == 0)
+		return 0;
+	/* CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH: the file-system uid 0. */
+	if (cr->cr_fsuid == 0) {
+		if (vp->v_type == VDIR)
+			return 0;
+		if (!(mode & VEXEC) || (fmode & 0111))
+			return 0;
+	}
+	return EACCES;
+}
+
+/* ---- path buffers ------------------------------------------------------ */
+
+char *
+path_alloc(void)
+{
+	return kmem_alloc(PATH_MAX_);
+}
+
+void
+path_free(char *buf)
+{
+	if (buf != NULL)
+		kmem_free(buf, PATH_MAX_);
+}
+
+int
+path_copyin(const char *upath, char *buf, bool allow_empty)
+{
+	int error;
+
+	if (buf == NULL)
+		return ENOMEM;
+	if ((error = copyinstr(upath, buf, PATH_MAX_, NULL)) != 0)
+		return error;
+	if (buf[0] == '\0' && !allow_empty)
+		return ENOENT;
+	return 0;
+}
+
+/* ---- the walker -------------------------------------------------------- */
+
+static struct vnode *
+proc_getdir(struct proc *p, bool root)
+{
+	struct vnode *vp;
+
+	mutex_enter(&p->p_lock);
+	vp = root ? p->p_root : p->p_cwd;
+	if (vp != NULL)
+		vnode_ref(vp);
+	mutex_exit(&p->p_lock);
+	return vp;
+}
+
+void
+walker_init(struct walker *w, struct lwp *l)
+{
+	w->w_lwp = l;
+	w->w_cred = l->l_cred;
+	w->w_root = proc_getdir(l->l_proc, true);
+	w->w_nlinks = 0;
+	w->w_buf[0] = w->w_buf[1] = NULL;
+	w->w_cur = 0;
+}
+
+void
+walker_fini(struct walker *w)
+{
+	if (w->w_root != NULL)
+		vnode_rele(w->w_root);
+	path_free(w->w_buf[0]);
+	path_free(w->w_buf[1]);
+}
+
+int
+walk_start(struct walker *w, int dirfd, const char *path, struct vnode **dirp)
+{
+	struct file *fp;
+	struct vnode *vp;
+
+	if (w->w_root == NULL)
+		return ENOENT;
+	if (path[0] == '/') {
+		vnode_ref(w->w_root);
+		*dirp = w->w_root;
+		return 0;
+	}
+	if (dirfd == AT_FDCWD) {
+		if ((vp = proc_getdir(w->w_lwp->l_proc, false)) == NULL)
+			return ENOENT;
+		*dirp = vp;
+		return 0;
+	}
+	if ((fp = fd_getfile(w->w_lwp->l_proc, dirfd)) == NULL)
+		return EBADF;
+	vp = fp->f_vnode;
+	if (vp == NULL || (vp->v_type != VDIR && path[0] != '\0')) {
+		file_release(fp);
+		return ENOTDIR;
+	}
+	vnode_ref(vp);
+	file_release(fp);
+	*dirp = vp;
+	return 0;
+}
+
+struct vnode *
+cross_down(struct vnode *vp)
+{
+	struct mount *mp;
+	struct vnode *root = NULL;
+
+	while (__predict_false(atomic_load_acq(&vp->v_mountedhere) != NULL)) {
+		rw_enter_read(&mount_lock);
+		mp = vp->v_mountedhere;
+		if (mp != NULL) {
+			root = mp->mnt_root;
+			vnode_ref(root);
+		}
+		rw_exit(&mount_lock);
+		if (mp == NULL)
+			break;
+		vnode_rele(vp);
+		vp = root;
+	}
+	return vp;
+}
+
+/* ".." from the held directory *dirp, staying at the process root and
+ * crossing mount roots upwards. */
+static int
+walk_dotdot(struct walker *w, struct vnode **dirp)
+{
+	struct vnode *dir = *dirp, *up;
+	struct mount *mp;
+	int error;
+
+	for (;;) {
+		if (dir == w->w_root)
+			return 0;
+		mp = dir->v_mount;
+		if (dir != mp->mnt_root || mp->mnt_vnodecovered == NULL)
+			break;
+		/* The covered vnode is held by the mount, which our
+		 * reference on its root keeps. */
+		up = mp->mnt_vnodecovered;
+		vnode_ref(up);
+		vnode_rele(dir);
+		*dirp = dir = up;
+	}
+	if ((error = dir->v_op->vop_lookup(dir, "..", 2, &up)) != 0)
+		return error;
+	vnode_rele(dir);
+	*dirp = up;
+	return 0;
+}
+
+int
+walk_readlink(struct walker *w, struct vnode *vp, const char *rest,
+	      const char **pathp)
+{
+	char *buf;
+	size_t len, rlen;
+	int error;
+
+	if (++w->w_nlinks > SYMLOOP_MAX_)
+		return ELOOP;
+	w->w_cur ^= 1;
+	if (w->w_buf[w->w_cur] == NULL &&
+	    (w->w_buf[w->w_cur] = path_alloc()) == NULL)
+		return ENOMEM;
+	buf = w->w_buf[w->w_cur];
+	if (vp->v_op->vop_readlink == NULL)
+		return EINVAL;
+	if ((error = vp->v_op->vop_readlink(vp, buf, PATH_MAX_, &len)) != 0)
+		return error;
+	if (len == 0)
+		return ENOENT;
+	if (len >= PATH_MAX_)
+		return ENAMETOOLONG;
+	if (rest != NULL && *rest != '\0') {
+		rlen = kstrlen(rest);
+		if (len + 1 + rlen >= PATH_MAX_)
+			return ENAMETOOLONG;
+		buf[len++] = '/';
+		memcpy(buf + len, rest, rlen);
+		len += rlen;
+	}
+	buf[len] = '\0';
+	*pathp = buf;
+	return 0;
+}
+
+int
+walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
+     struct walkres *res)
+{
+	const struct kauth_cred *cr = w->w_cred;
+	struct vnode *child;
+	const char *c, *q;
+	size_t len;
+	bool last, trail;
+	int error;
+
+	if (*p == '/') {
+		vnode_rele(dir);
+		dir = w->w_root;
+		vnode_ref(dir);
+	}
+	for (;;) {
+		while (*p == '/')
+			p++;
+		if (*p == '\0') {
+			/* The path names the directory we are at ("/",
+			 * or what a symlink to a directory ended in). */
+			if (flags & WALK_PARENT) {
+				res->dvp = dir;
+				res->namelen = 0;
+				res->name[0] = '\0';
+				res->trail = true;
+			} else {
+				res->vp = dir;
+			}
+			return 0;
+		}
+		for (c = p; *p != '\0' && *p != '/'; p++)
+			continue;
+		len = (size_t)(p - c);
+		for (q = p; *q == '/'; q++)
+			continue;
+		last = *q == '\0';
+		trail = last && q != p;
+		if (dir->v_type != VDIR) {
+			error = ENOTDIR;
+			break;
+		}
+		if ((error = vfs_access(dir, VEXEC, cr)) != 0)
+			break;
+		if (len > NAME_MAX_) {
+			error = ENAMETOOLONG;
+			break;
+		}
+		if (last && (flags & WALK_PARENT)) {
+			memcpy(res->name, c, len);
+			res->name[len] = '\0';
+			res->namelen = len;
+			res->trail = trail;
+			res->dvp = dir;
+			return 0;
+		}
+		if (len == 1 && c[0] == '.') {
+			child = dir;
+			vnode_ref(child);
+		} else if (len == 2 && c[0] == '.' && c[1] == '.') {
+			vnode_ref(dir);
+			child = dir;
+			if ((error = walk_dotdot(w, &child)) != 0) {
+				vnode_rele(child);
+				break;
+			}
+		} else {
+			error = dir->v_op->vop_lookup(dir, c, len, &child);
+			if (error != 0)
+				break;
+			child = cross_down(child);
+		}
+		if (child->v_type == VLNK &&
+		    (!last || trail || (flags & NI_FOLLOW))) {
+			const char *np;
+
+			error = walk_readlink(
+				w, child, last ? (trail ? "." : NULL) : q, &np);
+			vnode_rele(child);
+			if (error != 0)
+				break;
+			if (np[0] == '/') {
+				vnode_rele(dir);
+				dir = w->w_root;
+				vnode_ref(dir);
+			}
+			p = np;
+			continue;
+		}
+		if (last) {
+			if ((trail || (flags & NI_DIRECTORY)) &&
+			    child->v_type != VDIR) {
+				vnode_rele(child);
+				error = ENOTDIR;
+				break;
+			}
+			vnode_rele(dir);
+			res->vp = child;
+			return 0;
+		}
+		vnode_rele(dir);
+		dir = child;
+		p = q;
+	}
+	vnode_rele(dir);
+	return error;
+}
+
+int
+namei(struct lwp *l, int dirfd, const char *kpath, unsigned flags,
+      struct vnode **vpp)
+{
+	struct walker w;
+	struct walkres res;
+	struct vnode *dir;
+	int error;
+
+	walker_init(&w, l);
+	if (kpath[0] == '\0') {
+		if (!(flags & NI_EMPTYPATH)) {
+			walker_fini(&w);
+			return ENOENT;
+		}
+		if (dirfd == AT_FDCWD)
+			kpath = ".";
+	}
+	error = walk_start(&w, dirfd, kpath, &dir);
+	if (error == 0 && kpath[0] == '\0') {
+		*vpp = dir;
+		walker_fini(&w);
+		return 0;
+	}
+	if (error == 0 && (error = walk(&w, dir, kpath, flags, &res)) == 0)
+		*vpp = res.vp;
+	walker_fini(&w);
+	return error;
+}
+
+int
+namei_user(struct lwp *l, int dirfd, const char *upath, unsigned flags,
+	   struct vnode **vpp)
+{
+	char *buf = path_alloc();
+	int error;
+
+	error = path_copyin(upath, buf, (flags & NI_EMPTYPATH) != 0);
+	if (error == 0)
+		error = namei(l, dirfd, buf, flags, vpp);
+	path_free(buf);
+	return error;
+}
+
+int
+namei_kernel(const char *kpath, struct vnode **vpp)
+{
+	struct walker w;
+	struct walkres res;
+	int error;
+
+	w.w_lwp = NULL;
+	w.w_cred = initproc->p_cred;
+	w.w_root = rootvnode;
+	vnode_ref(rootvnode);
+	w.w_nlinks = 0;
+	w.w_buf[0] = w.w_buf[1] = NULL;
+	w.w_cur = 0;
+	vnode_ref(rootvnode);
+	error = walk(&w, rootvnode, kpath, NI_FOLLOW, &res);
+	if (error == 0)
+		*vpp = res.vp;
+	walker_fini(&w);
+	return error;
+}

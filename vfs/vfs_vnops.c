@@ -1,0 +1,248 @@
+/*
+ * vfs_vnops.c: open files on vnodes: the fileops of regular files and
+ * directories (data through vop_read/vop_write at the file's offset),
+ * O_PATH files, and opening devices and FIFOs.
+ */
+#include <linux/fcntl.h>
+#include <linux/stat.h>
+
+#include "cred.h"
+#include "devsw.h"
+#include "poll.h"
+#include "vfs.h"
+#include "vfs_int.h"
+
+static void
+ns_split(int64_t ns, __kernel_ulong_t *sec, __kernel_ulong_t *nsec)
+{
+	int64_t s = ns / NSEC_PER_SEC_, n = ns % NSEC_PER_SEC_;
+
+	if (n < 0) {
+		n += NSEC_PER_SEC_;
+		s--;
+	}
+	*sec = (__kernel_ulong_t)s;
+	*nsec = (__kernel_ulong_t)n;
+}
+
+void
+vattr_to_stat(const struct vattr *va, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_dev = va->va_fsid;
+	st->st_ino = va->va_ino;
+	st->st_nlink = va->va_nlink;
+	st->st_mode = vtype_to_ifmt(va->va_type) | va->va_mode;
+	st->st_uid = va->va_uid;
+	st->st_gid = va->va_gid;
+	st->st_rdev = va->va_rdev;
+	st->st_size = va->va_size;
+	st->st_blksize = va->va_blksize;
+	st->st_blocks = (long)va->va_blocks;
+	ns_split(va->va_atime, &st->st_atime, &st->st_atime_nsec);
+	ns_split(va->va_mtime, &st->st_mtime, &st->st_mtime_nsec);
+	ns_split(va->va_ctime, &st->st_ctime, &st->st_ctime_nsec);
+}
+
+int
+vn_stat(struct vnode *vp, struct stat *st)
+{
+	struct vattr va;
+	int error;
+
+	if ((error = vp->v_op->vop_getattr(vp, &va)) != 0)
+		return error;
+	vattr_to_stat(&va, st);
+	return 0;
+}
+
+int
+vn_fo_stat(struct file *fp, struct stat *st)
+{
+	return vn_stat(fp->f_vnode, st);
+}
+
+/* A write by someone without CAP_FSETID drops set-id bits (Linux's
+ * file_remove_privs): S_ISUID always, S_ISGID with group exec. */
+static void
+vn_remove_privs(struct vnode *vp, const struct kauth_cred *cr)
+{
+	struct vattr va;
+
+	if (vp->v_type != VREG || cr->cr_fsuid == 0 ||
+	    vp->v_op->vop_getattr(vp, &va) != 0)
+		return;
+	if (!(va.va_mode & S_ISUID) &&
+	    (va.va_mode & (S_ISGID | S_IXGRP)) != (S_ISGID | S_IXGRP))
+		return;
+	va.va_mode &= ~(mode_t)S_ISUID;
+	if (va.va_mode & S_IXGRP)
+		va.va_mode &= ~(mode_t)S_ISGID;
+	va.va_mask = VA_MODE;
+	vp->v_op->vop_setattr(vp, &va);
+}
+
+static int
+vn_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	struct vnode *vp = fp->f_vnode;
+
+	if (vp->v_type == VDIR)
+		return EISDIR;
+	if (vp->v_op->vop_read == NULL)
+		return EINVAL;
+	return vp->v_op->vop_read(vp, offp, uio, ioflags);
+}
+
+static int
+vn_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	struct vnode *vp = fp->f_vnode;
+
+	if (vp->v_op->vop_write == NULL)
+		return EINVAL;
+	vn_remove_privs(vp, fp->f_cred);
+	return vp->v_op->vop_write(vp, offp, uio, ioflags);
+}
+
+static int
+vn_truncate(struct file *fp, off_t length)
+{
+	struct vnode *vp = fp->f_vnode;
+	struct vattr va = { 0 };
+
+	if (vp->v_type != VREG || vp->v_op->vop_setattr == NULL)
+		return EINVAL;
+	vn_remove_privs(vp, fp->f_cred);
+	va.va_mask = VA_SIZE;
+	va.va_size = length;
+	return vp->v_op->vop_setattr(vp, &va);
+}
+
+static int
+vn_seek(struct file *fp, off_t *offp, off_t off, int whence)
+{
+	struct vnode *vp = fp->f_vnode;
+	struct vattr va;
+	int error;
+
+	if (vp->v_type == VDIR) {
+		/* Directory positions are cookies: SET and CUR only. */
+		if (whence == SEEK_SET)
+			return off < 0 ? EINVAL : (*offp = off, 0);
+		if (whence == SEEK_CUR)
+			return file_seek_generic(*offp, 0, off, whence, offp);
+		return EINVAL;
+	}
+	if ((whence == SEEK_DATA || whence == SEEK_HOLE) &&
+	    vp->v_op->vop_seekhole != NULL)
+		return vp->v_op->vop_seekhole(vp, off, whence == SEEK_DATA,
+					      offp);
+	if ((error = vp->v_op->vop_getattr(vp, &va)) != 0)
+		return error;
+	return file_seek_generic(*offp, va.va_size, off, whence, offp);
+}
+
+static int
+vn_poll(struct file *fp, int events, struct polltable *pt)
+{
+	struct vnode *vp = fp->f_vnode;
+
+	if (vp->v_op->vop_poll != NULL)
+		return vp->v_op->vop_poll(vp, events, pt);
+	return events & (POLLIN | POLLOUT | POLLRDNORM | POLLWRNORM);
+}
+
+static void
+vn_close(struct file *fp)
+{
+	struct vnode *vp = fp->f_vnode;
+
+	if (vp != NULL && vp->v_op->vop_close != NULL)
+		vp->v_op->vop_close(vp, (int)file_flag(fp));
+}
+
+const struct fileops vn_fileops = {
+	.fo_read = vn_read,
+	.fo_write = vn_write,
+	.fo_stat = vn_fo_stat,
+	.fo_truncate = vn_truncate,
+	.fo_seek = vn_seek,
+	.fo_poll = vn_poll,
+	.fo_close = vn_close,
+};
+
+/* O_PATH: a handle on a name, no I/O. */
+static int
+path_rw(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	return EBADF;
+}
+
+static int
+path_poll(struct file *fp, int events, struct polltable *pt)
+{
+	return POLLNVAL;
+}
+
+const struct fileops vn_pathops = {
+	.fo_read = path_rw,
+	.fo_write = path_rw,
+	.fo_stat = vn_fo_stat,
+	.fo_poll = path_poll,
+};
+
+/* Fileops of a file not yet filled by a driver. */
+static const struct fileops vn_nullops = {
+	.fo_read = path_rw,
+	.fo_write = path_rw,
+	.fo_stat = vn_fo_stat,
+};
+
+int
+vn_open_file(struct vnode *vp, unsigned flags, struct kauth_cred *cr,
+	     struct file **fpp)
+{
+	const struct devsw *d;
+	const struct fileops *ops = &vn_fileops;
+	struct file *fp;
+	int error;
+
+	if (flags & O_PATH)
+		ops = &vn_pathops;
+	else if (vp->v_type == VCHR || vp->v_type == VBLK ||
+		 vp->v_type == VFIFO)
+		ops = &vn_nullops;
+	if ((error = file_alloc(ops, NULL, flags, cr, &fp)) != 0)
+		return error;
+	vnode_ref(vp);
+	fp->f_vnode = vp;
+	if (!(flags & O_PATH)) {
+		switch (vp->v_type) {
+		case VCHR:
+		case VBLK:
+			d = devsw_lookup(vp->v_rdev, vp->v_type == VBLK);
+			error = d == NULL
+					? ENXIO
+					: d->d_open(vp->v_rdev, vp, flags, fp);
+			break;
+		case VFIFO:
+			error = vfs_fifo_open(vp, flags, fp);
+			break;
+		case VSOCK:
+			error = ENXIO;
+			break;
+		default:
+			if (vp->v_op->vop_open != NULL)
+				error = vp->v_op->vop_open(vp, (int)flags, cr);
+			break;
+		}
+	}
+	if (error != 0) {
+		fp->f_ops = &vn_nullops;
+		file_release(fp);
+		return error;
+	}
+	*fpp = fp;
+	return 0;
+}

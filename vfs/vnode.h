@@ -1,0 +1,227 @@
+/*
+ * vnode.h: vnodes, the kernel's in-memory files, and the operations a
+ * file system implements for them.
+ *
+ * A vnode is one file of one mounted file system: a regular file, a
+ * directory, a symbolic link, a device node, a FIFO or a socket name.
+ * The file system embeds or points to it (v_data) and supplies its
+ * operations (struct vnodeops).  The VFS (vfs.h) does name lookup,
+ * permission checks, mount crossing and the syscalls; the file system
+ * only stores and finds things.
+ *
+ * References.  v_usecount counts everybody using the vnode: open files
+ * (struct file's f_vnode), cwd and root of processes, a mount's root and
+ * covered vnode, lookups in progress.  vnode_ref()/vnode_rele() move it;
+ * names in directories do NOT count (the file system counts them in its
+ * link count).  When v_usecount drops to 0, vop_inactive runs with
+ * v_interlock held: a file system frees the vnode there when no name is
+ * left (nlink 0), which is how an unlinked but open file lives until its
+ * last close.  A file system takes a new reference from 0 only while a
+ * name pins the vnode (the directory's lock is held), and changes its
+ * link count under v_interlock, so the two never race.
+ *
+ * Locking.  The VFS takes no lock of the vnode for an operation: each
+ * file system locks its own objects inside its operations (tmpfs: a
+ * reader/writer lock per directory, the page store's lock per file,
+ * v_interlock for attributes).  Lock order:
+ *   mount_lock (vfs.c: mounts and unmounts)
+ *   > a file's f_poslock (file.h)
+ *     > file-system locks (directories top down; tmpfs's rename lock
+ *       first when renaming)
+ *       > v_interlock (a leaf; several vnodes share one, striped)
+ *
+ * v_ipc belongs to the IPC subsystem (a FIFO's pipe, the socket bound to
+ * a VSOCK name).  IPC protects it with its own lock; the VFS only reads
+ * it when freeing the vnode, after calling vfs_ipc_hooks.vnode_reclaim.
+ */
+#ifndef RUMP_VFS_VNODE_H
+#define RUMP_VFS_VNODE_H
+
+#include "file.h"
+#include "kernel.h"
+#include "lock.h"
+
+struct mount;
+struct vnode;
+struct kauth_cred;
+struct polltable;
+
+enum vtype { VNON, VREG, VDIR, VLNK, VCHR, VBLK, VFIFO, VSOCK };
+
+/*
+ * Device numbers are kept in the user ABI's 32-bit encoding (Linux's
+ * new_encode_dev, what glibc's makedev() gives for majors < 4096): the
+ * value st_rdev shows and mknod(2) takes.
+ */
+typedef uint32_t vdev_t;
+#define VMKDEV(ma, mi)                                                         \
+	((vdev_t)((((ma)&0xfffu) << 8) | ((mi)&0xffu) |                        \
+		  (((mi)&0xfff00u) << 12)))
+#define VMAJOR(d) ((unsigned)(((d) >> 8) & 0xfffu))
+#define VMINOR(d) ((unsigned)(((d)&0xffu) | (((d) >> 12) & 0xfff00u)))
+
+#define NAME_MAX_ 255
+#define PATH_MAX_ 4096
+#define SYMLOOP_MAX_ 40
+
+/* Times are nanoseconds since the epoch. */
+#define NSEC_PER_SEC_ 1000000000LL
+int64_t vfs_now_ns(void);
+
+/*
+ * Attributes (getattr fills all; setattr applies those in va_mask).
+ * va_mode holds the permission bits and S_ISUID/S_ISGID/S_ISVTX only,
+ * never the type (that is va_type).
+ */
+struct vattr {
+	unsigned va_mask; /* VA_* for setattr */
+	enum vtype va_type;
+	mode_t va_mode;
+	unsigned long va_nlink;
+	uid_t va_uid;
+	gid_t va_gid;
+	uint64_t va_ino;
+	uint64_t va_fsid; /* st_dev (user encoding) */
+	vdev_t va_rdev;
+	off_t va_size;
+	uint64_t va_blocks; /* 512-byte units */
+	unsigned va_blksize;
+	int64_t va_atime, va_mtime, va_ctime, va_btime;
+};
+#define VA_MODE 0x01
+#define VA_UID 0x02
+#define VA_GID 0x04
+#define VA_SIZE 0x08
+#define VA_ATIME 0x10 /* set va_atime */
+#define VA_MTIME 0x20 /* set va_mtime */
+#define VA_CTIME 0x40 /* set va_ctime (otherwise setattr stamps it now) */
+
+/* rename flags (renameat2) */
+#define VRENAME_NOREPLACE 0x1
+#define VRENAME_EXCHANGE 0x2
+
+/*
+ * readdir's callback: one entry; returns nonzero to stop (the buffer is
+ * full).  `next' is the position to resume after this entry.
+ */
+typedef int (*vfs_filldir_t)(void *arg, const char *name, size_t namlen,
+			     uint64_t ino, unsigned dtype, off_t next);
+
+/*
+ * What a file system implements.  Every operation returns 0 or an errno.
+ * Names are (pointer, length) pairs, never "." or "..", except that
+ * vop_lookup also gets ".." (the parent inside the file system; the VFS
+ * handles mount crossing and the process root).  Vnodes returned in
+ * *vpp carry a new reference.  The VFS has checked permissions (search
+ * on every directory, write on the directory for changes, sticky rules,
+ * ownership for setattr) before calling; the file system rechecks only
+ * what its own locks make definitive: that a name exists (ENOENT) or
+ * not (EEXIST), that it still names the vnode the VFS looked up (else
+ * ENOENT, and the VFS retries), that a directory is empty (ENOTEMPTY),
+ * its space (ENOSPC).  Operations the type does not have may be NULL:
+ * the VFS answers for them (EPERM, EINVAL, ...).
+ */
+struct vnodeops {
+	int (*vop_lookup)(struct vnode *dvp, const char *name, size_t len,
+			  struct vnode **vpp);
+	/* Create a node of type va->va_type (VREG, VCHR, VBLK, VFIFO,
+	 * VSOCK, VDIR) with va_mode, va_uid, va_gid, va_rdev. */
+	int (*vop_create)(struct vnode *dvp, const char *name, size_t len,
+			  const struct vattr *va, struct vnode **vpp);
+	int (*vop_symlink)(struct vnode *dvp, const char *name, size_t len,
+			   const struct vattr *va, const char *target,
+			   struct vnode **vpp);
+	/* Remove the name (vp is what it must name: a non-directory for
+	 * vop_remove, an empty directory for vop_rmdir). */
+	int (*vop_remove)(struct vnode *dvp, const char *name, size_t len,
+			  struct vnode *vp);
+	int (*vop_rmdir)(struct vnode *dvp, const char *name, size_t len,
+			 struct vnode *vp);
+	/* A new name for vp (not a directory) in dvp. */
+	int (*vop_link)(struct vnode *dvp, const char *name, size_t len,
+			struct vnode *vp);
+	/*
+	 * Rename fdvp/fname (naming fvp) to tdvp/tname (naming tvp, or
+	 * nothing when tvp is NULL), with VRENAME_* flags; both directories
+	 * are on this file system.  The VFS has checked types (EISDIR,
+	 * ENOTDIR), same-file renames and that no directory moves into its
+	 * own subtree as far as it could see; the file system rechecks the
+	 * subtree rule under its rename lock (EINVAL) and emptiness.
+	 */
+	int (*vop_rename)(struct vnode *fdvp, const char *fname, size_t flen,
+			  struct vnode *fvp, struct vnode *tdvp,
+			  const char *tname, size_t tlen, struct vnode *tvp,
+			  unsigned flags);
+	/* The target of a symlink into a kernel buffer: stores its length
+	 * (not NUL-terminated), at most `size' bytes. */
+	int (*vop_readlink)(struct vnode *vp, char *buf, size_t size,
+			    size_t *lenp);
+	/* Directory entries from position *offp ("." and ".." included);
+	 * *offp is left after the last entry passed to fill. */
+	int (*vop_readdir)(struct vnode *vp, off_t *offp, vfs_filldir_t fill,
+			   void *arg);
+	int (*vop_getattr)(struct vnode *vp, struct vattr *va);
+	/* Apply va->va_mask; ctime becomes now unless VA_CTIME. */
+	int (*vop_setattr)(struct vnode *vp, const struct vattr *va);
+	/* Data of a regular file, as fo_read/fo_write (file.h). */
+	int (*vop_read)(struct vnode *vp, off_t *offp, struct uio *uio,
+			int ioflags);
+	int (*vop_write)(struct vnode *vp, off_t *offp, struct uio *uio,
+			 int ioflags);
+	/* fallocate(2) mode 0 / FALLOC_FL_KEEP_SIZE. */
+	int (*vop_allocate)(struct vnode *vp, int mode, off_t off, off_t len);
+	/* SEEK_DATA / SEEK_HOLE; NULL: the file is all data. */
+	int (*vop_seekhole)(struct vnode *vp, off_t off, bool data,
+			    off_t *resp);
+	int (*vop_fsync)(struct vnode *vp, bool dataonly);
+	int (*vop_poll)(struct vnode *vp, int events, struct polltable *pt);
+	/* Called for each open (after permission checks) and each last
+	 * close of an open file; NULL: nothing to do. */
+	int (*vop_open)(struct vnode *vp, int flags, struct kauth_cred *cr);
+	void (*vop_close)(struct vnode *vp, int flags);
+	/* Quick permission check data: fill mode, uid, gid (may be NULL:
+	 * the VFS uses vop_getattr). */
+	void (*vop_owner)(struct vnode *vp, mode_t *modep, uid_t *uidp,
+			  gid_t *gidp);
+	/*
+	 * v_usecount reached 0; called with v_interlock held.  Return true
+	 * when the vnode must go (no name left): the VFS then drops
+	 * v_interlock and calls vop_reclaim, which frees it.
+	 */
+	bool (*vop_inactive)(struct vnode *vp);
+	void (*vop_reclaim)(struct vnode *vp);
+};
+
+struct vnode {
+	unsigned v_usecount; /* atomic */
+	enum vtype v_type;   /* fixed at creation */
+	vdev_t v_rdev;       /* VCHR/VBLK: the device */
+	struct mount *v_mount;
+	const struct vnodeops *v_op;
+	void *v_data; /* the file system's node */
+	kmutex_t *v_interlock;
+	/* The mount covering this directory, or NULL; under mount_lock,
+	 * read with atomic_load_acq. */
+	struct mount *v_mountedhere;
+	/* IPC's: a FIFO's pipe or the socket bound to this name. */
+	void *v_ipc;
+};
+
+/* Initialise a vnode embedded in a file system's node, with one
+ * reference (the creator's). */
+void vnode_init(struct vnode *vp, enum vtype type, struct mount *mp,
+		const struct vnodeops *ops, void *data);
+/* Another reference (the caller holds one, or a name pins the vnode). */
+void vnode_ref(struct vnode *vp);
+/* Drop a reference; the last calls vop_inactive. */
+void vnode_rele(struct vnode *vp);
+/* Called by a file system just before freeing a vnode (IPC cleanup;
+ * vop_reclaim must call it). */
+void vnode_reclaim(struct vnode *vp);
+
+/* The DT_* value of a vnode type (getdents64). */
+unsigned vtype_to_dt(enum vtype t);
+/* S_IF* of a vnode type. */
+mode_t vtype_to_ifmt(enum vtype t);
+
+#endif /* RUMP_VFS_VNODE_H */
