@@ -1288,9 +1288,9 @@ sys_fchmod(struct lwp *l, int fd, mode_t mode)
 	return -error;
 }
 
-long
-sys_fchmodat2(struct lwp *l, int dirfd, const char *pathname, mode_t mode,
-	      int flags)
+static long
+do_fchmodat(struct lwp *l, int dirfd, const char *pathname, mode_t mode,
+	    int flags)
 {
 	struct vnode *vp;
 	int error;
@@ -1314,7 +1314,7 @@ sys_fchmodat2(struct lwp *l, int dirfd, const char *pathname, mode_t mode,
 long
 sys_fchmodat(struct lwp *l, int dirfd, const char *pathname, mode_t mode)
 {
-	return sys_fchmodat2(l, dirfd, pathname, mode, 0);
+	return do_fchmodat(l, dirfd, pathname, mode, 0);
 }
 
 static int

@@ -4,6 +4,7 @@
  * from the raw calls.  As libc, open takes its mode argument only when
  * O_CREAT or O_TMPFILE asks for one.
  */
+#include <errno.h>
 #include <stdarg.h>
 
 #include <rump/rump_syscalls.h>
@@ -57,6 +58,30 @@ rump_sys_getcwd(char *buf, size_t size)
 	if (ret(rump_syscall(RUMP_SYS_getcwd, args)) < 0)
 		return NULL;
 	return buf;
+}
+
+/* As glibc: with AT_SYMLINK_NOFOLLOW a symlink cannot change mode
+ * (EOPNOTSUPP), anything else is changed as fchmodat(2) would. */
+int
+rump_sys_fchmodat(int dirfd, const char *pathname, mode_t mode, int flags)
+{
+	long args[6] = { dirfd, (long)pathname, (long)mode };
+	struct stat st;
+
+	if (flags & ~AT_SYMLINK_NOFOLLOW) {
+		rumpuser_seterrno(EINVAL);
+		return -1;
+	}
+	if (flags & AT_SYMLINK_NOFOLLOW) {
+		if (rump_sys_fstatat(dirfd, pathname, &st,
+				     AT_SYMLINK_NOFOLLOW) < 0)
+			return -1;
+		if (S_ISLNK(st.st_mode)) {
+			rumpuser_seterrno(EOPNOTSUPP);
+			return -1;
+		}
+	}
+	return (int)ret(rump_syscall(RUMP_SYS_fchmodat, args));
 }
 
 void
