@@ -183,7 +183,8 @@ callout_startup(void)
 	mutex_init(&callout_lock);
 	cv_init(&callout_cv);
 	rumpuser_sem_init(&kthread_sem);
-	error = rumpuser_thread_create(kthread_main, NULL, "rump_kthread", 0, 0,
+	/* Priority 1: its timed waits want no host timer slack. */
+	error = rumpuser_thread_create(kthread_main, NULL, "rump_kthread", 0, 1,
 				       -1, NULL);
 	if (error != 0)
 		return error;

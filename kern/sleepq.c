@@ -65,7 +65,7 @@ park_prepare(struct lwp *l)
 	struct lwp_park *lp = park_get(l);
 
 	mutex_enter(&lp->lp_lock);
-	l->l_unparked = 0;
+	atomic_store_relaxed(&l->l_unparked, 0);
 	mutex_exit(&lp->lp_lock);
 }
 
@@ -75,7 +75,7 @@ lwp_unpark(struct lwp *l)
 	struct lwp_park *lp = park_get(l);
 
 	mutex_enter(&lp->lp_lock);
-	l->l_unparked = 1;
+	atomic_store_relaxed(&l->l_unparked, 1);
 	cv_signal(&lp->lp_cv);
 	mutex_exit(&lp->lp_lock);
 }
@@ -88,9 +88,16 @@ lwp_interrupt(struct lwp *l)
 	if (__atomic_load_n(&l->l_park, __ATOMIC_SEQ_CST) != NULL) {
 		struct lwp_park *lp = l->l_park;
 
+		/*
+		 * The lock orders us after a parker that checked l_intr
+		 * before we set it; the broadcast comes after the unlock so
+		 * the woken thread does not block on the lock we hold.
+		 * The caller keeps `l' alive (signal posters hold p_lock,
+		 * which lwp destruction takes), so the park is still there.
+		 */
 		mutex_enter(&lp->lp_lock);
-		cv_broadcast(&lp->lp_cv);
 		mutex_exit(&lp->lp_lock);
+		cv_broadcast(&lp->lp_cv);
 	}
 }
 
@@ -125,12 +132,23 @@ park_wait(struct lwp_park *lp, uint64_t deadline)
 	return 0;
 }
 
+/* How long a park spins before it sleeps, in checks: a wakeup that
+ * comes within a microsecond or two (a signal or reply from a thread
+ * running on another CPU) then costs no host sleep and wakeup. */
+#define PARK_SPIN 200
+
 int
 lwp_park(struct lwp *l, uint64_t deadline, int flags)
 {
 	struct lwp_park *lp = park_get(l);
 	int error = 0;
 
+	for (int i = 0; i < PARK_SPIN; i++) {
+		if (atomic_load_acq(&l->l_unparked) ||
+		    ((flags & SLEEP_INTR) && atomic_load_acq(&l->l_intr)))
+			break;
+		__builtin_ia32_pause();
+	}
 	mutex_enter(&lp->lp_lock);
 	while (!l->l_unparked) {
 		if ((flags & SLEEP_INTR) &&
@@ -143,7 +161,7 @@ lwp_park(struct lwp *l, uint64_t deadline, int flags)
 	}
 	if (l->l_unparked)
 		error = 0;
-	l->l_unparked = 0;
+	atomic_store_relaxed(&l->l_unparked, 0);
 	mutex_exit(&lp->lp_lock);
 	return error;
 }

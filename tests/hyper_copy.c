@@ -452,3 +452,22 @@ Test(hyper_copy, ignored_but_real_fault_kills, .init = boot_ignore,
 
 	*p = 1;
 }
+
+/* The 8- and 16-byte fast paths fault like the general one. */
+Test(hyper_copy, small_fixed_sizes_fault)
+{
+	char buf[16] = { 0 }, src[16] = "0123456789abcde";
+	void *bad = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	cr_assert_neq(bad, MAP_FAILED);
+	munmap(bad, 4096);
+
+	cr_assert_eq(rumpuser_ucopy(buf, src, 16), 0);
+	cr_assert_eq(memcmp(buf, src, 16), 0);
+	cr_assert_eq(rumpuser_ucopy(buf, src + 8, 8), 0);
+	cr_assert_eq(memcmp(buf, src + 8, 8), 0);
+	cr_assert_eq(rumpuser_ucopy(buf, bad, 16), EFAULT);
+	cr_assert_eq(rumpuser_ucopy(bad, buf, 8), EFAULT);
+	cr_assert_eq(rumpuser_ucopy(buf, bad, 4), EFAULT);
+}

@@ -2,6 +2,7 @@
  * signal.c: rumpuser_kill, a kernel-generated signal for the host.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -16,11 +17,21 @@
 RUMPUSER_API int
 rumpuser_kill(int64_t pid, int sig)
 {
+	sigset_t cur;
+
 	(void)pid;
 	if (sig < 0 || sig > 64)
 		return EINVAL;
 	if (sig == 0)
 		return kill(getpid(), 0) == 0 ? 0 : errno;
+	/* A thread that blocks it (a kernel thread, which takes no host
+	 * signals) sends it to the process instead. */
+	if (pthread_sigmask(SIG_BLOCK, NULL, &cur) == 0 &&
+	    sigismember(&cur, sig) == 1) {
+		if (kill(getpid(), sig) != 0)
+			return errno;
+		return 0;
+	}
 	if (raise(sig) != 0)
 		return errno;
 	return 0;
