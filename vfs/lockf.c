@@ -37,7 +37,7 @@ struct lf_blocked {
 #define DEADLOCK_MAX_OWNERS 128 /* owners the cycle search visits at most */
 
 static kmutex_t lf_lock;
-static int lf_inited; /* atomic: lf_lock made */
+static int lf_inited;                       /* atomic: lf_lock made */
 static struct lockf *lf_owners[OWNER_HASH]; /* POSIX locks by owner */
 static struct lf_blocked *lf_blocked_list;  /* POSIX requests waiting */
 static unsigned long lf_nposix;             /* atomic: POSIX locks */
@@ -247,7 +247,8 @@ dl_search(struct dl_search *s, struct lockf_head *h, const struct lf_req *rq)
 
 		if (lf->lf_req.lr_start > rq->lr_end)
 			break;
-		if (lf->lf_req.lr_kind != LF_POSIX || !conflicts(&lf->lf_req, rq))
+		if (lf->lf_req.lr_kind != LF_POSIX ||
+		    !conflicts(&lf->lf_req, rq))
 			continue;
 		if (owner == s->target)
 			return true;
@@ -296,8 +297,8 @@ blocked_remove(struct lf_blocked *b)
 static int
 lf_sleep(struct lockf_head *h)
 {
-	int error = sleepq_wait(&h->lh_waitq, &lf_lock, DEADLINE_NONE,
-				SLEEP_INTR);
+	int error =
+		sleepq_wait(&h->lh_waitq, &lf_lock, DEADLINE_NONE, SLEEP_INTR);
 
 	return error == EINTR ? ERESTARTSYS : 0;
 }
@@ -587,7 +588,8 @@ range_remove_if(struct lockf_head *h, const void *owner, enum lf_kind kind)
 	int n = 0;
 
 	for (pp = &h->lh_ranges; (lf = *pp) != NULL;) {
-		if (lf->lf_req.lr_owner == owner && lf->lf_req.lr_kind == kind) {
+		if (lf->lf_req.lr_owner == owner &&
+		    lf->lf_req.lr_kind == kind) {
 			range_unlink(pp, lf);
 			lf_free(lf);
 			n++;

@@ -76,8 +76,8 @@ fcntl_getlk(struct lwp *l, struct file *fp, struct lockf_head *h, int cmd,
 		fl.l_pid = rq.lr_kind == LF_POSIX ? rq.lr_pid : -1;
 		fl.l_whence = SEEK_SET;
 		fl.l_start = rq.lr_start;
-		fl.l_len = rq.lr_end == LF_EOF ? 0
-					       : rq.lr_end - rq.lr_start + 1;
+		fl.l_len =
+			rq.lr_end == LF_EOF ? 0 : rq.lr_end - rq.lr_start + 1;
 	}
 	return copyout(&fl, ufl, sizeof(fl));
 }

@@ -280,7 +280,11 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode)
 			if (error != 0)
 				goto out;
 			dvp = res.dvp;
-			if (not_normal(&res) || res.trail) {
+			if (not_normal(&res)) {
+				error = (flags & O_EXCL) ? EEXIST : EISDIR;
+				goto out;
+			}
+			if (res.trail) {
 				error = EISDIR;
 				goto out;
 			}
@@ -1025,6 +1029,29 @@ sys_unlinkat(struct lwp *l, int dirfd, const char *pathname, int flags)
 
 /* ---- rename ------------------------------------------------------------------ */
 
+/* Whether directory `anc' is `dvp' or above it (on dvp's mount). */
+static bool
+vn_is_ancestor(struct vnode *anc, struct vnode *dvp)
+{
+	struct vnode *vp = dvp, *up;
+	bool found = false;
+
+	vnode_ref(vp);
+	for (int depth = 0; depth < PATH_MAX_; depth++) {
+		if (vp == anc) {
+			found = true;
+			break;
+		}
+		if (vp == vp->v_mount->mnt_root ||
+		    vp->v_op->vop_lookup(vp, "..", 2, &up) != 0)
+			break;
+		vnode_rele(vp);
+		vp = up;
+	}
+	vnode_rele(vp);
+	return found;
+}
+
 static int
 rename_checks(struct walker *w, struct walkres *fr, struct walkres *tr,
 	      struct vnode *fvp, struct vnode *tvp, unsigned flags)
@@ -1033,10 +1060,6 @@ rename_checks(struct walker *w, struct walkres *fr, struct walkres *tr,
 	bool isdir = fvp->v_type == VDIR;
 	int error;
 
-	if (fr->trail && !isdir)
-		return ENOTDIR;
-	if (tvp == NULL && tr->trail && !isdir)
-		return ENOTDIR;
 	if ((error = may_delete(fr->dvp, fvp, isdir, cr)) != 0)
 		return error;
 	if (tvp != NULL) {
@@ -1088,8 +1111,10 @@ again:
 		error = lookup_parent(l, &tw, newdirfd, newpath, &tbuf, &tr);
 	if (error == 0 && fr.dvp->v_mount != tr.dvp->v_mount)
 		error = EXDEV;
-	if (error == 0 && (not_normal(&fr) || not_normal(&tr)))
+	if (error == 0 && not_normal(&fr))
 		error = EBUSY;
+	else if (error == 0 && not_normal(&tr))
+		error = (flags & RENAME_NOREPLACE) ? EEXIST : EBUSY;
 	if (error == 0)
 		error = lookup_name(fr.dvp, &fr, &fvp);
 	if (error == 0) {
@@ -1101,9 +1126,18 @@ again:
 			error = EEXIST;
 		}
 	}
+	if (error == 0 && fvp->v_type != VDIR &&
+	    (fr.trail || (!(flags & RENAME_EXCHANGE) && tr.trail)))
+		error = ENOTDIR;
 	if (error == 0 && (flags & RENAME_EXCHANGE) && tr.trail &&
 	    tvp->v_type != VDIR)
 		error = ENOTDIR;
+	if (error == 0 && fvp->v_type == VDIR && fr.dvp != tr.dvp &&
+	    vn_is_ancestor(fvp, tr.dvp))
+		error = EINVAL; /* into its own subtree */
+	if (error == 0 && tvp != NULL && tvp->v_type == VDIR &&
+	    fr.dvp != tr.dvp && vn_is_ancestor(tvp, fr.dvp))
+		error = (flags & RENAME_EXCHANGE) ? EINVAL : ENOTEMPTY;
 	if (error == 0 && fvp == tvp) {
 		/* Two names of one file: nothing to do. */
 		goto out;
@@ -1175,8 +1209,12 @@ do_readlinkat(struct lwp *l, int dirfd, const char *upath, char *ubuf,
 	if ((error = namei_user(l, dirfd, upath, NI_EMPTYPATH, &vp)) != 0)
 		return -error;
 	if (vp->v_type != VLNK || vp->v_op->vop_readlink == NULL) {
+		char c = 0;
+
 		vnode_rele(vp);
-		return -EINVAL;
+		/* An empty path reads only an O_PATH symlink descriptor. */
+		(void)copyin(upath, &c, 1);
+		return c == '\0' ? -ENOENT : -EINVAL;
 	}
 	kbuf = path_alloc();
 	if (kbuf == NULL)

@@ -1,0 +1,296 @@
+/*
+ * vfs_perm.c: permission checks as Linux makes them, for processes made
+ * with rump_pub_lwproc_rfork and given other credentials: owner, group
+ * (effective and supplementary), other; root's overrides; sticky
+ * directories; ownership changes; set-id bits; real-id access(2).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+
+#include "vfs_util.h"
+
+TestSuite(vfs_perm, .init = vfs_boot);
+
+/* Become a new process with these ids (groups: n supplementary). */
+static void
+become(uid_t uid, gid_t gid, int n, const gid_t *groups)
+{
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	cr_assert_eq(rump_sys_setgroups((size_t)n, groups), 0, "setgroups: %s",
+		     strerror(errno));
+	cr_assert_eq(rump_sys_setresgid(gid, gid, gid), 0);
+	cr_assert_eq(rump_sys_setresuid(uid, uid, uid), 0);
+}
+
+static void
+back(void)
+{
+	rump_pub_lwproc_releaselwp();
+}
+
+/* A file owned by uid:gid with mode, containing "data". */
+static void
+mkfile(const char *p, uid_t uid, gid_t gid, mode_t mode)
+{
+	int fd = xopen(p, O_CREAT | O_RDWR | O_TRUNC, 0600);
+
+	RETURNS(rump_sys_write(fd, "data", 4), 4);
+	close_ok(fd);
+	RETURNS(rump_sys_chown(p, uid, gid), 0);
+	RETURNS(rump_sys_chmod(p, mode), 0);
+}
+
+Test(vfs_perm, owner_group_other_classes)
+{
+	gid_t sup[] = { 300 };
+
+	mkfile("/f_owner", 1000, 100, 0640);
+	mkfile("/f_none", 1000, 100, 0070); /* owner class denies */
+
+	become(1000, 1000, 0, NULL);
+	close_ok(xopen("/f_owner", O_RDWR, 0));
+	FAILS(rump_sys_open("/f_none", O_RDONLY), EACCES);
+	back();
+
+	become(2000, 100, 0, NULL); /* group by egid */
+	close_ok(xopen("/f_owner", O_RDONLY, 0));
+	FAILS(rump_sys_open("/f_owner", O_WRONLY), EACCES);
+	FAILS(rump_sys_open("/f_owner", O_RDONLY | O_TRUNC), EACCES);
+	back();
+
+	RETURNS(rump_sys_chown("/f_owner", 1000, 300), 0);
+	become(2000, 2000, 1, sup); /* group by supplementary group */
+	close_ok(xopen("/f_owner", O_RDONLY, 0));
+	back();
+
+	become(2000, 2000, 0, NULL); /* other */
+	FAILS(rump_sys_open("/f_owner", O_RDONLY), EACCES);
+	FAILS(rump_sys_truncate("/f_owner", 0), EACCES);
+	FAILS(rump_sys_access("/f_owner", R_OK), EACCES);
+	RETURNS(rump_sys_access("/f_owner", F_OK), 0);
+	back();
+}
+
+Test(vfs_perm, directories)
+{
+	struct stat st;
+	int fd;
+
+	RETURNS(rump_sys_mkdir("/pd", 0755), 0);
+	RETURNS(rump_sys_mkdir("/pd/nox", 0700), 0);
+	mkfile("/pd/nox/inner", 0, 0, 0644);
+	RETURNS(rump_sys_chmod("/pd/nox", 0766), 0); /* others: rw, no x */
+	RETURNS(rump_sys_mkdir("/pd/nor", 0733), 0); /* others: wx, no r */
+	RETURNS(rump_sys_chmod("/pd/nor", 0733), 0);
+	RETURNS(rump_sys_mkdir("/pd/now", 0755), 0);
+
+	become(1000, 1000, 0, NULL);
+	FAILS(rump_sys_stat("/pd/nox/inner", &st), EACCES);
+	FAILS(rump_sys_open("/pd/nox/new", O_CREAT | O_RDWR, 0600), EACCES);
+	FAILS(rump_sys_chdir("/pd/nox"), EACCES);
+	RETURNS(rump_sys_stat("/pd/nox", &st), 0);
+	/* listing needs r, not x */
+	fd = xopen("/pd/nox", O_RDONLY | O_DIRECTORY, 0);
+	close_ok(fd);
+	FAILS(rump_sys_open("/pd/nor", O_RDONLY | O_DIRECTORY), EACCES);
+	close_ok(xopen("/pd/nor/created", O_CREAT | O_RDWR, 0600));
+	FAILS(rump_sys_open("/pd/now/x", O_CREAT | O_RDWR, 0600), EACCES);
+	FAILS(rump_sys_mkdir("/pd/now/x", 0755), EACCES);
+	FAILS(rump_sys_mknod("/pd/now/x", S_IFIFO | 0644, 0), EACCES);
+	FAILS(rump_sys_symlink("t", "/pd/now/x"), EACCES);
+	FAILS(rump_sys_link("/pd/nor/created", "/pd/now/x"), EACCES);
+	FAILS(rump_sys_rename("/pd/nor/created", "/pd/now/x"), EACCES);
+	/* An existing name is EEXIST before EACCES, as Linux. */
+	FAILS(rump_sys_mkdir("/pd/now", 0755), EEXIST);
+	FAILS(rump_sys_mkdir("/pd/now/..", 0755), EEXIST);
+	FAILS(rump_sys_mkdir("/pd/newone", 0755), EACCES);
+	FAILS(rump_sys_unlink("/pd/nox/inner"), EACCES);
+	FAILS(rump_sys_rmdir("/pd/now"), EACCES);
+	back();
+}
+
+Test(vfs_perm, root_overrides)
+{
+	struct stat st;
+
+	mkfile("/r0", 1000, 1000, 0000);
+	mkfile("/rx", 1000, 1000, 0100);
+	RETURNS(rump_sys_mkdir("/rd", 0000), 0);
+	mkfile("/rd/f", 0, 0, 0000);
+	/* root (fsuid 0) reads and writes anything... */
+	close_ok(xopen("/r0", O_RDWR, 0));
+	RETURNS(rump_sys_stat("/rd/f", &st), 0);
+	RETURNS(rump_sys_access("/r0", R_OK | W_OK), 0);
+	/* ...but executes only what has some x bit. */
+	FAILS(rump_sys_access("/r0", X_OK), EACCES);
+	RETURNS(rump_sys_access("/rx", X_OK), 0);
+	RETURNS(rump_sys_access("/rd", X_OK), 0);
+	/* A root process with fsuid changed loses the override. */
+	RETURNS(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	rump_sys_setfsuid(1234);
+	FAILS(rump_sys_open("/r0", O_RDONLY), EACCES);
+	back();
+}
+
+Test(vfs_perm, access_uses_real_ids)
+{
+	mkfile("/acc", 0, 0, 0600);
+	RETURNS(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_setresuid(1000, 0, 0), 0); /* real 1000, eff 0 */
+	close_ok(xopen("/acc", O_RDONLY, 0));
+	FAILS(rump_sys_access("/acc", R_OK), EACCES);
+	RETURNS(rump_sys_faccessat(AT_FDCWD, "/acc", R_OK, AT_EACCESS), 0);
+	FAILS(rump_sys_faccessat(AT_FDCWD, "/acc", 8, 0), EINVAL);
+	FAILS(rump_sys_faccessat(AT_FDCWD, "/acc", R_OK, 0x1), EINVAL);
+	back();
+}
+
+Test(vfs_perm, sticky_directory)
+{
+	RETURNS(rump_sys_mkdir("/tmp", 01777), 0);
+	RETURNS(rump_sys_chmod("/tmp", 01777), 0);
+	become(1000, 1000, 0, NULL);
+	mkfile("/tmp/mine", 1000, 1000, 0666);
+	RETURNS(rump_sys_mkdir("/tmp/mydir", 0777), 0);
+	RETURNS(rump_sys_chmod("/tmp/mydir", 0777), 0);
+	back();
+	become(1001, 1001, 0, NULL);
+	FAILS(rump_sys_unlink("/tmp/mine"), EPERM);
+	FAILS(rump_sys_rename("/tmp/mine", "/tmp/theirs"), EPERM);
+	FAILS(rump_sys_rmdir("/tmp/mydir"), EPERM);
+	/* Writing the file itself is allowed by its mode. */
+	close_ok(xopen("/tmp/mine", O_WRONLY, 0));
+	/* Replacing it by rename is a removal too. */
+	mkfile("/tmp/other", 1001, 1001, 0644);
+	FAILS(rump_sys_rename("/tmp/other", "/tmp/mine"), EPERM);
+	back();
+	/* Root and the owner may. */
+	become(1000, 1000, 0, NULL);
+	RETURNS(rump_sys_rename("/tmp/mine", "/tmp/mine2"), 0);
+	back();
+	RETURNS(rump_sys_unlink("/tmp/mine2"), 0);
+}
+
+Test(vfs_perm, chmod_chown_rules)
+{
+	struct stat st;
+	gid_t sup[] = { 500 };
+
+	mkfile("/own", 1000, 1000, 0644);
+	become(1001, 1001, 0, NULL);
+	FAILS(rump_sys_chmod("/own", 0777), EPERM);
+	FAILS(rump_sys_chown("/own", 1001, -1), EPERM);
+	FAILS(rump_sys_utimensat(AT_FDCWD, "/own",
+				 (struct timespec[2]){ { 1, 0 }, { 1, 0 } }, 0),
+	      EPERM);
+	FAILS(rump_sys_utimensat(AT_FDCWD, "/own", NULL, 0), EACCES);
+	back();
+	become(1000, 1000, 1, sup);
+	RETURNS(rump_sys_chmod("/own", 0600), 0);
+	RETURNS(rump_sys_chown("/own", -1, 500), 0); /* a group of mine */
+	FAILS(rump_sys_chown("/own", -1, 501), EPERM);
+	FAILS(rump_sys_chown("/own", 1001, -1), EPERM);
+	RETURNS(rump_sys_chown("/own", 1000, -1), 0); /* no change: ok */
+	/* Set-gid on a group I am not in is dropped. */
+	RETURNS(rump_sys_chown("/own", -1, 1000), 0);
+	RETURNS(rump_sys_chmod("/own", 02755), 0);
+	RETURNS(rump_sys_stat("/own", &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 02755);
+	back();
+	RETURNS(rump_sys_chown("/own", -1, 777), 0);
+	RETURNS(rump_sys_chmod("/own", 0755), 0);
+	become(1000, 1000, 0, NULL);
+	RETURNS(rump_sys_chmod("/own", 02755), 0);
+	RETURNS(rump_sys_stat("/own", &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0755);
+	back();
+	/* chown drops set-id bits of a regular file, even root's. */
+	RETURNS(rump_sys_chmod("/own", 06755), 0);
+	RETURNS(rump_sys_chown("/own", 0, 0), 0);
+	RETURNS(rump_sys_stat("/own", &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0755);
+	cr_assert_eq(st.st_uid, 0);
+	/* A write by a non-root user drops them too. */
+	RETURNS(rump_sys_chmod("/own", 06777), 0);
+	become(1000, 1000, 0, NULL);
+	int fd = xopen("/own", O_WRONLY, 0);
+	RETURNS(rump_sys_write(fd, "x", 1), 1);
+	close_ok(fd);
+	back();
+	RETURNS(rump_sys_stat("/own", &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0777);
+}
+
+Test(vfs_perm, privileged_calls)
+{
+	struct stat st;
+
+	RETURNS(rump_sys_mkdir("/priv", 0777), 0);
+	RETURNS(rump_sys_chmod("/priv", 0777), 0);
+	mkfile("/priv/rootfile", 0, 0, 0644);
+	become(1000, 1000, 0, NULL);
+	FAILS(rump_sys_mknod("/priv/c", S_IFCHR | 0644, makedev(1, 3)), EPERM);
+	RETURNS(rump_sys_mknod("/priv/p", S_IFIFO | 0644, 0), 0);
+	FAILS(rump_sys_mount("none", "/priv", "tmpfs", 0, NULL), EPERM);
+	FAILS(rump_sys_umount("/priv"), EPERM);
+	FAILS(rump_sys_chroot("/priv"), EPERM);
+	FAILS(rump_sys_open("/priv/rootfile", O_RDONLY | O_NOATIME), EPERM);
+	close_ok(xopen("/priv/rootfile", O_RDONLY, 0));
+	/* New files belong to the creator. */
+	close_ok(xopen("/priv/mine", O_CREAT | O_RDWR, 0600));
+	RETURNS(rump_sys_stat("/priv/mine", &st), 0);
+	cr_assert_eq(st.st_uid, 1000);
+	cr_assert_eq(st.st_gid, 1000);
+	back();
+}
+
+Test(vfs_perm, setgid_directory_inherits)
+{
+	struct stat st;
+
+	RETURNS(rump_sys_mkdir("/sg", 0777), 0);
+	RETURNS(rump_sys_chown("/sg", 0, 600), 0);
+	RETURNS(rump_sys_chmod("/sg", 02777), 0);
+	become(1000, 1000, 0, NULL);
+	close_ok(xopen("/sg/f", O_CREAT | O_RDWR, 02755));
+	RETURNS(rump_sys_stat("/sg/f", &st), 0);
+	cr_assert_eq(st.st_gid, 600);
+	cr_assert_eq(st.st_mode & 02000, 0); /* not in group 600 */
+	RETURNS(rump_sys_mkdir("/sg/d", 0755), 0);
+	RETURNS(rump_sys_stat("/sg/d", &st), 0);
+	cr_assert_eq(st.st_gid, 600);
+	cr_assert_eq(st.st_mode & 02000, 02000);
+	back();
+}
+
+Test(vfs_perm, children_inherit_cwd_root_umask)
+{
+	char buf[64];
+
+	RETURNS(rump_sys_mkdir("/inh", 0755), 0);
+	RETURNS(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	struct lwp *child = rump_pub_lwproc_curlwp();
+	RETURNS(rump_sys_chdir("/inh"), 0);
+	rump_sys_umask(077);
+	RETURNS(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	cr_assert_str_eq(rump_sys_getcwd(buf, sizeof(buf)), "/inh");
+	close_ok(xopen("f", O_CREAT | O_RDWR, 0666));
+	struct stat st;
+	RETURNS(rump_sys_stat("/inh/f", &st), 0);
+	cr_assert_eq(st.st_mode & 0777, 0600);
+	back();
+	rump_pub_lwproc_switch(child);
+	back();
+	cr_assert_str_eq(rump_sys_getcwd(buf, sizeof(buf)), "/");
+}

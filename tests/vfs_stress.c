@@ -1,0 +1,512 @@
+/*
+ * vfs_stress.c: concurrency (host threads writing and reading one file,
+ * creating, renaming and removing names in one directory) and a
+ * randomized differential test: the same operations on rump's tmpfs and
+ * on a host directory under /tmp, comparing every result, errno and the
+ * stat fields that must match (type, size, mode, link count).
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+
+#include "vfs_util.h"
+
+TestSuite(vfs_stress, .init = vfs_boot, .timeout = 60);
+
+#define NTHREADS 4
+
+static void
+run_threads(void *(*fn)(void *), int n)
+{
+	pthread_t t[NTHREADS];
+	long i;
+
+	for (i = 0; i < n; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, fn, (void *)i), 0);
+	for (i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+}
+
+/* ---- one file ------------------------------------------------------------- */
+
+#define REC 64
+#define NREC 500
+
+static void *
+appender(void *arg)
+{
+	long id = (long)arg;
+	char rec[REC];
+	int fd = rump_sys_open("/appendfile", O_WRONLY | O_APPEND);
+
+	memset(rec, 'a' + (int)id, REC);
+	for (int i = 0; i < NREC; i++) {
+		rec[0] = (char)('0' + (int)id);
+		if (rump_sys_write(fd, rec, REC) != REC)
+			abort();
+	}
+	rump_sys_close(fd);
+	return NULL;
+}
+
+Test(vfs_stress, appenders_never_interleave)
+{
+	char rec[REC];
+	int counts[NTHREADS] = { 0 };
+	int fd = xopen("/appendfile", O_CREAT | O_RDWR, 0600);
+
+	run_threads(appender, NTHREADS);
+	cr_assert_eq(fsize(fd), (off_t)REC * NREC * NTHREADS);
+	for (int i = 0; i < NREC * NTHREADS; i++) {
+		RETURNS(rump_sys_read(fd, rec, REC), REC);
+		int id = rec[0] - '0';
+		cr_assert(id >= 0 && id < NTHREADS);
+		for (int k = 1; k < REC; k++)
+			cr_assert_eq(rec[k], 'a' + id, "record torn");
+		counts[id]++;
+	}
+	for (int i = 0; i < NTHREADS; i++)
+		cr_assert_eq(counts[i], NREC);
+	close_ok(fd);
+}
+
+#define REGION (256 * 1024)
+static atomic_int writers_done;
+
+static void *
+region_writer(void *arg)
+{
+	long id = (long)arg;
+	char *buf = malloc(4096);
+	int fd = rump_sys_open("/shared", O_RDWR);
+
+	for (int pass = 0; pass < 4; pass++)
+		for (off_t off = 0; off < REGION; off += 4096) {
+			memset(buf, (int)('A' + id * 4 + pass), 4096);
+			if (rump_sys_pwrite(fd, buf, 4096, id * REGION + off) !=
+			    4096)
+				abort();
+		}
+	rump_sys_close(fd);
+	free(buf);
+	atomic_fetch_add(&writers_done, 1);
+	return NULL;
+}
+
+static void *
+region_reader(void *arg)
+{
+	char *buf = malloc(4096);
+	int fd = rump_sys_open("/shared", O_RDONLY);
+
+	while (atomic_load(&writers_done) < 2) {
+		for (off_t off = 0; off < 2 * REGION; off += 4096) {
+			ssize_t n = rump_sys_pread(fd, buf, 4096, off);
+			if (n < 0)
+				abort();
+			/* A page is written whole: all one byte. */
+			for (ssize_t k = 1; k < n; k++)
+				if (buf[k] != buf[0] && buf[k] != 0 &&
+				    buf[0] != 0)
+					abort();
+		}
+	}
+	rump_sys_close(fd);
+	free(buf);
+	return NULL;
+}
+
+static void *
+mixed(void *arg)
+{
+	long id = (long)arg;
+
+	return id < 2 ? region_writer(arg) : region_reader(arg);
+}
+
+Test(vfs_stress, writers_and_readers_on_one_file)
+{
+	char *buf = malloc(REGION);
+	int fd = xopen("/shared", O_CREAT | O_RDWR, 0600);
+
+	atomic_store(&writers_done, 0);
+	run_threads(mixed, NTHREADS);
+	for (int id = 0; id < 2; id++) {
+		RETURNS(rump_sys_pread(fd, buf, REGION, id * REGION), REGION);
+		for (int k = 0; k < REGION; k++)
+			cr_assert_eq(buf[k], 'A' + id * 4 + 3);
+	}
+	close_ok(fd);
+	free(buf);
+}
+
+/* ---- one directory ---------------------------------------------------------- */
+
+#define NFILES 300
+static atomic_int dir_done;
+
+static void *
+dir_worker(void *arg)
+{
+	long id = (long)arg;
+	char p[64], q[64];
+	struct stat st;
+
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < NFILES; i++) {
+			snprintf(p, sizeof(p), "/cdir/t%ld_%d", id, i);
+			int fd = rump_sys_open(p, O_CREAT | O_EXCL | O_RDWR,
+					       0600);
+			if (fd < 0)
+				abort();
+			rump_sys_close(fd);
+		}
+		for (int i = 0; i < NFILES; i++) {
+			snprintf(p, sizeof(p), "/cdir/t%ld_%d", id, i);
+			snprintf(q, sizeof(q), "/cdir/r%ld_%d", id, i);
+			if (rump_sys_rename(p, q) != 0 ||
+			    rump_sys_stat(q, &st) != 0)
+				abort();
+		}
+		for (int i = 0; i < NFILES; i++) {
+			snprintf(q, sizeof(q), "/cdir/r%ld_%d", id, i);
+			if (rump_sys_unlink(q) != 0)
+				abort();
+		}
+	}
+	atomic_fetch_add(&dir_done, 1);
+	return NULL;
+}
+
+static void *
+dir_lister(void *arg)
+{
+	char buf[2048];
+
+	while (atomic_load(&dir_done) < NTHREADS - 1) {
+		int fd = rump_sys_open("/cdir", O_RDONLY | O_DIRECTORY);
+		ssize_t n;
+
+		if (fd < 0)
+			abort();
+		while ((n = rump_sys_getdents64(fd, buf, sizeof(buf))) > 0)
+			continue;
+		if (n < 0)
+			abort();
+		rump_sys_close(fd);
+	}
+	return NULL;
+}
+
+static void *
+dir_mixed(void *arg)
+{
+	return (long)arg == NTHREADS - 1 ? dir_lister(arg) : dir_worker(arg);
+}
+
+Test(vfs_stress, one_directory_many_threads)
+{
+	struct stat st;
+	char buf[256];
+	int fd;
+
+	RETURNS(rump_sys_mkdir("/cdir", 0755), 0);
+	atomic_store(&dir_done, 0);
+	run_threads(dir_mixed, NTHREADS);
+	RETURNS(rump_sys_stat("/cdir", &st), 0);
+	cr_assert_eq(st.st_nlink, 2);
+	cr_assert_eq(st.st_size, 40);
+	fd = xopen("/cdir", O_RDONLY | O_DIRECTORY, 0);
+	/* Only "." and "..". */
+	ssize_t n = rump_sys_getdents64(fd, buf, sizeof(buf));
+	cr_assert_eq(n, 48);
+	close_ok(fd);
+}
+
+static atomic_int excl_wins;
+
+static void *
+excl_creator(void *arg)
+{
+	for (int i = 0; i < 200; i++) {
+		char p[32];
+
+		snprintf(p, sizeof(p), "/excl%d", i);
+		int fd = rump_sys_open(p, O_CREAT | O_EXCL | O_RDWR, 0600);
+		if (fd >= 0) {
+			atomic_fetch_add(&excl_wins, 1);
+			rump_sys_close(fd);
+		} else if (errno != EEXIST) {
+			abort();
+		}
+	}
+	return NULL;
+}
+
+Test(vfs_stress, o_excl_has_one_winner)
+{
+	atomic_store(&excl_wins, 0);
+	run_threads(excl_creator, NTHREADS);
+	cr_assert_eq(atomic_load(&excl_wins), 200);
+}
+
+/* Directory renames in both directions at once: no deadlock, and the
+ * tree stays a tree. */
+static void *
+renamer(void *arg)
+{
+	long id = (long)arg;
+
+	for (int i = 0; i < 2000; i++) {
+		switch ((id + i) % 4) {
+		case 0:
+			rump_sys_rename("/rt/a/x", "/rt/b/x");
+			break;
+		case 1:
+			rump_sys_rename("/rt/b/x", "/rt/a/x");
+			break;
+		case 2:
+			rump_sys_rename("/rt/a", "/rt/b/x/a");
+			rump_sys_rename("/rt/b/x/a", "/rt/a");
+			break;
+		default:
+			rump_sys_rename("/rt/b", "/rt/a/x/b");
+			rump_sys_rename("/rt/a/x/b", "/rt/b");
+			break;
+		}
+	}
+	return NULL;
+}
+
+Test(vfs_stress, rename_storm)
+{
+	struct stat st;
+
+	RETURNS(rump_sys_mkdir("/rt", 0755), 0);
+	RETURNS(rump_sys_mkdir("/rt/a", 0755), 0);
+	RETURNS(rump_sys_mkdir("/rt/b", 0755), 0);
+	RETURNS(rump_sys_mkdir("/rt/a/x", 0755), 0);
+	run_threads(renamer, NTHREADS);
+	/* Put everything back where it can be found, then check counts. */
+	rump_sys_rename("/rt/b/x/a", "/rt/a");
+	rump_sys_rename("/rt/a/x/b", "/rt/b");
+	RETURNS(rump_sys_stat("/rt", &st), 0);
+	cr_assert_eq(st.st_nlink, 4);
+	int nx = (rump_sys_stat("/rt/a/x", &st) == 0) +
+		 (rump_sys_stat("/rt/b/x", &st) == 0);
+	cr_assert_eq(nx, 1);
+}
+
+/* ---- differential: rump tmpfs against a host directory --------------------- */
+
+static const char *const names[] = {
+	"a",     "b", "c",   "a/x", "a/y",  "b/x", "c/d",  "a/x/z",
+	"b/x/z", "l", "a/l", "a/",  "b/x/", ".",   "a/..", "",
+};
+#define NNAMES (int)(sizeof(names) / sizeof(names[0]))
+#define NFD 4
+
+struct side {
+	bool rump;
+	int dir;
+	int fd[NFD];
+};
+
+static int
+s_openat(struct side *s, const char *p, int fl, mode_t m)
+{
+	return s->rump ? rump_sys_openat(s->dir, p, fl, m)
+		       : openat(s->dir, p, fl, m);
+}
+
+/* One operation on one side; returns the result and errno packed into
+ * a string that must match the other side's. */
+static void
+do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
+      char *out, size_t outlen)
+{
+	const char *p = names[a % NNAMES], *q = names[b % NNAMES];
+	struct stat st;
+	char buf[128];
+	long r = 0;
+	int slot = (int)(c % NFD), fd = s->fd[slot];
+	static const int oflags[] = {
+		O_RDONLY,
+		O_WRONLY | O_CREAT,
+		O_RDWR | O_CREAT | O_EXCL,
+		O_RDWR | O_TRUNC,
+		O_RDONLY | O_DIRECTORY,
+		O_WRONLY | O_APPEND,
+		O_RDWR | O_CREAT | O_NOFOLLOW,
+	};
+
+	errno = 0;
+	buf[0] = '\0';
+	switch (op % 17) {
+	case 0: /* open into a slot */
+		if (fd >= 0)
+			s->rump ? rump_sys_close(fd) : close(fd);
+		r = s_openat(s, p, oflags[b % 7], 0640);
+		s->fd[slot] = (int)r;
+		r = r >= 0 ? 0 : -1;
+		break;
+	case 1:
+		r = s->rump ? rump_sys_mkdirat(s->dir, p, 0750)
+			    : mkdirat(s->dir, p, 0750);
+		break;
+	case 2:
+		r = s->rump ? rump_sys_unlinkat(s->dir, p, 0)
+			    : unlinkat(s->dir, p, 0);
+		break;
+	case 3:
+		r = s->rump ? rump_sys_unlinkat(s->dir, p, AT_REMOVEDIR)
+			    : unlinkat(s->dir, p, AT_REMOVEDIR);
+		break;
+	case 4:
+		r = s->rump ? rump_sys_renameat(s->dir, p, s->dir, q)
+			    : renameat(s->dir, p, s->dir, q);
+		break;
+	case 5:
+		r = s->rump ? rump_sys_linkat(s->dir, p, s->dir, q, 0)
+			    : linkat(s->dir, p, s->dir, q, 0);
+		break;
+	case 6:
+		r = s->rump ? rump_sys_symlinkat(names[c % 11], s->dir, q)
+			    : symlinkat(names[c % 11], s->dir, q);
+		break;
+	case 7:
+	case 8: {
+		int fl = op % 17 == 7 ? 0 : AT_SYMLINK_NOFOLLOW;
+
+		r = s->rump ? rump_sys_fstatat(s->dir, p, &st, fl)
+			    : fstatat(s->dir, p, &st, fl);
+		if (r == 0)
+			snprintf(buf, sizeof(buf),
+				 " mode %o nlink %lu size %ld", st.st_mode,
+				 (unsigned long)st.st_nlink,
+				 S_ISDIR(st.st_mode) ? 0L : (long)st.st_size);
+		break;
+	}
+	case 9: {
+		char lb[64];
+
+		r = s->rump ? rump_sys_readlinkat(s->dir, p, lb, sizeof(lb))
+			    : readlinkat(s->dir, p, lb, sizeof(lb));
+		if (r > 0)
+			snprintf(buf, sizeof(buf), " %.*s", (int)r, lb);
+		break;
+	}
+	case 10:
+		r = s->rump ? rump_sys_fchmodat(s->dir, p, 0700 | (c & 077), 0)
+			    : fchmodat(s->dir, p, 0700 | (c & 077), 0);
+		break;
+	case 11: { /* write through a slot */
+		char data[300];
+
+		memset(data, 'a' + (int)(c % 26), sizeof(data));
+		size_t n = (b * 37) % sizeof(data);
+		r = s->rump ? rump_sys_write(fd, data, n) : write(fd, data, n);
+		break;
+	}
+	case 12: { /* read through a slot */
+		char data[200];
+
+		r = s->rump ? rump_sys_pread(fd, data, sizeof(data), b % 300)
+			    : pread(fd, data, sizeof(data), b % 300);
+		if (r > 0)
+			snprintf(buf, sizeof(buf), " %c%c", data[0],
+				 data[r - 1]);
+		break;
+	}
+	case 13:
+		r = s->rump ? rump_sys_ftruncate(fd, b % 5000)
+			    : ftruncate(fd, b % 5000);
+		break;
+	case 14:
+		r = s->rump ? rump_sys_fstat(fd, &st) : fstat(fd, &st);
+		if (r == 0)
+			snprintf(buf, sizeof(buf),
+				 " mode %o nlink %lu size %ld", st.st_mode,
+				 (unsigned long)st.st_nlink,
+				 S_ISDIR(st.st_mode) ? 0L : (long)st.st_size);
+		break;
+	case 15:
+		r = s->rump ? rump_sys_renameat2(s->dir, p, s->dir, q,
+						 c % 2 ? RENAME_NOREPLACE
+						       : RENAME_EXCHANGE)
+			    : renameat2(s->dir, p, s->dir, q,
+					c % 2 ? RENAME_NOREPLACE
+					      : RENAME_EXCHANGE);
+		break;
+	default:
+		r = s->rump ? rump_sys_faccessat(s->dir, p, (int)(c % 8), 0)
+			    : faccessat(s->dir, p, (int)(c % 8), 0);
+		break;
+	}
+	snprintf(out, outlen, "%ld/%d%s", r < 0 ? -1L : r, r < 0 ? errno : 0,
+		 buf);
+}
+
+static void
+differential(unsigned seed, int nops)
+{
+	struct side rs = { .rump = true }, hs = { .rump = false };
+	char rdir[64], hdir[64] = "/tmp/rumpdiff.XXXXXX";
+	char rout[200], hout[200];
+	unsigned st = seed;
+
+	umask(022);
+	rump_sys_umask(022);
+	cr_assert_not_null(mkdtemp(hdir));
+	chmod(hdir, 0755);
+	snprintf(rdir, sizeof(rdir), "/diff%u", seed);
+	RETURNS(rump_sys_mkdir(rdir, 0755), 0);
+	rs.dir = xopen(rdir, O_RDONLY | O_DIRECTORY, 0);
+	hs.dir = open(hdir, O_RDONLY | O_DIRECTORY);
+	cr_assert_geq(hs.dir, 0);
+	for (int i = 0; i < NFD; i++)
+		rs.fd[i] = hs.fd[i] = -1;
+	for (int i = 0; i < nops; i++) {
+		unsigned v[4];
+
+		for (int k = 0; k < 4; k++) {
+			st = st * 1103515245u + 12345u;
+			v[k] = (st >> 8) & 0xffff;
+		}
+		do_op(&rs, v[0], v[1], v[2], v[3], rout, sizeof(rout));
+		do_op(&hs, v[0], v[1], v[2], v[3], hout, sizeof(hout));
+		cr_assert_str_eq(rout, hout,
+				 "seed %u op %d (kind %u, %s, %s): rump %s, "
+				 "host %s",
+				 seed, i, v[0] % 17, names[v[1] % NNAMES],
+				 names[v[2] % NNAMES], rout, hout);
+	}
+	for (int i = 0; i < NFD; i++) {
+		if (hs.fd[i] >= 0)
+			close(hs.fd[i]);
+		if (rs.fd[i] >= 0)
+			rump_sys_close(rs.fd[i]);
+	}
+	close(hs.dir);
+	char cmd[128];
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", hdir);
+	cr_assert_eq(system(cmd), 0);
+}
+
+Test(vfs_stress, differential_against_host)
+{
+	for (unsigned seed = 1; seed <= 40; seed++)
+		differential(seed, 5000);
+}
