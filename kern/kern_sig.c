@@ -237,10 +237,12 @@ proc_terminate_locked(struct proc *p, int sig)
 static void
 proc_stop_locked(struct proc *p, int sig)
 {
-	(void)sig;
 	if (p->p_stopped || p->p_xsig != 0 || proc_protected(p))
 		return;
 	p->p_stopped = true;
+	p->p_stopsig = sig;
+	atomic_store_relaxed(&p->p_cldnotify, CLD_STOPPED);
+	kthread_kick(KTHREAD_TERM);
 	for (struct lwp *l = p->p_lwps; l != NULL; l = l->l_next)
 		lwp_signal(l);
 }
@@ -252,6 +254,8 @@ proc_continue_locked(struct proc *p)
 	if (!p->p_stopped)
 		return;
 	p->p_stopped = false;
+	atomic_store_relaxed(&p->p_cldnotify, CLD_CONTINUED);
+	kthread_kick(KTHREAD_TERM);
 	waitq_wakeup_all(&p->p_stopq);
 	sig_update_proc_locked(p);
 }
@@ -767,6 +771,33 @@ sig_host_report(pid_t pid, int sig)
 	}
 }
 
+/* Tell the parent that `p' stopped or continued (SIGCHLD with
+ * CLD_STOPPED or CLD_CONTINUED), unless its SIGCHLD action has
+ * SA_NOCLDSTOP.  proc_lock held. */
+static void
+sig_notify_stop_locked(struct proc *p)
+{
+	struct proc *pp = p->p_pptr;
+	siginfo_t si;
+	int code, sig;
+
+	mutex_enter(&p->p_lock);
+	code = p->p_cldnotify;
+	sig = code == CLD_STOPPED ? p->p_stopsig : SIGCONT;
+	atomic_store_relaxed(&p->p_cldnotify, 0);
+	mutex_exit(&p->p_lock);
+	if (code == 0 || pp == NULL || pp == p)
+		return;
+	sig_info_init(&si, SIGCHLD, code, NULL);
+	si.si_pid = p->p_pid;
+	si.si_uid = atomic_load_relaxed(&p->p_cred)->cr_uid;
+	si.si_status = sig;
+	mutex_enter(&pp->p_lock);
+	if (!(pp->p_sigact[SIGCHLD - 1].sa_flags & SA_NOCLDSTOP))
+		sig_post_proc_locked(pp, SIGCHLD, &si);
+	mutex_exit(&pp->p_lock);
+}
+
 /*
  * The kernel thread's clean-up of processes ended by a signal: close
  * their descriptors (unless another process shares the table), tell the
@@ -785,9 +816,12 @@ sig_termwork(void)
 	for (;;) {
 		fdp = NULL;
 		proc_lock_enter();
-		for (p = proc_first_locked(); p != NULL; p = p->p_next)
+		for (p = proc_first_locked(); p != NULL; p = p->p_next) {
+			if (atomic_load_relaxed(&p->p_cldnotify) != 0)
+				sig_notify_stop_locked(p);
 			if (proc_xsig(p) != 0 && !p->p_termdone)
 				break;
+		}
 		if (p == NULL) {
 			proc_lock_exit();
 			return;

@@ -65,8 +65,10 @@ struct proc {
 	struct rump_ksigaction p_sigact[KNSIG]; /* [sig - 1] */
 	struct sigpend p_sigpend; /* process-directed pending signals */
 	int p_nqueued;            /* queued instances, for the rlimit */
-	int p_xsig;     /* ending signal (atomic; set once, under p_lock) */
-	bool p_stopped; /* stopped by a stop signal until SIGCONT */
+	int p_xsig;      /* ending signal (atomic; set once, under p_lock) */
+	bool p_stopped;  /* stopped by a stop signal until SIGCONT */
+	int p_stopsig;   /* the signal that stopped it */
+	int p_cldnotify; /* CLD_STOPPED/CLD_CONTINUED for the parent, or 0 */
 	struct waitq p_stopq;     /* lwps waiting out a stop */
 	bool p_termdone;          /* kernel thread cleaned up; proc_lock */
 	struct ptimers *p_timers; /* itimers and POSIX timers, made on use */

@@ -1084,3 +1084,39 @@ Test(signal, itimer_interrupts_pipe_read)
 	cr_assert_eq(errno, EINTR);
 	cr_assert_eq(hits[SIGALRM], 1);
 }
+
+/* The parent hears of a stop and a continue (SIGCHLD with CLD_STOPPED,
+ * CLD_CONTINUED), unless its SIGCHLD action says SA_NOCLDSTOP. */
+Test(signal, sigchld_on_stop_and_continue)
+{
+	struct timespec ts = { 2, 0 }, none = { 0, 20 * MS };
+	pid_t child;
+	siginfo_t si;
+	sigset_t chld;
+	struct lwp *parent;
+
+	rfork_ok(RUMP_RFCFDG);
+	parent = rump_pub_lwproc_curlwp();
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	block(SIG_BLOCK, SIGCHLD);
+	child = rfork_ok(RUMP_RFCFDG);
+	rump_pub_lwproc_switch(parent);
+	cr_assert_eq(rump_sys_kill(child, SIGTSTP), 0);
+	cr_assert_eq(rump_sys_sigtimedwait(&chld, &si, &ts), SIGCHLD);
+	cr_assert_eq(si.si_code, CLD_STOPPED);
+	cr_assert_eq(si.si_pid, child);
+	cr_assert_eq(si.si_status, SIGTSTP);
+	cr_assert_eq(rump_sys_kill(child, SIGCONT), 0);
+	cr_assert_eq(rump_sys_sigtimedwait(&chld, &si, &ts), SIGCHLD);
+	cr_assert_eq(si.si_code, CLD_CONTINUED);
+	cr_assert_eq(si.si_status, SIGCONT);
+	/* SA_NOCLDSTOP: silence. */
+	set_handler(SIGCHLD, count_handler, SA_NOCLDSTOP);
+	cr_assert_eq(rump_sys_kill(child, SIGSTOP), 0);
+	cr_assert_eq(rump_sys_sigtimedwait(&chld, &si, &none), -1);
+	cr_assert_eq(errno, EAGAIN);
+	cr_assert_eq(rump_sys_kill(child, SIGKILL), 0);
+	cr_assert_eq(rump_sys_sigtimedwait(&chld, &si, &ts), SIGCHLD);
+	cr_assert_eq(si.si_code, CLD_KILLED);
+}
