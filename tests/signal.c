@@ -1120,3 +1120,62 @@ Test(signal, sigchld_on_stop_and_continue)
 	cr_assert_eq(rump_sys_sigtimedwait(&chld, &si, &ts), SIGCHLD);
 	cr_assert_eq(si.si_code, CLD_KILLED);
 }
+
+/* ---- poll: the seed's caveat itself ------------------------------------------ */
+
+#include <poll.h>
+
+/* rump_sys_setitimer(), then a blocking rump_sys_poll(): the poll ends
+ * with EINTR and the SIGALRM handler has run.  poll never restarts,
+ * SA_RESTART or not. */
+Test(signal, seed_caveat_itimer_interrupts_poll)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+	struct pollfd pfd;
+	int fds[2];
+	double t0;
+
+	rfork_ok(RUMP_RFCFDG);
+	set_handler(SIGALRM, count_handler, SA_RESTART);
+	cr_assert_eq(rump_sys_pipe(fds), 0);
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	cr_assert_eq(rump_sys_setitimer(ITIMER_REAL, &it, NULL), 0);
+	t0 = now_ms();
+	cr_assert_eq(rump_sys_poll(&pfd, 1, 5000), -1);
+	cr_assert_eq(errno, EINTR);
+	cr_assert_geq(now_ms() - t0, 15);
+	cr_assert_lt(now_ms() - t0, 2000);
+	cr_assert_eq(hits[SIGALRM], 1);
+	/* Infinite timeout too. */
+	cr_assert_eq(rump_sys_setitimer(ITIMER_REAL, &it, NULL), 0);
+	cr_assert_eq(rump_sys_poll(&pfd, 1, -1), -1);
+	cr_assert_eq(errno, EINTR);
+	cr_assert_eq(hits[SIGALRM], 2);
+}
+
+/* ppoll's mask opens a blocked signal for the wait only: the handler
+ * runs, the call ends with EINTR, the old mask is back. */
+Test(signal, ppoll_mask_lets_a_signal_in)
+{
+	struct itimerval it = { { 0, 0 }, { 0, 20000 } };
+	struct pollfd pfd;
+	sigset_t open, now;
+	int fds[2];
+
+	rfork_ok(RUMP_RFCFDG);
+	set_handler(SIGALRM, info_handler, SA_SIGINFO);
+	block(SIG_BLOCK, SIGALRM);
+	cr_assert_eq(rump_sys_pipe(fds), 0);
+	pfd.fd = fds[0];
+	pfd.events = POLLIN;
+	cr_assert_eq(rump_sys_setitimer(ITIMER_REAL, &it, NULL), 0);
+	sigemptyset(&open);
+	cr_assert_eq(rump_sys_ppoll(&pfd, 1, NULL, &open), -1);
+	cr_assert_eq(errno, EINTR);
+	cr_assert_eq(hits[SIGALRM], 1);
+	/* In the handler SIGALRM was blocked; afterwards, the old mask. */
+	cr_assert(sigismember(&mask_in_handler, SIGALRM));
+	cr_assert_eq(rump_sys_sigprocmask(SIG_BLOCK, NULL, &now), 0);
+	cr_assert(sigismember(&now, SIGALRM));
+}

@@ -552,3 +552,41 @@ Test(timer, timerfd_read_interrupted)
 	cr_assert_eq(n, 1);
 	cr_assert_eq(hits[SIGALRM], 2);
 }
+
+#include <poll.h>
+#include <sys/epoll.h>
+
+/* A timerfd is readable through poll and epoll once it has expired. */
+Test(timer, timerfd_poll_and_epoll)
+{
+	struct itimerspec its = { { 0, 0 }, { 0, 10 * MS } };
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	struct pollfd pfd;
+	uint64_t n;
+	int fd = rump_sys_timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK);
+	int ep = rump_sys_epoll_create1(0);
+	double t0;
+
+	cr_assert_geq(fd, 0);
+	cr_assert_geq(ep, 0);
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	cr_assert_eq(rump_sys_poll(&pfd, 1, 0), 0);
+	cr_assert_eq(rump_sys_timerfd_settime(fd, 0, &its, NULL), 0);
+	t0 = now_ms();
+	cr_assert_eq(rump_sys_poll(&pfd, 1, 2000), 1);
+	cr_assert(pfd.revents & POLLIN);
+	cr_assert_geq(now_ms() - t0, 8);
+	cr_assert_eq(rump_sys_read(fd, &n, sizeof(n)), 8);
+	cr_assert_eq(n, 1);
+	/* epoll. */
+	ev.data.u32 = 7;
+	cr_assert_eq(rump_sys_epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), 0);
+	cr_assert_eq(rump_sys_epoll_wait(ep, &out, 1, 0), 0);
+	cr_assert_eq(rump_sys_timerfd_settime(fd, 0, &its, NULL), 0);
+	cr_assert_eq(rump_sys_epoll_wait(ep, &out, 1, 2000), 1);
+	cr_assert_eq(out.data.u32, 7);
+	cr_assert(out.events & EPOLLIN);
+	cr_assert_eq(rump_sys_read(fd, &n, sizeof(n)), 8);
+	cr_assert_eq(rump_sys_epoll_wait(ep, &out, 1, 0), 0);
+}
