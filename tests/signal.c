@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -1178,4 +1179,65 @@ Test(signal, ppoll_mask_lets_a_signal_in)
 	cr_assert(sigismember(&mask_in_handler, SIGALRM));
 	cr_assert_eq(rump_sys_sigprocmask(SIG_BLOCK, NULL, &now), 0);
 	cr_assert(sigismember(&now, SIGALRM));
+}
+
+/* ---- a signal from another thread just as the sleep starts ------------ */
+
+struct racer {
+	struct lwp *lwp;
+	pid_t tid;
+	_Atomic int round, entered, done;
+	int bad;
+};
+
+static void *
+racer_main(void *arg)
+{
+	struct racer *r = arg;
+	struct timespec req = { 10, 0 };
+
+	rump_pub_lwproc_switch(r->lwp);
+	r->tid = rump_sys_gettid();
+	for (int i = 0; i < 100; i++) {
+		while (r->round != i)
+			sched_yield();
+		r->entered = i + 1;
+		/* The signal comes now, before or while the sleep starts:
+		 * never lost, so the 10 s sleep ends at once. */
+		if (rump_sys_nanosleep(&req, NULL) != -1 || errno != EINTR)
+			r->bad++;
+		r->done = i + 1;
+	}
+	rump_pub_lwproc_switch(NULL);
+	return NULL;
+}
+
+Test(signal, signal_from_another_thread_as_sleep_starts)
+{
+	struct racer r;
+	pthread_t t;
+	pid_t pid = rfork_ok(RUMP_RFCFDG);
+	struct lwp *me = rump_pub_lwproc_curlwp();
+
+	set_handler(SIGUSR1, count_handler, 0);
+	memset(&r, 0, sizeof(r));
+	r.round = -1;
+	cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
+	r.lwp = rump_pub_lwproc_curlwp();
+	rump_pub_lwproc_switch(me);
+	block(SIG_BLOCK, SIGUSR1); /* only the racer takes it */
+	cr_assert_eq(pthread_create(&t, NULL, racer_main, &r), 0);
+	for (int i = 0; i < 100; i++) {
+		r.round = i;
+		while (r.entered != i + 1)
+			sched_yield();
+		for (int spin = 0; spin < (i % 10) * 200; spin++)
+			__asm__ volatile("" ::: "memory");
+		cr_assert_eq(rump_sys_tkill(r.tid, SIGUSR1), 0);
+		while (r.done != i + 1)
+			sched_yield();
+	}
+	pthread_join(t, NULL);
+	cr_assert_eq(r.bad, 0);
+	cr_assert_eq(hits[SIGUSR1], 100);
 }
