@@ -210,6 +210,88 @@ int rumpuser_iovwrite(int fd, const struct rumpuser_iovec *iov, size_t iovlen,
  */
 int rumpuser_syncfd(int fd, int flags, uint64_t start, uint64_t len);
 
+/*
+ * Console streams (rumpkit addition): the handles of the host's standard
+ * input, output and error, usable with rumpuser_iovread/iovwrite (with
+ * RUMPUSER_IOV_NOSEEK).  The kernel's console device reads and writes
+ * them; they are never closed by the kernel.
+ */
+#define RUMPUSER_FD_STDIN 0
+#define RUMPUSER_FD_STDOUT 1
+#define RUMPUSER_FD_STDERR 2
+
+/*
+ * Host directory trees (rumpkit addition, for hostfs and etfs).  Names
+ * are resolved relative to a directory handle `dirfd' (RUMPUSER_FS_CWD:
+ * the host's working directory, or an absolute name) as the host's *at
+ * calls do; flags, modes and file types are Linux's (O_*, AT_*, S_IF*,
+ * RENAME_*), and errors are the host's errno.  Handles are closed with
+ * rumpuser_fs_close, which does not sync (rumpuser_close does).  Every
+ * call may block in the host; none takes a kernel lock.
+ */
+#define RUMPUSER_FS_CWD (-100)
+
+struct rumpuser_stat {
+	uint64_t st_dev, st_ino, st_nlink, st_rdev;
+	int64_t st_size, st_blocks; /* blocks in 512-byte units */
+	uint32_t st_mode, st_uid, st_gid, st_blksize;
+	int64_t st_atime_ns, st_mtime_ns, st_ctime_ns; /* since the epoch */
+};
+
+struct rumpuser_statfs {
+	uint64_t f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files,
+	    f_ffree, f_namelen, f_frsize;
+};
+
+/* Open `name' (O_* flags; O_CLOEXEC is always added), mode for O_CREAT.
+ * O_PATH handles work as dirfd and with rumpuser_fs_fstat. */
+int rumpuser_fs_openat(int dirfd, const char *name, int flags, int mode,
+		       int *fdp);
+/* A new handle on the same host file as `fd' (any handle, O_PATH ones
+ * included) opened with `flags' (O_ACCMODE | O_APPEND | O_TRUNC ...). */
+int rumpuser_fs_reopen(int fd, int flags, int *fdp);
+/* Close a handle; returns 0 or the host's error. */
+int rumpuser_fs_close(int fd);
+/* Attributes of `name' (flags AT_SYMLINK_NOFOLLOW, AT_EMPTY_PATH with
+ * name "" for dirfd itself). */
+int rumpuser_fs_fstatat(int dirfd, const char *name, int flags,
+			struct rumpuser_stat *st);
+int rumpuser_fs_fstatfs(int fd, struct rumpuser_statfs *sf);
+int rumpuser_fs_mkdirat(int dirfd, const char *name, int mode);
+/* A FIFO, socket or regular node (mode has the type); devices need host
+ * privilege (EPERM without). */
+int rumpuser_fs_mknodat(int dirfd, const char *name, int mode, uint64_t dev);
+int rumpuser_fs_symlinkat(const char *target, int dirfd, const char *name);
+/* Link target into buf[size]; *lenp gets its length (not terminated). */
+int rumpuser_fs_readlinkat(int dirfd, const char *name, char *buf,
+			   size_t size, size_t *lenp);
+/* Remove a name; AT_REMOVEDIR for a directory. */
+int rumpuser_fs_unlinkat(int dirfd, const char *name, int flags);
+/* renameat2: flags RENAME_NOREPLACE, RENAME_EXCHANGE. */
+int rumpuser_fs_renameat(int olddirfd, const char *oldname, int newdirfd,
+			 const char *newname, unsigned flags);
+int rumpuser_fs_linkat(int olddirfd, const char *oldname, int newdirfd,
+		       const char *newname);
+/* Directory entries of open directory `fd' from its position, as Linux
+ * struct linux_dirent64 records into buf[size]; *retp gets the bytes
+ * filled (0 at the end).  EINVAL: buf too small for the next entry. */
+int rumpuser_fs_getdents(int fd, void *buf, size_t size, size_t *retp);
+/* lseek on a handle (directories: a getdents position). */
+int rumpuser_fs_seek(int fd, int64_t off, int whence, int64_t *resp);
+int rumpuser_fs_ftruncate(int fd, int64_t length);
+/* fallocate(2) with Linux's mode bits. */
+int rumpuser_fs_fallocate(int fd, int mode, int64_t off, int64_t len);
+/* Permission bits, owner (-1 keeps), times in ns since the epoch with
+ * RUMPUSER_FS_UTIME_NOW/OMIT, each on `name' relative to dirfd
+ * (AT_EMPTY_PATH with "" for dirfd itself, AT_SYMLINK_NOFOLLOW). */
+#define RUMPUSER_FS_UTIME_NOW (-1LL)
+#define RUMPUSER_FS_UTIME_OMIT (-2LL)
+int rumpuser_fs_fchmodat(int dirfd, const char *name, int mode, int flags);
+int rumpuser_fs_fchownat(int dirfd, const char *name, int64_t uid,
+			 int64_t gid, int flags);
+int rumpuser_fs_utimensat(int dirfd, const char *name, int64_t atime_ns,
+			  int64_t mtime_ns, int flags);
+
 /* Clocks and sleeping. */
 #define RUMPUSER_CLOCK_RELWALL 0 /* wall clock; relative sleeps */
 #define RUMPUSER_CLOCK_ABSMONO 1 /* monotonic; absolute sleeps */
