@@ -145,7 +145,7 @@ Test(hyper_hostfs, names)
 		     EINVAL);
 	cr_assert_eq(rumpuser_fs_fstatat(dfd, "ln", AT_SYMLINK_NOFOLLOW, &st), 0);
 	cr_assert(S_ISLNK(st.st_mode));
-	cr_assert_eq(rumpuser_fs_linkat(dfd, "d/fifo", dfd, "hard"), 0);
+	cr_assert_eq(rumpuser_fs_linkat(dfd, "d/fifo", dfd, "hard", 0), 0);
 	cr_assert_eq(rumpuser_fs_fstatat(dfd, "hard", 0, &st), 0);
 	cr_assert_eq(st.st_nlink, 2);
 	cr_assert_eq(rumpuser_fs_renameat(dfd, "hard", dfd, "d/fifo",

@@ -157,9 +157,9 @@ rumpuser_fs_renameat(int olddirfd, const char *oldname, int newdirfd,
 
 RUMPUSER_API int
 rumpuser_fs_linkat(int olddirfd, const char *oldname, int newdirfd,
-		   const char *newname)
+		   const char *newname, int flags)
 {
-	return HOSTCALL(linkat(olddirfd, oldname, newdirfd, newname, 0));
+	return HOSTCALL(linkat(olddirfd, oldname, newdirfd, newname, flags));
 }
 
 RUMPUSER_API int

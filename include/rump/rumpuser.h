@@ -270,8 +270,10 @@ int rumpuser_fs_unlinkat(int dirfd, const char *name, int flags);
 /* renameat2: flags RENAME_NOREPLACE, RENAME_EXCHANGE. */
 int rumpuser_fs_renameat(int olddirfd, const char *oldname, int newdirfd,
 			 const char *newname, unsigned flags);
+/* linkat(2); AT_SYMLINK_FOLLOW with a /proc/self/fd name links an open
+ * (even O_PATH) handle's file. */
 int rumpuser_fs_linkat(int olddirfd, const char *oldname, int newdirfd,
-		       const char *newname);
+		       const char *newname, int flags);
 /* Directory entries of open directory `fd' from its position, as Linux
  * struct linux_dirent64 records into buf[size]; *retp gets the bytes
  * filled (0 at the end).  EINVAL: buf too small for the next entry. */

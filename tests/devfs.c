@@ -1,0 +1,378 @@
+/*
+ * devfs.c: /dev and its devices (vfs/devfs/): the nodes and their
+ * numbers, each driver's reads and writes, device nodes made with mknod
+ * elsewhere reaching the same drivers, the console descriptors of init
+ * printing on the host, and what rfork does with them.
+ */
+#include <errno.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+
+#define FAILS(expr, err)                                                    \
+	do {                                                                \
+		errno = 0;                                                  \
+		long r_ = (long)(expr);                                     \
+		int e_ = errno;                                             \
+		cr_assert_eq(r_, -1, "%s = %ld, expected -1 (%s)", #expr,   \
+			     r_, strerror(err));                            \
+		cr_assert_eq(e_, (err), "%s: errno %d (%s), expected %s",   \
+			     #expr, e_, strerror(e_), strerror(err));       \
+	} while (0)
+
+#define RETURNS(expr, val)                                                  \
+	do {                                                                \
+		errno = 0;                                                  \
+		long r_ = (long)(expr);                                     \
+		cr_assert_eq(r_, (long)(val), "%s = %ld (errno %s), expected %ld", \
+			     #expr, r_, strerror(errno), (long)(val));      \
+	} while (0)
+
+static void
+boot(void)
+{
+	cr_assert_eq(rump_init(), 0);
+}
+
+TestSuite(devfs, .init = boot);
+
+static int
+open_ok(const char *path, int flags)
+{
+	int fd = rump_sys_open(path, flags);
+
+	cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+static const struct {
+	const char *name;
+	unsigned major, minor;
+	mode_t mode;
+} nodes[] = {
+	{ "null", 1, 3, 0666 },    { "zero", 1, 5, 0666 },
+	{ "full", 1, 7, 0666 },    { "random", 1, 8, 0666 },
+	{ "urandom", 1, 9, 0666 }, { "tty", 5, 0, 0666 },
+	{ "console", 5, 1, 0600 },
+};
+#define NNODES (sizeof(nodes) / sizeof(nodes[0]))
+
+Test(devfs, nodes_have_linux_numbers_and_modes)
+{
+	struct stat st;
+	char path[32];
+
+	for (size_t i = 0; i < NNODES; i++) {
+		snprintf(path, sizeof(path), "/dev/%s", nodes[i].name);
+		RETURNS(rump_sys_stat(path, &st), 0);
+		cr_assert(S_ISCHR(st.st_mode), "%s is a character device", path);
+		cr_assert_eq(st.st_rdev, makedev(nodes[i].major, nodes[i].minor),
+			     "%s: rdev %u:%u", path, major(st.st_rdev),
+			     minor(st.st_rdev));
+		cr_assert_eq(st.st_mode & 07777, nodes[i].mode, "%s mode %o",
+			     path, st.st_mode & 07777);
+	}
+	RETURNS(rump_sys_stat("/dev", &st), 0);
+	cr_assert(S_ISDIR(st.st_mode));
+	FAILS(rump_sys_stat("/dev/nonesuch", &st), ENOENT);
+	FAILS(rump_sys_stat("/dev/null/x", &st), ENOTDIR);
+	struct statfs sf;
+	RETURNS(rump_sys_statfs("/dev", &sf), 0);
+	cr_assert_eq(sf.f_type, 0x01021994, "devtmpfs shows as tmpfs");
+}
+
+Test(devfs, listing_shows_every_node_once)
+{
+	char buf[4096];
+	int fd = open_ok("/dev", O_RDONLY | O_DIRECTORY);
+	unsigned seen = 0, dots = 0;
+	long n;
+
+	while ((n = rump_sys_getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (void *)(buf + off);
+
+			if (strcmp(d->d_name, ".") == 0 ||
+			    strcmp(d->d_name, "..") == 0)
+				dots++;
+			for (size_t i = 0; i < NNODES; i++) {
+				if (strcmp(d->d_name, nodes[i].name) == 0) {
+					cr_assert_not(seen & (1u << i));
+					cr_assert_eq(d->d_type, DT_CHR);
+					seen |= 1u << i;
+				}
+			}
+			off += d->d_reclen;
+		}
+	}
+	cr_assert_eq(n, 0);
+	cr_assert_eq(seen, (1u << NNODES) - 1);
+	cr_assert_eq(dots, 2);
+	RETURNS(rump_sys_close(fd), 0);
+}
+
+Test(devfs, names_are_fixed_but_attributes_change)
+{
+	struct stat st;
+
+	FAILS(rump_sys_open("/dev/newfile", O_CREAT | O_RDWR, 0644), EPERM);
+	FAILS(rump_sys_mkdir("/dev/sub", 0755), EPERM);
+	FAILS(rump_sys_unlink("/dev/null"), EPERM);
+	FAILS(rump_sys_rename("/dev/null", "/dev/nil"), EPERM);
+	FAILS(rump_sys_symlink("null", "/dev/nil"), EPERM);
+	RETURNS(rump_sys_stat("/dev/null", &st), 0);
+	RETURNS(rump_sys_chmod("/dev/null", 0600), 0);
+	RETURNS(rump_sys_chown("/dev/null", 10, 20), 0);
+	RETURNS(rump_sys_stat("/dev/null", &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0600);
+	cr_assert_eq(st.st_uid, 10);
+	cr_assert_eq(st.st_gid, 20);
+	/* Now an unprivileged process cannot open it. */
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	RETURNS(rump_sys_setuid(1000), 0);
+	FAILS(rump_sys_open("/dev/null", O_WRONLY), EACCES);
+	int fd = open_ok("/dev/zero", O_RDONLY);
+	RETURNS(rump_sys_close(fd), 0);
+	rump_pub_lwproc_releaselwp();
+}
+
+Test(devfs, null_zero_full)
+{
+	char buf[100];
+	int fd;
+
+	fd = open_ok("/dev/null", O_RDWR);
+	RETURNS(rump_sys_write(fd, "abc", 3), 3);
+	RETURNS(rump_sys_read(fd, buf, sizeof(buf)), 0);
+	RETURNS(rump_sys_lseek(fd, 100, SEEK_SET), 0);
+	RETURNS(rump_sys_pwrite(fd, "x", 1, 5), 1);
+	RETURNS(rump_sys_close(fd), 0);
+	/* O_TRUNC on a device is harmless. */
+	fd = open_ok("/dev/null", O_WRONLY | O_TRUNC);
+	RETURNS(rump_sys_close(fd), 0);
+
+	fd = open_ok("/dev/zero", O_RDWR);
+	memset(buf, 'x', sizeof(buf));
+	RETURNS(rump_sys_read(fd, buf, sizeof(buf)), sizeof(buf));
+	for (size_t i = 0; i < sizeof(buf); i++)
+		cr_assert_eq(buf[i], 0);
+	memset(buf, 'x', sizeof(buf));
+	RETURNS(rump_sys_pread(fd, buf, 10, 12345), 10);
+	cr_assert_eq(buf[9], 0);
+	cr_assert_eq(buf[10], 'x');
+	RETURNS(rump_sys_write(fd, buf, 50), 50);
+	FAILS(rump_sys_read(fd, (void *)8, 10), EFAULT);
+	RETURNS(rump_sys_close(fd), 0);
+
+	fd = open_ok("/dev/full", O_RDWR);
+	FAILS(rump_sys_write(fd, "abc", 3), ENOSPC);
+	RETURNS(rump_sys_write(fd, "abc", 0), 0);
+	memset(buf, 'x', sizeof(buf));
+	RETURNS(rump_sys_read(fd, buf, 7), 7);
+	cr_assert_eq(buf[6], 0);
+	RETURNS(rump_sys_close(fd), 0);
+}
+
+Test(devfs, random_and_urandom_give_fresh_bytes)
+{
+	unsigned char a[64], b[64];
+	const char *names[] = { "/dev/random", "/dev/urandom" };
+
+	for (int k = 0; k < 2; k++) {
+		int fd = open_ok(names[k], O_RDONLY);
+		bool zero = true;
+
+		RETURNS(rump_sys_read(fd, a, sizeof(a)), sizeof(a));
+		RETURNS(rump_sys_read(fd, b, sizeof(b)), sizeof(b));
+		for (size_t i = 0; i < sizeof(a); i++)
+			zero = zero && a[i] == 0;
+		cr_assert_not(zero);
+		cr_assert_neq(memcmp(a, b, sizeof(a)), 0);
+		RETURNS(rump_sys_close(fd), 0);
+	}
+	/* Big reads are filled completely. */
+	static unsigned char big[100000];
+	int fd = open_ok("/dev/urandom", O_RDWR);
+	RETURNS(rump_sys_read(fd, big, sizeof(big)), sizeof(big));
+	RETURNS(rump_sys_write(fd, "seed", 4), 4);
+	RETURNS(rump_sys_close(fd), 0);
+}
+
+Test(devfs, mknod_elsewhere_reaches_the_same_drivers)
+{
+	char buf[8];
+	int fd;
+
+	RETURNS(rump_sys_mkdir("/devtest", 0755), 0);
+	RETURNS(rump_sys_mknod("/devtest/z", S_IFCHR | 0666, makedev(1, 5)), 0);
+	RETURNS(rump_sys_mknod("/devtest/f", S_IFCHR | 0666, makedev(1, 7)), 0);
+	RETURNS(rump_sys_mknod("/devtest/port", S_IFCHR | 0666, makedev(1, 4)), 0);
+	RETURNS(rump_sys_mknod("/devtest/none", S_IFCHR | 0666, makedev(99, 0)), 0);
+	RETURNS(rump_sys_mknod("/devtest/blk", S_IFBLK | 0666, makedev(1, 3)), 0);
+	fd = open_ok("/devtest/z", O_RDONLY);
+	memset(buf, 1, sizeof(buf));
+	RETURNS(rump_sys_read(fd, buf, sizeof(buf)), sizeof(buf));
+	cr_assert_eq(buf[0], 0);
+	RETURNS(rump_sys_close(fd), 0);
+	fd = open_ok("/devtest/f", O_WRONLY);
+	FAILS(rump_sys_write(fd, "a", 1), ENOSPC);
+	RETURNS(rump_sys_close(fd), 0);
+	FAILS(rump_sys_open("/devtest/port", O_RDONLY), ENXIO);
+	FAILS(rump_sys_open("/devtest/none", O_RDONLY), ENXIO);
+	FAILS(rump_sys_open("/devtest/blk", O_RDONLY), ENXIO);
+}
+
+Test(devfs, poll_says_ready)
+{
+	struct pollfd p[2];
+
+	p[0].fd = open_ok("/dev/null", O_RDWR);
+	p[1].fd = open_ok("/dev/zero", O_RDONLY);
+	p[0].events = p[1].events = POLLIN | POLLOUT;
+	RETURNS(rump_sys_poll(p, 2, 0), 2);
+	cr_assert_eq(p[0].revents, POLLIN | POLLOUT);
+	cr_assert_eq(p[1].revents, POLLIN | POLLOUT);
+}
+
+/* ---- console ------------------------------------------------------------- */
+
+/* Run `write' of msg on rump fd `rfd' with host fd `hostfd' sent into a
+ * pipe; return what arrived. */
+static void
+capture(int hostfd, int rfd, const char *msg, char *out, size_t outlen)
+{
+	int p[2], saved;
+	ssize_t n;
+
+	fflush(NULL);
+	cr_assert_eq(pipe(p), 0);
+	saved = dup(hostfd);
+	cr_assert_geq(saved, 0);
+	cr_assert_eq(dup2(p[1], hostfd), hostfd);
+	long r = rump_sys_write(rfd, msg, strlen(msg));
+	int e = errno;
+	dup2(saved, hostfd);
+	close(saved);
+	close(p[1]);
+	cr_assert_eq(r, (long)strlen(msg), "write: %s", strerror(e));
+	n = read(p[0], out, outlen - 1);
+	cr_assert_geq(n, 0);
+	out[n] = '\0';
+	close(p[0]);
+}
+
+Test(devfs, init_writes_to_the_host_through_fd_1_and_2)
+{
+	char out[64];
+	struct stat st;
+
+	/* An implicit context is pid 1: its 0, 1, 2 are the console. */
+	for (int fd = 0; fd < 3; fd++) {
+		RETURNS(rump_sys_fstat(fd, &st), 0);
+		cr_assert(S_ISCHR(st.st_mode));
+		cr_assert_eq(st.st_rdev, makedev(5, 1));
+	}
+	capture(1, 1, "hello, host\n", out, sizeof(out));
+	cr_assert_str_eq(out, "hello, host\n");
+	/* fd 2 is the same console: it writes to the host's stdout too. */
+	capture(1, 2, "on two\n", out, sizeof(out));
+	cr_assert_str_eq(out, "on two\n");
+	FAILS(rump_sys_lseek(1, 0, SEEK_SET), ESPIPE);
+	FAILS(rump_sys_pwrite(1, "x", 1, 0), ESPIPE);
+	RETURNS(rump_sys_fcntl(1, F_GETFL), O_RDWR | 0100000);
+}
+
+Test(devfs, console_reads_host_stdin)
+{
+	int p[2], saved;
+	char buf[32];
+
+	cr_assert_eq(pipe(p), 0);
+	cr_assert_eq(write(p[1], "typed\n", 6), 6);
+	close(p[1]);
+	saved = dup(0);
+	dup2(p[0], 0);
+	long n = rump_sys_read(0, buf, sizeof(buf));
+	long eof = rump_sys_read(0, buf + 6, sizeof(buf) - 6);
+	dup2(saved, 0);
+	close(saved);
+	close(p[0]);
+	cr_assert_eq(n, 6);
+	cr_assert_eq(memcmp(buf, "typed\n", 6), 0);
+	cr_assert_eq(eof, 0, "the host's end of file");
+}
+
+Test(devfs, dev_tty_and_console_open_anywhere)
+{
+	char out[64];
+	int fd;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	fd = open_ok("/dev/tty", O_WRONLY);
+	cr_assert_eq(fd, 0, "a clean table starts at 0");
+	capture(1, fd, "via tty\n", out, sizeof(out));
+	cr_assert_str_eq(out, "via tty\n");
+	rump_pub_lwproc_releaselwp();
+}
+
+Test(devfs, rfork_flags_decide_the_console_descriptors)
+{
+	struct stat st;
+
+	/* RFFDG: a copy, 0-2 included. */
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	struct lwp *copy = rump_pub_lwproc_curlwp();
+	RETURNS(rump_sys_fstat(1, &st), 0);
+	RETURNS(rump_sys_close(2), 0);
+	/* Sharing (flags 0) with the copy: a close is seen by both. */
+	cr_assert_eq(rump_pub_lwproc_rfork(0), 0);
+	struct lwp *shared = rump_pub_lwproc_curlwp();
+	FAILS(rump_sys_fstat(2, &st), EBADF);
+	RETURNS(rump_sys_close(1), 0);
+	rump_pub_lwproc_switch(copy);
+	FAILS(rump_sys_fstat(1, &st), EBADF);
+	RETURNS(rump_sys_fstat(0, &st), 0);
+	/* RFCFDG: nothing open. */
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	FAILS(rump_sys_fstat(0, &st), EBADF);
+	rump_pub_lwproc_releaselwp();
+	rump_pub_lwproc_switch(shared);
+	rump_pub_lwproc_releaselwp();
+	rump_pub_lwproc_switch(copy);
+	rump_pub_lwproc_releaselwp();
+	/* init's own stay open. */
+	for (int fd = 0; fd < 3; fd++)
+		RETURNS(rump_sys_fstat(fd, &st), 0);
+}
+
+Test(devfs, another_devfs_mount_has_its_own_nodes)
+{
+	struct stat st;
+
+	RETURNS(rump_sys_mkdir("/d2", 0755), 0);
+	RETURNS(rump_sys_mount("devfs", "/d2", "devfs", 0, NULL), 0);
+	RETURNS(rump_sys_chmod("/d2/zero", 0600), 0);
+	RETURNS(rump_sys_stat("/dev/zero", &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0666);
+	FAILS(rump_sys_mount("devfs", "/d2", "devfs", 0, "bogus=1"), EINVAL);
+	int fd = open_ok("/d2/zero", O_RDONLY);
+	FAILS(rump_sys_umount("/d2"), EBUSY);
+	RETURNS(rump_sys_close(fd), 0);
+	RETURNS(rump_sys_umount("/d2"), 0);
+	FAILS(rump_sys_stat("/d2/zero", &st), ENOENT);
+	/* /dev is busy: init's console descriptors. */
+	FAILS(rump_sys_umount("/dev"), EBUSY);
+}

@@ -1,0 +1,444 @@
+/*
+ * hostfs.c: host directory trees mounted with mount(2) type "hostfs"
+ * (vfs/hostfs/): what the kernel does there shows on the host and the
+ * other way round, read-only mounts refuse writes with EROFS, every
+ * error a user can reach, and several host threads at once.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+
+#define FAILS(expr, err)                                                    \
+	do {                                                                \
+		errno = 0;                                                  \
+		long r_ = (long)(expr);                                     \
+		int e_ = errno;                                             \
+		cr_assert_eq(r_, -1, "%s = %ld, expected -1 (%s)", #expr,   \
+			     r_, strerror(err));                            \
+		cr_assert_eq(e_, (err), "%s: errno %d (%s), expected %s",   \
+			     #expr, e_, strerror(e_), strerror(err));       \
+	} while (0)
+
+#define RETURNS(expr, val)                                                  \
+	do {                                                                \
+		errno = 0;                                                  \
+		long r_ = (long)(expr);                                     \
+		cr_assert_eq(r_, (long)(val), "%s = %ld (errno %s), expected %ld", \
+			     #expr, r_, strerror(errno), (long)(val));      \
+	} while (0)
+
+static char hdir[] = "/tmp/hostfs_test.XXXXXX";
+
+static void
+host_write(const char *rel, const char *data)
+{
+	char p[256];
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/%s", hdir, rel);
+	cr_assert_not_null(f = fopen(p, "w"));
+	fputs(data, f);
+	fclose(f);
+}
+
+/* The host file's content ("" if it does not exist: then *exists false). */
+static char *
+host_read(const char *rel, bool *exists)
+{
+	static char buf[4096];
+	char p[256];
+	FILE *f;
+	size_t n;
+
+	snprintf(p, sizeof(p), "%s/%s", hdir, rel);
+	if ((f = fopen(p, "r")) == NULL) {
+		*exists = false;
+		buf[0] = '\0';
+		return buf;
+	}
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	*exists = true;
+	return buf;
+}
+
+static bool
+host_exists(const char *rel)
+{
+	char p[256];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", hdir, rel);
+	return lstat(p, &st) == 0;
+}
+
+static void
+setup(void)
+{
+	char p[256];
+
+	cr_assert_not_null(mkdtemp(hdir));
+	host_write("hello.txt", "hello from the host\n");
+	snprintf(p, sizeof(p), "%s/sub", hdir);
+	cr_assert_eq(mkdir(p, 0755), 0);
+	host_write("sub/inner", "inner\n");
+	cr_assert_eq(rump_init(), 0);
+	RETURNS(rump_sys_mkdir("/mnt", 0755), 0);
+}
+
+static void
+teardown(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", hdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cleanup of %s failed\n", hdir);
+}
+
+TestSuite(hostfs, .init = setup, .fini = teardown);
+
+static void
+mount_rw(void)
+{
+	RETURNS(rump_sys_mount(hdir, "/mnt", "hostfs", 0, ""), 0);
+}
+
+static char *
+rump_read_all(const char *path)
+{
+	static char buf[4096];
+	int fd = rump_sys_open(path, O_RDONLY);
+	long n;
+
+	cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+	n = rump_sys_read(fd, buf, sizeof(buf) - 1);
+	cr_assert_geq(n, 0);
+	buf[n] = '\0';
+	rump_sys_close(fd);
+	return buf;
+}
+
+Test(hostfs, mount_errors)
+{
+	char p[300];
+
+	FAILS(rump_sys_mount("/nonexistent/host/dir", "/mnt", "hostfs", 0, ""),
+	      ENOENT);
+	snprintf(p, sizeof(p), "%s/hello.txt", hdir);
+	FAILS(rump_sys_mount(p, "/mnt", "hostfs", 0, ""), ENOTDIR);
+	FAILS(rump_sys_mount(hdir, "/mnt", "hostfs", 0, "bogus"), EINVAL);
+	FAILS(rump_sys_mount(hdir, "/nonexistent", "hostfs", 0, ""), ENOENT);
+	FAILS(rump_sys_mount("", "/mnt", "hostfs", 0, ""), ENOENT);
+	/* Unprivileged processes cannot mount. */
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	RETURNS(rump_sys_setuid(1000), 0);
+	FAILS(rump_sys_mount(hdir, "/mnt", "hostfs", 0, ""), EPERM);
+	rump_pub_lwproc_releaselwp();
+}
+
+Test(hostfs, host_files_show_in_the_kernel)
+{
+	struct stat st, hst;
+	char p[300];
+
+	mount_rw();
+	cr_assert_str_eq(rump_read_all("/mnt/hello.txt"), "hello from the host\n");
+	cr_assert_str_eq(rump_read_all("/mnt/sub/inner"), "inner\n");
+	RETURNS(rump_sys_stat("/mnt/hello.txt", &st), 0);
+	snprintf(p, sizeof(p), "%s/hello.txt", hdir);
+	cr_assert_eq(stat(p, &hst), 0);
+	cr_assert(S_ISREG(st.st_mode));
+	cr_assert_eq(st.st_size, hst.st_size);
+	cr_assert_eq(st.st_ino, hst.st_ino);
+	cr_assert_eq(st.st_mode, hst.st_mode);
+	cr_assert_eq(st.st_mtim.tv_sec, hst.st_mtim.tv_sec);
+	cr_assert_eq(st.st_mtim.tv_nsec, hst.st_mtim.tv_nsec);
+	RETURNS(rump_sys_stat("/mnt/sub", &st), 0);
+	cr_assert(S_ISDIR(st.st_mode));
+	FAILS(rump_sys_stat("/mnt/missing", &st), ENOENT);
+	FAILS(rump_sys_stat("/mnt/hello.txt/x", &st), ENOTDIR);
+	/* ".." from the mounted directory leaves the mount. */
+	RETURNS(rump_sys_chdir("/mnt/sub"), 0);
+	RETURNS(rump_sys_stat("../../mnt/hello.txt", &st), 0);
+	RETURNS(rump_sys_chdir("/"), 0);
+	/* A file the host adds later is there at once. */
+	host_write("later", "late\n");
+	cr_assert_str_eq(rump_read_all("/mnt/later"), "late\n");
+}
+
+Test(hostfs, kernel_changes_show_on_the_host)
+{
+	bool ex;
+	int fd;
+
+	mount_rw();
+	fd = rump_sys_open("/mnt/new", O_CREAT | O_EXCL | O_WRONLY, 0640);
+	cr_assert_geq(fd, 0, "%s", strerror(errno));
+	RETURNS(rump_sys_write(fd, "written\n", 8), 8);
+	RETURNS(rump_sys_close(fd), 0);
+	cr_assert_str_eq(host_read("new", &ex), "written\n");
+	FAILS(rump_sys_open("/mnt/new", O_CREAT | O_EXCL | O_WRONLY, 0640),
+	      EEXIST);
+	/* O_APPEND, O_TRUNC, truncate, pwrite */
+	fd = rump_sys_open("/mnt/new", O_WRONLY | O_APPEND);
+	RETURNS(rump_sys_write(fd, "more\n", 5), 5);
+	RETURNS(rump_sys_close(fd), 0);
+	cr_assert_str_eq(host_read("new", &ex), "written\nmore\n");
+	RETURNS(rump_sys_truncate("/mnt/new", 3), 0);
+	cr_assert_str_eq(host_read("new", &ex), "wri");
+	fd = rump_sys_open("/mnt/new", O_RDWR | O_TRUNC);
+	RETURNS(rump_sys_pwrite(fd, "xy", 2, 4), 2);
+	RETURNS(rump_sys_close(fd), 0);
+	ex = false;
+	host_read("new", &ex);
+	struct stat st;
+	RETURNS(rump_sys_stat("/mnt/new", &st), 0);
+	cr_assert_eq(st.st_size, 6);
+	/* directories */
+	RETURNS(rump_sys_mkdir("/mnt/d", 0700), 0);
+	cr_assert(host_exists("d"));
+	FAILS(rump_sys_mkdir("/mnt/d", 0700), EEXIST);
+	RETURNS(rump_sys_rename("/mnt/new", "/mnt/d/renamed"), 0);
+	cr_assert(!host_exists("new") && host_exists("d/renamed"));
+	FAILS(rump_sys_rmdir("/mnt/d"), ENOTEMPTY);
+	RETURNS(rump_sys_unlink("/mnt/d/renamed"), 0);
+	FAILS(rump_sys_unlink("/mnt/d/renamed"), ENOENT);
+	RETURNS(rump_sys_rmdir("/mnt/d"), 0);
+	cr_assert(!host_exists("d"));
+	FAILS(rump_sys_rmdir("/mnt/hello.txt"), ENOTDIR);
+	FAILS(rump_sys_unlink("/mnt/sub"), EISDIR);
+	/* links */
+	RETURNS(rump_sys_symlink("hello.txt", "/mnt/sl"), 0);
+	char buf[64];
+	RETURNS(rump_sys_readlink("/mnt/sl", buf, sizeof(buf)), 9);
+	cr_assert_str_eq(rump_read_all("/mnt/sl"), "hello from the host\n");
+	RETURNS(rump_sys_link("/mnt/hello.txt", "/mnt/hard"), 0);
+	RETURNS(rump_sys_stat("/mnt/hard", &st), 0);
+	cr_assert_eq(st.st_nlink, 2);
+	cr_assert_str_eq(host_read("hard", &ex), "hello from the host\n");
+	/* attributes */
+	RETURNS(rump_sys_chmod("/mnt/hello.txt", 0600), 0);
+	RETURNS(rump_sys_stat("/mnt/hello.txt", &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0600);
+	struct timespec ts[2] = { { 1000, 5 }, { 2000, 7 } };
+	RETURNS(rump_sys_utimensat(AT_FDCWD, "/mnt/hello.txt", ts, 0), 0);
+	RETURNS(rump_sys_stat("/mnt/hello.txt", &st), 0);
+	cr_assert_eq(st.st_mtim.tv_sec, 2000);
+	cr_assert_eq(st.st_mtim.tv_nsec, 7);
+	cr_assert_eq(st.st_atim.tv_sec, 1000);
+}
+
+Test(hostfs, listing_matches_the_host)
+{
+	char buf[8192];
+	int fd, found = 0, dots = 0;
+	long n;
+
+	mount_rw();
+	for (int i = 0; i < 300; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "file%03d", i);
+		host_write(name, "x");
+	}
+	fd = rump_sys_open("/mnt", O_RDONLY | O_DIRECTORY);
+	cr_assert_geq(fd, 0);
+	/* Small buffers: the listing resumes where it stopped. */
+	while ((n = rump_sys_getdents64(fd, buf, 200)) > 0) {
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (void *)(buf + off);
+			if (strncmp(d->d_name, "file", 4) == 0) {
+				cr_assert_eq(d->d_type, DT_REG);
+				found++;
+			} else if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..")) {
+				dots++;
+			}
+			off += d->d_reclen;
+		}
+	}
+	cr_assert_eq(n, 0);
+	cr_assert_eq(found, 300);
+	cr_assert_eq(dots, 2);
+	/* Rewind and read again. */
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_SET), 0);
+	found = 0;
+	while ((n = rump_sys_getdents64(fd, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (void *)(buf + off);
+			found += strncmp(d->d_name, "file", 4) == 0;
+			off += d->d_reclen;
+		}
+	cr_assert_eq(found, 300);
+	RETURNS(rump_sys_close(fd), 0);
+}
+
+static void
+check_readonly(void)
+{
+	struct stat st;
+
+	cr_assert_str_eq(rump_read_all("/mnt/hello.txt"), "hello from the host\n");
+	FAILS(rump_sys_open("/mnt/hello.txt", O_WRONLY), EROFS);
+	FAILS(rump_sys_open("/mnt/new", O_CREAT | O_WRONLY, 0644), EROFS);
+	FAILS(rump_sys_mkdir("/mnt/d", 0755), EROFS);
+	FAILS(rump_sys_unlink("/mnt/hello.txt"), EROFS);
+	FAILS(rump_sys_rmdir("/mnt/sub"), EROFS);
+	FAILS(rump_sys_rename("/mnt/hello.txt", "/mnt/x"), EROFS);
+	FAILS(rump_sys_symlink("a", "/mnt/sl"), EROFS);
+	FAILS(rump_sys_link("/mnt/hello.txt", "/mnt/hl"), EROFS);
+	FAILS(rump_sys_chmod("/mnt/hello.txt", 0600), EROFS);
+	FAILS(rump_sys_truncate("/mnt/hello.txt", 0), EROFS);
+	RETURNS(rump_sys_stat("/mnt/hello.txt", &st), 0);
+	cr_assert(host_exists("hello.txt"));
+}
+
+Test(hostfs, read_only_by_option)
+{
+	RETURNS(rump_sys_mount(hdir, "/mnt", "hostfs", 0, "ro"), 0);
+	check_readonly();
+}
+
+Test(hostfs, read_only_by_flag)
+{
+	RETURNS(rump_sys_mount(hdir, "/mnt", "hostfs", MS_RDONLY, ""), 0);
+	check_readonly();
+	struct statfs sf;
+	RETURNS(rump_sys_statfs("/mnt", &sf), 0);
+	cr_assert(sf.f_flags & ST_RDONLY);
+}
+
+Test(hostfs, unmount_when_idle_and_host_keeps_files)
+{
+	int fd;
+
+	mount_rw();
+	fd = rump_sys_open("/mnt/hello.txt", O_RDONLY);
+	cr_assert_geq(fd, 0);
+	FAILS(rump_sys_umount("/mnt"), EBUSY);
+	RETURNS(rump_sys_close(fd), 0);
+	RETURNS(rump_sys_umount("/mnt"), 0);
+	struct stat st;
+	FAILS(rump_sys_stat("/mnt/hello.txt", &st), ENOENT);
+	cr_assert(host_exists("hello.txt"));
+	/* And again. */
+	mount_rw();
+	RETURNS(rump_sys_stat("/mnt/hello.txt", &st), 0);
+}
+
+Test(hostfs, large_file_round_trip)
+{
+	enum { SZ = 1 << 20 };
+	static unsigned char a[SZ], b[SZ];
+	char p[300];
+	int fd;
+
+	mount_rw();
+	for (int i = 0; i < SZ; i++)
+		a[i] = (unsigned char)(i * 7 + (i >> 9));
+	fd = rump_sys_open("/mnt/big", O_CREAT | O_RDWR, 0644);
+	cr_assert_geq(fd, 0);
+	RETURNS(rump_sys_write(fd, a, SZ), SZ);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_SET), 0);
+	RETURNS(rump_sys_read(fd, b, SZ), SZ);
+	cr_assert_eq(memcmp(a, b, SZ), 0);
+	RETURNS(rump_sys_read(fd, b, SZ), 0);
+	FAILS(rump_sys_pread(fd, (void *)8, 10, 0), EFAULT);
+	RETURNS(rump_sys_close(fd), 0);
+	snprintf(p, sizeof(p), "%s/big", hdir);
+	FILE *f = fopen(p, "r");
+	cr_assert_not_null(f);
+	cr_assert_eq(fread(b, 1, SZ, f), SZ);
+	fclose(f);
+	cr_assert_eq(memcmp(a, b, SZ), 0);
+}
+
+Test(hostfs, one_vnode_per_host_file_so_locks_meet)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	int fa, fb;
+
+	mount_rw();
+	RETURNS(rump_sys_link("/mnt/hello.txt", "/mnt/alias"), 0);
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	struct lwp *a = rump_pub_lwproc_curlwp();
+	fa = rump_sys_open("/mnt/hello.txt", O_RDWR);
+	cr_assert_geq(fa, 0);
+	RETURNS(rump_sys_fcntl(fa, F_SETLK, &fl), 0);
+	RETURNS(rump_sys_flock(fa, LOCK_EX | LOCK_NB), 0);
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	fb = rump_sys_open("/mnt/alias", O_RDWR);
+	cr_assert_geq(fb, 0);
+	FAILS(rump_sys_fcntl(fb, F_SETLK, &fl), EAGAIN);
+	FAILS(rump_sys_flock(fb, LOCK_SH | LOCK_NB), EWOULDBLOCK);
+	rump_pub_lwproc_switch(a);
+	rump_pub_lwproc_releaselwp(); /* A exits: its locks go */
+	rump_pub_lwproc_switch(NULL);
+}
+
+/* ---- several host threads at once ------------------------------------ */
+
+struct writer {
+	pthread_t thr;
+	int id;
+};
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	char path[64], line[32];
+	int fd, afd;
+
+	snprintf(path, sizeof(path), "/mnt/w%d", w->id);
+	fd = rump_sys_open(path, O_CREAT | O_WRONLY | O_TRUNC, 0644);
+	cr_assert_geq(fd, 0);
+	afd = rump_sys_open("/mnt/shared", O_WRONLY | O_APPEND);
+	cr_assert_geq(afd, 0);
+	for (int i = 0; i < 100; i++) {
+		int n = snprintf(line, sizeof(line), "%d:%03d\n", w->id, i);
+		cr_assert_eq(rump_sys_write(fd, line, n), n);
+		cr_assert_eq(rump_sys_write(afd, line, n), n);
+	}
+	rump_sys_close(fd);
+	rump_sys_close(afd);
+	return NULL;
+}
+
+Test(hostfs, concurrent_writers_and_appenders)
+{
+	enum { N = 4 };
+	struct writer w[N];
+	struct stat st;
+
+	mount_rw();
+	host_write("shared", "");
+	for (int i = 0; i < N; i++) {
+		w[i].id = i;
+		cr_assert_eq(pthread_create(&w[i].thr, NULL, writer_main, &w[i]), 0);
+	}
+	for (int i = 0; i < N; i++)
+		pthread_join(w[i].thr, NULL);
+	RETURNS(rump_sys_stat("/mnt/shared", &st), 0);
+	cr_assert_eq(st.st_size, N * 100 * 6, "no append was lost");
+	for (int i = 0; i < N; i++) {
+		char path[64];
+		snprintf(path, sizeof(path), "/mnt/w%d", i);
+		RETURNS(rump_sys_stat(path, &st), 0);
+		cr_assert_eq(st.st_size, 600);
+	}
+}

@@ -1,0 +1,253 @@
+/*
+ * devices.c: the memory devices (null, zero, full, random, urandom) and
+ * the console (tty, console), their registration in the device switch,
+ * and the boot of /dev (devfs.h).
+ */
+#include <linux/fcntl.h>
+
+#include "cred.h"
+#include "fd.h"
+#include "file.h"
+#include "poll.h"
+#include "proc.h"
+#include "devfs.h"
+#include "../devsw.h"
+#include "../vfs_int.h"
+
+#define MEM_MAJOR 1
+#define TTY_MAJOR 5
+#define CHUNK 4096 /* bytes moved per host call or random fill */
+
+/* ---- memory devices ---------------------------------------------------- */
+
+/* Reads of /dev/null: end of file. */
+static int
+null_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	return 0;
+}
+
+/* Writes to null, zero, random, urandom: everything is taken. */
+static int
+sink_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	uio->uio_resid = 0;
+	return 0;
+}
+
+static int
+zero_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	return uiozero(uio->uio_resid, uio);
+}
+
+/* /dev/full: reads give zeroes, writes find the device full. */
+static int
+full_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	return uio->uio_resid > 0 ? ENOSPC : 0;
+}
+
+static int
+random_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	char buf[256];
+	size_t got;
+	int error;
+
+	while (uio->uio_resid > 0) {
+		size_t want = MIN(uio->uio_resid, sizeof(buf));
+
+		if ((error = rumpuser_getrandom(buf, want, 0, &got)) != 0)
+			return error;
+		if ((error = uiomove(buf, got, uio)) != 0)
+			return error;
+	}
+	memset(buf, 0, sizeof(buf));
+	return 0;
+}
+
+/* Linux's null_lseek: the position of these devices is always 0. */
+static int
+mem_seek(struct file *fp, off_t *offp, off_t off, int whence)
+{
+	*offp = 0;
+	return 0;
+}
+
+/* Always ready both ways. */
+static int
+mem_poll(struct file *fp, int events, struct polltable *pt)
+{
+	return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
+}
+
+#define MEM_OPS(rd, wr)                                                     \
+	{                                                                   \
+		.fo_read = rd, .fo_write = wr, .fo_stat = vn_fo_stat,       \
+		.fo_seek = mem_seek, .fo_poll = mem_poll,                   \
+	}
+
+static const struct fileops null_ops = MEM_OPS(null_read, sink_write);
+static const struct fileops zero_ops = MEM_OPS(zero_read, sink_write);
+static const struct fileops full_ops = MEM_OPS(zero_read, full_write);
+static const struct fileops random_ops = MEM_OPS(random_read, sink_write);
+
+static int
+mem_open(vdev_t dev, struct vnode *vp, unsigned flags, struct file *fp)
+{
+	switch (VMINOR(dev)) {
+	case 3:
+		fp->f_ops = &null_ops;
+		return 0;
+	case 5:
+		fp->f_ops = &zero_ops;
+		return 0;
+	case 7:
+		fp->f_ops = &full_ops;
+		return 0;
+	case 8:
+	case 9:
+		fp->f_ops = &random_ops;
+		return 0;
+	default:
+		return ENXIO; /* 1:4 port, 1:6 core: not here */
+	}
+}
+
+static const struct devsw mem_devsw = {
+	.d_name = "mem",
+	.d_open = mem_open,
+};
+
+/* ---- console ------------------------------------------------------------ */
+
+/*
+ * Reads take what the host's standard input has (at most one chunk per
+ * host call, so a line comes back as soon as it is typed).  A kernel
+ * buffer sits between the host and the caller's memory: the caller's
+ * buffer may be in another address space (remote clients).
+ */
+static int
+cons_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	char *buf;
+	size_t n = 0;
+	int error;
+
+	if (uio->uio_resid == 0)
+		return 0;
+	if ((buf = kmem_alloc(CHUNK)) == NULL)
+		return ENOMEM;
+	struct rumpuser_iovec iov = { buf, MIN(uio->uio_resid, CHUNK) };
+	error = rumpuser_iovread(RUMPUSER_FD_STDIN, &iov, 1,
+				 RUMPUSER_IOV_NOSEEK, &n);
+	if (error == 0)
+		error = uiomove(buf, n, uio);
+	kmem_free(buf, CHUNK);
+	return error;
+}
+
+static int
+cons_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	char *buf;
+	int error = 0;
+
+	if ((buf = kmem_alloc(CHUNK)) == NULL)
+		return ENOMEM;
+	while (uio->uio_resid > 0 && error == 0) {
+		size_t before = uio->uio_resid, len, done, n;
+
+		error = uiomove(buf, MIN(before, CHUNK), uio);
+		len = before - uio->uio_resid;
+		for (done = 0; done < len && error == 0; done += n) {
+			struct rumpuser_iovec iov = { buf + done, len - done };
+
+			error = rumpuser_iovwrite(RUMPUSER_FD_STDOUT, &iov, 1,
+						  RUMPUSER_IOV_NOSEEK, &n);
+			if (error == 0 && n == 0)
+				error = EIO;
+		}
+		if (error != 0) /* what the host did not take was not written */
+			uio->uio_resid += len - done;
+	}
+	kmem_free(buf, CHUNK);
+	return error;
+}
+
+static int
+cons_poll(struct file *fp, int events, struct polltable *pt)
+{
+	return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
+}
+
+/* A terminal has no position: lseek and pread give ESPIPE. */
+static const struct fileops cons_ops = {
+	.fo_read = cons_read,
+	.fo_write = cons_write,
+	.fo_stat = vn_fo_stat,
+	.fo_poll = cons_poll,
+};
+
+static int
+tty_open(vdev_t dev, struct vnode *vp, unsigned flags, struct file *fp)
+{
+	fp->f_ops = &cons_ops;
+	return 0;
+}
+
+static const struct devsw tty_devsw = {
+	.d_name = "tty",
+	.d_open = tty_open,
+};
+
+int
+devices_init(void)
+{
+	int error;
+
+	if ((error = devsw_register(VMKDEV(MEM_MAJOR, 3), 7, &mem_devsw)) != 0)
+		return error;
+	return devsw_register(VMKDEV(TTY_MAJOR, 0), 2, &tty_devsw);
+}
+
+/* ---- boot ------------------------------------------------------------------ */
+
+/* Descriptors 0, 1, 2 of init on /dev/console, as NetBSD's rump kernels
+ * start pid 1. */
+static int
+console_fds(void)
+{
+	struct vnode *vp;
+	struct file *fp;
+	int error, fd;
+
+	if ((error = namei_kernel("/dev/console", &vp)) != 0)
+		return error;
+	error = vn_open_file(vp, O_RDWR, initproc->p_cred, &fp);
+	vnode_rele(vp);
+	if (error != 0)
+		return error;
+	for (int i = 0; i < 3 && error == 0; i++) {
+		if ((error = fd_alloc(initproc, fp, i, false, &fd)) == 0 &&
+		    fd != i)
+			error = EBUSY;
+	}
+	file_release(fp);
+	return error;
+}
+
+int
+devfs_init(void)
+{
+	int error;
+
+	if ((error = devices_init()) != 0)
+		return error;
+	if ((error = vfs_register_fstype(&devfs_vfsops)) != 0)
+		return error;
+	if ((error = vfs_mount_internal("devfs", "devfs", "/dev", 0, NULL)) != 0)
+		return error;
+	return console_fds();
+}

@@ -1,0 +1,961 @@
+/*
+ * hostfs.c: host directory trees (hostfs.h).
+ */
+#include <linux/fcntl.h>
+#include <linux/fs.h>
+#include <linux/stat.h>
+#include <asm/statfs.h>
+
+#include "cred.h"
+#include "file.h"
+#include "hostfs.h"
+#include "poll.h"
+#include "proc.h"
+#include "../vfs_int.h"
+
+#define HASHSIZE 256
+#define DT_DIR_ 4 /* linux_dirent64 d_type of a directory */
+#define BOUNCE (64 * 1024) /* bytes per host I/O call */
+
+struct hostfs_mount {
+	struct mount *hm_mp;
+	bool hm_ro;
+	bool hm_nosubdirs;
+	enum vtype hm_roottype; /* VNON, or etfs's VBLK/VCHR */
+	vdev_t hm_rootrdev;
+	kmutex_t hm_lock; /* the table */
+	struct hostfs_node *hm_hash[HASHSIZE];
+	struct hostfs_node *hm_root;
+};
+
+struct hostfs_node {
+	struct vnode hn_vn;
+	struct hostfs_node *hn_next; /* hash chain, under hm_lock */
+	uint64_t hn_dev, hn_ino;    /* the host's identity of the file */
+	int hn_fd;                  /* O_PATH handle, for the node's life */
+	kmutex_t hn_lock;
+	int hn_rfd, hn_wfd, hn_dfd; /* read, write, directory handles or -1 */
+};
+
+static inline struct hostfs_node *
+VTOHN(struct vnode *vp)
+{
+	return vp->v_data;
+}
+
+static inline struct hostfs_mount *
+VTOHM(struct vnode *vp)
+{
+	return vp->v_mount->mnt_data;
+}
+
+static const struct vnodeops hostfs_vnodeops;
+
+static enum vtype
+mode_vtype(uint32_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return VREG;
+	case S_IFDIR:
+		return VDIR;
+	case S_IFLNK:
+		return VLNK;
+	case S_IFCHR:
+		return VCHR;
+	case S_IFBLK:
+		return VBLK;
+	case S_IFIFO:
+		return VFIFO;
+	case S_IFSOCK:
+		return VSOCK;
+	default:
+		return VNON;
+	}
+}
+
+static unsigned
+hash(uint64_t dev, uint64_t ino)
+{
+	return (unsigned)((ino * 0x9e3779b97f4a7c15ULL) >> 40 ^ dev) % HASHSIZE;
+}
+
+/* Copy a (name, len) pair into a NUL-terminated kernel string. */
+static int
+name_dup(const char *name, size_t len, char *buf)
+{
+	if (len > NAME_MAX_)
+		return ENAMETOOLONG;
+	memcpy(buf, name, len);
+	buf[len] = '\0';
+	return 0;
+}
+
+/* Take a reference on a node found in the table unless it is already
+ * dying (its count reached 0).  Caller holds hm_lock. */
+static bool
+node_tryref(struct hostfs_node *hn)
+{
+	unsigned c = atomic_load_relaxed(&hn->hn_vn.v_usecount);
+
+	while (c > 0) {
+		if (__atomic_compare_exchange_n(&hn->hn_vn.v_usecount, &c, c + 1,
+						true, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED)) {
+			atomic_inc(&hn->hn_vn.v_mount->mnt_nvref);
+			return true;
+		}
+	}
+	return false;
+}
+
+/*
+ * The vnode for the host file open as path handle `fd' (consumed: kept
+ * by a new node or closed) with attributes `st'.
+ */
+static int
+node_get(struct hostfs_mount *hm, int fd, const struct rumpuser_stat *st,
+	 struct vnode **vpp)
+{
+	unsigned h = hash(st->st_dev, st->st_ino);
+	struct hostfs_node *hn, *nn;
+	enum vtype type = mode_vtype(st->st_mode);
+
+	if (type == VNON) {
+		rumpuser_fs_close(fd);
+		return EOPNOTSUPP;
+	}
+	if ((nn = kmem_zalloc(sizeof(*nn))) == NULL) {
+		rumpuser_fs_close(fd);
+		return ENOMEM;
+	}
+	mutex_enter(&hm->hm_lock);
+	for (hn = hm->hm_hash[h]; hn != NULL; hn = hn->hn_next) {
+		if (hn->hn_dev == st->st_dev && hn->hn_ino == st->st_ino &&
+		    node_tryref(hn)) {
+			mutex_exit(&hm->hm_lock);
+			kmem_free(nn, sizeof(*nn));
+			rumpuser_fs_close(fd);
+			*vpp = &hn->hn_vn;
+			return 0;
+		}
+	}
+	nn->hn_dev = st->st_dev;
+	nn->hn_ino = st->st_ino;
+	nn->hn_fd = fd;
+	nn->hn_rfd = nn->hn_wfd = nn->hn_dfd = -1;
+	mutex_init(&nn->hn_lock);
+	vnode_init(&nn->hn_vn, type, hm->hm_mp, &hostfs_vnodeops, nn);
+	if (type == VCHR || type == VBLK)
+		nn->hn_vn.v_rdev = (vdev_t)st->st_rdev;
+	nn->hn_next = hm->hm_hash[h];
+	hm->hm_hash[h] = nn;
+	mutex_exit(&hm->hm_lock);
+	*vpp = &nn->hn_vn;
+	return 0;
+}
+
+/* Look `name' up in directory handle dirfd: a path handle and attrs. */
+static int
+host_lookup(int dirfd, const char *name, int *fdp, struct rumpuser_stat *st)
+{
+	int fd, error;
+
+	if ((error = rumpuser_fs_openat(dirfd, name, O_PATH | O_NOFOLLOW, 0,
+					&fd)) != 0)
+		return error;
+	if ((error = rumpuser_fs_fstatat(fd, "", AT_EMPTY_PATH |
+						      AT_SYMLINK_NOFOLLOW,
+					 st)) != 0) {
+		rumpuser_fs_close(fd);
+		return error;
+	}
+	*fdp = fd;
+	return 0;
+}
+
+static int
+hostfs_lookup(struct vnode *dvp, const char *name, size_t len,
+	      struct vnode **vpp)
+{
+	struct hostfs_mount *hm = VTOHM(dvp);
+	struct rumpuser_stat st;
+	char kname[NAME_MAX_ + 1];
+	int fd, error;
+
+	if (dvp->v_type != VDIR)
+		return ENOTDIR;
+	if ((error = name_dup(name, len, kname)) != 0)
+		return error;
+	/* Nothing above the mounted directory is shown. */
+	if (kstrcmp(kname, "..") == 0 && VTOHN(dvp) == hm->hm_root) {
+		vnode_ref(dvp);
+		*vpp = dvp;
+		return 0;
+	}
+	if ((error = host_lookup(VTOHN(dvp)->hn_fd, kname, &fd, &st)) != 0)
+		return error;
+	if (hm->hm_nosubdirs && S_ISDIR(st.st_mode) && kstrcmp(kname, "..")) {
+		rumpuser_fs_close(fd);
+		return ENOENT;
+	}
+	return node_get(hm, fd, &st, vpp);
+}
+
+/* Writes on a read-only mount. */
+static inline int
+rofs(struct vnode *vp)
+{
+	return VTOHM(vp)->hm_ro ? EROFS : 0;
+}
+
+static int
+hostfs_create(struct vnode *dvp, const char *name, size_t len,
+	      const struct vattr *va, struct vnode **vpp)
+{
+	struct hostfs_mount *hm = VTOHM(dvp);
+	int dfd = VTOHN(dvp)->hn_fd, mode = (int)(va->va_mode & 07777);
+	char kname[NAME_MAX_ + 1];
+	struct rumpuser_stat st;
+	int fd, error;
+
+	if ((error = rofs(dvp)) != 0 || (error = name_dup(name, len, kname)))
+		return error;
+	switch (va->va_type) {
+	case VREG:
+		error = rumpuser_fs_openat(dfd, kname,
+					   O_CREAT | O_EXCL | O_WRONLY, mode,
+					   &fd);
+		if (error == 0)
+			rumpuser_fs_close(fd);
+		break;
+	case VDIR:
+		if (hm->hm_nosubdirs)
+			return EPERM;
+		error = rumpuser_fs_mkdirat(dfd, kname, mode);
+		break;
+	case VFIFO:
+		error = rumpuser_fs_mknodat(dfd, kname, S_IFIFO | mode, 0);
+		break;
+	case VSOCK:
+		error = rumpuser_fs_mknodat(dfd, kname, S_IFSOCK | mode, 0);
+		break;
+	case VCHR:
+	case VBLK:
+		error = rumpuser_fs_mknodat(
+		    dfd, kname, (va->va_type == VCHR ? S_IFCHR : S_IFBLK) | mode,
+		    va->va_rdev);
+		break;
+	default:
+		return EINVAL;
+	}
+	if (error != 0)
+		return error;
+	if ((error = host_lookup(dfd, kname, &fd, &st)) != 0)
+		return error;
+	return node_get(hm, fd, &st, vpp);
+}
+
+static int
+hostfs_symlink(struct vnode *dvp, const char *name, size_t len,
+	       const struct vattr *va, const char *target, struct vnode **vpp)
+{
+	char kname[NAME_MAX_ + 1];
+	struct rumpuser_stat st;
+	int fd, error;
+
+	if ((error = rofs(dvp)) != 0 || (error = name_dup(name, len, kname)))
+		return error;
+	if ((error = rumpuser_fs_symlinkat(target, VTOHN(dvp)->hn_fd, kname)))
+		return error;
+	if ((error = host_lookup(VTOHN(dvp)->hn_fd, kname, &fd, &st)) != 0)
+		return error;
+	return node_get(VTOHM(dvp), fd, &st, vpp);
+}
+
+/* Does `name' in dvp still name vp?  0, or ESTALE/ENOENT. */
+static int
+still_names(struct vnode *dvp, const char *kname, struct vnode *vp)
+{
+	struct rumpuser_stat st;
+	int error;
+
+	if ((error = rumpuser_fs_fstatat(VTOHN(dvp)->hn_fd, kname,
+					 AT_SYMLINK_NOFOLLOW, &st)) != 0)
+		return error;
+	if (st.st_dev != VTOHN(vp)->hn_dev || st.st_ino != VTOHN(vp)->hn_ino)
+		return ESTALE;
+	return 0;
+}
+
+static int
+remove_common(struct vnode *dvp, const char *name, size_t len,
+	      struct vnode *vp, int flags)
+{
+	char kname[NAME_MAX_ + 1];
+	int error;
+
+	if ((error = rofs(dvp)) != 0 || (error = name_dup(name, len, kname)))
+		return error;
+	if ((error = still_names(dvp, kname, vp)) != 0)
+		return error;
+	return rumpuser_fs_unlinkat(VTOHN(dvp)->hn_fd, kname, flags);
+}
+
+static int
+hostfs_remove(struct vnode *dvp, const char *name, size_t len,
+	      struct vnode *vp)
+{
+	return remove_common(dvp, name, len, vp, 0);
+}
+
+static int
+hostfs_rmdir(struct vnode *dvp, const char *name, size_t len,
+	     struct vnode *vp)
+{
+	return remove_common(dvp, name, len, vp, AT_REMOVEDIR);
+}
+
+static int
+hostfs_link(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
+{
+	char kname[NAME_MAX_ + 1], src[40];
+	int error;
+
+	if ((error = rofs(dvp)) != 0 || (error = name_dup(name, len, kname)))
+		return error;
+	ksnprintf(src, sizeof(src), "/proc/self/fd/%d", VTOHN(vp)->hn_fd);
+	return rumpuser_fs_linkat(RUMPUSER_FS_CWD, src, VTOHN(dvp)->hn_fd,
+				  kname, AT_SYMLINK_FOLLOW);
+}
+
+static int
+hostfs_rename(struct vnode *fdvp, const char *fname, size_t flen,
+	      struct vnode *fvp, struct vnode *tdvp, const char *tname,
+	      size_t tlen, struct vnode *tvp, unsigned flags)
+{
+	char kf[NAME_MAX_ + 1], kt[NAME_MAX_ + 1];
+	int error;
+
+	if ((error = rofs(fdvp)) != 0 || (error = name_dup(fname, flen, kf)) ||
+	    (error = name_dup(tname, tlen, kt)))
+		return error;
+	if (VTOHM(fdvp)->hm_nosubdirs && fvp->v_type == VDIR)
+		return EPERM;
+	if ((error = still_names(fdvp, kf, fvp)) != 0)
+		return error;
+	return rumpuser_fs_renameat(VTOHN(fdvp)->hn_fd, kf, VTOHN(tdvp)->hn_fd,
+				    kt, flags);
+}
+
+static int
+hostfs_readlink(struct vnode *vp, char *buf, size_t size, size_t *lenp)
+{
+	if (vp->v_type != VLNK)
+		return EINVAL;
+	return rumpuser_fs_readlinkat(VTOHN(vp)->hn_fd, "", buf, size, lenp);
+}
+
+/*
+ * An I/O handle of the node, opened on first use and kept: `which'
+ * points at hn_rfd, hn_wfd or hn_dfd.  Caller holds hn_lock.
+ */
+static int
+node_iofd(struct hostfs_node *hn, int *which, int flags)
+{
+	int error;
+
+	if (*which != -1)
+		return 0;
+	if ((error = rumpuser_fs_reopen(hn->hn_fd, flags, which)) != 0)
+		*which = -1;
+	return error;
+}
+
+/* Host positions 0.. map to ours 2..: 0 and 1 are "." and "..". */
+#define DIRPOS_EOF OFF_MAX
+
+static int
+hostfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
+{
+	struct hostfs_node *hn = VTOHN(vp);
+	struct hostfs_mount *hm = VTOHM(vp);
+	off_t pos = *offp;
+	char *buf;
+	int error = 0;
+	bool full = false;
+
+	if (vp->v_type != VDIR)
+		return ENOTDIR;
+	for (; pos < 2 && !full; pos++) {
+		/* ".." of the mounted directory shows itself; the VFS puts
+		 * the covered directory's number there when it knows it. */
+		full = fill(arg, pos == 0 ? "." : "..", (size_t)pos + 1,
+			    hn->hn_ino, vtype_to_dt(VDIR), pos + 1) != 0;
+		if (full)
+			break;
+	}
+	if (full || pos == DIRPOS_EOF) {
+		*offp = pos;
+		return 0;
+	}
+	if ((buf = kmem_alloc(4096)) == NULL)
+		return ENOMEM;
+	mutex_enter(&hn->hn_lock);
+	error = node_iofd(hn, &hn->hn_dfd, O_RDONLY | O_DIRECTORY);
+	while (error == 0 && !full) {
+		int64_t hpos;
+		size_t n, off;
+
+		if ((error = rumpuser_fs_seek(hn->hn_dfd, pos - 2, SEEK_SET,
+					      &hpos)) != 0)
+			break;
+		if ((error = rumpuser_fs_getdents(hn->hn_dfd, buf, 4096, &n)) !=
+			0 ||
+		    n == 0)
+			break;
+		for (off = 0; off < n && !full;) {
+			struct {
+				uint64_t d_ino;
+				int64_t d_off;
+				unsigned short d_reclen;
+				unsigned char d_type;
+				char d_name[];
+			} *d = (void *)(buf + off);
+			off_t next = d->d_off >= DIRPOS_EOF - 2 ? DIRPOS_EOF
+								: d->d_off + 2;
+			const char *nm = d->d_name;
+			bool skip = (nm[0] == '.' && nm[1] == '\0') ||
+				    (nm[0] == '.' && nm[1] == '.' && nm[2] == '\0') ||
+				    (hm->hm_nosubdirs && d->d_type == DT_DIR_);
+
+			if (!skip && fill(arg, nm, kstrlen(nm), d->d_ino,
+					  d->d_type, next) != 0) {
+				full = true;
+				break;
+			}
+			pos = next;
+			off += d->d_reclen;
+		}
+		if (pos == DIRPOS_EOF)
+			break;
+	}
+	mutex_exit(&hn->hn_lock);
+	kmem_free(buf, 4096);
+	*offp = pos;
+	return error;
+}
+
+static int
+hostfs_getattr(struct vnode *vp, struct vattr *va)
+{
+	struct hostfs_mount *hm = VTOHM(vp);
+	struct rumpuser_stat st;
+	int error;
+
+	if ((error = rumpuser_fs_fstatat(VTOHN(vp)->hn_fd, "",
+					 AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
+					 &st)) != 0)
+		return error;
+	memset(va, 0, sizeof(*va));
+	va->va_type = vp->v_type;
+	va->va_mode = st.st_mode & 07777;
+	va->va_nlink = (unsigned long)st.st_nlink;
+	va->va_uid = st.st_uid;
+	va->va_gid = st.st_gid;
+	va->va_ino = st.st_ino;
+	va->va_fsid = vp->v_mount->mnt_dev;
+	va->va_rdev = vp->v_rdev;
+	va->va_size = st.st_size;
+	va->va_blocks = (uint64_t)st.st_blocks;
+	va->va_blksize = st.st_blksize;
+	va->va_atime = st.st_atime_ns;
+	va->va_mtime = st.st_mtime_ns;
+	va->va_ctime = st.st_ctime_ns;
+	if (VTOHN(vp) == hm->hm_root && hm->hm_roottype != VNON)
+		va->va_size = st.st_size; /* etfs devices: the file's size */
+	return 0;
+}
+
+static int
+hostfs_setattr(struct vnode *vp, const struct vattr *va)
+{
+	struct hostfs_node *hn = VTOHN(vp);
+	int error = 0;
+
+	if ((error = rofs(vp)) != 0)
+		return error;
+	if (va->va_mask & VA_SIZE) {
+		if (vp->v_type == VDIR)
+			return EISDIR;
+		if (vp->v_type == VREG) {
+			mutex_enter(&hn->hn_lock);
+			error = node_iofd(hn, &hn->hn_wfd, O_WRONLY);
+			if (error == 0)
+				error = rumpuser_fs_ftruncate(hn->hn_wfd,
+							      va->va_size);
+			mutex_exit(&hn->hn_lock);
+			if (error != 0)
+				return error;
+		}
+	}
+	if ((va->va_mask & (VA_UID | VA_GID)) &&
+	    (error = rumpuser_fs_fchownat(
+		 hn->hn_fd, "", (va->va_mask & VA_UID) ? (int64_t)va->va_uid : -1,
+		 (va->va_mask & VA_GID) ? (int64_t)va->va_gid : -1,
+		 AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) != 0)
+		return error;
+	if ((va->va_mask & VA_MODE) && vp->v_type != VLNK &&
+	    (error = rumpuser_fs_fchmodat(hn->hn_fd, "", (int)va->va_mode,
+					  AT_EMPTY_PATH)) != 0)
+		return error;
+	if ((va->va_mask & (VA_ATIME | VA_MTIME)) && vp->v_type != VLNK)
+		error = rumpuser_fs_utimensat(
+		    hn->hn_fd, "",
+		    (va->va_mask & VA_ATIME) ? va->va_atime
+					     : RUMPUSER_FS_UTIME_OMIT,
+		    (va->va_mask & VA_MTIME) ? va->va_mtime
+					     : RUMPUSER_FS_UTIME_OMIT,
+		    AT_EMPTY_PATH);
+	return error;
+}
+
+/* Move data through a bounce buffer, `BOUNCE' bytes per host call. */
+static int
+node_io(struct hostfs_node *hn, int fd, off_t *offp, struct uio *uio)
+{
+	size_t chunk = MIN(uio->uio_resid, BOUNCE), n;
+	off_t off = *offp;
+	char *buf;
+	int error = 0;
+
+	if (uio->uio_resid == 0)
+		return 0;
+	if ((buf = kmem_alloc(chunk)) == NULL)
+		return ENOMEM;
+	while (uio->uio_resid > 0 && error == 0) {
+		size_t want = MIN(uio->uio_resid, chunk);
+		struct rumpuser_iovec iov = { buf, want };
+
+		if (uio->uio_rw == UIO_READ) {
+			if ((error = rumpuser_iovread(fd, &iov, 1, off, &n)) != 0)
+				break;
+			if (n == 0)
+				break; /* end of file */
+			size_t before = uio->uio_resid;
+			error = uiomove(buf, n, uio);
+			off += (off_t)(before - uio->uio_resid);
+			if (n < want)
+				break;
+		} else {
+			size_t before = uio->uio_resid, got;
+
+			if ((error = uiomove(buf, want, uio)) != 0 &&
+			    uio->uio_resid == before)
+				break;
+			got = before - uio->uio_resid;
+			int werr = rumpuser_iovwrite(
+			    fd, &(struct rumpuser_iovec){ buf, got }, 1, off, &n);
+			if (werr != 0 || n < got) {
+				/* What the host did not take stays unwritten. */
+				uio->uio_resid += got - (werr != 0 ? 0 : n);
+				if (werr == 0)
+					off += (off_t)n;
+				error = werr != 0 ? werr : error;
+				break;
+			}
+			off += (off_t)n;
+		}
+	}
+	kmem_free(buf, chunk);
+	*offp = off;
+	return error;
+}
+
+static int
+hostfs_read(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
+{
+	struct hostfs_node *hn = VTOHN(vp);
+	int error, fd;
+
+	mutex_enter(&hn->hn_lock);
+	error = node_iofd(hn, &hn->hn_rfd, O_RDONLY);
+	fd = hn->hn_rfd;
+	mutex_exit(&hn->hn_lock);
+	/* Handles live as long as the node: no lock needed to use one. */
+	return error != 0 ? error : node_io(hn, fd, offp, uio);
+}
+
+static int
+hostfs_write(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
+{
+	struct hostfs_node *hn = VTOHN(vp);
+	struct rumpuser_stat st;
+	int error, fd;
+
+	if ((error = rofs(vp)) != 0)
+		return error;
+	mutex_enter(&hn->hn_lock);
+	if ((error = node_iofd(hn, &hn->hn_wfd, O_WRONLY)) != 0) {
+		mutex_exit(&hn->hn_lock);
+		return error;
+	}
+	fd = hn->hn_wfd;
+	if (ioflags & IO_APPEND) {
+		/* Appends are atomic among the kernel's writers. */
+		error = rumpuser_fs_fstatat(fd, "", AT_EMPTY_PATH, &st);
+		if (error == 0) {
+			*offp = st.st_size;
+			error = node_io(hn, fd, offp, uio);
+		}
+		mutex_exit(&hn->hn_lock);
+		return error;
+	}
+	mutex_exit(&hn->hn_lock);
+	return node_io(hn, fd, offp, uio);
+}
+
+static int
+hostfs_allocate(struct vnode *vp, int mode, off_t off, off_t len)
+{
+	struct hostfs_node *hn = VTOHN(vp);
+	int error;
+
+	if ((error = rofs(vp)) != 0)
+		return error;
+	mutex_enter(&hn->hn_lock);
+	error = node_iofd(hn, &hn->hn_wfd, O_WRONLY);
+	mutex_exit(&hn->hn_lock);
+	return error != 0 ? error
+			  : rumpuser_fs_fallocate(hn->hn_wfd, mode, off, len);
+}
+
+static int
+hostfs_seekhole(struct vnode *vp, off_t off, bool data, off_t *resp)
+{
+	struct hostfs_node *hn = VTOHN(vp);
+	int64_t r;
+	int error;
+
+	mutex_enter(&hn->hn_lock);
+	error = node_iofd(hn, &hn->hn_rfd, O_RDONLY);
+	mutex_exit(&hn->hn_lock);
+	if (error == 0 &&
+	    (error = rumpuser_fs_seek(hn->hn_rfd, off,
+				      data ? SEEK_DATA : SEEK_HOLE, &r)) == 0)
+		*resp = r;
+	return error;
+}
+
+static int
+hostfs_fsync(struct vnode *vp, bool dataonly)
+{
+	struct hostfs_node *hn = VTOHN(vp);
+	int fd, error = 0;
+
+	mutex_enter(&hn->hn_lock);
+	fd = hn->hn_wfd != -1 ? hn->hn_wfd : hn->hn_rfd;
+	if (fd == -1 && vp->v_type == VREG)
+		error = node_iofd(hn, &hn->hn_rfd, O_RDONLY);
+	fd = hn->hn_wfd != -1 ? hn->hn_wfd : hn->hn_rfd;
+	mutex_exit(&hn->hn_lock);
+	if (error != 0 || fd == -1)
+		return error;
+	return rumpuser_syncfd(fd,
+			       RUMPUSER_SYNCFD_WRITE |
+				   (dataonly ? 0 : RUMPUSER_SYNCFD_SYNC),
+			       0, 0);
+}
+
+/* Unreferenced nodes go: the host keeps the file. */
+static bool
+hostfs_inactive(struct vnode *vp)
+{
+	return true;
+}
+
+static void
+hostfs_reclaim(struct vnode *vp)
+{
+	struct hostfs_node *hn = VTOHN(vp), **pp;
+	struct hostfs_mount *hm = VTOHM(vp);
+
+	vnode_reclaim(vp);
+	mutex_enter(&hm->hm_lock);
+	for (pp = &hm->hm_hash[hash(hn->hn_dev, hn->hn_ino)]; *pp != NULL;
+	     pp = &(*pp)->hn_next) {
+		if (*pp == hn) {
+			*pp = hn->hn_next;
+			break;
+		}
+	}
+	mutex_exit(&hm->hm_lock);
+	if (hn->hn_rfd != -1)
+		rumpuser_fs_close(hn->hn_rfd);
+	if (hn->hn_wfd != -1)
+		rumpuser_fs_close(hn->hn_wfd);
+	if (hn->hn_dfd != -1)
+		rumpuser_fs_close(hn->hn_dfd);
+	rumpuser_fs_close(hn->hn_fd);
+	mutex_destroy(&hn->hn_lock);
+	kmem_free(hn, sizeof(*hn));
+}
+
+static const struct vnodeops hostfs_vnodeops = {
+	.vop_lookup = hostfs_lookup,
+	.vop_create = hostfs_create,
+	.vop_symlink = hostfs_symlink,
+	.vop_remove = hostfs_remove,
+	.vop_rmdir = hostfs_rmdir,
+	.vop_link = hostfs_link,
+	.vop_rename = hostfs_rename,
+	.vop_readlink = hostfs_readlink,
+	.vop_readdir = hostfs_readdir,
+	.vop_getattr = hostfs_getattr,
+	.vop_setattr = hostfs_setattr,
+	.vop_read = hostfs_read,
+	.vop_write = hostfs_write,
+	.vop_allocate = hostfs_allocate,
+	.vop_seekhole = hostfs_seekhole,
+	.vop_fsync = hostfs_fsync,
+	.vop_inactive = hostfs_inactive,
+	.vop_reclaim = hostfs_reclaim,
+};
+
+/* ---- mounts --------------------------------------------------------------- */
+
+struct hostfs_args {
+	bool ro, nosubdirs;
+};
+
+static int
+hostfs_parse(const char *data, struct hostfs_args *a)
+{
+	const char *p = data, *e;
+
+	while (p != NULL && *p != '\0') {
+		size_t len;
+
+		for (e = p; *e != '\0' && *e != ','; e++)
+			continue;
+		len = (size_t)(e - p);
+		if (len == 2 && kstrncmp(p, "ro", 2) == 0)
+			a->ro = true;
+		else if (len == 2 && kstrncmp(p, "rw", 2) == 0)
+			a->ro = false;
+		else if (len == 9 && kstrncmp(p, "nosubdirs", 9) == 0)
+			a->nosubdirs = true;
+		else if (len != 0)
+			return EINVAL;
+		p = *e == ',' ? e + 1 : e;
+	}
+	return 0;
+}
+
+static int
+mount_common(struct mount *mp, const char *hostpath, struct hostfs_args *a,
+	     bool any_type, enum vtype roottype, vdev_t rdev)
+{
+	struct hostfs_mount *hm;
+	struct rumpuser_stat st;
+	struct vnode *vp;
+	int fd, error;
+
+	if (hostpath == NULL || hostpath[0] == '\0')
+		return EINVAL;
+	if ((error = rumpuser_fs_openat(RUMPUSER_FS_CWD, hostpath, O_PATH, 0,
+					&fd)) != 0)
+		return error;
+	if ((error = rumpuser_fs_fstatat(fd, "", AT_EMPTY_PATH, &st)) != 0) {
+		rumpuser_fs_close(fd);
+		return error;
+	}
+	if (!any_type && !S_ISDIR(st.st_mode)) {
+		rumpuser_fs_close(fd);
+		return ENOTDIR;
+	}
+	if ((hm = kmem_zalloc(sizeof(*hm))) == NULL) {
+		rumpuser_fs_close(fd);
+		return ENOMEM;
+	}
+	mutex_init(&hm->hm_lock);
+	hm->hm_mp = mp;
+	hm->hm_ro = a->ro;
+	hm->hm_nosubdirs = a->nosubdirs;
+	hm->hm_roottype = roottype;
+	hm->hm_rootrdev = rdev;
+	mp->mnt_data = hm;
+	if (a->ro)
+		mp->mnt_flags |= MNT_RDONLY;
+	if ((error = node_get(hm, fd, &st, &vp)) != 0) {
+		mutex_destroy(&hm->hm_lock);
+		kmem_free(hm, sizeof(*hm));
+		return error;
+	}
+	if (roottype != VNON) {
+		vp->v_type = roottype;
+		vp->v_rdev = rdev;
+	}
+	hm->hm_root = VTOHN(vp);
+	mp->mnt_root = vp;
+	return 0;
+}
+
+static int
+hostfs_mount(struct mount *mp, const char *source, const char *data,
+	     unsigned long flags, struct kauth_cred *cr)
+{
+	struct hostfs_args a = { .ro = (flags & MNT_RDONLY) != 0 };
+	int error;
+
+	if ((error = hostfs_parse(data, &a)) != 0)
+		return error;
+	return mount_common(mp, source, &a, false, VNON, 0);
+}
+
+static int
+hostfs_remount(struct mount *mp, const char *data, unsigned long flags)
+{
+	struct hostfs_mount *hm = mp->mnt_data;
+	struct hostfs_args a = { .ro = (flags & MNT_RDONLY) != 0,
+				 .nosubdirs = hm->hm_nosubdirs };
+	int error;
+
+	if ((error = hostfs_parse(data, &a)) != 0)
+		return error;
+	hm->hm_ro = a.ro;
+	if (a.ro)
+		atomic_store_relaxed(&mp->mnt_flags, mp->mnt_flags | MNT_RDONLY);
+	else
+		atomic_store_relaxed(&mp->mnt_flags,
+				     mp->mnt_flags & ~(unsigned)MNT_RDONLY);
+	return 0;
+}
+
+static int
+hostfs_statfs(struct mount *mp, struct statfs *sf)
+{
+	struct hostfs_mount *hm = mp->mnt_data;
+	struct rumpuser_statfs hs;
+	int error;
+
+	if ((error = rumpuser_fs_fstatfs(hm->hm_root->hn_fd, &hs)) != 0)
+		return error;
+	sf->f_type = (long)hs.f_type;
+	sf->f_bsize = (long)hs.f_bsize;
+	sf->f_blocks = (long)hs.f_blocks;
+	sf->f_bfree = (long)hs.f_bfree;
+	sf->f_bavail = (long)hs.f_bavail;
+	sf->f_files = (long)hs.f_files;
+	sf->f_ffree = (long)hs.f_ffree;
+	return 0;
+}
+
+static int
+hostfs_unmount(struct mount *mp)
+{
+	struct hostfs_mount *hm = mp->mnt_data;
+
+	/* The root went with its last reference (reclaim). */
+	for (int i = 0; i < HASHSIZE; i++)
+		KASSERT(hm->hm_hash[i] == NULL);
+	mutex_destroy(&hm->hm_lock);
+	kmem_free(hm, sizeof(*hm));
+	return 0;
+}
+
+const struct vfsops hostfs_vfsops = {
+	.vfs_name = "hostfs",
+	.vfs_mount = hostfs_mount,
+	.vfs_remount = hostfs_remount,
+	.vfs_statfs = hostfs_statfs,
+	.vfs_unmount = hostfs_unmount,
+};
+
+/* etfs's mounts: parameters come through here (under etfs_mount_lock),
+ * not a data string. */
+static kmutex_t etfs_mount_lock;
+static struct {
+	const char *hostpath;
+	struct hostfs_args args;
+	enum vtype roottype;
+	vdev_t rdev;
+} etfs_req;
+
+static int
+etfs_mount(struct mount *mp, const char *source, const char *data,
+	   unsigned long flags, struct kauth_cred *cr)
+{
+	return mount_common(mp, etfs_req.hostpath, &etfs_req.args, true,
+			    etfs_req.roottype, etfs_req.rdev);
+}
+
+static const struct vfsops etfs_vfsops = {
+	.vfs_name = "etfs",
+	.vfs_mount = etfs_mount,
+	.vfs_statfs = hostfs_statfs,
+	.vfs_unmount = hostfs_unmount,
+};
+
+int
+hostfs_mount_on(struct vnode *covered, const char *hostpath, bool nosubdirs,
+		enum vtype roottype, vdev_t rdev)
+{
+	int error;
+
+	mutex_enter(&etfs_mount_lock);
+	etfs_req.hostpath = hostpath;
+	etfs_req.args = (struct hostfs_args){ .nosubdirs = nosubdirs };
+	etfs_req.roottype = roottype;
+	etfs_req.rdev = rdev;
+	error = vfs_domount(&etfs_vfsops, covered, hostpath, 0, NULL,
+			    initproc->p_cred);
+	mutex_exit(&etfs_mount_lock);
+	return error;
+}
+
+/* ---- etfs devices: the host file's data at the file's offset ----------- */
+
+static int
+dev_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	return hostfs_read(fp->f_vnode, offp, uio, ioflags);
+}
+
+static int
+dev_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	return hostfs_write(fp->f_vnode, offp, uio, ioflags & ~IO_APPEND);
+}
+
+static int
+dev_seek(struct file *fp, off_t *offp, off_t off, int whence)
+{
+	struct vattr va;
+	int error;
+
+	if ((error = hostfs_getattr(fp->f_vnode, &va)) != 0)
+		return error;
+	return file_seek_generic(*offp, va.va_size, off, whence, offp);
+}
+
+static int
+dev_poll(struct file *fp, int events, struct polltable *pt)
+{
+	return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
+}
+
+const struct fileops hostfs_devops = {
+	.fo_read = dev_read,
+	.fo_write = dev_write,
+	.fo_stat = vn_fo_stat,
+	.fo_seek = dev_seek,
+	.fo_poll = dev_poll,
+};
+
+int
+hostfs_init(void)
+{
+	mutex_init(&etfs_mount_lock);
+	return vfs_register_fstype(&hostfs_vfsops);
+}
