@@ -36,12 +36,14 @@ file_alloc(const struct fileops *ops, void *data, unsigned flag,
 void
 file_release(struct file *fp)
 {
+	struct lockf_head *h;
+
 	if (atomic_dec(&fp->f_count) != 0)
 		return;
 	if (__predict_false(atomic_load_acq(&fp->f_epoll) != NULL))
 		epoll_file_gone(fp);
-	if (fp->f_ops->fo_lockf != NULL)
-		lf_close_file(fp->f_ops->fo_lockf(fp), fp);
+	if ((h = file_lockhead(fp)) != NULL)
+		lf_close_file(h, fp);
 	if (fp->f_ops->fo_close != NULL)
 		fp->f_ops->fo_close(fp);
 	if (fp->f_vnode != NULL)
@@ -54,8 +56,10 @@ file_release(struct file *fp)
 void
 file_close(struct file *fp, struct proc *p)
 {
-	if (fp->f_ops->fo_lockf != NULL)
-		lf_close_posix(fp->f_ops->fo_lockf(fp), p);
+	struct lockf_head *h = file_lockhead(fp);
+
+	if (h != NULL)
+		lf_close_posix(h, p);
 	file_release(fp);
 }
 

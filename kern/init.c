@@ -7,6 +7,8 @@
 #include "pgalloc.h"
 #include "proc.h"
 #include "../vfs/vfs.h"
+#include "../vfs/devfs/devfs.h"
+#include "../vfs/hostfs/hostfs.h"
 #include "syscall.h"
 
 int ipc_init(void);
@@ -116,6 +118,10 @@ rump_boot(void)
 		return error;
 	/* [file systems: root tmpfs, /dev, console fds of init] */
 	if ((error = vfs_init()) != 0)
+		return error;
+	/* devfs on /dev with init's console descriptors; hostfs and etfs */
+	if ((error = devfs_init()) != 0 || (error = hostfs_init()) != 0 ||
+	    (error = etfs_init()) != 0)
 		return error;
 	/* [ipc] */
 	if ((error = ipc_init()) != 0)

@@ -122,6 +122,10 @@ void lf_close_file(struct lockf_head *h, struct file *fp);
 /* Process exit: drop every POSIX lock `p' holds anywhere. */
 void lf_proc_exit(struct proc *p);
 
+/* The lock state of an open file's object: its vnode's, or what the
+ * file type's fo_lockf gives; NULL if it has none. */
+struct lockf_head *file_lockhead(struct file *fp);
+
 /*
  * fcntl_lock: fcntl(fd, cmd, arg) for the lock commands F_GETLK,
  * F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW; `arg' is

@@ -7,6 +7,7 @@
 #include "fd.h"
 #include "lockf.h"
 #include "proc.h"
+#include "vnode.h"
 #include "syscall.h"
 
 /* The file's offset, for l_whence SEEK_CUR. */
@@ -113,6 +114,14 @@ fcntl_setlk(struct lwp *l, struct file *fp, struct lockf_head *h, int cmd,
 			cmd == F_SETLKW || cmd == F_OFD_SETLKW ? LF_WAIT : 0);
 }
 
+struct lockf_head *
+file_lockhead(struct file *fp)
+{
+	if (fp->f_vnode != NULL)
+		return &fp->f_vnode->v_lockf;
+	return fp->f_ops->fo_lockf != NULL ? fp->f_ops->fo_lockf(fp) : NULL;
+}
+
 int
 fcntl_lock(struct lwp *l, struct file *fp, int cmd, unsigned long arg)
 {
@@ -121,9 +130,8 @@ fcntl_lock(struct lwp *l, struct file *fp, int cmd, unsigned long arg)
 	/* An O_PATH descriptor allows no lock command. */
 	if (file_flag(fp) & O_PATH)
 		return EBADF;
-	if (fp->f_ops->fo_lockf == NULL)
+	if ((h = file_lockhead(fp)) == NULL)
 		return ENOLCK;
-	h = fp->f_ops->fo_lockf(fp);
 	switch (cmd) {
 	case F_GETLK:
 	case F_OFD_GETLK:
@@ -166,10 +174,10 @@ sys_flock(struct lwp *l, int fd, int operation)
 		return -EBADF;
 	if (file_flag(fp) & O_PATH)
 		error = EBADF;
-	else if (fp->f_ops->fo_lockf == NULL)
+	else if (file_lockhead(fp) == NULL)
 		error = ENOLCK;
 	else
-		error = lf_flock(fp->f_ops->fo_lockf(fp), fp, type,
+		error = lf_flock(file_lockhead(fp), fp, type,
 				 (op & LOCK_NB) ? 0 : LF_WAIT);
 	file_release(fp);
 	return -error;

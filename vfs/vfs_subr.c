@@ -32,6 +32,7 @@ vnode_init(struct vnode *vp, enum vtype type, struct mount *mp,
 	vp->v_interlock = &interlocks[h % NINTERLOCK];
 	vp->v_mountedhere = NULL;
 	vp->v_ipc = NULL;
+	lf_head_init(&vp->v_lockf);
 	if (mp != NULL)
 		atomic_inc(&mp->mnt_nvref);
 }
@@ -80,6 +81,7 @@ vnode_reclaim(struct vnode *vp)
 {
 	const struct vfs_ipc_hooks *h = atomic_load_acq(&ipc_hooks);
 
+	lf_head_destroy(&vp->v_lockf);
 	if (vp->v_ipc != NULL && h != NULL && h->vnode_reclaim != NULL)
 		h->vnode_reclaim(vp);
 }

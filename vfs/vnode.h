@@ -40,6 +40,7 @@
 #include "file.h"
 #include "kernel.h"
 #include "lock.h"
+#include "lockf.h"
 
 struct mount;
 struct vnode;
@@ -205,6 +206,9 @@ struct vnode {
 	struct mount *v_mountedhere;
 	/* IPC's: a FIFO's pipe or the socket bound to this name. */
 	void *v_ipc;
+	/* Advisory locks (lockf.h): fcntl record locks and flock of every
+	 * file open on this vnode. */
+	struct lockf_head v_lockf;
 };
 
 /* Initialise a vnode embedded in a file system's node, with one

@@ -174,6 +174,46 @@ RUMP_API void rump_sigreturn(const struct rump_sigframe *sf);
  */
 RUMP_API int rump_proc_exitstatus(int pid, int *statusp);
 
+/* ---- host files in the kernel's namespace (vfs/hostfs/etfs.c) ------- */
+
+/*
+ * etfs, as in NetBSD's rump kernels: a host file or directory appears at
+ * kernel path `key' and its I/O goes to the host through the hypercall
+ * layer.  The types:
+ *   RUMP_ETFS_REG          a regular file at `key'
+ *   RUMP_ETFS_BLK          a block device node at `key' (its data: the
+ *                          host file's)
+ *   RUMP_ETFS_CHR          a character device node likewise
+ *   RUMP_ETFS_DIR          the host directory's files at `key' (no
+ *                          subdirectories are shown)
+ *   RUMP_ETFS_DIR_SUBDIRS  the host directory's whole tree at `key'
+ * `key' is an absolute kernel path whose parent directory exists; the
+ * node is made there unless (for the directory types) a directory is
+ * already there, which is then covered.  The device nodes' numbers are
+ * major 240, one minor per registration; a node made with mknod with
+ * that number reaches the same host file.
+ *
+ * Each returns 0 or an errno (not -1): EEXIST (`key' is registered, or
+ * a file is already at `key'), ENOENT (no such host path, the parent of
+ * `key' is missing; for remove: `key' is not registered), ENOTDIR (a
+ * directory type on a host file), EISDIR (a file type on a host
+ * directory), EINVAL (a relative key, an unknown type), EBUSY (remove
+ * while a file there is open), ENOSPC (too many devices).
+ */
+enum rump_etfs_type {
+	RUMP_ETFS_REG,
+	RUMP_ETFS_BLK,
+	RUMP_ETFS_CHR,
+	RUMP_ETFS_DIR,
+	RUMP_ETFS_DIR_SUBDIRS
+};
+RUMP_API int rump_pub_etfs_register(const char *key, const char *hostpath,
+				    enum rump_etfs_type ftype);
+RUMP_API int rump_pub_etfs_remove(const char *key);
+RUMP_API int rump_etfs_register(const char *key, const char *hostpath,
+				enum rump_etfs_type ftype);
+RUMP_API int rump_etfs_remove(const char *key);
+
 #ifdef __cplusplus
 }
 #endif

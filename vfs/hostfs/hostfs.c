@@ -916,16 +916,17 @@ hostfs_mount_on(struct vnode *covered, const char *hostpath, bool nosubdirs,
 
 /* ---- etfs devices: the host file's data at the file's offset ----------- */
 
+/* f_data is the hostfs vnode (held) whose host file backs the device. */
 static int
 dev_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 {
-	return hostfs_read(fp->f_vnode, offp, uio, ioflags);
+	return hostfs_read(fp->f_data, offp, uio, ioflags);
 }
 
 static int
 dev_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 {
-	return hostfs_write(fp->f_vnode, offp, uio, ioflags & ~IO_APPEND);
+	return hostfs_write(fp->f_data, offp, uio, ioflags & ~IO_APPEND);
 }
 
 static int
@@ -934,7 +935,7 @@ dev_seek(struct file *fp, off_t *offp, off_t off, int whence)
 	struct vattr va;
 	int error;
 
-	if ((error = hostfs_getattr(fp->f_vnode, &va)) != 0)
+	if ((error = hostfs_getattr(fp->f_data, &va)) != 0)
 		return error;
 	return file_seek_generic(*offp, va.va_size, off, whence, offp);
 }
@@ -945,12 +946,19 @@ dev_poll(struct file *fp, int events, struct polltable *pt)
 	return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
 }
 
+static void
+dev_close(struct file *fp)
+{
+	vnode_rele(fp->f_data);
+}
+
 const struct fileops hostfs_devops = {
 	.fo_read = dev_read,
 	.fo_write = dev_write,
 	.fo_stat = vn_fo_stat,
 	.fo_seek = dev_seek,
 	.fo_poll = dev_poll,
+	.fo_close = dev_close,
 };
 
 int

@@ -30,7 +30,9 @@
 
 extern const struct vfsops hostfs_vfsops;
 
+/* Boot: the "hostfs" type, etfs's device numbers. */
 int hostfs_init(void);
+int etfs_init(void);
 
 /*
  * For etfs: mount host file or directory `hostpath' on the held vnode
@@ -42,8 +44,9 @@ int hostfs_init(void);
 int hostfs_mount_on(struct vnode *covered, const char *hostpath,
 		    bool nosubdirs, enum vtype roottype, vdev_t rdev);
 
-/* File operations that read and write a hostfs vnode's host file at the
- * file's offset (etfs's block and character devices). */
+/* File operations that read and write the host file of the hostfs vnode
+ * in f_data (held by the file; fo_close drops it), at the file's offset:
+ * etfs's block and character devices. */
 extern const struct fileops hostfs_devops;
 
 #endif /* RUMP_VFS_HOSTFS_H */
