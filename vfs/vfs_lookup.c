@@ -409,13 +409,12 @@ int
 namei_user(struct lwp *l, int dirfd, const char *upath, unsigned flags,
 	   struct vnode **vpp)
 {
-	char *buf = path_alloc();
+	char buf[PATH_MAX_];
 	int error;
 
 	error = path_copyin(upath, buf, (flags & NI_EMPTYPATH) != 0);
 	if (error == 0)
 		error = namei(l, dirfd, buf, flags, vpp);
-	path_free(buf);
 	return error;
 }
 

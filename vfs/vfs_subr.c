@@ -44,8 +44,8 @@ vnode_ref(struct vnode *vp)
 	atomic_inc(&vp->v_mount->mnt_nvref);
 }
 
-void
-vnode_rele(struct vnode *vp)
+static inline void
+vnode_drop(struct vnode *vp, bool counted)
 {
 	struct mount *mp = vp->v_mount;
 	unsigned c = atomic_load_relaxed(&vp->v_usecount);
@@ -55,7 +55,8 @@ vnode_rele(struct vnode *vp)
 		if (__atomic_compare_exchange_n(&vp->v_usecount, &c, c - 1,
 						true, __ATOMIC_RELEASE,
 						__ATOMIC_RELAXED)) {
-			atomic_dec(&mp->mnt_nvref);
+			if (counted)
+				atomic_dec(&mp->mnt_nvref);
 			return;
 		}
 	}
@@ -65,7 +66,26 @@ vnode_rele(struct vnode *vp)
 	mutex_exit(vp->v_interlock);
 	if (gone)
 		vp->v_op->vop_reclaim(vp);
-	atomic_dec(&mp->mnt_nvref);
+	if (counted)
+		atomic_dec(&mp->mnt_nvref);
+}
+
+void
+vnode_rele(struct vnode *vp)
+{
+	vnode_drop(vp, true);
+}
+
+void
+vnode_namehold(struct vnode *vp)
+{
+	atomic_inc(&vp->v_usecount);
+}
+
+void
+vnode_namerele(struct vnode *vp)
+{
+	vnode_drop(vp, false);
 }
 
 static const struct vfs_ipc_hooks *ipc_hooks; /* atomic pointer */
@@ -320,8 +340,7 @@ vfs_dounmount(struct vnode *root, int flags)
 	}
 	rw_enter_write(&mount_lock);
 	/* Ours, the mount's own and nothing else. */
-	if (atomic_load_acq(&mp->mnt_nvref) != 2 ||
-	    atomic_load_relaxed(&root->v_usecount) != 2)
+	if (atomic_load_acq(&mp->mnt_nvref) != 2)
 		error = EBUSY;
 	if (error == 0) {
 		covered = mp->mnt_vnodecovered;

@@ -394,12 +394,11 @@ stat_at(struct lwp *l, int dirfd, const char *upath, int flags, struct stat *st)
 {
 	struct vnode *vp;
 	struct file *fp;
-	char *buf = path_alloc();
+	char buf[PATH_MAX_];
 	int error;
 
 	error = path_copyin(upath, buf, (flags & AT_EMPTY_PATH) != 0);
 	if (error == 0 && buf[0] == '\0' && dirfd != AT_FDCWD) {
-		path_free(buf);
 		if ((fp = fd_getfile(l->l_proc, dirfd)) == NULL)
 			return EBADF;
 		error = fp->f_ops->fo_stat(fp, st);
@@ -411,7 +410,6 @@ stat_at(struct lwp *l, int dirfd, const char *upath, int flags, struct stat *st)
 			      ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : NI_FOLLOW) |
 				      NI_EMPTYPATH,
 			      &vp);
-	path_free(buf);
 	if (error != 0)
 		return error;
 	error = vn_stat(vp, st);

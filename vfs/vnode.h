@@ -219,6 +219,15 @@ void vnode_init(struct vnode *vp, enum vtype type, struct mount *mp,
 void vnode_ref(struct vnode *vp);
 /* Drop a reference; the last calls vop_inactive. */
 void vnode_rele(struct vnode *vp);
+/*
+ * A file system may keep one reference for "this vnode has names"
+ * (tmpfs does: taken when the link count leaves 0, dropped when it
+ * returns to 0), so the reference count of a named vnode never drops
+ * to 0 and vnode_rele stays one atomic operation.  These references do
+ * not count against unmounting (mnt_nvref).
+ */
+void vnode_namehold(struct vnode *vp);
+void vnode_namerele(struct vnode *vp);
 /* Called by a file system just before freeing a vnode (IPC cleanup;
  * vop_reclaim must call it). */
 void vnode_reclaim(struct vnode *vp);

@@ -171,6 +171,7 @@ tn_free(struct tmpfs_node *tn)
 	kmem_free(tn, sizeof(*tn));
 }
 
+/* With the name reference, inactive means: no name and no user. */
 static bool
 tmpfs_inactive(struct vnode *vp)
 {
@@ -183,13 +184,41 @@ tmpfs_reclaim(struct vnode *vp)
 	tn_free(VTON(vp));
 }
 
-/* Link count changes, under v_interlock. */
+/*
+ * Link count changes, under v_interlock.  A node with names holds one
+ * name reference (vnode_namehold), so its vnode is never inactive while
+ * it can be found.  Callers hold a reference of their own when the
+ * count may reach 0, so the release here never frees.
+ */
+static void
+tn_nlink_set(struct tmpfs_node *tn, unsigned n)
+{
+	unsigned old;
+
+	mutex_enter(tn->tn_vn.v_interlock);
+	old = tn->tn_nlink;
+	atomic_store_relaxed(&tn->tn_nlink, n);
+	mutex_exit(tn->tn_vn.v_interlock);
+	if (old == 0 && n != 0)
+		vnode_namehold(&tn->tn_vn);
+	else if (old != 0 && n == 0)
+		vnode_namerele(&tn->tn_vn);
+}
+
 static void
 tn_nlink_add(struct tmpfs_node *tn, int delta)
 {
+	unsigned old, n;
+
 	mutex_enter(tn->tn_vn.v_interlock);
-	tn->tn_nlink = (unsigned)((int)tn->tn_nlink + delta);
+	old = tn->tn_nlink;
+	n = (unsigned)((int)old + delta);
+	atomic_store_relaxed(&tn->tn_nlink, n);
 	mutex_exit(tn->tn_vn.v_interlock);
+	if (old == 0 && n != 0)
+		vnode_namehold(&tn->tn_vn);
+	else if (old != 0 && n == 0)
+		vnode_namerele(&tn->tn_vn);
 }
 
 /* ---- directory tables ------------------------------------------------- */
@@ -297,7 +326,7 @@ dir_insert(struct tmpfs_dir *d, struct tmpfs_dirent *de)
 	else
 		d->d_head = de;
 	d->d_tail = de;
-	d->d_count++;
+	atomic_store_relaxed(&d->d_count, d->d_count + 1);
 }
 
 /* Make room for one more entry: 0 or ENOMEM. */
@@ -330,7 +359,7 @@ dir_unlink(struct tmpfs_dir *d, struct tmpfs_dirent *de)
 		de->td_next->td_prev = de->td_prev;
 	else
 		d->d_tail = de->td_prev;
-	d->d_count--;
+	atomic_store_relaxed(&d->d_count, d->d_count - 1);
 }
 
 /* ---- vnode operations ------------------------------------------------- */
@@ -404,6 +433,7 @@ tmpfs_create(struct vnode *dvp, const char *name, size_t len,
 		return 0;
 	}
 	tn->tn_nlink = va->va_type == VDIR ? 2 : 1;
+	tn->tn_vn.v_usecount++; /* the name reference; not yet visible */
 	if (va->va_type == VDIR)
 		tn->tn_dir.d_parent = dn;
 	rw_enter_write(&dn->tn_dir.d_lock);
@@ -445,6 +475,7 @@ tmpfs_symlink(struct vnode *dvp, const char *name, size_t len,
 	memcpy(tn->tn_lnk.target, target, tlen + 1);
 	tn->tn_lnk.len = tlen;
 	tn->tn_nlink = 1;
+	tn->tn_vn.v_usecount++; /* the name reference; not yet visible */
 	rw_enter_write(&dn->tn_dir.d_lock);
 	error = dir_add(dn, name, len, h, tn);
 	if (error == 0)
@@ -511,9 +542,7 @@ tmpfs_rmdir(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 	if (error == 0) {
 		dir_unlink(&dn->tn_dir, de);
 		tn->tn_dir.d_parent = NULL;
-		mutex_enter(vp->v_interlock);
-		tn->tn_nlink = 0;
-		mutex_exit(vp->v_interlock);
+		tn_nlink_set(tn, 0);
 		tn_nlink_add(dn, -1);
 		now = vfs_now_ns();
 		tn_setmc(dn, now);
@@ -537,17 +566,17 @@ tmpfs_link(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 	rw_enter_write(&dn->tn_dir.d_lock);
 	mutex_enter(vp->v_interlock);
 	/* An unlinked file cannot get its name back, except O_TMPFILE. */
-	error = tn->tn_nlink == 0 && !tn->tn_linkable ? ENOENT : 0;
+	error = tn->tn_nlink == 0 && !atomic_load_relaxed(&tn->tn_linkable)
+			? ENOENT
+			: 0;
 	if (error == 0 && tn->tn_nlink >= 0xffffffu)
 		error = EMLINK;
 	mutex_exit(vp->v_interlock);
 	if (error == 0)
 		error = dir_add(dn, name, len, h, tn);
 	if (error == 0) {
-		mutex_enter(vp->v_interlock);
-		tn->tn_nlink++;
-		tn->tn_linkable = false;
-		mutex_exit(vp->v_interlock);
+		tn_nlink_add(tn, 1);
+		atomic_store_relaxed(&tn->tn_linkable, false);
 		now = vfs_now_ns();
 		tn_setmc(dn, now);
 		atomic_store_relaxed(&tn->tn_ctime, now);
@@ -661,9 +690,7 @@ tmpfs_rename(struct vnode *fdvp, const char *fname, size_t flen,
 			}
 			tn->tn_dir.d_parent = NULL;
 			rw_exit(&tn->tn_dir.d_lock);
-			mutex_enter(tvp->v_interlock);
-			tn->tn_nlink = 0;
-			mutex_exit(tvp->v_interlock);
+			tn_nlink_set(tn, 0);
 			tn_nlink_add(tdn, -1);
 		} else {
 			tn_nlink_add(tn, -1);
@@ -775,12 +802,10 @@ tmpfs_getattr(struct vnode *vp, struct vattr *va)
 	uint64_t npages = 0;
 
 	va->va_type = vp->v_type;
-	mutex_enter(vp->v_interlock);
-	va->va_mode = tn->tn_mode;
-	va->va_uid = tn->tn_uid;
-	va->va_gid = tn->tn_gid;
-	va->va_nlink = tn->tn_nlink;
-	mutex_exit(vp->v_interlock);
+	va->va_mode = atomic_load_relaxed(&tn->tn_mode);
+	va->va_uid = atomic_load_relaxed(&tn->tn_uid);
+	va->va_gid = atomic_load_relaxed(&tn->tn_gid);
+	va->va_nlink = atomic_load_relaxed(&tn->tn_nlink);
 	switch (vp->v_type) {
 	case VREG:
 		pgstore_getsize(&tn->tn_store, &size, &npages);
@@ -1075,6 +1100,7 @@ tmpfs_mount(struct mount *mp, const char *source, const char *data,
 		return ENOMEM;
 	}
 	root->tn_nlink = 2;
+	root->tn_vn.v_usecount++; /* named for the mount's life */
 	root->tn_dir.d_parent = root;
 	tm->tm_root = root;
 	mp->mnt_data = tm;
