@@ -51,5 +51,5 @@ ipc_sigmask_restore(struct lwp *l, const uint64_t *old)
 int
 ipc_init(void)
 {
-	return 0;
+	return unp_init();
 }

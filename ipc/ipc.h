@@ -98,7 +98,7 @@ extern const struct fileops pipe_fileops;
 void epoll_file_gone(struct file *fp);
 
 /* ---- sockets (uipc.c) ---- */
-extern const struct fileops unp_fileops;
+int unp_init(void);
 
 /* Boot: 0 or an errno. */
 int ipc_init(void);

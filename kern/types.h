@@ -35,6 +35,7 @@ typedef __kernel_clock_t clock_t;
 #endif
 /* ipc: poll and select (the kernel reads fd_set as unsigned longs). */
 typedef unsigned long nfds_t;
+typedef unsigned int socklen_t; /* ipc: sockets */
 #ifndef _SYS_SELECT_H /* a wrapper (kern/wrap/) that has libc's already */
 typedef __kernel_fd_set fd_set;
 #endif

@@ -1,0 +1,2237 @@
+/*
+ * uipc.c: AF_UNIX sockets: SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET, in
+ * the abstract namespace (and at paths once the VFS is there), with
+ * descriptor passing (SCM_RIGHTS) and credentials (SCM_CREDENTIALS).
+ *
+ * A socket (struct usock) has one lock, one wait queue and a receive
+ * queue of messages (struct umsg).  A sender appends to the receiver's
+ * queue under the receiver's lock; the bytes it has queued anywhere are
+ * charged to its own so_wqueued (SO_SNDBUF bounds it), and a receiver
+ * that consumes a message gives the charge back and wakes the sender.
+ * Two sockets' locks are never held together: a peer is reached through
+ * a reference taken under one lock and used under the other.  Stream
+ * sockets keep message boundaries internally only for ancillary data;
+ * DGRAM and SEQPACKET deliver whole messages.
+ *
+ * Data is copied from the sender's buffer into the message with no lock
+ * held and out of it by the one receiver that holds so_rbusy (the copy
+ * happens unlocked too), so a sender and a receiver run in parallel.
+ *
+ * Descriptors in flight (SCM_RIGHTS) hold references to their files;
+ * a message never received drops them when its queue is purged (the
+ * receiver's close).  A socket whose only references are in flight in
+ * its own or other such sockets' queues is found by unp_gc(), which runs
+ * when a socket with descriptors in flight is closed, and purged.
+ *
+ * Lock order: unp_names_lock > nothing (a socket's lock is taken after
+ * dropping it); unp_gc_lock > socket locks; a socket's so_lock >
+ * epoll's ep_lock > park locks (ipc.h).
+ */
+#include <asm/socket.h>
+#include <linux/un.h>
+#include <linux/stat.h>
+
+#include "cred.h"
+#include "fd.h"
+#include "ipc.h"
+#include "proc.h"
+#include "syscall.h"
+
+/* ---- the socket ABI (Linux x86_64) ------------------------------------ */
+
+#define AF_UNSPEC 0
+#define AF_UNIX 1
+#define SOCK_STREAM 1
+#define SOCK_DGRAM 2
+#define SOCK_RAW 3
+#define SOCK_SEQPACKET 5
+#define SOCK_TYPE_MASK 0xf
+#define SOCK_CLOEXEC O_CLOEXEC
+#define SOCK_NONBLOCK O_NONBLOCK
+
+#define MSG_OOB 0x1
+#define MSG_PEEK 0x2
+#define MSG_CTRUNC 0x8
+#define MSG_TRUNC 0x20
+#define MSG_DONTWAIT 0x40
+#define MSG_EOR 0x80
+#define MSG_WAITALL 0x100
+#define MSG_NOSIGNAL 0x4000
+#define MSG_CMSG_CLOEXEC 0x40000000
+
+#define SCM_RIGHTS 1
+#define SCM_CREDENTIALS 2
+#define SCM_MAX_FD 253
+
+#define SHUT_RD 0
+#define SHUT_WR 1
+#define SHUT_RDWR 2
+#define RCV_SHUTDOWN 1
+#define SEND_SHUTDOWN 2
+
+#define FIONREAD_ 0x541B
+
+#define WMEM_DEFAULT 212992
+#define WMEM_MAX 212992
+#define SOCK_MIN_SNDBUF 4608
+#define SOCK_MIN_RCVBUF 2304
+#define MAX_DGRAM_QLEN 10 /* net.unix.max_dgram_qlen */
+#define SOMAXCONN_ 4096
+#define UNP_MSG_OVERHEAD 256 /* charged per message, like skb truesize */
+#define UNP_STREAM_CHUNK (64 * 1024)
+#define OVERFLOW_ID 65534
+
+/* Private wait keys. */
+#define UNP_KEY_RBUSY 0x40000000u
+#define UNP_KEY_ACCSPACE 0x20000000u /* room in a listener's backlog */
+#define UNP_KEY_DGSPACE 0x10000000u  /* room in a DGRAM receive queue */
+
+struct sockaddr {
+	unsigned short sa_family;
+	char sa_data[14];
+};
+
+struct msghdr {
+	void *msg_name;
+	int msg_namelen;
+	struct iovec *msg_iov;
+	size_t msg_iovlen;
+	void *msg_control;
+	size_t msg_controllen;
+	int msg_flags;
+};
+
+struct cmsghdr {
+	size_t cmsg_len;
+	int cmsg_level;
+	int cmsg_type;
+};
+
+struct ucred {
+	int pid;
+	uid_t uid;
+	gid_t gid;
+};
+
+struct ktimeval {
+	long tv_sec;
+	long tv_usec;
+};
+
+#define CMSG_ALIGN_(n) (((n) + sizeof(long) - 1) & ~(sizeof(long) - 1))
+#define CMSG_HDRLEN CMSG_ALIGN_(sizeof(struct cmsghdr))
+#define CMSG_LEN_(n) (CMSG_HDRLEN + (n))
+#define CMSG_SPACE_(n) (CMSG_HDRLEN + CMSG_ALIGN_(n))
+
+/* ---- objects ---------------------------------------------------------- */
+
+struct unp_addr {
+	unsigned ua_len; /* bytes of ua_sun used (family + name) */
+	struct sockaddr_un ua_sun;
+};
+
+struct usock;
+
+struct umsg {
+	struct umsg *m_next;
+	struct usock *m_sender; /* held: its so_wqueued carries m_charge */
+	size_t m_len, m_off;
+	size_t m_charge;
+	struct ucred m_cred;
+	struct file **m_fds;
+	int m_nfds;
+	struct unp_addr *m_from; /* DGRAM: the sender's name */
+	char m_data[];
+};
+
+enum { SS_UNCONNECTED, SS_LISTENING, SS_CONNECTED, SS_CLOSED };
+
+struct usock {
+	unsigned so_refs; /* atomic */
+	kmutex_t so_lock;
+	struct waitq so_wq;
+	int so_type;
+	int so_state;
+	unsigned so_shutdown; /* RCV_SHUTDOWN | SEND_SHUTDOWN */
+	bool so_dead;         /* closed: its file is gone */
+	bool so_connecting;
+	bool so_rbusy;
+	struct usock *so_peer; /* held */
+	struct umsg *so_rhead, *so_rtail;
+	size_t so_rbytes;
+	unsigned so_rcount;
+	size_t so_wqueued; /* atomic */
+	int so_sndbuf, so_rcvbuf;
+	int so_backlog;
+	struct usock *so_acchead, *so_acctail, *so_accnext;
+	unsigned so_qlen;
+	struct unp_addr *so_addr; /* set once, under unp_names_lock too */
+	struct ucred so_peercred;
+	bool so_haspeercred;
+	bool so_passcred, so_reuseaddr;
+	int so_error;
+	uint64_t so_rcvtimeo, so_sndtimeo; /* ns; 0: none */
+	/* Descriptor passing: times this socket's file is in flight. */
+	unsigned so_inflight;                /* under unp_gc_lock */
+	struct usock *so_gcnext, *so_gcprev; /* on unp_gclist while in flight */
+	struct file *so_file;                /* not held; for the collector */
+	unsigned so_gcmark;
+	struct usock *so_hnext; /* the names table */
+};
+
+static kmutex_t unp_names_lock, unp_gc_lock;
+#define UNP_NHASH 256
+static struct usock *unp_names[UNP_NHASH];
+static struct usock *unp_gclist;
+static bool unp_gc_running;   /* under unp_gc_lock */
+static unsigned unp_autoname; /* under unp_names_lock */
+
+static void usock_rele(struct usock *so);
+
+static void
+usock_hold(struct usock *so)
+{
+	atomic_inc(&so->so_refs);
+}
+
+static struct usock *
+usock_alloc(int type)
+{
+	struct usock *so = kmem_zalloc(sizeof(*so));
+
+	if (so == NULL)
+		return NULL;
+	so->so_refs = 1;
+	mutex_init(&so->so_lock);
+	waitq_init(&so->so_wq);
+	so->so_type = type;
+	so->so_state = SS_UNCONNECTED;
+	so->so_sndbuf = WMEM_DEFAULT;
+	so->so_rcvbuf = WMEM_DEFAULT;
+	return so;
+}
+
+static void
+addr_free(struct unp_addr *a)
+{
+	if (a != NULL)
+		kmem_free(a, sizeof(*a));
+}
+
+static struct unp_addr *
+addr_dup(const struct unp_addr *a)
+{
+	struct unp_addr *n;
+
+	if (a == NULL || (n = kmem_alloc(sizeof(*n))) == NULL)
+		return NULL;
+	*n = *a;
+	return n;
+}
+
+static void
+usock_rele(struct usock *so)
+{
+	if (atomic_dec(&so->so_refs) != 0)
+		return;
+	KASSERT(so->so_rhead == NULL && so->so_peer == NULL);
+	addr_free(so->so_addr);
+	mutex_destroy(&so->so_lock);
+	kmem_free(so, sizeof(*so));
+}
+
+static void
+fill_cred(struct lwp *l, struct ucred *uc, bool effective)
+{
+	uc->pid = l->l_proc->p_pid;
+	uc->uid = effective ? l->l_cred->cr_euid : l->l_cred->cr_uid;
+	uc->gid = effective ? l->l_cred->cr_egid : l->l_cred->cr_gid;
+}
+
+/* ---- messages ----------------------------------------------------------- */
+
+static struct umsg *
+umsg_alloc(size_t len)
+{
+	struct umsg *m = kmem_alloc(sizeof(*m) + len);
+
+	if (m == NULL)
+		return NULL;
+	memset(m, 0, sizeof(*m));
+	m->m_len = len;
+	return m;
+}
+
+static void unp_gc_inflight(struct file *fp, int delta);
+
+/* Free a message: give its charge back to its sender and wake it, drop
+ * the descriptors it still carries.  No lock held. */
+static void
+umsg_free(struct umsg *m)
+{
+	struct usock *s = m->m_sender;
+
+	for (int i = 0; i < m->m_nfds; i++) {
+		unp_gc_inflight(m->m_fds[i], -1);
+		file_release(m->m_fds[i]);
+	}
+	if (m->m_fds != NULL)
+		kmem_free(m->m_fds, sizeof(struct file *) * (size_t)m->m_nfds);
+	addr_free(m->m_from);
+	if (s != NULL) {
+		__atomic_sub_fetch(&s->so_wqueued, m->m_charge,
+				   __ATOMIC_RELAXED);
+		mutex_enter(&s->so_lock);
+		ipc_wakeup(&s->so_wq, POLLOUT | POLLWRNORM | POLLWRBAND);
+		mutex_exit(&s->so_lock);
+		usock_rele(s);
+	}
+	kmem_free(m, sizeof(*m) + m->m_len);
+}
+
+static void
+umsg_free_list(struct umsg *m)
+{
+	struct umsg *next;
+
+	for (; m != NULL; m = next) {
+		next = m->m_next;
+		umsg_free(m);
+	}
+}
+
+/* Append `m' to so's queue and wake its readers; so_lock held. */
+static void
+rcv_append(struct usock *so, struct umsg *m)
+{
+	m->m_next = NULL;
+	if (so->so_rtail != NULL)
+		so->so_rtail->m_next = m;
+	else
+		so->so_rhead = m;
+	so->so_rtail = m;
+	so->so_rbytes += m->m_len;
+	so->so_rcount++;
+	ipc_wakeup(&so->so_wq, POLLIN | POLLRDNORM);
+}
+
+/* Unlink the head message; so_lock held. */
+static struct umsg *
+rcv_unlink_head(struct usock *so)
+{
+	struct umsg *m = so->so_rhead;
+
+	so->so_rhead = m->m_next;
+	if (so->so_rhead == NULL)
+		so->so_rtail = NULL;
+	so->so_rbytes -= m->m_len - m->m_off;
+	so->so_rcount--;
+	m->m_next = NULL;
+	if (so->so_type != SOCK_STREAM)
+		ipc_wakeup(&so->so_wq, UNP_KEY_DGSPACE);
+	return m;
+}
+
+/* ---- names ---------------------------------------------------------------- */
+
+static unsigned
+name_hash(const struct unp_addr *a)
+{
+	unsigned h = 2166136261u;
+	const unsigned char *p = (const unsigned char *)&a->ua_sun;
+
+	for (unsigned i = 0; i < a->ua_len; i++)
+		h = (h ^ p[i]) * 16777619u;
+	return h % UNP_NHASH;
+}
+
+static bool
+name_eq(const struct unp_addr *a, const struct unp_addr *b)
+{
+	return a->ua_len == b->ua_len &&
+	       memcmp(&a->ua_sun, &b->ua_sun, a->ua_len) == 0;
+}
+
+/* The socket bound to abstract name `a', held; NULL if none. */
+static struct usock *
+name_lookup(const struct unp_addr *a)
+{
+	struct usock *so;
+
+	mutex_enter(&unp_names_lock);
+	for (so = unp_names[name_hash(a)]; so != NULL; so = so->so_hnext)
+		if (name_eq(so->so_addr, a)) {
+			usock_hold(so);
+			break;
+		}
+	mutex_exit(&unp_names_lock);
+	return so;
+}
+
+static void
+name_remove(struct usock *so)
+{
+	struct usock **pp;
+
+	mutex_enter(&unp_names_lock);
+	for (pp = &unp_names[name_hash(so->so_addr)]; *pp != NULL;
+	     pp = &(*pp)->so_hnext)
+		if (*pp == so) {
+			*pp = so->so_hnext;
+			break;
+		}
+	mutex_exit(&unp_names_lock);
+}
+
+/* Parse a user sockaddr_un of `len' bytes into *a.  0, EINVAL, EFAULT.
+ * *abstract tells the namespace. */
+static int
+addr_in(const void *uaddr, int len, struct unp_addr *a, bool *abstract)
+{
+	if (len < (int)sizeof(unsigned short) ||
+	    len > (int)sizeof(struct sockaddr_un))
+		return EINVAL;
+	memset(a, 0, sizeof(*a));
+	if (copyin(uaddr, &a->ua_sun, (size_t)len) != 0)
+		return EFAULT;
+	if (a->ua_sun.sun_family != AF_UNIX)
+		return EINVAL;
+	a->ua_len = (unsigned)len;
+	*abstract = len > 2 && a->ua_sun.sun_path[0] == '\0';
+	if (!*abstract && len > 2) {
+		/* A path: up to its NUL, as Linux's unix_mkname. */
+		size_t n = kstrnlen(a->ua_sun.sun_path, (size_t)len - 2);
+		a->ua_len = (unsigned)(2 + n + 1);
+		if (a->ua_len > sizeof(a->ua_sun))
+			a->ua_len = sizeof(a->ua_sun);
+	}
+	return 0;
+}
+
+/* Copy the name `a' (NULL: unnamed) out to a user sockaddr with its
+ * length at `ulen' (in: room, out: the full length). */
+static int
+addr_out(const struct unp_addr *a, void *uaddr, int *ulen)
+{
+	struct unp_addr unnamed = { .ua_len = 2, .ua_sun.sun_family = AF_UNIX };
+	int room;
+
+	if (a == NULL)
+		a = &unnamed;
+	if (copyin(ulen, &room, sizeof(room)) != 0)
+		return EFAULT;
+	if (room < 0)
+		return EINVAL;
+	if (copyout(&a->ua_sun, uaddr, MIN((size_t)room, a->ua_len)) != 0)
+		return EFAULT;
+	room = (int)a->ua_len;
+	return copyout(&room, ulen, sizeof(room));
+}
+
+/* ---- descriptors in flight and the collector ------------------------- */
+
+static const struct fileops unp_fileops_;
+
+static struct usock *
+file_usock(struct file *fp)
+{
+	return fp->f_ops == &unp_fileops_ ? fp->f_data : NULL;
+}
+
+/* A socket file enters or leaves flight. */
+static void
+unp_gc_inflight(struct file *fp, int delta)
+{
+	struct usock *so = file_usock(fp);
+
+	if (so == NULL)
+		return;
+	mutex_enter(&unp_gc_lock);
+	if (delta > 0 && so->so_inflight++ == 0) {
+		so->so_gcprev = NULL;
+		so->so_gcnext = unp_gclist;
+		if (unp_gclist != NULL)
+			unp_gclist->so_gcprev = so;
+		unp_gclist = so;
+	} else if (delta < 0 && --so->so_inflight == 0) {
+		if (so->so_gcprev != NULL)
+			so->so_gcprev->so_gcnext = so->so_gcnext;
+		else
+			unp_gclist = so->so_gcnext;
+		if (so->so_gcnext != NULL)
+			so->so_gcnext->so_gcprev = so->so_gcprev;
+	}
+	mutex_exit(&unp_gc_lock);
+}
+
+/*
+ * The collector.  Candidates: sockets in flight all of whose file
+ * references are in flight.  A candidate is alive if it is reachable
+ * from outside: some of its in-flight references sit in the queue of a
+ * socket that is not a dead candidate.  What stays dead is garbage:
+ * its queues are purged, which drops the references and frees it.
+ */
+static void
+unp_gc(void)
+{
+	struct usock *so;
+	struct umsg *m, *purge = NULL;
+	bool changed;
+
+	mutex_enter(&unp_gc_lock);
+	if (unp_gc_running) {
+		mutex_exit(&unp_gc_lock);
+		return; /* a release from our own purge */
+	}
+	unp_gc_running = true;
+	/* Mark candidates (1) and count the references from candidates. */
+	for (so = unp_gclist; so != NULL; so = so->so_gcnext)
+		so->so_gcmark = atomic_load_relaxed(&so->so_file->f_count) ==
+						so->so_inflight
+					? 1
+					: 0;
+	do {
+		changed = false;
+		for (so = unp_gclist; so != NULL; so = so->so_gcnext) {
+			unsigned internal = 0;
+
+			if (so->so_gcmark != 1)
+				continue;
+			/* References held by queues of dead candidates. */
+			for (struct usock *q = unp_gclist; q != NULL;
+			     q = q->so_gcnext) {
+				if (q->so_gcmark != 1)
+					continue;
+				mutex_enter(&q->so_lock);
+				for (m = q->so_rhead; m != NULL; m = m->m_next)
+					for (int i = 0; i < m->m_nfds; i++)
+						if (m->m_fds[i]->f_data == so)
+							internal++;
+				mutex_exit(&q->so_lock);
+			}
+			if (internal < so->so_inflight) {
+				so->so_gcmark = 0; /* reachable */
+				changed = true;
+			}
+		}
+	} while (changed);
+	/* Take the garbage's queues; hold each so it survives the purge. */
+	for (so = unp_gclist; so != NULL; so = so->so_gcnext) {
+		if (so->so_gcmark != 1)
+			continue;
+		mutex_enter(&so->so_lock);
+		m = so->so_rhead;
+		so->so_rhead = so->so_rtail = NULL;
+		so->so_rbytes = 0;
+		so->so_rcount = 0;
+		mutex_exit(&so->so_lock);
+		if (m != NULL) {
+			struct umsg *t = m;
+			while (t->m_next != NULL)
+				t = t->m_next;
+			t->m_next = purge;
+			purge = m;
+		}
+	}
+	mutex_exit(&unp_gc_lock);
+	umsg_free_list(purge);
+	mutex_enter(&unp_gc_lock);
+	unp_gc_running = false;
+	mutex_exit(&unp_gc_lock);
+}
+
+/* ---- socket lifecycle -------------------------------------------------- */
+
+/* Wake everyone on `so' (state changed); so_lock held. */
+static void
+wake_all(struct usock *so)
+{
+	ipc_wakeup(&so->so_wq, ~0u);
+}
+
+/* Tear down `so': its file is gone (or, for an embryo, its listener). */
+static void
+usock_close(struct usock *so)
+{
+	struct usock *peer, *emb, *next;
+	struct umsg *purge;
+	bool had_data, inflight;
+
+	if (so->so_addr != NULL && so->so_addr->ua_sun.sun_path[0] == '\0')
+		name_remove(so);
+	mutex_enter(&so->so_lock);
+	so->so_dead = true;
+	so->so_state = SS_CLOSED;
+	so->so_shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
+	peer = so->so_peer;
+	so->so_peer = NULL;
+	purge = so->so_rhead;
+	had_data = purge != NULL;
+	so->so_rhead = so->so_rtail = NULL;
+	so->so_rbytes = 0;
+	so->so_rcount = 0;
+	emb = so->so_acchead;
+	so->so_acchead = so->so_acctail = NULL;
+	so->so_qlen = 0;
+	wake_all(so);
+	mutex_exit(&so->so_lock);
+
+	if (peer != NULL) {
+		mutex_enter(&peer->so_lock);
+		if (peer->so_peer == so && so->so_type != SOCK_DGRAM) {
+			peer->so_shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
+			if (had_data)
+				peer->so_error = ECONNRESET;
+		}
+		wake_all(peer);
+		mutex_exit(&peer->so_lock);
+		usock_rele(peer);
+	}
+	/* Connections nobody accepted: their clients see the end. */
+	for (; emb != NULL; emb = next) {
+		next = emb->so_accnext;
+		usock_close(emb);
+		usock_rele(emb);
+	}
+	mutex_enter(&unp_gc_lock);
+	inflight = unp_gclist != NULL;
+	mutex_exit(&unp_gc_lock);
+	umsg_free_list(purge);
+	if (inflight)
+		unp_gc();
+}
+
+/* ---- the socket file --------------------------------------------------- */
+
+static int unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
+		    const struct unp_addr *to, struct umsg *anc, bool nonblock,
+		    size_t *sent);
+static int unp_recv(struct lwp *l, struct usock *so, struct uio *uio,
+		    int *flags, struct unp_addr **fromp, struct umsg **ancp,
+		    bool nonblock, size_t *lenp);
+
+static int
+soo_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	int flags = 0;
+	size_t len;
+
+	return unp_recv(rumpuser_curlwp(), fp->f_data, uio, &flags, NULL, NULL,
+			(ioflags & IO_NONBLOCK) != 0, &len);
+}
+
+static int
+soo_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	size_t sent;
+
+	return unp_send(rumpuser_curlwp(), fp->f_data, uio, 0, NULL, NULL,
+			(ioflags & IO_NONBLOCK) != 0, &sent);
+}
+
+static int
+soo_stat(struct file *fp, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_dev = 0x08; /* sockfs */
+	st->st_ino = (unsigned long)((uintptr_t)fp->f_data >> 4) & 0xffffff;
+	st->st_nlink = 1;
+	st->st_mode = S_IFSOCK | 0777;
+	st->st_uid = fp->f_cred->cr_fsuid;
+	st->st_gid = fp->f_cred->cr_fsgid;
+	st->st_blksize = IPC_PAGE;
+	return 0;
+}
+
+static bool
+so_writable(struct usock *so)
+{
+	return atomic_load_relaxed(&so->so_wqueued) * 4 <=
+	       (size_t)so->so_sndbuf;
+}
+
+static int
+soo_poll(struct file *fp, int events, struct polltable *pt)
+{
+	struct usock *so = fp->f_data;
+	int mask = 0;
+
+	poll_wait(pt, &so->so_wq, &so->so_lock);
+	mutex_enter(&so->so_lock);
+	if (so->so_error != 0)
+		mask |= POLLERR;
+	if (so->so_shutdown == (RCV_SHUTDOWN | SEND_SHUTDOWN))
+		mask |= POLLHUP;
+	if (so->so_shutdown & RCV_SHUTDOWN)
+		mask |= POLLRDHUP | POLLIN | POLLRDNORM;
+	if (so->so_rhead != NULL || so->so_acchead != NULL)
+		mask |= POLLIN | POLLRDNORM;
+	if (so->so_type != SOCK_DGRAM && so->so_state == SS_UNCONNECTED)
+		mask |= POLLHUP;
+	if (so->so_state != SS_LISTENING && so_writable(so) &&
+	    !(so->so_shutdown & SEND_SHUTDOWN))
+		mask |= POLLOUT | POLLWRNORM | POLLWRBAND;
+	else if (so->so_state != SS_LISTENING &&
+		 (so->so_shutdown & SEND_SHUTDOWN))
+		mask |= POLLOUT | POLLWRNORM | POLLWRBAND;
+	mutex_exit(&so->so_lock);
+	return mask & (events | POLL_ALWAYS);
+}
+
+static int
+soo_ioctl(struct file *fp, unsigned long cmd, void *data)
+{
+	struct usock *so = fp->f_data;
+	int n;
+
+	if (cmd != FIONREAD_)
+		return ENOTTY;
+	mutex_enter(&so->so_lock);
+	if (so->so_state == SS_LISTENING) {
+		mutex_exit(&so->so_lock);
+		return EINVAL;
+	}
+	n = so->so_type == SOCK_STREAM
+		    ? (int)so->so_rbytes
+		    : (so->so_rhead != NULL ? (int)so->so_rhead->m_len : 0);
+	mutex_exit(&so->so_lock);
+	return copyout(&n, data, sizeof(n));
+}
+
+static void
+soo_close(struct file *fp)
+{
+	struct usock *so = fp->f_data;
+
+	usock_close(so);
+	usock_rele(so);
+}
+
+static const struct fileops unp_fileops_ = {
+	.fo_read = soo_read,
+	.fo_write = soo_write,
+	.fo_stat = soo_stat,
+	.fo_ioctl = soo_ioctl,
+	.fo_poll = soo_poll,
+	.fo_close = soo_close,
+};
+
+/* A file for `so' (taking over the caller's reference) at a new fd. */
+static int
+usock_install(struct lwp *l, struct usock *so, int flags, int *fdp)
+{
+	struct file *fp;
+	int error;
+
+	if ((error = file_alloc(&unp_fileops_, so,
+				O_RDWR | (flags & SOCK_NONBLOCK), l->l_cred,
+				&fp)) != 0) {
+		usock_close(so);
+		usock_rele(so);
+		return error;
+	}
+	so->so_file = fp;
+	error = fd_alloc(l->l_proc, fp, 0, (flags & SOCK_CLOEXEC) != 0, fdp);
+	file_release(fp);
+	return error;
+}
+
+/* The socket open on `fd', its file held in *fpp.  EBADF, ENOTSOCK. */
+static int
+getsock(struct lwp *l, int fd, struct file **fpp, struct usock **sop)
+{
+	struct file *fp = fd_getfile(l->l_proc, fd);
+
+	if (fp == NULL)
+		return EBADF;
+	if (fp->f_ops != &unp_fileops_) {
+		file_release(fp);
+		return ENOTSOCK;
+	}
+	*fpp = fp;
+	*sop = fp->f_data;
+	return 0;
+}
+
+static int
+check_type(int type, int *kindp)
+{
+	int kind = type & SOCK_TYPE_MASK;
+
+	if (type & ~(SOCK_TYPE_MASK | SOCK_CLOEXEC | SOCK_NONBLOCK))
+		return EINVAL;
+	if (kind == SOCK_RAW)
+		kind = SOCK_DGRAM; /* as Linux's unix_create */
+	if (kind != SOCK_STREAM && kind != SOCK_DGRAM && kind != SOCK_SEQPACKET)
+		return ESOCKTNOSUPPORT;
+	*kindp = kind;
+	return 0;
+}
+
+long
+sys_socket(struct lwp *l, int domain, int type, int protocol)
+{
+	struct usock *so;
+	int error, kind, fd;
+
+	if (domain != AF_UNIX)
+		return -EAFNOSUPPORT;
+	if ((error = check_type(type, &kind)) != 0)
+		return -error;
+	if (protocol != 0 && protocol != AF_UNIX)
+		return -EPROTONOSUPPORT;
+	if ((so = usock_alloc(kind)) == NULL)
+		return -ENOMEM;
+	error = usock_install(l, so, type, &fd);
+	return error != 0 ? -error : fd;
+}
+
+long
+sys_socketpair(struct lwp *l, int domain, int type, int protocol, int *sv)
+{
+	struct usock *a, *b;
+	int error, kind, fds[2] = { -1, -1 };
+
+	if (domain != AF_UNIX)
+		return -EAFNOSUPPORT;
+	if ((error = check_type(type, &kind)) != 0)
+		return -error;
+	if (protocol != 0 && protocol != AF_UNIX)
+		return -EPROTONOSUPPORT;
+	a = usock_alloc(kind);
+	b = usock_alloc(kind);
+	if (a == NULL || b == NULL) {
+		if (a != NULL)
+			usock_rele(a);
+		if (b != NULL)
+			usock_rele(b);
+		return -ENOMEM;
+	}
+	usock_hold(a);
+	usock_hold(b);
+	a->so_peer = b;
+	b->so_peer = a;
+	a->so_state = b->so_state = SS_CONNECTED;
+	fill_cred(l, &a->so_peercred, true);
+	b->so_peercred = a->so_peercred;
+	a->so_haspeercred = b->so_haspeercred = true;
+	if ((error = usock_install(l, a, type, &fds[0])) != 0) {
+		usock_close(b);
+		usock_rele(b);
+		return -error;
+	}
+	if ((error = usock_install(l, b, type, &fds[1])) != 0) {
+		fd_close(l->l_proc, fds[0]);
+		return -error;
+	}
+	if (copyout(fds, sv, sizeof(fds)) != 0) {
+		fd_close(l->l_proc, fds[0]);
+		fd_close(l->l_proc, fds[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+/* Give `so' the name `a' (abstract) or an automatic one (a == NULL). */
+static int
+bind_abstract(struct usock *so, struct unp_addr *a)
+{
+	struct unp_addr *n;
+	struct usock *o;
+	unsigned h;
+	int error = 0;
+
+	if ((n = kmem_zalloc(sizeof(*n))) == NULL)
+		return ENOMEM;
+	mutex_enter(&unp_names_lock);
+	if (so->so_addr != NULL) {
+		error = EINVAL;
+		goto out;
+	}
+	if (a != NULL) {
+		*n = *a;
+	} else {
+		/* Linux's autobind: 5 hex digits in the abstract space. */
+		for (unsigned tries = 0;; tries++) {
+			unsigned v = (unp_autoname++) & 0xfffff;
+			n->ua_sun.sun_family = AF_UNIX;
+			n->ua_sun.sun_path[0] = '\0';
+			ksnprintf(n->ua_sun.sun_path + 1, 6, "%05x", v);
+			n->ua_len = 2 + 1 + 5;
+			for (o = unp_names[name_hash(n)]; o != NULL;
+			     o = o->so_hnext)
+				if (name_eq(o->so_addr, n))
+					break;
+			if (o == NULL)
+				break;
+			if (tries > 0xfffff) {
+				error = ENOSPC;
+				goto out;
+			}
+		}
+	}
+	h = name_hash(n);
+	for (o = unp_names[h]; o != NULL; o = o->so_hnext)
+		if (name_eq(o->so_addr, n)) {
+			error = EADDRINUSE;
+			goto out;
+		}
+	mutex_enter(&so->so_lock);
+	so->so_addr = n;
+	mutex_exit(&so->so_lock);
+	so->so_hnext = unp_names[h];
+	unp_names[h] = so;
+	n = NULL;
+out:
+	mutex_exit(&unp_names_lock);
+	addr_free(n);
+	return error;
+}
+
+long
+sys_bind(struct lwp *l, int fd, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct unp_addr a;
+	struct usock *so;
+	struct file *fp;
+	bool abstract;
+	int error;
+
+	if ((error = getsock(l, fd, &fp, &so)) != 0)
+		return -error;
+	if ((error = addr_in(addr, (int)addrlen, &a, &abstract)) != 0)
+		goto out;
+	if (a.ua_len == 2)
+		error = bind_abstract(so, NULL);
+	else if (abstract)
+		error = bind_abstract(so, &a);
+	else
+		error = EOPNOTSUPP; /* paths: with the file system */
+out:
+	file_release(fp);
+	return -error;
+}
+
+long
+sys_listen(struct lwp *l, int fd, int backlog)
+{
+	struct usock *so;
+	struct file *fp;
+	int error = 0;
+
+	if ((error = getsock(l, fd, &fp, &so)) != 0)
+		return -error;
+	mutex_enter(&so->so_lock);
+	if (so->so_type == SOCK_DGRAM)
+		error = EOPNOTSUPP;
+	else if (so->so_addr == NULL || (so->so_state != SS_UNCONNECTED &&
+					 so->so_state != SS_LISTENING))
+		error = EINVAL;
+	if (error == 0) {
+		if ((unsigned)backlog > SOMAXCONN_)
+			backlog = SOMAXCONN_;
+		so->so_backlog = backlog;
+		so->so_state = SS_LISTENING;
+		fill_cred(l, &so->so_peercred, true);
+		so->so_haspeercred = true;
+		ipc_wakeup(&so->so_wq, UNP_KEY_ACCSPACE);
+	}
+	mutex_exit(&so->so_lock);
+	file_release(fp);
+	return -error;
+}
+
+static uint64_t
+timeo_deadline(uint64_t timeo)
+{
+	return timeo == 0 ? DEADLINE_NONE : ipc_deadline_after(timeo);
+}
+
+/* An interrupted or timed-out sleep as Linux reports it. */
+static int
+sleep_error(int error, uint64_t timeo)
+{
+	if (error == ETIMEDOUT)
+		return EAGAIN;
+	return timeo == 0 ? ERESTARTSYS : EINTR;
+}
+
+/* Resolve a destination name to a held socket. */
+static int
+lookup_dest(const struct unp_addr *a, struct usock **sop)
+{
+	if (a->ua_len > 2 && a->ua_sun.sun_path[0] != '\0')
+		return ENOENT; /* paths: with the file system */
+	if (a->ua_len <= 2)
+		return EINVAL;
+	if ((*sop = name_lookup(a)) == NULL)
+		return ECONNREFUSED;
+	return 0;
+}
+
+static int
+connect_stream(struct lwp *l, struct usock *so, const struct unp_addr *a,
+	       bool nonblock)
+{
+	struct usock *lis, *emb;
+	uint64_t deadline;
+	int error;
+
+	mutex_enter(&so->so_lock);
+	if (so->so_state == SS_CONNECTED)
+		error = EISCONN;
+	else if (so->so_state == SS_LISTENING)
+		error = EINVAL;
+	else if (so->so_connecting)
+		error = EALREADY;
+	else
+		error = 0;
+	if (error == 0)
+		so->so_connecting = true;
+	deadline = timeo_deadline(so->so_sndtimeo);
+	mutex_exit(&so->so_lock);
+	if (error != 0)
+		return error;
+	if ((error = lookup_dest(a, &lis)) != 0)
+		goto out;
+	if (lis->so_type != so->so_type) {
+		error = ECONNREFUSED;
+		usock_rele(lis);
+		goto out;
+	}
+	if ((emb = usock_alloc(so->so_type)) == NULL) {
+		error = ENOMEM;
+		usock_rele(lis);
+		goto out;
+	}
+	/* The server's end: connected to us, named as the listener. */
+	usock_hold(so);
+	emb->so_peer = so;
+	emb->so_state = SS_CONNECTED;
+	fill_cred(l, &emb->so_peercred, true);
+	emb->so_haspeercred = true;
+	emb->so_sndbuf = lis->so_sndbuf;
+	emb->so_rcvbuf = lis->so_rcvbuf;
+	mutex_enter(&lis->so_lock);
+	emb->so_addr = addr_dup(lis->so_addr);
+	emb->so_passcred = lis->so_passcred;
+	for (;;) {
+		if (lis->so_state != SS_LISTENING) {
+			error = ECONNREFUSED;
+			break;
+		}
+		if (lis->so_qlen <= (unsigned)lis->so_backlog)
+			break;
+		if (nonblock) {
+			error = EAGAIN;
+			break;
+		}
+		if ((error = ipc_sleep(&lis->so_wq, &lis->so_lock,
+				       UNP_KEY_ACCSPACE, deadline)) != 0) {
+			error = sleep_error(error,
+					    deadline == DEADLINE_NONE ? 0 : 1);
+			break;
+		}
+	}
+	if (error == 0) {
+		/* Our side first: the server may talk at once. */
+		mutex_enter(&so->so_lock);
+		usock_hold(emb);
+		so->so_peer = emb;
+		so->so_state = SS_CONNECTED;
+		so->so_peercred = lis->so_peercred;
+		so->so_haspeercred = true;
+		mutex_exit(&so->so_lock);
+		emb->so_accnext = NULL;
+		if (lis->so_acctail != NULL)
+			lis->so_acctail->so_accnext = emb;
+		else
+			lis->so_acchead = emb;
+		lis->so_acctail = emb;
+		lis->so_qlen++;
+		ipc_wakeup(&lis->so_wq, POLLIN | POLLRDNORM);
+	}
+	mutex_exit(&lis->so_lock);
+	usock_rele(lis);
+	if (error != 0) {
+		emb->so_peer = NULL;
+		usock_rele(so);
+		usock_rele(emb);
+	}
+out:
+	mutex_enter(&so->so_lock);
+	so->so_connecting = false;
+	mutex_exit(&so->so_lock);
+	return error;
+}
+
+long
+sys_connect(struct lwp *l, int fd, const struct sockaddr *addr,
+	    socklen_t addrlen)
+{
+	struct unp_addr a;
+	struct usock *so, *to, *old;
+	struct file *fp;
+	bool abstract;
+	unsigned short family;
+	int error;
+
+	if ((error = getsock(l, fd, &fp, &so)) != 0)
+		return -error;
+	if (addrlen >= sizeof(family) && so->so_type == SOCK_DGRAM &&
+	    copyin(addr, &family, sizeof(family)) == 0 && family == AF_UNSPEC) {
+		/* DGRAM: dissolve the association. */
+		mutex_enter(&so->so_lock);
+		old = so->so_peer;
+		so->so_peer = NULL;
+		so->so_state = SS_UNCONNECTED;
+		mutex_exit(&so->so_lock);
+		if (old != NULL)
+			usock_rele(old);
+		goto out;
+	}
+	if ((error = addr_in(addr, (int)addrlen, &a, &abstract)) != 0)
+		goto out;
+	if (so->so_type != SOCK_DGRAM) {
+		error = connect_stream(l, so, &a,
+				       (file_flag(fp) & O_NONBLOCK) != 0);
+		goto out;
+	}
+	if ((error = lookup_dest(&a, &to)) != 0)
+		goto out;
+	if (to->so_type != SOCK_DGRAM) {
+		usock_rele(to);
+		error = ECONNREFUSED;
+		goto out;
+	}
+	mutex_enter(&so->so_lock);
+	old = so->so_peer;
+	so->so_peer = to;
+	so->so_state = SS_CONNECTED;
+	mutex_exit(&so->so_lock);
+	if (old != NULL)
+		usock_rele(old);
+out:
+	file_release(fp);
+	return -error;
+}
+
+static long
+do_accept(struct lwp *l, int fd, struct sockaddr *addr, int *addrlen, int flags)
+{
+	struct usock *so, *emb;
+	struct file *fp;
+	struct unp_addr *peername = NULL;
+	uint64_t deadline;
+	int error = 0, nfd = -1, room;
+
+	if (flags & ~(SOCK_CLOEXEC | SOCK_NONBLOCK))
+		return -EINVAL;
+	if ((error = getsock(l, fd, &fp, &so)) != 0)
+		return -error;
+	if (addr != NULL && addrlen != NULL &&
+	    (copyin(addrlen, &room, sizeof(room)) != 0 || room < 0)) {
+		file_release(fp);
+		return room < 0 ? -EINVAL : -EFAULT;
+	}
+	mutex_enter(&so->so_lock);
+	deadline = timeo_deadline(so->so_rcvtimeo);
+	for (;;) {
+		if (so->so_type == SOCK_DGRAM) {
+			error = EOPNOTSUPP;
+			break;
+		}
+		if (so->so_state != SS_LISTENING) {
+			error = EINVAL;
+			break;
+		}
+		if (so->so_acchead != NULL)
+			break;
+		if (file_flag(fp) & O_NONBLOCK) {
+			error = EAGAIN;
+			break;
+		}
+		if ((error = ipc_sleep(&so->so_wq, &so->so_lock,
+				       POLLIN | POLLRDNORM | POLL_ALWAYS,
+				       deadline)) != 0) {
+			error = sleep_error(error, so->so_rcvtimeo);
+			break;
+		}
+	}
+	if (error == 0) {
+		emb = so->so_acchead;
+		so->so_acchead = emb->so_accnext;
+		if (so->so_acchead == NULL)
+			so->so_acctail = NULL;
+		so->so_qlen--;
+		ipc_wakeup(&so->so_wq, UNP_KEY_ACCSPACE);
+	}
+	mutex_exit(&so->so_lock);
+	file_release(fp);
+	if (error != 0)
+		return -error;
+	/* The peer's name for accept's address. */
+	mutex_enter(&emb->so_lock);
+	if (emb->so_peer != NULL) {
+		struct usock *p = emb->so_peer;
+		usock_hold(p);
+		mutex_exit(&emb->so_lock);
+		mutex_enter(&unp_names_lock);
+		peername = addr_dup(p->so_addr);
+		mutex_exit(&unp_names_lock);
+		usock_rele(p);
+	} else {
+		mutex_exit(&emb->so_lock);
+	}
+	if ((error = usock_install(l, emb, flags, &nfd)) != 0) {
+		addr_free(peername);
+		return -error;
+	}
+	if (addr != NULL && addrlen != NULL &&
+	    (error = addr_out(peername, addr, addrlen)) != 0) {
+		fd_close(l->l_proc, nfd);
+		addr_free(peername);
+		return -error;
+	}
+	addr_free(peername);
+	return nfd;
+}
+
+long
+sys_accept(struct lwp *l, int fd, struct sockaddr *addr, socklen_t *addrlen)
+{
+	return do_accept(l, fd, addr, (int *)addrlen, 0);
+}
+
+long
+sys_accept4(struct lwp *l, int fd, struct sockaddr *addr, socklen_t *addrlen,
+	    int flags)
+{
+	return do_accept(l, fd, addr, (int *)addrlen, flags);
+}
+
+long
+sys_shutdown(struct lwp *l, int fd, int how)
+{
+	struct usock *so, *peer = NULL;
+	struct file *fp;
+	unsigned bits;
+	int error;
+
+	if ((error = getsock(l, fd, &fp, &so)) != 0)
+		return -error;
+	if (how < SHUT_RD || how > SHUT_RDWR) {
+		file_release(fp);
+		return -EINVAL;
+	}
+	bits = (unsigned)how + 1; /* RD 1, WR 2, RDWR 3 */
+	mutex_enter(&so->so_lock);
+	if (so->so_state == SS_UNCONNECTED && so->so_type != SOCK_DGRAM)
+		error = ENOTCONN;
+	if (error == 0) {
+		so->so_shutdown |= bits;
+		wake_all(so);
+		if (so->so_type != SOCK_DGRAM && (peer = so->so_peer) != NULL)
+			usock_hold(peer);
+	}
+	mutex_exit(&so->so_lock);
+	if (peer != NULL) {
+		unsigned pbits = 0;
+		if (bits & RCV_SHUTDOWN)
+			pbits |= SEND_SHUTDOWN;
+		if (bits & SEND_SHUTDOWN)
+			pbits |= RCV_SHUTDOWN;
+		mutex_enter(&peer->so_lock);
+		peer->so_shutdown |= pbits;
+		wake_all(peer);
+		mutex_exit(&peer->so_lock);
+		usock_rele(peer);
+	}
+	file_release(fp);
+	return -error;
+}
+
+static long
+getname(struct lwp *l, int fd, struct sockaddr *addr, int *addrlen, bool peer)
+{
+	struct usock *so, *p;
+	struct file *fp;
+	struct unp_addr *a = NULL;
+	int error;
+
+	if ((error = getsock(l, fd, &fp, &so)) != 0)
+		return -error;
+	mutex_enter(&so->so_lock);
+	p = peer ? so->so_peer : so;
+	if (p != NULL)
+		usock_hold(p);
+	mutex_exit(&so->so_lock);
+	if (p == NULL) {
+		file_release(fp);
+		return -ENOTCONN;
+	}
+	mutex_enter(&unp_names_lock);
+	mutex_enter(&p->so_lock);
+	if (p->so_addr != NULL)
+		a = addr_dup(p->so_addr);
+	mutex_exit(&p->so_lock);
+	mutex_exit(&unp_names_lock);
+	usock_rele(p);
+	error = addr_out(a, addr, addrlen);
+	addr_free(a);
+	file_release(fp);
+	return -error;
+}
+
+long
+sys_getsockname(struct lwp *l, int fd, struct sockaddr *addr,
+		socklen_t *addrlen)
+{
+	return getname(l, fd, addr, (int *)addrlen, false);
+}
+
+long
+sys_getpeername(struct lwp *l, int fd, struct sockaddr *addr,
+		socklen_t *addrlen)
+{
+	return getname(l, fd, addr, (int *)addrlen, true);
+}
+
+/* ---- options ------------------------------------------------------------ */
+
+long
+sys_setsockopt(struct lwp *l, int fd, int level, int optname,
+	       const void *optval, socklen_t optlen)
+{
+	struct usock *so;
+	struct file *fp;
+	struct ktimeval tv;
+	int error, v = 0;
+
+	if ((error = getsock(l, fd, &fp, &so)) != 0)
+		return -error;
+	if (level != SOL_SOCKET) {
+		error = EOPNOTSUPP;
+		goto out;
+	}
+	if (optname == SO_RCVTIMEO_OLD || optname == SO_SNDTIMEO_OLD) {
+		uint64_t ns;
+
+		if (optlen < sizeof(tv)) {
+			error = EINVAL;
+			goto out;
+		}
+		if (copyin(optval, &tv, sizeof(tv)) != 0) {
+			error = EFAULT;
+			goto out;
+		}
+		if (tv.tv_usec < 0 || tv.tv_usec >= 1000000) {
+			error = EDOM;
+			goto out;
+		}
+		if (tv.tv_sec < 0)
+			ns = 1; /* Linux: an immediate timeout */
+		else if ((uint64_t)tv.tv_sec > UINT64_MAX / 2000000000ULL)
+			ns = 0;
+		else
+			ns = (uint64_t)tv.tv_sec * 1000000000ULL +
+			     (uint64_t)tv.tv_usec * 1000ULL;
+		mutex_enter(&so->so_lock);
+		if (optname == SO_RCVTIMEO_OLD)
+			so->so_rcvtimeo = ns;
+		else
+			so->so_sndtimeo = ns;
+		mutex_exit(&so->so_lock);
+		goto out;
+	}
+	if (optlen < sizeof(int)) {
+		error = EINVAL;
+		goto out;
+	}
+	if (copyin(optval, &v, sizeof(v)) != 0) {
+		error = EFAULT;
+		goto out;
+	}
+	mutex_enter(&so->so_lock);
+	switch (optname) {
+	case SO_SNDBUF:
+	case SO_SNDBUFFORCE:
+		if (optname == SO_SNDBUFFORCE && !cred_privileged(l->l_cred)) {
+			error = EPERM;
+			break;
+		}
+		if (optname == SO_SNDBUF)
+			v = MIN((unsigned)v, WMEM_MAX);
+		so->so_sndbuf = MAX((int)MIN((unsigned)v, 0x3fffffffu) * 2,
+				    SOCK_MIN_SNDBUF);
+		ipc_wakeup(&so->so_wq, POLLOUT | POLLWRNORM);
+		break;
+	case SO_RCVBUF:
+	case SO_RCVBUFFORCE:
+		if (optname == SO_RCVBUFFORCE && !cred_privileged(l->l_cred)) {
+			error = EPERM;
+			break;
+		}
+		if (optname == SO_RCVBUF)
+			v = MIN((unsigned)v, WMEM_MAX);
+		so->so_rcvbuf = MAX((int)MIN((unsigned)v, 0x3fffffffu) * 2,
+				    SOCK_MIN_RCVBUF);
+		break;
+	case SO_PASSCRED:
+		so->so_passcred = v != 0;
+		break;
+	case SO_REUSEADDR:
+		so->so_reuseaddr = v != 0;
+		break;
+	default:
+		error = ENOPROTOOPT;
+		break;
+	}
+	mutex_exit(&so->so_lock);
+out:
+	file_release(fp);
+	return -error;
+}
+
+long
+sys_getsockopt(struct lwp *l, int fd, int level, int optname, void *optval,
+	       socklen_t *optlen)
+{
+	struct usock *so;
+	struct file *fp;
+	struct ucred uc;
+	struct ktimeval tv;
+	const void *src;
+	int error, len, v = 0;
+	size_t size = sizeof(int);
+
+	if ((error = getsock(l, fd, &fp, &so)) != 0)
+		return -error;
+	if (copyin(optlen, &len, sizeof(len)) != 0) {
+		error = EFAULT;
+		goto out;
+	}
+	if (len < 0) {
+		error = EINVAL;
+		goto out;
+	}
+	if (level != SOL_SOCKET) {
+		error = EOPNOTSUPP;
+		goto out;
+	}
+	src = &v;
+	mutex_enter(&so->so_lock);
+	switch (optname) {
+	case SO_TYPE:
+		v = so->so_type;
+		break;
+	case SO_DOMAIN:
+		v = AF_UNIX;
+		break;
+	case SO_PROTOCOL:
+		v = 0;
+		break;
+	case SO_ERROR:
+		v = so->so_error;
+		so->so_error = 0;
+		break;
+	case SO_SNDBUF:
+		v = so->so_sndbuf;
+		break;
+	case SO_RCVBUF:
+		v = so->so_rcvbuf;
+		break;
+	case SO_PASSCRED:
+		v = so->so_passcred;
+		break;
+	case SO_REUSEADDR:
+		v = so->so_reuseaddr;
+		break;
+	case SO_ACCEPTCONN:
+		v = so->so_state == SS_LISTENING;
+		break;
+	case SO_PEERCRED:
+		if (so->so_haspeercred) {
+			uc = so->so_peercred;
+		} else {
+			uc.pid = 0;
+			uc.uid = OVERFLOW_ID;
+			uc.gid = OVERFLOW_ID;
+		}
+		src = &uc;
+		size = sizeof(uc);
+		break;
+	case SO_RCVTIMEO_OLD:
+	case SO_SNDTIMEO_OLD: {
+		uint64_t ns = optname == SO_RCVTIMEO_OLD ? so->so_rcvtimeo
+							 : so->so_sndtimeo;
+		tv.tv_sec = (long)(ns / 1000000000ULL);
+		tv.tv_usec = (long)(ns % 1000000000ULL / 1000);
+		src = &tv;
+		size = sizeof(tv);
+		break;
+	}
+	default:
+		error = ENOPROTOOPT;
+		break;
+	}
+	mutex_exit(&so->so_lock);
+	if (error != 0)
+		goto out;
+	if (optname == SO_PEERCRED && (size_t)len < size) {
+		error = EINVAL; /* Linux refuses a short buffer here */
+		goto out;
+	}
+	size = MIN(size, (size_t)len);
+	if (copyout(src, optval, size) != 0) {
+		error = EFAULT;
+		goto out;
+	}
+	len = (int)size;
+	if (copyout(&len, optlen, sizeof(len)) != 0)
+		error = EFAULT;
+out:
+	file_release(fp);
+	return -error;
+}
+
+/* ---- data -------------------------------------------------------------- */
+
+/*
+ * Send `uio' from `so' to its peer or to `to'.  `anc' carries ancillary
+ * data (descriptors, credentials) for the first message; it is consumed
+ * (freed) whatever happens.  *sent gets the bytes sent.
+ */
+static int
+unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
+	 const struct unp_addr *to, struct umsg *anc, bool nonblock,
+	 size_t *sent)
+{
+	struct usock *dst = NULL;
+	struct unp_addr *from = NULL;
+	uint64_t deadline;
+	size_t total = uio->uio_resid, chunk;
+	bool stream = so->so_type == SOCK_STREAM;
+	int error = 0;
+
+	*sent = 0;
+	if (flags & MSG_DONTWAIT)
+		nonblock = true;
+	if (flags & MSG_OOB) {
+		error = EOPNOTSUPP;
+		goto done;
+	}
+	mutex_enter(&so->so_lock);
+	deadline = timeo_deadline(so->so_sndtimeo);
+	if (so->so_type != SOCK_DGRAM) {
+		if (to != NULL)
+			error = so->so_state == SS_CONNECTED ? EISCONN
+							     : EOPNOTSUPP;
+		else if (so->so_shutdown & SEND_SHUTDOWN)
+			error = EPIPE;
+		else if (so->so_state != SS_CONNECTED)
+			error = ENOTCONN;
+		else if ((dst = so->so_peer) == NULL)
+			error = EPIPE;
+	} else {
+		if (so->so_shutdown & SEND_SHUTDOWN)
+			error = EPIPE;
+		else if (to == NULL && (dst = so->so_peer) == NULL)
+			error = ENOTCONN;
+	}
+	if (dst != NULL)
+		usock_hold(dst);
+	if (error == 0 && so->so_type == SOCK_DGRAM && so->so_addr != NULL)
+		from = addr_dup(so->so_addr);
+	mutex_exit(&so->so_lock);
+	if (error != 0)
+		goto done;
+	if (to != NULL && (error = lookup_dest(to, &dst)) != 0)
+		goto done;
+	if (to != NULL && dst->so_type != so->so_type) {
+		error = ECONNREFUSED;
+		goto done;
+	}
+	if (!stream && total > (size_t)so->so_sndbuf - 32) { /* Linux's bound */
+		error = EMSGSIZE;
+		goto done;
+	}
+	do {
+		struct umsg *m;
+		size_t before;
+
+		/* Room in our send budget. */
+		mutex_enter(&so->so_lock);
+		while (atomic_load_relaxed(&so->so_wqueued) >=
+		       (size_t)so->so_sndbuf) {
+			if (nonblock) {
+				error = EAGAIN;
+				break;
+			}
+			if ((error = ipc_sleep(&so->so_wq, &so->so_lock,
+					       POLLOUT | POLL_ALWAYS,
+					       deadline)) != 0) {
+				error = sleep_error(error, so->so_sndtimeo);
+				break;
+			}
+			if (so->so_shutdown & SEND_SHUTDOWN) {
+				error = EPIPE;
+				break;
+			}
+		}
+		mutex_exit(&so->so_lock);
+		if (error != 0)
+			break;
+		chunk = uio->uio_resid;
+		if (stream)
+			chunk = MIN(chunk, UNP_STREAM_CHUNK);
+		if ((m = umsg_alloc(chunk)) == NULL) {
+			error = ENOMEM;
+			break;
+		}
+		before = uio->uio_resid;
+		if ((error = uiomove(m->m_data, chunk, uio)) != 0) {
+			uio->uio_resid = before;
+			kmem_free(m, sizeof(*m) + chunk);
+			break;
+		}
+		fill_cred(l, &m->m_cred, false);
+		if (anc != NULL) {
+			m->m_cred = anc->m_cred;
+			m->m_fds = anc->m_fds;
+			m->m_nfds = anc->m_nfds;
+			anc->m_fds = NULL;
+			anc->m_nfds = 0;
+		}
+		m->m_from = from;
+		from = NULL;
+		usock_hold(so);
+		m->m_sender = so;
+		m->m_charge = chunk + UNP_MSG_OVERHEAD;
+		__atomic_add_fetch(&so->so_wqueued, m->m_charge,
+				   __ATOMIC_RELAXED);
+		mutex_enter(&dst->so_lock);
+		for (;;) {
+			if (dst->so_dead) {
+				error = so->so_type == SOCK_DGRAM ? ECONNREFUSED
+								  : EPIPE;
+				break;
+			}
+			if (dst->so_shutdown & RCV_SHUTDOWN) {
+				error = EPIPE;
+				break;
+			}
+			if (so->so_type != SOCK_DGRAM || dst == so ||
+			    dst->so_peer == so ||
+			    dst->so_rcount <= MAX_DGRAM_QLEN)
+				break;
+			if (nonblock) {
+				error = EAGAIN;
+				break;
+			}
+			if ((error = ipc_sleep(&dst->so_wq, &dst->so_lock,
+					       UNP_KEY_DGSPACE, deadline)) !=
+			    0) {
+				error = sleep_error(error, so->so_sndtimeo);
+				break;
+			}
+		}
+		if (error == 0 && so->so_type == SOCK_DGRAM && dst != so &&
+		    dst->so_peer != NULL && dst->so_peer != so)
+			error = EPERM; /* it is connected to another */
+		if (error == 0)
+			rcv_append(dst, m);
+		mutex_exit(&dst->so_lock);
+		if (error != 0) {
+			uio->uio_resid = before;
+			if (anc != NULL && m->m_fds != NULL) {
+				anc->m_fds = m->m_fds;
+				anc->m_nfds = m->m_nfds;
+				m->m_fds = NULL;
+				m->m_nfds = 0;
+			}
+			umsg_free(m);
+			if (error == ECONNREFUSED && to == NULL) {
+				/* The peer is gone: forget it. */
+				mutex_enter(&so->so_lock);
+				if (so->so_peer == dst) {
+					so->so_peer = NULL;
+					so->so_state = SS_UNCONNECTED;
+					usock_rele(dst);
+				}
+				mutex_exit(&so->so_lock);
+			}
+			break;
+		}
+		anc = NULL;
+	} while (uio->uio_resid > 0);
+done:
+	*sent = total - uio->uio_resid;
+	if (error == EPIPE && !(flags & MSG_NOSIGNAL))
+		ipc_sigpipe(l);
+	if (dst != NULL)
+		usock_rele(dst);
+	addr_free(from);
+	if (anc != NULL)
+		umsg_free(anc);
+	if (*sent > 0 && (error == EAGAIN || error == EPIPE ||
+			  error == ERESTARTSYS || error == EINTR))
+		error = 0;
+	return error;
+}
+
+/*
+ * Receive into `uio'.  *flags in: MSG_*; out: MSG_TRUNC/MSG_CTRUNC bits
+ * the caller reports.  *fromp (if fromp) gets the sender's name of a
+ * DGRAM message; *ancp (if ancp) a message shell carrying the
+ * descriptors and credentials of what was read.  *lenp: the length to
+ * return (the real length under MSG_TRUNC).
+ */
+static int
+unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
+	 struct unp_addr **fromp, struct umsg **ancp, bool nonblock,
+	 size_t *lenp)
+{
+	struct umsg *m, *done = NULL, **donetail = &done;
+	size_t total = uio->uio_resid, n, before;
+	bool peek = (*flags & MSG_PEEK) != 0;
+	bool waitall = (*flags & MSG_WAITALL) != 0 && !peek;
+	bool stream = so->so_type == SOCK_STREAM;
+	bool have_anc = false;
+	struct ucred firstcred = { 0 };
+	uint64_t deadline;
+	size_t peekoff = 0;
+	int error = 0, oflags = 0, inflags = *flags;
+
+	*lenp = 0;
+	if (*flags & MSG_DONTWAIT)
+		nonblock = true;
+	if (*flags & MSG_OOB)
+		return EOPNOTSUPP;
+	mutex_enter(&so->so_lock);
+	deadline = timeo_deadline(so->so_rcvtimeo);
+	if (so->so_type != SOCK_DGRAM && so->so_state != SS_CONNECTED &&
+	    so->so_state != SS_CLOSED) {
+		mutex_exit(&so->so_lock);
+		return so->so_type == SOCK_STREAM ? EINVAL : ENOTCONN;
+	}
+	while (so->so_rbusy) {
+		if ((error = ipc_sleep(&so->so_wq, &so->so_lock, UNP_KEY_RBUSY,
+				       deadline)) != 0) {
+			mutex_exit(&so->so_lock);
+			return sleep_error(error, so->so_rcvtimeo);
+		}
+	}
+	so->so_rbusy = true;
+	for (;;) {
+		m = so->so_rhead;
+		if (stream && peek) {
+			/* Skip what earlier rounds of this peek saw. */
+			size_t skip = peekoff;
+			while (m != NULL && skip >= m->m_len - m->m_off) {
+				skip -= m->m_len - m->m_off;
+				m = m->m_next;
+			}
+		}
+		if (m == NULL) {
+			size_t got = total - uio->uio_resid;
+
+			if (got > 0 && (!waitall || uio->uio_resid == 0))
+				break;
+			if (so->so_error != 0 && got == 0) {
+				error = so->so_error;
+				so->so_error = 0;
+				break;
+			}
+			if (so->so_shutdown & RCV_SHUTDOWN)
+				break;
+			if (nonblock) {
+				if (got == 0)
+					error = EAGAIN;
+				break;
+			}
+			so->so_rbusy = false;
+			error = ipc_sleep(&so->so_wq, &so->so_lock,
+					  POLLIN | POLLRDNORM | POLLRDHUP |
+						  POLL_ALWAYS,
+					  deadline);
+			while (error == 0 && so->so_rbusy)
+				error = ipc_sleep(&so->so_wq, &so->so_lock,
+						  UNP_KEY_RBUSY, deadline);
+			if (error != 0) {
+				error = sleep_error(error, so->so_rcvtimeo);
+				goto out_unbusy_noflag;
+			}
+			so->so_rbusy = true;
+			continue;
+		}
+		if (stream && total != uio->uio_resid) {
+			/* Never glue across descriptors or other writers'
+			 * credentials. */
+			if (m->m_nfds > 0 || have_anc)
+				break;
+			if (so->so_passcred &&
+			    (m->m_cred.pid != firstcred.pid ||
+			     m->m_cred.uid != firstcred.uid ||
+			     m->m_cred.gid != firstcred.gid))
+				break;
+		}
+		if (total == uio->uio_resid)
+			firstcred = m->m_cred;
+		/* Copy with the lock dropped: we own the head (rbusy) and
+		 * senders only append. */
+		size_t off = m->m_off;
+		if (stream && peek) {
+			size_t skip = peekoff;
+			struct umsg *t = so->so_rhead;
+			while (t != m) {
+				skip -= t->m_len - t->m_off;
+				t = t->m_next;
+			}
+			off += skip;
+		}
+		n = MIN(m->m_len - off, uio->uio_resid);
+		mutex_exit(&so->so_lock);
+		before = uio->uio_resid;
+		error = uiomove(m->m_data + off, n, uio);
+		n = before - uio->uio_resid;
+		mutex_enter(&so->so_lock);
+		if (error != 0)
+			break;
+		if (!stream) {
+			*lenp = m->m_len;
+			if (m->m_len > n)
+				oflags |= MSG_TRUNC;
+		}
+		if (fromp != NULL && *fromp == NULL && m->m_from != NULL)
+			*fromp = addr_dup(m->m_from);
+		if (ancp != NULL && (m->m_nfds > 0 || so->so_passcred)) {
+			if (*ancp == NULL)
+				*ancp = umsg_alloc(0);
+			if (*ancp != NULL && !have_anc) {
+				(*ancp)->m_cred = m->m_cred;
+				if (!peek && m->m_nfds > 0) {
+					(*ancp)->m_fds = m->m_fds;
+					(*ancp)->m_nfds = m->m_nfds;
+					m->m_fds = NULL;
+					m->m_nfds = 0;
+				}
+				have_anc = m->m_nfds > 0 || (*ancp)->m_nfds > 0;
+			}
+		}
+		if (peek) {
+			peekoff += n;
+			if (!stream || uio->uio_resid == 0)
+				break;
+			continue;
+		}
+		if (stream) {
+			m->m_off += n;
+			so->so_rbytes -= n;
+			if (m->m_off < m->m_len)
+				break; /* the reader's buffer is full */
+		}
+		m = rcv_unlink_head(so);
+		*donetail = m;
+		donetail = &m->m_next;
+		if (!stream || have_anc)
+			break;
+		if (uio->uio_resid == 0)
+			break;
+	}
+	so->so_rbusy = false;
+	ipc_wakeup(&so->so_wq, UNP_KEY_RBUSY);
+out_unbusy_noflag:
+	mutex_exit(&so->so_lock);
+	umsg_free_list(done);
+	/* MSG_TRUNC asks DGRAM/SEQPACKET for the message's real length. */
+	if (stream || !(inflags & MSG_TRUNC) || *lenp == 0)
+		*lenp = total - uio->uio_resid;
+	if (total != uio->uio_resid || (!stream && error == 0))
+		error = error == EFAULT && total == uio->uio_resid ? EFAULT : 0;
+	*flags = oflags;
+	return error;
+}
+
+/* ---- send/recv syscalls ------------------------------------------------- */
+
+/* Parse the control buffer of sendmsg into a shell message `*ancp'. */
+static int
+control_in(struct lwp *l, const struct msghdr *mh, struct umsg **ancp)
+{
+	struct umsg *anc = NULL;
+	char *buf = NULL;
+	size_t len = mh->msg_controllen, off = 0;
+	int error = 0;
+
+	*ancp = NULL;
+	if (len == 0)
+		return 0;
+	if (len < sizeof(struct cmsghdr) || len > 65536)
+		return EINVAL;
+	if ((buf = kmem_alloc(len)) == NULL)
+		return ENOMEM;
+	if (copyin(mh->msg_control, buf, len) != 0) {
+		error = EFAULT;
+		goto out;
+	}
+	if ((anc = umsg_alloc(0)) == NULL) {
+		error = ENOMEM;
+		goto out;
+	}
+	fill_cred(l, &anc->m_cred, false);
+	while (off + sizeof(struct cmsghdr) <= len) {
+		struct cmsghdr ch;
+		size_t dlen;
+
+		memcpy(&ch, buf + off, sizeof(ch));
+		if (ch.cmsg_len < sizeof(ch) || ch.cmsg_len > len - off) {
+			error = EINVAL;
+			goto out;
+		}
+		dlen = ch.cmsg_len - CMSG_HDRLEN;
+		if (ch.cmsg_level != SOL_SOCKET) {
+			error = EINVAL;
+			goto out;
+		}
+		if (ch.cmsg_type == SCM_RIGHTS) {
+			int nfd = (int)(dlen / sizeof(int));
+			if (nfd <= 0 || nfd > SCM_MAX_FD ||
+			    anc->m_fds != NULL) {
+				error = EINVAL;
+				goto out;
+			}
+			anc->m_fds = kmem_zalloc(sizeof(struct file *) *
+						 (size_t)nfd);
+			if (anc->m_fds == NULL) {
+				error = ENOMEM;
+				goto out;
+			}
+			for (int i = 0; i < nfd; i++) {
+				int fd;
+				memcpy(&fd,
+				       buf + off + CMSG_HDRLEN +
+					       (size_t)i * sizeof(int),
+				       sizeof(int));
+				struct file *fp = fd_getfile(l->l_proc, fd);
+				if (fp == NULL) {
+					error = EBADF;
+					goto out;
+				}
+				anc->m_fds[anc->m_nfds++] = fp;
+				unp_gc_inflight(fp, 1);
+			}
+		} else if (ch.cmsg_type == SCM_CREDENTIALS) {
+			struct ucred uc;
+			const struct kauth_cred *cr = l->l_cred;
+			if (dlen != sizeof(uc)) {
+				error = EINVAL;
+				goto out;
+			}
+			memcpy(&uc, buf + off + CMSG_HDRLEN, sizeof(uc));
+			/* Linux's scm_check_creds. */
+			if (!cred_privileged(cr) &&
+			    (uc.pid != l->l_proc->p_pid ||
+			     (uc.uid != cr->cr_uid && uc.uid != cr->cr_euid &&
+			      uc.uid != cr->cr_suid) ||
+			     (uc.gid != cr->cr_gid && uc.gid != cr->cr_egid &&
+			      uc.gid != cr->cr_sgid))) {
+				error = EPERM;
+				goto out;
+			}
+			anc->m_cred = uc;
+		} else {
+			error = EINVAL;
+			goto out;
+		}
+		off += CMSG_ALIGN_(ch.cmsg_len);
+	}
+out:
+	if (buf != NULL)
+		kmem_free(buf, len);
+	if (error != 0 && anc != NULL) {
+		umsg_free(anc);
+		anc = NULL;
+	}
+	*ancp = anc;
+	return error;
+}
+
+/* Write the ancillary data of a received message to the user's control
+ * buffer; descriptors go into l's table.  Updates *controllen and the
+ * flags. */
+static int
+control_out(struct lwp *l, struct usock *so, struct umsg *anc, void *uctl,
+	    size_t *controllen, int *oflags, bool cloexec)
+{
+	size_t room = *controllen, used = 0;
+	char buf[CMSG_SPACE_(sizeof(struct ucred))];
+	struct cmsghdr ch;
+	int error = 0;
+
+	if (anc == NULL) {
+		*controllen = 0;
+		return 0;
+	}
+	if (so->so_passcred) {
+		struct ucred uc = anc->m_cred;
+		size_t need = CMSG_LEN_(sizeof(uc));
+		if (room - used < sizeof(ch)) {
+			*oflags |= MSG_CTRUNC;
+		} else {
+			ch.cmsg_len = need;
+			ch.cmsg_level = SOL_SOCKET;
+			ch.cmsg_type = SCM_CREDENTIALS;
+			memset(buf, 0, sizeof(buf));
+			memcpy(buf, &ch, sizeof(ch));
+			memcpy(buf + CMSG_HDRLEN, &uc, sizeof(uc));
+			if (room - used < need)
+				*oflags |= MSG_CTRUNC;
+			size_t n = MIN(room - used, CMSG_SPACE_(sizeof(uc)));
+			if (copyout(buf, (char *)uctl + used, n) != 0)
+				return EFAULT;
+			used += n;
+		}
+	}
+	if (anc->m_nfds > 0) {
+		int fit = 0, i;
+		if (room - used >= CMSG_LEN_(sizeof(int)))
+			fit = (int)((room - used - CMSG_HDRLEN) / sizeof(int));
+		fit = MIN(fit, anc->m_nfds);
+		if (fit < anc->m_nfds)
+			*oflags |= MSG_CTRUNC;
+		for (i = 0; i < fit; i++) {
+			int fd;
+			if ((error = fd_alloc(l->l_proc, anc->m_fds[i], 0,
+					      cloexec, &fd)) != 0) {
+				*oflags |= MSG_CTRUNC;
+				break;
+			}
+			if (copyout(&fd,
+				    (char *)uctl + used + CMSG_HDRLEN +
+					    (size_t)i * sizeof(int),
+				    sizeof(int)) != 0) {
+				fd_close(l->l_proc, fd);
+				error = EFAULT;
+				break;
+			}
+		}
+		fit = i;
+		error = error == EMFILE ? 0 : error;
+		if (fit > 0) {
+			ch.cmsg_len = CMSG_LEN_((size_t)fit * sizeof(int));
+			ch.cmsg_level = SOL_SOCKET;
+			ch.cmsg_type = SCM_RIGHTS;
+			if (copyout(&ch, (char *)uctl + used, sizeof(ch)) != 0)
+				error = EFAULT;
+			used += MIN(room - used,
+				    CMSG_SPACE_((size_t)fit * sizeof(int)));
+		}
+		/* Installed or not, the in-flight references go now. */
+	}
+	*controllen = used;
+	return error;
+}
+
+static long
+do_send(struct lwp *l, int fd, struct uio *uio, int flags, const void *uaddr,
+	int addrlen, struct umsg *anc)
+{
+	struct usock *so;
+	struct file *fp;
+	struct unp_addr a;
+	bool abstract;
+	size_t sent;
+	int error;
+
+	if ((error = getsock(l, fd, &fp, &so)) != 0) {
+		if (anc != NULL)
+			umsg_free(anc);
+		return -error;
+	}
+	if (uaddr != NULL &&
+	    (error = addr_in(uaddr, addrlen, &a, &abstract)) != 0) {
+		if (anc != NULL)
+			umsg_free(anc);
+		file_release(fp);
+		return -error;
+	}
+	error = unp_send(l, so, uio, flags, uaddr != NULL ? &a : NULL, anc,
+			 (file_flag(fp) & O_NONBLOCK) != 0, &sent);
+	file_release(fp);
+	return error != 0 ? -error : (long)sent;
+}
+
+long
+sys_sendto(struct lwp *l, int fd, const void *buf, size_t len, int flags,
+	   const struct sockaddr *dest_addr, socklen_t addrlen)
+{
+	struct iovec iov;
+	struct uio uio;
+
+	if (!user_range_ok(buf, len))
+		return -EFAULT;
+	uio_kinit(&uio, &iov, (void *)buf, MIN(len, MAX_RW_COUNT), UIO_WRITE);
+	uio.uio_segflg = UIO_USERSPACE;
+	return do_send(l, fd, &uio, flags, dest_addr, (int)addrlen, NULL);
+}
+
+/* Receive on `fd'; *fromp gets the sender's name if fromp. */
+static long
+do_recv(struct lwp *l, int fd, struct uio *uio, int *flags,
+	struct unp_addr **fromp, struct umsg **ancp, struct usock **sop)
+{
+	struct usock *so;
+	struct file *fp;
+	size_t len;
+	int error;
+
+	if ((error = getsock(l, fd, &fp, &so)) != 0)
+		return -error;
+	error = unp_recv(l, so, uio, flags, fromp, ancp,
+			 (file_flag(fp) & O_NONBLOCK) != 0, &len);
+	if (sop != NULL) {
+		usock_hold(so);
+		*sop = so;
+	}
+	file_release(fp);
+	return error != 0 ? -error : (long)len;
+}
+
+long
+sys_recvfrom(struct lwp *l, int fd, void *buf, size_t len, int flags,
+	     struct sockaddr *src_addr, socklen_t *addrlen)
+{
+	struct iovec iov;
+	struct uio uio;
+	long rv;
+
+	if (!user_range_ok(buf, len))
+		return -EFAULT;
+	uio_kinit(&uio, &iov, buf, MIN(len, MAX_RW_COUNT), UIO_READ);
+	uio.uio_segflg = UIO_USERSPACE;
+	struct unp_addr *from = NULL;
+	int f = flags, error;
+
+	rv = do_recv(l, fd, &uio, &f, src_addr != NULL ? &from : NULL, NULL,
+		     NULL);
+	if (rv >= 0 && src_addr != NULL && addrlen != NULL) {
+		if (from != NULL) {
+			error = addr_out(from, src_addr, (int *)addrlen);
+		} else {
+			int zero = 0; /* no name: Linux reports length 0 */
+			error = copyout(&zero, addrlen, sizeof(zero));
+		}
+		if (error != 0)
+			rv = -error;
+	}
+	addr_free(from);
+	return rv;
+}
+
+long
+sys_sendmsg(struct lwp *l, int fd, const struct msghdr *umsg, int flags)
+{
+	struct iovec stack[8], *iov;
+	struct msghdr mh;
+	struct umsg *anc;
+	struct uio uio;
+	size_t total;
+	long rv;
+	int error;
+
+	if (copyin(umsg, &mh, sizeof(mh)) != 0)
+		return -EFAULT;
+	if (mh.msg_iovlen > 1024)
+		return -EMSGSIZE;
+	if ((error = uio_import(mh.msg_iov, (int)mh.msg_iovlen, stack, 8, &iov,
+				&total)) != 0)
+		return -error;
+	if ((error = control_in(l, &mh, &anc)) != 0) {
+		uio_import_done(iov, (int)mh.msg_iovlen, stack);
+		return -error;
+	}
+	uio.uio_iov = iov;
+	uio.uio_iovcnt = (int)mh.msg_iovlen;
+	uio.uio_resid = total;
+	uio.uio_rw = UIO_WRITE;
+	uio.uio_segflg = UIO_USERSPACE;
+	rv = do_send(l, fd, &uio, flags, mh.msg_name, mh.msg_namelen, anc);
+	uio_import_done(iov, (int)mh.msg_iovlen, stack);
+	return rv;
+}
+
+long
+sys_recvmsg(struct lwp *l, int fd, struct msghdr *umsg, int flags)
+{
+	struct iovec stack[8], *iov;
+	struct msghdr mh;
+	struct umsg *anc = NULL;
+	struct usock *so = NULL;
+	struct unp_addr *from = NULL;
+	struct uio uio;
+	size_t total, controllen;
+	int error = 0, f = flags, namelen = 0;
+	long rv;
+
+	if (copyin(umsg, &mh, sizeof(mh)) != 0)
+		return -EFAULT;
+	if (mh.msg_iovlen > 1024)
+		return -EMSGSIZE;
+	if ((error = uio_import(mh.msg_iov, (int)mh.msg_iovlen, stack, 8, &iov,
+				&total)) != 0)
+		return -error;
+	uio.uio_iov = iov;
+	uio.uio_iovcnt = (int)mh.msg_iovlen;
+	uio.uio_resid = total;
+	uio.uio_rw = UIO_READ;
+	uio.uio_segflg = UIO_USERSPACE;
+	rv = do_recv(l, fd, &uio, &f, mh.msg_name != NULL ? &from : NULL, &anc,
+		     &so);
+	uio_import_done(iov, (int)mh.msg_iovlen, stack);
+	if (rv < 0)
+		goto out;
+	if (mh.msg_name != NULL && from != NULL) {
+		if (mh.msg_namelen < 0) {
+			rv = -EINVAL;
+			goto out;
+		}
+		if (copyout(&from->ua_sun, mh.msg_name,
+			    MIN((size_t)mh.msg_namelen, from->ua_len)) != 0) {
+			rv = -EFAULT;
+			goto out;
+		}
+		namelen = (int)from->ua_len;
+	}
+	controllen = mh.msg_control != NULL ? mh.msg_controllen : 0;
+	error = control_out(l, so, anc, mh.msg_control, &controllen, &f,
+			    (flags & MSG_CMSG_CLOEXEC) != 0);
+	if (error != 0) {
+		rv = -error;
+		goto out;
+	}
+	mh.msg_controllen = controllen;
+	mh.msg_flags = f;
+	mh.msg_namelen = namelen;
+	if (copyout(&mh.msg_namelen, &umsg->msg_namelen,
+		    sizeof(mh.msg_namelen)) != 0 ||
+	    copyout(&mh.msg_controllen, &umsg->msg_controllen,
+		    sizeof(mh.msg_controllen)) != 0 ||
+	    copyout(&mh.msg_flags, &umsg->msg_flags, sizeof(mh.msg_flags)) != 0)
+		rv = -EFAULT;
+out:
+	if (anc != NULL)
+		umsg_free(anc);
+	addr_free(from);
+	if (so != NULL)
+		usock_rele(so);
+	return rv;
+}
+
+int
+unp_init(void)
+{
+	mutex_init(&unp_names_lock);
+	mutex_init(&unp_gc_lock);
+	return 0;
+}

@@ -1,0 +1,894 @@
+/*
+ * unix.c: AF_UNIX sockets (ipc/uipc.c): socketpair and named sockets of
+ * the three types, listen/accept/connect (blocking and not), data calls
+ * with their flags, shutdown, names, options, SCM_RIGHTS across rfork'd
+ * processes (and in-flight descriptors released), SCM_CREDENTIALS, and
+ * each error a caller can reach.
+ */
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "ipc_util.h"
+
+TestSuite(af_unix, .init = ipc_boot);
+
+static void
+pair(int type, int sv[2])
+{
+	cr_assert_eq(rump_sys_socketpair(AF_UNIX, type, 0, sv), 0,
+		     "socketpair: %s", strerror(errno));
+}
+
+/* An abstract address "\0name"; returns its length. */
+static socklen_t
+abstract(struct sockaddr_un *sun, const char *name)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	strcpy(sun->sun_path + 1, name);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+			   strlen(name));
+}
+
+static int
+listener(int type, const char *name, int backlog)
+{
+	struct sockaddr_un sun;
+	socklen_t len = abstract(&sun, name);
+	int s = rump_sys_socket(AF_UNIX, type, 0);
+
+	cr_assert_geq(s, 0);
+	cr_assert_eq(rump_sys_bind(s, (struct sockaddr *)&sun, len), 0,
+		     "bind: %s", strerror(errno));
+	cr_assert_eq(rump_sys_listen(s, backlog), 0, "listen: %s",
+		     strerror(errno));
+	return s;
+}
+
+static int
+connector(int type, const char *name, int flags)
+{
+	struct sockaddr_un sun;
+	socklen_t len = abstract(&sun, name);
+	int s = rump_sys_socket(AF_UNIX, type | flags, 0);
+
+	cr_assert_geq(s, 0);
+	cr_assert_eq(rump_sys_connect(s, (struct sockaddr *)&sun, len), 0,
+		     "connect: %s", strerror(errno));
+	return s;
+}
+
+Test(af_unix, socket_errors)
+{
+	int sv[2];
+
+	FAILS(rump_sys_socket(AF_INET + 100, SOCK_STREAM, 0), EAFNOSUPPORT);
+	FAILS(rump_sys_socket(AF_UNIX, 9, 0), ESOCKTNOSUPPORT);
+	FAILS(rump_sys_socket(AF_UNIX, SOCK_STREAM, 7), EPROTONOSUPPORT);
+	FAILS(rump_sys_socket(AF_UNIX, SOCK_STREAM | 0x100000, 0), EINVAL);
+	FAILS(rump_sys_socketpair(AF_UNIX, SOCK_STREAM, 0, NULL), EFAULT);
+	/* Socket calls on something else. */
+	cr_assert_eq(rump_sys_pipe(sv), 0);
+	FAILS(rump_sys_listen(sv[0], 1), ENOTSOCK);
+	FAILS(rump_sys_send(sv[1], "x", 1, 0), ENOTSOCK);
+	FAILS(rump_sys_accept(sv[0], NULL, NULL), ENOTSOCK);
+	FAILS(rump_sys_listen(77, 1), EBADF);
+	FAILS(rump_sys_recv(77, sv, 1, 0), EBADF);
+	int s = rump_sys_socket(AF_UNIX,
+				SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	cr_assert_geq(s, 0);
+	RETURNS(rump_sys_fcntl(s, F_GETFD), FD_CLOEXEC);
+	cr_assert(rump_sys_fcntl(s, F_GETFL) & O_NONBLOCK);
+	struct stat st;
+	RETURNS(rump_sys_fstat(s, &st), 0);
+	cr_assert(S_ISSOCK(st.st_mode));
+}
+
+Test(af_unix, stream_pair)
+{
+	int sv[2];
+	char buf[32];
+
+	pair(SOCK_STREAM, sv);
+	RETURNS(rump_sys_send(sv[0], "hello", 5, 0), 5);
+	RETURNS(rump_sys_write(sv[0], " there", 6), 6);
+	/* A stream joins writes. */
+	RETURNS(rump_sys_recv(sv[1], buf, sizeof(buf), 0), 11);
+	cr_assert_eq(memcmp(buf, "hello there", 11), 0);
+	RETURNS(rump_sys_send(sv[1], "back", 4, 0), 4);
+	RETURNS(rump_sys_read(sv[0], buf, 2), 2);
+	char pk[2];
+	RETURNS(rump_sys_recv(sv[0], pk, 2, MSG_PEEK), 2);
+	cr_assert_eq(memcmp(pk, "ck", 2), 0);
+	RETURNS(rump_sys_recv(sv[0], buf + 2, 10, 0), 2);
+	cr_assert_eq(memcmp(buf, "back", 4), 0);
+	FAILS(rump_sys_recv(sv[0], buf, 1, MSG_DONTWAIT), EAGAIN);
+	/* EOF after the peer closes; EPIPE to write to it. */
+	RETURNS(rump_sys_close(sv[1]), 0);
+	RETURNS(rump_sys_recv(sv[0], buf, 1, 0), 0);
+	FAILS(rump_sys_send(sv[0], "x", 1, MSG_NOSIGNAL), EPIPE);
+}
+
+Test(af_unix, dgram_and_seqpacket_boundaries)
+{
+	int types[2] = { SOCK_DGRAM, SOCK_SEQPACKET };
+
+	for (int t = 0; t < 2; t++) {
+		int sv[2];
+		char buf[32];
+		struct msghdr mh = { 0 };
+		struct iovec iov = { buf, 3 };
+
+		pair(types[t], sv);
+		RETURNS(rump_sys_send(sv[0], "one", 3, 0), 3);
+		RETURNS(rump_sys_send(sv[0], "two!", 4, 0), 4);
+		RETURNS(rump_sys_send(sv[0], "", 0, 0), 0);
+		RETURNS(rump_sys_send(sv[0], "three", 5, 0), 5);
+		RETURNS(rump_sys_recv(sv[1], buf, sizeof(buf), 0), 3);
+		/* Truncated: the rest of the message is gone. */
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		RETURNS(rump_sys_recvmsg(sv[1], &mh, 0), 3);
+		cr_assert(mh.msg_flags & MSG_TRUNC);
+		RETURNS(rump_sys_recv(sv[1], buf, sizeof(buf), 0), 0);
+		/* MSG_TRUNC: the real length. */
+		RETURNS(rump_sys_recv(sv[1], buf, 2, MSG_TRUNC | MSG_PEEK), 5);
+		RETURNS(rump_sys_recv(sv[1], buf, sizeof(buf), 0), 5);
+		cr_assert_eq(memcmp(buf, "three", 5), 0);
+		FAILS(rump_sys_recv(sv[1], buf, 1, MSG_DONTWAIT), EAGAIN);
+		/* Too big for the send buffer: EMSGSIZE. */
+		int small = 4096;
+		RETURNS(rump_sys_setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF,
+					    &small, sizeof(small)),
+			0);
+		char *big = calloc(1, 10000);
+		FAILS(rump_sys_send(sv[0], big, 10000, 0), EMSGSIZE);
+		free(big);
+	}
+}
+
+Test(af_unix, listen_accept_connect)
+{
+	struct sockaddr_un sun, got;
+	socklen_t len = abstract(&sun, "lac"), glen;
+	int l = listener(SOCK_STREAM, "lac", 5), c, a;
+	char buf[8];
+
+	c = connector(SOCK_STREAM, "lac", 0);
+	glen = sizeof(got);
+	a = rump_sys_accept(l, (struct sockaddr *)&got, &glen);
+	cr_assert_geq(a, 0);
+	/* The client is unnamed. */
+	cr_assert_eq(glen, sizeof(sa_family_t));
+	/* The accepted socket carries the listener's name. */
+	glen = sizeof(got);
+	RETURNS(rump_sys_getsockname(a, (struct sockaddr *)&got, &glen), 0);
+	cr_assert_eq(glen, len);
+	cr_assert_eq(memcmp(&got, &sun, len), 0);
+	glen = sizeof(got);
+	RETURNS(rump_sys_getpeername(c, (struct sockaddr *)&got, &glen), 0);
+	cr_assert_eq(glen, len);
+	RETURNS(rump_sys_send(c, "ping", 4, 0), 4);
+	RETURNS(rump_sys_recv(a, buf, sizeof(buf), 0), 4);
+	/* Errors. */
+	FAILS(rump_sys_connect(c, (struct sockaddr *)&sun, len), EISCONN);
+	FAILS(rump_sys_sendto(c, "x", 1, 0, (struct sockaddr *)&sun, len),
+	      EISCONN);
+	FAILS(rump_sys_accept(c, NULL, NULL), EINVAL);
+	int l2 = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	FAILS(rump_sys_listen(l2, 1), EINVAL); /* unbound */
+	FAILS(rump_sys_bind(l2, (struct sockaddr *)&sun, len), EADDRINUSE);
+	FAILS(rump_sys_getpeername(l2, (struct sockaddr *)&got, &glen),
+	      ENOTCONN);
+	char nb[8];
+	FAILS(rump_sys_send(l2, "x", 1, 0), ENOTCONN);
+	FAILS(rump_sys_recv(l2, nb, 1, 0), EINVAL);
+	struct sockaddr_un none;
+	socklen_t nlen = abstract(&none, "nobody-here");
+	FAILS(rump_sys_connect(l2, (struct sockaddr *)&none, nlen),
+	      ECONNREFUSED);
+	struct sockaddr bad = { .sa_family = AF_INET };
+	FAILS(rump_sys_bind(l2, &bad, sizeof(bad)), EINVAL);
+	FAILS(rump_sys_bind(l2, (struct sockaddr *)&sun, 1), EINVAL);
+	FAILS(rump_sys_accept4(l, NULL, NULL, 0x1234), EINVAL);
+	/* A dgram socket cannot listen or accept. */
+	int d = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	FAILS(rump_sys_listen(d, 1), EOPNOTSUPP);
+	/* Non-blocking accept with nothing pending. */
+	RETURNS(rump_sys_fcntl(l, F_SETFL, O_NONBLOCK), 0);
+	FAILS(rump_sys_accept(l, NULL, NULL), EAGAIN);
+	/* accept4 flags. */
+	c = connector(SOCK_STREAM, "lac", 0);
+	a = rump_sys_accept4(l, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+	cr_assert_geq(a, 0);
+	RETURNS(rump_sys_fcntl(a, F_GETFD), FD_CLOEXEC);
+	cr_assert(rump_sys_fcntl(a, F_GETFL) & O_NONBLOCK);
+	/* A closed listener refuses; its name is free again. */
+	RETURNS(rump_sys_close(l), 0);
+	int c2 = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	FAILS(rump_sys_connect(c2, (struct sockaddr *)&sun, len), ECONNREFUSED);
+	RETURNS(rump_sys_bind(c2, (struct sockaddr *)&sun, len), 0);
+	/* Connecting to a non-listening socket. */
+	int c3 = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	FAILS(rump_sys_connect(c3, (struct sockaddr *)&sun, len), ECONNREFUSED);
+}
+
+Test(af_unix, backlog_full_nonblocking)
+{
+	int l = listener(SOCK_STREAM, "bl", 1);
+	struct sockaddr_un sun;
+	socklen_t len = abstract(&sun, "bl");
+	int n = 0, c;
+
+	/* Linux queues backlog + 1, then EAGAIN for a non-blocking one. */
+	for (;;) {
+		c = rump_sys_socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		if (rump_sys_connect(c, (struct sockaddr *)&sun, len) != 0)
+			break;
+		n++;
+	}
+	cr_assert_eq(errno, EAGAIN);
+	cr_assert_eq(n, 2);
+	cr_assert_geq(rump_sys_accept(l, NULL, NULL), 0);
+	RETURNS(rump_sys_connect(c, (struct sockaddr *)&sun, len), 0);
+	/* poll: a listener with pending connections is readable. */
+	struct pollfd p = { .fd = l, .events = POLLIN };
+	RETURNS(rump_sys_poll(&p, 1, 0), 1);
+}
+
+Test(af_unix, shutdown)
+{
+	int sv[2];
+	char buf[4];
+	struct pollfd p;
+
+	pair(SOCK_STREAM, sv);
+	RETURNS(rump_sys_send(sv[0], "ab", 2, 0), 2);
+	RETURNS(rump_sys_shutdown(sv[0], SHUT_WR), 0);
+	FAILS(rump_sys_send(sv[0], "x", 1, MSG_NOSIGNAL), EPIPE);
+	/* The data first, then EOF. */
+	RETURNS(rump_sys_recv(sv[1], buf, sizeof(buf), 0), 2);
+	RETURNS(rump_sys_recv(sv[1], buf, sizeof(buf), 0), 0);
+	p = (struct pollfd){ .fd = sv[1], .events = POLLIN | POLLRDHUP };
+	RETURNS(rump_sys_poll(&p, 1, 0), 1);
+	cr_assert(p.revents & POLLRDHUP);
+	/* The other way still works. */
+	RETURNS(rump_sys_send(sv[1], "cd", 2, 0), 2);
+	RETURNS(rump_sys_recv(sv[0], buf, sizeof(buf), 0), 2);
+	FAILS(rump_sys_shutdown(sv[0], 7), EINVAL);
+	RETURNS(rump_sys_shutdown(sv[1], SHUT_RDWR), 0);
+	p = (struct pollfd){ .fd = sv[1], .events = POLLIN };
+	RETURNS(rump_sys_poll(&p, 1, 0), 1);
+	cr_assert(p.revents & POLLHUP);
+	int s = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	FAILS(rump_sys_shutdown(s, SHUT_RD), ENOTCONN);
+}
+
+Test(af_unix, dgram_named)
+{
+	struct sockaddr_un a, b, from;
+	socklen_t alen = abstract(&a, "dg-a"), blen = abstract(&b, "dg-b");
+	socklen_t flen;
+	int sa = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	int sb = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	int sc = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	char buf[16];
+
+	RETURNS(rump_sys_bind(sa, (struct sockaddr *)&a, alen), 0);
+	RETURNS(rump_sys_bind(sb, (struct sockaddr *)&b, blen), 0);
+	FAILS(rump_sys_bind(sa, (struct sockaddr *)&b, blen), EINVAL);
+	FAILS(rump_sys_send(sa, "x", 1, 0), ENOTCONN);
+	RETURNS(rump_sys_sendto(sa, "hi", 2, 0, (struct sockaddr *)&b, blen),
+		2);
+	flen = sizeof(from);
+	RETURNS(rump_sys_recvfrom(sb, buf, sizeof(buf), 0,
+				  (struct sockaddr *)&from, &flen),
+		2);
+	cr_assert_eq(flen, alen);
+	cr_assert_eq(memcmp(&from, &a, alen), 0);
+	/* An unnamed sender: the name has length 0 ... on Linux the
+	 * family only; we report what Linux reports for no name. */
+	RETURNS(rump_sys_sendto(sc, "yo", 2, 0, (struct sockaddr *)&b, blen),
+		2);
+	flen = sizeof(from);
+	RETURNS(rump_sys_recvfrom(sb, buf, sizeof(buf), 0,
+				  (struct sockaddr *)&from, &flen),
+		2);
+	cr_assert_eq(flen, 0);
+	/* Connected: send without a name; receiver connected to another
+	 * refuses strangers with EPERM. */
+	RETURNS(rump_sys_connect(sa, (struct sockaddr *)&b, blen), 0);
+	RETURNS(rump_sys_send(sa, "c", 1, 0), 1);
+	RETURNS(rump_sys_connect(sb, (struct sockaddr *)&a, alen), 0);
+	FAILS(rump_sys_sendto(sc, "z", 1, 0, (struct sockaddr *)&b, blen),
+	      EPERM);
+	/* Nobody at a name: ECONNREFUSED.  Peer closed: ECONNREFUSED. */
+	struct sockaddr_un n;
+	socklen_t nlen = abstract(&n, "dg-none");
+	FAILS(rump_sys_sendto(sc, "z", 1, 0, (struct sockaddr *)&n, nlen),
+	      ECONNREFUSED);
+	RETURNS(rump_sys_close(sb), 0);
+	FAILS(rump_sys_send(sa, "c", 1, 0), ECONNREFUSED);
+	/* Dissolve with AF_UNSPEC. */
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	RETURNS(rump_sys_connect(sa, &unspec, sizeof(unspec)), 0);
+	FAILS(rump_sys_send(sa, "c", 1, 0), ENOTCONN);
+}
+
+Test(af_unix, dgram_queue_limit)
+{
+	struct sockaddr_un b;
+	socklen_t blen = abstract(&b, "dg-q");
+	int sb = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	int sa = rump_sys_socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int n = 0;
+
+	RETURNS(rump_sys_bind(sb, (struct sockaddr *)&b, blen), 0);
+	while (rump_sys_sendto(sa, "x", 1, 0, (struct sockaddr *)&b, blen) == 1)
+		n++;
+	cr_assert_eq(errno, EAGAIN);
+	cr_assert_eq(n, 11); /* max_dgram_qlen 10, +1 as Linux counts */
+	char c;
+	RETURNS(rump_sys_recv(sb, &c, 1, 0), 1);
+	RETURNS(rump_sys_sendto(sa, "x", 1, 0, (struct sockaddr *)&b, blen), 1);
+}
+
+Test(af_unix, autobind_and_names)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+	int s = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	struct sockaddr_un fam = { .sun_family = AF_UNIX };
+
+	RETURNS(rump_sys_getsockname(s, (struct sockaddr *)&sun, &len), 0);
+	cr_assert_eq(len, sizeof(sa_family_t));
+	RETURNS(rump_sys_bind(s, (struct sockaddr *)&fam, sizeof(sa_family_t)),
+		0);
+	len = sizeof(sun);
+	RETURNS(rump_sys_getsockname(s, (struct sockaddr *)&sun, &len), 0);
+	cr_assert_eq(len, sizeof(sa_family_t) + 6);
+	cr_assert_eq(sun.sun_path[0], '\0');
+	/* A short buffer: truncated name, full length. */
+	len = 4;
+	RETURNS(rump_sys_getsockname(s, (struct sockaddr *)&sun, &len), 0);
+	cr_assert_eq(len, sizeof(sa_family_t) + 6);
+	FAILS(rump_sys_getsockname(s, (struct sockaddr *)&sun, NULL), EFAULT);
+}
+
+Test(af_unix, sockopts)
+{
+	int sv[2], v;
+	socklen_t len;
+	struct ucred uc;
+	struct timeval tv;
+
+	pair(SOCK_SEQPACKET, sv);
+	len = sizeof(v);
+	RETURNS(rump_sys_getsockopt(sv[0], SOL_SOCKET, SO_TYPE, &v, &len), 0);
+	cr_assert_eq(v, SOCK_SEQPACKET);
+	RETURNS(rump_sys_getsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &v, &len), 0);
+	cr_assert_eq(v, 212992);
+	v = 10000;
+	RETURNS(rump_sys_setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &v,
+				    sizeof(v)),
+		0);
+	RETURNS(rump_sys_getsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &v, &len), 0);
+	cr_assert_eq(v, 20000);
+	v = 1;
+	RETURNS(rump_sys_setsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &v,
+				    sizeof(v)),
+		0);
+	RETURNS(rump_sys_getsockopt(sv[0], SOL_SOCKET, SO_RCVBUF, &v, &len), 0);
+	cr_assert_eq(v, 2304);
+	RETURNS(rump_sys_getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &v, &len), 0);
+	cr_assert_eq(v, 0);
+	v = 1;
+	RETURNS(rump_sys_setsockopt(sv[0], SOL_SOCKET, SO_REUSEADDR, &v,
+				    sizeof(v)),
+		0);
+	RETURNS(rump_sys_getsockopt(sv[0], SOL_SOCKET, SO_REUSEADDR, &v, &len),
+		0);
+	cr_assert_eq(v, 1);
+	len = sizeof(uc);
+	RETURNS(rump_sys_getsockopt(sv[0], SOL_SOCKET, SO_PEERCRED, &uc, &len),
+		0);
+	cr_assert_eq(uc.pid, rump_sys_getpid());
+	cr_assert_eq(uc.uid, 0);
+	/* Timeouts: a receive that gives up with EAGAIN. */
+	tv = (struct timeval){ 0, 20000 };
+	RETURNS(rump_sys_setsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv,
+				    sizeof(tv)),
+		0);
+	char c;
+	FAILS(rump_sys_recv(sv[0], &c, 1, 0), EAGAIN);
+	len = sizeof(tv);
+	RETURNS(rump_sys_getsockopt(sv[0], SOL_SOCKET, SO_RCVTIMEO, &tv, &len),
+		0);
+	cr_assert_eq(tv.tv_usec, 20000);
+	tv.tv_usec = 2000000;
+	FAILS(rump_sys_setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv,
+				  sizeof(tv)),
+	      EDOM);
+	/* Errors. */
+	FAILS(rump_sys_setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &v, 2), EINVAL);
+	FAILS(rump_sys_setsockopt(sv[0], SOL_SOCKET, 9999, &v, sizeof(v)),
+	      ENOPROTOOPT);
+	FAILS(rump_sys_getsockopt(sv[0], SOL_SOCKET, 9999, &v, &len),
+	      ENOPROTOOPT);
+	FAILS(rump_sys_setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, NULL,
+				  sizeof(v)),
+	      EFAULT);
+	FAILS(rump_sys_setsockopt(sv[0], 6 /* IPPROTO_TCP */, 1, &v, sizeof(v)),
+	      EOPNOTSUPP);
+}
+
+Test(af_unix, sndtimeo_and_full_buffer)
+{
+	int sv[2], v = 4096;
+	struct timeval tv = { 0, 20000 };
+	char buf[1024] = { 0 };
+	long n = 0, r;
+
+	pair(SOCK_STREAM, sv);
+	RETURNS(rump_sys_setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &v,
+				    sizeof(v)),
+		0);
+	while ((r = rump_sys_send(sv[0], buf, sizeof(buf), MSG_DONTWAIT)) > 0)
+		n += r;
+	cr_assert_eq(errno, EAGAIN);
+	cr_assert_gt(n, 0);
+	struct pollfd p = { .fd = sv[0], .events = POLLOUT };
+	RETURNS(rump_sys_poll(&p, 1, 0), 0);
+	RETURNS(rump_sys_setsockopt(sv[0], SOL_SOCKET, SO_SNDTIMEO, &tv,
+				    sizeof(tv)),
+		0);
+	FAILS(rump_sys_send(sv[0], buf, sizeof(buf), 0), EAGAIN);
+	/* Draining makes it writable again. */
+	while (rump_sys_recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT) > 0)
+		;
+	RETURNS(rump_sys_poll(&p, 1, 0), 1);
+}
+
+/* ---- descriptor passing ------------------------------------------------ */
+
+static int
+send_fds(int s, const int *fds, int n, const void *data, size_t len)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * 8)];
+	struct iovec iov = { (void *)data, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+
+	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_control = cbuf;
+	mh.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)n);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)n);
+	memcpy(CMSG_DATA(cm), fds, sizeof(int) * (size_t)n);
+	return (int)rump_sys_sendmsg(s, &mh, 0);
+}
+
+/* Receive; returns the byte count and stores up to `max' fds. */
+static long
+recv_fds(int s, int *fds, int max, int *nfds, void *data, size_t len, int flags,
+	 int *mflags, size_t ctlroom)
+{
+	char cbuf[CMSG_SPACE(sizeof(int) * 8)];
+	struct iovec iov = { data, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	long r;
+
+	memset(cbuf, 0, sizeof(cbuf));
+	mh.msg_control = cbuf;
+	mh.msg_controllen = ctlroom ? ctlroom : sizeof(cbuf);
+	r = rump_sys_recvmsg(s, &mh, flags);
+	*nfds = 0;
+	if (mflags != NULL)
+		*mflags = mh.msg_flags;
+	if (r < 0)
+		return r;
+	for (cm = CMSG_FIRSTHDR(&mh); cm != NULL; cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS) {
+			int n = (int)((cm->cmsg_len - CMSG_LEN(0)) /
+				      sizeof(int));
+			for (int i = 0; i < n && *nfds < max; i++)
+				memcpy(&fds[(*nfds)++],
+				       CMSG_DATA(cm) + i * sizeof(int),
+				       sizeof(int));
+		}
+	return r;
+}
+
+Test(af_unix, scm_rights_basic)
+{
+	int sv[2], p[2], got[4], n, mf;
+	char buf[8];
+
+	pair(SOCK_STREAM, sv);
+	cr_assert_eq(rump_sys_pipe(p), 0);
+	RETURNS(send_fds(sv[0], p, 2, "F", 1), 1);
+	RETURNS(recv_fds(sv[1], got, 4, &n, buf, sizeof(buf), MSG_CMSG_CLOEXEC,
+			 &mf, 0),
+		1);
+	cr_assert_eq(n, 2);
+	cr_assert_neq(got[0], p[0]);
+	RETURNS(rump_sys_fcntl(got[0], F_GETFD), FD_CLOEXEC);
+	/* The received descriptors are the same open files. */
+	RETURNS(rump_sys_write(got[1], "xyz", 3), 3);
+	RETURNS(rump_sys_read(p[0], buf, sizeof(buf)), 3);
+	/* Bad descriptors and bad control data. */
+	int bad = 99;
+	FAILS(send_fds(sv[0], &bad, 1, "F", 1), EBADF);
+	struct msghdr mh = { 0 };
+	struct iovec iov = { "a", 1 };
+	char cb[CMSG_SPACE(4)] = { 0 };
+	struct cmsghdr *cm = (struct cmsghdr *)cb;
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cb;
+	mh.msg_controllen = sizeof(cb);
+	cm->cmsg_len = sizeof(cb) + 100;
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	FAILS(rump_sys_sendmsg(sv[0], &mh, 0), EINVAL);
+	cm->cmsg_len = CMSG_LEN(4);
+	cm->cmsg_type = 77;
+	FAILS(rump_sys_sendmsg(sv[0], &mh, 0), EINVAL);
+}
+
+Test(af_unix, scm_rights_ctrunc)
+{
+	int sv[2], p[2], got[4], n, mf;
+	char buf[8];
+
+	pair(SOCK_DGRAM, sv);
+	cr_assert_eq(rump_sys_pipe(p), 0);
+	RETURNS(send_fds(sv[0], p, 2, "F", 1), 1);
+	/* Room for one descriptor: the other is closed, MSG_CTRUNC. */
+	RETURNS(recv_fds(sv[1], got, 4, &n, buf, sizeof(buf), 0, &mf,
+			 CMSG_LEN(sizeof(int))),
+		1);
+	cr_assert_eq(n, 1);
+	cr_assert(mf & MSG_CTRUNC);
+	/* The write end did not survive: the read end sees EOF once the
+	 * original is closed. */
+	RETURNS(rump_sys_close(p[1]), 0);
+	RETURNS(rump_sys_read(p[0], buf, 1), 0);
+}
+
+Test(af_unix, scm_rights_unreceived_released)
+{
+	int sv[2], p[2];
+	char c;
+
+	pair(SOCK_STREAM, sv);
+	cr_assert_eq(rump_sys_pipe(p), 0);
+	RETURNS(send_fds(sv[0], &p[1], 1, "F", 1), 1);
+	RETURNS(rump_sys_close(p[1]), 0);
+	/* The write end is in flight: no EOF yet. */
+	RETURNS(rump_sys_fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	FAILS(rump_sys_read(p[0], &c, 1), EAGAIN);
+	/* The receiver closes without receiving: released. */
+	RETURNS(rump_sys_close(sv[1]), 0);
+	RETURNS(rump_sys_read(p[0], &c, 1), 0);
+}
+
+Test(af_unix, scm_rights_cycle_collected)
+{
+	int sv[2], p[2];
+	char c;
+
+	/* Each end of a pair sent through itself, then closed: only the
+	 * collector can free them, and with them the pipe end they
+	 * carry. */
+	pair(SOCK_STREAM, sv);
+	cr_assert_eq(rump_sys_pipe(p), 0);
+	RETURNS(send_fds(sv[0], &sv[0], 1, "a", 1), 1);
+	RETURNS(send_fds(sv[1], &sv[1], 1, "b", 1), 1);
+	RETURNS(send_fds(sv[0], &p[1], 1, "c", 1), 1);
+	RETURNS(rump_sys_close(p[1]), 0);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+	RETURNS(rump_sys_fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	/* Only in flight now, as on Linux until the collector runs. */
+	FAILS(rump_sys_read(p[0], &c, 1), EAGAIN);
+	/* As on Linux, the next release of a socket runs it. */
+	RETURNS(rump_sys_close(rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0)), 0);
+	RETURNS(rump_sys_read(p[0], &c, 1), 0);
+}
+
+/* Passing across processes with clean descriptor tables. */
+struct xproc {
+	struct lwp *l;
+	int sock;
+	int ok;
+};
+
+static void *
+fd_receiver(void *arg)
+{
+	struct xproc *x = arg;
+	int got[2], n;
+	char buf[8];
+
+	rump_pub_lwproc_switch(x->l);
+	if (recv_fds(x->sock, got, 2, &n, buf, sizeof(buf), 0, NULL, 0) == 3 &&
+	    n == 1) {
+		/* Our table was empty but for the socket. */
+		if (rump_sys_write(got[0], "from child", 10) == 10)
+			x->ok = 1;
+	}
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+Test(af_unix, scm_rights_across_rfork)
+{
+	struct sockaddr_un sun;
+	socklen_t len = abstract(&sun, "xproc");
+	struct xproc x = { 0 };
+	int l, a, p[2];
+	char buf[16];
+	pthread_t t;
+
+	new_proc();
+	l = listener(SOCK_STREAM, "xproc", 1);
+	cr_assert_eq(rump_sys_pipe(p), 0);
+	/* The child has a clean table and connects by name. */
+	struct lwp *me = rump_pub_lwproc_curlwp();
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	x.l = rump_pub_lwproc_curlwp();
+	x.sock = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_eq(x.sock, 0);
+	cr_assert_eq(rump_sys_connect(x.sock, (struct sockaddr *)&sun, len), 0);
+	rump_pub_lwproc_switch(me);
+	a = rump_sys_accept(l, NULL, NULL);
+	cr_assert_geq(a, 0);
+	t = spawn(fd_receiver, &x);
+	RETURNS(send_fds(a, &p[1], 1, "fd!", 3), 3);
+	RETURNS(rump_sys_read(p[0], buf, sizeof(buf)), 10);
+	join(t);
+	cr_assert_eq(x.ok, 1);
+}
+
+Test(af_unix, scm_credentials)
+{
+	int sv[2], on = 1;
+	char buf[8], cbuf[CMSG_SPACE(sizeof(struct ucred))];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *cm;
+	struct ucred uc;
+
+	pair(SOCK_DGRAM, sv);
+	RETURNS(rump_sys_setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on,
+				    sizeof(on)),
+		0);
+	RETURNS(rump_sys_send(sv[0], "c", 1, 0), 1);
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	RETURNS(rump_sys_recvmsg(sv[1], &mh, 0), 1);
+	cm = CMSG_FIRSTHDR(&mh);
+	cr_assert_not_null(cm);
+	cr_assert_eq(cm->cmsg_type, SCM_CREDENTIALS);
+	memcpy(&uc, CMSG_DATA(cm), sizeof(uc));
+	cr_assert_eq(uc.pid, rump_sys_getpid());
+	cr_assert_eq(uc.uid, rump_sys_getuid());
+	/* Sent explicitly: checked against the sender's ids. */
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_setuid(1000), 0);
+	memset(cbuf, 0, sizeof(cbuf));
+	cm = (struct cmsghdr *)cbuf;
+	cm->cmsg_len = CMSG_LEN(sizeof(uc));
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_CREDENTIALS;
+	uc.pid = rump_sys_getpid();
+	uc.uid = 0;
+	uc.gid = 0;
+	memcpy(CMSG_DATA(cm), &uc, sizeof(uc));
+	iov.iov_len = 1;
+	mh.msg_controllen = sizeof(cbuf);
+	FAILS(rump_sys_sendmsg(sv[0], &mh, 0), EPERM);
+	uc.uid = 1000;
+	memcpy(CMSG_DATA(cm), &uc, sizeof(uc));
+	RETURNS(rump_sys_sendmsg(sv[0], &mh, 0), 1);
+	mh.msg_controllen = sizeof(cbuf);
+	iov.iov_len = sizeof(buf);
+	RETURNS(rump_sys_recvmsg(sv[1], &mh, 0), 1);
+	memcpy(&uc, CMSG_DATA(CMSG_FIRSTHDR(&mh)), sizeof(uc));
+	cr_assert_eq(uc.uid, 1000);
+}
+
+/* ---- blocking, many processes ------------------------------------------ */
+
+struct peerarg {
+	struct lwp *l;
+	int fd;
+	long got;
+};
+
+static void *
+waitall_reader(void *arg)
+{
+	struct peerarg *p = arg;
+	char buf[100];
+
+	rump_pub_lwproc_switch(p->l);
+	p->got = rump_sys_recv(p->fd, buf, sizeof(buf), MSG_WAITALL);
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+Test(af_unix, waitall)
+{
+	int sv[2];
+	struct peerarg p;
+	pthread_t t;
+	char buf[50] = { 0 };
+
+	new_proc();
+	pair(SOCK_STREAM, sv);
+	p.fd = sv[1];
+	p.l = child_proc(RUMP_RFFDG);
+	t = spawn(waitall_reader, &p);
+	RETURNS(rump_sys_send(sv[0], buf, 50, 0), 50);
+	msleep(20);
+	RETURNS(rump_sys_send(sv[0], buf, 50, 0), 50);
+	join(t);
+	cr_assert_eq(p.got, 100);
+}
+
+#define NCLIENTS 16
+#define NMSG 50
+
+struct cli {
+	struct lwp *l;
+	int id;
+	int ok;
+};
+
+static void *
+echo_client(void *arg)
+{
+	struct cli *c = arg;
+	struct sockaddr_un sun;
+	socklen_t len = abstract(&sun, "echo-many");
+	int s;
+
+	rump_pub_lwproc_switch(c->l);
+	s = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	if (rump_sys_connect(s, (struct sockaddr *)&sun, len) == 0) {
+		int i;
+		for (i = 0; i < NMSG; i++) {
+			int v = c->id * 1000 + i, r = -1;
+			if (rump_sys_send(s, &v, sizeof(v), 0) != sizeof(v) ||
+			    rump_sys_recv(s, &r, sizeof(r), MSG_WAITALL) !=
+				    sizeof(r) ||
+			    r != v + 1)
+				break;
+		}
+		c->ok = i == NMSG;
+	}
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+static void *
+echo_conn(void *arg)
+{
+	struct peerarg *p = arg;
+	int v;
+
+	rump_pub_lwproc_switch(p->l);
+	while (rump_sys_recv(p->fd, &v, sizeof(v), MSG_WAITALL) == sizeof(v)) {
+		v++;
+		if (rump_sys_send(p->fd, &v, sizeof(v), 0) != sizeof(v))
+			break;
+		p->got++;
+	}
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+/* A server process accepting many clients, each in its own process on
+ * its own thread; the server serves each connection on a thread (an
+ * lwp of the server process). */
+Test(af_unix, server_many_clients)
+{
+	static struct cli c[NCLIENTS];
+	static struct peerarg conn[NCLIENTS];
+	pthread_t tc[NCLIENTS], ts[NCLIENTS];
+	int l;
+
+	new_proc();
+	l = listener(SOCK_STREAM, "echo-many", 4);
+	int spid = rump_sys_getpid();
+	for (int i = 0; i < NCLIENTS; i++) {
+		c[i].id = i;
+		c[i].l = child_proc(RUMP_RFCFDG);
+		tc[i] = spawn(echo_client, &c[i]);
+	}
+	for (int i = 0; i < NCLIENTS; i++) {
+		int a = rump_sys_accept(l, NULL, NULL);
+		cr_assert_geq(a, 0, "accept: %s", strerror(errno));
+		struct lwp *me = rump_pub_lwproc_curlwp();
+		cr_assert_eq(rump_pub_lwproc_newlwp(spid), 0);
+		conn[i].l = rump_pub_lwproc_curlwp();
+		rump_pub_lwproc_switch(me);
+		conn[i].fd = a;
+		ts[i] = spawn(echo_conn, &conn[i]);
+	}
+	for (int i = 0; i < NCLIENTS; i++) {
+		join(tc[i]);
+		cr_assert(c[i].ok, "client %d failed", i);
+	}
+	for (int i = 0; i < NCLIENTS; i++) {
+		join(ts[i]);
+		cr_assert_eq(conn[i].got, NMSG);
+	}
+}
+
+/* Stream transfer between processes with data integrity. */
+#define BULK_CHUNK 5000
+#define BULK_TOTAL (420L * BULK_CHUNK)
+
+static void *
+bulk_sender(void *arg)
+{
+	struct peerarg *p = arg;
+	unsigned char buf[BULK_CHUNK];
+	long sent = 0;
+
+	rump_pub_lwproc_switch(p->l);
+	while (sent < BULK_TOTAL) {
+		for (int i = 0; i < (int)sizeof(buf); i++)
+			buf[i] = (unsigned char)((sent + i) * 13);
+		long r = rump_sys_send(p->fd, buf, sizeof(buf), 0);
+		if (r != (long)sizeof(buf))
+			break;
+		sent += r;
+	}
+	p->got = sent;
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+Test(af_unix, stream_bulk_integrity)
+{
+	int sv[2];
+	struct peerarg p;
+	pthread_t t;
+	unsigned char buf[7777];
+	long got = 0, r;
+
+	new_proc();
+	pair(SOCK_STREAM, sv);
+	p.fd = sv[0];
+	p.l = child_proc(RUMP_RFFDG);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	t = spawn(bulk_sender, &p);
+	while (got < BULK_TOTAL &&
+	       (r = rump_sys_recv(sv[1], buf, sizeof(buf), 0)) > 0) {
+		for (long i = 0; i < r; i++)
+			cr_assert_eq(buf[i], (unsigned char)((got + i) * 13));
+		got += r;
+	}
+	join(t);
+	cr_assert_eq(p.got, BULK_TOTAL);
+	cr_assert_eq(got, BULK_TOTAL);
+	/* The sender's process is gone: EOF. */
+	RETURNS(rump_sys_recv(sv[1], buf, 1, 0), 0);
+}
