@@ -1663,7 +1663,10 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 			}
 			break;
 		}
-		anc = NULL;
+		if (anc != NULL) {
+			umsg_free(anc); /* the shell: its contents moved */
+			anc = NULL;
+		}
 	} while (uio->uio_resid > 0);
 done:
 	*sent = total - uio->uio_resid;
