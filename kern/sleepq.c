@@ -90,14 +90,14 @@ lwp_interrupt(struct lwp *l)
 
 		/*
 		 * The lock orders us after a parker that checked l_intr
-		 * before we set it; the broadcast comes after the unlock so
-		 * the woken thread does not block on the lock we hold.
-		 * The caller keeps `l' alive (signal posters hold p_lock,
-		 * which lwp destruction takes), so the park is still there.
+		 * before we set it.  The broadcast is made under it: once
+		 * the woken lwp can run, it may be released and its park
+		 * freed, so nothing of the park may be touched after the
+		 * unlock.
 		 */
 		mutex_enter(&lp->lp_lock);
-		mutex_exit(&lp->lp_lock);
 		cv_broadcast(&lp->lp_cv);
+		mutex_exit(&lp->lp_lock);
 	}
 }
 
