@@ -733,3 +733,55 @@ Test(vfs_basic, mount_tmpfs)
 	FAILS(rump_sys_umount("/mnt"), EINVAL);
 	free(buf);
 }
+
+Test(vfs_basic, descriptor_and_address_errors)
+{
+	struct stat st;
+	char buf[64];
+	int f = xopen("/ef", O_CREAT | O_RDWR, 0600);
+	int d = xopen("/dev", O_RDONLY | O_DIRECTORY, 0);
+	int p = xopen("/dev", O_PATH, 0);
+
+	FAILS(rump_sys_openat(-1, "rel", O_RDONLY), EBADF);
+	FAILS(rump_sys_openat(12345, "rel", O_RDONLY), EBADF);
+	int a = rump_sys_openat(-1, "/ef", O_RDONLY); /* absolute: ignored */
+	cr_assert_geq(a, 0);
+	close_ok(a);
+	FAILS(rump_sys_openat(f, "rel", O_RDONLY), ENOTDIR);
+	FAILS(rump_sys_mkdirat(f, "x", 0755), ENOTDIR);
+	FAILS(rump_sys_fstatat(-1, "", &st, AT_EMPTY_PATH), EBADF);
+	FAILS(rump_sys_fchdir(f), ENOTDIR);
+	FAILS(rump_sys_fchdir(-1), EBADF);
+	FAILS(rump_sys_fchmod(-1, 0600), EBADF);
+	FAILS(rump_sys_fchown(-1, 0, 0), EBADF);
+	FAILS(rump_sys_fstatfs(-1, NULL), EBADF);
+	FAILS(rump_sys_fsync(-1), EBADF);
+	FAILS(rump_sys_fallocate(-1, 0, 0, 1), EBADF);
+	FAILS(rump_sys_getdents64(p, buf, sizeof(buf)), EBADF);
+	FAILS(rump_sys_ftruncate(d, 0), EINVAL);
+	FAILS(rump_sys_write(d, "x", 1), EBADF);
+	/* Bad user addresses. */
+	FAILS(rump_sys_open(NULL, O_RDONLY), EFAULT);
+	FAILS(rump_sys_mkdir((char *)1, 0755), EFAULT);
+	FAILS(rump_sys_rename("/ef", NULL), EFAULT);
+	FAILS(rump_sys_readlink("/ef", NULL, 10), EINVAL);
+	RETURNS(rump_sys_symlink("/ef", "/efl"), 0);
+	FAILS(rump_sys_readlink("/efl", (char *)1, 10), EFAULT);
+	FAILS(rump_sys_getdents64(d, (char *)1, 100), EFAULT);
+	FAILS(rump_sys_statfs("/", NULL), EFAULT);
+	/* A symlink target of PATH_MAX bytes or more. */
+	char *longt = malloc(5000);
+	memset(longt, 'x', 4999);
+	longt[4999] = '\0';
+	FAILS(rump_sys_symlink(longt, "/efl2"), ENAMETOOLONG);
+	free(longt);
+	/* Mount points cannot be removed or renamed. */
+	RETURNS(rump_sys_mkdir("/mp", 0755), 0);
+	RETURNS(rump_sys_mount("none", "/mp", "tmpfs", 0, NULL), 0);
+	FAILS(rump_sys_rmdir("/mp"), EBUSY);
+	FAILS(rump_sys_rename("/mp", "/mp2"), EBUSY);
+	RETURNS(rump_sys_umount("/mp"), 0);
+	close_ok(f);
+	close_ok(d);
+	close_ok(p);
+}
