@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/file.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -461,4 +462,226 @@ Test(lock, many_processes_contend_for_one_byte)
 		pthread_join(w[i].thr, NULL);
 	cr_assert_eq(total, N * R);
 	cr_assert_eq(max_inside, 1);
+}
+
+/* ---- files opened separately (the VFS) ---------------------------------- */
+
+static int
+vopen(const char *path, int flags)
+{
+	int fd = rump_sys_open(path, flags, 0644);
+
+	cr_assert_geq(fd, 0, "open %s: %s", path, strerror(errno));
+	return fd;
+}
+
+Test(lock, access_mode_decides_the_lock_type)
+{
+	int r = vopen("/lockfile", O_CREAT | O_RDONLY);
+	int w = vopen("/lockfile", O_WRONLY);
+	int p = vopen("/lockfile", O_PATH);
+
+	FAILS(setlk(r, F_SETLK, F_WRLCK, 0, 1), EBADF);
+	FAILS(setlk(r, F_OFD_SETLK, F_WRLCK, 0, 1), EBADF);
+	RETURNS(setlk(r, F_SETLK, F_RDLCK, 0, 1), 0);
+	FAILS(setlk(w, F_SETLK, F_RDLCK, 5, 1), EBADF);
+	RETURNS(setlk(w, F_SETLK, F_WRLCK, 5, 1), 0);
+	RETURNS(setlk(r, F_SETLK, F_UNLCK, 0, 0), 0);
+	/* F_GETLK needs no access. */
+	struct flock f = getlk(r, F_GETLK, 0, 0);
+	cr_assert_eq(f.l_type, F_UNLCK, "own locks");
+	/* O_PATH descriptors take no locks at all. */
+	FAILS(setlk(p, F_SETLK, F_UNLCK, 0, 0), EBADF);
+	FAILS(rump_sys_fcntl(p, F_GETLK, &f), EBADF);
+	FAILS(rump_sys_flock(p, LOCK_SH), EBADF);
+	/* flock needs no particular access mode. */
+	RETURNS(rump_sys_flock(r, LOCK_EX), 0);
+	RETURNS(rump_sys_flock(w, LOCK_UN), 0);
+	FAILS(rump_sys_flock(w, LOCK_SH | LOCK_NB), EWOULDBLOCK);
+	RETURNS(rump_sys_close(r), 0); /* last close of that description */
+	RETURNS(rump_sys_flock(w, LOCK_SH | LOCK_NB), 0);
+	rump_sys_close(w);
+	rump_sys_close(p);
+	RETURNS(rump_sys_unlink("/lockfile"), 0);
+}
+
+Test(lock, ofd_and_flock_between_descriptions_of_one_process)
+{
+	int a = vopen("/ofd", O_CREAT | O_RDWR);
+	int b = vopen("/ofd", O_RDWR);
+
+	RETURNS(setlk(a, F_OFD_SETLK, F_WRLCK, 0, 10), 0);
+	FAILS(setlk(b, F_OFD_SETLK, F_RDLCK, 5, 1), EAGAIN);
+	struct flock f = getlk(b, F_OFD_GETLK, 0, 0);
+	cr_assert_eq(f.l_type, F_WRLCK);
+	cr_assert_eq(f.l_pid, -1);
+	/* Classic locks of this process conflict with a's OFD lock too. */
+	FAILS(setlk(b, F_SETLK, F_RDLCK, 0, 1), EAGAIN);
+	RETURNS(rump_sys_flock(a, LOCK_SH), 0);
+	RETURNS(rump_sys_flock(b, LOCK_SH), 0);
+	FAILS(rump_sys_flock(b, LOCK_EX | LOCK_NB), EWOULDBLOCK);
+	/* The failed upgrade dropped b's shared lock: a can upgrade. */
+	RETURNS(rump_sys_flock(a, LOCK_EX | LOCK_NB), 0);
+	RETURNS(rump_sys_close(a), 0);
+	RETURNS(setlk(b, F_OFD_SETLK, F_WRLCK, 0, 0), 0);
+	RETURNS(rump_sys_flock(b, LOCK_EX | LOCK_NB), 0);
+	rump_sys_close(b);
+}
+
+struct fblocker {
+	pthread_t thr;
+	int fd;
+	int op;      /* flock operation, or -cmd for a record lock */
+	int result;  /* atomic: -2 until done */
+};
+
+static void *
+fblocker_main(void *arg)
+{
+	struct fblocker *b = arg;
+	int r;
+
+	if (b->op < 0)
+		r = setlk(b->fd, -b->op, F_WRLCK, 0, 0);
+	else
+		r = rump_sys_flock(b->fd, b->op);
+	__atomic_store_n(&b->result, r == 0 ? 0 : errno, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+Test(lock, blocking_flock_and_ofd_wait_for_the_other_description)
+{
+	int a = vopen("/blk", O_CREAT | O_RDWR);
+	int b = vopen("/blk", O_RDWR);
+	struct fblocker w = { .fd = b, .op = LOCK_EX, .result = -2 };
+	struct fblocker o = { .fd = b, .op = -F_OFD_SETLKW, .result = -2 };
+
+	RETURNS(rump_sys_flock(a, LOCK_SH), 0);
+	RETURNS(setlk(a, F_OFD_SETLK, F_RDLCK, 0, 0), 0);
+	cr_assert_eq(pthread_create(&w.thr, NULL, fblocker_main, &w), 0);
+	cr_assert_eq(pthread_create(&o.thr, NULL, fblocker_main, &o), 0);
+	usleep(50000);
+	cr_assert_eq(__atomic_load_n(&w.result, __ATOMIC_ACQUIRE), -2);
+	cr_assert_eq(__atomic_load_n(&o.result, __ATOMIC_ACQUIRE), -2);
+	RETURNS(rump_sys_flock(a, LOCK_UN), 0);
+	pthread_join(w.thr, NULL);
+	cr_assert_eq(w.result, 0);
+	cr_assert_eq(__atomic_load_n(&o.result, __ATOMIC_ACQUIRE), -2);
+	RETURNS(rump_sys_close(a), 0); /* drops a's OFD lock */
+	pthread_join(o.thr, NULL);
+	cr_assert_eq(o.result, 0);
+	rump_sys_close(b);
+}
+
+/* ---- signals end a wait ------------------------------------------------- */
+
+static int hits;
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	__atomic_add_fetch(&hits, 1, __ATOMIC_SEQ_CST);
+}
+
+struct sigwaiter {
+	pthread_t thr;
+	struct lwp *lwp;
+	int fd;
+	bool flock;
+	int ready;  /* atomic */
+	int result; /* atomic: -2 until done, then 0 or errno */
+};
+
+static void *
+sigwaiter_main(void *arg)
+{
+	struct sigwaiter *s = arg;
+	int r;
+
+	rump_pub_lwproc_switch(s->lwp);
+	__atomic_store_n(&s->ready, 1, __ATOMIC_RELEASE);
+	r = s->flock ? rump_sys_flock(s->fd, LOCK_EX)
+		     : setlk(s->fd, F_SETLKW, F_WRLCK, 0, 0);
+	__atomic_store_n(&s->result, r == 0 ? 0 : errno, __ATOMIC_RELEASE);
+	rump_pub_lwproc_switch(NULL);
+	return NULL;
+}
+
+/* B waits for A's lock; a signal arrives: EINTR without SA_RESTART, a
+ * wait that goes on with it. */
+static void
+wait_with_signal(bool flock, int saflags)
+{
+	struct pair p;
+	struct sigaction sa;
+	struct sigwaiter s = { .flock = flock, .result = -2 };
+	pid_t tid;
+
+	make_pair(&p);
+	if (flock) {
+		/* flock conflicts between descriptions: A holds its own. */
+		p.fd = rump_sys_open("/sigflock", O_CREAT | O_RDWR, 0644);
+		cr_assert_geq(p.fd, 0);
+		RETURNS(rump_sys_flock(p.fd, LOCK_EX), 0);
+	} else {
+		RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 0), 0);
+	}
+	rump_pub_lwproc_switch(p.b);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_usr1;
+	sa.sa_flags = saflags;
+	sigemptyset(&sa.sa_mask);
+	RETURNS(rump_sys_sigaction(SIGUSR1, &sa, NULL), 0);
+	if (flock) {
+		/* flock needs another description: B opens its own. */
+		s.fd = rump_sys_open("/sigflock", O_RDWR);
+		cr_assert_geq(s.fd, 0);
+	} else {
+		s.fd = p.fd;
+	}
+	cr_assert_eq(rump_pub_lwproc_newlwp(p.bpid), 0);
+	s.lwp = rump_pub_lwproc_curlwp();
+	tid = rump_sys_gettid();
+	rump_pub_lwproc_switch(p.a);
+	cr_assert_eq(pthread_create(&s.thr, NULL, sigwaiter_main, &s), 0);
+	while (!__atomic_load_n(&s.ready, __ATOMIC_ACQUIRE))
+		usleep(1000);
+	usleep(30000);
+	RETURNS(rump_sys_tkill(tid, SIGUSR1), 0);
+	usleep(30000);
+	cr_assert_eq(__atomic_load_n(&hits, __ATOMIC_SEQ_CST), 1);
+	if (saflags & SA_RESTART) {
+		cr_assert_eq(__atomic_load_n(&s.result, __ATOMIC_ACQUIRE), -2,
+			     "restarted: still waiting");
+		if (flock)
+			RETURNS(rump_sys_flock(p.fd, LOCK_UN), 0);
+		else
+			RETURNS(setlk(p.fd, F_SETLK, F_UNLCK, 0, 0), 0);
+		pthread_join(s.thr, NULL);
+		cr_assert_eq(s.result, 0);
+	} else {
+		pthread_join(s.thr, NULL);
+		cr_assert_eq(s.result, EINTR);
+	}
+}
+
+Test(lock, setlkw_eintr_without_sa_restart)
+{
+	wait_with_signal(false, 0);
+}
+
+Test(lock, setlkw_restarts_under_sa_restart)
+{
+	wait_with_signal(false, SA_RESTART);
+}
+
+Test(lock, blocking_flock_eintr_without_sa_restart)
+{
+	wait_with_signal(true, 0);
+}
+
+Test(lock, blocking_flock_restarts_under_sa_restart)
+{
+	wait_with_signal(true, SA_RESTART);
 }
