@@ -330,6 +330,7 @@ struct waiter_arg {
 	bool flock;
 	struct lwp *lwp; /* atomic: set once the thread has its lwp */
 	int result;      /* atomic: -1 until the call returned */
+	int *gate;       /* if set: keep the lwp until *gate is 0 */
 };
 
 static void *
@@ -346,6 +347,9 @@ waiter_main(void *arg)
 		r = set_on(&head, w->kind, w->owner, w->type, w->s, w->e,
 			   LF_WAIT);
 	__atomic_store_n(&w->result, r, __ATOMIC_RELEASE);
+	/* Someone may still be interrupting this lwp: keep it alive. */
+	while (w->gate != NULL && __atomic_load_n(w->gate, __ATOMIC_ACQUIRE))
+		usleep(1000);
 	rump_pub_lwproc_releaselwp();
 	return NULL;
 }
@@ -431,9 +435,11 @@ Test(lockf, flock_wait_and_wake)
 
 Test(lockf, interrupted_wait_returns_erestartsys)
 {
+	int gate = 1;
 	struct waiter_arg w = { .kind = LF_POSIX, .owner = PB,
-				.type = F_RDLCK, .s = 0, .e = 0 };
-	struct waiter_arg f = { .flock = true, .owner = FB, .type = F_RDLCK };
+				.type = F_RDLCK, .s = 0, .e = 0, .gate = &gate };
+	struct waiter_arg f = { .flock = true, .owner = FB, .type = F_RDLCK,
+				.gate = &gate };
 	struct lwp *l;
 
 	cr_assert_eq(set(PA, F_WRLCK, 0, 0), 0);
@@ -448,6 +454,9 @@ Test(lockf, interrupted_wait_returns_erestartsys)
 	while ((l = __atomic_load_n(&f.lwp, __ATOMIC_ACQUIRE)) == NULL)
 		usleep(1000);
 	lwp_interrupt(l);
+	while (result_of(&w) == -1 || result_of(&f) == -1)
+		usleep(1000);
+	__atomic_store_n(&gate, 0, __ATOMIC_RELEASE);
 	pthread_join(w.thr, NULL);
 	pthread_join(f.thr, NULL);
 	cr_assert_eq(w.result, 512 /* ERESTARTSYS */);
