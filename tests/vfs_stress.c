@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -331,6 +332,42 @@ s_openat(struct side *s, const char *p, int fl, mode_t m)
 		       : openat(s->dir, p, fl, m);
 }
 
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The sorted "name/type" list of an open directory into out. */
+static void
+list_dir(struct side *s, int dfd, char *out, size_t outlen)
+{
+	char buf[2048], *ents[64];
+	int n = 0;
+	long got;
+
+	while ((got = s->rump ? rump_sys_getdents64(dfd, buf, sizeof(buf))
+			      : syscall(SYS_getdents64, dfd, buf,
+					sizeof(buf))) > 0) {
+		for (long o = 0; o < got;) {
+			struct dirent64 *d = (struct dirent64 *)(buf + o);
+
+			if (n < 64 && asprintf(&ents[n], "%s/%d", d->d_name,
+					       d->d_type) > 0)
+				n++;
+			o += d->d_reclen;
+		}
+	}
+	qsort(ents, (size_t)n, sizeof(ents[0]), cmpstr);
+	out[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		size_t len = strlen(out);
+
+		snprintf(out + len, outlen - len, " %s", ents[i]);
+		free(ents[i]);
+	}
+}
+
 /* One operation on one side; returns the result and errno packed into
  * a string that must match the other side's. */
 static void
@@ -339,7 +376,7 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 {
 	const char *p = names[a % NNAMES], *q = names[b % NNAMES];
 	struct stat st;
-	char buf[128];
+	char buf[1024];
 	long r = 0;
 	int slot = (int)(c % NFD), fd = s->fd[slot];
 	static const int oflags[] = {
@@ -354,7 +391,7 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 
 	errno = 0;
 	buf[0] = '\0';
-	switch (op % 17) {
+	switch (op % 19) {
 	case 0: /* open into a slot */
 		if (fd >= 0)
 			s->rump ? rump_sys_close(fd) : close(fd);
@@ -450,9 +487,23 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 					c % 2 ? RENAME_NOREPLACE
 					      : RENAME_EXCHANGE);
 		break;
-	default:
+	case 16:
 		r = s->rump ? rump_sys_faccessat(s->dir, p, (int)(c % 8), 0)
 			    : faccessat(s->dir, p, (int)(c % 8), 0);
+		break;
+	case 17: /* list a directory: sorted names and types */
+		r = s_openat(s, p, O_RDONLY | O_DIRECTORY, 0);
+		if (r >= 0) {
+			int dfd = (int)r;
+
+			list_dir(s, dfd, buf, sizeof(buf));
+			s->rump ? rump_sys_close(dfd) : close(dfd);
+			r = 0;
+		}
+		break;
+	default:
+		r = s->rump ? rump_sys_mknodat(s->dir, q, S_IFSOCK | 0640, 0)
+			    : mknodat(s->dir, q, S_IFSOCK | 0640, 0);
 		break;
 	}
 	snprintf(out, outlen, "%ld/%d%s", r < 0 ? -1L : r, r < 0 ? errno : 0,
@@ -464,7 +515,7 @@ differential(unsigned seed, int nops)
 {
 	struct side rs = { .rump = true }, hs = { .rump = false };
 	char rdir[64], hdir[64] = "/tmp/rumpdiff.XXXXXX";
-	char rout[200], hout[200];
+	char rout[1200], hout[1200];
 	unsigned st = seed;
 
 	umask(022);
@@ -490,7 +541,7 @@ differential(unsigned seed, int nops)
 		cr_assert_str_eq(rout, hout,
 				 "seed %u op %d (kind %u, %s, %s): rump %s, "
 				 "host %s",
-				 seed, i, v[0] % 17, names[v[1] % NNAMES],
+				 seed, i, v[0] % 19, names[v[1] % NNAMES],
 				 names[v[2] % NNAMES], rout, hout);
 	}
 	for (int i = 0; i < NFD; i++) {
