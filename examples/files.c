@@ -52,6 +52,14 @@ modestr(mode_t m, char *s)
 		t = "l";
 	else if (S_ISREG(m))
 		t = "-";
+	else if (S_ISCHR(m))
+		t = "c";
+	else if (S_ISBLK(m))
+		t = "b";
+	else if (S_ISFIFO(m))
+		t = "p";
+	else if (S_ISSOCK(m))
+		t = "s";
 	snprintf(s, 11, "%s%c%c%c%c%c%c%c%c%c", t, m & 0400 ? 'r' : '-',
 		 m & 0200 ? 'w' : '-', m & 0100 ? 'x' : '-',
 		 m & 040 ? 'r' : '-', m & 020 ? 'w' : '-', m & 010 ? 'x' : '-',

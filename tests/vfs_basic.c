@@ -450,6 +450,11 @@ Test(vfs_basic, cwd_and_chroot)
 	cr_assert_null(rump_sys_getcwd(buf, sizeof(buf)));
 	cr_assert_eq(errno, ENOENT);
 	FAILS(rump_sys_open("new", O_CREAT | O_RDWR, 0600), ENOENT);
+	int dfd = xopen(".", O_RDONLY | O_DIRECTORY, 0);
+	FAILS(rump_sys_getdents64(dfd, buf, sizeof(buf)), ENOENT);
+	RETURNS(rump_sys_fstat(dfd, &st), 0);
+	cr_assert_eq(st.st_nlink, 0);
+	close_ok(dfd);
 	rump_pub_lwproc_releaselwp();
 }
 

@@ -749,6 +749,11 @@ tmpfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 	uint64_t pino;
 
 	rw_enter_read(&d->d_lock);
+	if (d->d_parent == NULL) {
+		/* Removed: nothing to list, as Linux's dead directories. */
+		rw_exit(&d->d_lock);
+		return ENOENT;
+	}
 	if (off == 0) {
 		if (fill(arg, ".", 1, dn->tn_ino, 4, 1) != 0)
 			goto out;
