@@ -51,5 +51,9 @@ ipc_sigmask_restore(struct lwp *l, const uint64_t *old)
 int
 ipc_init(void)
 {
+	int error;
+
+	if ((error = fifo_init()) != 0)
+		return error;
 	return unp_init();
 }

@@ -92,6 +92,8 @@ struct pipe;
 struct pipe *pipe_create(bool fifo);
 void pipe_destroy(struct pipe *pi);
 extern const struct fileops pipe_fileops;
+/* FIFOs: register the VFS hooks (boot). */
+int fifo_init(void);
 
 /* ---- epoll (epoll.c) ---- */
 /* A file with epoll registrations is going away: drop them. */

@@ -22,23 +22,27 @@
 #include "ipc.h"
 #include "proc.h"
 #include "syscall.h"
+#include "../vfs/vfs.h"
 
 #define PIPE_DEF_SIZE (16 * IPC_PAGE)
 #define PIPE_MAX_SIZE (1024 * 1024) /* /proc/sys/fs/pipe-max-size */
 #define PIPE_HARD_MAX (1UL << 31)   /* Linux refuses beyond this */
 #define PI_RBUSY 0x40000000u
 #define PI_WBUSY 0x20000000u
-#define PIPE_DEV 0x0c /* st_dev of pipefs */
+#define PIPE_DEV 0x0c           /* st_dev of pipefs */
+#define PI_OPENWAIT 0x10000000u /* FIFO open waiting for its partner */
 
 struct pipe {
 	kmutex_t pi_lock;
 	struct waitq pi_wq;
-	char *pi_buf;        /* NULL until the first write */
-	size_t pi_size;      /* capacity, a power of two */
-	size_t pi_head;      /* read index */
-	size_t pi_len;       /* bytes in the ring */
-	unsigned pi_readers; /* open read ends */
-	unsigned pi_writers; /* open write ends */
+	char *pi_buf;         /* NULL until the first write */
+	size_t pi_size;       /* capacity, a power of two */
+	size_t pi_head;       /* read index */
+	size_t pi_len;        /* bytes in the ring */
+	unsigned pi_readers;  /* open read ends */
+	unsigned pi_writers;  /* open write ends */
+	unsigned pi_rcounter; /* FIFO: read opens so far */
+	unsigned pi_wcounter; /* FIFO: write opens so far */
 	bool pi_rbusy, pi_wbusy;
 	bool pi_fifo;
 	unsigned long pi_ino;
@@ -391,6 +395,130 @@ const struct fileops pipe_fileops = {
 	.fo_poll = pipe_poll,
 	.fo_close = pipe_close,
 };
+
+/* ---- FIFOs ------------------------------------------------------------- */
+
+/*
+ * A FIFO's pipe hangs off its vnode (v_ipc), made by the first open and
+ * freed with the vnode; fifo_lock guards its creation.  Opens follow
+ * Linux: a reader waits for a writer and a writer for a reader (each
+ * counts the other side's opens, so one that came and went still
+ * counts), O_RDWR never waits, O_NONBLOCK readers do not wait and
+ * O_NONBLOCK writers without a reader get ENXIO.
+ */
+static kmutex_t fifo_lock;
+
+static const struct fileops fifo_fileops = {
+	.fo_read = pipe_read,
+	.fo_write = pipe_write,
+	.fo_stat = vn_fo_stat,
+	.fo_fcntl = pipe_fcntl,
+	.fo_ioctl = pipe_ioctl,
+	.fo_poll = pipe_poll,
+	.fo_close = pipe_close,
+};
+
+/* Wait (lock held) until *counter moves past `seen'. */
+static int
+fifo_wait_partner(struct pipe *pi, unsigned *counter, unsigned seen)
+{
+	int error;
+
+	while (*counter == seen)
+		if ((error = ipc_sleep(&pi->pi_wq, &pi->pi_lock, PI_OPENWAIT,
+				       DEADLINE_NONE)) != 0)
+			return ERESTARTSYS;
+	return 0;
+}
+
+static int
+fifo_open(struct vnode *vp, unsigned flags, struct file *fp)
+{
+	unsigned acc = flags & O_ACCMODE;
+	struct pipe *pi;
+	int error = 0;
+
+	mutex_enter(&fifo_lock);
+	if ((pi = vp->v_ipc) == NULL) {
+		if ((pi = pipe_create(true)) == NULL) {
+			mutex_exit(&fifo_lock);
+			return ENOMEM;
+		}
+		atomic_store_rel(&vp->v_ipc, pi);
+	}
+	mutex_exit(&fifo_lock);
+	mutex_enter(&pi->pi_lock);
+	switch (acc) {
+	case O_RDONLY:
+		pi->pi_readers++;
+		pi->pi_rcounter++;
+		ipc_wakeup(&pi->pi_wq, PI_OPENWAIT);
+		if (pi->pi_writers == 0 && !(flags & O_NONBLOCK))
+			error = fifo_wait_partner(pi, &pi->pi_wcounter,
+						  pi->pi_wcounter);
+		if (error != 0 && --pi->pi_readers == 0)
+			ipc_wakeup(&pi->pi_wq, POLLOUT | POLLERR);
+		break;
+	case O_WRONLY:
+		if (pi->pi_readers == 0 && (flags & O_NONBLOCK)) {
+			error = ENXIO;
+			break;
+		}
+		pi->pi_writers++;
+		pi->pi_wcounter++;
+		ipc_wakeup(&pi->pi_wq, PI_OPENWAIT);
+		if (pi->pi_readers == 0)
+			error = fifo_wait_partner(pi, &pi->pi_rcounter,
+						  pi->pi_rcounter);
+		if (error != 0 && --pi->pi_writers == 0)
+			ipc_wakeup(&pi->pi_wq, POLLIN | POLLHUP);
+		break;
+	case O_RDWR:
+		pi->pi_readers++;
+		pi->pi_writers++;
+		pi->pi_rcounter++;
+		pi->pi_wcounter++;
+		ipc_wakeup(&pi->pi_wq, PI_OPENWAIT);
+		break;
+	default:
+		error = EINVAL;
+		break;
+	}
+	if (error == 0 && pi->pi_readers == 0 && pi->pi_writers == 0 &&
+	    pi->pi_buf != NULL) {
+		kmem_free(pi->pi_buf, pi->pi_size);
+		pi->pi_buf = NULL;
+		pi->pi_head = pi->pi_len = 0;
+	}
+	mutex_exit(&pi->pi_lock);
+	if (error != 0)
+		return error;
+	fp->f_ops = &fifo_fileops;
+	fp->f_data = pi;
+	return 0;
+}
+
+static void
+ipc_vnode_reclaim(struct vnode *vp)
+{
+	if (vp->v_type == VFIFO && vp->v_ipc != NULL) {
+		pipe_destroy(vp->v_ipc);
+		vp->v_ipc = NULL;
+	}
+}
+
+static const struct vfs_ipc_hooks ipc_hooks = {
+	.fifo_open = fifo_open,
+	.vnode_reclaim = ipc_vnode_reclaim,
+};
+
+int
+fifo_init(void)
+{
+	mutex_init(&fifo_lock);
+	vfs_set_ipc_hooks(&ipc_hooks);
+	return 0;
+}
 
 long
 sys_pipe2(struct lwp *l, int *fds, int flags)

@@ -36,6 +36,7 @@
 #include "ipc.h"
 #include "proc.h"
 #include "syscall.h"
+#include "../vfs/vfs.h"
 
 /* ---- the socket ABI (Linux x86_64) ------------------------------------ */
 
@@ -177,6 +178,7 @@ struct usock {
 	struct file *so_file;                /* not held; for the collector */
 	unsigned so_gcmark;
 	struct usock *so_hnext; /* the names table */
+	struct vnode *so_vp;    /* bound to a path: its VSOCK vnode, held */
 };
 
 static kmutex_t unp_names_lock, unp_gc_lock;
@@ -408,6 +410,22 @@ addr_in(const void *uaddr, int len, struct unp_addr *a, bool *abstract)
 	return 0;
 }
 
+static bool
+addr_is_path(const struct unp_addr *a)
+{
+	return a->ua_len > 2 && a->ua_sun.sun_path[0] != '\0';
+}
+
+/* The path of a path name, NUL-terminated, in `buf' (UNIX_PATH_MAX+1). */
+static void
+addr_kpath(const struct unp_addr *a, char *buf)
+{
+	size_t n = kstrnlen(a->ua_sun.sun_path, UNIX_PATH_MAX);
+
+	memcpy(buf, a->ua_sun.sun_path, n);
+	buf[n] = '\0';
+}
+
 /* Copy the name `a' (NULL: unnamed) out to a user sockaddr with its
  * length at `ulen' (in: room, out: the full length). */
 static int
@@ -557,8 +575,16 @@ usock_close(struct usock *so)
 	struct umsg *purge;
 	bool had_data, inflight;
 
-	if (so->so_addr != NULL && so->so_addr->ua_sun.sun_path[0] == '\0')
+	if (so->so_addr != NULL && !addr_is_path(so->so_addr))
 		name_remove(so);
+	if (so->so_vp != NULL) {
+		/* The name stays in the file system, refusing connections. */
+		mutex_enter(&unp_names_lock);
+		atomic_store_rel(&so->so_vp->v_ipc, NULL);
+		mutex_exit(&unp_names_lock);
+		vnode_rele(so->so_vp);
+		so->so_vp = NULL;
+	}
 	mutex_enter(&so->so_lock);
 	so->so_dead = true;
 	so->so_state = SS_CLOSED;
@@ -888,6 +914,45 @@ out:
 	return error;
 }
 
+/* Bind `so' to the path name `a' in the file system. */
+static int
+bind_path(struct lwp *l, struct usock *so, const struct unp_addr *a)
+{
+	char kpath[UNIX_PATH_MAX + 1];
+	struct unp_addr *n;
+	struct vnode *vp;
+	int error;
+
+	if ((n = addr_dup(a)) == NULL)
+		return ENOMEM;
+	mutex_enter(&unp_names_lock);
+	mutex_enter(&so->so_lock);
+	if (so->so_addr != NULL) {
+		mutex_exit(&so->so_lock);
+		mutex_exit(&unp_names_lock);
+		addr_free(n);
+		return EINVAL;
+	}
+	so->so_addr = n; /* reserved: a racing bind sees EINVAL */
+	mutex_exit(&so->so_lock);
+	mutex_exit(&unp_names_lock);
+	addr_kpath(a, kpath);
+	error = vfs_bind_socket(l, AT_FDCWD, kpath, 0777, &vp);
+	mutex_enter(&unp_names_lock);
+	mutex_enter(&so->so_lock);
+	if (error != 0) {
+		so->so_addr = NULL;
+	} else {
+		so->so_vp = vp;
+		atomic_store_rel(&vp->v_ipc, so);
+	}
+	mutex_exit(&so->so_lock);
+	mutex_exit(&unp_names_lock);
+	if (error != 0)
+		addr_free(n);
+	return error == EEXIST ? EADDRINUSE : error;
+}
+
 long
 sys_bind(struct lwp *l, int fd, const struct sockaddr *addr, socklen_t addrlen)
 {
@@ -906,7 +971,7 @@ sys_bind(struct lwp *l, int fd, const struct sockaddr *addr, socklen_t addrlen)
 	else if (abstract)
 		error = bind_abstract(so, &a);
 	else
-		error = EOPNOTSUPP; /* paths: with the file system */
+		error = bind_path(l, so, &a);
 out:
 	file_release(fp);
 	return -error;
@@ -958,15 +1023,35 @@ sleep_error(int error, uint64_t timeo)
 
 /* Resolve a destination name to a held socket. */
 static int
-lookup_dest(const struct unp_addr *a, struct usock **sop)
+lookup_dest(struct lwp *l, const struct unp_addr *a, struct usock **sop)
 {
-	if (a->ua_len > 2 && a->ua_sun.sun_path[0] != '\0')
-		return ENOENT; /* paths: with the file system */
+	char kpath[UNIX_PATH_MAX + 1];
+	struct vnode *vp;
+	int error;
+
 	if (a->ua_len <= 2)
 		return EINVAL;
-	if ((*sop = name_lookup(a)) == NULL)
-		return ECONNREFUSED;
-	return 0;
+	if (!addr_is_path(a)) {
+		if ((*sop = name_lookup(a)) == NULL)
+			return ECONNREFUSED;
+		return 0;
+	}
+	addr_kpath(a, kpath);
+	if ((error = vfs_lookup_socket(l, kpath, &vp)) != 0)
+		return error;
+	mutex_enter(&unp_names_lock);
+	if ((*sop = atomic_load_acq(&vp->v_ipc)) != NULL)
+		usock_hold(*sop);
+	mutex_exit(&unp_names_lock);
+	vnode_rele(vp);
+	return *sop == NULL ? ECONNREFUSED : 0;
+}
+
+/* The errno for a destination of another type. */
+static int
+wrong_type(const struct unp_addr *a)
+{
+	return addr_is_path(a) ? EPROTOTYPE : ECONNREFUSED;
 }
 
 static int
@@ -992,10 +1077,10 @@ connect_stream(struct lwp *l, struct usock *so, const struct unp_addr *a,
 	mutex_exit(&so->so_lock);
 	if (error != 0)
 		return error;
-	if ((error = lookup_dest(a, &lis)) != 0)
+	if ((error = lookup_dest(l, a, &lis)) != 0)
 		goto out;
 	if (lis->so_type != so->so_type) {
-		error = ECONNREFUSED;
+		error = wrong_type(a);
 		usock_rele(lis);
 		goto out;
 	}
@@ -1097,11 +1182,11 @@ sys_connect(struct lwp *l, int fd, const struct sockaddr *addr,
 				       (file_flag(fp) & O_NONBLOCK) != 0);
 		goto out;
 	}
-	if ((error = lookup_dest(&a, &to)) != 0)
+	if ((error = lookup_dest(l, &a, &to)) != 0)
 		goto out;
 	if (to->so_type != SOCK_DGRAM) {
 		usock_rele(to);
-		error = ECONNREFUSED;
+		error = wrong_type(&a);
 		goto out;
 	}
 	mutex_enter(&so->so_lock);
@@ -1546,10 +1631,10 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 	mutex_exit(&so->so_lock);
 	if (error != 0)
 		goto done;
-	if (to != NULL && (error = lookup_dest(to, &dst)) != 0)
+	if (to != NULL && (error = lookup_dest(l, to, &dst)) != 0)
 		goto done;
 	if (to != NULL && dst->so_type != so->so_type) {
-		error = ECONNREFUSED;
+		error = wrong_type(to);
 		goto done;
 	}
 	if (!stream && total > (size_t)so->so_sndbuf - 32) { /* Linux's bound */

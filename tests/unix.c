@@ -892,3 +892,85 @@ Test(af_unix, stream_bulk_integrity)
 	/* The sender's process is gone: EOF. */
 	RETURNS(rump_sys_recv(sv[1], buf, 1, 0), 0);
 }
+
+/* ---- names in the file system ------------------------------------------ */
+
+static socklen_t
+path_addr(struct sockaddr_un *sun, const char *path)
+{
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	strcpy(sun->sun_path, path);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+			   strlen(path) + 1);
+}
+
+Test(af_unix, path_names)
+{
+	struct sockaddr_un sun, got;
+	socklen_t len = path_addr(&sun, "/sock"), glen = sizeof(got);
+	int l = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0), c, a;
+	struct stat st;
+	char buf[4];
+
+	RETURNS(rump_sys_bind(l, (struct sockaddr *)&sun, len), 0);
+	/* The node is in the directory, a socket, mode 0777 & ~umask. */
+	RETURNS(rump_sys_stat("/sock", &st), 0);
+	cr_assert(S_ISSOCK(st.st_mode));
+	RETURNS(rump_sys_getsockname(l, (struct sockaddr *)&got, &glen), 0);
+	cr_assert_eq(glen, len);
+	cr_assert_str_eq(got.sun_path, "/sock");
+	/* Bound again, or the name taken: EINVAL, EADDRINUSE. */
+	FAILS(rump_sys_bind(l, (struct sockaddr *)&sun, len), EINVAL);
+	c = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	FAILS(rump_sys_bind(c, (struct sockaddr *)&sun, len), EADDRINUSE);
+	/* Not listening yet: refused. */
+	FAILS(rump_sys_connect(c, (struct sockaddr *)&sun, len), ECONNREFUSED);
+	RETURNS(rump_sys_listen(l, 4), 0);
+	RETURNS(rump_sys_connect(c, (struct sockaddr *)&sun, len), 0);
+	a = rump_sys_accept(l, NULL, NULL);
+	cr_assert_geq(a, 0);
+	RETURNS(rump_sys_send(c, "abc", 3, 0), 3);
+	RETURNS(rump_sys_recv(a, buf, sizeof(buf), 0), 3);
+	/* Wrong type, missing name, not a socket. */
+	int d = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	FAILS(rump_sys_connect(d, (struct sockaddr *)&sun, len), EPROTOTYPE);
+	struct sockaddr_un none;
+	socklen_t nlen = path_addr(&none, "/nosuch");
+	FAILS(rump_sys_connect(d, (struct sockaddr *)&none, nlen), ENOENT);
+	cr_assert_eq(rump_sys_mknod("/fifo", S_IFIFO | 0666, 0), 0);
+	nlen = path_addr(&none, "/fifo");
+	FAILS(rump_sys_connect(d, (struct sockaddr *)&none, nlen),
+	      ECONNREFUSED);
+	/* Closed: the name stays and refuses; unlink frees it. */
+	RETURNS(rump_sys_close(l), 0);
+	int c2 = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	FAILS(rump_sys_connect(c2, (struct sockaddr *)&sun, len), ECONNREFUSED);
+	FAILS(rump_sys_bind(c2, (struct sockaddr *)&sun, len), EADDRINUSE);
+	RETURNS(rump_sys_unlink("/sock"), 0);
+	RETURNS(rump_sys_bind(c2, (struct sockaddr *)&sun, len), 0);
+}
+
+Test(af_unix, path_dgram)
+{
+	struct sockaddr_un a, b, from;
+	socklen_t alen = path_addr(&a, "/da"), blen = path_addr(&b, "/db");
+	socklen_t flen = sizeof(from);
+	int sa = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	int sb = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	char buf[8];
+
+	RETURNS(rump_sys_bind(sa, (struct sockaddr *)&a, alen), 0);
+	RETURNS(rump_sys_bind(sb, (struct sockaddr *)&b, blen), 0);
+	RETURNS(rump_sys_sendto(sa, "pd", 2, 0, (struct sockaddr *)&b, blen),
+		2);
+	RETURNS(rump_sys_recvfrom(sb, buf, sizeof(buf), 0,
+				  (struct sockaddr *)&from, &flen),
+		2);
+	cr_assert_str_eq(from.sun_path, "/da");
+	/* A name in a missing directory. */
+	struct sockaddr_un bad;
+	socklen_t badlen = path_addr(&bad, "/no/dir/s");
+	int sc = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	FAILS(rump_sys_bind(sc, (struct sockaddr *)&bad, badlen), ENOENT);
+}
