@@ -232,6 +232,17 @@ Test(hostfs, kernel_changes_show_on_the_host)
 	RETURNS(rump_sys_stat("/mnt/hard", &st), 0);
 	cr_assert_eq(st.st_nlink, 2);
 	cr_assert_str_eq(host_read("hard", &ex), "hello from the host\n");
+	/* The host's umask does not reach the kernel's files. */
+	mode_t old = umask(077);
+	fd = rump_sys_open("/mnt/modes", O_CREAT | O_WRONLY, 0644);
+	RETURNS(rump_sys_mkdir("/mnt/mdir", 0755), 0);
+	umask(old);
+	cr_assert_geq(fd, 0);
+	RETURNS(rump_sys_close(fd), 0);
+	RETURNS(rump_sys_stat("/mnt/modes", &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0644);
+	RETURNS(rump_sys_stat("/mnt/mdir", &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0755);
 	/* attributes */
 	RETURNS(rump_sys_chmod("/mnt/hello.txt", 0600), 0);
 	RETURNS(rump_sys_stat("/mnt/hello.txt", &st), 0);

@@ -253,6 +253,10 @@ hostfs_create(struct vnode *dvp, const char *name, size_t len,
 		return error;
 	if ((error = host_lookup(dfd, kname, &fd, &st)) != 0)
 		return error;
+	/* The kernel's umask was applied; the host's must not be. */
+	if ((int)(st.st_mode & 07777) != mode &&
+	    (error = rumpuser_fs_fchmodat(fd, "", mode, AT_EMPTY_PATH)) == 0)
+		st.st_mode = (st.st_mode & ~07777u) | (uint32_t)mode;
 	return node_get(hm, fd, &st, vpp);
 }
 
