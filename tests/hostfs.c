@@ -453,3 +453,51 @@ Test(hostfs, concurrent_writers_and_appenders)
 		cr_assert_eq(st.st_size, 600);
 	}
 }
+
+Test(hostfs, nodes_follow_host_changes_and_the_cache_is_bounded)
+{
+	struct stat st, st2;
+	char p[300], q[300];
+
+	mount_rw();
+	RETURNS(rump_sys_stat("/mnt/hello.txt", &st), 0);
+	/* The host renames it: the old name is gone, the new one is the
+	 * same file. */
+	snprintf(p, sizeof(p), "%s/hello.txt", hdir);
+	snprintf(q, sizeof(q), "%s/renamed.txt", hdir);
+	cr_assert_eq(rename(p, q), 0);
+	FAILS(rump_sys_stat("/mnt/hello.txt", &st2), ENOENT);
+	RETURNS(rump_sys_stat("/mnt/renamed.txt", &st2), 0);
+	cr_assert_eq(st.st_ino, st2.st_ino);
+	/* The host replaces it: the kernel sees the new file. */
+	cr_assert_eq(unlink(q), 0);
+	host_write("renamed.txt", "new content\n");
+	cr_assert_str_eq(rump_read_all("/mnt/renamed.txt"), "new content\n");
+	/* Unlinked while open: still readable through the descriptor. */
+	int fd = rump_sys_open("/mnt/renamed.txt", O_RDONLY);
+	cr_assert_geq(fd, 0);
+	RETURNS(rump_sys_unlink("/mnt/renamed.txt"), 0);
+	char buf[32] = { 0 };
+	RETURNS(rump_sys_read(fd, buf, sizeof(buf)), 12);
+	cr_assert_str_eq(buf, "new content\n");
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_nlink, 0);
+	RETURNS(rump_sys_close(fd), 0);
+	FAILS(rump_sys_stat("/mnt/renamed.txt", &st), ENOENT);
+	/* More files than the cache keeps: each stays correct. */
+	for (int i = 0; i < 400; i++) {
+		char name[32];
+		snprintf(name, sizeof(name), "c%03d", i);
+		host_write(name, name);
+	}
+	for (int round = 0; round < 2; round++)
+		for (int i = 0; i < 400; i++) {
+			char path[40];
+			snprintf(path, sizeof(path), "/mnt/c%03d", i);
+			RETURNS(rump_sys_stat(path, &st), 0);
+			cr_assert_eq(st.st_size, 4);
+		}
+	cr_assert_str_eq(rump_read_all("/mnt/c123"), "c123");
+	/* Cached nodes do not keep the mount busy. */
+	RETURNS(rump_sys_umount("/mnt"), 0);
+}

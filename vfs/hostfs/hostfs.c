@@ -16,6 +16,7 @@
 #define HASHSIZE 256
 #define DT_DIR_ 4 /* linux_dirent64 d_type of a directory */
 #define BOUNCE (64 * 1024) /* bytes per host I/O call */
+#define CACHE_MAX 128      /* unreferenced nodes kept per mount */
 
 struct hostfs_mount {
 	struct mount *hm_mp;
@@ -26,11 +27,19 @@ struct hostfs_mount {
 	kmutex_t hm_lock; /* the table */
 	struct hostfs_node *hm_hash[HASHSIZE];
 	struct hostfs_node *hm_root;
+	/* Unreferenced nodes kept for the next lookup, oldest first. */
+	struct hostfs_node *hm_lru_head, *hm_lru_tail;
+	unsigned hm_nlru;
 };
 
 struct hostfs_node {
 	struct vnode hn_vn;
 	struct hostfs_node *hn_next; /* hash chain, under hm_lock */
+	/* In the mount's cache of unreferenced nodes; under hm_lock. */
+	struct hostfs_node *hn_lru_next, *hn_lru_prev;
+	bool hn_cached;
+	bool hn_unlinked; /* a name of it was removed here: maybe no name
+			   * left, so do not keep the host file open */
 	uint64_t hn_dev, hn_ino;    /* the host's identity of the file */
 	int hn_fd;                  /* O_PATH handle, for the node's life */
 	kmutex_t hn_lock;
@@ -91,13 +100,67 @@ name_dup(const char *name, size_t len, char *buf)
 	return 0;
 }
 
-/* Take a reference on a node found in the table unless it is already
- * dying (its count reached 0).  Caller holds hm_lock. */
+static void
+lru_remove(struct hostfs_mount *hm, struct hostfs_node *hn)
+{
+	if (hn->hn_lru_prev != NULL)
+		hn->hn_lru_prev->hn_lru_next = hn->hn_lru_next;
+	else
+		hm->hm_lru_head = hn->hn_lru_next;
+	if (hn->hn_lru_next != NULL)
+		hn->hn_lru_next->hn_lru_prev = hn->hn_lru_prev;
+	else
+		hm->hm_lru_tail = hn->hn_lru_prev;
+	hn->hn_lru_next = hn->hn_lru_prev = NULL;
+	hn->hn_cached = false;
+	hm->hm_nlru--;
+}
+
+static void
+lru_append(struct hostfs_mount *hm, struct hostfs_node *hn)
+{
+	hn->hn_lru_next = NULL;
+	hn->hn_lru_prev = hm->hm_lru_tail;
+	if (hm->hm_lru_tail != NULL)
+		hm->hm_lru_tail->hn_lru_next = hn;
+	else
+		hm->hm_lru_head = hn;
+	hm->hm_lru_tail = hn;
+	hn->hn_cached = true;
+	hm->hm_nlru++;
+}
+
+static void
+hash_remove(struct hostfs_mount *hm, struct hostfs_node *hn)
+{
+	struct hostfs_node **pp;
+
+	for (pp = &hm->hm_hash[hash(hn->hn_dev, hn->hn_ino)]; *pp != NULL;
+	     pp = &(*pp)->hn_next) {
+		if (*pp == hn) {
+			*pp = hn->hn_next;
+			return;
+		}
+	}
+}
+
+/*
+ * Take a reference on a node found in the table: from a live count, or
+ * from 0 for a cached node (which leaves the cache).  A node at 0 that
+ * is not cached is being freed: no.  Caller holds hm_lock.
+ */
 static bool
-node_tryref(struct hostfs_node *hn)
+node_tryref(struct hostfs_mount *hm, struct hostfs_node *hn)
 {
 	unsigned c = atomic_load_relaxed(&hn->hn_vn.v_usecount);
 
+	if (c == 0 && hn->hn_cached) {
+		/* Only the table reaches a cached node: hm_lock is enough. */
+		lru_remove(hm, hn);
+		atomic_store_rel(&hn->hn_vn.v_usecount, 1);
+		atomic_inc(&hn->hn_vn.v_mount->mnt_nvref);
+		return true;
+	}
 	while (c > 0) {
 		if (__atomic_compare_exchange_n(&hn->hn_vn.v_usecount, &c, c + 1,
 						true, __ATOMIC_ACQUIRE,
@@ -132,7 +195,7 @@ node_get(struct hostfs_mount *hm, int fd, const struct rumpuser_stat *st,
 	mutex_enter(&hm->hm_lock);
 	for (hn = hm->hm_hash[h]; hn != NULL; hn = hn->hn_next) {
 		if (hn->hn_dev == st->st_dev && hn->hn_ino == st->st_ino &&
-		    node_tryref(hn)) {
+		    node_tryref(hm, hn)) {
 			mutex_exit(&hm->hm_lock);
 			kmem_free(nn, sizeof(*nn));
 			rumpuser_fs_close(fd);
@@ -153,6 +216,28 @@ node_get(struct hostfs_mount *hm, int fd, const struct rumpuser_stat *st,
 	mutex_exit(&hm->hm_lock);
 	*vpp = &nn->hn_vn;
 	return 0;
+}
+
+/* The live or cached node of host file (dev, ino), referenced. */
+static bool
+node_find(struct hostfs_mount *hm, const struct rumpuser_stat *st,
+	  struct vnode **vpp)
+{
+	struct hostfs_node *hn;
+	bool found = false;
+
+	mutex_enter(&hm->hm_lock);
+	for (hn = hm->hm_hash[hash(st->st_dev, st->st_ino)]; hn != NULL;
+	     hn = hn->hn_next) {
+		if (hn->hn_dev == st->st_dev && hn->hn_ino == st->st_ino &&
+		    node_tryref(hm, hn)) {
+			*vpp = &hn->hn_vn;
+			found = true;
+			break;
+		}
+	}
+	mutex_exit(&hm->hm_lock);
+	return found;
 }
 
 /* Look `name' up in directory handle dirfd: a path handle and attrs. */
@@ -193,6 +278,14 @@ hostfs_lookup(struct vnode *dvp, const char *name, size_t len,
 		*vpp = dvp;
 		return 0;
 	}
+	/* A node the table has already: one host call. */
+	if ((error = rumpuser_fs_fstatat(VTOHN(dvp)->hn_fd, kname,
+					 AT_SYMLINK_NOFOLLOW, &st)) != 0)
+		return error;
+	if (hm->hm_nosubdirs && S_ISDIR(st.st_mode) && kstrcmp(kname, ".."))
+		return ENOENT;
+	if (node_find(hm, &st, vpp))
+		return 0;
 	if ((error = host_lookup(VTOHN(dvp)->hn_fd, kname, &fd, &st)) != 0)
 		return error;
 	if (hm->hm_nosubdirs && S_ISDIR(st.st_mode) && kstrcmp(kname, "..")) {
@@ -303,7 +396,9 @@ remove_common(struct vnode *dvp, const char *name, size_t len,
 		return error;
 	if ((error = still_names(dvp, kname, vp)) != 0)
 		return error;
-	return rumpuser_fs_unlinkat(VTOHN(dvp)->hn_fd, kname, flags);
+	if ((error = rumpuser_fs_unlinkat(VTOHN(dvp)->hn_fd, kname, flags)) == 0)
+		atomic_store_relaxed(&VTOHN(vp)->hn_unlinked, true);
+	return error;
 }
 
 static int
@@ -348,8 +443,11 @@ hostfs_rename(struct vnode *fdvp, const char *fname, size_t flen,
 		return EPERM;
 	if ((error = still_names(fdvp, kf, fvp)) != 0)
 		return error;
-	return rumpuser_fs_renameat(VTOHN(fdvp)->hn_fd, kf, VTOHN(tdvp)->hn_fd,
-				    kt, flags);
+	error = rumpuser_fs_renameat(VTOHN(fdvp)->hn_fd, kf, VTOHN(tdvp)->hn_fd,
+				     kt, flags);
+	if (error == 0 && tvp != NULL && !(flags & RENAME_EXCHANGE))
+		atomic_store_relaxed(&VTOHN(tvp)->hn_unlinked, true);
+	return error;
 }
 
 static int
@@ -671,29 +769,11 @@ hostfs_fsync(struct vnode *vp, bool dataonly)
 			       0, 0);
 }
 
-/* Unreferenced nodes go: the host keeps the file. */
-static bool
-hostfs_inactive(struct vnode *vp)
-{
-	return true;
-}
-
+/* Close a node's handles and free it (it is out of the table). */
 static void
-hostfs_reclaim(struct vnode *vp)
+node_free(struct hostfs_node *hn)
 {
-	struct hostfs_node *hn = VTOHN(vp), **pp;
-	struct hostfs_mount *hm = VTOHM(vp);
-
-	vnode_reclaim(vp);
-	mutex_enter(&hm->hm_lock);
-	for (pp = &hm->hm_hash[hash(hn->hn_dev, hn->hn_ino)]; *pp != NULL;
-	     pp = &(*pp)->hn_next) {
-		if (*pp == hn) {
-			*pp = hn->hn_next;
-			break;
-		}
-	}
-	mutex_exit(&hm->hm_lock);
+	vnode_reclaim(&hn->hn_vn);
 	if (hn->hn_rfd != -1)
 		rumpuser_fs_close(hn->hn_rfd);
 	if (hn->hn_wfd != -1)
@@ -703,6 +783,59 @@ hostfs_reclaim(struct vnode *vp)
 	rumpuser_fs_close(hn->hn_fd);
 	mutex_destroy(&hn->hn_lock);
 	kmem_free(hn, sizeof(*hn));
+}
+
+/* Is there another node of the same host file (made by a lookup that
+ * came while this one was on its way out)?  Caller holds hm_lock. */
+static bool
+has_twin(struct hostfs_mount *hm, struct hostfs_node *hn)
+{
+	for (struct hostfs_node *o = hm->hm_hash[hash(hn->hn_dev, hn->hn_ino)];
+	     o != NULL; o = o->hn_next)
+		if (o != hn && o->hn_dev == hn->hn_dev && o->hn_ino == hn->hn_ino)
+			return true;
+	return false;
+}
+
+/*
+ * The last reference went (v_interlock held).  The node stays in the
+ * mount's cache for the next lookup, unless a name of it was removed
+ * (its host file may have no name left: do not keep it open); the
+ * oldest cached node goes when the cache is full.
+ */
+static bool
+hostfs_inactive(struct vnode *vp)
+{
+	struct hostfs_node *hn = VTOHN(vp), *victim = NULL;
+	struct hostfs_mount *hm = VTOHM(vp);
+	bool gone = false;
+
+	mutex_enter(&hm->hm_lock);
+	if (atomic_load_acq(&vp->v_usecount) != 0) {
+		/* A lookup took it again meanwhile. */
+	} else if (atomic_load_relaxed(&hn->hn_unlinked) ||
+		   hn == hm->hm_root || has_twin(hm, hn)) {
+		hash_remove(hm, hn);
+		gone = true;
+	} else {
+		lru_append(hm, hn);
+		if (hm->hm_nlru > CACHE_MAX) {
+			victim = hm->hm_lru_head;
+			lru_remove(hm, victim);
+			hash_remove(hm, victim);
+		}
+	}
+	mutex_exit(&hm->hm_lock);
+	/* Unreachable now: nobody else can take it. */
+	if (victim != NULL)
+		node_free(victim);
+	return gone;
+}
+
+static void
+hostfs_reclaim(struct vnode *vp)
+{
+	node_free(VTOHN(vp));
 }
 
 static const struct vnodeops hostfs_vnodeops = {
@@ -860,7 +993,15 @@ hostfs_unmount(struct mount *mp)
 {
 	struct hostfs_mount *hm = mp->mnt_data;
 
-	/* The root went with its last reference (reclaim). */
+	struct hostfs_node *hn;
+
+	/* The root went with its last reference (reclaim); the cache goes
+	 * now.  Nothing else is referenced (the VFS checked). */
+	while ((hn = hm->hm_lru_head) != NULL) {
+		lru_remove(hm, hn);
+		hash_remove(hm, hn);
+		node_free(hn);
+	}
 	for (int i = 0; i < HASHSIZE; i++)
 		KASSERT(hm->hm_hash[i] == NULL);
 	mutex_destroy(&hm->hm_lock);
