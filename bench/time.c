@@ -33,6 +33,7 @@
 
 #define MS 1000000L
 #define TIMER_SECONDS 2
+#define ALTERNATIONS 3
 
 static void
 die(const char *what)
@@ -276,8 +277,15 @@ main(void)
 		die("rump_init");
 	bench_json_begin();
 
-	r = bench_run("clock_gettime rump", gettime_rump, NULL, 0);
-	h = bench_run("clock_gettime host", gettime_host, NULL, 0);
+	/* Rump and host alternate, the best of each kept: on a loaded
+	 * machine one long stretch of noise would hit only one side. */
+	r = h = INFINITY;
+	for (int i = 0; i < ALTERNATIONS; i++) {
+		r = fmin(r, bench_run("clock_gettime rump", gettime_rump, NULL,
+				      0));
+		h = fmin(h, bench_run("clock_gettime host", gettime_host, NULL,
+				      0));
+	}
 	bench_report("clock_gettime(CLOCK_MONOTONIC)", r, h, 1.5);
 
 	/* Two rump processes, A on this thread. */
@@ -291,8 +299,13 @@ main(void)
 	rump_catch(SIGUSR2);
 	a_lwp = rump_pub_lwproc_curlwp();
 	rump_pub_lwproc_switch(NULL);
-	r = bench_run("kill round trip rump", killrt_rump, a_lwp, 20000);
-	h = bench_run("kill round trip host", killrt_host, NULL, 20000);
+	r = h = INFINITY;
+	for (int i = 0; i < ALTERNATIONS; i++) {
+		r = fmin(r, bench_run("kill round trip rump", killrt_rump,
+				      a_lwp, 5000));
+		h = fmin(h, bench_run("kill round trip host", killrt_host, NULL,
+				      5000));
+	}
 	bench_report("kill + handler, round trip between two processes", r, h,
 		     1.0);
 

@@ -201,7 +201,7 @@ sig_update_lwp_locked(struct lwp *l)
 	if (!v)
 		lwp_clear_interrupt(l);
 	else if (!lwp_interrupted(l))
-		lwp_interrupt(l);
+		lwp_interrupt_held(l);
 }
 
 void
@@ -215,7 +215,7 @@ static inline void
 lwp_signal(struct lwp *l)
 {
 	atomic_store_rel(&l->l_sigpending, 1);
-	lwp_interrupt(l);
+	lwp_interrupt_held(l);
 }
 
 /* ---- ending and stopping processes ---------------------------------------- */
@@ -371,7 +371,7 @@ sig_post_common(struct proc *p, struct lwp *target, int sig,
 			pick = l;
 	}
 	if (pick != NULL)
-		lwp_interrupt(pick);
+		lwp_interrupt_held(pick);
 	return 0;
 }
 
@@ -1173,9 +1173,20 @@ do_kill(struct lwp *l, pid_t pid, int sig, const siginfo_t *si)
 		return -EINVAL;
 	proc_lock_enter();
 	if (pid > 0) {
-		p = proc_find_locked(pid);
-		error = p == NULL ? ESRCH : kill_one_locked(l, p, sig, si);
+		/* Hand over hand: p_lock keeps p alive (its lwps' unlinking
+		 * takes it), so proc_lock need not be held while posting. */
+		if ((p = proc_find_locked(pid)) == NULL) {
+			proc_lock_exit();
+			return -ESRCH;
+		}
+		mutex_enter(&p->p_lock);
 		proc_lock_exit();
+		if (!sig_may_send(l, p, sig))
+			error = EPERM;
+		else
+			error = sig != 0 ? sig_post_common(p, NULL, sig, si)
+					 : 0;
+		mutex_exit(&p->p_lock);
 		return -error;
 	}
 	if (pid == INT32_MIN) {
@@ -1231,13 +1242,13 @@ do_tkill(struct lwp *l, pid_t tgid, pid_t tid, int sig, const siginfo_t *si)
 		return -ESRCH;
 	}
 	p = t->l_proc;
-	mutex_enter(&p->p_lock);
+	mutex_enter(&p->p_lock); /* keeps t alive: proc_lock can go */
+	proc_lock_exit();
 	if (!sig_may_send(l, p, sig))
 		error = EPERM;
 	else if (sig != 0)
 		error = sig_post_common(p, t, sig, si);
 	mutex_exit(&p->p_lock);
-	proc_lock_exit();
 	return -error;
 }
 

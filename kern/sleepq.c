@@ -102,6 +102,23 @@ lwp_interrupt(struct lwp *l)
 }
 
 void
+lwp_interrupt_held(struct lwp *l)
+{
+	struct lwp_park *lp;
+
+	__atomic_store_n(&l->l_intr, 1, __ATOMIC_SEQ_CST);
+	if ((lp = __atomic_load_n(&l->l_park, __ATOMIC_SEQ_CST)) != NULL) {
+		/* The lock orders us after a parker that checked l_intr
+		 * before we set it; the broadcast after the unlock spares
+		 * the woken thread a wait for the lock.  The caller keeps
+		 * `l', and so its park, alive. */
+		mutex_enter(&lp->lp_lock);
+		mutex_exit(&lp->lp_lock);
+		cv_broadcast(&lp->lp_cv);
+	}
+}
+
+void
 lwp_clear_interrupt(struct lwp *l)
 {
 	atomic_store_rel(&l->l_intr, 0);
@@ -135,7 +152,7 @@ park_wait(struct lwp_park *lp, uint64_t deadline)
 /* How long a park spins before it sleeps, in checks: a wakeup that
  * comes within a microsecond or two (a signal or reply from a thread
  * running on another CPU) then costs no host sleep and wakeup. */
-#define PARK_SPIN 200
+#define PARK_SPIN 20
 
 int
 lwp_park(struct lwp *l, uint64_t deadline, int flags)

@@ -109,6 +109,10 @@ void lwp_unpark(struct lwp *l);
  * it; it takes only the lwp's park lock.
  */
 void lwp_interrupt(struct lwp *l);
+/* The same for a caller that keeps `l' alive until it returns (signal
+ * posters hold its process's p_lock, which lwp destruction takes): the
+ * woken thread does not have to wait for the park lock. */
+void lwp_interrupt_held(struct lwp *l);
 void lwp_clear_interrupt(struct lwp *l);
 bool lwp_interrupted(struct lwp *l);
 
