@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
@@ -122,6 +123,60 @@ Test(devfs, listing_shows_every_node_once)
 	cr_assert_eq(seen, (1u << NNODES) - 1);
 	cr_assert_eq(dots, 2);
 	RETURNS(rump_sys_close(fd), 0);
+}
+
+Test(devfs, dev_shm_is_a_tmpfs_anyone_may_use)
+{
+	struct stat st;
+	struct statfs sf;
+	int fd;
+
+	RETURNS(rump_sys_lstat("/dev/shm", &st), 0);
+	cr_assert(S_ISDIR(st.st_mode));
+	cr_assert_eq(st.st_mode & 07777, 01777);
+	RETURNS(rump_sys_statfs("/dev/shm", &sf), 0);
+	cr_assert_eq(sf.f_type, 0x01021994);
+	cr_assert(sf.f_flags & ST_NOSUID);
+	/* An unprivileged process makes and removes its own objects. */
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	RETURNS(rump_sys_setuid(1000), 0);
+	fd = rump_sys_open("/dev/shm/sem.x", O_CREAT | O_EXCL | O_RDWR, 0600);
+	cr_assert_geq(fd, 0, "%s", strerror(errno));
+	RETURNS(rump_sys_ftruncate(fd, 4096), 0);
+	RETURNS(rump_sys_close(fd), 0);
+	RETURNS(rump_sys_unlink("/dev/shm/sem.x"), 0);
+	rump_pub_lwproc_releaselwp();
+	/* ".." of it is /dev; the devices are not inside it. */
+	RETURNS(rump_sys_stat("/dev/shm/../null", &st), 0);
+	cr_assert(S_ISCHR(st.st_mode));
+	FAILS(rump_sys_stat("/dev/shm/null", &st), ENOENT);
+	RETURNS(rump_sys_stat("/dev", &st), 0);
+	cr_assert_eq(st.st_nlink, 3);
+}
+
+Test(devfs, directories_of_devfs_are_empty)
+{
+	struct stat st;
+	char buf[1024];
+	long n;
+	int entries = 0;
+
+	/* Another devfs mount: its "shm" is the plain, empty directory. */
+	RETURNS(rump_sys_mkdir("/d3", 0755), 0);
+	RETURNS(rump_sys_mount("devfs", "/d3", "devfs", 0, NULL), 0);
+	int fd = open_ok("/d3/shm", O_RDONLY | O_DIRECTORY);
+	while ((n = rump_sys_getdents64(fd, buf, sizeof(buf))) > 0)
+		for (long off = 0; off < n;) {
+			struct dirent64 *d = (void *)(buf + off);
+			cr_assert(!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."));
+			entries++;
+			off += d->d_reclen;
+		}
+	cr_assert_eq(entries, 2);
+	FAILS(rump_sys_stat("/d3/shm/zero", &st), ENOENT);
+	FAILS(rump_sys_open("/d3/shm/f", O_CREAT | O_RDWR, 0644), EPERM);
+	RETURNS(rump_sys_close(fd), 0);
+	RETURNS(rump_sys_umount("/d3"), 0);
 }
 
 Test(devfs, names_are_fixed_but_attributes_change)

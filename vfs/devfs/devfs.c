@@ -24,7 +24,11 @@ static const struct devfs_entry entries[] = {
 	{ "null", 1, 3, 0666, 0 },    { "random", 1, 8, 0666, 0 },
 	{ "tty", 5, 0, 0666, 5 },     { "urandom", 1, 9, 0666, 0 },
 	{ "zero", 1, 5, 0666, 0 },
+	/* A directory (major 0): boot mounts a tmpfs there for POSIX shared
+	 * memory and semaphores (shm_open, sem_open). */
+	{ "shm", 0, 0, 01777, 0 },
 };
+#define IS_DIR_ENTRY(i) (entries[i].de_major == 0)
 #define NENTRIES ARRAY_SIZE(entries)
 #define DEVFS_ROOTINO 1
 
@@ -63,12 +67,15 @@ devfs_lookup(struct vnode *dvp, const char *name, size_t len,
 
 	if (dvp->v_type != VDIR)
 		return ENOTDIR;
-	/* The root is its own parent inside devfs. */
+	/* The root is its own parent inside devfs, and the parent of the
+	 * directories in it. */
 	if (len == 2 && name[0] == '.' && name[1] == '.') {
-		vnode_ref(dvp);
-		*vpp = dvp;
+		vnode_ref(&dm->dm_root.dn_vn);
+		*vpp = &dm->dm_root.dn_vn;
 		return 0;
 	}
+	if (dvp != &dm->dm_root.dn_vn)
+		return ENOENT; /* the directories in /dev are empty */
 	for (size_t i = 0; i < NENTRIES; i++) {
 		if (kstrlen(entries[i].de_name) == len &&
 		    memcmp(entries[i].de_name, name, len) == 0) {
@@ -88,6 +95,11 @@ devfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 
 	if (vp->v_type != VDIR)
 		return ENOTDIR;
+	/* A directory in /dev: just "." and "..". */
+	if (vp != &dm->dm_root.dn_vn && off >= 2) {
+		*offp = off;
+		return 0;
+	}
 	for (; off < (off_t)NENTRIES + 2; off++) {
 		const char *name;
 		uint64_t ino;
@@ -98,9 +110,11 @@ devfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 			ino = DEVFS_ROOTINO;
 			dt = vtype_to_dt(VDIR);
 		} else {
+			if (vp != &dm->dm_root.dn_vn)
+				break;
 			name = entries[off - 2].de_name;
 			ino = dm->dm_nodes[off - 2].dn_ino;
-			dt = vtype_to_dt(VCHR);
+			dt = vtype_to_dt(IS_DIR_ENTRY(off - 2) ? VDIR : VCHR);
 		}
 		if (fill(arg, name, kstrlen(name), ino, dt, off + 1))
 			break;
@@ -119,7 +133,8 @@ devfs_getattr(struct vnode *vp, struct vattr *va)
 	va->va_rdev = vp->v_rdev;
 	va->va_ino = dn->dn_ino;
 	va->va_fsid = vp->v_mount->mnt_dev;
-	va->va_nlink = vp->v_type == VDIR ? 2 : 1;
+	/* The root's ".." and each directory's "." count, as on Linux. */
+	va->va_nlink = vp->v_type != VDIR ? 1 : dn == &VTODM(vp)->dm_root ? 3 : 2;
 	va->va_blksize = 4096;
 	va->va_size = vp->v_type == VDIR ? (off_t)(NENTRIES + 2) * 20 : 0;
 	mutex_enter(vp->v_interlock);
@@ -263,10 +278,12 @@ devfs_mount(struct mount *mp, const char *source, const char *data,
 	for (size_t i = 0; i < NENTRIES; i++) {
 		struct devfs_node *dn = &dm->dm_nodes[i];
 
-		node_init(dn, mp, VCHR, DEVFS_ROOTINO + 1 + i,
-			  entries[i].de_mode, 0, entries[i].de_gid, now);
-		dn->dn_vn.v_rdev =
-		    VMKDEV(entries[i].de_major, entries[i].de_minor);
+		node_init(dn, mp, IS_DIR_ENTRY(i) ? VDIR : VCHR,
+			  DEVFS_ROOTINO + 1 + i, entries[i].de_mode, 0,
+			  entries[i].de_gid, now);
+		if (!IS_DIR_ENTRY(i))
+			dn->dn_vn.v_rdev =
+			    VMKDEV(entries[i].de_major, entries[i].de_minor);
 		/* Unreferenced until looked up; the node stays. */
 		vnode_rele(&dn->dn_vn);
 	}

@@ -12,8 +12,10 @@
  * RUMPUSER_FD_STDIN/STDOUT).  Both are always reported ready by poll:
  * a read that finds no input blocks in the host.
  *
- * devfs (devfs.c) shows those nodes in one directory.  Its nodes are
- * fixed: names cannot be created or removed there (EPERM); their
+ * devfs (devfs.c) shows those nodes in one directory, with an empty
+ * directory "shm" on which boot mounts a tmpfs (mode 1777, as Linux's
+ * /dev/shm, where shm_open and sem_open keep their objects).  Its nodes
+ * are fixed: names cannot be created or removed there (EPERM); their
  * permissions, owners and times can be changed.  Every mount has its
  * own nodes.
  */
@@ -26,8 +28,9 @@ extern const struct vfsops devfs_vfsops;
 
 /*
  * devfs_init: at boot, after vfs_init: register the drivers and the
- * "devfs" type, mount devfs on /dev, and open /dev/console as
- * descriptors 0, 1 and 2 of init (pid 1).  0 or an errno.
+ * "devfs" type, mount devfs on /dev and a tmpfs on /dev/shm, and open
+ * /dev/console as descriptors 0, 1 and 2 of init (pid 1).  0 or an
+ * errno.
  */
 int devfs_init(void);
 

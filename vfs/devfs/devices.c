@@ -249,5 +249,10 @@ devfs_init(void)
 		return error;
 	if ((error = vfs_mount_internal("devfs", "devfs", "/dev", 0, NULL)) != 0)
 		return error;
+	/* POSIX shared memory lives in /dev/shm, a tmpfs as on Linux. */
+	if ((error = vfs_mount_internal("tmpfs", "tmpfs", "/dev/shm",
+					MNT_NOSUID | MNT_NODEV,
+					"mode=1777")) != 0)
+		return error;
 	return console_fds();
 }
