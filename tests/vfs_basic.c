@@ -790,3 +790,122 @@ Test(vfs_basic, descriptor_and_address_errors)
 	close_ok(d);
 	close_ok(p);
 }
+
+/* Set a name's times far in the past, so a change shows. */
+static void
+age(const char *p)
+{
+	struct timespec old[2] = { { 1000, 0 }, { 1000, 0 } };
+
+	RETURNS(rump_sys_utimensat(AT_FDCWD, p, old, AT_SYMLINK_NOFOLLOW), 0);
+}
+
+/* Which of atime, mtime, ctime moved past the aged value: "amc". */
+static void
+moved(const char *p, const char *expect)
+{
+	struct stat st;
+	char got[4] = "---";
+
+	RETURNS(rump_sys_lstat(p, &st), 0);
+	if (st.st_atim.tv_sec > 1000)
+		got[0] = 'a';
+	if (st.st_mtim.tv_sec > 1000)
+		got[1] = 'm';
+	if (st.st_ctim.tv_sec > 1000)
+		got[2] = 'c';
+	cr_assert_str_eq(got, expect, "%s: times moved %s, expected %s", p,
+			 got, expect);
+}
+
+Test(vfs_basic, which_times_change)
+{
+	char c;
+	int fd;
+
+	RETURNS(rump_sys_mkdir("/ts", 0755), 0);
+	RETURNS(rump_sys_mkdir("/ts/d2", 0755), 0);
+	close_ok(xopen("/ts/f", O_CREAT | O_RDWR, 0644));
+	/* utimensat itself moves ctime: age the ctime-free way first. */
+	age("/ts/f");
+	moved("/ts/f", "--c");
+
+	/* Creating a name: the directory's mtime and ctime. */
+	age("/ts");
+	close_ok(xopen("/ts/g", O_CREAT | O_RDWR, 0644));
+	moved("/ts", "-mc");
+	moved("/ts/g", "amc");
+
+	/* write: mtime, ctime; read after a change: atime (relatime). */
+	age("/ts/g");
+	fd = xopen("/ts/g", O_RDWR, 0);
+	RETURNS(rump_sys_write(fd, "x", 1), 1);
+	moved("/ts/g", "-mc");
+	RETURNS(rump_sys_pread(fd, &c, 1, 0), 1);
+	moved("/ts/g", "amc");
+	/* O_NOATIME reads leave atime. */
+	age("/ts/g");
+	int na = xopen("/ts/g", O_RDONLY | O_NOATIME, 0);
+	RETURNS(rump_sys_read(na, &c, 1), 1);
+	moved("/ts/g", "--c");
+	close_ok(na);
+
+	/* truncate and ftruncate: mtime, ctime, even without a change. */
+	age("/ts/g");
+	RETURNS(rump_sys_ftruncate(fd, 1), 0);
+	moved("/ts/g", "-mc");
+	close_ok(fd);
+
+	/* chmod, chown: ctime only. */
+	age("/ts/g");
+	RETURNS(rump_sys_chmod("/ts/g", 0600), 0);
+	moved("/ts/g", "--c");
+	age("/ts/g");
+	RETURNS(rump_sys_chown("/ts/g", 5, 5), 0);
+	moved("/ts/g", "--c");
+
+	/* link: the file's ctime, the directory's mtime and ctime. */
+	age("/ts/g");
+	age("/ts/d2");
+	RETURNS(rump_sys_link("/ts/g", "/ts/d2/h"), 0);
+	moved("/ts/g", "--c");
+	moved("/ts/d2", "-mc");
+
+	/* unlink: the same. */
+	age("/ts/g");
+	age("/ts/d2");
+	RETURNS(rump_sys_unlink("/ts/d2/h"), 0);
+	moved("/ts/g", "--c");
+	moved("/ts/d2", "-mc");
+
+	/* rename between directories: both directories, the file's ctime. */
+	age("/ts");
+	age("/ts/d2");
+	age("/ts/g");
+	RETURNS(rump_sys_rename("/ts/g", "/ts/d2/g"), 0);
+	moved("/ts", "-mc");
+	moved("/ts/d2", "-mc");
+	moved("/ts/d2/g", "--c");
+
+	/* stat and a failed open change nothing. */
+	age("/ts/d2/g");
+	struct stat st;
+	RETURNS(rump_sys_stat("/ts/d2/g", &st), 0);
+	FAILS(rump_sys_open("/ts/d2/g", O_RDONLY | O_DIRECTORY), ENOTDIR);
+	moved("/ts/d2/g", "--c");
+
+	/* Listing a directory reads it: atime. */
+	age("/ts/d2");
+	char buf[512];
+	fd = xopen("/ts/d2", O_RDONLY | O_DIRECTORY, 0);
+	cr_assert_gt(rump_sys_getdents64(fd, buf, sizeof(buf)), 0);
+	close_ok(fd);
+	moved("/ts/d2", "a-c");
+
+	/* Nanoseconds are kept. */
+	struct timespec ns[2] = { { 5, 123456789 }, { 6, 987654321 } };
+	RETURNS(rump_sys_utimensat(AT_FDCWD, "/ts/d2/g", ns, 0), 0);
+	RETURNS(rump_sys_stat("/ts/d2/g", &st), 0);
+	cr_assert_eq(st.st_atim.tv_nsec, 123456789);
+	cr_assert_eq(st.st_mtim.tv_nsec, 987654321);
+}

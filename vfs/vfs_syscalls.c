@@ -177,13 +177,8 @@ may_open(struct vnode *vp, unsigned flags, const struct kauth_cred *cr)
 	if ((vp->v_type == VCHR || vp->v_type == VBLK) &&
 	    (atomic_load_relaxed(&vp->v_mount->mnt_flags) & MNT_NODEV))
 		return EACCES;
-	if ((vp->v_type == VFIFO || vp->v_type == VSOCK) && (mode & VWRITE) &&
-	    (atomic_load_relaxed(&vp->v_mount->mnt_flags) & MNT_RDONLY)) {
-		/* A FIFO on a read-only mount may be written. */
-		int error = vfs_access(vp, mode & ~VWRITE, cr);
-		if (error == 0 && !(mode & VWRITE))
-			return 0;
-	}
+	/* (A FIFO or device on a read-only mount may still be written:
+	 * vfs_access gives EROFS only for files, directories, symlinks.) */
 	return vfs_access(vp, mode, cr);
 }
 
