@@ -227,3 +227,56 @@ Test(kern_vfs, internal_mount)
 	cr_assert_eq(vfs_register_fstype(vfs_find_fstype("tmpfs")), EEXIST);
 	rump_pub_lwproc_releaselwp();
 }
+
+/* ---- reference counts come back -------------------------------------------- */
+
+Test(kern_vfs, references_balance)
+{
+	struct vnode *d, *root, *f;
+	unsigned d0, r0, f0;
+	struct lwp *l;
+	long fd;
+	char buf[512]; /* a struct stat fits */
+
+	cr_assert_eq(sys(83 /* mkdir */, (long)"/rb", 0755, 0, 0), 0);
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	l = rump_pub_lwproc_curlwp();
+	cr_assert_eq(namei(l, AT_FDCWD, "/rb", 0, &d), 0);
+	cr_assert_eq(namei(l, AT_FDCWD, "/", 0, &root), 0);
+	cr_assert_eq(sys(80 /* chdir */, (long)"/rb", 0, 0, 0), 0);
+	fd = sys(SYS_open, (long)"f", 0102, 0644, 0);
+	cr_assert_geq(fd, 0);
+	sys(SYS_close, fd, 0, 0, 0);
+	cr_assert_eq(namei(l, AT_FDCWD, "/rb/f", 0, &f), 0);
+	d0 = d->v_usecount;
+	r0 = root->v_usecount;
+	f0 = f->v_usecount;
+	/* Opens of every kind, stats, failed calls: all references back. */
+	static const char *const paths[] = { ".",     "/rb", "f",
+					     "/rb/f", "..",  "/",
+					     "nope",  "f/x", "../rb/./f" };
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		long flags[] = { 0, 0200000, 010000000, 0102, 0302, 01 };
+		for (size_t k = 0; k < sizeof(flags) / sizeof(flags[0]); k++) {
+			fd = sys(SYS_open, (long)paths[i], flags[k], 0644, 0);
+			if (fd >= 0)
+				sys(SYS_close, fd, 0, 0, 0);
+		}
+		sys(4 /* stat */, (long)paths[i], (long)buf, 0, 0);
+		sys(21 /* access */, (long)paths[i], 4, 0, 0);
+		sys(89 /* readlink */, (long)paths[i], (long)buf, 10, 0);
+		sys(83 /* mkdir */, (long)paths[i], 0755, 0, 0);
+	}
+	fd = sys(SYS_open, (long)".", 020200002 /* O_TMPFILE|O_RDWR */, 0600,
+		 0);
+	cr_assert_geq(fd, 0);
+	sys(SYS_close, fd, 0, 0, 0);
+	sys(79 /* getcwd */, (long)buf, sizeof(buf), 0, 0);
+	cr_assert_eq(d->v_usecount, d0);
+	cr_assert_eq(root->v_usecount, r0);
+	cr_assert_eq(f->v_usecount, f0);
+	vnode_rele(f);
+	vnode_rele(d);
+	vnode_rele(root);
+	rump_pub_lwproc_releaselwp();
+}

@@ -814,8 +814,8 @@ moved(const char *p, const char *expect)
 		got[1] = 'm';
 	if (st.st_ctim.tv_sec > 1000)
 		got[2] = 'c';
-	cr_assert_str_eq(got, expect, "%s: times moved %s, expected %s", p,
-			 got, expect);
+	cr_assert_str_eq(got, expect, "%s: times moved %s, expected %s", p, got,
+			 expect);
 }
 
 Test(vfs_basic, which_times_change)
@@ -908,4 +908,35 @@ Test(vfs_basic, which_times_change)
 	RETURNS(rump_sys_stat("/ts/d2/g", &st), 0);
 	cr_assert_eq(st.st_atim.tv_nsec, 123456789);
 	cr_assert_eq(st.st_mtim.tv_nsec, 987654321);
+}
+
+Test(vfs_basic, lazy_unmount)
+{
+	struct stat st, st2;
+	char buf[8] = { 0 };
+	int fd, dfd;
+
+	RETURNS(rump_sys_mkdir("/lz", 0755), 0);
+	RETURNS(rump_sys_mount("none", "/lz", "tmpfs", 0, NULL), 0);
+	RETURNS(rump_sys_mkdir("/lz/sub", 0755), 0);
+	fd = xopen("/lz/f", O_CREAT | O_RDWR, 0600);
+	dfd = xopen("/lz/sub", O_RDONLY | O_DIRECTORY, 0);
+	RETURNS(rump_sys_write(fd, "lazy", 4), 4);
+	FAILS(rump_sys_umount("/lz"), EBUSY);
+	RETURNS(rump_sys_umount2("/lz", MNT_DETACH), 0);
+	/* Gone from the namespace... */
+	FAILS(rump_sys_stat("/lz/f", &st), ENOENT);
+	FAILS(rump_sys_umount("/lz"), EINVAL);
+	/* ...but what is open keeps working, inside its own tree. */
+	RETURNS(rump_sys_pread(fd, buf, 4, 0), 4);
+	cr_assert_str_eq(buf, "lazy");
+	RETURNS(rump_sys_fstatat(dfd, "../f", &st, 0), 0);
+	RETURNS(rump_sys_fstatat(dfd, "../..", &st, 0), 0);
+	RETURNS(rump_sys_fstatat(dfd, "..", &st2, 0), 0);
+	cr_assert_eq(st.st_ino, st2.st_ino); /* ".." of its root stays */
+	close_ok(fd);
+	close_ok(dfd);
+	/* A mount point can take a new mount. */
+	RETURNS(rump_sys_mount("none", "/lz", "tmpfs", 0, NULL), 0);
+	RETURNS(rump_sys_umount2("/lz", MNT_DETACH), 0);
 }

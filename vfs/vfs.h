@@ -14,7 +14,9 @@
  * vnode (mnt_vnodecovered, held); lookups cross into mnt_root going down
  * and back to the covered vnode on "..".  Unmount fails with EBUSY
  * while any vnode of the mount is referenced besides its root's one
- * reference (mnt_nvref counts them) or another mount sits on it.
+ * reference (mnt_nvref counts them) or another mount sits on it;
+ * MNT_DETACH then takes it out of the namespace at once and frees it
+ * with its last reference.
  * mount_lock (a reader/writer lock) is held for writing by mount and
  * unmount and for reading by a lookup crossing a mount point.
  */
@@ -39,8 +41,11 @@ struct mount {
 	struct vnode *mnt_root;         /* held */
 	struct vnode *mnt_vnodecovered; /* held; NULL for the root mount */
 	unsigned mnt_flags;             /* MNT_*; atomic */
-	uint64_t mnt_dev;       /* st_dev of its files (user encoding) */
-	unsigned mnt_nvref;     /* vnode references; atomic */
+	uint64_t mnt_dev;   /* st_dev of its files (user encoding) */
+	unsigned mnt_nvref; /* vnode references; atomic */
+	/* umount2(MNT_DETACH) of a busy mount: out of the namespace, torn
+	 * down when its last vnode reference goes; atomic. */
+	bool mnt_detached;
 	struct mount *mnt_next; /* mount list, under mount_lock */
 	char mnt_fstype[16];
 	char mnt_source[64];

@@ -216,6 +216,8 @@ walk_dotdot(struct walker *w, struct vnode **dirp)
 		mp = dir->v_mount;
 		if (dir != mp->mnt_root || mp->mnt_vnodecovered == NULL)
 			break;
+		if (atomic_load_acq(&mp->mnt_detached))
+			return 0; /* a detached tree is its own root */
 		/* The covered vnode is held by the mount, which our
 		 * reference on its root keeps. */
 		up = mp->mnt_vnodecovered;

@@ -44,6 +44,17 @@ vnode_ref(struct vnode *vp)
 	atomic_inc(&vp->v_mount->mnt_nvref);
 }
 
+static void vfs_detached_last(struct mount *mp);
+
+/* A counted reference of mp went; a detached mount goes with its last. */
+static inline void
+mount_unref(struct mount *mp)
+{
+	if (__predict_false(atomic_dec(&mp->mnt_nvref) == 1) &&
+	    __predict_false(atomic_load_acq(&mp->mnt_detached)))
+		vfs_detached_last(mp);
+}
+
 static inline void
 vnode_drop(struct vnode *vp, bool counted)
 {
@@ -56,7 +67,7 @@ vnode_drop(struct vnode *vp, bool counted)
 						true, __ATOMIC_RELEASE,
 						__ATOMIC_RELAXED)) {
 			if (counted)
-				atomic_dec(&mp->mnt_nvref);
+				mount_unref(mp);
 			return;
 		}
 	}
@@ -67,7 +78,7 @@ vnode_drop(struct vnode *vp, bool counted)
 	if (gone)
 		vp->v_op->vop_reclaim(vp);
 	if (counted)
-		atomic_dec(&mp->mnt_nvref);
+		mount_unref(mp);
 }
 
 void
@@ -325,33 +336,56 @@ vfs_domount(const struct vfsops *ops, struct vnode *covered, const char *source,
 	return error;
 }
 
-/* Unmount the file system whose root is `root' (held by the caller,
- * which this reference is consumed). */
+/* The last reference of a detached mount is gone (only the mount's own
+ * root reference is left): tear it down, once. */
+static void
+vfs_detached_last(struct mount *mp)
+{
+	if (!__atomic_exchange_n(&mp->mnt_detached, false, __ATOMIC_ACQ_REL))
+		return;
+	vnode_rele(mp->mnt_root);
+	mp->mnt_op->vfs_unmount(mp);
+	vnode_rele(mp->mnt_vnodecovered);
+	kmem_free(mp, sizeof(*mp));
+}
+
+/* Unmount the file system whose root is `root' (held by the caller;
+ * this reference is consumed).  MNT_DETACH (0x2): a busy mount leaves
+ * the namespace now and goes with its last reference. */
 int
 vfs_dounmount(struct vnode *root, int flags)
 {
 	struct mount *mp = root->v_mount, **mpp;
-	struct vnode *covered;
+	struct vnode *covered = NULL;
+	bool detach = false;
 	int error = 0;
 
-	if (root != mp->mnt_root || mp->mnt_vnodecovered == NULL) {
+	if (root != mp->mnt_root || mp->mnt_vnodecovered == NULL ||
+	    atomic_load_acq(&mp->mnt_detached)) {
 		vnode_rele(root);
 		return root == rootvnode ? EBUSY : EINVAL;
 	}
 	rw_enter_write(&mount_lock);
 	/* Ours, the mount's own and nothing else. */
-	if (atomic_load_acq(&mp->mnt_nvref) != 2)
-		error = EBUSY;
+	if (atomic_load_acq(&mp->mnt_nvref) != 2) {
+		if (flags & 0x2)
+			detach = true;
+		else
+			error = EBUSY;
+	}
 	if (error == 0) {
 		covered = mp->mnt_vnodecovered;
 		atomic_store_rel(&covered->v_mountedhere, NULL);
 		for (mpp = &mountlist; *mpp != mp; mpp = &(*mpp)->mnt_next)
 			continue;
 		*mpp = mp->mnt_next;
+		if (detach)
+			atomic_store_rel(&mp->mnt_detached, true);
 	}
 	rw_exit(&mount_lock);
+	/* Detached: this release may be the last (see mount_unref). */
 	vnode_rele(root);
-	if (error != 0)
+	if (error != 0 || detach)
 		return error;
 	vnode_rele(mp->mnt_root);
 	mp->mnt_op->vfs_unmount(mp);

@@ -243,6 +243,7 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode)
 		goto out;
 	if (flags & O_TMPFILE_FLAG) {
 		error = walk(&w, dir, buf, NI_FOLLOW | NI_DIRECTORY, &res);
+		dir = NULL; /* the walk consumed it */
 		if (error != 0)
 			goto out;
 		dvp = res.vp;
@@ -262,7 +263,9 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode)
 
 		if (flags & O_DIRECTORY)
 			ni |= NI_DIRECTORY;
-		if ((error = walk(&w, dir, buf, ni, &res)) != 0)
+		error = walk(&w, dir, buf, ni, &res);
+		dir = NULL; /* the walk consumed it */
+		if (error != 0)
 			goto out;
 		vp = res.vp;
 		if (vp->v_type == VLNK && (flags & O_DIRECTORY))
@@ -1802,7 +1805,8 @@ sys_getcwd(struct lwp *l, char *ubuf, unsigned long size)
 	while (vp != w.w_root) {
 		/* Up across mount roots to the covered directory. */
 		if (vp == vp->v_mount->mnt_root) {
-			if (vp->v_mount->mnt_vnodecovered == NULL)
+			if (vp->v_mount->mnt_vnodecovered == NULL ||
+			    atomic_load_acq(&vp->v_mount->mnt_detached))
 				break; /* outside our root: as Linux, stop */
 			up = vp->v_mount->mnt_vnodecovered;
 			vnode_ref(up);
