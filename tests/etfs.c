@@ -322,3 +322,44 @@ Test(etfs, many_threads_read_one_host_file)
 	}
 	cr_assert_eq(rump_pub_etfs_remove("/shared"), 0);
 }
+
+Test(etfs, a_window_of_the_host_file)
+{
+	struct stat st;
+	char buf[32];
+	int fd;
+
+	cr_assert_eq(rump_pub_etfs_register_withsize("/win", hfile, RUMP_ETFS_REG,
+						     4, 6), 0);
+	RETURNS(rump_sys_stat("/win", &st), 0);
+	cr_assert_eq(st.st_size, 6);
+	fd = open_ok("/win", O_RDWR);
+	memset(buf, 0, sizeof(buf));
+	RETURNS(rump_sys_read(fd, buf, sizeof(buf)), 6);
+	cr_assert_str_eq(buf, "456789");
+	RETURNS(rump_sys_read(fd, buf, sizeof(buf)), 0);
+	RETURNS(rump_sys_pwrite(fd, "AB", 2, 0), 2);
+	RETURNS(rump_sys_pwrite(fd, "WXYZ", 4, 4), 2); /* cut at the end */
+	FAILS(rump_sys_pwrite(fd, "Q", 1, 6), ENOSPC);
+	FAILS(rump_sys_ftruncate(fd, 2), EINVAL);
+	RETURNS(rump_sys_close(fd), 0);
+	cr_assert_str_eq(host_get(hfile), "0123AB67WXabcdef");
+	cr_assert_eq(rump_pub_etfs_remove("/win"), 0);
+	/* To the end, as a block device. */
+	cr_assert_eq(rump_pub_etfs_register_withsize("/wblk", hfile, RUMP_ETFS_BLK,
+						     10, RUMP_ETFS_SIZE_ENDOFF), 0);
+	fd = open_ok("/wblk", O_RDONLY);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_END), 6);
+	RETURNS(rump_sys_pread(fd, buf, 3, 0), 3);
+	cr_assert(memcmp(buf, "abc", 3) == 0);
+	RETURNS(rump_sys_close(fd), 0);
+	cr_assert_eq(rump_pub_etfs_remove("/wblk"), 0);
+	/* Windows are for files. */
+	cr_assert_eq(rump_pub_etfs_register_withsize("/wd", hdir, RUMP_ETFS_DIR,
+						     1, 2), EINVAL);
+	cr_assert_eq(rump_pub_etfs_register_withsize("/wd", hfile, RUMP_ETFS_REG,
+						     1ULL << 63, 2), EINVAL);
+	cr_assert_eq(rump_pub_etfs_register_withsize("/wd", hdir, RUMP_ETFS_DIR,
+						     0, RUMP_ETFS_SIZE_ENDOFF), 0);
+	cr_assert_eq(rump_pub_etfs_remove("/wd"), 0);
+}

@@ -209,6 +209,21 @@ enum rump_etfs_type {
 };
 RUMP_API int rump_pub_etfs_register(const char *key, const char *hostpath,
 				    enum rump_etfs_type ftype);
+/*
+ * _withsize: the key shows only `size' bytes of the host file from
+ * offset `begin' (RUMP_ETFS_SIZE_ENDOFF: to its end), for the file and
+ * device types: reads past the window's end see end of file, writes
+ * there get ENOSPC.  EINVAL for a window on a directory type.
+ */
+#define RUMP_ETFS_SIZE_ENDOFF ((uint64_t)-1)
+RUMP_API int rump_pub_etfs_register_withsize(const char *key,
+					     const char *hostpath,
+					     enum rump_etfs_type ftype,
+					     uint64_t begin, uint64_t size);
+RUMP_API int rump_etfs_register_withsize(const char *key,
+					 const char *hostpath,
+					 enum rump_etfs_type ftype,
+					 uint64_t begin, uint64_t size);
 RUMP_API int rump_pub_etfs_remove(const char *key);
 RUMP_API int rump_etfs_register(const char *key, const char *hostpath,
 				enum rump_etfs_type ftype);

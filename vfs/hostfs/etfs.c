@@ -156,8 +156,9 @@ key_unmake(const char *key, struct vnode *vp)
 }
 
 RUMP_API int
-rump_etfs_register(const char *key, const char *hostpath,
-		   enum rump_etfs_type ftype)
+rump_etfs_register_withsize(const char *key, const char *hostpath,
+			    enum rump_etfs_type ftype, uint64_t begin,
+			    uint64_t size)
 {
 	enum vtype roottype = VNON;
 	struct etfs *e;
@@ -169,6 +170,12 @@ rump_etfs_register(const char *key, const char *hostpath,
 	if ((keylen = kstrnlen(key, KEY_MAX)) >= KEY_MAX)
 		return ENAMETOOLONG;
 	if ((unsigned)ftype > RUMP_ETFS_DIR_SUBDIRS)
+		return EINVAL;
+	/* A window is for files, inside the offsets a file can have. */
+	if ((begin != 0 || size != RUMP_ETFS_SIZE_ENDOFF) &&
+	    (ftype >= RUMP_ETFS_DIR || begin > (uint64_t)OFF_MAX ||
+	     (size != RUMP_ETFS_SIZE_ENDOFF &&
+	      size > (uint64_t)OFF_MAX - begin)))
 		return EINVAL;
 	if (curlwp_enter() == NULL)
 		return ENXIO;
@@ -206,7 +213,9 @@ rump_etfs_register(const char *key, const char *hostpath,
 		goto out;
 	error = hostfs_mount_on(e->e_covered, hostpath, ftype == RUMP_ETFS_DIR,
 				roottype,
-				minor >= 0 ? VMKDEV(ETFS_MAJOR, minor) : 0);
+				minor >= 0 ? VMKDEV(ETFS_MAJOR, minor) : 0,
+				(off_t)begin,
+				size == RUMP_ETFS_SIZE_ENDOFF ? -1 : (off_t)size);
 	if (error != 0) {
 		if (e->e_made)
 			key_unmake(key, e->e_covered);
@@ -227,6 +236,14 @@ out:
 		kmem_free(e, sizeof(*e));
 	}
 	return error;
+}
+
+RUMP_API int
+rump_etfs_register(const char *key, const char *hostpath,
+		   enum rump_etfs_type ftype)
+{
+	return rump_etfs_register_withsize(key, hostpath, ftype, 0,
+					   RUMP_ETFS_SIZE_ENDOFF);
 }
 
 RUMP_API int
@@ -268,5 +285,9 @@ rump_etfs_remove(const char *key)
 RUMP_API int rump_pub_etfs_register(const char *, const char *,
 				    enum rump_etfs_type)
 	__attribute__((alias("rump_etfs_register")));
+RUMP_API int rump_pub_etfs_register_withsize(const char *, const char *,
+					     enum rump_etfs_type, uint64_t,
+					     uint64_t)
+	__attribute__((alias("rump_etfs_register_withsize")));
 RUMP_API int rump_pub_etfs_remove(const char *)
 	__attribute__((alias("rump_etfs_remove")));

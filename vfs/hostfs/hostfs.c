@@ -24,6 +24,10 @@ struct hostfs_mount {
 	bool hm_nosubdirs;
 	enum vtype hm_roottype; /* VNON, or etfs's VBLK/VCHR */
 	vdev_t hm_rootrdev;
+	/* etfs's windows: the root shows bytes [hm_base, hm_base+hm_wsize)
+	 * of its host file (hm_wsize -1: to the end). */
+	bool hm_window;
+	off_t hm_base, hm_wsize;
 	kmutex_t hm_lock; /* the table */
 	struct hostfs_node *hm_hash[HASHSIZE];
 	struct hostfs_node *hm_root;
@@ -59,6 +63,8 @@ VTOHM(struct vnode *vp)
 }
 
 static const struct vnodeops hostfs_vnodeops;
+static bool is_window(struct vnode *vp);
+static int window_size(struct vnode *vp, off_t *sizep);
 
 static enum vtype
 mode_vtype(uint32_t mode)
@@ -551,7 +557,6 @@ hostfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 static int
 hostfs_getattr(struct vnode *vp, struct vattr *va)
 {
-	struct hostfs_mount *hm = VTOHM(vp);
 	struct rumpuser_stat st;
 	int error;
 
@@ -574,8 +579,12 @@ hostfs_getattr(struct vnode *vp, struct vattr *va)
 	va->va_atime = st.st_atime_ns;
 	va->va_mtime = st.st_mtime_ns;
 	va->va_ctime = st.st_ctime_ns;
-	if (VTOHN(vp) == hm->hm_root && hm->hm_roottype != VNON)
-		va->va_size = st.st_size; /* etfs devices: the file's size */
+	if (is_window(vp)) {
+		off_t size;
+
+		if (window_size(vp, &size) == 0)
+			va->va_size = size;
+	}
 	return 0;
 }
 
@@ -590,6 +599,8 @@ hostfs_setattr(struct vnode *vp, const struct vattr *va)
 	if (va->va_mask & VA_SIZE) {
 		if (vp->v_type == VDIR)
 			return EISDIR;
+		if (is_window(vp))
+			return vp->v_type == VREG ? EINVAL : 0;
 		if (vp->v_type == VREG) {
 			mutex_enter(&hn->hn_lock);
 			error = node_iofd(hn, &hn->hn_wfd, O_WRONLY);
@@ -674,6 +685,59 @@ node_io(struct hostfs_node *hn, int fd, off_t *offp, struct uio *uio)
 	return error;
 }
 
+/* The root of a windowed etfs mount? */
+static bool
+is_window(struct vnode *vp)
+{
+	struct hostfs_mount *hm = VTOHM(vp);
+
+	return hm->hm_window && VTOHN(vp) == hm->hm_root;
+}
+
+/* The window's length now. */
+static int
+window_size(struct vnode *vp, off_t *sizep)
+{
+	struct hostfs_mount *hm = VTOHM(vp);
+	struct rumpuser_stat st;
+	int error;
+
+	if (hm->hm_wsize >= 0) {
+		*sizep = hm->hm_wsize;
+		return 0;
+	}
+	if ((error = rumpuser_fs_fstatat(VTOHN(vp)->hn_fd, "", AT_EMPTY_PATH,
+					 &st)) != 0)
+		return error;
+	*sizep = st.st_size > hm->hm_base ? st.st_size - hm->hm_base : 0;
+	return 0;
+}
+
+/* I/O through a window: offsets shift by hm_base, the end is the
+ * window's (reads there see end of file, writes get ENOSPC). */
+static int
+window_io(struct vnode *vp, int fd, off_t *offp, struct uio *uio)
+{
+	off_t size, hoff;
+	size_t allowed, excess;
+	int error;
+
+	if ((error = window_size(vp, &size)) != 0)
+		return error;
+	if (*offp >= size)
+		return uio->uio_rw == UIO_WRITE && uio->uio_resid > 0 ? ENOSPC
+								       : 0;
+	allowed = (size_t)MIN((off_t)MIN(uio->uio_resid, (size_t)OFF_MAX),
+			      size - *offp);
+	excess = uio->uio_resid - allowed;
+	uio->uio_resid = allowed;
+	hoff = *offp + VTOHM(vp)->hm_base;
+	error = node_io(VTOHN(vp), fd, &hoff, uio);
+	uio->uio_resid += excess;
+	*offp = hoff - VTOHM(vp)->hm_base;
+	return error;
+}
+
 static int
 hostfs_read(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
 {
@@ -685,6 +749,8 @@ hostfs_read(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
 	fd = hn->hn_rfd;
 	mutex_exit(&hn->hn_lock);
 	/* Handles live as long as the node: no lock needed to use one. */
+	if (error == 0 && is_window(vp))
+		return window_io(vp, fd, offp, uio);
 	return error != 0 ? error : node_io(hn, fd, offp, uio);
 }
 
@@ -703,6 +769,10 @@ hostfs_write(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
 		return error;
 	}
 	fd = hn->hn_wfd;
+	if (is_window(vp)) {
+		mutex_exit(&hn->hn_lock);
+		return window_io(vp, fd, offp, uio);
+	}
 	if (ioflags & IO_APPEND) {
 		/* Appends are atomic among the kernel's writers. */
 		error = rumpuser_fs_fstatat(fd, "", AT_EMPTY_PATH, &st);
@@ -1025,14 +1095,25 @@ static struct {
 	struct hostfs_args args;
 	enum vtype roottype;
 	vdev_t rdev;
+	off_t base, wsize;
 } etfs_req;
 
 static int
 etfs_mount(struct mount *mp, const char *source, const char *data,
 	   unsigned long flags, struct kauth_cred *cr)
 {
-	return mount_common(mp, etfs_req.hostpath, &etfs_req.args, true,
-			    etfs_req.roottype, etfs_req.rdev);
+	struct hostfs_mount *hm;
+	int error;
+
+	error = mount_common(mp, etfs_req.hostpath, &etfs_req.args, true,
+			     etfs_req.roottype, etfs_req.rdev);
+	if (error == 0 && (etfs_req.base != 0 || etfs_req.wsize >= 0)) {
+		hm = mp->mnt_data;
+		hm->hm_window = true;
+		hm->hm_base = etfs_req.base;
+		hm->hm_wsize = etfs_req.wsize;
+	}
+	return error;
 }
 
 static const struct vfsops etfs_vfsops = {
@@ -1044,7 +1125,7 @@ static const struct vfsops etfs_vfsops = {
 
 int
 hostfs_mount_on(struct vnode *covered, const char *hostpath, bool nosubdirs,
-		enum vtype roottype, vdev_t rdev)
+		enum vtype roottype, vdev_t rdev, off_t base, off_t wsize)
 {
 	int error;
 
@@ -1053,6 +1134,8 @@ hostfs_mount_on(struct vnode *covered, const char *hostpath, bool nosubdirs,
 	etfs_req.args = (struct hostfs_args){ .nosubdirs = nosubdirs };
 	etfs_req.roottype = roottype;
 	etfs_req.rdev = rdev;
+	etfs_req.base = base;
+	etfs_req.wsize = wsize;
 	error = vfs_domount(&etfs_vfsops, covered, hostpath, 0, NULL,
 			    initproc->p_cred);
 	mutex_exit(&etfs_mount_lock);

@@ -39,10 +39,12 @@ int etfs_init(void);
  * `covered' (any type).  `nosubdirs' hides subdirectories; `roottype'
  * VBLK or VCHR makes the root a device node of number `rdev' (its data
  * still the host file's, through hostfs_devops), VNON keeps the host's
- * type.  0 or an errno.
+ * type.  A file root shows the bytes from `base' on, `wsize' of them
+ * (-1: to the end of the host file).  0 or an errno.
  */
 int hostfs_mount_on(struct vnode *covered, const char *hostpath,
-		    bool nosubdirs, enum vtype roottype, vdev_t rdev);
+		    bool nosubdirs, enum vtype roottype, vdev_t rdev,
+		    off_t base, off_t wsize);
 
 /* File operations that read and write the host file of the hostfs vnode
  * in f_data (held by the file; fo_close drops it), at the file's offset:
