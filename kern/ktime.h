@@ -8,8 +8,10 @@
  * offset, which clock_settime and settimeofday move (the host's clock is
  * never touched).  The CPU-time clocks read the host threads' CPU time
  * (rumpuser_clock_thread): an lwp's time is the time of the host thread
- * it is bound to, a process's the sum over its lwps and its released
- * ones.
+ * it is bound to (an lwp that moves between host threads reports the
+ * one it is on now), a process's the sum over its lwps and its released
+ * ones; a process that is gone adds its total to its parent's children
+ * time (RUSAGE_CHILDREN, times' cutime).
  */
 #ifndef RUMP_KERN_KTIME_H
 #define RUMP_KERN_KTIME_H

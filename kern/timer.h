@@ -10,6 +10,13 @@
  * signal; while that signal is still pending, further expiries only
  * count as overruns, which the dequeue hands to si_overrun and
  * timer_getoverrun, as Linux does.
+ *
+ * Known differences from Linux: the host thread clocks do not split
+ * user from system time, so ITIMER_VIRTUAL and ITIMER_PROF both run on
+ * the process's whole CPU time; CPU-time expiries are seen at the next
+ * sample (CPUTIMER_TICK late at most).  An absolute CLOCK_REALTIME timer
+ * whose clock is set forward fires at the monotonic time it was armed
+ * for (set back, it waits as long as it must).
  */
 #ifndef RUMP_KERN_TIMER_H
 #define RUMP_KERN_TIMER_H
