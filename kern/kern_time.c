@@ -420,10 +420,20 @@ kpause_wake(void *arg)
 	lwp_unpark(arg);
 }
 
+/*
+ * The callout is the sleep's wakeup of record: it is armed for the
+ * deadline and re-armed after each wakeup, so a REALTIME deadline
+ * follows clock_settime.  The park also carries the monotonic deadline
+ * it was armed for, so that in the common case the sleeper wakes itself
+ * when the host timer fires, without waiting for the kernel thread to be
+ * scheduled first (one host wakeup instead of two: on a loaded host
+ * that is most of a sleep's oversleep).
+ */
 int
 kpause_until(struct lwp *l, int clock, int64_t deadline)
 {
 	struct callout c;
+	uint64_t mono = 0;
 	int64_t now;
 	int error = 0;
 
@@ -432,11 +442,11 @@ kpause_until(struct lwp *l, int clock, int64_t deadline)
 	for (;;) {
 		if (clock_read_ns(l, clock, &now) != 0 || now >= deadline)
 			break;
-		/* Armed afresh after each wakeup: a clock_settime may have
-		 * moved a REALTIME deadline. */
-		if (!callout_pending(&c))
-			callout_schedule(&c, clock_to_mono(clock, deadline));
-		if (lwp_park(l, DEADLINE_NONE, SLEEP_INTR) == EINTR) {
+		if (!callout_pending(&c)) {
+			mono = clock_to_mono(clock, deadline);
+			callout_schedule(&c, mono);
+		}
+		if (lwp_park(l, mono, SLEEP_INTR) == EINTR) {
 			error = EINTR;
 			break;
 		}
