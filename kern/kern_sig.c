@@ -16,6 +16,7 @@
 #include "callout.h"
 #include "cred.h"
 #include "fd.h"
+#include "../vfs/lockf.h"
 #include "ktime.h"
 #include "proc.h"
 #include "signal.h"
@@ -845,6 +846,9 @@ sig_termwork(void)
 			sig_post_proc_locked(pp, SIGCHLD, &si);
 			mutex_exit(&pp->p_lock);
 		}
+		/* Its record locks go now, as at a real exit (lf_lock is a
+		 * leaf; p cannot go away while proc_lock is held). */
+		lf_proc_exit(p);
 		proc_lock_exit();
 		sig_host_report(pid, sig);
 		/* Our hold and the process's: nobody else shares it. */

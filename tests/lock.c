@@ -14,6 +14,7 @@
 #include <sys/file.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -684,4 +685,29 @@ Test(lock, blocking_flock_eintr_without_sa_restart)
 Test(lock, blocking_flock_restarts_under_sa_restart)
 {
 	wait_with_signal(true, SA_RESTART);
+}
+
+Test(lock, a_process_killed_by_a_signal_drops_its_locks)
+{
+	struct pair p;
+	int status;
+
+	make_pair(&p);
+	RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 0), 0);
+	rump_pub_lwproc_switch(p.b);
+	FAILS(setlk(p.fd, F_SETLK, F_RDLCK, 0, 1), EAGAIN);
+	RETURNS(rump_sys_kill(p.apid, SIGKILL), 0);
+	cr_assert_eq(rump_proc_exitstatus(p.apid, &status), 0);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* The clean-up runs on a kernel thread, soon after: as on Linux,
+	 * the locks go when the process is torn down. */
+	int r = -1;
+	for (int i = 0; i < 2000 && r != 0; i++) {
+		r = setlk(p.fd, F_SETLK, F_WRLCK, 0, 0);
+		if (r != 0) {
+			cr_assert_eq(errno, EAGAIN);
+			usleep(1000);
+		}
+	}
+	cr_assert_eq(r, 0, "the killed process's lock is gone");
 }
