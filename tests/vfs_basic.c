@@ -940,3 +940,32 @@ Test(vfs_basic, lazy_unmount)
 	RETURNS(rump_sys_mount("none", "/lz", "tmpfs", 0, NULL), 0);
 	RETURNS(rump_sys_umount2("/lz", MNT_DETACH), 0);
 }
+
+Test(vfs_basic, offsets_shared_by_dup_and_fork)
+{
+	char c;
+	int fd = xopen("/off", O_CREAT | O_RDWR, 0600);
+	int fd2 = rump_sys_dup(fd);
+
+	RETURNS(rump_sys_write(fd, "abcdef", 6), 6);
+	RETURNS(rump_sys_lseek(fd2, 0, SEEK_CUR), 6);
+	RETURNS(rump_sys_lseek(fd2, 1, SEEK_SET), 1);
+	RETURNS(rump_sys_read(fd, &c, 1), 1);
+	cr_assert_eq(c, 'b');
+	/* A copied table (fork) shares the open file and its offset. */
+	RETURNS(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_read(fd, &c, 1), 1);
+	cr_assert_eq(c, 'c');
+	rump_pub_lwproc_releaselwp();
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_CUR), 3);
+	/* A second open is a new open file with its own offset. */
+	int other = xopen("/off", O_RDONLY, 0);
+	RETURNS(rump_sys_read(other, &c, 1), 1);
+	cr_assert_eq(c, 'a');
+	/* The status flags are shared too. */
+	RETURNS(rump_sys_fcntl(fd, F_SETFL, O_APPEND), 0);
+	cr_assert(rump_sys_fcntl(fd2, F_GETFL) & O_APPEND);
+	close_ok(other);
+	close_ok(fd2);
+	close_ok(fd);
+}
