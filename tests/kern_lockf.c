@@ -8,6 +8,8 @@
 #include <criterion/criterion.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <stdio.h>
 #include <unistd.h>
 #include <rump/rump.h>
@@ -331,7 +333,37 @@ struct waiter_arg {
 	struct lwp *lwp; /* atomic: set once the thread has its lwp */
 	int result;      /* atomic: -1 until the call returned */
 	int *gate;       /* if set: keep the lwp until *gate is 0 */
+	int htid;        /* atomic: the host thread's id once running */
 };
+
+/* Host thread `tid' is asleep (state S) on several looks in a row: a
+ * waiter has reached its blocking point, even on a loaded host. */
+static void
+wait_host_sleeping(const int *tidp)
+{
+	char path[64], buf[256];
+	int tid, streak = 0;
+
+	for (int i = 0; i < 5000 && (tid = __atomic_load_n(tidp, __ATOMIC_ACQUIRE)) == 0; i++)
+		usleep(1000);
+	cr_assert_neq(tid, 0, "the waiter thread started");
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	for (int i = 0; i < 2000 && streak < 3; i++) {
+		FILE *f = fopen(path, "r");
+		char *p = NULL;
+
+		if (f != NULL) {
+			if (fgets(buf, sizeof(buf), f) != NULL)
+				p = strrchr(buf, ')');
+			fclose(f);
+		}
+		if (p == NULL)
+			return; /* the thread is gone: it did not block */
+		streak = p[1] == ' ' && p[2] == 'S' ? streak + 1 : 0;
+		usleep(5000);
+	}
+}
+
 
 static void *
 waiter_main(void *arg)
@@ -339,6 +371,7 @@ waiter_main(void *arg)
 	struct waiter_arg *w = arg;
 	int r;
 
+	__atomic_store_n(&w->htid, (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	cr_assert_eq(rump_pub_lwproc_newlwp(1), 0);
 	__atomic_store_n(&w->lwp, rump_pub_lwproc_curlwp(), __ATOMIC_RELEASE);
 	if (w->flock)
@@ -359,6 +392,7 @@ spawn(struct waiter_arg *w)
 {
 	w->result = -1;
 	w->lwp = NULL;
+	w->htid = 0;
 	cr_assert_eq(pthread_create(&w->thr, NULL, waiter_main, w), 0);
 }
 
@@ -372,7 +406,8 @@ result_of(struct waiter_arg *w)
 static void
 assert_blocked(struct waiter_arg *w)
 {
-	usleep(50000);
+	wait_host_sleeping(&w->htid);
+	usleep(20000);
 	cr_assert_eq(result_of(w), -1, "the waiter should still block");
 }
 

@@ -10,10 +10,12 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -334,7 +336,36 @@ struct blocker {
 	short type;
 	off_t start, len;
 	int result;  /* atomic: -2 until done; then 0 or errno */
+	int htid;    /* atomic: the host thread's id once running */
 };
+
+/* Host thread `tid' is asleep (state S) on several looks in a row: a
+ * waiter has reached its blocking point, even on a loaded host. */
+static void
+wait_host_sleeping(const int *tidp)
+{
+	char path[64], buf[256];
+	int tid, streak = 0;
+
+	for (int i = 0; i < 5000 && (tid = __atomic_load_n(tidp, __ATOMIC_ACQUIRE)) == 0; i++)
+		usleep(1000);
+	cr_assert_neq(tid, 0, "the waiter thread started");
+	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+	for (int i = 0; i < 2000 && streak < 3; i++) {
+		FILE *f = fopen(path, "r");
+		char *p = NULL;
+
+		if (f != NULL) {
+			if (fgets(buf, sizeof(buf), f) != NULL)
+				p = strrchr(buf, ')');
+			fclose(f);
+		}
+		if (p == NULL)
+			return; /* the thread is gone: it did not block */
+		streak = p[1] == ' ' && p[2] == 'S' ? streak + 1 : 0;
+		usleep(5000);
+	}
+}
 
 static void *
 blocker_main(void *arg)
@@ -342,6 +373,7 @@ blocker_main(void *arg)
 	struct blocker *b = arg;
 	int r;
 
+	__atomic_store_n(&b->htid, (int)syscall(SYS_gettid), __ATOMIC_RELEASE);
 	cr_assert_eq(rump_pub_lwproc_newlwp(b->pid), 0);
 	if (b->cmd == 0)
 		r = rump_sys_flock(b->fd, b->type);
@@ -356,13 +388,15 @@ static void
 spawn(struct blocker *b)
 {
 	b->result = -2;
+	b->htid = 0;
 	cr_assert_eq(pthread_create(&b->thr, NULL, blocker_main, b), 0);
 }
 
 static void
 still_blocked(struct blocker *b)
 {
-	usleep(50000);
+	wait_host_sleeping(&b->htid);
+	usleep(20000);
 	cr_assert_eq(__atomic_load_n(&b->result, __ATOMIC_ACQUIRE), -2,
 		     "the waiter should block");
 }
@@ -650,7 +684,11 @@ wait_with_signal(bool flock, int saflags)
 		usleep(1000);
 	usleep(30000);
 	RETURNS(rump_sys_tkill(tid, SIGUSR1), 0);
-	usleep(30000);
+	/* The handler runs on the waiter's way out (or restart). */
+	for (int i = 0; i < 5000 && !__atomic_load_n(&hits, __ATOMIC_SEQ_CST);
+	     i++)
+		usleep(1000);
+	usleep(20000);
 	cr_assert_eq(__atomic_load_n(&hits, __ATOMIC_SEQ_CST), 1);
 	if (saflags & SA_RESTART) {
 		cr_assert_eq(__atomic_load_n(&s.result, __ATOMIC_ACQUIRE), -2,
