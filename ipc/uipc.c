@@ -179,6 +179,9 @@ struct usock {
 	unsigned so_gcmark;
 	struct usock *so_hnext; /* the names table */
 	struct vnode *so_vp;    /* bound to a path: its VSOCK vnode, held */
+	/* A full-sized stream message its receiver gave back, for this
+	 * socket's next send (atomic pointer): no allocation per chunk. */
+	struct umsg *so_spare;
 };
 
 static kmutex_t unp_names_lock, unp_gc_lock;
@@ -237,6 +240,9 @@ usock_rele(struct usock *so)
 	if (atomic_dec(&so->so_refs) != 0)
 		return;
 	KASSERT(so->so_rhead == NULL && so->so_peer == NULL);
+	if (so->so_spare != NULL)
+		kmem_free(so->so_spare,
+			  sizeof(struct umsg) + so->so_spare->m_len);
 	addr_free(so->so_addr);
 	mutex_destroy(&so->so_lock);
 	kmem_free(so, sizeof(*so));
@@ -286,6 +292,16 @@ umsg_free(struct umsg *m)
 		mutex_enter(&s->so_lock);
 		ipc_wakeup(&s->so_wq, POLLOUT | POLLWRNORM | POLLWRBAND);
 		mutex_exit(&s->so_lock);
+		if (m->m_len == UNP_STREAM_CHUNK) {
+			struct umsg *expect = NULL;
+
+			if (__atomic_compare_exchange_n(
+				    &s->so_spare, &expect, m, false,
+				    __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {
+				usock_rele(s);
+				return;
+			}
+		}
 		usock_rele(s);
 	}
 	kmem_free(m, sizeof(*m) + m->m_len);
@@ -1670,7 +1686,14 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 		chunk = uio->uio_resid;
 		if (stream)
 			chunk = MIN(chunk, UNP_STREAM_CHUNK);
-		if ((m = umsg_alloc(chunk)) == NULL) {
+		m = NULL;
+		if (chunk == UNP_STREAM_CHUNK &&
+		    (m = __atomic_exchange_n(&so->so_spare, NULL,
+					     __ATOMIC_ACQUIRE)) != NULL) {
+			memset(m, 0, sizeof(*m));
+			m->m_len = chunk;
+		}
+		if (m == NULL && (m = umsg_alloc(chunk)) == NULL) {
 			error = ENOMEM;
 			break;
 		}
