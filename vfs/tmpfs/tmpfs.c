@@ -232,6 +232,10 @@ name_hash(const char *name, size_t len)
 		h ^= (unsigned char)name[i];
 		h *= 16777619u;
 	}
+	/* Mix so the low bits (the bucket) depend on every byte. */
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
 	return h;
 }
 
@@ -333,7 +337,7 @@ dir_insert(struct tmpfs_dir *d, struct tmpfs_dirent *de)
 static int
 dir_reserve(struct tmpfs_dir *d)
 {
-	if (d->d_hash == NULL || d->d_count >= (d->d_mask + 1) * 2)
+	if (d->d_hash == NULL || d->d_count >= d->d_mask + 1)
 		return dir_grow(d);
 	return 0;
 }
