@@ -421,19 +421,21 @@ kpause_wake(void *arg)
 }
 
 /*
- * The callout is the sleep's wakeup of record: it is armed for the
- * deadline and re-armed after each wakeup, so a REALTIME deadline
- * follows clock_settime.  The park also carries the monotonic deadline
- * it was armed for, so that in the common case the sleeper wakes itself
- * when the host timer fires, without waiting for the kernel thread to be
- * scheduled first (one host wakeup instead of two: on a loaded host
- * that is most of a sleep's oversleep).
+ * A sleep parks with the monotonic deadline it was armed for, so the
+ * sleeper wakes itself when the host timer fires: one host wakeup, no
+ * hop through the kernel thread (on a loaded host each extra runnable
+ * thread is most of a sleep's oversleep).  On the clocks that
+ * clock_settime moves (REALTIME and its kin) a callout is armed as
+ * well: it is the wakeup of record there, re-armed after each wakeup,
+ * so the deadline follows the clock.
  */
 int
 kpause_until(struct lwp *l, int clock, int64_t deadline)
 {
 	struct callout c;
-	uint64_t mono = 0;
+	bool settable = clock == CLOCK_REALTIME ||
+			clock == CLOCK_REALTIME_ALARM || clock == CLOCK_TAI;
+	uint64_t mono = clock_to_mono(clock, deadline);
 	int64_t now;
 	int error = 0;
 
@@ -442,7 +444,7 @@ kpause_until(struct lwp *l, int clock, int64_t deadline)
 	for (;;) {
 		if (clock_read_ns(l, clock, &now) != 0 || now >= deadline)
 			break;
-		if (!callout_pending(&c)) {
+		if (settable && !callout_pending(&c)) {
 			mono = clock_to_mono(clock, deadline);
 			callout_schedule(&c, mono);
 		}
@@ -451,7 +453,8 @@ kpause_until(struct lwp *l, int clock, int64_t deadline)
 			break;
 		}
 	}
-	callout_halt(&c);
+	if (settable)
+		callout_halt(&c);
 	return error;
 }
 

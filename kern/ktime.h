@@ -47,8 +47,10 @@ void ns_to_ts(int64_t ns, struct timespec *ts);
 void ns_to_tv(int64_t ns, struct timeval *tv);
 
 /*
- * Sleep the calling lwp until `clock' reads `deadline' (ns), through a
- * callout.  Returns 0, or EINTR when a signal interrupted it.
+ * Sleep the calling lwp until `clock' reads `deadline' (ns): a park with
+ * the monotonic deadline, plus a callout on the clocks clock_settime
+ * moves (see kern_time.c).  Returns 0, or EINTR when a signal
+ * interrupted it.
  */
 int kpause_until(struct lwp *l, int clock, int64_t deadline);
 
