@@ -358,6 +358,33 @@ pgstore_truncate(struct pgstore *ps, off_t len)
 	return error;
 }
 
+int
+pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size)
+{
+	uint64_t idx, last;
+	off_t end = off + len;
+	char *page;
+	bool new;
+	int error = 0;
+
+	rw_enter_write(&ps->ps_lock);
+	if (ps->ps_seals & F_SEAL_WRITE)
+		error = EPERM;
+	else if (!keep_size && end > ps->ps_size &&
+		 (ps->ps_seals & F_SEAL_GROW))
+		error = EPERM;
+	last = ((uint64_t)end - 1) >> PGS_PAGESHIFT;
+	for (idx = (uint64_t)off >> PGS_PAGESHIFT; error == 0 && idx <= last;
+	     idx++) {
+		if ((error = getpage(ps, idx, &page, &new)) == 0 && new)
+			memset(page, 0, PGS_PAGESIZE);
+	}
+	if (error == 0 && !keep_size && end > ps->ps_size)
+		ps->ps_size = end;
+	rw_exit(&ps->ps_lock);
+	return error;
+}
+
 void
 pgstore_getsize(struct pgstore *ps, off_t *sizep, uint64_t *npagesp)
 {

@@ -91,6 +91,15 @@ int pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags);
  */
 int pgstore_truncate(struct pgstore *ps, off_t len);
 
+/*
+ * pgstore_allocate: fallocate(2): allocate (zeroed) every missing page of
+ * [off, off+len) (off >= 0, len > 0, off+len <= OFF_MAX) and, unless
+ * keep_size, grow the size to off+len.  Pages past the end stay zero.
+ * Errors: EPERM (seals), ENOSPC, ENOMEM (pages allocated before the
+ * error stay).  ps_lock exclusive.
+ */
+int pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size);
+
 /* Size and allocated pages, read together (ps_lock shared). */
 void pgstore_getsize(struct pgstore *ps, off_t *sizep, uint64_t *npagesp);
 

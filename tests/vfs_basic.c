@@ -545,9 +545,17 @@ Test(vfs_basic, truncate_fallocate)
 	RETURNS(rump_sys_fallocate(fd, 0, 0, 20000), 0);
 	RETURNS(rump_sys_fstat(fd, &st), 0);
 	cr_assert_eq(st.st_size, 20000);
+	cr_assert_eq(st.st_blocks, 5 * 8); /* the pages are there */
 	RETURNS(rump_sys_fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 50000), 0);
 	RETURNS(rump_sys_fstat(fd, &st), 0);
 	cr_assert_eq(st.st_size, 20000);
+	cr_assert_eq(st.st_blocks, 13 * 8);
+	char z[8] = "xxxxxxx";
+	RETURNS(rump_sys_pread(fd, z, 8, 19996), 4);
+	cr_assert_eq(memcmp(z, "\0\0\0\0", 4), 0);
+	RETURNS(rump_sys_ftruncate(fd, 30000), 0); /* zeros show */
+	RETURNS(rump_sys_pread(fd, z, 8, 25000), 8);
+	cr_assert_eq(z[0], 0);
 	FAILS(rump_sys_fallocate(fd, 0, -1, 10), EINVAL);
 	FAILS(rump_sys_fallocate(fd, 0, 0, 0), EINVAL);
 	FAILS(rump_sys_fallocate(fd, FALLOC_FL_PUNCH_HOLE, 0, 10), EOPNOTSUPP);
@@ -968,4 +976,27 @@ Test(vfs_basic, offsets_shared_by_dup_and_fork)
 	close_ok(other);
 	close_ok(fd2);
 	close_ok(fd);
+}
+
+Test(vfs_basic, fallocate_respects_the_size_limit)
+{
+	struct stat st;
+	int fd;
+
+	RETURNS(rump_sys_mkdir("/fl", 0755), 0);
+	RETURNS(rump_sys_mount("none", "/fl", "tmpfs", 0, "size=32k"), 0);
+	fd = xopen("/fl/f", O_CREAT | O_RDWR, 0600);
+	FAILS(rump_sys_fallocate(fd, 0, 0, 64 * 1024), ENOSPC);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_size, 0);
+	RETURNS(rump_sys_fallocate(fd, 0, 0, 32 * 1024), 0);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_blocks, 64);
+	/* Full: a write past the allocation fails, inside it works. */
+	FAILS(rump_sys_pwrite(fd, "x", 1, 40000), ENOSPC);
+	RETURNS(rump_sys_pwrite(fd, "x", 1, 100), 1);
+	/* Allocating what is already there needs no room. */
+	RETURNS(rump_sys_fallocate(fd, 0, 0, 4096), 0);
+	close_ok(fd);
+	RETURNS(rump_sys_umount("/fl"), 0);
 }

@@ -922,27 +922,33 @@ static int
 tmpfs_allocate(struct vnode *vp, int mode, off_t off, off_t len)
 {
 	struct tmpfs_node *tn = VTON(vp);
-	off_t size, end;
 	uint64_t used, limit, pages;
+	off_t end;
+	int error;
 
 	if (__builtin_add_overflow(off, len, &end) || end > OFF_MAX)
 		return EFBIG;
-	/* Reserve nothing (pages come on write), but refuse what cannot
-	 * fit, as Linux's shmem_fallocate does. */
+	/* Refuse what cannot fit before allocating anything, as Linux's
+	 * shmem_fallocate does (pages already there are not counted
+	 * twice by the store; this check is a bound). */
 	limit = atomic_load_relaxed(&tn->tn_tm->tm_acct.pa_limit);
 	used = atomic_load_relaxed(&tn->tn_tm->tm_acct.pa_used);
-	pages = ((uint64_t)len + PGS_PAGESIZE - 1) / PGS_PAGESIZE;
-	if (limit != 0 && used + pages > limit)
-		return ENOSPC;
-	pgstore_getsize(&tn->tn_store, &size, NULL);
-	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > size) {
-		int error = pgstore_truncate(&tn->tn_store, end);
+	pages = ((uint64_t)(end - 1) >> PGS_PAGESHIFT) -
+		((uint64_t)off >> PGS_PAGESHIFT) + 1;
+	if (limit != 0 && used + pages > limit) {
+		off_t size;
+		uint64_t have;
 
-		if (error != 0)
-			return error;
+		/* Maybe most of it is there already. */
+		pgstore_getsize(&tn->tn_store, &size, &have);
+		if (used + pages > limit + have)
+			return ENOSPC;
 	}
-	tn_setmc(tn, vfs_now_ns());
-	return 0;
+	error = pgstore_allocate(&tn->tn_store, off, len,
+				 (mode & FALLOC_FL_KEEP_SIZE) != 0);
+	if (error == 0)
+		tn_setmc(tn, vfs_now_ns());
+	return error;
 }
 
 static int
