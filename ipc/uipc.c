@@ -930,6 +930,20 @@ out:
 	return error;
 }
 
+/* Linux autobinds an unnamed socket with SO_PASSCRED when it connects
+ * or sends, so its peer can name it. */
+static void
+passcred_autobind(struct usock *so)
+{
+	bool need;
+
+	mutex_enter(&so->so_lock);
+	need = so->so_passcred && so->so_addr == NULL;
+	mutex_exit(&so->so_lock);
+	if (need)
+		(void)bind_abstract(so, NULL); /* EINVAL: raced, bound */
+}
+
 /* Bind `so' to the path name `a' in the file system. */
 static int
 bind_path(struct lwp *l, struct usock *so, const struct unp_addr *a)
@@ -1193,6 +1207,7 @@ sys_connect(struct lwp *l, int fd, const struct sockaddr *addr,
 	}
 	if ((error = addr_in(addr, (int)addrlen, &a, &abstract)) != 0)
 		goto out;
+	passcred_autobind(so);
 	if (so->so_type != SOCK_DGRAM) {
 		error = connect_stream(l, so, &a,
 				       (file_flag(fp) & O_NONBLOCK) != 0);
@@ -1622,6 +1637,8 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 		error = EOPNOTSUPP;
 		goto done;
 	}
+	if (so->so_type == SOCK_DGRAM)
+		passcred_autobind(so);
 	mutex_enter(&so->so_lock);
 	deadline = timeo_deadline(so->so_sndtimeo);
 	if (so->so_type != SOCK_DGRAM) {

@@ -974,3 +974,24 @@ Test(af_unix, path_dgram)
 	int sc = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
 	FAILS(rump_sys_bind(sc, (struct sockaddr *)&bad, badlen), ENOENT);
 }
+
+/* SO_PASSCRED on an unnamed socket: it gets a name when it sends. */
+Test(af_unix, passcred_autobinds)
+{
+	struct sockaddr_un b, from;
+	socklen_t blen = abstract(&b, "pc-b"), flen = sizeof(from);
+	int sa = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	int sb = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0), on = 1;
+	char c;
+
+	RETURNS(rump_sys_bind(sb, (struct sockaddr *)&b, blen), 0);
+	RETURNS(rump_sys_setsockopt(sa, SOL_SOCKET, SO_PASSCRED, &on,
+				    sizeof(on)),
+		0);
+	RETURNS(rump_sys_sendto(sa, "x", 1, 0, (struct sockaddr *)&b, blen), 1);
+	RETURNS(rump_sys_recvfrom(sb, &c, 1, 0, (struct sockaddr *)&from,
+				  &flen),
+		1);
+	cr_assert_eq(flen, sizeof(sa_family_t) + 6);
+	cr_assert_eq(from.sun_path[0], '\0');
+}
