@@ -71,6 +71,7 @@
 #define SEND_SHUTDOWN 2
 
 #define FIONREAD_ 0x541B
+#define SIOCOUTQ_ 0x5411 /* TIOCOUTQ */
 
 #define WMEM_DEFAULT 212992
 #define WMEM_MAX 212992
@@ -726,18 +727,35 @@ soo_ioctl(struct file *fp, unsigned long cmd, void *data)
 	struct usock *so = fp->f_data;
 	int n;
 
-	if (cmd != FIONREAD_)
-		return ENOTTY;
-	mutex_enter(&so->so_lock);
-	if (so->so_state == SS_LISTENING) {
+	switch (cmd) {
+	case FIONREAD_: /* SIOCINQ */
+		/* Linux's unix_inq_len: the bytes queued for STREAM and
+		 * SEQPACKET, the next datagram's size for DGRAM. */
+		mutex_enter(&so->so_lock);
+		if (so->so_state == SS_LISTENING) {
+			mutex_exit(&so->so_lock);
+			return EINVAL;
+		}
+		n = so->so_type != SOCK_DGRAM
+			    ? (int)so->so_rbytes
+			    : (so->so_rhead != NULL ? (int)so->so_rhead->m_len
+						    : 0);
 		mutex_exit(&so->so_lock);
-		return EINVAL;
+		return copyout(&n, data, sizeof(n));
+	case SIOCOUTQ_:
+		/* What this socket sent that its receiver has not taken
+		 * (with the per-message overhead, as Linux's wmem_alloc). */
+		mutex_enter(&so->so_lock);
+		if (so->so_state == SS_LISTENING) {
+			mutex_exit(&so->so_lock);
+			return EINVAL;
+		}
+		mutex_exit(&so->so_lock);
+		n = (int)atomic_load_relaxed(&so->so_wqueued);
+		return copyout(&n, data, sizeof(n));
+	default:
+		return ENOTTY;
 	}
-	n = so->so_type == SOCK_STREAM
-		    ? (int)so->so_rbytes
-		    : (so->so_rhead != NULL ? (int)so->so_rhead->m_len : 0);
-	mutex_exit(&so->so_lock);
-	return copyout(&n, data, sizeof(n));
 }
 
 static void

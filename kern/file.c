@@ -29,6 +29,7 @@ file_alloc(const struct fileops *ops, void *data, unsigned flag,
 	fp->f_offset = 0;
 	fp->f_epoll = NULL;
 	fp->f_vnode = NULL;
+	fp->f_pipever = 0;
 	*fpp = fp;
 	return 0;
 }

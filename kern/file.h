@@ -139,8 +139,13 @@ struct fileops {
 	 */
 	int (*fo_fcntl)(struct file *fp, int cmd, unsigned long arg,
 			long *retval);
-	/* Reserved for the ioctl work: `data' is the user argument.
-	 * NULL: ENOTTY. */
+	/*
+	 * ioctl(2) requests of the file type (FIONREAD, TCGETS, ...):
+	 * `data' is the user argument (a user pointer for most).  The
+	 * generic requests (FIOCLEX, FIONCLEX, FIONBIO, FIOASYNC, and
+	 * FIONREAD/FIOQSIZE of regular files) are served by sys_ioctl and
+	 * never get here.  NULL, or an unknown cmd: ENOTTY.
+	 */
 	int (*fo_ioctl)(struct file *fp, unsigned long cmd, void *data);
 	/* Readiness for poll/select/epoll: the ready subset of `events',
 	 * registering on `pt' (if not NULL) as poll.h describes.  NULL:
@@ -174,6 +179,9 @@ struct file {
 	/* File systems (vfs/): the vnode a file opened by path refers to,
 	 * held by the file and released after fo_close; NULL otherwise. */
 	struct vnode *f_vnode;
+	/* ipc/pipe.c: a FIFO reader's count of writer opens seen at its
+	 * open (Linux's f_pipe): POLLHUP only once a writer came and went. */
+	unsigned f_pipever;
 };
 
 /* Status flags F_SETFL may change (Linux's SETFL_MASK). */

@@ -1,7 +1,11 @@
 /*
- * sys_descrip.c: descriptor syscalls: close, dup, dup2, dup3, fcntl.
- * The checks come in Linux's order, so the first error is Linux's.
+ * sys_descrip.c: descriptor syscalls: close, dup, dup2, dup3, fcntl,
+ * ioctl.  The checks come in Linux's order, so the first error is
+ * Linux's.
  */
+#include <asm/ioctls.h>
+#include <linux/stat.h>
+
 #include "cred.h"
 #include "fd.h"
 #include "file.h"
@@ -156,4 +160,113 @@ sys_fcntl(struct lwp *l, int fd, int cmd, unsigned long arg)
 	}
 	file_release(fp);
 	return error != 0 ? -error : rv;
+}
+
+/* ---- ioctl ---------------------------------------------------------------- */
+
+/* Set or clear status flag `bit' (O_NONBLOCK, FASYNC) of the file. */
+static void
+setfl_bit(struct file *fp, unsigned bit, bool on)
+{
+	unsigned old = file_flag(fp), new;
+
+	do {
+		new = on ? (old | bit) : (old & ~bit);
+	} while (!__atomic_compare_exchange_n(&fp->f_flag, &old, new, true,
+					      __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+}
+
+/*
+ * FIONREAD and FIOQSIZE of regular files (and FIOQSIZE of directories
+ * and symlinks), as Linux's do_vfs_ioctl serves them before the file's
+ * own ioctl: *handled is false for other file types.
+ */
+static int
+ioctl_size(struct file *fp, unsigned cmd, void *data, bool *handled)
+{
+	struct stat st;
+	unsigned fmt;
+	int error;
+
+	*handled = false;
+	if ((error = fp->f_ops->fo_stat(fp, &st)) != 0)
+		return error;
+	fmt = st.st_mode & S_IFMT;
+	if (cmd == FIONREAD) {
+		off_t off;
+		int n;
+
+		if (fmt != S_IFREG)
+			return 0;
+		*handled = true;
+		if (fp->f_ops->fo_seek != NULL) {
+			mutex_enter(&fp->f_poslock);
+			off = fp->f_offset;
+			mutex_exit(&fp->f_poslock);
+		} else {
+			off = 0;
+		}
+		n = (int)(st.st_size - off); /* Linux stores an int */
+		return copyout(&n, data, sizeof(n));
+	}
+	if (fmt != S_IFREG && fmt != S_IFDIR && fmt != S_IFLNK)
+		return 0;
+	*handled = true;
+	off_t size = st.st_size;
+	return copyout(&size, data, sizeof(size));
+}
+
+long
+sys_ioctl(struct lwp *l, int fd, unsigned long request, unsigned long arg)
+{
+	struct proc *p = l->l_proc;
+	unsigned cmd = (unsigned)request; /* Linux's cmd is an unsigned int */
+	void *data = (void *)arg;
+	struct file *fp;
+	bool handled;
+	int error, on;
+
+	if ((fp = fd_getfile(p, fd)) == NULL)
+		return -EBADF;
+	if (file_flag(fp) & O_PATH) {
+		file_release(fp);
+		return -EBADF; /* an O_PATH descriptor takes no ioctl */
+	}
+	switch (cmd) {
+	case FIOCLEX:
+	case FIONCLEX:
+		error = fd_setcloexec(p, fd, cmd == FIOCLEX);
+		break;
+	case FIONBIO:
+		if ((error = copyin(data, &on, sizeof(on))) == 0)
+			setfl_bit(fp, O_NONBLOCK, on != 0);
+		break;
+	case FIOASYNC:
+		if ((error = copyin(data, &on, sizeof(on))) != 0)
+			break;
+		/* As Linux: a change on a file that cannot signal is
+		 * ENOTTY; asking for the state it has is fine. */
+		if (((on ? FASYNC : 0) ^ file_flag(fp)) & FASYNC) {
+			if (fp->f_ops->fo_caps & FO_CAN_ASYNC)
+				setfl_bit(fp, FASYNC, on != 0);
+			else
+				error = ENOTTY;
+		}
+		break;
+	case FIONREAD:
+	case FIOQSIZE:
+		error = ioctl_size(fp, cmd, data, &handled);
+		if (error != 0 || handled)
+			break;
+		/* The file type's own (pipes, sockets). */
+		__attribute__((fallthrough));
+	default:
+		error = fp->f_ops->fo_ioctl != NULL
+				? fp->f_ops->fo_ioctl(fp, cmd, data)
+				: ENOTTY;
+		break;
+	}
+	file_release(fp);
+	return -error;
 }

@@ -3,6 +3,8 @@
  * the console (tty, console), their registration in the device switch,
  * and the boot of /dev (devfs.h).
  */
+#include <asm/ioctls.h>
+#include <asm/termios.h>
 #include <linux/fcntl.h>
 
 #include "cred.h"
@@ -82,10 +84,10 @@ mem_poll(struct file *fp, int events, struct polltable *pt)
 	return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
 }
 
-#define MEM_OPS(rd, wr)                                                     \
-	{                                                                   \
-		.fo_read = rd, .fo_write = wr, .fo_stat = vn_fo_stat,       \
-		.fo_seek = mem_seek, .fo_poll = mem_poll,                   \
+#define MEM_OPS(rd, wr)                                                        \
+	{                                                                      \
+		.fo_read = rd, .fo_write = wr, .fo_stat = vn_fo_stat,          \
+		.fo_seek = mem_seek, .fo_poll = mem_poll,                      \
 	}
 
 static const struct fileops null_ops = MEM_OPS(null_read, sink_write);
@@ -182,11 +184,82 @@ cons_poll(struct file *fp, int events, struct polltable *pt)
 	return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
 }
 
+/*
+ * Terminal settings: the console keeps one termios and window size,
+ * starting as Linux's tty_std_termios (a fresh terminal in canonical
+ * mode with echo), so isatty() and tcgetattr() see a terminal.  They
+ * only record what is set: the host's terminal is not changed.
+ */
+static kmutex_t cons_lock;
+static struct termios cons_termios = {
+	.c_iflag = ICRNL | IXON,
+	.c_oflag = OPOST | ONLCR,
+	.c_cflag = B38400 | CS8 | CREAD | HUPCL,
+	.c_lflag = ISIG | ICANON | ECHO | ECHOE | ECHOK | ECHOCTL | ECHOKE |
+		   IEXTEN,
+	.c_line = 0, /* N_TTY */
+	.c_cc = { [VINTR] = 003,
+		  [VQUIT] = 034,
+		  [VERASE] = 0177,
+		  [VKILL] = 025,
+		  [VEOF] = 004,
+		  [VTIME] = 0,
+		  [VMIN] = 1,
+		  [VSTART] = 021,
+		  [VSTOP] = 023,
+		  [VSUSP] = 032,
+		  [VREPRINT] = 022,
+		  [VDISCARD] = 017,
+		  [VWERASE] = 027,
+		  [VLNEXT] = 026 },
+};
+static struct winsize cons_winsize;
+
+static int
+cons_ioctl(struct file *fp, unsigned long cmd, void *data)
+{
+	struct termios t;
+	struct winsize ws;
+	int error;
+
+	switch (cmd) {
+	case TCGETS:
+		mutex_enter(&cons_lock);
+		t = cons_termios;
+		mutex_exit(&cons_lock);
+		return copyout(&t, data, sizeof(t));
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+		if ((error = copyin(data, &t, sizeof(t))) != 0)
+			return error;
+		mutex_enter(&cons_lock);
+		cons_termios = t;
+		mutex_exit(&cons_lock);
+		return 0;
+	case TIOCGWINSZ:
+		mutex_enter(&cons_lock);
+		ws = cons_winsize;
+		mutex_exit(&cons_lock);
+		return copyout(&ws, data, sizeof(ws));
+	case TIOCSWINSZ:
+		if ((error = copyin(data, &ws, sizeof(ws))) != 0)
+			return error;
+		mutex_enter(&cons_lock);
+		cons_winsize = ws;
+		mutex_exit(&cons_lock);
+		return 0;
+	default:
+		return ENOTTY;
+	}
+}
+
 /* A terminal has no position: lseek and pread give ESPIPE. */
 static const struct fileops cons_ops = {
 	.fo_read = cons_read,
 	.fo_write = cons_write,
 	.fo_stat = vn_fo_stat,
+	.fo_ioctl = cons_ioctl,
 	.fo_poll = cons_poll,
 };
 
@@ -207,6 +280,7 @@ devices_init(void)
 {
 	int error;
 
+	mutex_init(&cons_lock);
 	if ((error = devsw_register(VMKDEV(MEM_MAJOR, 3), 7, &mem_devsw)) != 0)
 		return error;
 	return devsw_register(VMKDEV(TTY_MAJOR, 0), 2, &tty_devsw);
@@ -247,12 +321,13 @@ devfs_init(void)
 		return error;
 	if ((error = vfs_register_fstype(&devfs_vfsops)) != 0)
 		return error;
-	if ((error = vfs_mount_internal("devfs", "devfs", "/dev", 0, NULL)) != 0)
+	if ((error = vfs_mount_internal("devfs", "devfs", "/dev", 0, NULL)) !=
+	    0)
 		return error;
 	/* POSIX shared memory lives in /dev/shm, a tmpfs as on Linux. */
 	if ((error = vfs_mount_internal("tmpfs", "tmpfs", "/dev/shm",
-					MNT_NOSUID | MNT_NODEV,
-					"mode=1777")) != 0)
+					MNT_NOSUID | MNT_NODEV, "mode=1777")) !=
+	    0)
 		return error;
 	return console_fds();
 }
