@@ -9,6 +9,7 @@
 #include <rump/rump.h>
 
 #include "callout.h"
+#include "ktime.h"
 #include "lock.h"
 #include "proc.h"
 #include "signal.h"
@@ -18,6 +19,7 @@ static kmutex_t callout_lock;
 static kcondvar_t callout_cv; /* a running function returned */
 static struct callout *co_head, *co_tail;
 static struct callout *co_running; /* whose function runs now */
+static struct callout *co_watch;   /* the clock-set watchers */
 static struct rumpuser_sem *kthread_sem;
 static struct lwp *kthread_lwp;
 static unsigned kthread_work; /* atomic KTHREAD_* bits */
@@ -46,18 +48,17 @@ co_remove(struct callout *c)
 	c->c_flags &= ~CALLOUT_PENDING;
 }
 
-void
-callout_schedule(struct callout *c, uint64_t when)
+/* Put `c' on the queue at c_time; true if it is the head now.
+ * callout_lock held. */
+static bool
+co_insert(struct callout *c)
 {
 	struct callout *after;
-	bool head;
 
-	mutex_enter(&callout_lock);
 	if (c->c_flags & CALLOUT_PENDING)
 		co_remove(c);
-	c->c_time = when;
 	/* Equal times keep their arming order. */
-	for (after = co_tail; after != NULL && after->c_time > when;
+	for (after = co_tail; after != NULL && after->c_time > c->c_time;
 	     after = after->c_prev)
 		continue;
 	c->c_prev = after;
@@ -71,9 +72,95 @@ callout_schedule(struct callout *c, uint64_t when)
 	else
 		co_head = c;
 	c->c_flags |= CALLOUT_PENDING;
-	head = co_head == c;
+	return co_head == c;
+}
+
+void
+callout_schedule(struct callout *c, uint64_t when)
+{
+	bool head;
+
+	mutex_enter(&callout_lock);
+	c->c_flags &= ~CALLOUT_REALTIME;
+	c->c_time = when;
+	head = co_insert(c);
 	mutex_exit(&callout_lock);
 	if (head && kthread_sem != NULL)
+		rumpuser_sem_post(kthread_sem);
+}
+
+void
+callout_schedule_realtime(struct callout *c, int64_t when)
+{
+	bool head;
+
+	/* Converted under the lock: a clock_settime that stores a new
+	 * offset re-times every realtime callout under it afterwards. */
+	mutex_enter(&callout_lock);
+	c->c_flags |= CALLOUT_REALTIME;
+	c->c_rtime = when;
+	c->c_time = clock_to_mono(CLOCK_REALTIME, when);
+	head = co_insert(c);
+	mutex_exit(&callout_lock);
+	if (head && kthread_sem != NULL)
+		rumpuser_sem_post(kthread_sem);
+}
+
+void
+callout_watch_clockset(struct callout *c, bool on)
+{
+	mutex_enter(&callout_lock);
+	if (on && !(c->c_flags & CALLOUT_WATCH)) {
+		c->c_wprev = NULL;
+		c->c_wnext = co_watch;
+		if (co_watch != NULL)
+			co_watch->c_wprev = c;
+		co_watch = c;
+		c->c_flags |= CALLOUT_WATCH;
+	} else if (!on && (c->c_flags & CALLOUT_WATCH)) {
+		if (c->c_wprev != NULL)
+			c->c_wprev->c_wnext = c->c_wnext;
+		else
+			co_watch = c->c_wnext;
+		if (c->c_wnext != NULL)
+			c->c_wnext->c_wprev = c->c_wprev;
+		c->c_wnext = c->c_wprev = NULL;
+		c->c_flags &= ~CALLOUT_WATCH;
+	}
+	mutex_exit(&callout_lock);
+}
+
+void
+callout_clock_was_set(void)
+{
+	struct callout *c, *next, *moved = NULL;
+	uint64_t now;
+
+	mutex_enter(&callout_lock);
+	/* Take the realtime callouts off the queue, then put them back at
+	 * their new monotonic times. */
+	for (c = co_head; c != NULL; c = next) {
+		next = c->c_next;
+		if (!(c->c_flags & CALLOUT_REALTIME))
+			continue;
+		co_remove(c);
+		c->c_next = moved;
+		moved = c;
+	}
+	for (c = moved; c != NULL; c = next) {
+		next = c->c_next;
+		c->c_time = clock_to_mono(CLOCK_REALTIME, c->c_rtime);
+		co_insert(c);
+	}
+	now = time_monotonic_ns();
+	for (c = co_watch; c != NULL; c = c->c_wnext) {
+		c->c_flags &= ~CALLOUT_REALTIME;
+		c->c_time = now;
+		co_insert(c);
+	}
+	mutex_exit(&callout_lock);
+	/* The head may have moved either way: let the thread look again. */
+	if (kthread_sem != NULL)
 		rumpuser_sem_post(kthread_sem);
 }
 

@@ -24,17 +24,35 @@
 #include "kernel.h"
 
 struct callout {
-	struct callout *c_next, *c_prev; /* the queue, under callout_lock */
-	uint64_t c_time;                 /* absolute CLOCK_MONOTONIC ns */
+	struct callout *c_next, *c_prev;   /* the queue, under callout_lock */
+	uint64_t c_time;                   /* absolute CLOCK_MONOTONIC ns */
+	int64_t c_rtime;                   /* CALLOUT_REALTIME: when, on it */
+	struct callout *c_wnext, *c_wprev; /* the clock-set watch list */
 	void (*c_func)(void *);
 	void *c_arg;
 	unsigned c_flags; /* under callout_lock */
 };
-#define CALLOUT_PENDING 0x01 /* on the queue */
+#define CALLOUT_PENDING 0x01  /* on the queue */
+#define CALLOUT_REALTIME 0x02 /* armed on CLOCK_REALTIME (c_rtime) */
+#define CALLOUT_WATCH 0x04    /* on the clock-set watch list */
 
 void callout_init(struct callout *c, void (*func)(void *), void *arg);
 /* Arm `c' for monotonic time `when' (ns), replacing an earlier arming. */
 void callout_schedule(struct callout *c, uint64_t when);
+/*
+ * Arm `c' for the kernel's CLOCK_REALTIME time `when' (ns): it runs when
+ * that clock reaches `when', however clock_settime moves the clock in
+ * between (set forward past `when', it runs at once; set back, later),
+ * as Linux's absolute CLOCK_REALTIME timers do.
+ */
+void callout_schedule_realtime(struct callout *c, int64_t when);
+/* Watch for clock_settime: while on, each setting of CLOCK_REALTIME
+ * runs `c' at once (as if armed for now).  Turning it off does not
+ * disarm a run already queued. */
+void callout_watch_clockset(struct callout *c, bool on);
+/* CLOCK_REALTIME was set (kern_time.c): re-time the realtime callouts
+ * and run the watchers. */
+void callout_clock_was_set(void);
 /* Disarm; true if it was pending.  A running function is not waited for. */
 bool callout_stop(struct callout *c);
 /* Disarm and wait for a running function to return (see above). */

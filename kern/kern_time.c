@@ -17,6 +17,8 @@
 
 /* CLOCK_REALTIME minus the host's wall clock, ns.  Atomic. */
 static int64_t realtime_offset;
+/* How many times CLOCK_REALTIME was set.  Atomic. */
+static uint64_t realtime_setgen;
 
 /* Linux's encoding of the CPU clocks of other processes and threads. */
 #define CPUCLOCK_PERTHREAD 4
@@ -287,7 +289,23 @@ realtime_set(struct lwp *l, int64_t ns)
 		return EPERM;
 	atomic_store_relaxed(&realtime_offset,
 			     ns - host_ns(RUMPUSER_CLOCK_RELWALL));
+	__atomic_add_fetch(&realtime_setgen, 1, __ATOMIC_SEQ_CST);
+	/* Absolute realtime timers and sleeps follow the clock. */
+	callout_clock_was_set();
 	return 0;
+}
+
+uint64_t
+time_setgen(void)
+{
+	return __atomic_load_n(&realtime_setgen, __ATOMIC_SEQ_CST);
+}
+
+bool
+clock_is_settable(int clock)
+{
+	return clock == CLOCK_REALTIME || clock == CLOCK_REALTIME_ALARM ||
+	       clock == CLOCK_TAI;
 }
 
 long
@@ -425,17 +443,17 @@ kpause_wake(void *arg)
  * sleeper wakes itself when the host timer fires: one host wakeup, no
  * hop through the kernel thread (on a loaded host each extra runnable
  * thread is most of a sleep's oversleep).  On the clocks that
- * clock_settime moves (REALTIME and its kin) a callout is armed as
- * well: it is the wakeup of record there, re-armed after each wakeup,
- * so the deadline follows the clock.
+ * clock_settime moves (REALTIME and its kin) a realtime callout is
+ * armed as well: a setting of the clock re-times it (callout.h), so a
+ * clock set past the deadline wakes the sleeper at once, and a clock
+ * set back makes the park's own deadline come early, which the loop
+ * sees and sleeps again to the new one.
  */
 int
 kpause_until(struct lwp *l, int clock, int64_t deadline)
 {
 	struct callout c;
-	bool settable = clock == CLOCK_REALTIME ||
-			clock == CLOCK_REALTIME_ALARM || clock == CLOCK_TAI;
-	uint64_t mono = clock_to_mono(clock, deadline);
+	bool settable = clock_is_settable(clock);
 	int64_t now;
 	int error = 0;
 
@@ -444,11 +462,10 @@ kpause_until(struct lwp *l, int clock, int64_t deadline)
 	for (;;) {
 		if (clock_read_ns(l, clock, &now) != 0 || now >= deadline)
 			break;
-		if (settable && !callout_pending(&c)) {
-			mono = clock_to_mono(clock, deadline);
-			callout_schedule(&c, mono);
-		}
-		if (lwp_park(l, mono, SLEEP_INTR) == EINTR) {
+		if (settable && !callout_pending(&c))
+			callout_schedule_realtime(&c, deadline);
+		if (lwp_park(l, clock_to_mono(clock, deadline), SLEEP_INTR) ==
+		    EINTR) {
 			error = EINTR;
 			break;
 		}
@@ -510,6 +527,12 @@ do_clock_nanosleep(struct lwp *l, int clock, int flags,
 		if (kpause_until(l, clock, ns) == 0)
 			return 0;
 		return -ERESTARTNOHAND;
+	}
+	/* Linux: a relative sleep on a clock that clock_settime moves runs
+	 * on CLOCK_MONOTONIC, so setting the clock does not move it. */
+	if (clock_is_settable(clock)) {
+		clock = CLOCK_MONOTONIC;
+		clock_read_ns(l, clock, &now);
 	}
 	deadline = ns > INT64_MAX - now ? INT64_MAX : now + ns;
 	return nanosleep_deadline(l, clock, deadline, urem);

@@ -19,12 +19,13 @@ struct ktimer {
 	struct proc *t_proc;
 	int t_id;       /* POSIX timer id, or ITIMER_ID(which) */
 	int t_clock;    /* CLOCK_*, CPU clocks included */
+	int t_base;     /* the clock t_expire is on (see ktimer_set_locked) */
 	pid_t t_cputid; /* CLOCK_THREAD_CPUTIME_ID: whose */
 	int t_notify;   /* SIGEV_SIGNAL, SIGEV_NONE, SIGEV_THREAD_ID */
 	int t_signo;
 	sigval_t t_value;
 	pid_t t_tid;      /* SIGEV_THREAD_ID's target */
-	int64_t t_expire; /* absolute on t_clock, ns; 0: disarmed */
+	int64_t t_expire; /* absolute on t_base, ns; 0: disarmed */
 	int64_t t_interval;
 	int t_overrun_acc;  /* expiries while its signal was pending */
 	int t_overrun_last; /* what timer_getoverrun reports */
@@ -59,7 +60,7 @@ ktimer_now(struct ktimer *t)
 				return (int64_t)lwp_cputime_ns(l);
 		return 0;
 	}
-	clock_read_ns(NULL, t->t_clock, &ns);
+	clock_read_ns(NULL, t->t_base, &ns);
 	return ns;
 }
 
@@ -195,7 +196,11 @@ ktimer_arm_locked(struct ktimer *t)
 		}
 		return;
 	}
-	callout_schedule(&t->t_callout, clock_to_mono(t->t_clock, t->t_expire));
+	if (clock_is_settable(t->t_base))
+		callout_schedule_realtime(&t->t_callout, t->t_expire);
+	else
+		callout_schedule(&t->t_callout,
+				 clock_to_mono(t->t_base, t->t_expire));
 }
 
 /* The process's timer set, made on first use; p_lock held. */
@@ -311,6 +316,11 @@ ktimer_set_locked(struct ktimer *t, int64_t value, int64_t interval, bool abs)
 	t->t_interval = interval;
 	t->t_overrun_acc = 0;
 	t->t_overrun_last = 0;
+	/* Linux: a relative timer on a clock that clock_settime moves runs
+	 * on CLOCK_MONOTONIC (setting the clock does not move it); an
+	 * absolute one stays on its clock and follows the setting. */
+	t->t_base = !abs && clock_is_settable(t->t_clock) ? CLOCK_MONOTONIC
+							  : t->t_clock;
 	if (value == 0) {
 		t->t_expire = 0;
 	} else if (abs) {
@@ -336,7 +346,7 @@ itimer_get_locked(struct proc *p, int which)
 	struct ktimer *t = ktimer_find_locked(p, ITIMER_ID(which));
 
 	if (t == NULL && (t = ktimer_new_locked(p, ITIMER_ID(which))) != NULL) {
-		t->t_clock = itimer_clock[which];
+		t->t_clock = t->t_base = itimer_clock[which];
 		t->t_signo = itimer_signo[which];
 		t->t_notify = SIGEV_SIGNAL;
 	}
@@ -473,7 +483,7 @@ sys_timer_create(struct lwp *l, clockid_t clock, struct sigevent *usev,
 		mutex_exit(&p->p_lock);
 		return -EAGAIN;
 	}
-	t->t_clock = clock;
+	t->t_clock = t->t_base = clock;
 	t->t_cputid = l->l_lid;
 	t->t_notify = sev.sigev_notify;
 	t->t_signo = sev.sigev_signo;

@@ -35,6 +35,14 @@ uint64_t time_monotonic_ns(void);
 /* Whether `clock' can drive a sleep or a timer (REALTIME, MONOTONIC,
  * BOOTTIME and their alarm forms, TAI). */
 bool clock_is_timer(int clock);
+/* Whether clock_settime moves `clock' (REALTIME, REALTIME_ALARM, TAI):
+ * absolute timers on it follow the setting, relative ones run on
+ * CLOCK_MONOTONIC, as in Linux. */
+bool clock_is_settable(int clock);
+/* Counts the settings of CLOCK_REALTIME (timerfd's
+ * TFD_TIMER_CANCEL_ON_SET). */
+uint64_t time_setgen(void);
+
 /* Convert an absolute time on `clock' (one of the above) to
  * CLOCK_MONOTONIC nanoseconds, as far as it can be known now. */
 uint64_t clock_to_mono(int clock, int64_t t);

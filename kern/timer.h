@@ -14,9 +14,12 @@
  * Known differences from Linux: the host thread clocks do not split
  * user from system time, so ITIMER_VIRTUAL and ITIMER_PROF both run on
  * the process's whole CPU time; CPU-time expiries are seen at the next
- * sample (CPUTIMER_TICK late at most).  An absolute CLOCK_REALTIME timer
- * whose clock is set forward fires at the monotonic time it was armed
- * for (set back, it waits as long as it must).
+ * sample (CPUTIMER_TICK late at most).
+ *
+ * As in Linux, an absolute timer on CLOCK_REALTIME (or REALTIME_ALARM,
+ * TAI) follows clock_settime: set forward past its time, it fires at
+ * once; set back, it waits for the clock to get there.  A relative one
+ * runs on CLOCK_MONOTONIC, intervals included, and does not move.
  */
 #ifndef RUMP_KERN_TIMER_H
 #define RUMP_KERN_TIMER_H

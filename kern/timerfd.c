@@ -6,7 +6,14 @@
  * readable through fo_poll (poll.h).  The timer is a callout
  * (callout.h).
  *
- * Lock order: tf_lock > callout_lock; the callout function takes
+ * Clock settings (Linux's rules): an absolute timer on CLOCK_REALTIME
+ * (or REALTIME_ALARM) follows clock_settime, a relative one runs on
+ * CLOCK_MONOTONIC; armed with TFD_TIMER_ABSTIME|TFD_TIMER_CANCEL_ON_SET
+ * on those clocks, the timerfd watches for settings of the clock: after
+ * one, poll sees it readable and the next read fails with ECANCELED
+ * (clearing the count), until it is armed again without the flag.
+ *
+ * Lock order: tf_lock > callout_lock; the callout functions take
  * tf_lock with nothing held.
  */
 #include <linux/stat.h>
@@ -28,10 +35,14 @@ struct timerfd {
 	kmutex_t tf_lock;
 	struct waitq tf_wq; /* readers and pollers, under tf_lock */
 	int tf_clock;
-	int64_t tf_expire;   /* absolute on tf_clock, ns; 0: disarmed */
+	int tf_base;         /* the clock tf_expire is on */
+	int64_t tf_expire;   /* absolute on tf_base, ns; 0: disarmed */
 	int64_t tf_interval; /* ns */
 	uint64_t tf_ticks;   /* expiries not yet read */
 	struct callout tf_callout;
+	struct callout tf_setwatch; /* runs when the clock is set */
+	bool tf_cancel;             /* TFD_TIMER_CANCEL_ON_SET is on */
+	uint64_t tf_setgen;         /* time_setgen() last seen */
 	unsigned long tf_ino;
 };
 
@@ -42,8 +53,16 @@ tf_now(struct timerfd *tf)
 {
 	int64_t ns = 0;
 
-	clock_read_ns(NULL, tf->tf_clock, &ns);
+	clock_read_ns(NULL, tf->tf_base, &ns);
 	return ns;
+}
+
+/* The clock was set since the timer was armed to be cancelled by it;
+ * tf_lock held. */
+static bool
+tf_canceled_locked(struct timerfd *tf)
+{
+	return tf->tf_cancel && time_setgen() != tf->tf_setgen;
 }
 
 /* Count what has expired by now and re-arm; tf_lock held. */
@@ -70,9 +89,23 @@ tf_arm_locked(struct timerfd *tf)
 {
 	if (tf->tf_expire == 0)
 		callout_stop(&tf->tf_callout);
+	else if (clock_is_settable(tf->tf_base))
+		callout_schedule_realtime(&tf->tf_callout, tf->tf_expire);
 	else
 		callout_schedule(&tf->tf_callout,
-				 clock_to_mono(tf->tf_clock, tf->tf_expire));
+				 clock_to_mono(tf->tf_base, tf->tf_expire));
+}
+
+/* The clock was set: wake readers and pollers to see it. */
+static void
+tf_clockset(void *arg)
+{
+	struct timerfd *tf = arg;
+
+	mutex_enter(&tf->tf_lock);
+	if (tf_canceled_locked(tf))
+		waitq_wakeup_key(&tf->tf_wq, POLLIN | POLLRDNORM);
+	mutex_exit(&tf->tf_lock);
 }
 
 static void
@@ -97,6 +130,13 @@ timerfd_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 		return EINVAL;
 	mutex_enter(&tf->tf_lock);
 	for (;;) {
+		if (tf_canceled_locked(tf)) {
+			/* Linux: the count goes, the timer stays armed. */
+			tf->tf_setgen = time_setgen();
+			tf->tf_ticks = 0;
+			mutex_exit(&tf->tf_lock);
+			return ECANCELED;
+		}
 		tf_update_locked(tf);
 		if (tf->tf_ticks > 0)
 			break;
@@ -155,7 +195,7 @@ timerfd_poll(struct file *fp, int events, struct polltable *pt)
 	poll_wait(pt, &tf->tf_wq, &tf->tf_lock);
 	mutex_enter(&tf->tf_lock);
 	tf_update_locked(tf);
-	if (tf->tf_ticks > 0)
+	if (tf->tf_ticks > 0 || tf_canceled_locked(tf))
 		mask |= POLLIN | POLLRDNORM;
 	mutex_exit(&tf->tf_lock);
 	return mask & events;
@@ -170,6 +210,8 @@ timerfd_close(struct file *fp)
 	tf->tf_expire = 0;
 	callout_stop(&tf->tf_callout);
 	mutex_exit(&tf->tf_lock);
+	callout_watch_clockset(&tf->tf_setwatch, false);
+	callout_halt(&tf->tf_setwatch);
 	callout_halt(&tf->tf_callout);
 	mutex_destroy(&tf->tf_lock);
 	kmem_free(tf, sizeof(*tf));
@@ -200,9 +242,10 @@ sys_timerfd_create(struct lwp *l, clockid_t clock, int flags)
 		return -ENOMEM;
 	mutex_init(&tf->tf_lock);
 	waitq_init(&tf->tf_wq);
-	tf->tf_clock = clock;
+	tf->tf_clock = tf->tf_base = clock;
 	tf->tf_ino = __atomic_add_fetch(&timerfd_lastino, 1, __ATOMIC_RELAXED);
 	callout_init(&tf->tf_callout, tf_fire, tf);
+	callout_init(&tf->tf_setwatch, tf_clockset, tf);
 	error = file_alloc(&timerfd_ops, tf,
 			   O_RDWR | (flags & TFD_NONBLOCK ? O_NONBLOCK : 0),
 			   l->l_cred, &fp);
@@ -258,6 +301,7 @@ sys_timerfd_settime(struct lwp *l, int fd, int flags,
 	struct file *fp;
 	int64_t value, interval, now;
 	long error = 0;
+	bool cancel;
 
 	if (flags & ~(TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET))
 		return -EINVAL;
@@ -273,6 +317,20 @@ sys_timerfd_settime(struct lwp *l, int fd, int flags,
 	tf_get_locked(tf, &ov);
 	tf->tf_ticks = 0;
 	tf->tf_interval = interval;
+	/* A relative timer on a settable clock runs on CLOCK_MONOTONIC. */
+	tf->tf_base =
+		!(flags & TFD_TIMER_ABSTIME) && clock_is_settable(tf->tf_clock)
+			? CLOCK_MONOTONIC
+			: tf->tf_clock;
+	/* Linux keeps a pending cancellation across a re-arm that asks for
+	 * it again, and drops it with the flag. */
+	cancel = (flags & TFD_TIMER_ABSTIME) &&
+		 (flags & TFD_TIMER_CANCEL_ON_SET) &&
+		 clock_is_settable(tf->tf_clock);
+	if (cancel && !tf->tf_cancel)
+		tf->tf_setgen = time_setgen();
+	tf->tf_cancel = cancel;
+	callout_watch_clockset(&tf->tf_setwatch, cancel);
 	if (value == 0) {
 		tf->tf_expire = 0;
 	} else if (flags & TFD_TIMER_ABSTIME) {
