@@ -58,7 +58,9 @@
 #define MSG_EOR 0x80
 #define MSG_WAITALL 0x100
 #define MSG_NOSIGNAL 0x4000
+#define MSG_WAITFORONE_ 0x10000
 #define MSG_CMSG_CLOEXEC 0x40000000
+#define MSG_CMSG_COMPAT_ 0x80000000u
 
 #define SCM_RIGHTS 1
 #define SCM_CREDENTIALS 2
@@ -2275,8 +2277,9 @@ sys_recvfrom(struct lwp *l, int fd, void *buf, size_t len, int flags,
 	return rv;
 }
 
-long
-sys_sendmsg(struct lwp *l, int fd, const struct msghdr *umsg, int flags)
+/* One sendmsg: the user's msghdr at `umsg'.  Bytes sent or -errno. */
+static long
+sendmsg_user(struct lwp *l, int fd, const struct msghdr *umsg, int flags)
 {
 	struct iovec stack[8], *iov;
 	struct msghdr mh;
@@ -2307,8 +2310,10 @@ sys_sendmsg(struct lwp *l, int fd, const struct msghdr *umsg, int flags)
 	return rv;
 }
 
-long
-sys_recvmsg(struct lwp *l, int fd, struct msghdr *umsg, int flags)
+/* One recvmsg into the user's msghdr at `umsg' (its namelen,
+ * controllen and flags are written back).  Bytes or -errno. */
+static long
+recvmsg_user(struct lwp *l, int fd, struct msghdr *umsg, int flags)
 {
 	struct iovec stack[8], *iov;
 	struct msghdr mh;
@@ -2372,6 +2377,170 @@ out:
 	if (so != NULL)
 		usock_rele(so);
 	return rv;
+}
+
+long
+sys_sendmsg(struct lwp *l, int fd, const struct msghdr *umsg, int flags)
+{
+	if (flags & MSG_CMSG_COMPAT_)
+		return -EINVAL;
+	return sendmsg_user(l, fd, umsg, flags);
+}
+
+long
+sys_recvmsg(struct lwp *l, int fd, struct msghdr *umsg, int flags)
+{
+	if (flags & MSG_CMSG_COMPAT_)
+		return -EINVAL;
+	return recvmsg_user(l, fd, umsg, flags);
+}
+
+/* ---- sendmmsg, recvmmsg ------------------------------------------------- */
+
+struct mmsghdr {
+	struct msghdr msg_hdr;
+	unsigned msg_len;
+};
+
+/* The socket on `fd' exists (the errors come before any message). */
+static int
+checksock(struct lwp *l, int fd)
+{
+	struct usock *so;
+	struct file *fp;
+	int error;
+
+	if ((error = getsock(l, fd, &fp, &so)) != 0)
+		return error;
+	file_release(fp);
+	return 0;
+}
+
+/*
+ * sendmmsg: up to `vlen' (at most UIO_MAXIOV) messages in order, each
+ * as sendmsg with `flags'; each one's byte count goes to its msg_len.
+ * As Linux: the number sent if any was, else the first one's error.
+ */
+long
+sys_sendmmsg(struct lwp *l, int fd, struct mmsghdr *msgvec, unsigned int vlen,
+	     int flags)
+{
+	unsigned done = 0, len;
+	long rv = 0;
+	int error;
+
+	if (flags & MSG_CMSG_COMPAT_)
+		return -EINVAL;
+	if ((error = checksock(l, fd)) != 0)
+		return -error;
+	if (vlen > UIO_MAXIOV)
+		vlen = UIO_MAXIOV;
+	while (done < vlen) {
+		rv = sendmsg_user(l, fd, &msgvec[done].msg_hdr, flags);
+		if (rv < 0)
+			break;
+		len = (unsigned)rv;
+		if (copyout(&len, &msgvec[done].msg_len, sizeof(len)) != 0) {
+			rv = -EFAULT;
+			break;
+		}
+		done++;
+	}
+	return done > 0 ? (long)done : (rv < 0 ? rv : 0);
+}
+
+/* Linux's timespec64_valid for a relative timeout. */
+static bool
+ts_valid(const struct timespec *ts)
+{
+	return ts->tv_sec >= 0 && ts->tv_nsec >= 0 && ts->tv_nsec < 1000000000L;
+}
+
+/*
+ * recvmmsg: up to `vlen' (at most UIO_MAXIOV) messages, each as recvmsg
+ * with `flags' (MSG_WAITFORONE: MSG_DONTWAIT after the first); each
+ * one's length goes to its msg_len.  As Linux, the timeout is looked at
+ * only between messages (the first may wait without bound): once it has
+ * passed no more are taken, and the time left is written back.  A
+ * pending socket error is returned first; an error after some messages
+ * were taken is kept for the next call (SO_ERROR), except EAGAIN.
+ */
+long
+sys_recvmmsg(struct lwp *l, int fd, struct mmsghdr *msgvec, unsigned int vlen,
+	     int flags, struct timespec *timeout)
+{
+	struct timespec ts;
+	struct usock *so;
+	struct file *fp;
+	uint64_t end = 0, now;
+	unsigned done = 0, len;
+	long rv = 0;
+	int error;
+
+	if (flags & MSG_CMSG_COMPAT_)
+		return -EINVAL;
+	if (timeout != NULL) {
+		if (copyin(timeout, &ts, sizeof(ts)) != 0)
+			return -EFAULT;
+		if (!ts_valid(&ts))
+			return -EINVAL;
+		if (ts.tv_sec != 0 || ts.tv_nsec != 0) {
+			uint64_t ns =
+				(uint64_t)ts.tv_sec > UINT64_MAX / 2000000000ULL
+					? UINT64_MAX / 2
+					: (uint64_t)ts.tv_sec * 1000000000ULL +
+						  (uint64_t)ts.tv_nsec;
+			end = ipc_deadline_after(ns);
+		}
+	}
+	if ((error = getsock(l, fd, &fp, &so)) != 0)
+		return -error;
+	mutex_enter(&so->so_lock);
+	error = so->so_error;
+	so->so_error = 0;
+	mutex_exit(&so->so_lock);
+	if (error != 0) {
+		file_release(fp);
+		return -error;
+	}
+	if (vlen > UIO_MAXIOV)
+		vlen = UIO_MAXIOV;
+	while (done < vlen) {
+		rv = recvmsg_user(l, fd, &msgvec[done].msg_hdr, flags);
+		if (rv < 0)
+			break;
+		len = (unsigned)rv;
+		if (copyout(&len, &msgvec[done].msg_len, sizeof(len)) != 0) {
+			rv = -EFAULT;
+			break;
+		}
+		done++;
+		if (flags & MSG_WAITFORONE_)
+			flags |= MSG_DONTWAIT;
+		if (timeout != NULL) {
+			now = clock_monotonic_ns();
+			if (end <= now) {
+				ts.tv_sec = ts.tv_nsec = 0;
+				break;
+			}
+			ts.tv_sec = (long)((end - now) / 1000000000ULL);
+			ts.tv_nsec = (long)((end - now) % 1000000000ULL);
+		}
+	}
+	if (done == 0) {
+		file_release(fp);
+		return rv < 0 ? rv : 0;
+	}
+	if (rv < 0 && rv != -EAGAIN) {
+		/* Reported by the next call, or SO_ERROR. */
+		mutex_enter(&so->so_lock);
+		so->so_error = (int)-rv;
+		mutex_exit(&so->so_lock);
+	}
+	file_release(fp);
+	if (timeout != NULL && copyout(&ts, timeout, sizeof(ts)) != 0)
+		return -EFAULT;
+	return (long)done;
 }
 
 int
