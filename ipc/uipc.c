@@ -1829,6 +1829,26 @@ done:
 }
 
 /*
+ * MSG_PEEK of a message carrying descriptors: as Linux, the peeker gets
+ * them too (new references in `anc'), and the message keeps its own for
+ * the real receive.  so_lock held: the in-flight counts are the
+ * caller's to raise after dropping it.  0 or ENOMEM (no descriptors).
+ */
+static int
+anc_peek_fds(struct umsg *anc, const struct umsg *m)
+{
+	anc->m_fds = kmem_alloc(sizeof(struct file *) * (size_t)m->m_nfds);
+	if (anc->m_fds == NULL)
+		return ENOMEM;
+	for (int i = 0; i < m->m_nfds; i++) {
+		file_hold(m->m_fds[i]);
+		anc->m_fds[i] = m->m_fds[i];
+	}
+	anc->m_nfds = m->m_nfds;
+	return 0;
+}
+
+/*
  * Receive into `uio'.  *flags in: MSG_*; out: MSG_TRUNC/MSG_CTRUNC bits
  * the caller reports.  *fromp (if fromp) gets the sender's name of a
  * DGRAM message; *ancp (if ancp) a message shell carrying the
@@ -1845,7 +1865,7 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 	bool peek = (*flags & MSG_PEEK) != 0;
 	bool waitall = (*flags & MSG_WAITALL) != 0 && !peek;
 	bool stream = so->so_type == SOCK_STREAM;
-	bool have_anc = false;
+	bool have_anc = false, peeked = false;
 	struct ucred firstcred = { 0 };
 	uint64_t deadline;
 	size_t peekoff = 0;
@@ -1963,13 +1983,17 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 					(*ancp)->m_nfds = m->m_nfds;
 					m->m_fds = NULL;
 					m->m_nfds = 0;
+				} else if (m->m_nfds > 0 &&
+					   anc_peek_fds(*ancp, m) == 0) {
+					peeked = true;
 				}
 				have_anc = m->m_nfds > 0 || (*ancp)->m_nfds > 0;
 			}
 		}
 		if (peek) {
 			peekoff += n;
-			if (!stream || uio->uio_resid == 0)
+			/* As Linux: a peek stops after descriptors. */
+			if (!stream || uio->uio_resid == 0 || have_anc)
 				break;
 			continue;
 		}
@@ -1991,6 +2015,12 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 	ipc_wakeup(&so->so_wq, UNP_KEY_RBUSY);
 out_unbusy_noflag:
 	mutex_exit(&so->so_lock);
+	if (peeked) {
+		/* The copies are in flight until installed (unp_gc_lock
+		 * comes before socket locks: counted now). */
+		for (int i = 0; i < (*ancp)->m_nfds; i++)
+			unp_gc_inflight((*ancp)->m_fds[i], 1);
+	}
 	umsg_free_list(done);
 	/* MSG_TRUNC asks DGRAM/SEQPACKET for the message's real length. */
 	if (stream || !(inflags & MSG_TRUNC) || *lenp == 0)

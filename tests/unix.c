@@ -995,3 +995,124 @@ Test(af_unix, passcred_autobinds)
 	cr_assert_eq(flen, sizeof(sa_family_t) + 6);
 	cr_assert_eq(from.sun_path[0], '\0');
 }
+
+/* MSG_PEEK of descriptors: as Linux, the peek installs copies and the
+ * message keeps its own for the real receive. */
+static void
+peek_rights(int type)
+{
+	int sv[2], p[2], got[4], got2[4], n, mf;
+	char buf[8];
+
+	pair(type, sv);
+	cr_assert_eq(rump_sys_pipe(p), 0);
+	RETURNS(send_fds(sv[0], &p[1], 1, "P", 1), 1);
+	RETURNS(rump_sys_close(p[1]), 0);
+	RETURNS(recv_fds(sv[1], got, 4, &n, buf, sizeof(buf), MSG_PEEK, &mf, 0),
+		1);
+	cr_assert_eq(n, 1, "peek got %d descriptors", n);
+	cr_assert_eq(buf[0], 'P');
+	/* Peek again: another copy. */
+	RETURNS(recv_fds(sv[1], got2, 4, &n, buf, sizeof(buf), MSG_PEEK, &mf,
+			 0),
+		1);
+	cr_assert_eq(n, 1);
+	cr_assert_neq(got2[0], got[0]);
+	RETURNS(rump_sys_close(got2[0]), 0);
+	/* The peeked copy is the write end. */
+	RETURNS(rump_sys_write(got[0], "a", 1), 1);
+	RETURNS(rump_sys_read(p[0], buf, 1), 1);
+	RETURNS(rump_sys_close(got[0]), 0);
+	/* The real receive still gets it. */
+	RETURNS(recv_fds(sv[1], got, 4, &n, buf, sizeof(buf), 0, &mf, 0), 1);
+	cr_assert_eq(n, 1);
+	RETURNS(rump_sys_write(got[0], "b", 1), 1);
+	RETURNS(rump_sys_read(p[0], buf, 1), 1);
+	cr_assert_eq(buf[0], 'b');
+	/* Consumed: nothing more to peek. */
+	FAILS(rump_sys_recv(sv[1], buf, 1, MSG_PEEK | MSG_DONTWAIT), EAGAIN);
+	/* Every copy closed: the reader sees the end. */
+	RETURNS(rump_sys_close(got[0]), 0);
+	RETURNS(rump_sys_read(p[0], buf, 1), 0);
+	rump_sys_close(p[0]);
+	rump_sys_close(sv[0]);
+	rump_sys_close(sv[1]);
+}
+
+Test(af_unix, peek_rights_stream)
+{
+	peek_rights(SOCK_STREAM);
+}
+
+Test(af_unix, peek_rights_dgram)
+{
+	peek_rights(SOCK_DGRAM);
+}
+
+Test(af_unix, peek_rights_seqpacket)
+{
+	peek_rights(SOCK_SEQPACKET);
+}
+
+/* A peek without room for descriptors (MSG_CTRUNC), a peek with a
+ * plain recv, then the receiver closes: nothing leaks, nothing lost. */
+Test(af_unix, peek_rights_ctrunc_then_close)
+{
+	int sv[2], p[2], got[4], n, mf;
+	char buf[8];
+
+	pair(SOCK_DGRAM, sv);
+	cr_assert_eq(rump_sys_pipe(p), 0);
+	RETURNS(send_fds(sv[0], &p[1], 1, "Q", 1), 1);
+	RETURNS(rump_sys_close(p[1]), 0);
+	RETURNS(recv_fds(sv[1], got, 4, &n, buf, sizeof(buf), MSG_PEEK, &mf,
+			 sizeof(struct cmsghdr)),
+		1);
+	cr_assert_eq(n, 0);
+	cr_assert(mf & MSG_CTRUNC);
+	RETURNS(rump_sys_recv(sv[1], buf, 1, MSG_PEEK), 1);
+	/* Still in flight. */
+	RETURNS(rump_sys_fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
+	FAILS(rump_sys_read(p[0], buf, 1), EAGAIN);
+	RETURNS(recv_fds(sv[1], got, 4, &n, buf, sizeof(buf), 0, &mf, 0), 1);
+	cr_assert_eq(n, 1);
+	RETURNS(rump_sys_close(got[0]), 0);
+	RETURNS(rump_sys_read(p[0], buf, 1), 0);
+	/* Peeked but never received: released with the receiver. */
+	cr_assert_eq(rump_sys_pipe(p), 0);
+	RETURNS(send_fds(sv[0], &p[1], 1, "R", 1), 1);
+	RETURNS(rump_sys_close(p[1]), 0);
+	RETURNS(recv_fds(sv[1], got, 4, &n, buf, sizeof(buf), MSG_PEEK, &mf, 0),
+		1);
+	cr_assert_eq(n, 1);
+	RETURNS(rump_sys_close(got[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+	RETURNS(rump_sys_read(p[0], buf, 1), 0);
+	rump_sys_close(p[0]);
+	rump_sys_close(sv[0]);
+}
+
+/* A stream peek stops after a message carrying descriptors. */
+Test(af_unix, peek_rights_stream_stops)
+{
+	int sv[2], p[2], got[4], n, mf;
+	char buf[16];
+
+	pair(SOCK_STREAM, sv);
+	cr_assert_eq(rump_sys_pipe(p), 0);
+	RETURNS(send_fds(sv[0], &p[0], 1, "ab", 2), 2);
+	RETURNS(rump_sys_write(sv[0], "cd", 2), 2);
+	RETURNS(recv_fds(sv[1], got, 4, &n, buf, sizeof(buf), MSG_PEEK, &mf, 0),
+		2);
+	cr_assert_eq(n, 1);
+	rump_sys_close(got[0]);
+	RETURNS(recv_fds(sv[1], got, 4, &n, buf, sizeof(buf), 0, &mf, 0), 2);
+	cr_assert_eq(n, 1);
+	rump_sys_close(got[0]);
+	RETURNS(rump_sys_recv(sv[1], buf, sizeof(buf), 0), 2);
+	cr_assert_eq(memcmp(buf, "cd", 2), 0);
+	rump_sys_close(p[0]);
+	rump_sys_close(p[1]);
+	rump_sys_close(sv[0]);
+	rump_sys_close(sv[1]);
+}
