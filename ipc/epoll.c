@@ -55,6 +55,12 @@ struct epitem {
 	kmutex_t *ei_wlock[EP_MAX_QUEUES];
 	bool ei_ready;            /* on the ready list; ep_lock */
 	struct epitem *ei_rdnext; /* ep_lock */
+	/* ep_harvest's own, under ep_mtx: a callback may put the item back
+	 * on the ready list while a harvest holds it, so the harvest keeps
+	 * its items on a list of their own. */
+	unsigned ei_gen;           /* the harvest that last saw it */
+	bool ei_kept;              /* on that harvest's keep list */
+	struct epitem *ei_keepnext;
 	struct epitem *ei_hnext;  /* ep_mtx */
 	struct epitem *ei_fnext;  /* ep_ctl_lock */
 };
@@ -67,6 +73,7 @@ struct eventpoll {
 	struct waitq ep_wq;
 	struct epitem *ep_rdhead, *ep_rdtail; /* ep_lock */
 	struct file *ep_file; /* the epoll's own file (not held) */
+	unsigned ep_gen;      /* harvests so far; ep_mtx */
 };
 
 static kmutex_t ep_ctl_lock;
@@ -564,14 +571,29 @@ out:
 	return -error;
 }
 
+/* Keep `ei' on the harvest's list, to go back on the ready list. */
+static void
+keep(struct epitem *ei, struct epitem ***tailp)
+{
+	if (ei->ei_kept)
+		return;
+	ei->ei_kept = true;
+	ei->ei_keepnext = NULL;
+	**tailp = ei;
+	*tailp = &ei->ei_keepnext;
+}
+
 /*
  * Report up to `max' ready events to `uevents'.  Returns the count or
- * -EFAULT.  ep_mtx is held: items and their files stay.
+ * -EFAULT.  ep_mtx is held: items and their files stay.  An item is
+ * reported once a call: one that comes round again (a callback put it
+ * back meanwhile) ends the harvest and waits for the next call.
  */
 static long
 ep_harvest(struct eventpoll *ep, struct epoll_event *uevents, int max)
 {
-	struct epitem *ei, *lt_head = NULL, **lt_tailp = &lt_head;
+	struct epitem *ei, *kept = NULL, **kept_tail = &kept;
+	unsigned gen = ++ep->ep_gen;
 	struct epoll_event ev;
 	long n = 0;
 	int mask;
@@ -582,6 +604,11 @@ ep_harvest(struct eventpoll *ep, struct epoll_event *uevents, int max)
 		mutex_exit(&ep->ep_lock);
 		if (ei == NULL)
 			break;
+		if (ei->ei_gen == gen) {
+			keep(ei, &kept_tail);
+			break;
+		}
+		ei->ei_gen = gen;
 		mask = ei->ei_fp->f_ops->fo_poll(
 			ei->ei_fp, (int)(ei->ei_events & ~EP_PRIVATE_BITS),
 			NULL);
@@ -591,11 +618,7 @@ ep_harvest(struct eventpoll *ep, struct epoll_event *uevents, int max)
 		ev.events = (uint32_t)mask;
 		ev.data = ei->ei_data;
 		if (copyout(&ev, &uevents[n], sizeof(ev)) != 0) {
-			/* Put it back for the next caller. */
-			mutex_enter(&ep->ep_lock);
-			if (!ei->ei_ready)
-				rd_append(ep, ei);
-			mutex_exit(&ep->ep_lock);
+			keep(ei, &kept_tail); /* for the next caller */
 			if (n == 0)
 				n = -EFAULT;
 			break;
@@ -606,15 +629,13 @@ ep_harvest(struct eventpoll *ep, struct epoll_event *uevents, int max)
 			ei->ei_events &= EP_PRIVATE_BITS;
 			mutex_exit(&ep->ep_lock);
 		} else if (!(ei->ei_events & EPOLLET)) {
-			/* Level-triggered: look again next time. */
-			ei->ei_rdnext = NULL;
-			*lt_tailp = ei;
-			lt_tailp = &ei->ei_rdnext;
+			keep(ei, &kept_tail); /* level-triggered: look again */
 		}
 	}
 	mutex_enter(&ep->ep_lock);
-	while ((ei = lt_head) != NULL) {
-		lt_head = ei->ei_rdnext;
+	while ((ei = kept) != NULL) {
+		kept = ei->ei_keepnext;
+		ei->ei_kept = false;
 		if (!ei->ei_ready)
 			rd_append(ep, ei);
 	}
