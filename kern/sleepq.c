@@ -149,10 +149,42 @@ park_wait(struct lwp_park *lp, uint64_t deadline)
 	return 0;
 }
 
-/* How long a park spins before it sleeps, in checks: a wakeup that
- * comes within a microsecond or two (a signal or reply from a thread
- * running on another CPU) then costs no host sleep and wakeup. */
-#define PARK_SPIN 20
+/*
+ * How long a park spins before it sleeps.  A host sleep and wakeup costs
+ * tens of microseconds on a virtual machine (the idle CPU halts and must
+ * be sent an interrupt), while a reply from a thread running on another
+ * CPU comes within a few: a short spin turns a ping-pong between two
+ * threads into one where neither side sleeps.  Guest kernels poll before
+ * they halt for the same reason.
+ */
+#define PARK_SPIN_NS 25000
+#define PARK_SPIN_CHECKS 32 /* pauses between clock reads */
+
+static bool
+park_ready(struct lwp *l, int flags)
+{
+	return atomic_load_acq(&l->l_unparked) ||
+	       ((flags & SLEEP_INTR) && atomic_load_acq(&l->l_intr));
+}
+
+/* Spin until the park would return at once, or PARK_SPIN_NS pass. */
+static void
+park_spin(struct lwp *l, uint64_t deadline, int flags)
+{
+	uint64_t end = clock_monotonic_ns() + PARK_SPIN_NS;
+
+	if (deadline != DEADLINE_NONE && deadline < end)
+		end = deadline;
+	for (;;) {
+		for (int i = 0; i < PARK_SPIN_CHECKS; i++) {
+			if (park_ready(l, flags))
+				return;
+			__builtin_ia32_pause();
+		}
+		if (clock_monotonic_ns() >= end)
+			return;
+	}
+}
 
 int
 lwp_park(struct lwp *l, uint64_t deadline, int flags)
@@ -160,12 +192,7 @@ lwp_park(struct lwp *l, uint64_t deadline, int flags)
 	struct lwp_park *lp = park_get(l);
 	int error = 0;
 
-	for (int i = 0; i < PARK_SPIN; i++) {
-		if (atomic_load_acq(&l->l_unparked) ||
-		    ((flags & SLEEP_INTR) && atomic_load_acq(&l->l_intr)))
-			break;
-		__builtin_ia32_pause();
-	}
+	park_spin(l, deadline, flags);
 	mutex_enter(&lp->lp_lock);
 	while (!l->l_unparked) {
 		if ((flags & SLEEP_INTR) &&
