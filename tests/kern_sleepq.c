@@ -14,6 +14,10 @@ static kmutex_t lock;
 static struct waitq wq;
 static int ready; /* sleepers enqueued, under lock */
 
+/* Sleepers keep their lwp until `released' when `hold_lwps' is set:
+ * lwp_interrupt's caller must keep the lwp alive. */
+static int released, hold_lwps;
+
 static void
 setup(void)
 {
@@ -21,6 +25,8 @@ setup(void)
 	mutex_init(&lock);
 	waitq_init(&wq);
 	ready = 0;
+	released = 0;
+	hold_lwps = 0;
 }
 
 TestSuite(sleepq, .init = setup);
@@ -31,7 +37,9 @@ struct sleeper {
 	int flags;
 	int result;
 	struct lwp *lwp;
+	int hold; /* keep the lwp until `released' (lwp_interrupt's rule) */
 };
+
 
 static void *
 sleeper_main(void *arg)
@@ -47,6 +55,8 @@ sleeper_main(void *arg)
 					   : DEADLINE_NONE,
 				s->flags);
 	mutex_exit(&lock);
+	while (s->hold && !__atomic_load_n(&released, __ATOMIC_ACQUIRE))
+		rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 100000);
 	rump_pub_lwproc_releaselwp();
 	return NULL;
 }
@@ -58,6 +68,7 @@ start(struct sleeper *s, int n, uint64_t timeout, int flags)
 		s[i].timeout = timeout;
 		s[i].flags = flags;
 		s[i].result = -1;
+		s[i].hold = hold_lwps;
 		cr_assert_eq(
 			pthread_create(&s[i].thr, NULL, sleeper_main, &s[i]),
 			0);
@@ -127,8 +138,10 @@ Test(sleepq, interrupt_ends_interruptible_sleep_with_eintr)
 {
 	struct sleeper s[1];
 
+	hold_lwps = 1;
 	start(s, 1, 0, SLEEP_INTR);
 	lwp_interrupt(s[0].lwp);
+	__atomic_store_n(&released, 1, __ATOMIC_RELEASE);
 	pthread_join(s[0].thr, NULL);
 	cr_assert_eq(s[0].result, EINTR);
 	cr_assert(waitq_empty(&wq));
@@ -138,8 +151,10 @@ Test(sleepq, interrupt_does_not_end_uninterruptible_sleep)
 {
 	struct sleeper s[1];
 
+	hold_lwps = 1;
 	start(s, 1, 30 * MS, 0);
 	lwp_interrupt(s[0].lwp);
+	__atomic_store_n(&released, 1, __ATOMIC_RELEASE);
 	pthread_join(s[0].thr, NULL);
 	cr_assert_eq(s[0].result, ETIMEDOUT);
 }

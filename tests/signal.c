@@ -311,7 +311,8 @@ struct sleeper {
 	struct lwp *lwp;
 	pid_t tid;
 	_Atomic int ready;
-	int rv, err;
+	_Atomic int rv; /* read by the test thread while the sleeper runs */
+	int err;
 	double took;
 };
 
