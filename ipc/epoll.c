@@ -58,11 +58,11 @@ struct epitem {
 	/* ep_harvest's own, under ep_mtx: a callback may put the item back
 	 * on the ready list while a harvest holds it, so the harvest keeps
 	 * its items on a list of their own. */
-	unsigned ei_gen;           /* the harvest that last saw it */
-	bool ei_kept;              /* on that harvest's keep list */
+	unsigned ei_gen; /* the harvest that last saw it */
+	bool ei_kept;    /* on that harvest's keep list */
 	struct epitem *ei_keepnext;
-	struct epitem *ei_hnext;  /* ep_mtx */
-	struct epitem *ei_fnext;  /* ep_ctl_lock */
+	struct epitem *ei_hnext; /* ep_mtx */
+	struct epitem *ei_fnext; /* ep_ctl_lock */
 };
 
 struct eventpoll {

@@ -439,8 +439,8 @@ Test(epoll, level_triggered_under_concurrent_wakeups)
 				      "one call reports an item once");
 		for (int k = 0; k < n; k++) {
 			char buf[64];
-			long r = rump_sys_read(
-				fds[out[k].data.u64][0], buf, sizeof(buf));
+			long r = rump_sys_read(fds[out[k].data.u64][0], buf,
+					       sizeof(buf));
 
 			cr_assert_gt(r, 0, "a reported pipe has data");
 			got += r;

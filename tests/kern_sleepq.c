@@ -40,7 +40,6 @@ struct sleeper {
 	int hold; /* keep the lwp until `released' (lwp_interrupt's rule) */
 };
 
-
 static void *
 sleeper_main(void *arg)
 {
