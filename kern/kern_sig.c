@@ -294,11 +294,15 @@ sig_enqueue(struct proc *p, struct sigpend *sp, int sig, const siginfo_t *info)
 
 /*
  * The common part of posting to process `p' (target NULL) or to its lwp
- * `target'.  p_lock held.
+ * `target'.  p_lock held.  With `kickp', the lwp picked to take the
+ * signal is only marked interrupted, and its park left in *kickp for the
+ * caller to kick once p_lock is dropped (sleepq.h): woken under p_lock,
+ * the lwp would block on it at once (and on one CPU, preempt the poster
+ * that holds it).
  */
 static int
 sig_post_common(struct proc *p, struct lwp *target, int sig,
-		const siginfo_t *info)
+		const siginfo_t *info, struct lwp_park **kickp)
 {
 	ksigset_t bit = SIGBIT(sig);
 	struct rump_ksigaction *act = &p->p_sigact[sig - 1];
@@ -352,8 +356,14 @@ sig_post_common(struct proc *p, struct lwp *target, int sig,
 		return error;
 
 	if (target != NULL) {
-		if (lwp_wants(target, bit))
+		if (!lwp_wants(target, bit))
+			return 0;
+		if (kickp == NULL) {
 			lwp_signal(target);
+			return 0;
+		}
+		atomic_store_rel(&target->l_sigpending, 1);
+		*kickp = lwp_interrupt_mark(target);
 		return 0;
 	}
 	/* Every lwp that takes it may deliver it on its way out; one is
@@ -368,10 +378,14 @@ sig_post_common(struct proc *p, struct lwp *target, int sig,
 		else if (pick == NULL ||
 			 (!(pick->l_sigwait & bit) &&
 			  (l == cur ||
-			   (pick != cur && !pick->l_running && l->l_running))))
+			   (pick != cur &&
+			    !atomic_load_relaxed(&pick->l_running) &&
+			    atomic_load_relaxed(&l->l_running)))))
 			pick = l;
 	}
-	if (pick != NULL)
+	if (pick != NULL && kickp != NULL)
+		*kickp = lwp_interrupt_mark(pick);
+	else if (pick != NULL)
 		lwp_interrupt_held(pick);
 	return 0;
 }
@@ -379,23 +393,39 @@ sig_post_common(struct proc *p, struct lwp *target, int sig,
 int
 sig_post_proc_locked(struct proc *p, int sig, const siginfo_t *info)
 {
-	return sig_post_common(p, NULL, sig, info);
+	return sig_post_common(p, NULL, sig, info, NULL);
 }
 
 int
 sig_post_lwp_locked(struct lwp *l, int sig, const siginfo_t *info)
 {
-	return sig_post_common(l->l_proc, l, sig, info);
+	return sig_post_common(l->l_proc, l, sig, info, NULL);
+}
+
+int
+sig_post_kick_locked(struct proc *p, struct lwp *target, int sig,
+		     const siginfo_t *info, struct lwp_park **kickp)
+{
+	struct lwp_park *kick = NULL;
+	int error;
+
+	if (kickp == NULL || *kickp != NULL)
+		return sig_post_common(p, target, sig, info, NULL);
+	error = sig_post_common(p, target, sig, info, &kick);
+	*kickp = kick;
+	return error;
 }
 
 int
 sig_post_proc(struct proc *p, int sig, const siginfo_t *info)
 {
+	struct lwp_park *kick = NULL;
 	int error;
 
 	mutex_enter(&p->p_lock);
-	error = sig_post_common(p, NULL, sig, info);
+	error = sig_post_common(p, NULL, sig, info, &kick);
 	mutex_exit(&p->p_lock);
+	park_kick(kick);
 	return error;
 }
 
@@ -403,11 +433,13 @@ int
 sig_post_lwp(struct lwp *l, int sig, const siginfo_t *info)
 {
 	struct proc *p = l->l_proc;
+	struct lwp_park *kick = NULL;
 	int error;
 
 	mutex_enter(&p->p_lock);
-	error = sig_post_common(p, l, sig, info);
+	error = sig_post_common(p, l, sig, info, &kick);
 	mutex_exit(&p->p_lock);
+	park_kick(kick);
 	return error;
 }
 
@@ -1048,7 +1080,7 @@ sys_rt_sigtimedwait(struct lwp *l, const sigset_t *uset, siginfo_t *uinfo,
 {
 	struct proc *p = l->l_proc;
 	struct timespec ts;
-	uint64_t deadline = DEADLINE_NONE;
+	uint64_t deadline = DEADLINE_NONE, tdl, pdl;
 	ksigset_t set;
 	siginfo_t si;
 	int64_t ns;
@@ -1078,20 +1110,29 @@ sys_rt_sigtimedwait(struct lwp *l, const sigset_t *uset, siginfo_t *uinfo,
 				error = EAGAIN;
 			break;
 		}
-		/* Wait with `set' open: posts of it wake us. */
+		/* Wait with `set' open: posts of it wake us.  A timer of
+		 * ours that would post one is expired by us when due (one
+		 * wakeup, not the kernel thread's and then ours). */
 		l->l_sigwait = set;
 		sig_update_lwp_locked(l);
+		tdl = ptimers_next_locked(p, l, set);
+		pdl = tdl != DEADLINE_NONE && (deadline == DEADLINE_NONE ||
+					       tdl < deadline)
+			      ? tdl
+			      : deadline;
 		park_prepare(l);
 		mutex_exit(&p->p_lock);
-		error = lwp_park(l, deadline, SLEEP_INTR);
+		error = lwp_park(l, pdl, SLEEP_INTR);
 		mutex_enter(&p->p_lock);
 		l->l_sigwait = 0;
+		if (tdl != DEADLINE_NONE && error != EINTR)
+			ptimers_expire_locked(p);
 		sig_update_lwp_locked(l);
-		if (error == ETIMEDOUT)
-			error = EAGAIN;
-		else if (error == 0 && deadline != DEADLINE_NONE &&
-			 time_monotonic_ns() >= deadline)
-			error = EAGAIN;
+		if (error == ETIMEDOUT || error == 0)
+			error = deadline != DEADLINE_NONE &&
+						time_monotonic_ns() >= deadline
+					? EAGAIN
+					: 0;
 	}
 	mutex_exit(&p->p_lock);
 	if (sig == 0)
@@ -1154,14 +1195,16 @@ sig_may_send(struct lwp *l, struct proc *p, int sig)
 static int
 kill_one_locked(struct lwp *l, struct proc *p, int sig, const siginfo_t *si)
 {
+	struct lwp_park *kick = NULL;
 	int error = 0;
 
 	mutex_enter(&p->p_lock);
 	if (!sig_may_send(l, p, sig))
 		error = EPERM;
 	else if (sig != 0)
-		error = sig_post_common(p, NULL, sig, si);
+		error = sig_post_common(p, NULL, sig, si, &kick);
 	mutex_exit(&p->p_lock);
+	park_kick(kick);
 	return error;
 }
 
@@ -1169,8 +1212,9 @@ kill_one_locked(struct lwp *l, struct proc *p, int sig, const siginfo_t *si)
 static long
 do_kill(struct lwp *l, pid_t pid, int sig, const siginfo_t *si)
 {
+	struct lwp_park *kick = NULL;
 	struct proc *p;
-	int error, found = 0, sent = 0, lasterr = ESRCH;
+	int error = 0, found = 0, sent = 0, lasterr = ESRCH;
 	pid_t pgid;
 
 	if (sig < 0 || sig > KNSIG)
@@ -1187,10 +1231,10 @@ do_kill(struct lwp *l, pid_t pid, int sig, const siginfo_t *si)
 		proc_lock_exit();
 		if (!sig_may_send(l, p, sig))
 			error = EPERM;
-		else
-			error = sig != 0 ? sig_post_common(p, NULL, sig, si)
-					 : 0;
+		else if (sig != 0)
+			error = sig_post_common(p, NULL, sig, si, &kick);
 		mutex_exit(&p->p_lock);
+		park_kick(kick);
 		return -error;
 	}
 	if (pid == INT32_MIN) {
@@ -1233,6 +1277,7 @@ sys_kill(struct lwp *l, pid_t pid, int sig)
 static long
 do_tkill(struct lwp *l, pid_t tgid, pid_t tid, int sig, const siginfo_t *si)
 {
+	struct lwp_park *kick = NULL;
 	struct lwp *t;
 	struct proc *p;
 	int error = 0;
@@ -1251,8 +1296,9 @@ do_tkill(struct lwp *l, pid_t tgid, pid_t tid, int sig, const siginfo_t *si)
 	if (!sig_may_send(l, p, sig))
 		error = EPERM;
 	else if (sig != 0)
-		error = sig_post_common(p, t, sig, si);
+		error = sig_post_common(p, t, sig, si, &kick);
 	mutex_exit(&p->p_lock);
+	park_kick(kick);
 	return -error;
 }
 

@@ -7,6 +7,7 @@
 #include "ktime.h"
 #include "proc.h"
 #include "signal.h"
+#include "sleepq.h"
 #include "syscall.h"
 #include "timer.h"
 
@@ -87,7 +88,7 @@ ktimer_queued(struct proc *p, struct ktimer *t)
 }
 
 static void
-ktimer_post(struct ktimer *t, int overruns)
+ktimer_post(struct ktimer *t, int overruns, struct lwp_park **kickp)
 {
 	struct proc *p = t->t_proc;
 	struct lwp *l;
@@ -97,7 +98,7 @@ ktimer_post(struct ktimer *t, int overruns)
 		return;
 	if (t->t_id < 0) {
 		/* itimers: a plain kernel signal, as Linux sends. */
-		sig_post_proc_locked(p, t->t_signo, NULL);
+		sig_post_kick_locked(p, NULL, t->t_signo, NULL, kickp);
 		return;
 	}
 	if (ktimer_queued(p, t)) {
@@ -114,17 +115,18 @@ ktimer_post(struct ktimer *t, int overruns)
 			if (l->l_lid == t->t_tid)
 				break;
 		if (l != NULL)
-			sig_post_lwp_locked(l, t->t_signo, &si);
+			sig_post_kick_locked(p, l, t->t_signo, &si, kickp);
 		return;
 	}
-	sig_post_proc_locked(p, t->t_signo, &si);
+	sig_post_kick_locked(p, NULL, t->t_signo, &si, kickp);
 }
 
 static void ktimer_arm_locked(struct ktimer *t);
 
-/* The timer's time has (maybe) come; p_lock held. */
+/* The timer's time has (maybe) come; p_lock held.  See ktimer_post
+ * for `kickp'. */
 static void
-ktimer_expire_locked(struct ktimer *t, int64_t now)
+ktimer_expire_locked(struct ktimer *t, int64_t now, struct lwp_park **kickp)
 {
 	int64_t late;
 	int overruns = 0;
@@ -138,7 +140,7 @@ ktimer_expire_locked(struct ktimer *t, int64_t now)
 	} else {
 		t->t_expire = 0;
 	}
-	ktimer_post(t, overruns);
+	ktimer_post(t, overruns, kickp);
 }
 
 static void
@@ -146,12 +148,15 @@ ktimer_fire(void *arg)
 {
 	struct ktimer *t = arg;
 	struct proc *p = t->t_proc;
+	struct lwp_park *kick = NULL;
 
 	mutex_enter(&p->p_lock);
-	ktimer_expire_locked(t, ktimer_now(t));
+	ktimer_expire_locked(t, ktimer_now(t), &kick);
 	if (t->t_expire != 0)
 		ktimer_arm_locked(t);
 	mutex_exit(&p->p_lock);
+	/* The taker is woken with p_lock free: it wants it at once. */
+	park_kick(kick);
 }
 
 /* The CPU timers' sampler: runs every CPUTIMER_TICK while one is armed. */
@@ -167,7 +172,7 @@ cputick_fire(void *arg)
 	for (struct ktimer *t = pt->pt_list; t != NULL; t = t->t_next) {
 		if (!clock_is_cpu(t->t_clock) || t->t_expire == 0)
 			continue;
-		ktimer_expire_locked(t, ktimer_now(t));
+		ktimer_expire_locked(t, ktimer_now(t), NULL);
 		armed |= t->t_expire != 0;
 	}
 	pt->pt_cputick_armed = armed && p->p_xsig == 0;
@@ -253,6 +258,42 @@ ptimer_dequeued_locked(struct proc *p, siginfo_t *si)
 	si->si_overrun = t->t_overrun_acc;
 	t->t_overrun_last = t->t_overrun_acc;
 	t->t_overrun_acc = 0;
+}
+
+uint64_t
+ptimers_next_locked(struct proc *p, struct lwp *l, ksigset_t set)
+{
+	uint64_t next = DEADLINE_NONE, mono;
+
+	if (p->p_timers == NULL)
+		return next;
+	for (struct ktimer *t = p->p_timers->pt_list; t != NULL;
+	     t = t->t_next) {
+		if (t->t_expire == 0 || clock_is_cpu(t->t_clock) ||
+		    t->t_notify == SIGEV_NONE || !(set & SIGBIT(t->t_signo)) ||
+		    ((t->t_notify & SIGEV_THREAD_ID) && t->t_tid != l->l_lid))
+			continue;
+		mono = clock_to_mono(t->t_base, t->t_expire);
+		if (next == DEADLINE_NONE || mono < next)
+			next = mono;
+	}
+	return next;
+}
+
+void
+ptimers_expire_locked(struct proc *p)
+{
+	if (p->p_timers == NULL)
+		return;
+	for (struct ktimer *t = p->p_timers->pt_list; t != NULL;
+	     t = t->t_next) {
+		if (t->t_expire == 0 || clock_is_cpu(t->t_clock) ||
+		    ktimer_now(t) < t->t_expire)
+			continue;
+		ktimer_expire_locked(t, ktimer_now(t), NULL);
+		if (t->t_expire != 0)
+			ktimer_arm_locked(t);
+	}
 }
 
 void

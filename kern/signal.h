@@ -111,6 +111,12 @@ int sig_post_proc(struct proc *p, int sig, const siginfo_t *info);
 int sig_post_lwp(struct lwp *l, int sig, const siginfo_t *info);
 int sig_post_proc_locked(struct proc *p, int sig, const siginfo_t *info);
 int sig_post_lwp_locked(struct lwp *l, int sig, const siginfo_t *info);
+/* The same, leaving the park of the lwp to wake in *kickp (if NULL so
+ * far) for park_kick() after p_lock is dropped (sleepq.h); kickp NULL:
+ * woken at once. */
+struct lwp_park;
+int sig_post_kick_locked(struct proc *p, struct lwp *target, int sig,
+			 const siginfo_t *info, struct lwp_park **kickp);
 /* A siginfo for signal `sig' with `code' (SI_USER...), sent by `l' (its
  * pid and real uid), NULL for the kernel. */
 void sig_info_init(siginfo_t *si, int sig, int code, struct lwp *l);

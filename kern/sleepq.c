@@ -7,7 +7,10 @@
 struct lwp_park {
 	kmutex_t lp_lock;
 	kcondvar_t lp_cv;
+	struct lwp_park *lp_next; /* on the free list */
 };
+
+static void park_release(struct lwp_park *lp);
 
 uint64_t
 clock_monotonic_ns(void)
@@ -17,6 +20,30 @@ clock_monotonic_ns(void)
 
 	rumpuser_clock_gettime(RUMPUSER_CLOCK_ABSMONO, &sec, &nsec);
 	return (uint64_t)sec * 1000000000ULL + (uint64_t)nsec;
+}
+
+/*
+ * Parks are type-stable: a destroyed lwp's park goes on a free list and
+ * is handed to a later lwp, never freed.  So a waker that found the
+ * park while the lwp was alive may still kick it after the lwp is gone
+ * (park_kick, for posters that wake after dropping their lock): at
+ * worst another lwp sees a spurious wakeup, which every park loop
+ * absorbs (it waits again unless its own flags say otherwise).
+ */
+static struct lwp_park *park_free;
+static char park_free_lock; /* a test-and-set spin lock */
+
+static void
+park_free_enter(void)
+{
+	while (__atomic_test_and_set(&park_free_lock, __ATOMIC_ACQUIRE))
+		__builtin_ia32_pause();
+}
+
+static void
+park_free_exit(void)
+{
+	__atomic_clear(&park_free_lock, __ATOMIC_RELEASE);
 }
 
 /*
@@ -31,19 +58,33 @@ park_get(struct lwp *l)
 
 	if (__predict_true(lp != NULL))
 		return lp;
-	if ((lp = kmem_zalloc(sizeof(*lp))) == NULL)
-		panic("lwp_park: out of memory for the park of lwp %d",
-		      l->l_lid);
-	mutex_init(&lp->lp_lock);
-	cv_init(&lp->lp_cv);
+	park_free_enter();
+	if ((lp = park_free) != NULL)
+		park_free = lp->lp_next;
+	park_free_exit();
+	if (lp == NULL) {
+		if ((lp = kmem_zalloc(sizeof(*lp))) == NULL)
+			panic("lwp_park: out of memory for the park of lwp "
+			      "%d",
+			      l->l_lid);
+		mutex_init(&lp->lp_lock);
+		cv_init(&lp->lp_cv);
+	}
 	if (!__atomic_compare_exchange_n(&l->l_park, &expect, lp, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
-		cv_destroy(&lp->lp_cv);
-		mutex_destroy(&lp->lp_lock);
-		kmem_free(lp, sizeof(*lp));
+		park_release(lp);
 		lp = expect;
 	}
 	return lp;
+}
+
+static void
+park_release(struct lwp_park *lp)
+{
+	park_free_enter();
+	lp->lp_next = park_free;
+	park_free = lp;
+	park_free_exit();
 }
 
 void
@@ -53,9 +94,7 @@ lwp_park_destroy(struct lwp *l)
 
 	if (lp == NULL)
 		return;
-	cv_destroy(&lp->lp_cv);
-	mutex_destroy(&lp->lp_lock);
-	kmem_free(lp, sizeof(*lp));
+	park_release(lp);
 	l->l_park = NULL;
 }
 
@@ -116,6 +155,25 @@ lwp_interrupt_held(struct lwp *l)
 		mutex_exit(&lp->lp_lock);
 		cv_broadcast(&lp->lp_cv);
 	}
+}
+
+struct lwp_park *
+lwp_interrupt_mark(struct lwp *l)
+{
+	__atomic_store_n(&l->l_intr, 1, __ATOMIC_SEQ_CST);
+	return __atomic_load_n(&l->l_park, __ATOMIC_SEQ_CST);
+}
+
+void
+park_kick(struct lwp_park *lp)
+{
+	if (lp == NULL)
+		return;
+	/* As in lwp_interrupt_held: the lock orders us after a parker that
+	 * checked its flags before they were set. */
+	mutex_enter(&lp->lp_lock);
+	mutex_exit(&lp->lp_lock);
+	cv_broadcast(&lp->lp_cv);
 }
 
 void

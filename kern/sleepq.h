@@ -113,10 +113,21 @@ void lwp_interrupt(struct lwp *l);
  * posters hold its process's p_lock, which lwp destruction takes): the
  * woken thread does not have to wait for the park lock. */
 void lwp_interrupt_held(struct lwp *l);
+/*
+ * The same in two steps, for a poster holding a lock the woken lwp will
+ * want at once (p_lock: the woken lwp takes it to dequeue the signal):
+ * lwp_interrupt_mark() with `l' kept alive sets the interrupt and
+ * returns `l''s park (or NULL), park_kick() wakes that park after the
+ * lock is dropped, so the woken thread never blocks on it.  Parks are
+ * type-stable (recycled, never freed): kicking one whose lwp is gone
+ * is safe and at worst wakes another lwp spuriously.
+ */
+struct lwp_park *lwp_interrupt_mark(struct lwp *l);
+void park_kick(struct lwp_park *lp);
 void lwp_clear_interrupt(struct lwp *l);
 bool lwp_interrupted(struct lwp *l);
 
-/* Free the lwp's park (at lwp destruction). */
+/* Release the lwp's park for reuse (at lwp destruction). */
 void lwp_park_destroy(struct lwp *l);
 
 #endif /* RUMP_KERN_SLEEPQ_H */

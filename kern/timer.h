@@ -31,6 +31,18 @@ struct proc;
 /* A timer's signal was dequeued (si_code SI_TIMER): fill si_overrun
  * and let the timer post again.  p_lock held. */
 void ptimer_dequeued_locked(struct proc *p, siginfo_t *si);
+/*
+ * For a waiter in sigtimedwait on `set' (lwp `l'): the monotonic time
+ * the first timer that would post one of `set' to it is due, or
+ * DEADLINE_NONE.  The waiter parks until then and runs the expiry
+ * itself (ptimers_expire_locked): one host wakeup from the timer's time
+ * to the signal taken, not two (the kernel thread's, then the
+ * waiter's).  p_lock held.
+ */
+uint64_t ptimers_next_locked(struct proc *p, struct lwp *l, ksigset_t set);
+/* Expire every timer that is due (on the clocks the callouts run).
+ * p_lock held. */
+void ptimers_expire_locked(struct proc *p);
 /* The process ended: disarm every timer (no wait).  p_lock held. */
 void ptimers_disarm_locked(struct proc *p);
 /* The process is gone: halt and free its timers.  No lock held. */

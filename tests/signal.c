@@ -1242,3 +1242,67 @@ Test(signal, signal_from_another_thread_as_sleep_starts)
 	cr_assert_eq(r.bad, 0);
 	cr_assert_eq(hits[SIGUSR1], 100);
 }
+
+/* ---- wakeups after the poster drops p_lock ------------------------------------ */
+
+struct churner {
+	pid_t pid;
+	atomic_int stop;
+	atomic_long made;
+};
+
+static void *
+churn_lwps_main(void *arg)
+{
+	struct churner *c = arg;
+	sigset_t none;
+
+	sigemptyset(&none);
+	/* lwps that park in sigsuspend and go: a wakeup aimed at one may
+	 * land after it is gone (its park is reused, not freed). */
+	while (!atomic_load(&c->stop)) {
+		struct timespec ts = { 0, 200000 };
+
+		cr_assert_eq(rump_pub_lwproc_newlwp(c->pid), 0);
+		rump_sys_sigsuspend(&none);
+		rump_sys_nanosleep(&ts, NULL);
+		rump_pub_lwproc_releaselwp();
+		atomic_fetch_add(&c->made, 1);
+	}
+	return NULL;
+}
+
+Test(signal, kill_races_with_lwps_coming_and_going)
+{
+	struct churner c;
+	pthread_t t[2];
+	pid_t me = rfork_ok(RUMP_RFCFDG);
+	pid_t target;
+	struct lwp *killer;
+	double t0;
+
+	killer = rump_pub_lwproc_curlwp();
+	target = rfork_ok(RUMP_RFCFDG);
+	set_handler(SIGUSR1, count_handler, 0);
+	set_handler(SIGUSR2, count_handler, 0);
+	memset(&c, 0, sizeof(c));
+	c.pid = target;
+	rump_pub_lwproc_switch(killer);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(pthread_create(&t[i], NULL, churn_lwps_main, &c),
+			     0);
+	t0 = now_ms();
+	while (now_ms() - t0 < 300) {
+		cr_assert_eq(rump_sys_kill(target, SIGUSR1), 0);
+		cr_assert_eq(rump_sys_kill(target, SIGUSR2), 0);
+	}
+	atomic_store(&c.stop, 1);
+	/* Let the last sleepers out. */
+	for (int i = 0; i < 2; i++)
+		while (pthread_tryjoin_np(t[i], NULL) != 0) {
+			rump_sys_kill(target, SIGUSR1);
+			sleep_ms(1);
+		}
+	cr_assert_gt(atomic_load(&c.made), 0);
+	cr_assert_eq(rump_sys_getpid(), me);
+}

@@ -590,3 +590,129 @@ Test(timer, timerfd_poll_and_epoll)
 	cr_assert_eq(rump_sys_read(fd, &n, sizeof(n)), 8);
 	cr_assert_eq(rump_sys_epoll_wait(ep, &out, 1, 0), 0);
 }
+
+/* A waiter in sigtimedwait expires the timer itself when it is due, and
+ * the kernel thread may too: every period is counted once, overruns
+ * included, across two waiting threads. */
+struct tw {
+	struct lwp *lwp;
+	sigset_t set;
+	atomic_long *count;
+	double until;
+};
+
+static void *
+timer_waiter_main(void *arg)
+{
+	struct tw *w = arg;
+	struct timespec to = { 0, 50 * MS };
+	siginfo_t si;
+
+	rump_pub_lwproc_switch(w->lwp);
+	cr_assert_eq(rump_sys_sigprocmask(SIG_BLOCK, &w->set, NULL), 0);
+	while (now_ms() < w->until) {
+		int r = rump_sys_sigtimedwait(&w->set, &si, &to);
+
+		if (r < 0)
+			continue;
+		cr_assert_eq(si.si_code, SI_TIMER);
+		atomic_fetch_add(w->count, 1 + si.si_overrun);
+	}
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+Test(timer, sigtimedwait_counts_each_period_once)
+{
+	int sig = SIGRTMIN + 3;
+	struct itimerspec its = { { 0, 2 * MS }, { 0, 2 * MS } };
+	struct sigevent sev;
+	struct tw w[2];
+	pthread_t th[2];
+	atomic_long count = 0;
+	struct lwp *me = rump_pub_lwproc_curlwp();
+	timer_t t;
+	sigset_t set;
+	double t0, t1, until;
+	siginfo_t si;
+	struct timespec zero = { 0, 0 };
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	cr_assert_eq(rump_sys_sigprocmask(SIG_BLOCK, &set, NULL), 0);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_SIGNAL;
+	sev.sigev_signo = sig;
+	cr_assert_eq(rump_sys_timer_create(CLOCK_MONOTONIC, &sev, &t), 0);
+	until = now_ms() + 300;
+	for (int i = 0; i < 2; i++) {
+		w[i].set = set;
+		w[i].count = &count;
+		w[i].until = until;
+		cr_assert_eq(rump_pub_lwproc_newlwp(rump_sys_getpid()), 0);
+		w[i].lwp = rump_pub_lwproc_curlwp();
+		cr_assert_eq(rump_sys_sigprocmask(SIG_BLOCK, &set, NULL), 0);
+		rump_pub_lwproc_switch(me);
+	}
+	t0 = now_ms();
+	cr_assert_eq(rump_sys_timer_settime(t, 0, &its, NULL), 0);
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(
+			pthread_create(&th[i], NULL, timer_waiter_main, &w[i]),
+			0);
+	for (int i = 0; i < 2; i++)
+		pthread_join(th[i], NULL);
+	memset(&its, 0, sizeof(its));
+	cr_assert_eq(rump_sys_timer_settime(t, 0, &its, NULL), 0);
+	t1 = now_ms();
+	/* A last one may still be queued. */
+	if (rump_sys_sigtimedwait(&set, &si, &zero) == sig)
+		count += 1 + si.si_overrun;
+	/* Not more periods than went by, and not many fewer. */
+	cr_assert_leq(count, (long)((t1 - t0) / 2) + 1, "%ld in %.1f ms",
+		      (long)count, t1 - t0);
+	cr_assert_geq(count, (long)((until - t0) / 2) - 3, "%ld in %.1f ms",
+		      (long)count, t1 - t0);
+	cr_assert_eq(rump_sys_timer_delete(t), 0);
+}
+
+/* A SIGEV_THREAD_ID timer aimed at another lwp is not taken by a
+ * waiter in sigtimedwait elsewhere. */
+Test(timer, sigtimedwait_leaves_other_threads_timers)
+{
+	int sig = SIGRTMIN + 4;
+	struct itimerspec its = { { 0, 0 }, { 0, 5 * MS } };
+	struct sigevent sev;
+	struct timespec to = { 0, 100 * MS };
+	struct lwp *me = rump_pub_lwproc_curlwp(), *other;
+	sigset_t set;
+	siginfo_t si;
+	timer_t t;
+	int tid;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	cr_assert_eq(rump_sys_sigprocmask(SIG_BLOCK, &set, NULL), 0);
+	cr_assert_eq(rump_pub_lwproc_newlwp(rump_sys_getpid()), 0);
+	other = rump_pub_lwproc_curlwp();
+	tid = rump_sys_gettid();
+	/* A new lwp's mask is empty: unblocked, the default action would
+	 * end the process. */
+	cr_assert_eq(rump_sys_sigprocmask(SIG_BLOCK, &set, NULL), 0);
+	rump_pub_lwproc_switch(me);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = sig;
+	sev._sigev_un._tid = tid;
+	cr_assert_eq(rump_sys_timer_create(CLOCK_MONOTONIC, &sev, &t), 0);
+	cr_assert_eq(rump_sys_timer_settime(t, 0, &its, NULL), 0);
+	cr_assert_eq(rump_sys_sigtimedwait(&set, &si, &to), -1);
+	cr_assert_eq(errno, EAGAIN, "%d", errno);
+	/* The other lwp has it. */
+	rump_pub_lwproc_switch(other);
+	to.tv_nsec = 0;
+	cr_assert_eq(rump_sys_sigtimedwait(&set, &si, &to), sig);
+	cr_assert_eq(si.si_code, SI_TIMER);
+	rump_pub_lwproc_switch(me);
+	cr_assert_eq(rump_sys_timer_delete(t), 0);
+}
