@@ -4,10 +4,13 @@
 #include "proc.h"
 #include "sleepq.h"
 
+#define PARK_SPIN_NS 25000 /* the longest spin before a park sleeps */
+
 struct lwp_park {
 	kmutex_t lp_lock;
 	kcondvar_t lp_cv;
 	struct lwp_park *lp_next; /* on the free list */
+	uint32_t lp_spin;         /* spin budget, ns (see park_spin) */
 };
 
 static void park_release(struct lwp_park *lp);
@@ -69,6 +72,7 @@ park_get(struct lwp *l)
 			      l->l_lid);
 		mutex_init(&lp->lp_lock);
 		cv_init(&lp->lp_cv);
+		lp->lp_spin = PARK_SPIN_NS;
 	}
 	if (!__atomic_compare_exchange_n(&l->l_park, &expect, lp, false,
 					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
@@ -215,9 +219,19 @@ park_wait(struct lwp_park *lp, uint64_t deadline)
  * threads into one where neither side sleeps.  Guest kernels poll before
  * they halt for the same reason.
  */
-#define PARK_SPIN_NS 25000
-#define PARK_SPIN_CHECKS 32 /* pauses between clock reads */
+#define PARK_SPIN_MIN_NS 500 /* the least a spin is allowed */
+#define PARK_SPIN_CHECKS 32  /* pauses between clock reads */
 
+/*
+ * The spin adapts, per park: a spin that was answered in time doubles
+ * the park's budget (up to PARK_SPIN_NS), one that ran out halves it
+ * (down to PARK_SPIN_MIN_NS), and a sleep that was answered within
+ * PARK_SPIN_NS raises it again.  On a loaded host the partner often is
+ * not running at all while we spin (both CPUs are busy elsewhere, or it
+ * waits for the very CPU we spin on): there a fixed spin is pure loss,
+ * a waste of the partner's CPU time on every wait.  The budget is a
+ * hint, read and written without a lock.
+ */
 static bool
 park_ready(struct lwp *l, int flags)
 {
@@ -225,32 +239,71 @@ park_ready(struct lwp *l, int flags)
 	       ((flags & SLEEP_INTR) && atomic_load_acq(&l->l_intr));
 }
 
-/* Spin until the park would return at once, or PARK_SPIN_NS pass. */
-static void
-park_spin(struct lwp *l, uint64_t deadline, int flags)
+/* Spin until the park would return at once, or its budget is spent.
+ * True if it would return now; *startp is when the spin began. */
+static bool
+park_spin(struct lwp_park *lp, struct lwp *l, uint64_t deadline, int flags,
+	  uint64_t *startp)
 {
-	uint64_t end = clock_monotonic_ns() + PARK_SPIN_NS;
+	uint32_t budget = atomic_load_relaxed(&lp->lp_spin);
+	uint64_t end;
 
+	for (int i = 0; i < PARK_SPIN_CHECKS; i++) {
+		if (park_ready(l, flags))
+			return true;
+		__builtin_ia32_pause();
+	}
+	*startp = clock_monotonic_ns();
+	end = *startp + budget;
 	if (deadline != DEADLINE_NONE && deadline < end)
 		end = deadline;
 	for (;;) {
 		for (int i = 0; i < PARK_SPIN_CHECKS; i++) {
-			if (park_ready(l, flags))
-				return;
+			if (park_ready(l, flags)) {
+				/* Answered while spinning: spin longer. */
+				if (budget < PARK_SPIN_NS)
+					atomic_store_relaxed(
+						&lp->lp_spin,
+						budget * 2 > PARK_SPIN_NS
+							? PARK_SPIN_NS
+							: budget * 2);
+				return true;
+			}
 			__builtin_ia32_pause();
 		}
 		if (clock_monotonic_ns() >= end)
-			return;
+			break;
 	}
+	/* Ran out (not for the deadline): spin less next time. */
+	if (end != deadline)
+		atomic_store_relaxed(&lp->lp_spin, budget / 2 < PARK_SPIN_MIN_NS
+							   ? PARK_SPIN_MIN_NS
+							   : budget / 2);
+	return false;
+}
+
+/* After a sleep: answered within PARK_SPIN_NS of the spin's start, a
+ * longer spin would have saved the sleep. */
+static void
+park_learn(struct lwp_park *lp, uint64_t start)
+{
+	uint32_t budget = atomic_load_relaxed(&lp->lp_spin);
+
+	if (budget < PARK_SPIN_NS &&
+	    clock_monotonic_ns() - start < PARK_SPIN_NS)
+		atomic_store_relaxed(&lp->lp_spin, budget * 2 > PARK_SPIN_NS
+							   ? PARK_SPIN_NS
+							   : budget * 2);
 }
 
 int
 lwp_park(struct lwp *l, uint64_t deadline, int flags)
 {
 	struct lwp_park *lp = park_get(l);
+	uint64_t start = 0;
+	bool spun = park_spin(lp, l, deadline, flags, &start);
 	int error = 0;
 
-	park_spin(l, deadline, flags);
 	mutex_enter(&lp->lp_lock);
 	while (!l->l_unparked) {
 		if ((flags & SLEEP_INTR) &&
@@ -265,6 +318,8 @@ lwp_park(struct lwp *l, uint64_t deadline, int flags)
 		error = 0;
 	atomic_store_relaxed(&l->l_unparked, 0);
 	mutex_exit(&lp->lp_lock);
+	if (!spun && start != 0 && error != ETIMEDOUT)
+		park_learn(lp, start);
 	return error;
 }
 
