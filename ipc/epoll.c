@@ -10,7 +10,9 @@
  * registered.  Level-triggered items go back on the ready list after
  * each report and drop off when a later poll finds them idle; edge-
  * triggered ones wait for the next wakeup; one-shot ones are disabled
- * until EPOLL_CTL_MOD.
+ * until EPOLL_CTL_MOD.  EPOLLEXCLUSIVE items are exclusive waiters
+ * (sleepq.h): a wakeup of their file goes to the first one whose epoll
+ * has a waiter, not to all of them.
  *
  * Locks (see also ipc.h):
  *   ep_ctl_lock: global; the file -> items lists (f_epoll) and the loop
@@ -141,19 +143,40 @@ rd_remove(struct eventpoll *ep, struct epitem *ei)
 	ei->ei_ready = false;
 }
 
-/* The callback of an item's waiter: under the object's lock. */
-static void
+/*
+ * The callback of an item's waiter: under the object's lock.  An
+ * EPOLLEXCLUSIVE item takes the wakeup (so the file's other exclusive
+ * items are not told) when its epoll has a waiter to wake and the
+ * wakeup is for the direction it wants, as Linux's ep_poll_callback.
+ */
+static bool
 ep_callback(struct waiter *w, unsigned key)
 {
 	struct epitem *ei = w->w_arg;
 	struct eventpoll *ep = ei->ei_ep;
+	bool took = false;
+	unsigned inout;
 
 	mutex_enter(&ep->ep_lock);
-	if ((key & ei->ei_events & ~EP_PRIVATE_BITS) && !ei->ei_ready) {
+	if (!(key & ei->ei_events & ~EP_PRIVATE_BITS)) {
+		mutex_exit(&ep->ep_lock);
+		return false;
+	}
+	if (!ei->ei_ready)
 		rd_append(ep, ei);
-		ipc_wakeup(&ep->ep_wq, POLLIN | POLLRDNORM);
+	if (!waitq_empty(&ep->ep_wq)) {
+		if (ei->ei_events & EPOLLEXCLUSIVE) {
+			inout = key & (EPOLLIN | EPOLLOUT);
+			took = inout == 0 ||
+			       (inout == EPOLLIN &&
+				(ei->ei_events & EPOLLIN)) ||
+			       (inout == EPOLLOUT &&
+				(ei->ei_events & EPOLLOUT));
+		}
+		waitq_wakeup_key(&ep->ep_wq, POLLIN | POLLRDNORM);
 	}
 	mutex_exit(&ep->ep_lock);
+	return took;
 }
 
 /* ---- item table (ep_mtx held) ----------------------------------------- */
@@ -247,6 +270,7 @@ ep_ptable_queue(struct polltable *pt, struct waitq *wq, kmutex_t *lock)
 	mutex_enter(lock);
 	waitq_enqueue_func(wq, &ei->ei_w[i], ep_callback, ei,
 			   pt->pt_events | POLL_ALWAYS);
+	ei->ei_w[i].w_excl = (ei->ei_events & EPOLLEXCLUSIVE) != 0;
 	mutex_exit(lock);
 	ei->ei_nwait++;
 }

@@ -48,10 +48,11 @@ struct pollctx {
 	} stack;
 };
 
-static void
+static bool
 poll_wake(struct waiter *w, unsigned key)
 {
 	lwp_unpark(w->w_arg);
+	return false;
 }
 
 static void

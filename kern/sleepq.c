@@ -328,6 +328,7 @@ waitq_enqueue(struct waitq *wq, struct waiter *w, struct lwp *l, unsigned key)
 {
 	w->w_func = NULL;
 	w->w_arg = NULL;
+	w->w_excl = false;
 	w->w_lwp = l;
 	w->w_key = key;
 	w->w_queue = wq;
@@ -342,7 +343,7 @@ waitq_enqueue(struct waitq *wq, struct waiter *w, struct lwp *l, unsigned key)
 
 void
 waitq_enqueue_func(struct waitq *wq, struct waiter *w,
-		   void (*func)(struct waiter *, unsigned), void *arg,
+		   bool (*func)(struct waiter *, unsigned), void *arg,
 		   unsigned key)
 {
 	waitq_enqueue(wq, w, NULL, key);
@@ -366,34 +367,37 @@ waitq_dequeue(struct waitq *wq, struct waiter *w)
 	w->w_queue = NULL;
 }
 
-/* Wake `w': a callback waiter is told and stays; another is dequeued
- * and its lwp unparked.  Caller holds the queue's lock. */
-static void
+/* Wake `w': a callback waiter is told and stays (true: an exclusive
+ * one took the wakeup); another is dequeued and its lwp unparked.
+ * Caller holds the queue's lock. */
+static bool
 waiter_wake(struct waitq *wq, struct waiter *w, unsigned key)
 {
-	if (w->w_func != NULL) {
-		w->w_func(w, key);
-		return;
-	}
+	if (w->w_func != NULL)
+		return w->w_func(w, key);
 	waitq_dequeue(wq, w);
 	lwp_unpark(w->w_lwp);
+	return false;
 }
 
 /* Wake waiters whose key shares a bit with `key', at most `max' of the
- * parking kind (callback waiters are always told). */
+ * parking kind (callback waiters are always told, but exclusive ones
+ * only until one of them takes the wakeup). */
 static int
 waitq_wake(struct waitq *wq, unsigned key, int max)
 {
 	struct waiter *w, *next;
+	bool excl_taken = false;
 	int n = 0;
 
 	for (w = wq->wq_head; w != NULL && n < max; w = next) {
 		next = w->w_next;
-		if (!(w->w_key & key))
+		if (!(w->w_key & key) || (w->w_excl && excl_taken))
 			continue;
 		if (w->w_func == NULL)
 			n++;
-		waiter_wake(wq, w, key);
+		if (waiter_wake(wq, w, key) && w->w_excl)
+			excl_taken = true;
 	}
 	return n;
 }

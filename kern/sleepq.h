@@ -35,9 +35,13 @@ struct waiter {
 	 * A callback waiter (epoll's registrations) is not dequeued by a
 	 * wakeup: w_func is called instead of unparking, under the queue's
 	 * lock, with the key of the wakeup.  It must take only leaf locks.
+	 * It returns true when, as an exclusive waiter (w_excl), it took
+	 * the wakeup: the other exclusive waiters of the queue are then
+	 * not told of this one (EPOLLEXCLUSIVE).  Others are always told.
 	 */
-	void (*w_func)(struct waiter *w, unsigned key);
+	bool (*w_func)(struct waiter *w, unsigned key);
 	void *w_arg;
+	bool w_excl;
 };
 
 struct waitq {
@@ -93,7 +97,7 @@ void waitq_enqueue(struct waitq *wq, struct waiter *w, struct lwp *l,
 /* Enqueue a callback waiter (see struct waiter); it stays queued until
  * waitq_dequeue. */
 void waitq_enqueue_func(struct waitq *wq, struct waiter *w,
-			void (*func)(struct waiter *, unsigned), void *arg,
+			bool (*func)(struct waiter *, unsigned), void *arg,
 			unsigned key);
 void waitq_dequeue(struct waitq *wq, struct waiter *w);
 /* Park until unparked, `deadline', or (SLEEP_INTR) an interrupt.

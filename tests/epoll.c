@@ -450,3 +450,117 @@ Test(epoll, level_triggered_under_concurrent_wakeups)
 		join(t[i]);
 	cr_assert_eq(got, (long)LT_PIPES * LT_BYTES);
 }
+
+/* ---- EPOLLEXCLUSIVE wakeups ---- */
+
+#define NEXCL 4
+
+struct exwait {
+	int ep;
+	int got; /* events reported */
+};
+
+static void *
+ex_waiter(void *a)
+{
+	struct exwait *w = a;
+	struct epoll_event ev;
+
+	/* In the test's process (implicit context): same descriptors. */
+	w->got = rump_sys_epoll_wait(w->ep, &ev, 1, 600);
+	return NULL;
+}
+
+/* Start one waiter per epoll, let them all go to sleep, then make the
+ * eventfd readable once; returns how many of them saw it. */
+static int
+wake_count(struct exwait *w, int n, int efd)
+{
+	pthread_t t[NEXCL];
+	struct timespec d = { 0, 150 * 1000 * 1000 };
+	uint64_t one = 1;
+	int woken = 0;
+
+	for (int i = 0; i < n; i++)
+		t[i] = spawn(ex_waiter, &w[i]);
+	nanosleep(&d, NULL);
+	RETURNS(rump_sys_write(efd, &one, sizeof(one)), 8);
+	for (int i = 0; i < n; i++) {
+		join(t[i]);
+		cr_assert_geq(w[i].got, 0);
+		woken += w[i].got;
+	}
+	return woken;
+}
+
+/* Several epolls wait on one file with EPOLLEXCLUSIVE: one event wakes
+ * one of them (not all), as Linux. */
+Test(epoll, exclusive_wakes_one)
+{
+	struct exwait w[NEXCL];
+	int efd = rump_sys_eventfd(0, EFD_NONBLOCK);
+	uint64_t v;
+
+	cr_assert_geq(efd, 0);
+	for (int i = 0; i < NEXCL; i++) {
+		w[i].ep = ep_new();
+		ep_add(w[i].ep, efd, EPOLLIN | EPOLLEXCLUSIVE, (uint64_t)i);
+	}
+	int woken = wake_count(w, NEXCL, efd);
+	cr_assert(woken >= 1 && woken < NEXCL, "%d of %d woken", woken, NEXCL);
+	RETURNS(rump_sys_read(efd, &v, sizeof(v)), 8);
+	/* The same epolls without EPOLLEXCLUSIVE: every one wakes. */
+	for (int i = 0; i < NEXCL; i++) {
+		RETURNS(rump_sys_epoll_ctl(w[i].ep, EPOLL_CTL_DEL, efd, NULL),
+			0);
+		ep_add(w[i].ep, efd, EPOLLIN, (uint64_t)i);
+	}
+	woken = wake_count(w, NEXCL, efd);
+	cr_assert_eq(woken, NEXCL);
+	for (int i = 0; i < NEXCL; i++)
+		rump_sys_close(w[i].ep);
+	rump_sys_close(efd);
+}
+
+/* Mixed: the plain registrations all wake, the exclusive ones not all. */
+Test(epoll, exclusive_mixed)
+{
+	struct exwait w[NEXCL];
+	int efd = rump_sys_eventfd(0, EFD_NONBLOCK);
+
+	cr_assert_geq(efd, 0);
+	for (int i = 0; i < NEXCL; i++) {
+		w[i].ep = ep_new();
+		ep_add(w[i].ep, efd, EPOLLIN | (i < 1 ? 0 : EPOLLEXCLUSIVE),
+		       (uint64_t)i);
+	}
+	wake_count(w, NEXCL, efd);
+	cr_assert_eq(w[0].got, 1, "the plain registration was not woken");
+	int ex = 0;
+	for (int i = 1; i < NEXCL; i++)
+		ex += w[i].got;
+	cr_assert(ex >= 1 && ex < NEXCL - 1, "%d exclusive woken", ex);
+	for (int i = 0; i < NEXCL; i++)
+		rump_sys_close(w[i].ep);
+	rump_sys_close(efd);
+}
+
+/* An exclusive registration whose epoll nobody waits on does not eat
+ * the wakeup: it is still reported later, and a waiter elsewhere wakes. */
+Test(epoll, exclusive_idle_epoll_passes_on)
+{
+	struct exwait w[1];
+	struct epoll_event ev;
+	int efd = rump_sys_eventfd(0, EFD_NONBLOCK);
+	int idle = ep_new();
+
+	ep_add(idle, efd, EPOLLIN | EPOLLEXCLUSIVE, 7);
+	w[0].ep = ep_new();
+	ep_add(w[0].ep, efd, EPOLLIN | EPOLLEXCLUSIVE, 8);
+	cr_assert_eq(wake_count(w, 1, efd), 1);
+	RETURNS(rump_sys_epoll_wait(idle, &ev, 1, 0), 1);
+	cr_assert_eq(ev.data.u64, 7);
+	rump_sys_close(idle);
+	rump_sys_close(w[0].ep);
+	rump_sys_close(efd);
+}
