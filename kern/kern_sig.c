@@ -1146,16 +1146,19 @@ long
 sys_sigaltstack(struct lwp *l, const stack_t *uss, stack_t *uoss)
 {
 	stack_t ss, old = l->l_sigstk;
+	int mode;
 
 	if (uss != NULL) {
 		if (copyin(uss, &ss, sizeof(ss)))
 			return -EFAULT;
-		if (ss.ss_flags & ~(SS_DISABLE | SS_ONSTACK | SS_AUTODISARM))
+		/* Linux: the mode is one of 0, SS_ONSTACK (the same as 0)
+		 * and SS_DISABLE, with SS_AUTODISARM beside it. */
+		mode = ss.ss_flags & ~SS_AUTODISARM;
+		if (mode != 0 && mode != SS_ONSTACK && mode != SS_DISABLE)
 			return -EINVAL;
-		if (ss.ss_flags & SS_DISABLE) {
+		if (mode == SS_DISABLE) {
 			ss.ss_sp = NULL;
 			ss.ss_size = 0;
-			ss.ss_flags = SS_DISABLE;
 		} else if (ss.ss_size < MINSIGSTKSZ) {
 			return -ENOMEM;
 		}
@@ -1322,16 +1325,16 @@ sys_tgkill(struct lwp *l, pid_t tgid, pid_t tid, int sig)
 	return do_tkill(l, tgid, tid, sig, &si);
 }
 
-/* A user-made siginfo: Linux refuses kernel codes (and SI_TKILL) when
- * the target is another process. */
+/* A user-made siginfo: Linux refuses kernel codes (si_code >= 0) and
+ * SI_TKILL unless `id' (the pid of rt_sigqueueinfo, the tid of
+ * rt_tgsigqueueinfo) is the caller's own thread id. */
 static int
-sigqueue_info(struct lwp *l, pid_t pid, int sig, const siginfo_t *uinfo,
+sigqueue_info(struct lwp *l, pid_t id, int sig, const siginfo_t *uinfo,
 	      siginfo_t *si)
 {
 	if (copyin(uinfo, si, sizeof(*si)))
 		return EFAULT;
-	if ((si->si_code >= 0 || si->si_code == SI_TKILL) &&
-	    pid != l->l_proc->p_pid)
+	if ((si->si_code >= 0 || si->si_code == SI_TKILL) && id != l->l_lid)
 		return EPERM;
 	si->si_signo = sig;
 	return 0;
@@ -1359,7 +1362,7 @@ sys_rt_tgsigqueueinfo(struct lwp *l, pid_t tgid, pid_t tid, int sig,
 
 	if (tgid <= 0 || tid <= 0)
 		return -EINVAL;
-	if ((error = sigqueue_info(l, tgid, sig, uinfo, &si)) != 0)
+	if ((error = sigqueue_info(l, tid, sig, uinfo, &si)) != 0)
 		return -error;
 	return do_tkill(l, tgid, tid, sig, &si);
 }

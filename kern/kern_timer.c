@@ -4,6 +4,7 @@
  * timer_delete); see timer.h.
  */
 #include "callout.h"
+#include "cred.h"
 #include "ktime.h"
 #include "proc.h"
 #include "signal.h"
@@ -486,6 +487,10 @@ sys_timer_create(struct lwp *l, clockid_t clock, struct sigevent *usev,
 		return -EINVAL;
 	if (clock_read_ns(l, clock, &dummy) != 0)
 		return -EINVAL;
+	/* Linux: the alarm clocks need CAP_WAKE_ALARM. */
+	if ((clock == CLOCK_REALTIME_ALARM || clock == CLOCK_BOOTTIME_ALARM) &&
+	    !cred_privileged(l->l_cred))
+		return -EPERM;
 	if (usev != NULL) {
 		if (copyin(usev, &sev, sizeof(sev)))
 			return -EFAULT;

@@ -238,6 +238,10 @@ sys_timerfd_create(struct lwp *l, clockid_t clock, int flags)
 		return -EINVAL;
 	if (flags & ~(TFD_CLOEXEC | TFD_NONBLOCK))
 		return -EINVAL;
+	/* Linux: the alarm clocks need CAP_WAKE_ALARM. */
+	if ((clock == CLOCK_REALTIME_ALARM || clock == CLOCK_BOOTTIME_ALARM) &&
+	    !cred_privileged(l->l_cred))
+		return -EPERM;
 	if ((tf = kmem_zalloc(sizeof(*tf))) == NULL)
 		return -ENOMEM;
 	mutex_init(&tf->tf_lock);

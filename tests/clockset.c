@@ -665,3 +665,35 @@ Test(clockset, settings_race_with_arming_firing_and_closing)
 	clock_shift(11 * NS);
 	cr_assert(wait_sig(sig, 2000));
 }
+
+/* The alarm clocks need privilege (Linux's CAP_WAKE_ALARM) for timers
+ * and timerfds; reading them does not. */
+Test(clockset, alarm_clocks_need_privilege)
+{
+	struct sigevent sev;
+	struct timespec ts;
+	timer_t t;
+	int fd;
+
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_NONE;
+	cr_assert_eq(rump_sys_timer_create(CLOCK_REALTIME_ALARM, &sev, &t), 0);
+	fd = rump_sys_timerfd_create(CLOCK_BOOTTIME_ALARM, 0);
+	cr_assert_geq(fd, 0);
+	cr_assert_eq(rump_sys_setresuid(1000, 1000, 1000), 0);
+	cr_assert_eq(rump_sys_timer_create(CLOCK_REALTIME_ALARM, &sev, &t), -1);
+	cr_assert_eq(errno, EPERM);
+	cr_assert_eq(rump_sys_timer_create(CLOCK_BOOTTIME_ALARM, &sev, &t), -1);
+	cr_assert_eq(errno, EPERM);
+	cr_assert_eq(rump_sys_timerfd_create(CLOCK_REALTIME_ALARM, 0), -1);
+	cr_assert_eq(errno, EPERM);
+	cr_assert_eq(rump_sys_timerfd_create(CLOCK_BOOTTIME_ALARM, 0), -1);
+	cr_assert_eq(errno, EPERM);
+	/* Bad clocks stay EINVAL. */
+	cr_assert_eq(rump_sys_timerfd_create(CLOCK_TAI, 0), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_clock_gettime(CLOCK_REALTIME_ALARM, &ts), 0);
+	/* Nor may it set the clock. */
+	cr_assert_eq(rump_sys_clock_settime(CLOCK_REALTIME, &ts), -1);
+	cr_assert_eq(errno, EPERM);
+}

@@ -1306,3 +1306,154 @@ Test(signal, kill_races_with_lwps_coming_and_going)
 	cr_assert_gt(atomic_load(&c.made), 0);
 	cr_assert_eq(rump_sys_getpid(), me);
 }
+
+/* ---- audit: rt_tgsigqueueinfo, sigaltstack ------------------------------------- */
+
+Test(signal, tgsigqueueinfo_permission_and_bad_ids)
+{
+	pid_t pid = rfork_ok(RUMP_RFCFDG), other, otherpid, tid;
+	struct lwp *me = rump_pub_lwproc_curlwp(), *peer, *lother;
+	siginfo_t si, got;
+	sigset_t set;
+	struct timespec zero = { 0, 0 };
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGRTMIN);
+	cr_assert_eq(rump_sys_sigprocmask(SIG_BLOCK, &set, NULL), 0);
+	/* A second thread of this process. */
+	cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
+	peer = rump_pub_lwproc_curlwp();
+	tid = rump_sys_gettid();
+	cr_assert_eq(rump_sys_sigprocmask(SIG_BLOCK, &set, NULL), 0);
+	rump_pub_lwproc_switch(me);
+	memset(&si, 0, sizeof(si));
+
+	/* Bad ids. */
+	si.si_code = SI_QUEUE;
+	cr_assert_eq(rump_sys_rt_tgsigqueueinfo(0, tid, SIGRTMIN, &si), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_rt_tgsigqueueinfo(pid, 0, SIGRTMIN, &si), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_rt_tgsigqueueinfo(pid, -5, SIGRTMIN, &si), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_rt_tgsigqueueinfo(pid, 30000, SIGRTMIN, &si), -1);
+	cr_assert_eq(errno, ESRCH);
+	/* The thread, named with the wrong process. */
+	cr_assert_eq(rump_sys_rt_tgsigqueueinfo(1, tid, SIGRTMIN, &si), -1);
+	cr_assert_eq(errno, ESRCH);
+	cr_assert_eq(rump_sys_rt_tgsigqueueinfo(pid, tid, 65, &si), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_rt_tgsigqueueinfo(pid, tid, SIGRTMIN, NULL), -1);
+	cr_assert_eq(errno, EFAULT);
+
+	/* A kernel code (or SI_TKILL) only to the caller's own thread, as
+	 * Linux: not even to another thread of its process. */
+	si.si_code = SI_USER;
+	cr_assert_eq(rump_sys_rt_tgsigqueueinfo(pid, tid, SIGRTMIN, &si), -1);
+	cr_assert_eq(errno, EPERM);
+	si.si_code = SI_TKILL;
+	cr_assert_eq(rump_sys_rt_tgsigqueueinfo(pid, tid, SIGRTMIN, &si), -1);
+	cr_assert_eq(errno, EPERM);
+	si.si_code = SI_USER;
+	si.si_value.sival_int = 7;
+	cr_assert_eq(rump_sys_rt_tgsigqueueinfo(pid, pid, SIGRTMIN, &si), 0);
+	cr_assert_eq(rump_sys_sigtimedwait(&set, &got, &zero), SIGRTMIN);
+	cr_assert_eq(got.si_code, SI_USER);
+	/* rt_sigqueueinfo from a thread that is not the main one is held
+	 * to the same rule: its tid is not the pid. */
+	rump_pub_lwproc_switch(peer);
+	cr_assert_eq(rump_sys_rt_sigqueueinfo(pid, SIGRTMIN, &si), -1);
+	cr_assert_eq(errno, EPERM);
+	rump_pub_lwproc_switch(me);
+
+	/* A user code to the other thread: queued there with its value. */
+	si.si_code = SI_QUEUE;
+	si.si_value.sival_int = 42;
+	cr_assert_eq(rump_sys_rt_tgsigqueueinfo(pid, tid, SIGRTMIN, &si), 0);
+	cr_assert_eq(rump_sys_sigtimedwait(&set, &got, &zero), -1);
+	cr_assert_eq(errno, EAGAIN);
+	rump_pub_lwproc_switch(peer);
+	cr_assert_eq(rump_sys_sigtimedwait(&set, &got, &zero), SIGRTMIN);
+	cr_assert_eq(got.si_code, SI_QUEUE);
+	cr_assert_eq(got.si_value.sival_int, 42);
+	cr_assert_eq(got.si_pid, 0); /* what the sender wrote */
+	rump_pub_lwproc_switch(me);
+
+	/* Another process of another uid: EPERM; root may. */
+	otherpid = rfork_ok(RUMP_RFCFDG);
+	lother = rump_pub_lwproc_curlwp();
+	cr_assert_eq(rump_sys_setresuid(1000, 1000, 1000), 0);
+	cr_assert_eq(rump_sys_rt_tgsigqueueinfo(pid, tid, 0, &si), -1);
+	cr_assert_eq(errno, EPERM);
+	cr_assert_eq(rump_sys_rt_tgsigqueueinfo(pid, tid, SIGRTMIN, &si), -1);
+	cr_assert_eq(errno, EPERM);
+	rump_pub_lwproc_switch(me);
+	other = otherpid;
+	cr_assert_eq(rump_sys_rt_tgsigqueueinfo(other, other, 0, &si), 0);
+	(void)lother;
+}
+
+#ifndef SS_AUTODISARM
+#define SS_AUTODISARM (1U << 31) /* Linux's, not in every libc */
+#endif
+
+Test(signal, sigaltstack_flags_validated_as_linux)
+{
+	static char stk[65536];
+	stack_t ss = { .ss_sp = stk, .ss_size = sizeof(stk) }, old;
+
+	/* SS_ONSTACK as a mode is the same as 0. */
+	ss.ss_flags = SS_ONSTACK;
+	cr_assert_eq(rump_sys_sigaltstack(&ss, &old), 0);
+	cr_assert(old.ss_flags & SS_DISABLE);
+	cr_assert_eq(rump_sys_sigaltstack(NULL, &old), 0);
+	cr_assert_eq(old.ss_flags, 0);
+	cr_assert_eq(old.ss_sp, stk);
+	/* Both modes at once, or unknown bits: EINVAL, nothing changed. */
+	ss.ss_flags = SS_ONSTACK | SS_DISABLE;
+	cr_assert_eq(rump_sys_sigaltstack(&ss, NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+	ss.ss_flags = 4;
+	cr_assert_eq(rump_sys_sigaltstack(&ss, NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_sigaltstack(NULL, &old), 0);
+	cr_assert_eq(old.ss_sp, stk);
+	/* Too small: ENOMEM; Linux's MINSIGSTKSZ (2048 on x86; glibc's
+	 * macro may be a sysconf call) itself is fine. */
+	ss.ss_flags = 0;
+	ss.ss_size = 2047;
+	cr_assert_eq(rump_sys_sigaltstack(&ss, NULL), -1);
+	cr_assert_eq(errno, ENOMEM);
+	ss.ss_size = 2048;
+	cr_assert_eq(rump_sys_sigaltstack(&ss, NULL), 0);
+	/* SS_AUTODISARM is kept and reported. */
+	ss.ss_flags = SS_AUTODISARM;
+	ss.ss_size = sizeof(stk);
+	cr_assert_eq(rump_sys_sigaltstack(&ss, NULL), 0);
+	cr_assert_eq(rump_sys_sigaltstack(NULL, &old), 0);
+	cr_assert_eq((unsigned)old.ss_flags, SS_AUTODISARM);
+	/* SS_DISABLE: the size does not matter, sp and size are cleared. */
+	ss.ss_flags = SS_DISABLE;
+	ss.ss_size = 1;
+	cr_assert_eq(rump_sys_sigaltstack(&ss, &old), 0);
+	cr_assert_eq((unsigned)old.ss_flags, SS_AUTODISARM);
+	cr_assert_eq(rump_sys_sigaltstack(NULL, &old), 0);
+	cr_assert_eq(old.ss_flags, SS_DISABLE);
+	cr_assert_null(old.ss_sp);
+	cr_assert_eq(old.ss_size, 0);
+	/* Bad pointers. */
+	cr_assert_eq(rump_sys_sigaltstack((void *)16, NULL), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(rump_sys_sigaltstack(NULL, (void *)16), -1);
+	cr_assert_eq(errno, EFAULT);
+	/* Kept across rfork, fresh (disabled) in a new lwp. */
+	ss.ss_flags = 0;
+	ss.ss_size = sizeof(stk);
+	cr_assert_eq(rump_sys_sigaltstack(&ss, NULL), 0);
+	rfork_ok(RUMP_RFCFDG);
+	cr_assert_eq(rump_sys_sigaltstack(NULL, &old), 0);
+	cr_assert_eq(old.ss_sp, stk);
+	cr_assert_eq(rump_pub_lwproc_newlwp(rump_sys_getpid()), 0);
+	cr_assert_eq(rump_sys_sigaltstack(NULL, &old), 0);
+	cr_assert_eq(old.ss_flags, SS_DISABLE);
+}

@@ -346,3 +346,142 @@ Test(time, realtime_sleep_sees_settime)
 		     0);
 	cr_assert_lt(host_ns(CLOCK_MONOTONIC) - t0, 500 * MS);
 }
+
+/* ---- audit: every clock's resolution, other processes' CPU clocks,
+ * RUSAGE_THREAD, RUSAGE_CHILDREN through times() ---------------------- */
+
+/* Linux's CPU clock id of thread `tid' (CPUCLOCK_SCHED | PERTHREAD). */
+#define THREAD_CLOCK(tid) ((clockid_t)((unsigned)~(tid) << 3) | 6)
+
+Test(time, getres_on_every_clock)
+{
+	const clockid_t fine[] = { CLOCK_REALTIME,
+				   CLOCK_MONOTONIC,
+				   CLOCK_MONOTONIC_RAW,
+				   CLOCK_BOOTTIME,
+				   CLOCK_TAI,
+				   CLOCK_REALTIME_ALARM,
+				   CLOCK_BOOTTIME_ALARM,
+				   CLOCK_PROCESS_CPUTIME_ID,
+				   CLOCK_THREAD_CPUTIME_ID };
+	const clockid_t coarse[] = { CLOCK_REALTIME_COARSE,
+				     CLOCK_MONOTONIC_COARSE };
+	struct timespec ts, hts;
+	pid_t pid;
+
+	for (size_t i = 0; i < sizeof(fine) / sizeof(fine[0]); i++) {
+		memset(&ts, 0xff, sizeof(ts));
+		cr_assert_eq(rump_sys_clock_getres(fine[i], &ts), 0, "clock %d",
+			     fine[i]);
+		cr_assert(ts.tv_sec == 0 && ts.tv_nsec == 1, "clock %d: %ld",
+			  fine[i], ts.tv_nsec);
+		/* And each of them reads. */
+		cr_assert_eq(rump_sys_clock_gettime(fine[i], &ts), 0);
+	}
+	for (size_t i = 0; i < 2; i++) {
+		cr_assert_eq(rump_sys_clock_getres(coarse[i], &ts), 0);
+		cr_assert_eq(clock_getres(coarse[i], &hts), 0);
+		cr_assert(ts.tv_sec == hts.tv_sec && ts.tv_nsec == hts.tv_nsec,
+			  "clock %d: %ld, host %ld", coarse[i], ts.tv_nsec,
+			  hts.tv_nsec);
+	}
+	/* Unknown clocks, and Linux's encoding with a bad type (3). */
+	cr_assert_eq(rump_sys_clock_getres(16, &ts), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_clock_getres(-1, &ts), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_clock_getres((clockid_t)(~0u << 3) | 3, &ts), -1);
+	cr_assert_eq(errno, EINVAL);
+	/* Another process's CPU clock: there while the process is. */
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	pid = rump_sys_getpid();
+	cr_assert_eq(rump_sys_clock_getres(PROCESS_CLOCK(pid), &ts), 0);
+	cr_assert(ts.tv_sec == 0 && ts.tv_nsec == 1);
+	cr_assert_eq(rump_sys_clock_getres(PROCESS_CLOCK(0), &ts), 0);
+	cr_assert_eq(rump_sys_clock_getres(THREAD_CLOCK(0), &ts), 0);
+	cr_assert_eq(rump_sys_clock_getres(PROCESS_CLOCK(30000), &ts), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_clock_getres(CLOCK_MONOTONIC, (void *)16), -1);
+	cr_assert_eq(errno, EFAULT);
+}
+
+Test(time, other_process_cpu_clocks)
+{
+	struct lwp *a, *b;
+	pid_t apid, atid, bpid;
+	struct timespec ts;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	a = rump_pub_lwproc_curlwp();
+	apid = rump_sys_getpid();
+	atid = rump_sys_gettid();
+	spin_ms(30);
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	b = rump_pub_lwproc_curlwp();
+	bpid = rump_sys_getpid();
+	/* b reads a's process clock (Linux lets any process read it)... */
+	cr_assert_eq(rump_sys_clock_gettime(PROCESS_CLOCK(apid), &ts), 0);
+	cr_assert_geq(ts_ns(&ts), 25 * MS);
+	/* ... but a thread clock only names a thread of the caller's. */
+	cr_assert_eq(rump_sys_clock_gettime(THREAD_CLOCK(atid), &ts), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(
+		rump_sys_clock_gettime(THREAD_CLOCK(rump_sys_gettid()), &ts),
+		0);
+	/* Its own, through its pid (an lwp's time is its host thread's,
+	 * which here ran `a' before: not asserted small). */
+	cr_assert_eq(rump_sys_clock_gettime(PROCESS_CLOCK(bpid), &ts), 0);
+	/* Gone: EINVAL. */
+	rump_pub_lwproc_switch(a);
+	rump_pub_lwproc_releaselwp();
+	rump_pub_lwproc_switch(b);
+	cr_assert_eq(rump_sys_clock_gettime(PROCESS_CLOCK(apid), &ts), -1);
+	cr_assert_eq(errno, EINVAL);
+}
+
+Test(time, rusage_thread_and_times_children)
+{
+	struct lwp *parent, *other;
+	struct rusage ru;
+	struct tms tms;
+	clock_t t0, t1;
+	long long thr, proc;
+	pthread_t th;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	parent = rump_pub_lwproc_curlwp();
+	/* RUSAGE_THREAD is this lwp's time only. */
+	cr_assert_eq(rump_pub_lwproc_newlwp(rump_sys_getpid()), 0);
+	other = rump_pub_lwproc_curlwp();
+	rump_pub_lwproc_switch(parent);
+	cr_assert_eq(pthread_create(&th, NULL, spin_in_process, other), 0);
+	pthread_join(th, NULL);
+	cr_assert_eq(rump_sys_getrusage(RUSAGE_THREAD, &ru), 0);
+	thr = ru.ru_utime.tv_sec * NS + ru.ru_utime.tv_usec * 1000LL;
+	cr_assert_eq(rump_sys_getrusage(RUSAGE_SELF, &ru), 0);
+	proc = ru.ru_utime.tv_sec * NS + ru.ru_utime.tv_usec * 1000LL;
+	cr_assert_geq(proc - thr, 25 * MS, "thread %lld process %lld", thr,
+		      proc);
+	cr_assert_eq(rump_sys_getrusage(RUSAGE_SELF, (void *)16), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(rump_sys_getrusage(-2, &ru), -1); /* RUSAGE_BOTH */
+	cr_assert_eq(errno, EINVAL);
+
+	/* times(): a gone child's time in tms_cutime; NULL is fine. */
+	t0 = rump_sys_times(NULL);
+	cr_assert_neq(t0, (clock_t)-1);
+	cr_assert_eq(rump_sys_times(&tms), t0 + (rump_sys_times(NULL) - t0));
+	cr_assert_eq(tms.tms_cutime, 0);
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	spin_ms(30);
+	rump_pub_lwproc_releaselwp();
+	rump_pub_lwproc_switch(parent);
+	t1 = rump_sys_times(&tms);
+	cr_assert_geq(t1, t0 + 2); /* 30 ms of 100 Hz ticks went by */
+	cr_assert_geq(tms.tms_cutime, 2, "%ld", (long)tms.tms_cutime);
+	cr_assert_eq(rump_sys_getrusage(RUSAGE_CHILDREN, &ru), 0);
+	cr_assert_geq(ru.ru_utime.tv_sec * 1000000LL + ru.ru_utime.tv_usec,
+		      25000);
+	cr_assert_eq(rump_sys_times((void *)16), -1);
+	cr_assert_eq(errno, EFAULT);
+}
