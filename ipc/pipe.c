@@ -254,7 +254,10 @@ pipe_poll(struct file *fp, int events, struct polltable *pt)
 	if (file_readable(fp)) {
 		if (pi->pi_len > 0)
 			mask |= POLLIN | POLLRDNORM;
-		if (pi->pi_writers == 0)
+		/* As Linux: a FIFO reader that opened O_NONBLOCK before any
+		 * writer sees no POLLHUP until a writer came and went. */
+		if (pi->pi_writers == 0 &&
+		    (!pi->pi_fifo || fp->f_pipever != pi->pi_wcounter))
 			mask |= POLLHUP;
 	}
 	if (file_writable(fp)) {
@@ -456,6 +459,8 @@ fifo_open(struct vnode *vp, unsigned flags, struct file *fp)
 		if (pi->pi_writers == 0 && !(flags & O_NONBLOCK))
 			error = fifo_wait_partner(pi, &pi->pi_wcounter,
 						  pi->pi_wcounter);
+		else if (pi->pi_writers == 0)
+			fp->f_pipever = pi->pi_wcounter; /* no POLLHUP yet */
 		if (error != 0 && --pi->pi_readers == 0)
 			ipc_wakeup(&pi->pi_wq, POLLOUT | POLLERR);
 		break;

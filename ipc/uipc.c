@@ -24,8 +24,9 @@
  * when a socket with descriptors in flight is closed, and purged.
  *
  * Lock order: unp_names_lock > nothing (a socket's lock is taken after
- * dropping it); unp_gc_lock > socket locks; a socket's so_lock >
- * epoll's ep_lock > park locks (ipc.h).
+ * dropping it); unp_gc_lock > socket locks; a socket's so_pwmtx > a
+ * socket's so_lock > another socket's so_spacelock (the peer-wake
+ * relay) > epoll's ep_lock > park locks (ipc.h).
  */
 #include <asm/socket.h>
 #include <linux/un.h>
@@ -185,6 +186,19 @@ struct usock {
 	/* A full-sized stream message its receiver gave back, for this
 	 * socket's next send (atomic pointer): no allocation per chunk. */
 	struct umsg *so_spare;
+	/*
+	 * DGRAM POLLOUT when the connected peer's queue is full (Linux's
+	 * peer_wake): so_pw waits on the peer's so_wq (so_pw_on, held) for
+	 * room and relays the wakeup to so_spacewq, where this socket's
+	 * pollers wait for POLLOUT.  so_pwmtx serializes moving so_pw
+	 * (taken with no socket lock held); so_spacelock guards
+	 * so_spacewq and is taken under the peer's so_lock by the relay.
+	 */
+	kmutex_t so_pwmtx;
+	struct waiter so_pw;
+	struct usock *so_pw_on;
+	kmutex_t so_spacelock;
+	struct waitq so_spacewq;
 };
 
 static kmutex_t unp_names_lock, unp_gc_lock;
@@ -212,6 +226,9 @@ usock_alloc(int type)
 	so->so_refs = 1;
 	mutex_init(&so->so_lock);
 	waitq_init(&so->so_wq);
+	mutex_init(&so->so_pwmtx);
+	mutex_init(&so->so_spacelock);
+	waitq_init(&so->so_spacewq);
 	so->so_type = type;
 	so->so_state = SS_UNCONNECTED;
 	so->so_sndbuf = WMEM_DEFAULT;
@@ -243,6 +260,9 @@ usock_rele(struct usock *so)
 	if (atomic_dec(&so->so_refs) != 0)
 		return;
 	KASSERT(so->so_rhead == NULL && so->so_peer == NULL);
+	KASSERT(so->so_pw_on == NULL && waitq_empty(&so->so_spacewq));
+	mutex_destroy(&so->so_pwmtx);
+	mutex_destroy(&so->so_spacelock);
 	if (so->so_spare != NULL)
 		kmem_free(so->so_spare,
 			  sizeof(struct umsg) + so->so_spare->m_len);
@@ -586,6 +606,8 @@ wake_all(struct usock *so)
 	ipc_wakeup(&so->so_wq, ~0u);
 }
 
+static void peerwake_set(struct usock *so, struct usock *peer);
+
 /* Tear down `so': its file is gone (or, for an embryo, its listener). */
 static void
 usock_close(struct usock *so)
@@ -596,6 +618,7 @@ usock_close(struct usock *so)
 
 	if (so->so_addr != NULL && !addr_is_path(so->so_addr))
 		name_remove(so);
+	peerwake_set(so, NULL);
 	if (so->so_vp != NULL) {
 		/* The name stays in the file system, refusing connections. */
 		mutex_enter(&unp_names_lock);
@@ -695,13 +718,75 @@ so_writable(struct usock *so)
 	       (size_t)so->so_sndbuf;
 }
 
+/* The peer's queue of `so' has room, or the peer changed state: wake
+ * so's POLLOUT pollers.  Under the peer's so_lock. */
+static bool
+peerwake_relay(struct waiter *w, unsigned key)
+{
+	struct usock *so = w->w_arg;
+
+	mutex_enter(&so->so_spacelock);
+	ipc_wakeup(&so->so_spacewq, POLLOUT | POLLWRNORM | POLLWRBAND);
+	mutex_exit(&so->so_spacelock);
+	return false;
+}
+
+/* Put so's relay on `peer''s queue (NULL: take it off).  No socket
+ * lock held. */
+static void
+peerwake_set(struct usock *so, struct usock *peer)
+{
+	struct usock *old;
+
+	mutex_enter(&so->so_pwmtx);
+	old = so->so_pw_on;
+	if (old == peer) {
+		mutex_exit(&so->so_pwmtx);
+		return;
+	}
+	if (old != NULL) {
+		mutex_enter(&old->so_lock);
+		waitq_dequeue(&old->so_wq, &so->so_pw);
+		mutex_exit(&old->so_lock);
+	}
+	if (peer != NULL) {
+		usock_hold(peer);
+		mutex_enter(&peer->so_lock);
+		waitq_enqueue_func(&peer->so_wq, &so->so_pw, peerwake_relay, so,
+				   UNP_KEY_DGSPACE | POLL_ALWAYS);
+		mutex_exit(&peer->so_lock);
+	}
+	so->so_pw_on = peer;
+	mutex_exit(&so->so_pwmtx);
+	if (old != NULL)
+		usock_rele(old);
+}
+
+/* Whether `peer' (held), the connected peer of DGRAM socket `so', has
+ * no room for so's datagrams: as Linux, a peer connected elsewhere
+ * whose queue is over max_dgram_qlen. */
+static bool
+peer_full(struct usock *so, struct usock *peer)
+{
+	bool full;
+
+	mutex_enter(&peer->so_lock);
+	full = !peer->so_dead && peer->so_peer != so &&
+	       peer->so_rcount > MAX_DGRAM_QLEN;
+	mutex_exit(&peer->so_lock);
+	return full;
+}
+
 static int
 soo_poll(struct file *fp, int events, struct polltable *pt)
 {
-	struct usock *so = fp->f_data;
+	struct usock *so = fp->f_data, *peer = NULL;
+	const int out = POLLOUT | POLLWRNORM | POLLWRBAND;
 	int mask = 0;
 
 	poll_wait(pt, &so->so_wq, &so->so_lock);
+	if (so->so_type == SOCK_DGRAM && (events & out))
+		poll_wait(pt, &so->so_spacewq, &so->so_spacelock);
 	mutex_enter(&so->so_lock);
 	if (so->so_error != 0)
 		mask |= POLLERR;
@@ -719,7 +804,21 @@ soo_poll(struct file *fp, int events, struct polltable *pt)
 	else if (so->so_state != SS_LISTENING &&
 		 (so->so_shutdown & SEND_SHUTDOWN))
 		mask |= POLLOUT | POLLWRNORM | POLLWRBAND;
+	if (so->so_type == SOCK_DGRAM && (mask & events & out) &&
+	    !(so->so_shutdown & SEND_SHUTDOWN) && so->so_peer != NULL) {
+		peer = so->so_peer;
+		usock_hold(peer);
+	}
 	mutex_exit(&so->so_lock);
+	if (peer != NULL) {
+		/* Relay first, then look: room made meanwhile wakes us. */
+		if (peer_full(so, peer)) {
+			peerwake_set(so, peer);
+			if (peer_full(so, peer))
+				mask &= ~out;
+		}
+		usock_rele(peer);
+	}
 	return mask & (events | POLL_ALWAYS);
 }
 

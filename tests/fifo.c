@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -137,4 +138,113 @@ Test(fifo, poll_and_epipe)
 	RETURNS(rump_sys_poll(&p, 1, 0), 1);
 	RETURNS(rump_sys_close(r), 0);
 	FAILS(rump_sys_write(w, &c, 1), EPIPE);
+}
+
+static short
+revents(int fd, short events)
+{
+	struct pollfd p = { .fd = fd, .events = events };
+
+	cr_assert_geq(rump_sys_poll(&p, 1, 0), 0);
+	return p.revents;
+}
+
+/* As Linux: a reader that opened O_NONBLOCK before any writer gets no
+ * POLLHUP; once a writer has come and gone, it does. */
+Test(fifo, poll_hup_only_after_a_writer)
+{
+	int r, r2, w;
+	char buf[8];
+
+	mkfifo_at("/f4");
+	r = rump_sys_open("/f4", O_RDONLY | O_NONBLOCK);
+	cr_assert_geq(r, 0);
+	cr_assert_eq(revents(r, POLLIN), 0, "POLLHUP before any writer");
+	/* select and epoll see the same. */
+	int ep = rump_sys_epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLIN }, out;
+	RETURNS(rump_sys_epoll_ctl(ep, EPOLL_CTL_ADD, r, &ev), 0);
+	RETURNS(rump_sys_epoll_wait(ep, &out, 1, 0), 0);
+	/* A writer opens: still nothing to report. */
+	w = rump_sys_open("/f4", O_WRONLY | O_NONBLOCK);
+	cr_assert_geq(w, 0);
+	cr_assert_eq(revents(r, POLLIN), 0);
+	cr_assert_eq(revents(w, POLLOUT), POLLOUT);
+	RETURNS(rump_sys_write(w, "ab", 2), 2);
+	cr_assert_eq(revents(r, POLLIN), POLLIN);
+	/* The last writer closes: POLLHUP, with the data still there. */
+	RETURNS(rump_sys_close(w), 0);
+	cr_assert_eq(revents(r, POLLIN), POLLIN | POLLHUP);
+	RETURNS(rump_sys_epoll_wait(ep, &out, 1, 0), 1);
+	cr_assert_eq(out.events, EPOLLIN | EPOLLHUP);
+	RETURNS(rump_sys_read(r, buf, sizeof(buf)), 2);
+	cr_assert_eq(revents(r, POLLIN), POLLHUP);
+	/* A new non-blocking reader now: no writer since it opened. */
+	r2 = rump_sys_open("/f4", O_RDONLY | O_NONBLOCK);
+	cr_assert_geq(r2, 0);
+	cr_assert_eq(revents(r2, POLLIN), 0);
+	cr_assert_eq(revents(r, POLLIN), POLLHUP);
+	/* Another writer comes and goes: both see the hangup. */
+	w = rump_sys_open("/f4", O_WRONLY | O_NONBLOCK);
+	cr_assert_eq(revents(r, POLLIN), 0);
+	cr_assert_eq(revents(r2, POLLIN), 0);
+	RETURNS(rump_sys_close(w), 0);
+	cr_assert_eq(revents(r2, POLLIN), POLLHUP);
+	cr_assert_eq(revents(r, POLLIN), POLLHUP);
+	rump_sys_close(ep);
+	rump_sys_close(r);
+	rump_sys_close(r2);
+}
+
+struct hup_waiter {
+	int fd;
+	short revents;
+	int n;
+};
+
+static void *
+poll_forever(void *a)
+{
+	struct hup_waiter *h = a;
+	struct pollfd p = { .fd = h->fd, .events = POLLIN };
+
+	h->n = rump_sys_poll(&p, 1, 5000);
+	h->revents = p.revents;
+	return NULL;
+}
+
+/* A poller blocked on such a reader is woken by the writer's close. */
+Test(fifo, poll_hup_wakes_waiter)
+{
+	struct hup_waiter h = { 0 };
+	int r, w;
+
+	mkfifo_at("/f5");
+	r = rump_sys_open("/f5", O_RDONLY | O_NONBLOCK);
+	w = rump_sys_open("/f5", O_WRONLY | O_NONBLOCK);
+	cr_assert_geq(w, 0);
+	h.fd = r;
+	pthread_t t = spawn(poll_forever, &h);
+	msleep(30);
+	RETURNS(rump_sys_close(w), 0);
+	join(t);
+	cr_assert_eq(h.n, 1);
+	cr_assert_eq(h.revents, POLLHUP);
+	rump_sys_close(r);
+}
+
+/* Readers opened by blocking rendezvous and O_RDWR ends keep Linux's
+ * usual rule: POLLHUP once no writer is left. */
+Test(fifo, poll_hup_blocking_reader)
+{
+	int rw, r;
+
+	mkfifo_at("/f6");
+	rw = rump_sys_open("/f6", O_RDWR);
+	r = rump_sys_open("/f6", O_RDONLY); /* a writer exists: no wait */
+	cr_assert_geq(r, 0);
+	cr_assert_eq(revents(r, POLLIN), 0);
+	RETURNS(rump_sys_close(rw), 0);
+	cr_assert_eq(revents(r, POLLIN), POLLHUP);
+	rump_sys_close(r);
 }

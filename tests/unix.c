@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -1115,4 +1116,119 @@ Test(af_unix, peek_rights_stream_stops)
 	rump_sys_close(p[1]);
 	rump_sys_close(sv[0]);
 	rump_sys_close(sv[1]);
+}
+
+static short
+out_revents(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLOUT };
+
+	cr_assert_geq(rump_sys_poll(&p, 1, 0), 0);
+	return p.revents;
+}
+
+struct outwait {
+	int fd;
+	int n;
+	short revents;
+};
+
+static void *
+poll_out(void *a)
+{
+	struct outwait *o = a;
+	struct pollfd p = { .fd = o->fd, .events = POLLOUT };
+
+	o->n = rump_sys_poll(&p, 1, 5000);
+	o->revents = p.revents;
+	return NULL;
+}
+
+/* As Linux: a connected DGRAM socket is not writable while its peer's
+ * queue is full, and becomes writable (waking pollers and epoll) when
+ * the peer takes a datagram. */
+Test(af_unix, dgram_pollout_peer_full)
+{
+	struct sockaddr_un b;
+	socklen_t blen = abstract(&b, "dg-pollout");
+	int sb = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	int sa = rump_sys_socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	int sc = rump_sys_socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	char c;
+
+	RETURNS(rump_sys_bind(sb, (struct sockaddr *)&b, blen), 0);
+	RETURNS(rump_sys_connect(sa, (struct sockaddr *)&b, blen), 0);
+	cr_assert_eq(out_revents(sa), POLLOUT);
+	for (int i = 0; i < 11; i++)
+		RETURNS(rump_sys_send(sa, "x", 1, 0), 1);
+	FAILS(rump_sys_send(sa, "x", 1, 0), EAGAIN);
+	cr_assert_eq(out_revents(sa), 0, "POLLOUT with the peer full");
+	/* Not connected: sendto is bounded only by its own buffer. */
+	cr_assert_eq(out_revents(sc), POLLOUT);
+	/* epoll, edge-triggered: reported when room appears. */
+	int ep = rump_sys_epoll_create1(0);
+	struct epoll_event ev = { .events = EPOLLOUT | EPOLLET }, got;
+	RETURNS(rump_sys_epoll_ctl(ep, EPOLL_CTL_ADD, sa, &ev), 0);
+	RETURNS(rump_sys_epoll_wait(ep, &got, 1, 0), 0);
+	/* A poller waits; the receiver takes one: it wakes. */
+	struct outwait o = { .fd = sa };
+	pthread_t t = spawn(poll_out, &o);
+	struct timespec d = { 0, 30 * 1000 * 1000 };
+	nanosleep(&d, NULL);
+	RETURNS(rump_sys_recv(sb, &c, 1, 0), 1);
+	join(t);
+	cr_assert_eq(o.n, 1);
+	cr_assert_eq(o.revents, POLLOUT);
+	RETURNS(rump_sys_epoll_wait(ep, &got, 1, 1000), 1);
+	cr_assert_eq(got.events, EPOLLOUT);
+	cr_assert_eq(out_revents(sa), POLLOUT);
+	RETURNS(rump_sys_send(sa, "x", 1, 0), 1);
+	cr_assert_eq(out_revents(sa), 0);
+	/* The peer closes: writable again (the send reports the error). */
+	RETURNS(rump_sys_close(sb), 0);
+	cr_assert_eq(out_revents(sa), POLLOUT);
+	FAILS(rump_sys_send(sa, "x", 1, 0), ECONNREFUSED);
+	rump_sys_close(ep);
+	rump_sys_close(sa);
+	rump_sys_close(sc);
+}
+
+/* A socketpair's ends are connected to each other: Linux does not
+ * apply the queue limit there, and POLLOUT follows the send buffer. */
+Test(af_unix, dgram_pollout_pair)
+{
+	int sv[2];
+
+	pair(SOCK_DGRAM, sv);
+	for (int i = 0; i < 20; i++)
+		RETURNS(rump_sys_send(sv[0], "x", 1, MSG_DONTWAIT), 1);
+	cr_assert_eq(out_revents(sv[0]), POLLOUT);
+	rump_sys_close(sv[0]);
+	rump_sys_close(sv[1]);
+}
+
+/* Reconnecting moves the relay: the old peer's fullness no longer
+ * matters, and closing everything leaves nothing behind. */
+Test(af_unix, dgram_pollout_reconnect)
+{
+	struct sockaddr_un b1, b2;
+	socklen_t l1 = abstract(&b1, "dg-po1"), l2 = abstract(&b2, "dg-po2");
+	int r1 = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	int r2 = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	int s = rump_sys_socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+
+	RETURNS(rump_sys_bind(r1, (struct sockaddr *)&b1, l1), 0);
+	RETURNS(rump_sys_bind(r2, (struct sockaddr *)&b2, l2), 0);
+	RETURNS(rump_sys_connect(s, (struct sockaddr *)&b1, l1), 0);
+	for (int i = 0; i < 11; i++)
+		RETURNS(rump_sys_send(s, "x", 1, 0), 1);
+	cr_assert_eq(out_revents(s), 0);
+	RETURNS(rump_sys_connect(s, (struct sockaddr *)&b2, l2), 0);
+	cr_assert_eq(out_revents(s), POLLOUT);
+	for (int i = 0; i < 11; i++)
+		RETURNS(rump_sys_send(s, "x", 1, 0), 1);
+	cr_assert_eq(out_revents(s), 0);
+	RETURNS(rump_sys_close(s), 0);
+	RETURNS(rump_sys_close(r1), 0);
+	RETURNS(rump_sys_close(r2), 0);
 }
