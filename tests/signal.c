@@ -1457,3 +1457,123 @@ Test(signal, sigaltstack_flags_validated_as_linux)
 	cr_assert_eq(rump_sys_sigaltstack(NULL, &old), 0);
 	cr_assert_eq(old.ss_flags, SS_DISABLE);
 }
+
+/* ---- audit: the remaining signal models, pause, calls that never
+ * restart --------------------------------------------------------------- */
+
+Test(signal, sigmodel_ignore_ends_only_the_rump_process)
+{
+	pid_t child;
+	int status;
+
+	signal(SIGUSR2, host_raise_handler);
+	cr_assert_eq(rump_boot_setsigmodel(RUMP_SIGMODEL_IGNORE), 0);
+	rfork_ok(RUMP_RFCFDG);
+	child = rfork_ok(RUMP_RFCFDG);
+	cr_assert_eq(rump_sys_kill(child, SIGUSR2), 0);
+	cr_assert_eq(rump_proc_exitstatus(child, &status), 0);
+	cr_assert_eq(WTERMSIG(status), SIGUSR2);
+	sleep_ms(20);
+	cr_assert_eq(host_hits, 0);
+}
+
+Test(signal, sigmodel_host_is_raise)
+{
+	pid_t child;
+
+	signal(SIGUSR2, host_raise_handler);
+	cr_assert_eq(rump_boot_setsigmodel(RUMP_SIGMODEL_HOST), 0);
+	rfork_ok(RUMP_RFCFDG);
+	child = rfork_ok(RUMP_RFCFDG);
+	cr_assert_eq(rump_sys_kill(child, SIGUSR2), 0);
+	for (int i = 0; i < 1000 && host_hits == 0; i++)
+		sleep_ms(1);
+	cr_assert_eq(host_hits, 1);
+	cr_assert_eq(rump_proc_exitstatus(child, NULL), 0);
+}
+
+struct waiter_call {
+	struct lwp *lwp;
+	int which; /* 0 pause, 1 sigtimedwait, 2 nanosleep, 3 select,
+		    * 4 clock_nanosleep absolute */
+	int rv, err;
+	atomic_int ready;
+};
+
+static void *
+waiter_call_main(void *arg)
+{
+	struct waiter_call *w = arg;
+	struct timespec long_ts = { 10, 0 }, rem;
+	struct timeval tv = { 10, 0 };
+	sigset_t set;
+	siginfo_t si;
+
+	rump_pub_lwproc_switch(w->lwp);
+	w->ready = 1;
+	switch (w->which) {
+	case 0:
+		w->rv = rump_sys_pause();
+		break;
+	case 1:
+		sigemptyset(&set);
+		sigaddset(&set, SIGRTMIN + 5); /* never sent */
+		w->rv = rump_sys_sigtimedwait(&set, &si, &long_ts);
+		break;
+	case 2:
+		w->rv = rump_sys_nanosleep(&long_ts, &rem);
+		break;
+	case 3:
+		w->rv = rump_sys_select(0, NULL, NULL, NULL, &tv);
+		break;
+	case 4:
+		clock_gettime(CLOCK_MONOTONIC, &long_ts);
+		long_ts.tv_sec += 10;
+		w->rv = rump_sys_clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME,
+						 &long_ts, NULL);
+		/* clock_nanosleep returns the error itself. */
+		w->err = w->rv;
+		w->rv = w->rv == 0 ? 0 : -1;
+		rump_pub_lwproc_switch(NULL);
+		return NULL;
+	}
+	w->err = errno;
+	rump_pub_lwproc_switch(NULL);
+	return NULL;
+}
+
+/* pause, sigtimedwait, nanosleep, clock_nanosleep and select end with
+ * EINTR after a handler ran, SA_RESTART or not, as in Linux. */
+Test(signal, never_restarted_even_under_sa_restart)
+{
+	pid_t pid = rfork_ok(RUMP_RFCFDG);
+	struct lwp *me = rump_pub_lwproc_curlwp();
+
+	set_handler(SIGUSR1, count_handler, SA_RESTART);
+	/* Only the waiter (a new lwp: empty mask) takes it. */
+	block(SIG_BLOCK, SIGUSR1);
+	for (int which = 0; which < 5; which++) {
+		struct waiter_call w;
+		pthread_t t;
+		double t0 = now_ms();
+
+		memset(&w, 0, sizeof(w));
+		w.which = which;
+		cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
+		w.lwp = rump_pub_lwproc_curlwp();
+		rump_pub_lwproc_switch(me);
+		cr_assert_eq(pthread_create(&t, NULL, waiter_call_main, &w), 0);
+		while (!w.ready)
+			sleep_ms(1);
+		sleep_ms(20);
+		cr_assert_eq(rump_sys_kill(pid, SIGUSR1), 0);
+		pthread_join(t, NULL);
+		cr_assert_eq(w.rv, -1, "call %d", which);
+		cr_assert_eq(w.err, EINTR, "call %d: errno %d", which, w.err);
+		cr_assert_lt(now_ms() - t0, 5000, "call %d", which);
+		rump_pub_lwproc_switch(w.lwp);
+		rump_pub_lwproc_releaselwp();
+		rump_pub_lwproc_switch(me);
+	}
+	cr_assert_eq(hits[SIGUSR1], 5);
+}
