@@ -20,6 +20,8 @@ static int64_t realtime_offset;
 /* How many times CLOCK_REALTIME was set.  Atomic. */
 static uint64_t realtime_setgen;
 
+#define CPUSLEEP_TICK 2000000LL /* a CPU-clock sleep's look, ns */
+
 /* Linux's encoding of the CPU clocks of other processes and threads. */
 #define CPUCLOCK_PERTHREAD 4
 #define CPUCLOCK_TYPE(c) ((c)&3)
@@ -454,6 +456,7 @@ kpause_until(struct lwp *l, int clock, int64_t deadline)
 {
 	struct callout c;
 	bool settable = clock_is_settable(clock);
+	uint64_t mono;
 	int64_t now;
 	int error = 0;
 
@@ -464,8 +467,16 @@ kpause_until(struct lwp *l, int clock, int64_t deadline)
 			break;
 		if (settable && !callout_pending(&c))
 			callout_schedule_realtime(&c, deadline);
-		if (lwp_park(l, clock_to_mono(clock, deadline), SLEEP_INTR) ==
-		    EINTR) {
+		/* A CPU clock runs at most as fast as the wall clock times
+		 * the CPUs: look again every CPUSLEEP_TICK at most. */
+		if (clock_is_timer(clock))
+			mono = clock_to_mono(clock, deadline);
+		else
+			mono = time_monotonic_ns() +
+			       (uint64_t)(deadline - now < CPUSLEEP_TICK
+						  ? deadline - now
+						  : CPUSLEEP_TICK);
+		if (lwp_park(l, mono, SLEEP_INTR) == EINTR) {
 			error = EINTR;
 			break;
 		}
@@ -550,12 +561,17 @@ sys_clock_nanosleep(struct lwp *l, clockid_t clock, int flags,
 {
 	int64_t dummy;
 
-	if (clock == CLOCK_THREAD_CPUTIME_ID)
+	/* Linux: not on the caller's own thread clock (it would never
+	 * advance); other CPU clocks are slept on by looking at them. */
+	if (clock == CLOCK_THREAD_CPUTIME_ID ||
+	    (clock < 0 && (clock & CPUCLOCK_PERTHREAD) &&
+	     (CPUCLOCK_ID(clock) == 0 || CPUCLOCK_ID(clock) == l->l_lid)))
 		return -EINVAL;
-	if (!clock_is_timer(clock)) {
-		/* CPU clocks can be read but not slept on here. */
-		return clock_read_ns(l, clock, &dummy) == 0 ? -EOPNOTSUPP
-							    : -EINVAL;
-	}
+	if (clock_read_ns(l, clock, &dummy) != 0)
+		return -EINVAL;
+	/* The raw and coarse clocks can be read, not slept on. */
+	if (!clock_is_timer(clock) && clock != CLOCK_PROCESS_CPUTIME_ID &&
+	    clock >= 0)
+		return -EOPNOTSUPP;
 	return do_clock_nanosleep(l, clock, flags, req, rem);
 }

@@ -483,10 +483,12 @@ sys_timer_create(struct lwp *l, clockid_t clock, struct sigevent *usev,
 	int64_t dummy;
 	int id, n = 0;
 
-	if (!clock_is_timer(clock) && !clock_is_cpu(clock))
-		return -EINVAL;
 	if (clock_read_ns(l, clock, &dummy) != 0)
 		return -EINVAL;
+	/* Linux: the raw and coarse clocks (and other processes' CPU
+	 * clocks, here) have no timers. */
+	if (!clock_is_timer(clock) && !clock_is_cpu(clock))
+		return -EOPNOTSUPP;
 	/* Linux: the alarm clocks need CAP_WAKE_ALARM. */
 	if ((clock == CLOCK_REALTIME_ALARM || clock == CLOCK_BOOTTIME_ALARM) &&
 	    !cred_privileged(l->l_cred))

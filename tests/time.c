@@ -5,6 +5,8 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/time.h>
@@ -484,4 +486,94 @@ Test(time, rusage_thread_and_times_children)
 		      25000);
 	cr_assert_eq(rump_sys_times((void *)16), -1);
 	cr_assert_eq(errno, EFAULT);
+}
+
+/* clock_nanosleep on CPU clocks, as Linux: the process clock (its own
+ * or another's) sleeps until that much CPU time is used; the caller's
+ * own thread clock is EINVAL; the raw and coarse clocks EOPNOTSUPP (and
+ * have no timers). */
+struct cpu_spinner {
+	struct lwp *lwp;
+	atomic_int stop;
+};
+
+static void *
+cpu_spinner_main(void *arg)
+{
+	struct cpu_spinner *s = arg;
+
+	rump_pub_lwproc_switch(s->lwp);
+	while (!atomic_load(&s->stop))
+		continue;
+	rump_pub_lwproc_switch(NULL);
+	return NULL;
+}
+
+Test(time, clock_nanosleep_on_cpu_clocks)
+{
+	struct cpu_spinner s;
+	struct timespec req = { 0, 40 * MS }, rem, abs;
+	pthread_t th;
+	pid_t pid;
+	struct lwp *me;
+	long long c0, c1, t0;
+	struct sigevent sev;
+	timer_t tid;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	pid = rump_sys_getpid();
+	me = rump_pub_lwproc_curlwp();
+	memset(&s, 0, sizeof(s));
+	cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
+	s.lwp = rump_pub_lwproc_curlwp();
+	rump_pub_lwproc_switch(me);
+	cr_assert_eq(pthread_create(&th, NULL, cpu_spinner_main, &s), 0);
+
+	/* Relative sleep of 40 ms of pid's CPU time, from another
+	 * process (a child). */
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	c0 = rump_ns(PROCESS_CLOCK(pid));
+	t0 = host_ns(CLOCK_MONOTONIC);
+	cr_assert_eq(
+		rump_sys_clock_nanosleep(PROCESS_CLOCK(pid), 0, &req, &rem), 0);
+	c1 = rump_ns(PROCESS_CLOCK(pid));
+	cr_assert_geq(c1 - c0, 40 * MS, "%lld", c1 - c0);
+	cr_assert_lt(host_ns(CLOCK_MONOTONIC) - t0, 5000 * MS);
+	/* Absolute. */
+	abs.tv_sec = (c1 + 20 * MS) / NS;
+	abs.tv_nsec = (c1 + 20 * MS) % NS;
+	cr_assert_eq(rump_sys_clock_nanosleep(PROCESS_CLOCK(pid), TIMER_ABSTIME,
+					      &abs, NULL),
+		     0);
+	cr_assert_geq(rump_ns(PROCESS_CLOCK(pid)), c1 + 20 * MS);
+	atomic_store(&s.stop, 1);
+	pthread_join(th, NULL);
+
+	/* The caller's own thread clock: EINVAL, under either name. */
+	cr_assert_eq(rump_sys_clock_nanosleep(CLOCK_THREAD_CPUTIME_ID, 0, &req,
+					      NULL),
+		     EINVAL);
+	cr_assert_eq(rump_sys_clock_nanosleep(THREAD_CLOCK(rump_sys_gettid()),
+					      0, &req, NULL),
+		     EINVAL);
+	cr_assert_eq(
+		rump_sys_clock_nanosleep(PROCESS_CLOCK(30000), 0, &req, NULL),
+		EINVAL);
+	/* Clocks without sleeps or timers. */
+	cr_assert_eq(
+		rump_sys_clock_nanosleep(CLOCK_MONOTONIC_RAW, 0, &req, NULL),
+		EOPNOTSUPP);
+	cr_assert_eq(
+		rump_sys_clock_nanosleep(CLOCK_REALTIME_COARSE, 0, &req, NULL),
+		EOPNOTSUPP);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_NONE;
+	cr_assert_eq(rump_sys_timer_create(CLOCK_MONOTONIC_COARSE, &sev, &tid),
+		     -1);
+	cr_assert_eq(errno, EOPNOTSUPP);
+	cr_assert_eq(rump_sys_timer_create(CLOCK_MONOTONIC_RAW, &sev, &tid),
+		     -1);
+	cr_assert_eq(errno, EOPNOTSUPP);
+	cr_assert_eq(rump_sys_timer_create(77, &sev, &tid), -1);
+	cr_assert_eq(errno, EINVAL);
 }
