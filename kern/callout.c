@@ -20,6 +20,9 @@ static kcondvar_t callout_cv; /* a running function returned */
 static struct callout *co_head, *co_tail;
 static struct callout *co_running; /* whose function runs now */
 static struct callout *co_watch;   /* the clock-set watchers */
+/* When the kernel thread wakes by itself next (monotonic ns; 0: never),
+ * under callout_lock: a new head later than that needs no post. */
+static uint64_t co_waketime;
 static struct rumpuser_sem *kthread_sem;
 static struct lwp *kthread_lwp;
 static unsigned kthread_work; /* atomic KTHREAD_* bits */
@@ -75,6 +78,21 @@ co_insert(struct callout *c)
 	return co_head == c;
 }
 
+/*
+ * Whether a new head at `when' must wake the kernel thread: not if the
+ * thread itself arms it (it looks at the queue before it sleeps again),
+ * nor if it wakes by then anyway (a periodic timer that its taker
+ * expired early moves its callout later: no wakeup for that).
+ * callout_lock held.
+ */
+static bool
+co_must_wake(uint64_t when)
+{
+	if (kthread_sem == NULL || callout_thread_self())
+		return false;
+	return co_waketime == 0 || when < co_waketime;
+}
+
 void
 callout_schedule(struct callout *c, uint64_t when)
 {
@@ -83,9 +101,9 @@ callout_schedule(struct callout *c, uint64_t when)
 	mutex_enter(&callout_lock);
 	c->c_flags &= ~CALLOUT_REALTIME;
 	c->c_time = when;
-	head = co_insert(c);
+	head = co_insert(c) && co_must_wake(when);
 	mutex_exit(&callout_lock);
-	if (head && kthread_sem != NULL)
+	if (head)
 		rumpuser_sem_post(kthread_sem);
 }
 
@@ -100,9 +118,9 @@ callout_schedule_realtime(struct callout *c, int64_t when)
 	c->c_flags |= CALLOUT_REALTIME;
 	c->c_rtime = when;
 	c->c_time = clock_to_mono(CLOCK_REALTIME, when);
-	head = co_insert(c);
+	head = co_insert(c) && co_must_wake(c->c_time);
 	mutex_exit(&callout_lock);
-	if (head && kthread_sem != NULL)
+	if (head)
 		rumpuser_sem_post(kthread_sem);
 }
 
@@ -242,6 +260,7 @@ kthread_main(void *arg)
 			cv_broadcast(&callout_cv);
 		}
 		next = co_head != NULL ? co_head->c_time : 0;
+		co_waketime = next;
 		mutex_exit(&callout_lock);
 		work = __atomic_exchange_n(&kthread_work, 0, __ATOMIC_ACQUIRE);
 		if (work & KTHREAD_HOSTPOST)

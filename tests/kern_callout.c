@@ -171,3 +171,94 @@ Test(callout, concurrent_arm_and_halt)
 		for (int j = 0; j < 16; j++)
 			cr_assert_not(callout_pending(&c[i][j]));
 }
+
+/* ---- realtime callouts and clock-set watchers ------------------------------ */
+
+/* From <rump/rump_syscalls.h>, which -Ikern keeps out (its <signal.h>
+ * would be the kernel's). */
+int rump_sys_clock_gettime(clockid_t, struct timespec *);
+int rump_sys_clock_settime(clockid_t, const struct timespec *);
+
+/* The kernel's CLOCK_REALTIME, ns. */
+static int64_t
+time_realtime_ns(void)
+{
+	struct timespec ts;
+
+	cr_assert_eq(rump_sys_clock_gettime(CLOCK_REALTIME, &ts), 0);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+static void
+shift_realtime(int64_t delta)
+{
+	int64_t now = time_realtime_ns() + delta;
+	struct timespec ts = { now / 1000000000LL, now % 1000000000LL };
+
+	cr_assert_eq(rump_sys_clock_settime(CLOCK_REALTIME, &ts), 0);
+}
+
+Test(callout, realtime_callouts_follow_clock_settime)
+{
+	struct callout fwd, back, mono, watch;
+	uint64_t t0 = clock_monotonic_ns();
+
+	callout_init(&fwd, record, (void *)1);
+	callout_init(&back, record, (void *)2);
+	callout_init(&mono, record, (void *)3);
+	callout_init(&watch, record, (void *)4);
+	/* 10 s and 25 s away on the realtime clock; `mono' 100 ms away. */
+	callout_schedule_realtime(&fwd, time_realtime_ns() + 10000 * MS);
+	callout_schedule_realtime(&back, time_realtime_ns() + 25000 * MS);
+	callout_schedule(&mono, t0 + 100 * MS);
+	callout_watch_clockset(&watch, true);
+	/* Forward 20 s: `fwd' is due at once, the watcher runs, `back' is
+	 * still 5 s away. */
+	shift_realtime(20000 * MS);
+	wait_fired(2);
+	cr_assert_eq(nfired, 2);
+	cr_assert(fired_order[0] + fired_order[1] == 5, "%d %d", fired_order[0],
+		  fired_order[1]);
+	cr_assert_lt(clock_monotonic_ns() - t0, 100 * MS);
+	cr_assert(callout_pending(&back));
+	/* Back 30 s: `back' is 35 s away; the watcher runs again, `mono'
+	 * keeps its time. */
+	shift_realtime(-30000 * MS);
+	wait_fired(4);
+	cr_assert_eq(nfired, 4);
+	cr_assert_eq(fired_order[2] + fired_order[3], 7); /* mono, watch */
+	cr_assert_geq(clock_monotonic_ns() - t0, 100 * MS);
+	rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 20 * MS);
+	cr_assert_eq(nfired, 4);
+	cr_assert(callout_pending(&back));
+	/* Off the watch list: a setting no longer runs it. */
+	callout_watch_clockset(&watch, false);
+	callout_watch_clockset(&watch, false); /* twice is fine */
+	shift_realtime(40000 * MS);
+	wait_fired(5);
+	rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 10 * MS);
+	cr_assert_eq(nfired, 5);
+	cr_assert_eq(fired_order[4], 2);
+	callout_halt(&fwd);
+	callout_halt(&watch);
+}
+
+/* A callout armed by another thread for before the kernel thread's
+ * wakeup wakes it (the thread sleeps until its head's time only). */
+Test(callout, earlier_head_from_another_thread_wakes_the_thread)
+{
+	struct callout late, early;
+	uint64_t t0 = clock_monotonic_ns();
+
+	callout_init(&late, record, (void *)1);
+	callout_init(&early, record, (void *)2);
+	callout_schedule(&late, t0 + 500 * MS);
+	rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 5 * MS);
+	/* Moved later: no wakeup needed; then an earlier one. */
+	callout_schedule(&late, t0 + 600 * MS);
+	callout_schedule(&early, t0 + 10 * MS);
+	wait_fired(1);
+	cr_assert_eq(fired_order[0], 2);
+	cr_assert_lt(clock_monotonic_ns() - t0, 300 * MS);
+	callout_halt(&late);
+}
