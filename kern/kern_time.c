@@ -283,10 +283,17 @@ sys_clock_getres(struct lwp *l, clockid_t clock, struct timespec *uts)
 	return 0;
 }
 
+/* Linux's latest settable time: the ktime range less 30 years of
+ * uptime, so that the clock cannot overflow while the system runs. */
+#define SETTOD_SEC_MAX (INT64_MAX / NSEC_PER_SEC_ - 30LL * 365 * 86400)
+
 /* Set CLOCK_REALTIME to `ns': privileged only; the host is untouched. */
 static int
 realtime_set(struct lwp *l, int64_t ns)
 {
+	/* Linux checks the range before the privilege. */
+	if (ns / NSEC_PER_SEC_ > SETTOD_SEC_MAX)
+		return EINVAL;
 	if (!cred_privileged(l->l_cred))
 		return EPERM;
 	atomic_store_relaxed(&realtime_offset,

@@ -697,3 +697,33 @@ Test(clockset, alarm_clocks_need_privilege)
 	cr_assert_eq(rump_sys_clock_settime(CLOCK_REALTIME, &ts), -1);
 	cr_assert_eq(errno, EPERM);
 }
+
+/* A time the clock could overflow from is refused, before privilege is
+ * looked at (Linux: EINVAL past KTIME_SEC_MAX less 30 years). */
+Test(clockset, settime_range)
+{
+	struct timespec ts = { 8277292036LL, 0 };
+	struct timeval tv = { 8277292037LL, 0 };
+
+	cr_assert_eq(rump_sys_clock_settime(CLOCK_REALTIME, &ts), 0);
+	cr_assert_geq(rump_real(), 8277292036LL * NS);
+	ts.tv_sec++;
+	cr_assert_eq(rump_sys_clock_settime(CLOCK_REALTIME, &ts), -1);
+	cr_assert_eq(errno, EINVAL);
+	ts.tv_sec = (time_t)0x7fffffffffffffffLL;
+	cr_assert_eq(rump_sys_clock_settime(CLOCK_REALTIME, &ts), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_settimeofday(&tv, NULL), -1);
+	cr_assert_eq(errno, EINVAL);
+	/* Timers still work near the top. */
+	int fd = tfd_arm(CLOCK_REALTIME, TFD_TIMER_ABSTIME,
+			 rump_real() + 10 * MS, 0);
+	cr_assert(tfd_readable(fd, 2000));
+	cr_assert_eq(rump_sys_setresuid(1000, 1000, 1000), 0);
+	ts.tv_sec = (time_t)0x7fffffffffffffffLL;
+	cr_assert_eq(rump_sys_clock_settime(CLOCK_REALTIME, &ts), -1);
+	cr_assert_eq(errno, EINVAL);
+	ts.tv_sec = 1;
+	cr_assert_eq(rump_sys_clock_settime(CLOCK_REALTIME, &ts), -1);
+	cr_assert_eq(errno, EPERM);
+}
