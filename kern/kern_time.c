@@ -333,10 +333,17 @@ sys_clock_settime(struct lwp *l, clockid_t clock, const struct timespec *uts)
 	return -realtime_set(l, ns);
 }
 
+/* The kernel's time zone (Linux's sys_tz), set by settimeofday and only
+ * reported back: minuteswest in the high half, dsttime in the low.
+ * Atomic. */
+static uint64_t kernel_tz;
+
 long
 sys_gettimeofday(struct lwp *l, struct timeval *utv, struct timezone *utz)
 {
-	struct timezone tz = { 0, 0 };
+	uint64_t packed = atomic_load_relaxed(&kernel_tz);
+	struct timezone tz = { (int)(int32_t)(packed >> 32),
+			       (int)(int32_t)packed };
 	struct timeval tv;
 
 	if (utv != NULL) {
@@ -355,7 +362,7 @@ sys_settimeofday(struct lwp *l, const struct timeval *utv,
 {
 	struct timezone tz;
 	struct timeval tv;
-	int64_t ns;
+	int64_t ns = 0;
 
 	if (utv != NULL && copyin(utv, &tv, sizeof(tv)))
 		return -EFAULT;
@@ -365,13 +372,18 @@ sys_settimeofday(struct lwp *l, const struct timeval *utv,
 		if (tz.tz_minuteswest < -15 * 60 || tz.tz_minuteswest > 15 * 60)
 			return -EINVAL;
 	}
+	if (utv != NULL && tv_to_ns(&tv, &ns) != 0)
+		return -EINVAL;
+	if (utv != NULL && ns / NSEC_PER_SEC_ > SETTOD_SEC_MAX)
+		return -EINVAL;
 	if (!cred_privileged(l->l_cred))
 		return -EPERM;
-	if (utv == NULL)
-		return 0; /* the time zone is not kept: there is no RTC */
-	if (tv_to_ns(&tv, &ns) != 0)
-		return -EINVAL;
-	return -realtime_set(l, ns);
+	if (utz != NULL)
+		atomic_store_relaxed(&kernel_tz,
+				     (uint64_t)(uint32_t)tz.tz_minuteswest
+						     << 32 |
+					     (uint32_t)tz.tz_dsttime);
+	return utv != NULL ? -realtime_set(l, ns) : 0;
 }
 
 long

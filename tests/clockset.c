@@ -727,3 +727,29 @@ Test(clockset, settime_range)
 	cr_assert_eq(rump_sys_clock_settime(CLOCK_REALTIME, &ts), -1);
 	cr_assert_eq(errno, EPERM);
 }
+
+/* settimeofday's time zone is kept and reported back by gettimeofday,
+ * as Linux's sys_tz. */
+Test(clockset, timezone_kept)
+{
+	struct timezone tz = { -120, 1 }, got = { 5, 5 }, bad = { 901, 0 };
+	struct timeval tv;
+
+	cr_assert_eq(rump_sys_gettimeofday(NULL, (void *)&got), 0);
+	cr_assert_eq(got.tz_minuteswest, 0);
+	cr_assert_eq(got.tz_dsttime, 0);
+	cr_assert_eq(rump_sys_settimeofday(NULL, (void *)&tz), 0);
+	cr_assert_eq(rump_sys_gettimeofday(&tv, (void *)&got), 0);
+	cr_assert_eq(got.tz_minuteswest, -120);
+	cr_assert_eq(got.tz_dsttime, 1);
+	cr_assert_eq(rump_sys_settimeofday(NULL, (void *)&bad), -1);
+	cr_assert_eq(errno, EINVAL);
+	cr_assert_eq(rump_sys_settimeofday(NULL, (void *)8), -1);
+	cr_assert_eq(errno, EFAULT);
+	cr_assert_eq(rump_sys_setresuid(1000, 1000, 1000), 0);
+	tz.tz_minuteswest = 60;
+	cr_assert_eq(rump_sys_settimeofday(NULL, (void *)&tz), -1);
+	cr_assert_eq(errno, EPERM);
+	cr_assert_eq(rump_sys_gettimeofday(NULL, (void *)&got), 0);
+	cr_assert_eq(got.tz_minuteswest, -120);
+}
