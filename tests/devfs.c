@@ -8,11 +8,14 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
@@ -23,23 +26,24 @@
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
 
-#define FAILS(expr, err)                                                    \
-	do {                                                                \
-		errno = 0;                                                  \
-		long r_ = (long)(expr);                                     \
-		int e_ = errno;                                             \
-		cr_assert_eq(r_, -1, "%s = %ld, expected -1 (%s)", #expr,   \
-			     r_, strerror(err));                            \
-		cr_assert_eq(e_, (err), "%s: errno %d (%s), expected %s",   \
-			     #expr, e_, strerror(e_), strerror(err));       \
+#define FAILS(expr, err)                                                       \
+	do {                                                                   \
+		errno = 0;                                                     \
+		long r_ = (long)(expr);                                        \
+		int e_ = errno;                                                \
+		cr_assert_eq(r_, -1, "%s = %ld, expected -1 (%s)", #expr, r_,  \
+			     strerror(err));                                   \
+		cr_assert_eq(e_, (err), "%s: errno %d (%s), expected %s",      \
+			     #expr, e_, strerror(e_), strerror(err));          \
 	} while (0)
 
-#define RETURNS(expr, val)                                                  \
-	do {                                                                \
-		errno = 0;                                                  \
-		long r_ = (long)(expr);                                     \
-		cr_assert_eq(r_, (long)(val), "%s = %ld (errno %s), expected %ld", \
-			     #expr, r_, strerror(errno), (long)(val));      \
+#define RETURNS(expr, val)                                                     \
+	do {                                                                   \
+		errno = 0;                                                     \
+		long r_ = (long)(expr);                                        \
+		cr_assert_eq(r_, (long)(val),                                  \
+			     "%s = %ld (errno %s), expected %ld", #expr, r_,   \
+			     strerror(errno), (long)(val));                    \
 	} while (0)
 
 static void
@@ -79,8 +83,10 @@ Test(devfs, nodes_have_linux_numbers_and_modes)
 	for (size_t i = 0; i < NNODES; i++) {
 		snprintf(path, sizeof(path), "/dev/%s", nodes[i].name);
 		RETURNS(rump_sys_stat(path, &st), 0);
-		cr_assert(S_ISCHR(st.st_mode), "%s is a character device", path);
-		cr_assert_eq(st.st_rdev, makedev(nodes[i].major, nodes[i].minor),
+		cr_assert(S_ISCHR(st.st_mode), "%s is a character device",
+			  path);
+		cr_assert_eq(st.st_rdev,
+			     makedev(nodes[i].major, nodes[i].minor),
 			     "%s: rdev %u:%u", path, major(st.st_rdev),
 			     minor(st.st_rdev));
 		cr_assert_eq(st.st_mode & 07777, nodes[i].mode, "%s mode %o",
@@ -168,7 +174,8 @@ Test(devfs, directories_of_devfs_are_empty)
 	while ((n = rump_sys_getdents64(fd, buf, sizeof(buf))) > 0)
 		for (long off = 0; off < n;) {
 			struct dirent64 *d = (void *)(buf + off);
-			cr_assert(!strcmp(d->d_name, ".") || !strcmp(d->d_name, ".."));
+			cr_assert(!strcmp(d->d_name, ".") ||
+				  !strcmp(d->d_name, ".."));
 			entries++;
 			off += d->d_reclen;
 		}
@@ -274,9 +281,12 @@ Test(devfs, mknod_elsewhere_reaches_the_same_drivers)
 	RETURNS(rump_sys_mkdir("/devtest", 0755), 0);
 	RETURNS(rump_sys_mknod("/devtest/z", S_IFCHR | 0666, makedev(1, 5)), 0);
 	RETURNS(rump_sys_mknod("/devtest/f", S_IFCHR | 0666, makedev(1, 7)), 0);
-	RETURNS(rump_sys_mknod("/devtest/port", S_IFCHR | 0666, makedev(1, 4)), 0);
-	RETURNS(rump_sys_mknod("/devtest/none", S_IFCHR | 0666, makedev(99, 0)), 0);
-	RETURNS(rump_sys_mknod("/devtest/blk", S_IFBLK | 0666, makedev(1, 3)), 0);
+	RETURNS(rump_sys_mknod("/devtest/port", S_IFCHR | 0666, makedev(1, 4)),
+		0);
+	RETURNS(rump_sys_mknod("/devtest/none", S_IFCHR | 0666, makedev(99, 0)),
+		0);
+	RETURNS(rump_sys_mknod("/devtest/blk", S_IFBLK | 0666, makedev(1, 3)),
+		0);
 	fd = open_ok("/devtest/z", O_RDONLY);
 	memset(buf, 1, sizeof(buf));
 	RETURNS(rump_sys_read(fd, buf, sizeof(buf)), sizeof(buf));
@@ -368,6 +378,113 @@ Test(devfs, console_reads_host_stdin)
 	cr_assert_eq(n, 6);
 	cr_assert_eq(memcmp(buf, "typed\n", 6), 0);
 	cr_assert_eq(eof, 0, "the host's end of file");
+}
+
+/* Host stdin becomes a pipe whose write end is returned; the calling
+ * thread gets a process of its own with init's console descriptors. */
+static int
+stdin_pipe(void)
+{
+	int p[2];
+
+	cr_assert_eq(pipe(p), 0);
+	cr_assert_eq(dup2(p[0], 0), 0);
+	close(p[0]);
+	RETURNS(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	return p[1];
+}
+
+static int alarms; /* handler runs, on the calling thread */
+
+static void
+on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+static void
+alarm_in_ms(int ms, int flags)
+{
+	struct sigaction sa;
+	struct itimerval it = { { 0, 0 }, { ms / 1000, (ms % 1000) * 1000 } };
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	RETURNS(rump_sys_sigaction(SIGALRM, &sa, NULL), 0);
+	RETURNS(rump_sys_setitimer(ITIMER_REAL, &it, NULL), 0);
+}
+
+static void *
+write_later(void *arg)
+{
+	int fd = *(int *)arg;
+
+	usleep(150 * 1000);
+	cr_assert_eq(write(fd, "later\n", 6), 6);
+	return NULL;
+}
+
+Test(devfs, console_read_waits_and_a_signal_ends_the_wait)
+{
+	int w = stdin_pipe();
+	char buf[16];
+
+	alarm_in_ms(50, 0);
+	FAILS(rump_sys_read(0, buf, sizeof(buf)), EINTR);
+	cr_assert_eq(alarms, 1);
+	/* Input after the caller gave up is kept for the next read. */
+	cr_assert_eq(write(w, "kept\n", 5), 5);
+	RETURNS(rump_sys_read(0, buf, sizeof(buf)), 5);
+	cr_assert_eq(memcmp(buf, "kept\n", 5), 0);
+	close(w);
+	RETURNS(rump_sys_read(0, buf, sizeof(buf)), 0);
+}
+
+Test(devfs, console_read_restarts_under_sa_restart)
+{
+	int w = stdin_pipe();
+	char buf[16];
+	pthread_t t;
+
+	alarm_in_ms(50, SA_RESTART);
+	cr_assert_eq(pthread_create(&t, NULL, write_later, &w), 0);
+	RETURNS(rump_sys_read(0, buf, sizeof(buf)), 6);
+	cr_assert_eq(memcmp(buf, "later\n", 6), 0);
+	cr_assert_eq(alarms, 1, "the handler ran, then the read went on");
+	pthread_join(t, NULL);
+	close(w);
+}
+
+Test(devfs, console_poll_says_readable_only_with_input)
+{
+	int w = stdin_pipe();
+	struct pollfd p = { .fd = 0, .events = POLLIN | POLLOUT };
+	char buf[16];
+	int fl;
+
+	RETURNS(rump_sys_poll(&p, 1, 0), 1);
+	cr_assert_eq(p.revents, POLLOUT);
+	p.events = POLLIN;
+	RETURNS(rump_sys_poll(&p, 1, 50), 0);
+	/* Without input a non-blocking read does not wait. */
+	fl = rump_sys_fcntl(0, F_GETFL);
+	RETURNS(rump_sys_fcntl(0, F_SETFL, fl | O_NONBLOCK), 0);
+	FAILS(rump_sys_read(0, buf, sizeof(buf)), EAGAIN);
+	RETURNS(rump_sys_fcntl(0, F_SETFL, fl), 0);
+	/* Input arriving wakes the poller. */
+	pthread_t t;
+	cr_assert_eq(pthread_create(&t, NULL, write_later, &w), 0);
+	RETURNS(rump_sys_poll(&p, 1, 5000), 1);
+	cr_assert_eq(p.revents, POLLIN);
+	pthread_join(t, NULL);
+	/* A bad buffer gets EFAULT, and the input stays for a good one. */
+	FAILS(rump_sys_read(0, (void *)8, sizeof(buf)), EFAULT);
+	RETURNS(rump_sys_read(0, buf, sizeof(buf)), 6);
+	cr_assert_eq(memcmp(buf, "later\n", 6), 0);
+	close(w);
 }
 
 Test(devfs, dev_tty_and_console_open_anywhere)

@@ -125,28 +125,128 @@ static const struct devsw mem_devsw = {
 /* ---- console ------------------------------------------------------------ */
 
 /*
- * Reads take what the host's standard input has (at most one chunk per
- * host call, so a line comes back as soon as it is typed).  A kernel
- * buffer sits between the host and the caller's memory: the caller's
- * buffer may be in another address space (remote clients).
+ * Console input.  A host thread of the kernel's reads the host's standard
+ * input into `cin', one chunk at a time, starting at the first read or
+ * poll of the console; callers sleep in the kernel, where a signal ends
+ * the wait (EINTR, or a restart under SA_RESTART), and input that comes
+ * after a caller gave up stays for the next read.  A chunk is returned
+ * as soon as the host has it, so a line comes back when it is typed.
+ * The host's end of file is returned once, as a terminal's ^D: the next
+ * read waits for the host again.
  */
+static struct {
+	kmutex_t lock;
+	kcondvar_t cv;    /* the reader thread waits for an empty buffer */
+	struct waitq wq;  /* readers and pollers wait for input */
+	char buf[CHUNK];  /* what the host gave and no caller took yet */
+	size_t head, len; /* under lock, as are the rest */
+	bool started;     /* the reader thread runs */
+	bool eof;         /* the host's end of file, not yet returned */
+	int error;        /* the host's read error, not yet returned */
+} cin;
+
+static bool
+cin_ready_locked(void)
+{
+	return cin.len > 0 || cin.eof || cin.error != 0;
+}
+
+/* The reader thread: fill the buffer whenever callers have emptied it. */
+static void *
+cin_main(void *arg)
+{
+	char *chunk = arg;
+
+	for (;;) {
+		struct rumpuser_iovec iov = { chunk, CHUNK };
+		size_t n = 0;
+		int error;
+
+		mutex_enter(&cin.lock);
+		while (cin_ready_locked())
+			cv_wait(&cin.cv, &cin.lock);
+		mutex_exit(&cin.lock);
+		error = rumpuser_iovread(RUMPUSER_FD_STDIN, &iov, 1,
+					 RUMPUSER_IOV_NOSEEK, &n);
+		mutex_enter(&cin.lock);
+		if (error != 0) {
+			cin.error = error;
+		} else if (n == 0) {
+			cin.eof = true;
+		} else {
+			memcpy(cin.buf, chunk, n);
+			cin.head = 0;
+			cin.len = n;
+		}
+		if (!waitq_empty(&cin.wq))
+			waitq_wakeup_key(&cin.wq, POLLIN | POLLRDNORM);
+		mutex_exit(&cin.lock);
+	}
+	return NULL;
+}
+
+/* Start the reader thread if it does not run yet.  0 or an errno. */
+static int
+cin_start_locked(void)
+{
+	char *chunk;
+	int error;
+
+	if (cin.started)
+		return 0;
+	if ((chunk = kmem_alloc(CHUNK)) == NULL)
+		return ENOMEM;
+	error = rumpuser_thread_create(cin_main, chunk, "rump_console", 0, 0,
+				       -1, NULL);
+	if (error != 0) {
+		kmem_free(chunk, CHUNK);
+		return error;
+	}
+	cin.started = true;
+	return 0;
+}
+
 static int
 cons_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 {
-	char *buf;
-	size_t n = 0;
-	int error;
+	size_t n;
+	int error = 0;
 
 	if (uio->uio_resid == 0)
 		return 0;
-	if ((buf = kmem_alloc(CHUNK)) == NULL)
-		return ENOMEM;
-	struct rumpuser_iovec iov = { buf, MIN(uio->uio_resid, CHUNK) };
-	error = rumpuser_iovread(RUMPUSER_FD_STDIN, &iov, 1,
-				 RUMPUSER_IOV_NOSEEK, &n);
-	if (error == 0)
-		error = uiomove(buf, n, uio);
-	kmem_free(buf, CHUNK);
+	mutex_enter(&cin.lock);
+	if ((error = cin_start_locked()) != 0)
+		goto out;
+	while (!cin_ready_locked()) {
+		if (ioflags & IO_NONBLOCK) {
+			error = EAGAIN;
+			goto out;
+		}
+		if (sleepq_wait(&cin.wq, &cin.lock, DEADLINE_NONE,
+				SLEEP_INTR) == EINTR) {
+			error = ERESTARTSYS;
+			goto out;
+		}
+	}
+	if (cin.len > 0) {
+		/* Copied under the lock: what the caller's memory refuses
+		 * stays for the next read. */
+		size_t before = uio->uio_resid;
+
+		error = uiomove(cin.buf + cin.head, MIN(cin.len, before), uio);
+		n = before - uio->uio_resid;
+		cin.head += n;
+		cin.len -= n;
+	} else if (cin.error != 0) {
+		error = cin.error;
+		cin.error = 0;
+	} else {
+		cin.eof = false; /* a read of 0: end of file, once */
+	}
+	if (!cin_ready_locked())
+		cv_signal(&cin.cv);
+out:
+	mutex_exit(&cin.lock);
 	return error;
 }
 
@@ -178,10 +278,23 @@ cons_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	return error;
 }
 
+/* Writable always; readable when input waits (a poll starts the reader
+ * thread, so the host's input wakes it). */
 static int
 cons_poll(struct file *fp, int events, struct polltable *pt)
 {
-	return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
+	int revents = events & (POLLOUT | POLLWRNORM);
+
+	if (!(events & (POLLIN | POLLRDNORM)))
+		return revents;
+	poll_wait(pt, &cin.wq, &cin.lock);
+	mutex_enter(&cin.lock);
+	if (cin_ready_locked())
+		revents |= events & (POLLIN | POLLRDNORM);
+	else if (pt != NULL && cin_start_locked() != 0)
+		revents |= POLLERR; /* no thread: nothing would wake us */
+	mutex_exit(&cin.lock);
+	return revents;
 }
 
 /*
@@ -281,6 +394,9 @@ devices_init(void)
 	int error;
 
 	mutex_init(&cons_lock);
+	mutex_init(&cin.lock);
+	cv_init(&cin.cv);
+	waitq_init(&cin.wq);
 	if ((error = devsw_register(VMKDEV(MEM_MAJOR, 3), 7, &mem_devsw)) != 0)
 		return error;
 	return devsw_register(VMKDEV(TTY_MAJOR, 0), 2, &tty_devsw);
