@@ -90,6 +90,23 @@
 #define UNP_KEY_RBUSY 0x40000000u
 #define UNP_KEY_ACCSPACE 0x20000000u /* room in a listener's backlog */
 #define UNP_KEY_DGSPACE 0x10000000u  /* room in a DGRAM receive queue */
+#define UNP_KEY_DW 0x08000000u       /* a direct write was taken/done */
+
+/* Direct writes (see unp_dw_offer): the least a write must carry, and
+ * how long a writer waits for a reader to take its offer. */
+#define UNP_DW_MIN (16 * 1024)
+#define UNP_DW_WAIT_NS 100000ULL
+#define UNP_DW_FAST_NS 40000ULL /* a hand-over this quick keeps it on */
+#define UNP_DW_COOL 16          /* writes that queue after a slow one */
+
+enum { DW_OFFERED, DW_TAKEN, DW_DONE };
+
+/* A writer's offer of its data to the receiver: on the writer's stack,
+ * published in the receiving socket's so_dw; under that socket's lock. */
+struct unp_dw {
+	struct uio *dw_uio; /* the writer's data (user space) */
+	int dw_state;       /* DW_* */
+};
 
 struct sockaddr {
 	unsigned short sa_family;
@@ -199,6 +216,13 @@ struct usock {
 	struct usock *so_pw_on;
 	kmutex_t so_spacelock;
 	struct waitq so_spacewq;
+	/* STREAM direct writes, under so_lock: a writer's pending offer,
+	 * readers asleep in unp_recv, and whether the last offer was taken
+	 * (then writers offer even before a reader waits). */
+	struct unp_dw *so_dw;
+	unsigned so_rwait;
+	bool so_dwmode;
+	unsigned so_dwcool; /* offers to skip after a slow one */
 };
 
 static kmutex_t unp_names_lock, unp_gc_lock;
@@ -261,6 +285,7 @@ usock_rele(struct usock *so)
 		return;
 	KASSERT(so->so_rhead == NULL && so->so_peer == NULL);
 	KASSERT(so->so_pw_on == NULL && waitq_empty(&so->so_spacewq));
+	KASSERT(so->so_dw == NULL);
 	mutex_destroy(&so->so_pwmtx);
 	mutex_destroy(&so->so_spacelock);
 	if (so->so_spare != NULL)
@@ -794,7 +819,7 @@ soo_poll(struct file *fp, int events, struct polltable *pt)
 		mask |= POLLHUP;
 	if (so->so_shutdown & RCV_SHUTDOWN)
 		mask |= POLLRDHUP | POLLIN | POLLRDNORM;
-	if (so->so_rhead != NULL || so->so_acchead != NULL)
+	if (so->so_rhead != NULL || so->so_acchead != NULL || so->so_dw != NULL)
 		mask |= POLLIN | POLLRDNORM;
 	if (so->so_type != SOCK_DGRAM && so->so_state == SS_UNCONNECTED)
 		mask |= POLLHUP;
@@ -841,6 +866,8 @@ soo_ioctl(struct file *fp, unsigned long cmd, void *data)
 			    ? (int)so->so_rbytes
 			    : (so->so_rhead != NULL ? (int)so->so_rhead->m_len
 						    : 0);
+		if (so->so_dw != NULL) /* a writer's offer counts too */
+			n += (int)so->so_dw->dw_uio->uio_resid;
 		mutex_exit(&so->so_lock);
 		return copyout(&n, data, sizeof(n));
 	case SIOCOUTQ_:
@@ -1733,6 +1760,146 @@ out:
 /* ---- data -------------------------------------------------------------- */
 
 /*
+ * Direct writes.  Between two threads on two CPUs, a stream's cost is
+ * the copies: into a message, and out of it on the other CPU, which
+ * pulls every line the writer just wrote.  When a reader is waiting (or
+ * the last offer was taken quickly), a blocking writer of at least
+ * UNP_DW_MIN bytes with nothing queued ahead instead offers its own
+ * buffer (so_dw) and waits; the reader copies straight from it into its
+ * buffer (one copy, no message) and hands back.  The writer waits at
+ * most UNP_DW_WAIT_NS for a reader to take the offer, then withdraws it
+ * and queues as usual, so a write never depends on a reader coming:
+ * only its timing changes.  A hand-over that was slow (sleepers had to
+ * be woken) turns offers off for the next UNP_DW_COOL writes.  Both
+ * buffers are user memory of local callers (copies through
+ * rumpuser_ucopy); a remote caller's buffers (sysproxy, later) must
+ * not be offered: see the UIO_USERSPACE tests in unp_send/unp_recv.
+ */
+
+/* Copy user to user between two uios, segment by segment; a segment
+ * that faults stops the copy (neither uio advances over it).  Returns
+ * the bytes moved. */
+static size_t
+uio_xfer(struct uio *dst, struct uio *src)
+{
+	size_t moved = 0;
+
+	while (dst->uio_resid > 0 && src->uio_resid > 0) {
+		struct iovec *d = dst->uio_iov, *sv = src->uio_iov;
+		size_t n;
+
+		if (d->iov_len == 0) {
+			dst->uio_iov++;
+			dst->uio_iovcnt--;
+			continue;
+		}
+		if (sv->iov_len == 0) {
+			src->uio_iov++;
+			src->uio_iovcnt--;
+			continue;
+		}
+		n = MIN(MIN(d->iov_len, sv->iov_len),
+			MIN(dst->uio_resid, src->uio_resid));
+		if (rumpuser_ucopy(d->iov_base, sv->iov_base, n) != 0)
+			break;
+		d->iov_base = (char *)d->iov_base + n;
+		d->iov_len -= n;
+		dst->uio_resid -= n;
+		sv->iov_base = (char *)sv->iov_base + n;
+		sv->iov_len -= n;
+		src->uio_resid -= n;
+		moved += n;
+	}
+	return moved;
+}
+
+/* Sleep on so_wq for the reader's hand-back, not interruptible: the
+ * reader is copying from the caller's buffers (a short copy). */
+static void
+dw_wait_done(struct usock *dst, struct unp_dw *dw)
+{
+	struct lwp *l = rumpuser_curlwp();
+	struct waiter w;
+
+	while (dw->dw_state != DW_DONE) {
+		park_prepare(l);
+		waitq_enqueue(&dst->so_wq, &w, l, UNP_KEY_DW);
+		mutex_exit(&dst->so_lock);
+		(void)lwp_park(l, DEADLINE_NONE, 0);
+		mutex_enter(&dst->so_lock);
+		waitq_dequeue(&dst->so_wq, &w);
+	}
+}
+
+/*
+ * Offer the rest of `uio' to `dst''s reader.  Returns the bytes the
+ * reader took (0: not taken, or not offered).  dst is held; no lock.
+ */
+static size_t
+unp_dw_offer(struct usock *dst, struct uio *uio)
+{
+	struct unp_dw dw = { .dw_uio = uio, .dw_state = DW_OFFERED };
+	size_t before = uio->uio_resid;
+	uint64_t deadline, start;
+	int error = 0;
+
+	mutex_enter(&dst->so_lock);
+	if (dst->so_dwcool > 0) {
+		dst->so_dwcool--;
+		mutex_exit(&dst->so_lock);
+		return 0;
+	}
+	if (dst->so_dw != NULL || dst->so_rhead != NULL || dst->so_dead ||
+	    (dst->so_shutdown & RCV_SHUTDOWN) || dst->so_passcred ||
+	    (dst->so_rwait == 0 && !dst->so_dwmode)) {
+		mutex_exit(&dst->so_lock);
+		return 0;
+	}
+	dst->so_dw = &dw;
+	ipc_wakeup(&dst->so_wq, POLLIN | POLLRDNORM);
+	start = clock_monotonic_ns();
+	deadline = start + UNP_DW_WAIT_NS;
+	while (dw.dw_state == DW_OFFERED && error == 0 && !dst->so_dead &&
+	       !(dst->so_shutdown & RCV_SHUTDOWN))
+		error = ipc_sleep(&dst->so_wq, &dst->so_lock,
+				  UNP_KEY_DW | POLL_ALWAYS, deadline);
+	if (dw.dw_state == DW_OFFERED) {
+		/* Nobody came: withdraw, queue as usual from now on. */
+		dst->so_dw = NULL;
+		dst->so_dwmode = false;
+		dst->so_dwcool = UNP_DW_COOL;
+	} else {
+		dw_wait_done(dst, &dw);
+		/* A hand-over that had to wake sleepers costs more than
+		 * the copies it saves: queue for a while. */
+		dst->so_dwmode = clock_monotonic_ns() - start < UNP_DW_FAST_NS;
+		if (!dst->so_dwmode)
+			dst->so_dwcool = UNP_DW_COOL;
+	}
+	mutex_exit(&dst->so_lock);
+	return before - uio->uio_resid;
+}
+
+/* The reader of `so' (so_rbusy held, so_lock held) takes a pending
+ * offer: copies from the writer's buffer into `uio'.  Returns the
+ * bytes moved. */
+static size_t
+unp_dw_take(struct usock *so, struct uio *uio)
+{
+	struct unp_dw *dw = so->so_dw;
+	size_t n;
+
+	so->so_dw = NULL;
+	dw->dw_state = DW_TAKEN;
+	mutex_exit(&so->so_lock);
+	n = uio_xfer(uio, dw->dw_uio);
+	mutex_enter(&so->so_lock);
+	dw->dw_state = DW_DONE; /* the writer may return from here on */
+	ipc_wakeup(&so->so_wq, UNP_KEY_DW);
+	return n;
+}
+
+/*
  * Send `uio' from `so' to its peer or to `to'.  `anc' carries ancillary
  * data (descriptors, credentials) for the first message; it is consumed
  * (freed) whatever happens.  *sent gets the bytes sent.
@@ -1819,6 +1986,10 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 		mutex_exit(&so->so_lock);
 		if (error != 0)
 			break;
+		if (stream && anc == NULL && !nonblock &&
+		    uio->uio_segflg == UIO_USERSPACE &&
+		    uio->uio_resid >= UNP_DW_MIN && unp_dw_offer(dst, uio) > 0)
+			continue; /* the reader took some: go on */
 		chunk = uio->uio_resid;
 		if (stream)
 			chunk = MIN(chunk, UNP_STREAM_CHUNK);
@@ -2000,6 +2171,13 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 				m = m->m_next;
 			}
 		}
+		if (m == NULL && stream && !peek && so->so_dw != NULL &&
+		    so->so_dw->dw_state == DW_OFFERED && !so->so_passcred &&
+		    uio->uio_resid > 0 && uio->uio_segflg == UIO_USERSPACE) {
+			/* A writer's offer: straight from its buffer. */
+			(void)unp_dw_take(so, uio);
+			continue;
+		}
 		if (m == NULL) {
 			size_t got = total - uio->uio_resid;
 
@@ -2018,10 +2196,12 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 				break;
 			}
 			so->so_rbusy = false;
+			so->so_rwait++;
 			error = ipc_sleep(&so->so_wq, &so->so_lock,
 					  POLLIN | POLLRDNORM | POLLRDHUP |
 						  POLL_ALWAYS,
 					  deadline);
+			so->so_rwait--;
 			while (error == 0 && so->so_rbusy)
 				error = ipc_sleep(&so->so_wq, &so->so_lock,
 						  UNP_KEY_RBUSY, deadline);
