@@ -96,8 +96,8 @@
  * how long a writer waits for a reader to take its offer. */
 #define UNP_DW_MIN (16 * 1024)
 #define UNP_DW_WAIT_NS 100000ULL
-#define UNP_DW_FAST_NS 40000ULL /* a hand-over this quick keeps it on */
-#define UNP_DW_COOL 16          /* writes that queue after a slow one */
+#define UNP_DW_FAST_NS 10000ULL /* a hand-over this quick keeps it on */
+#define UNP_DW_COOL 64          /* writes that queue after a slow one */
 
 enum { DW_OFFERED, DW_TAKEN, DW_DONE };
 
