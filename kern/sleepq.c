@@ -11,6 +11,7 @@ struct lwp_park {
 	kcondvar_t lp_cv;
 	struct lwp_park *lp_next; /* on the free list */
 	uint32_t lp_spin;         /* spin budget, ns (see park_spin) */
+	uint32_t lp_parks;        /* parks that spun, for the probes */
 };
 
 static void park_release(struct lwp_park *lp);
@@ -119,8 +120,11 @@ lwp_unpark(struct lwp *l)
 
 	mutex_enter(&lp->lp_lock);
 	atomic_store_relaxed(&l->l_unparked, 1);
-	cv_signal(&lp->lp_cv);
 	mutex_exit(&lp->lp_lock);
+	/* After the unlock, so the woken thread does not wait for the lock
+	 * we hold: parks are type-stable, so if `l' is gone by now this
+	 * wakes at most some other lwp spuriously. */
+	cv_signal(&lp->lp_cv);
 }
 
 void
@@ -225,13 +229,17 @@ park_wait(struct lwp_park *lp, uint64_t deadline)
 /*
  * The spin adapts, per park: a spin that was answered in time doubles
  * the park's budget (up to PARK_SPIN_NS), one that ran out halves it
- * (down to PARK_SPIN_MIN_NS), and a sleep that was answered within
- * PARK_SPIN_NS raises it again.  On a loaded host the partner often is
- * not running at all while we spin (both CPUs are busy elsewhere, or it
- * waits for the very CPU we spin on): there a fixed spin is pure loss,
- * a waste of the partner's CPU time on every wait.  The budget is a
- * hint, read and written without a lock.
+ * (down to PARK_SPIN_MIN_NS), and every PARK_PROBE_EVERY-th park spins
+ * the whole PARK_SPIN_NS as a probe, which restores the budget if it is
+ * answered.  On a loaded host the partner often is not running at all
+ * while we spin (both CPUs are busy elsewhere, or it waits for the very
+ * CPU we spin on): there a fixed spin is pure loss, a waste of the
+ * partner's CPU time on every wait.  A quick answer after a sleep tells
+ * nothing (it may have come only because we slept), so only spins and
+ * probes teach.  The budget is a hint, read and written without a lock.
  */
+#define PARK_PROBE_EVERY 64
+
 static bool
 park_ready(struct lwp *l, int flags)
 {
@@ -240,12 +248,13 @@ park_ready(struct lwp *l, int flags)
 }
 
 /* Spin until the park would return at once, or its budget is spent.
- * True if it would return now; *startp is when the spin began. */
+ * True if it would return now. */
 static bool
-park_spin(struct lwp_park *lp, struct lwp *l, uint64_t deadline, int flags,
-	  uint64_t *startp)
+park_spin(struct lwp_park *lp, struct lwp *l, uint64_t deadline, int flags)
 {
 	uint32_t budget = atomic_load_relaxed(&lp->lp_spin);
+	uint32_t n = atomic_load_relaxed(&lp->lp_parks) + 1;
+	bool probe = n % PARK_PROBE_EVERY == 0;
 	uint64_t end;
 
 	for (int i = 0; i < PARK_SPIN_CHECKS; i++) {
@@ -253,20 +262,18 @@ park_spin(struct lwp_park *lp, struct lwp *l, uint64_t deadline, int flags,
 			return true;
 		__builtin_ia32_pause();
 	}
-	*startp = clock_monotonic_ns();
-	end = *startp + budget;
+	atomic_store_relaxed(&lp->lp_parks, n);
+	end = clock_monotonic_ns() + (probe ? PARK_SPIN_NS : budget);
 	if (deadline != DEADLINE_NONE && deadline < end)
 		end = deadline;
 	for (;;) {
 		for (int i = 0; i < PARK_SPIN_CHECKS; i++) {
 			if (park_ready(l, flags)) {
 				/* Answered while spinning: spin longer. */
-				if (budget < PARK_SPIN_NS)
-					atomic_store_relaxed(
-						&lp->lp_spin,
-						budget * 2 > PARK_SPIN_NS
-							? PARK_SPIN_NS
-							: budget * 2);
+				budget = probe || budget * 2 > PARK_SPIN_NS
+						 ? PARK_SPIN_NS
+						 : budget * 2;
+				atomic_store_relaxed(&lp->lp_spin, budget);
 				return true;
 			}
 			__builtin_ia32_pause();
@@ -282,28 +289,13 @@ park_spin(struct lwp_park *lp, struct lwp *l, uint64_t deadline, int flags,
 	return false;
 }
 
-/* After a sleep: answered within PARK_SPIN_NS of the spin's start, a
- * longer spin would have saved the sleep. */
-static void
-park_learn(struct lwp_park *lp, uint64_t start)
-{
-	uint32_t budget = atomic_load_relaxed(&lp->lp_spin);
-
-	if (budget < PARK_SPIN_NS &&
-	    clock_monotonic_ns() - start < PARK_SPIN_NS)
-		atomic_store_relaxed(&lp->lp_spin, budget * 2 > PARK_SPIN_NS
-							   ? PARK_SPIN_NS
-							   : budget * 2);
-}
-
 int
 lwp_park(struct lwp *l, uint64_t deadline, int flags)
 {
 	struct lwp_park *lp = park_get(l);
-	uint64_t start = 0;
-	bool spun = park_spin(lp, l, deadline, flags, &start);
 	int error = 0;
 
+	park_spin(lp, l, deadline, flags);
 	mutex_enter(&lp->lp_lock);
 	while (!l->l_unparked) {
 		if ((flags & SLEEP_INTR) &&
@@ -318,8 +310,6 @@ lwp_park(struct lwp *l, uint64_t deadline, int flags)
 		error = 0;
 	atomic_store_relaxed(&l->l_unparked, 0);
 	mutex_exit(&lp->lp_lock);
-	if (!spun && start != 0 && error != ETIMEDOUT)
-		park_learn(lp, start);
 	return error;
 }
 
