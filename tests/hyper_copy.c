@@ -278,21 +278,13 @@ Test(hyper_copy, str_runs_into_bad_page)
 	munmap(p, 2 * pagesz);
 }
 
-/*
- * The last mappable page of user space (the very top page is a guard
- * page Linux never maps): a string that runs off it is EFAULT.
- */
-Test(hyper_copy, str_at_top_of_user_space)
+/* The checks of str_at_top_of_user_space on a writable top page. */
+static void
+check_top_page(char *top)
 {
-	char *want = (char *)(USER_END - 2 * 4096);
-	char *top =
-		mmap(want, 4096, PROT_READ | PROT_WRITE,
-		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
 	char dst[8192];
 	size_t done;
 
-	if (top != want)
-		cr_skip_test("top page of user space not available");
 	memset(top, 'x', 4096);
 	cr_assert_eq(rumpuser_ucopystr(dst, top, sizeof(dst), &done), EFAULT);
 	cr_assert_eq(done, 4096);
@@ -303,6 +295,34 @@ Test(hyper_copy, str_at_top_of_user_space)
 	top[4095] = '\0';
 	cr_assert_eq(rumpuser_ucopystr(dst, top, sizeof(dst), &done), 0);
 	cr_assert_eq(done, 4096);
+}
+
+/*
+ * The last mappable page of user space (the very top page is a guard
+ * page Linux never maps): a string that runs off it is EFAULT.  With
+ * address randomisation off (the ThreadSanitizer stage) the main
+ * thread's stack ends there, live, so only reads are checked: a copy
+ * that reaches the guard page above it faults.
+ */
+Test(hyper_copy, str_at_top_of_user_space)
+{
+	char *want = (char *)(USER_END - 2 * 4096);
+	char *top =
+		mmap(want, 4096, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0);
+	char dst[8192];
+
+	if (top == want) {
+		check_top_page(top);
+		munmap(top, 4096);
+		return;
+	}
+	cr_assert_eq(top, MAP_FAILED);
+	cr_assert_eq(errno, EEXIST, "the top page is mapped already");
+	cr_assert_eq(rumpuser_ucopy(dst, want, 4096), 0);
+	cr_assert_arr_eq(dst, want, 4096);
+	cr_assert_eq(rumpuser_ucopy(dst, want, 4097), EFAULT);
+	cr_assert_eq(rumpuser_ucopy(dst, want + 4000, 4096), EFAULT);
 }
 
 /*
