@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/statfs.h>
@@ -480,6 +481,11 @@ Test(devfs, console_poll_says_readable_only_with_input)
 	RETURNS(rump_sys_poll(&p, 1, 5000), 1);
 	cr_assert_eq(p.revents, POLLIN);
 	pthread_join(t, NULL);
+	/* FIONREAD tells what is buffered. */
+	int n = -1;
+	RETURNS(rump_sys_ioctl(0, FIONREAD, &n), 0);
+	cr_assert_eq(n, 6);
+	FAILS(rump_sys_ioctl(0, FIONREAD, (void *)8), EFAULT);
 	/* A bad buffer gets EFAULT, and the input stays for a good one. */
 	FAILS(rump_sys_read(0, (void *)8, sizeof(buf)), EFAULT);
 	RETURNS(rump_sys_read(0, buf, sizeof(buf)), 6);

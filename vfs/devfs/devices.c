@@ -362,6 +362,15 @@ cons_ioctl(struct file *fp, unsigned long cmd, void *data)
 		cons_winsize = ws;
 		mutex_exit(&cons_lock);
 		return 0;
+	case FIONREAD: {
+		/* What the kernel holds; the host may have more on its way. */
+		int n;
+
+		mutex_enter(&cin.lock);
+		n = (int)cin.len;
+		mutex_exit(&cin.lock);
+		return copyout(&n, data, sizeof(n));
+	}
 	default:
 		return ENOTTY;
 	}
