@@ -68,10 +68,14 @@ cred_free(struct kauth_cred *cr)
 bool
 cred_groupmember(const struct kauth_cred *cr, gid_t gid)
 {
+	return cr->cr_egid == gid || cred_supplementary(cr, gid);
+}
+
+bool
+cred_supplementary(const struct kauth_cred *cr, gid_t gid)
+{
 	int lo = 0, hi = cr->cr_ngroups - 1;
 
-	if (cr->cr_egid == gid)
-		return true;
 	while (lo <= hi) {
 		int mid = lo + (hi - lo) / 2;
 

@@ -35,5 +35,7 @@ cred_privileged(const struct kauth_cred *cr)
 }
 /* Whether gid is the effective gid or one of the supplementary groups. */
 bool cred_groupmember(const struct kauth_cred *cr, gid_t gid);
+/* Whether gid is one of the supplementary groups (kept sorted). */
+bool cred_supplementary(const struct kauth_cred *cr, gid_t gid);
 
 #endif /* RUMP_KERN_CRED_H */

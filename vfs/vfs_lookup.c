@@ -17,21 +17,7 @@
 bool
 vfs_groupmember(const struct kauth_cred *cr, gid_t gid)
 {
-	int lo = 0, hi = cr->cr_ngroups - 1;
-
-	if (cr->cr_fsgid == gid)
-		return true;
-	while (lo <= hi) {
-		int mid = lo + (hi - lo) / 2;
-
-		if (cr->cr_groups[mid] == gid)
-			return true;
-		if (cr->cr_groups[mid] < gid)
-			lo = mid + 1;
-		else
-			hi = mid - 1;
-	}
-	return false;
+	return cr->cr_fsgid == gid || cred_supplementary(cr, gid);
 }
 
 static void
