@@ -66,29 +66,6 @@ static const struct vnodeops hostfs_vnodeops;
 static bool is_window(struct vnode *vp);
 static int window_size(struct vnode *vp, off_t *sizep);
 
-static enum vtype
-mode_vtype(uint32_t mode)
-{
-	switch (mode & S_IFMT) {
-	case S_IFREG:
-		return VREG;
-	case S_IFDIR:
-		return VDIR;
-	case S_IFLNK:
-		return VLNK;
-	case S_IFCHR:
-		return VCHR;
-	case S_IFBLK:
-		return VBLK;
-	case S_IFIFO:
-		return VFIFO;
-	case S_IFSOCK:
-		return VSOCK;
-	default:
-		return VNON;
-	}
-}
-
 static unsigned
 hash(uint64_t dev, uint64_t ino)
 {
@@ -188,7 +165,7 @@ node_get(struct hostfs_mount *hm, int fd, const struct rumpuser_stat *st,
 {
 	unsigned h = hash(st->st_dev, st->st_ino);
 	struct hostfs_node *hn, *nn;
-	enum vtype type = mode_vtype(st->st_mode);
+	enum vtype type = ifmt_to_vtype((mode_t)st->st_mode);
 
 	if (type == VNON) {
 		rumpuser_fs_close(fd);
