@@ -349,18 +349,6 @@ ep_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 }
 
 static int
-ep_stat(struct file *fp, struct stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->st_dev = 0x0e; /* anon_inodefs */
-	st->st_ino = 1;
-	st->st_nlink = 1;
-	st->st_mode = 0600;
-	st->st_blksize = IPC_PAGE;
-	return 0;
-}
-
-static int
 ep_poll(struct file *fp, int events, struct polltable *pt)
 {
 	struct eventpoll *ep = fp->f_data;
@@ -398,7 +386,7 @@ ep_close(struct file *fp)
 static const struct fileops epoll_fileops = {
 	.fo_read = ep_read,
 	.fo_write = ep_read,
-	.fo_stat = ep_stat,
+	.fo_stat = ipc_anon_stat,
 	.fo_poll = ep_poll,
 	.fo_close = ep_close,
 };

@@ -88,18 +88,6 @@ eventfd_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 }
 
 static int
-eventfd_stat(struct file *fp, struct stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->st_dev = 0x0e; /* anon_inodefs */
-	st->st_ino = 1;
-	st->st_nlink = 1;
-	st->st_mode = 0600;
-	st->st_blksize = IPC_PAGE;
-	return 0;
-}
-
-static int
 eventfd_poll(struct file *fp, int events, struct polltable *pt)
 {
 	struct eventfd *e = fp->f_data;
@@ -127,7 +115,7 @@ eventfd_close(struct file *fp)
 static const struct fileops eventfd_fileops = {
 	.fo_read = eventfd_read,
 	.fo_write = eventfd_write,
-	.fo_stat = eventfd_stat,
+	.fo_stat = ipc_anon_stat,
 	.fo_poll = eventfd_poll,
 	.fo_close = eventfd_close,
 };

@@ -6,6 +6,18 @@
 #include "proc.h"
 
 int
+ipc_anon_stat(struct file *fp, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_dev = 0x0e; /* anon_inodefs */
+	st->st_ino = 1;
+	st->st_nlink = 1;
+	st->st_mode = 0600;
+	st->st_blksize = IPC_PAGE;
+	return 0;
+}
+
+int
 ipc_sleep(struct waitq *wq, kmutex_t *lock, unsigned key, uint64_t deadline)
 {
 	struct lwp *l = rumpuser_curlwp();

@@ -74,6 +74,10 @@ void ipc_sigpipe(struct lwp *l);
 void ipc_sigmask_swap(struct lwp *l, const uint64_t *mask, uint64_t *old);
 void ipc_sigmask_restore(struct lwp *l, const uint64_t *old);
 
+/* fo_stat of a file with no node of its own (epoll, eventfd): what
+ * Linux's anon_inodefs reports. */
+int ipc_anon_stat(struct file *fp, struct stat *st);
+
 /* Absolute monotonic deadline `ns' from now (saturating). */
 static inline uint64_t
 ipc_deadline_after(uint64_t ns)
