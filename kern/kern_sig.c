@@ -1369,8 +1369,9 @@ sys_rt_tgsigqueueinfo(struct lwp *l, pid_t tgid, pid_t tid, int sig,
 
 /* ---- process groups and sessions -------------------------------------------- */
 
-long
-sys_getpgid(struct lwp *l, pid_t pid)
+/* Process `pid''s (0: the caller's) group, or with `sid' its session. */
+static long
+pgid_or_sid(struct lwp *l, pid_t pid, bool sid)
 {
 	struct proc *p;
 	long rv;
@@ -1379,9 +1380,15 @@ sys_getpgid(struct lwp *l, pid_t pid)
 		return -ESRCH;
 	proc_lock_enter();
 	p = pid == 0 ? l->l_proc : proc_find_locked(pid);
-	rv = p == NULL ? -ESRCH : p->p_pgid;
+	rv = p == NULL ? -ESRCH : sid ? p->p_sid : p->p_pgid;
 	proc_lock_exit();
 	return rv;
+}
+
+long
+sys_getpgid(struct lwp *l, pid_t pid)
+{
+	return pgid_or_sid(l, pid, false);
 }
 
 long
@@ -1393,16 +1400,7 @@ sys_getpgrp(struct lwp *l)
 long
 sys_getsid(struct lwp *l, pid_t pid)
 {
-	struct proc *p;
-	long rv;
-
-	if (pid < 0)
-		return -ESRCH;
-	proc_lock_enter();
-	p = pid == 0 ? l->l_proc : proc_find_locked(pid);
-	rv = p == NULL ? -ESRCH : p->p_sid;
-	proc_lock_exit();
-	return rv;
+	return pgid_or_sid(l, pid, true);
 }
 
 /* Whether some process other than `except' is in group `pgid'. */
