@@ -29,27 +29,7 @@ vfs_boot(void)
 	cr_assert_eq(rump_init(), 0);
 }
 
-/* expr must fail with errno `err'. */
-#define FAILS(expr, err)                                                       \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long r_ = (long)(expr);                                        \
-		int e_ = errno;                                                \
-		cr_assert_eq(r_, -1, "%s = %ld, expected -1 (%s)", #expr, r_,  \
-			     strerror(err));                                   \
-		cr_assert_eq(e_, (err), "%s: errno %d (%s), expected %s",      \
-			     #expr, e_, strerror(e_), strerror(err));          \
-	} while (0)
-
-/* expr must return `val'. */
-#define RETURNS(expr, val)                                                     \
-	do {                                                                   \
-		errno = 0;                                                     \
-		long r_ = (long)(expr);                                        \
-		cr_assert_eq(r_, (long)(val),                                  \
-			     "%s = %ld (errno %s), expected %ld", #expr, r_,   \
-			     strerror(errno), (long)(val));                    \
-	} while (0)
+#include "check.h"
 
 static inline int
 xopen(const char *path, int flags, mode_t mode)
