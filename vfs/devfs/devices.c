@@ -138,7 +138,8 @@ static struct {
 	kmutex_t lock;
 	kcondvar_t cv;    /* the reader thread waits for an empty buffer */
 	struct waitq wq;  /* readers and pollers wait for input */
-	char buf[CHUNK];  /* what the host gave and no caller took yet */
+	char buf[CHUNK];  /* what the host gave and no caller took yet;
+			   * the reader thread's own while empty */
 	size_t head, len; /* under lock, as are the rest */
 	bool started;     /* the reader thread runs */
 	bool eof;         /* the host's end of file, not yet returned */
@@ -155,10 +156,8 @@ cin_ready_locked(void)
 static void *
 cin_main(void *arg)
 {
-	char *chunk = arg;
-
 	for (;;) {
-		struct rumpuser_iovec iov = { chunk, CHUNK };
+		struct rumpuser_iovec iov = { cin.buf, CHUNK };
 		size_t n = 0;
 		int error;
 
@@ -174,7 +173,6 @@ cin_main(void *arg)
 		} else if (n == 0) {
 			cin.eof = true;
 		} else {
-			memcpy(cin.buf, chunk, n);
 			cin.head = 0;
 			cin.len = n;
 		}
@@ -189,21 +187,15 @@ cin_main(void *arg)
 static int
 cin_start_locked(void)
 {
-	char *chunk;
 	int error;
 
 	if (cin.started)
 		return 0;
-	if ((chunk = kmem_alloc(CHUNK)) == NULL)
-		return ENOMEM;
-	error = rumpuser_thread_create(cin_main, chunk, "rump_console", 0, 0,
-				       -1, NULL);
-	if (error != 0) {
-		kmem_free(chunk, CHUNK);
-		return error;
-	}
-	cin.started = true;
-	return 0;
+	error = rumpuser_thread_create(cin_main, NULL, "rump_console", 0, 0, -1,
+				       NULL);
+	if (error == 0)
+		cin.started = true;
+	return error;
 }
 
 static int
