@@ -27,8 +27,10 @@ static void
 do_setlk(void *arg, long n)
 {
 	struct lk *l = arg;
-	struct flock lk = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
-			    .l_start = 7, .l_len = 1 };
+	struct flock lk = { .l_type = F_WRLCK,
+			    .l_whence = SEEK_SET,
+			    .l_start = 7,
+			    .l_len = 1 };
 	struct flock un = lk;
 
 	un.l_type = F_UNLCK;

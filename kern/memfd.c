@@ -42,7 +42,7 @@ struct memfd {
 	/* Nanoseconds since the epoch; atomic, no lock needed. */
 	int64_t m_atime, m_mtime, m_ctime;
 	char m_name[6 + MFD_NAME_MAX_LEN + 1]; /* "memfd:" + name */
-	struct lockf_head m_locks; /* fcntl and flock locks */
+	struct lockf_head m_locks;             /* fcntl and flock locks */
 };
 
 static unsigned long memfd_lastino = 1024; /* atomic */

@@ -23,9 +23,9 @@ void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
 /* Lives in the chunk's first page. */
 struct chunk {
 	struct chunk *c_next, **c_prevp; /* on `partial' or `empty' */
-	void *c_free;        /* freed pages, linked through their first word */
-	unsigned c_inuse;    /* pages handed out */
-	unsigned c_fresh;    /* next never-used page index (1 .. CHUNKPAGES) */
+	void *c_free;     /* freed pages, linked through their first word */
+	unsigned c_inuse; /* pages handed out */
+	unsigned c_fresh; /* next never-used page index (1 .. CHUNKPAGES) */
 	bool c_listed;
 };
 

@@ -35,9 +35,9 @@ void page_free(void *page);
 
 /* Pages in use and chunks mapped, for tests and statistics. */
 struct pgalloc_stats {
-	uint64_t ps_inuse;   /* pages handed out */
-	uint64_t ps_chunks;  /* chunks mapped from the host */
-	uint64_t ps_empty;   /* chunks with no page in use */
+	uint64_t ps_inuse;  /* pages handed out */
+	uint64_t ps_chunks; /* chunks mapped from the host */
+	uint64_t ps_empty;  /* chunks with no page in use */
 };
 void pgalloc_stats(struct pgalloc_stats *st);
 

@@ -91,7 +91,8 @@ Test(etfs, regular_file_both_ways)
 	char buf[64];
 	int fd;
 
-	cr_assert_eq(rump_pub_etfs_register("/hostfile", hfile, RUMP_ETFS_REG), 0);
+	cr_assert_eq(rump_pub_etfs_register("/hostfile", hfile, RUMP_ETFS_REG),
+		     0);
 	RETURNS(rump_sys_stat("/hostfile", &st), 0);
 	cr_assert(S_ISREG(st.st_mode));
 	cr_assert_eq(st.st_size, 16);
@@ -112,7 +113,8 @@ Test(etfs, regular_file_both_ways)
 	cr_assert_eq(rump_pub_etfs_remove("/hostfile"), ENOENT);
 	cr_assert_str_eq(host_get(hfile), "0123456789XYcdef!");
 	/* The key can be registered again. */
-	cr_assert_eq(rump_pub_etfs_register("/hostfile", hfile, RUMP_ETFS_REG), 0);
+	cr_assert_eq(rump_pub_etfs_register("/hostfile", hfile, RUMP_ETFS_REG),
+		     0);
 	cr_assert_eq(rump_pub_etfs_remove("/hostfile"), 0);
 }
 
@@ -142,8 +144,10 @@ check_device(enum rump_etfs_type type, const char *key)
 	cr_assert_str_eq(host_get(hfile), "01**456789abcdef");
 	/* A node made with mknod with that number reaches the same file. */
 	RETURNS(rump_sys_mknod("/alias",
-			       (type == RUMP_ETFS_BLK ? S_IFBLK : S_IFCHR) | 0600,
-			       st.st_rdev), 0);
+			       (type == RUMP_ETFS_BLK ? S_IFBLK : S_IFCHR) |
+				       0600,
+			       st.st_rdev),
+		0);
 	fd = open_ok("/alias", O_RDONLY);
 	RETURNS(rump_sys_read(fd, buf, 4), 4);
 	cr_assert(memcmp(buf, "01**", 4) == 0);
@@ -205,7 +209,9 @@ Test(etfs, directory_without_and_with_subdirectories)
 	snprintf(p, sizeof(p), "%s/created", hdir);
 	cr_assert_eq(access(p, F_OK), 0);
 
-	cr_assert_eq(rump_pub_etfs_register("/tree", hdir, RUMP_ETFS_DIR_SUBDIRS), 0);
+	cr_assert_eq(
+		rump_pub_etfs_register("/tree", hdir, RUMP_ETFS_DIR_SUBDIRS),
+		0);
 	cr_assert_eq(listing("/tree", names, 2), 3u);
 	fd = open_ok("/tree/sub/deep", O_RDONLY);
 	char buf[16] = { 0 };
@@ -225,7 +231,8 @@ Test(etfs, directory_over_an_existing_one_is_kept)
 	cr_assert_eq(rump_pub_etfs_register("/vol", hsub, RUMP_ETFS_DIR), 0);
 	RETURNS(rump_sys_stat("/vol/deep", &st), 0);
 	/* A second directory registration there: the key is taken. */
-	cr_assert_eq(rump_pub_etfs_register("/vol", hdir, RUMP_ETFS_DIR), EEXIST);
+	cr_assert_eq(rump_pub_etfs_register("/vol", hdir, RUMP_ETFS_DIR),
+		     EEXIST);
 	cr_assert_eq(rump_pub_etfs_remove("/vol"), 0);
 	RETURNS(rump_sys_stat("/vol", &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0700, "our directory is back");
@@ -237,14 +244,17 @@ Test(etfs, errors)
 	char missing[320];
 
 	snprintf(missing, sizeof(missing), "%s/missing", hdir);
-	cr_assert_eq(rump_pub_etfs_register("/x", missing, RUMP_ETFS_REG), ENOENT);
+	cr_assert_eq(rump_pub_etfs_register("/x", missing, RUMP_ETFS_REG),
+		     ENOENT);
 	cr_assert_eq(rump_pub_etfs_register("/nodir/x", hfile, RUMP_ETFS_REG),
 		     ENOENT);
 	cr_assert_eq(rump_pub_etfs_register("relative", hfile, RUMP_ETFS_REG),
 		     EINVAL);
-	cr_assert_eq(rump_pub_etfs_register("/x", hfile, (enum rump_etfs_type)9),
-		     EINVAL);
-	cr_assert_eq(rump_pub_etfs_register("/x", hfile, RUMP_ETFS_DIR), ENOTDIR);
+	cr_assert_eq(
+		rump_pub_etfs_register("/x", hfile, (enum rump_etfs_type)9),
+		EINVAL);
+	cr_assert_eq(rump_pub_etfs_register("/x", hfile, RUMP_ETFS_DIR),
+		     ENOTDIR);
 	cr_assert_eq(rump_pub_etfs_register("/x", hdir, RUMP_ETFS_REG), EISDIR);
 	cr_assert_eq(rump_pub_etfs_register("/x", hdir, RUMP_ETFS_BLK), EISDIR);
 	cr_assert_eq(rump_pub_etfs_remove("/x"), ENOENT);
@@ -253,12 +263,16 @@ Test(etfs, errors)
 	int fd = rump_sys_open("/taken", O_CREAT | O_WRONLY, 0644);
 	cr_assert_geq(fd, 0);
 	rump_sys_close(fd);
-	cr_assert_eq(rump_pub_etfs_register("/taken", hfile, RUMP_ETFS_REG), EEXIST);
-	cr_assert_eq(rump_pub_etfs_register("/taken", hdir, RUMP_ETFS_DIR), EEXIST);
+	cr_assert_eq(rump_pub_etfs_register("/taken", hfile, RUMP_ETFS_REG),
+		     EEXIST);
+	cr_assert_eq(rump_pub_etfs_register("/taken", hdir, RUMP_ETFS_DIR),
+		     EEXIST);
 	/* A registered key. */
 	cr_assert_eq(rump_pub_etfs_register("/k", hfile, RUMP_ETFS_REG), 0);
-	cr_assert_eq(rump_pub_etfs_register("/k", hfile, RUMP_ETFS_REG), EEXIST);
-	cr_assert_eq(rump_pub_etfs_register("/k", hfile, RUMP_ETFS_CHR), EEXIST);
+	cr_assert_eq(rump_pub_etfs_register("/k", hfile, RUMP_ETFS_REG),
+		     EEXIST);
+	cr_assert_eq(rump_pub_etfs_register("/k", hfile, RUMP_ETFS_CHR),
+		     EEXIST);
 	/* Its name cannot be removed or replaced under it. */
 	FAILS(rump_sys_unlink("/k"), EBUSY);
 	cr_assert_eq(rump_pub_etfs_remove("/k"), 0);
@@ -294,10 +308,12 @@ Test(etfs, many_threads_read_one_host_file)
 	enum { N = 4 };
 	struct reader r[N];
 
-	cr_assert_eq(rump_pub_etfs_register("/shared", hfile, RUMP_ETFS_REG), 0);
+	cr_assert_eq(rump_pub_etfs_register("/shared", hfile, RUMP_ETFS_REG),
+		     0);
 	for (int i = 0; i < N; i++) {
 		r[i].errors = 0;
-		cr_assert_eq(pthread_create(&r[i].thr, NULL, reader_main, &r[i]), 0);
+		cr_assert_eq(
+			pthread_create(&r[i].thr, NULL, reader_main, &r[i]), 0);
 	}
 	for (int i = 0; i < N; i++) {
 		pthread_join(r[i].thr, NULL);
@@ -312,8 +328,9 @@ Test(etfs, a_window_of_the_host_file)
 	char buf[32];
 	int fd;
 
-	cr_assert_eq(rump_pub_etfs_register_withsize("/win", hfile, RUMP_ETFS_REG,
-						     4, 6), 0);
+	cr_assert_eq(rump_pub_etfs_register_withsize("/win", hfile,
+						     RUMP_ETFS_REG, 4, 6),
+		     0);
 	RETURNS(rump_sys_stat("/win", &st), 0);
 	cr_assert_eq(st.st_size, 6);
 	fd = open_ok("/win", O_RDWR);
@@ -329,8 +346,10 @@ Test(etfs, a_window_of_the_host_file)
 	cr_assert_str_eq(host_get(hfile), "0123AB67WXabcdef");
 	cr_assert_eq(rump_pub_etfs_remove("/win"), 0);
 	/* To the end, as a block device. */
-	cr_assert_eq(rump_pub_etfs_register_withsize("/wblk", hfile, RUMP_ETFS_BLK,
-						     10, RUMP_ETFS_SIZE_ENDOFF), 0);
+	cr_assert_eq(rump_pub_etfs_register_withsize("/wblk", hfile,
+						     RUMP_ETFS_BLK, 10,
+						     RUMP_ETFS_SIZE_ENDOFF),
+		     0);
 	fd = open_ok("/wblk", O_RDONLY);
 	RETURNS(rump_sys_lseek(fd, 0, SEEK_END), 6);
 	RETURNS(rump_sys_pread(fd, buf, 3, 0), 3);
@@ -339,10 +358,13 @@ Test(etfs, a_window_of_the_host_file)
 	cr_assert_eq(rump_pub_etfs_remove("/wblk"), 0);
 	/* Windows are for files. */
 	cr_assert_eq(rump_pub_etfs_register_withsize("/wd", hdir, RUMP_ETFS_DIR,
-						     1, 2), EINVAL);
-	cr_assert_eq(rump_pub_etfs_register_withsize("/wd", hfile, RUMP_ETFS_REG,
-						     1ULL << 63, 2), EINVAL);
+						     1, 2),
+		     EINVAL);
+	cr_assert_eq(rump_pub_etfs_register_withsize(
+			     "/wd", hfile, RUMP_ETFS_REG, 1ULL << 63, 2),
+		     EINVAL);
 	cr_assert_eq(rump_pub_etfs_register_withsize("/wd", hdir, RUMP_ETFS_DIR,
-						     0, RUMP_ETFS_SIZE_ENDOFF), 0);
+						     0, RUMP_ETFS_SIZE_ENDOFF),
+		     0);
 	cr_assert_eq(rump_pub_etfs_remove("/wd"), 0);
 }

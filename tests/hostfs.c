@@ -141,7 +141,8 @@ Test(hostfs, host_files_show_in_the_kernel)
 	char p[300];
 
 	mount_rw();
-	cr_assert_str_eq(rump_read_all("/mnt/hello.txt"), "hello from the host\n");
+	cr_assert_str_eq(rump_read_all("/mnt/hello.txt"),
+			 "hello from the host\n");
 	cr_assert_str_eq(rump_read_all("/mnt/sub/inner"), "inner\n");
 	RETURNS(rump_sys_stat("/mnt/hello.txt", &st), 0);
 	snprintf(p, sizeof(p), "%s/hello.txt", hdir);
@@ -259,7 +260,8 @@ Test(hostfs, listing_matches_the_host)
 			if (strncmp(d->d_name, "file", 4) == 0) {
 				cr_assert_eq(d->d_type, DT_REG);
 				found++;
-			} else if (!strcmp(d->d_name, ".") || !strcmp(d->d_name, "..")) {
+			} else if (!strcmp(d->d_name, ".") ||
+				   !strcmp(d->d_name, "..")) {
 				dots++;
 			}
 			off += d->d_reclen;
@@ -286,7 +288,8 @@ check_readonly(void)
 {
 	struct stat st;
 
-	cr_assert_str_eq(rump_read_all("/mnt/hello.txt"), "hello from the host\n");
+	cr_assert_str_eq(rump_read_all("/mnt/hello.txt"),
+			 "hello from the host\n");
 	FAILS(rump_sys_open("/mnt/hello.txt", O_WRONLY), EROFS);
 	FAILS(rump_sys_open("/mnt/new", O_CREAT | O_WRONLY, 0644), EROFS);
 	FAILS(rump_sys_mkdir("/mnt/d", 0755), EROFS);
@@ -423,7 +426,8 @@ Test(hostfs, concurrent_writers_and_appenders)
 	host_write("shared", "");
 	for (int i = 0; i < N; i++) {
 		w[i].id = i;
-		cr_assert_eq(pthread_create(&w[i].thr, NULL, writer_main, &w[i]), 0);
+		cr_assert_eq(
+			pthread_create(&w[i].thr, NULL, writer_main, &w[i]), 0);
 	}
 	for (int i = 0; i < N; i++)
 		pthread_join(w[i].thr, NULL);

@@ -29,7 +29,8 @@ boot(void)
 	cr_assert_eq(rumpuser_init(RUMPUSER_VERSION, &hyp), 0);
 	cr_assert_not_null(mkdtemp(dir));
 	cr_assert_eq(rumpuser_fs_openat(RUMPUSER_FS_CWD, dir,
-					O_PATH | O_DIRECTORY, 0, &dfd), 0);
+					O_PATH | O_DIRECTORY, 0, &dfd),
+		     0);
 }
 
 static void
@@ -52,13 +53,16 @@ Test(hyper_hostfs, create_write_stat_read)
 	int fd, fd2;
 
 	cr_assert_eq(rumpuser_fs_openat(dfd, "f", O_CREAT | O_EXCL | O_RDWR,
-					0640, &fd), 0);
+					0640, &fd),
+		     0);
 	cr_assert_eq(rumpuser_fs_openat(dfd, "f", O_CREAT | O_EXCL | O_RDWR,
-					0640, &fd2), EEXIST);
+					0640, &fd2),
+		     EEXIST);
 	iov = (struct rumpuser_iovec){ buf, 5 };
 	cr_assert_eq(rumpuser_iovwrite(fd, &iov, 1, 0, &n), 0);
 	cr_assert_eq(n, 5);
-	cr_assert_eq(rumpuser_fs_fstatat(dfd, "f", AT_SYMLINK_NOFOLLOW, &st), 0);
+	cr_assert_eq(rumpuser_fs_fstatat(dfd, "f", AT_SYMLINK_NOFOLLOW, &st),
+		     0);
 	cr_assert(S_ISREG(st.st_mode));
 	cr_assert_eq(st.st_size, 5);
 	cr_assert_eq(st.st_nlink, 1);
@@ -67,7 +71,8 @@ Test(hyper_hostfs, create_write_stat_read)
 	cr_assert_eq(st.st_size, 5);
 	/* A path handle reopened for reading sees the data. */
 	int pfd;
-	cr_assert_eq(rumpuser_fs_openat(dfd, "f", O_PATH | O_NOFOLLOW, 0, &pfd), 0);
+	cr_assert_eq(rumpuser_fs_openat(dfd, "f", O_PATH | O_NOFOLLOW, 0, &pfd),
+		     0);
 	cr_assert_eq(rumpuser_fs_reopen(pfd, O_RDONLY, &fd2), 0);
 	memset(buf, 0, sizeof(buf));
 	iov = (struct rumpuser_iovec){ buf, sizeof(buf) };
@@ -97,8 +102,8 @@ Test(hyper_hostfs, attributes)
 	struct rumpuser_stat st;
 	int fd;
 
-	cr_assert_eq(rumpuser_fs_openat(dfd, "a", O_CREAT | O_WRONLY, 0600,
-					&fd), 0);
+	cr_assert_eq(
+		rumpuser_fs_openat(dfd, "a", O_CREAT | O_WRONLY, 0600, &fd), 0);
 	cr_assert_eq(rumpuser_fs_fchmodat(dfd, "a", 0751, 0), 0);
 	cr_assert_eq(rumpuser_fs_fstatat(dfd, "a", 0, &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0751);
@@ -106,13 +111,15 @@ Test(hyper_hostfs, attributes)
 	cr_assert_eq(rumpuser_fs_fstatat(dfd, "a", 0, &st), 0);
 	cr_assert_eq(st.st_mode & 07777, 0604);
 	cr_assert_eq(rumpuser_fs_utimensat(dfd, "a", 1000000000123LL,
-					   -1500000000LL, 0), 0);
+					   -1500000000LL, 0),
+		     0);
 	cr_assert_eq(rumpuser_fs_fstatat(dfd, "a", 0, &st), 0);
 	cr_assert_eq(st.st_atime_ns, 1000000000123LL);
 	cr_assert_eq(st.st_mtime_ns, -1500000000LL, "before the epoch");
 	cr_assert_eq(rumpuser_fs_utimensat(fd, "", RUMPUSER_FS_UTIME_OMIT,
 					   RUMPUSER_FS_UTIME_NOW,
-					   AT_EMPTY_PATH), 0);
+					   AT_EMPTY_PATH),
+		     0);
 	cr_assert_eq(rumpuser_fs_fstatat(dfd, "a", 0, &st), 0);
 	cr_assert_eq(st.st_atime_ns, 1000000000123LL);
 	cr_assert_gt(st.st_mtime_ns, 1500000000LL * 1000000000LL);
@@ -138,22 +145,27 @@ Test(hyper_hostfs, names)
 	cr_assert_eq(rumpuser_fs_fstatat(dfd, "d/fifo", 0, &st), 0);
 	cr_assert(S_ISFIFO(st.st_mode));
 	cr_assert_eq(rumpuser_fs_symlinkat("d/fifo", dfd, "ln"), 0);
-	cr_assert_eq(rumpuser_fs_readlinkat(dfd, "ln", buf, sizeof(buf), &len), 0);
+	cr_assert_eq(rumpuser_fs_readlinkat(dfd, "ln", buf, sizeof(buf), &len),
+		     0);
 	cr_assert_eq(len, 6);
 	cr_assert(memcmp(buf, "d/fifo", 6) == 0);
 	cr_assert_eq(rumpuser_fs_readlinkat(dfd, "d", buf, sizeof(buf), &len),
 		     EINVAL);
-	cr_assert_eq(rumpuser_fs_fstatat(dfd, "ln", AT_SYMLINK_NOFOLLOW, &st), 0);
+	cr_assert_eq(rumpuser_fs_fstatat(dfd, "ln", AT_SYMLINK_NOFOLLOW, &st),
+		     0);
 	cr_assert(S_ISLNK(st.st_mode));
 	cr_assert_eq(rumpuser_fs_linkat(dfd, "d/fifo", dfd, "hard", 0), 0);
 	cr_assert_eq(rumpuser_fs_fstatat(dfd, "hard", 0, &st), 0);
 	cr_assert_eq(st.st_nlink, 2);
 	cr_assert_eq(rumpuser_fs_renameat(dfd, "hard", dfd, "d/fifo",
-					  RENAME_NOREPLACE), EEXIST);
+					  RENAME_NOREPLACE),
+		     EEXIST);
 	cr_assert_eq(rumpuser_fs_renameat(dfd, "hard", dfd, "moved", 0), 0);
-	cr_assert_eq(rumpuser_fs_renameat(dfd, "ln", dfd, "moved",
-					  RENAME_EXCHANGE), 0);
-	cr_assert_eq(rumpuser_fs_fstatat(dfd, "ln", AT_SYMLINK_NOFOLLOW, &st), 0);
+	cr_assert_eq(
+		rumpuser_fs_renameat(dfd, "ln", dfd, "moved", RENAME_EXCHANGE),
+		0);
+	cr_assert_eq(rumpuser_fs_fstatat(dfd, "ln", AT_SYMLINK_NOFOLLOW, &st),
+		     0);
 	cr_assert(S_ISFIFO(st.st_mode), "exchanged");
 	cr_assert_eq(rumpuser_fs_unlinkat(dfd, "d", 0), EISDIR);
 	cr_assert_eq(rumpuser_fs_unlinkat(dfd, "d", AT_REMOVEDIR), ENOTEMPTY);
@@ -161,8 +173,9 @@ Test(hyper_hostfs, names)
 	cr_assert_eq(rumpuser_fs_unlinkat(dfd, "d", AT_REMOVEDIR), 0);
 	cr_assert_eq(rumpuser_fs_unlinkat(dfd, "d", AT_REMOVEDIR), ENOENT);
 	/* Listing: every name once, with its type. */
-	cr_assert_eq(rumpuser_fs_openat(dfd, ".", O_RDONLY | O_DIRECTORY, 0,
-					&fd), 0);
+	cr_assert_eq(
+		rumpuser_fs_openat(dfd, ".", O_RDONLY | O_DIRECTORY, 0, &fd),
+		0);
 	char dents[4096];
 	size_t n, off;
 	int seen = 0;

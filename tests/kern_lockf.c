@@ -52,12 +52,16 @@ TestSuite(lockf, .init = setup, .fini = teardown);
 static struct lf_req
 req(enum lf_kind kind, void *owner, short type, off_t s, off_t e)
 {
-	return (struct lf_req){ .lr_kind = kind,
-				.lr_owner = owner,
-				.lr_pid = kind == LF_POSIX ? 100 + (int)(((char *)owner - procs[0]) / 64) : -1,
-				.lr_type = type,
-				.lr_start = s,
-				.lr_end = e };
+	return (struct lf_req){
+		.lr_kind = kind,
+		.lr_owner = owner,
+		.lr_pid = kind == LF_POSIX
+				  ? 100 + (int)(((char *)owner - procs[0]) / 64)
+				  : -1,
+		.lr_type = type,
+		.lr_start = s,
+		.lr_end = e
+	};
 }
 
 static int
@@ -87,8 +91,7 @@ get(void *owner, short type, off_t s, off_t e)
 
 /* Assert that `owner' (as seen by another) holds exactly [s, e] of type. */
 static void
-assert_held(void *other, off_t probe, void *owner, short type, off_t s,
-	    off_t e)
+assert_held(void *other, off_t probe, void *owner, short type, off_t s, off_t e)
 {
 	struct lf_req r = get(other, F_WRLCK, probe, probe);
 
@@ -106,8 +109,8 @@ assert_free(void *other, off_t s, off_t e)
 {
 	struct lf_req r = get(other, F_WRLCK, s, e);
 
-	cr_assert_eq(r.lr_type, F_UNLCK, "[%lld,%lld] is locked",
-		     (long long)s, (long long)e);
+	cr_assert_eq(r.lr_type, F_UNLCK, "[%lld,%lld] is locked", (long long)s,
+		     (long long)e);
 }
 
 /* ---- ranges ---------------------------------------------------------- */
@@ -304,7 +307,8 @@ Test(lockf, flock_shared_exclusive_and_conversion)
 	cr_assert_eq(lf_flock(&head, FA, F_RDLCK, 0), 0);
 	cr_assert_eq(lf_flock(&head, FB, F_RDLCK, 0), 0);
 	cr_assert_eq(lf_flock(&head, FC, F_WRLCK, 0), EWOULDBLOCK);
-	cr_assert_eq(lf_flock(&head, FA, F_RDLCK, 0), 0, "relocking is a no-op");
+	cr_assert_eq(lf_flock(&head, FA, F_RDLCK, 0), 0,
+		     "relocking is a no-op");
 	cr_assert_eq(lf_count() - base_count, 2);
 	/* A failed upgrade loses the shared lock, as on Linux. */
 	cr_assert_eq(lf_flock(&head, FA, F_WRLCK, 0), EWOULDBLOCK);
@@ -314,7 +318,8 @@ Test(lockf, flock_shared_exclusive_and_conversion)
 	cr_assert_eq(lf_flock(&head, FB, F_RDLCK, 0), 0, "downgrade");
 	cr_assert_eq(lf_flock(&head, FA, F_RDLCK, 0), 0);
 	cr_assert_eq(lf_flock(&head, FA, F_UNLCK, 0), 0);
-	cr_assert_eq(lf_flock(&head, FA, F_UNLCK, 0), 0, "unlock twice is fine");
+	cr_assert_eq(lf_flock(&head, FA, F_UNLCK, 0), 0,
+		     "unlock twice is fine");
 	lf_close_file(&head, FB);
 	cr_assert_eq(lf_flock(&head, FC, F_WRLCK, 0), 0);
 	lf_close_file(&head, FC);
@@ -344,7 +349,9 @@ wait_host_sleeping(const int *tidp)
 	char path[64], buf[256];
 	int tid, streak = 0;
 
-	for (int i = 0; i < 5000 && (tid = __atomic_load_n(tidp, __ATOMIC_ACQUIRE)) == 0; i++)
+	for (int i = 0;
+	     i < 5000 && (tid = __atomic_load_n(tidp, __ATOMIC_ACQUIRE)) == 0;
+	     i++)
 		usleep(1000);
 	cr_assert_neq(tid, 0, "the waiter thread started");
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
@@ -363,7 +370,6 @@ wait_host_sleeping(const int *tidp)
 		usleep(5000);
 	}
 }
-
 
 static void *
 waiter_main(void *arg)
@@ -413,8 +419,9 @@ assert_blocked(struct waiter_arg *w)
 
 Test(lockf, setlkw_waits_until_the_range_is_free)
 {
-	struct waiter_arg w = { .kind = LF_POSIX, .owner = PB,
-				.type = F_WRLCK, .s = 5, .e = 5 };
+	struct waiter_arg w = {
+		.kind = LF_POSIX, .owner = PB, .type = F_WRLCK, .s = 5, .e = 5
+	};
 
 	cr_assert_eq(set(PA, F_RDLCK, 0, 9), 0);
 	spawn(&w);
@@ -432,10 +439,12 @@ Test(lockf, setlkw_waits_until_the_range_is_free)
 
 Test(lockf, waiters_wake_on_process_exit_and_close)
 {
-	struct waiter_arg w1 = { .kind = LF_POSIX, .owner = PB,
-				 .type = F_WRLCK, .s = 0, .e = 50 };
-	struct waiter_arg w2 = { .kind = LF_OFD, .owner = FB,
-				 .type = F_RDLCK, .s = 100, .e = 100 };
+	struct waiter_arg w1 = {
+		.kind = LF_POSIX, .owner = PB, .type = F_WRLCK, .s = 0, .e = 50
+	};
+	struct waiter_arg w2 = {
+		.kind = LF_OFD, .owner = FB, .type = F_RDLCK, .s = 100, .e = 100
+	};
 
 	cr_assert_eq(set(PA, F_WRLCK, 0, 9), 0);
 	cr_assert_eq(set_on(&head, LF_OFD, FA, F_WRLCK, 100, 100, 0), 0);
@@ -471,10 +480,15 @@ Test(lockf, flock_wait_and_wake)
 Test(lockf, interrupted_wait_returns_erestartsys)
 {
 	int gate = 1;
-	struct waiter_arg w = { .kind = LF_POSIX, .owner = PB,
-				.type = F_RDLCK, .s = 0, .e = 0, .gate = &gate };
-	struct waiter_arg f = { .flock = true, .owner = FB, .type = F_RDLCK,
+	struct waiter_arg w = { .kind = LF_POSIX,
+				.owner = PB,
+				.type = F_RDLCK,
+				.s = 0,
+				.e = 0,
 				.gate = &gate };
+	struct waiter_arg f = {
+		.flock = true, .owner = FB, .type = F_RDLCK, .gate = &gate
+	};
 	struct lwp *l;
 
 	cr_assert_eq(set(PA, F_WRLCK, 0, 0), 0);
@@ -499,13 +513,15 @@ Test(lockf, interrupted_wait_returns_erestartsys)
 	assert_held(PC, 0, PA, F_WRLCK, 0, 0);
 	lf_proc_exit((struct proc *)PA);
 	lf_close_file(&head, FA);
-	cr_assert_eq(lf_count(), base_count, "an interrupted wait leaves nothing");
+	cr_assert_eq(lf_count(), base_count,
+		     "an interrupted wait leaves nothing");
 }
 
 Test(lockf, two_process_cycle_is_edeadlk)
 {
-	struct waiter_arg w = { .kind = LF_POSIX, .owner = PB,
-				.type = F_WRLCK, .s = 0, .e = 0 };
+	struct waiter_arg w = {
+		.kind = LF_POSIX, .owner = PB, .type = F_WRLCK, .s = 0, .e = 0
+	};
 
 	cr_assert_eq(set(PA, F_WRLCK, 0, 0), 0);
 	cr_assert_eq(set(PB, F_WRLCK, 1, 1), 0);
@@ -517,8 +533,9 @@ Test(lockf, two_process_cycle_is_edeadlk)
 	/* Without waiting it is a plain conflict. */
 	cr_assert_eq(set(PA, F_WRLCK, 1, 1), EAGAIN);
 	/* A third process waiting on B is no cycle: it just waits. */
-	struct waiter_arg w3 = { .kind = LF_POSIX, .owner = PC,
-				 .type = F_RDLCK, .s = 1, .e = 1 };
+	struct waiter_arg w3 = {
+		.kind = LF_POSIX, .owner = PC, .type = F_RDLCK, .s = 1, .e = 1
+	};
 	spawn(&w3);
 	assert_blocked(&w3);
 	cr_assert_eq(set(PA, F_UNLCK, 0, 0), 0);
@@ -533,10 +550,12 @@ Test(lockf, two_process_cycle_is_edeadlk)
 
 Test(lockf, three_process_cycle_across_objects_is_edeadlk)
 {
-	struct waiter_arg wb = { .kind = LF_POSIX, .owner = PB,
-				 .type = F_WRLCK, .s = 0, .e = 0 };
-	struct waiter_arg wc = { .kind = LF_POSIX, .owner = PC,
-				 .type = F_WRLCK, .s = 0, .e = 0 };
+	struct waiter_arg wb = {
+		.kind = LF_POSIX, .owner = PB, .type = F_WRLCK, .s = 0, .e = 0
+	};
+	struct waiter_arg wc = {
+		.kind = LF_POSIX, .owner = PC, .type = F_WRLCK, .s = 0, .e = 0
+	};
 
 	/* A holds head:0, B holds head:1, C holds head2:0. */
 	cr_assert_eq(set(PA, F_WRLCK, 0, 0), 0);
@@ -581,14 +600,15 @@ contender_main(void *arg)
 	cr_assert_eq(rump_pub_lwproc_newlwp(1), 0);
 	for (int i = 0; i < c->rounds; i++) {
 		cr_assert_eq(set_on(&head, LF_POSIX, c->owner, F_WRLCK, 7, 7,
-				    LF_WAIT), 0);
+				    LF_WAIT),
+			     0);
 		int n = __atomic_add_fetch(&inside, 1, __ATOMIC_SEQ_CST);
 		if (n > __atomic_load_n(&max_inside, __ATOMIC_SEQ_CST))
 			__atomic_store_n(&max_inside, n, __ATOMIC_SEQ_CST);
 		__atomic_add_fetch(&total, 1, __ATOMIC_SEQ_CST);
 		__atomic_sub_fetch(&inside, 1, __ATOMIC_SEQ_CST);
-		cr_assert_eq(set_on(&head, LF_POSIX, c->owner, F_UNLCK, 7, 7,
-				    0), 0);
+		cr_assert_eq(
+			set_on(&head, LF_POSIX, c->owner, F_UNLCK, 7, 7, 0), 0);
 	}
 	rump_pub_lwproc_releaselwp();
 	return NULL;
@@ -603,8 +623,9 @@ Test(lockf, contention_keeps_mutual_exclusion)
 	for (int i = 0; i < N; i++) {
 		c[i].owner = i < 3 ? procs[i] : procs[3];
 		c[i].rounds = R;
-		cr_assert_eq(pthread_create(&c[i].thr, NULL, contender_main,
-					    &c[i]), 0);
+		cr_assert_eq(
+			pthread_create(&c[i].thr, NULL, contender_main, &c[i]),
+			0);
 	}
 	for (int i = 0; i < N; i++)
 		pthread_join(c[i].thr, NULL);

@@ -116,8 +116,8 @@ Test(kern_pgalloc, concurrent_threads)
 	void *rv;
 
 	for (uintptr_t i = 0; i < 4; i++)
-		cr_assert_eq(pthread_create(&t[i], NULL, churn, (void *)(i + 1)),
-			     0);
+		cr_assert_eq(
+			pthread_create(&t[i], NULL, churn, (void *)(i + 1)), 0);
 	for (int i = 0; i < 4; i++) {
 		cr_assert_eq(pthread_join(t[i], &rv), 0);
 		cr_assert_null(rv, "thread %d saw another's page", i);

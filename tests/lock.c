@@ -192,8 +192,8 @@ Test(lock, invalid_arguments)
 	FAILS(rump_sys_fcntl(999, F_GETLK, &f), EBADF);
 	FAILS(rump_sys_fcntl(p.fd, F_SETLK, (struct flock *)8), EFAULT);
 	FAILS(rump_sys_fcntl(p.fd, F_GETLK, (struct flock *)8), EFAULT);
-	void *ro = mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
-			-1, 0);
+	void *ro =
+		mmap(NULL, 4096, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	cr_assert_neq(ro, MAP_FAILED);
 	memcpy(&f, &(struct flock){ .l_type = F_WRLCK }, sizeof(f));
 	/* F_GETLK writes its answer back: a read-only buffer faults. */
@@ -205,7 +205,8 @@ Test(lock, invalid_arguments)
 	FAILS(rump_sys_flock(p.fd, LOCK_NB), EINVAL);
 	FAILS(rump_sys_flock(-1, LOCK_SH), EBADF);
 	FAILS(rump_sys_flock(999, LOCK_UN), EBADF);
-	FAILS(rump_sys_flock(-1, 16), EINVAL); /* the operation is checked first */
+	FAILS(rump_sys_flock(-1, 16),
+	      EINVAL); /* the operation is checked first */
 	RETURNS(rump_sys_flock(p.fd, 32 /* LOCK_MAND: ignored */), 0);
 }
 
@@ -313,13 +314,13 @@ Test(lock, flock_belongs_to_the_description)
 
 struct blocker {
 	pthread_t thr;
-	pid_t pid;   /* the process to run in */
+	pid_t pid; /* the process to run in */
 	int fd;
-	int cmd;     /* F_SETLKW, F_OFD_SETLKW, or 0 for flock */
+	int cmd; /* F_SETLKW, F_OFD_SETLKW, or 0 for flock */
 	short type;
 	off_t start, len;
-	int result;  /* atomic: -2 until done; then 0 or errno */
-	int htid;    /* atomic: the host thread's id once running */
+	int result; /* atomic: -2 until done; then 0 or errno */
+	int htid;   /* atomic: the host thread's id once running */
 };
 
 /* Host thread `tid' is asleep (state S) on several looks in a row: a
@@ -330,7 +331,9 @@ wait_host_sleeping(const int *tidp)
 	char path[64], buf[256];
 	int tid, streak = 0;
 
-	for (int i = 0; i < 5000 && (tid = __atomic_load_n(tidp, __ATOMIC_ACQUIRE)) == 0; i++)
+	for (int i = 0;
+	     i < 5000 && (tid = __atomic_load_n(tidp, __ATOMIC_ACQUIRE)) == 0;
+	     i++)
 		usleep(1000);
 	cr_assert_neq(tid, 0, "the waiter thread started");
 	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
@@ -397,8 +400,12 @@ Test(lock, setlkw_blocks_until_unlock)
 
 	make_pair(&p);
 	RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 100), 0);
-	struct blocker b = { .pid = p.bpid, .fd = p.fd, .cmd = F_SETLKW,
-			     .type = F_RDLCK, .start = 50, .len = 1 };
+	struct blocker b = { .pid = p.bpid,
+			     .fd = p.fd,
+			     .cmd = F_SETLKW,
+			     .type = F_RDLCK,
+			     .start = 50,
+			     .len = 1 };
 	spawn(&b);
 	still_blocked(&b);
 	RETURNS(setlk(p.fd, F_SETLK, F_RDLCK, 0, 100), 0); /* downgrade */
@@ -414,8 +421,12 @@ Test(lock, setlkw_deadlock_is_edeadlk)
 	RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 1), 0); /* A: byte 0 */
 	rump_pub_lwproc_switch(p.b);
 	RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 1, 1), 0); /* B: byte 1 */
-	struct blocker b = { .pid = p.bpid, .fd = p.fd, .cmd = F_SETLKW,
-			     .type = F_WRLCK, .start = 0, .len = 1 };
+	struct blocker b = { .pid = p.bpid,
+			     .fd = p.fd,
+			     .cmd = F_SETLKW,
+			     .type = F_WRLCK,
+			     .start = 0,
+			     .len = 1 };
 	spawn(&b); /* B waits for A */
 	still_blocked(&b);
 	rump_pub_lwproc_switch(p.a);
@@ -474,8 +485,8 @@ Test(lock, many_processes_contend_for_one_byte)
 		w[i].rounds = R;
 	}
 	for (int i = 0; i < N; i++)
-		cr_assert_eq(pthread_create(&w[i].thr, NULL, worker_main,
-					    &w[i]), 0);
+		cr_assert_eq(
+			pthread_create(&w[i].thr, NULL, worker_main, &w[i]), 0);
 	for (int i = 0; i < N; i++)
 		pthread_join(w[i].thr, NULL);
 	cr_assert_eq(total, N * R);
@@ -549,8 +560,8 @@ Test(lock, ofd_and_flock_between_descriptions_of_one_process)
 struct fblocker {
 	pthread_t thr;
 	int fd;
-	int op;      /* flock operation, or -cmd for a record lock */
-	int result;  /* atomic: -2 until done */
+	int op;     /* flock operation, or -cmd for a record lock */
+	int result; /* atomic: -2 until done */
 };
 
 static void *

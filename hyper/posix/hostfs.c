@@ -16,14 +16,14 @@
 #include "rumpuser_int.h"
 
 /* Run a host call that may block with the virtual CPU given back. */
-#define HOSTCALL(expr)                                                      \
-	({                                                                  \
-		int nlocks_, err_ = 0;                                      \
-		rumpuser__unschedule(&nlocks_, NULL);                       \
-		if ((expr) == -1)                                           \
-			err_ = errno;                                       \
-		rumpuser__schedule(nlocks_, NULL);                          \
-		err_;                                                       \
+#define HOSTCALL(expr)                                                         \
+	({                                                                     \
+		int nlocks_, err_ = 0;                                         \
+		rumpuser__unschedule(&nlocks_, NULL);                          \
+		if ((expr) == -1)                                              \
+			err_ = errno;                                          \
+		rumpuser__schedule(nlocks_, NULL);                             \
+		err_;                                                          \
 	})
 
 _Static_assert(RUMPUSER_FS_CWD == AT_FDCWD, "the host's AT_FDCWD");
@@ -33,8 +33,8 @@ rumpuser_fs_openat(int dirfd, const char *name, int flags, int mode, int *fdp)
 {
 	int fd = -1, error;
 
-	error = HOSTCALL(fd = openat(dirfd, name, flags | O_CLOEXEC,
-				     (mode_t)mode));
+	error = HOSTCALL(
+		fd = openat(dirfd, name, flags | O_CLOEXEC, (mode_t)mode));
 	if (error == 0)
 		*fdp = fd;
 	return error;

@@ -220,8 +220,7 @@ RUMP_API int rump_pub_etfs_register_withsize(const char *key,
 					     const char *hostpath,
 					     enum rump_etfs_type ftype,
 					     uint64_t begin, uint64_t size);
-RUMP_API int rump_etfs_register_withsize(const char *key,
-					 const char *hostpath,
+RUMP_API int rump_etfs_register_withsize(const char *key, const char *hostpath,
 					 enum rump_etfs_type ftype,
 					 uint64_t begin, uint64_t size);
 RUMP_API int rump_pub_etfs_remove(const char *key);

@@ -239,8 +239,8 @@ struct rumpuser_stat {
 };
 
 struct rumpuser_statfs {
-	uint64_t f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files,
-	    f_ffree, f_namelen, f_frsize;
+	uint64_t f_type, f_bsize, f_blocks, f_bfree, f_bavail, f_files, f_ffree,
+		f_namelen, f_frsize;
 };
 
 /* Open `name' (O_* flags; O_CLOEXEC is always added), mode for O_CREAT.
@@ -263,8 +263,8 @@ int rumpuser_fs_mkdirat(int dirfd, const char *name, int mode);
 int rumpuser_fs_mknodat(int dirfd, const char *name, int mode, uint64_t dev);
 int rumpuser_fs_symlinkat(const char *target, int dirfd, const char *name);
 /* Link target into buf[size]; *lenp gets its length (not terminated). */
-int rumpuser_fs_readlinkat(int dirfd, const char *name, char *buf,
-			   size_t size, size_t *lenp);
+int rumpuser_fs_readlinkat(int dirfd, const char *name, char *buf, size_t size,
+			   size_t *lenp);
 /* Remove a name; AT_REMOVEDIR for a directory. */
 int rumpuser_fs_unlinkat(int dirfd, const char *name, int flags);
 /* renameat2: flags RENAME_NOREPLACE, RENAME_EXCHANGE. */
@@ -289,8 +289,8 @@ int rumpuser_fs_fallocate(int fd, int mode, int64_t off, int64_t len);
 #define RUMPUSER_FS_UTIME_NOW (-1LL)
 #define RUMPUSER_FS_UTIME_OMIT (-2LL)
 int rumpuser_fs_fchmodat(int dirfd, const char *name, int mode, int flags);
-int rumpuser_fs_fchownat(int dirfd, const char *name, int64_t uid,
-			 int64_t gid, int flags);
+int rumpuser_fs_fchownat(int dirfd, const char *name, int64_t uid, int64_t gid,
+			 int flags);
 int rumpuser_fs_utimensat(int dirfd, const char *name, int64_t atime_ns,
 			  int64_t mtime_ns, int flags);
 

@@ -20,9 +20,12 @@ struct devfs_entry {
 
 /* What Linux's udev makes, with its modes and groups (tty is 5). */
 static const struct devfs_entry entries[] = {
-	{ "console", 5, 1, 0600, 0 }, { "full", 1, 7, 0666, 0 },
-	{ "null", 1, 3, 0666, 0 },    { "random", 1, 8, 0666, 0 },
-	{ "tty", 5, 0, 0666, 5 },     { "urandom", 1, 9, 0666, 0 },
+	{ "console", 5, 1, 0600, 0 },
+	{ "full", 1, 7, 0666, 0 },
+	{ "null", 1, 3, 0666, 0 },
+	{ "random", 1, 8, 0666, 0 },
+	{ "tty", 5, 0, 0666, 5 },
+	{ "urandom", 1, 9, 0666, 0 },
 	{ "zero", 1, 5, 0666, 0 },
 	/* A directory (major 0): boot mounts a tmpfs there for POSIX shared
 	 * memory and semaphores (shm_open, sem_open). */
@@ -134,7 +137,9 @@ devfs_getattr(struct vnode *vp, struct vattr *va)
 	va->va_ino = dn->dn_ino;
 	va->va_fsid = vp->v_mount->mnt_dev;
 	/* The root's ".." and each directory's "." count, as on Linux. */
-	va->va_nlink = vp->v_type != VDIR ? 1 : dn == &VTODM(vp)->dm_root ? 3 : 2;
+	va->va_nlink = vp->v_type != VDIR          ? 1
+		       : dn == &VTODM(vp)->dm_root ? 3
+						   : 2;
 	va->va_blksize = 4096;
 	va->va_size = vp->v_type == VDIR ? (off_t)(NENTRIES + 2) * 20 : 0;
 	mutex_enter(vp->v_interlock);
@@ -214,8 +219,7 @@ devfs_symlink(struct vnode *dvp, const char *name, size_t len,
 }
 
 static int
-devfs_remove(struct vnode *dvp, const char *name, size_t len,
-	     struct vnode *vp)
+devfs_remove(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 {
 	return EPERM;
 }
@@ -282,8 +286,8 @@ devfs_mount(struct mount *mp, const char *source, const char *data,
 			  DEVFS_ROOTINO + 1 + i, entries[i].de_mode, 0,
 			  entries[i].de_gid, now);
 		if (!IS_DIR_ENTRY(i))
-			dn->dn_vn.v_rdev =
-			    VMKDEV(entries[i].de_major, entries[i].de_minor);
+			dn->dn_vn.v_rdev = VMKDEV(entries[i].de_major,
+						  entries[i].de_minor);
 		/* Unreferenced until looked up; the node stays. */
 		vnode_rele(&dn->dn_vn);
 	}

@@ -94,8 +94,7 @@ split_key(const char *key, char *parent, size_t size)
 
 /* Make (or find) the node at `key' for type t; *vpp held. */
 static int
-key_node(const char *key, enum rump_etfs_type t, struct vnode **vpp,
-	 bool *made)
+key_node(const char *key, enum rump_etfs_type t, struct vnode **vpp, bool *made)
 {
 	bool dir = t == RUMP_ETFS_DIR || t == RUMP_ETFS_DIR_SUBDIRS;
 	char parent[KEY_MAX];
@@ -211,11 +210,10 @@ rump_etfs_register_withsize(const char *key, const char *hostpath,
 	e->e_minor = minor;
 	if ((error = key_node(key, ftype, &e->e_covered, &e->e_made)) != 0)
 		goto out;
-	error = hostfs_mount_on(e->e_covered, hostpath, ftype == RUMP_ETFS_DIR,
-				roottype,
-				minor >= 0 ? VMKDEV(ETFS_MAJOR, minor) : 0,
-				(off_t)begin,
-				size == RUMP_ETFS_SIZE_ENDOFF ? -1 : (off_t)size);
+	error = hostfs_mount_on(
+		e->e_covered, hostpath, ftype == RUMP_ETFS_DIR, roottype,
+		minor >= 0 ? VMKDEV(ETFS_MAJOR, minor) : 0, (off_t)begin,
+		size == RUMP_ETFS_SIZE_ENDOFF ? -1 : (off_t)size);
 	if (error != 0) {
 		if (e->e_made)
 			key_unmake(key, e->e_covered);

@@ -14,7 +14,7 @@
 #include "../vfs_int.h"
 
 #define HASHSIZE 256
-#define DT_DIR_ 4 /* linux_dirent64 d_type of a directory */
+#define DT_DIR_ 4          /* linux_dirent64 d_type of a directory */
 #define BOUNCE (64 * 1024) /* bytes per host I/O call */
 #define CACHE_MAX 128      /* unreferenced nodes kept per mount */
 
@@ -42,10 +42,10 @@ struct hostfs_node {
 	/* In the mount's cache of unreferenced nodes; under hm_lock. */
 	struct hostfs_node *hn_lru_next, *hn_lru_prev;
 	bool hn_cached;
-	bool hn_unlinked; /* a name of it was removed here: maybe no name
+	bool hn_unlinked;        /* a name of it was removed here: maybe no name
 			   * left, so do not keep the host file open */
-	uint64_t hn_dev, hn_ino;    /* the host's identity of the file */
-	int hn_fd;                  /* O_PATH handle, for the node's life */
+	uint64_t hn_dev, hn_ino; /* the host's identity of the file */
+	int hn_fd;               /* O_PATH handle, for the node's life */
 	kmutex_t hn_lock;
 	int hn_rfd, hn_wfd, hn_dfd; /* read, write, directory handles or -1 */
 };
@@ -145,8 +145,8 @@ node_tryref(struct hostfs_mount *hm, struct hostfs_node *hn)
 		return true;
 	}
 	while (c > 0) {
-		if (__atomic_compare_exchange_n(&hn->hn_vn.v_usecount, &c, c + 1,
-						true, __ATOMIC_ACQUIRE,
+		if (__atomic_compare_exchange_n(&hn->hn_vn.v_usecount, &c,
+						c + 1, true, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED)) {
 			atomic_inc(&hn->hn_vn.v_mount->mnt_nvref);
 			return true;
@@ -232,9 +232,8 @@ host_lookup(int dirfd, const char *name, int *fdp, struct rumpuser_stat *st)
 	if ((error = rumpuser_fs_openat(dirfd, name, O_PATH | O_NOFOLLOW, 0,
 					&fd)) != 0)
 		return error;
-	if ((error = rumpuser_fs_fstatat(fd, "", AT_EMPTY_PATH |
-						      AT_SYMLINK_NOFOLLOW,
-					 st)) != 0) {
+	if ((error = rumpuser_fs_fstatat(
+		     fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, st)) != 0) {
 		rumpuser_fs_close(fd);
 		return error;
 	}
@@ -299,9 +298,8 @@ hostfs_create(struct vnode *dvp, const char *name, size_t len,
 		return error;
 	switch (va->va_type) {
 	case VREG:
-		error = rumpuser_fs_openat(dfd, kname,
-					   O_CREAT | O_EXCL | O_WRONLY, mode,
-					   &fd);
+		error = rumpuser_fs_openat(
+			dfd, kname, O_CREAT | O_EXCL | O_WRONLY, mode, &fd);
 		if (error == 0)
 			rumpuser_fs_close(fd);
 		break;
@@ -319,8 +317,9 @@ hostfs_create(struct vnode *dvp, const char *name, size_t len,
 	case VCHR:
 	case VBLK:
 		error = rumpuser_fs_mknodat(
-		    dfd, kname, (va->va_type == VCHR ? S_IFCHR : S_IFBLK) | mode,
-		    va->va_rdev);
+			dfd, kname,
+			(va->va_type == VCHR ? S_IFCHR : S_IFBLK) | mode,
+			va->va_rdev);
 		break;
 	default:
 		return EINVAL;
@@ -369,8 +368,8 @@ still_names(struct vnode *dvp, const char *kname, struct vnode *vp)
 }
 
 static int
-remove_common(struct vnode *dvp, const char *name, size_t len,
-	      struct vnode *vp, int flags)
+remove_common(struct vnode *dvp, const char *name, size_t len, struct vnode *vp,
+	      int flags)
 {
 	char kname[NAME_MAX_ + 1];
 	int error;
@@ -379,21 +378,20 @@ remove_common(struct vnode *dvp, const char *name, size_t len,
 		return error;
 	if ((error = still_names(dvp, kname, vp)) != 0)
 		return error;
-	if ((error = rumpuser_fs_unlinkat(VTOHN(dvp)->hn_fd, kname, flags)) == 0)
+	if ((error = rumpuser_fs_unlinkat(VTOHN(dvp)->hn_fd, kname, flags)) ==
+	    0)
 		atomic_store_relaxed(&VTOHN(vp)->hn_unlinked, true);
 	return error;
 }
 
 static int
-hostfs_remove(struct vnode *dvp, const char *name, size_t len,
-	      struct vnode *vp)
+hostfs_remove(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 {
 	return remove_common(dvp, name, len, vp, 0);
 }
 
 static int
-hostfs_rmdir(struct vnode *dvp, const char *name, size_t len,
-	     struct vnode *vp)
+hostfs_rmdir(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 {
 	return remove_common(dvp, name, len, vp, AT_REMOVEDIR);
 }
@@ -496,7 +494,7 @@ hostfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 					      &hpos)) != 0)
 			break;
 		if ((error = rumpuser_fs_getdents(hn->hn_dfd, buf, 4096, &n)) !=
-			0 ||
+			    0 ||
 		    n == 0)
 			break;
 		for (off = 0; off < n && !full;) {
@@ -511,7 +509,8 @@ hostfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 								: d->d_off + 2;
 			const char *nm = d->d_name;
 			bool skip = (nm[0] == '.' && nm[1] == '\0') ||
-				    (nm[0] == '.' && nm[1] == '.' && nm[2] == '\0') ||
+				    (nm[0] == '.' && nm[1] == '.' &&
+				     nm[2] == '\0') ||
 				    (hm->hm_nosubdirs && d->d_type == DT_DIR_);
 
 			if (!skip && fill(arg, nm, kstrlen(nm), d->d_ino,
@@ -591,9 +590,10 @@ hostfs_setattr(struct vnode *vp, const struct vattr *va)
 	}
 	if ((va->va_mask & (VA_UID | VA_GID)) &&
 	    (error = rumpuser_fs_fchownat(
-		 hn->hn_fd, "", (va->va_mask & VA_UID) ? (int64_t)va->va_uid : -1,
-		 (va->va_mask & VA_GID) ? (int64_t)va->va_gid : -1,
-		 AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) != 0)
+		     hn->hn_fd, "",
+		     (va->va_mask & VA_UID) ? (int64_t)va->va_uid : -1,
+		     (va->va_mask & VA_GID) ? (int64_t)va->va_gid : -1,
+		     AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW)) != 0)
 		return error;
 	if ((va->va_mask & VA_MODE) && vp->v_type != VLNK &&
 	    (error = rumpuser_fs_fchmodat(hn->hn_fd, "", (int)va->va_mode,
@@ -601,12 +601,12 @@ hostfs_setattr(struct vnode *vp, const struct vattr *va)
 		return error;
 	if ((va->va_mask & (VA_ATIME | VA_MTIME)) && vp->v_type != VLNK)
 		error = rumpuser_fs_utimensat(
-		    hn->hn_fd, "",
-		    (va->va_mask & VA_ATIME) ? va->va_atime
-					     : RUMPUSER_FS_UTIME_OMIT,
-		    (va->va_mask & VA_MTIME) ? va->va_mtime
-					     : RUMPUSER_FS_UTIME_OMIT,
-		    AT_EMPTY_PATH);
+			hn->hn_fd, "",
+			(va->va_mask & VA_ATIME) ? va->va_atime
+						 : RUMPUSER_FS_UTIME_OMIT,
+			(va->va_mask & VA_MTIME) ? va->va_mtime
+						 : RUMPUSER_FS_UTIME_OMIT,
+			AT_EMPTY_PATH);
 	return error;
 }
 
@@ -628,7 +628,8 @@ node_io(struct hostfs_node *hn, int fd, off_t *offp, struct uio *uio)
 		struct rumpuser_iovec iov = { buf, want };
 
 		if (uio->uio_rw == UIO_READ) {
-			if ((error = rumpuser_iovread(fd, &iov, 1, off, &n)) != 0)
+			if ((error = rumpuser_iovread(fd, &iov, 1, off, &n)) !=
+			    0)
 				break;
 			if (n == 0)
 				break; /* end of file */
@@ -645,7 +646,8 @@ node_io(struct hostfs_node *hn, int fd, off_t *offp, struct uio *uio)
 				break;
 			got = before - uio->uio_resid;
 			int werr = rumpuser_iovwrite(
-			    fd, &(struct rumpuser_iovec){ buf, got }, 1, off, &n);
+				fd, &(struct rumpuser_iovec){ buf, got }, 1,
+				off, &n);
 			if (werr != 0 || n < got) {
 				/* What the host did not take stays unwritten. */
 				uio->uio_resid += got - (werr != 0 ? 0 : n);
@@ -703,7 +705,7 @@ window_io(struct vnode *vp, int fd, off_t *offp, struct uio *uio)
 		return error;
 	if (*offp >= size)
 		return uio->uio_rw == UIO_WRITE && uio->uio_resid > 0 ? ENOSPC
-								       : 0;
+								      : 0;
 	allowed = (size_t)MIN((off_t)MIN(uio->uio_resid, (size_t)OFF_MAX),
 			      size - *offp);
 	excess = uio->uio_resid - allowed;
@@ -812,7 +814,7 @@ hostfs_fsync(struct vnode *vp, bool dataonly)
 		return error;
 	return rumpuser_syncfd(fd,
 			       RUMPUSER_SYNCFD_WRITE |
-				   (dataonly ? 0 : RUMPUSER_SYNCFD_SYNC),
+				       (dataonly ? 0 : RUMPUSER_SYNCFD_SYNC),
 			       0, 0);
 }
 
@@ -839,7 +841,8 @@ has_twin(struct hostfs_mount *hm, struct hostfs_node *hn)
 {
 	for (struct hostfs_node *o = hm->hm_hash[hash(hn->hn_dev, hn->hn_ino)];
 	     o != NULL; o = o->hn_next)
-		if (o != hn && o->hn_dev == hn->hn_dev && o->hn_ino == hn->hn_ino)
+		if (o != hn && o->hn_dev == hn->hn_dev &&
+		    o->hn_ino == hn->hn_ino)
 			return true;
 	return false;
 }
@@ -860,8 +863,8 @@ hostfs_inactive(struct vnode *vp)
 	mutex_enter(&hm->hm_lock);
 	if (atomic_load_acq(&vp->v_usecount) != 0) {
 		/* A lookup took it again meanwhile. */
-	} else if (atomic_load_relaxed(&hn->hn_unlinked) ||
-		   hn == hm->hm_root || has_twin(hm, hn)) {
+	} else if (atomic_load_relaxed(&hn->hn_unlinked) || hn == hm->hm_root ||
+		   has_twin(hm, hn)) {
 		hash_remove(hm, hn);
 		gone = true;
 	} else {
@@ -1009,7 +1012,8 @@ hostfs_remount(struct mount *mp, const char *data, unsigned long flags)
 		return error;
 	hm->hm_ro = a.ro;
 	if (a.ro)
-		atomic_store_relaxed(&mp->mnt_flags, mp->mnt_flags | MNT_RDONLY);
+		atomic_store_relaxed(&mp->mnt_flags,
+				     mp->mnt_flags | MNT_RDONLY);
 	else
 		atomic_store_relaxed(&mp->mnt_flags,
 				     mp->mnt_flags & ~(unsigned)MNT_RDONLY);

@@ -42,9 +42,8 @@ int etfs_init(void);
  * type.  A file root shows the bytes from `base' on, `wsize' of them
  * (-1: to the end of the host file).  0 or an errno.
  */
-int hostfs_mount_on(struct vnode *covered, const char *hostpath,
-		    bool nosubdirs, enum vtype roottype, vdev_t rdev,
-		    off_t base, off_t wsize);
+int hostfs_mount_on(struct vnode *covered, const char *hostpath, bool nosubdirs,
+		    enum vtype roottype, vdev_t rdev, off_t base, off_t wsize);
 
 /* File operations that read and write the host file of the hostfs vnode
  * in f_data (held by the file; fo_close drops it), at the file's offset:
