@@ -21,6 +21,9 @@
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
+/* Linux's PATH_MAX: the size of a path buffer (vfs path_alloc). */
+#define PATH_MAX_ 4096
+
 /* memcpy and friends are the compiler's freestanding contract. */
 #define memcpy __builtin_memcpy
 #define memmove __builtin_memmove

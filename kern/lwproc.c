@@ -354,6 +354,7 @@ lwp_destroy(struct lwp *l)
 	proc_lock_exit();
 	cred_free(l->l_cred);
 	lwp_park_destroy(l);
+	kmem_free(l->l_pathbuf, PATH_MAX_);
 	kmem_free(l, sizeof(*l));
 	if (last)
 		proc_destroy(p);

@@ -118,6 +118,9 @@ struct lwp {
 			    * 0 once that thread has exited */
 	uint64_t l_cpufinal; /* that thread's CPU time when it exited */
 	uint64_t l_born;     /* monotonic ns at creation */
+	/* A spare PATH_MAX_ buffer for path_alloc (vfs.h), or NULL: a path
+	 * syscall then needs no allocation.  Only the lwp's thread uses it. */
+	char *l_pathbuf;
 };
 
 extern struct proc proc0;     /* pid 0, the kernel */

@@ -414,6 +414,195 @@ Test(vfs_basic, getdents)
 	FAILS(rump_sys_getdents64(-1, buf, sizeof(buf)), EBADF);
 }
 
+/* Calls fn on each name (not . or ..) in a getdents64 buffer. */
+static void
+each_dirent(const char *buf, int n, void (*fn)(const struct dirent64 *, void *),
+	    void *arg)
+{
+	for (int o = 0; o < n;) {
+		const struct dirent64 *d = (const struct dirent64 *)(buf + o);
+
+		if (strcmp(d->d_name, ".") && strcmp(d->d_name, ".."))
+			fn(d, arg);
+		o += d->d_reclen;
+	}
+}
+
+struct rmall {
+	bool seen[3000];
+	int count;
+};
+
+static void
+rm_one(const struct dirent64 *d, void *arg)
+{
+	struct rmall *r = arg;
+	char p[300];
+	int i;
+
+	cr_assert_eq(sscanf(d->d_name, "f%d", &i), 1);
+	cr_assert(!r->seen[i], "%s listed twice", d->d_name);
+	r->seen[i] = true;
+	r->count++;
+	snprintf(p, sizeof(p), "/rm/%s", d->d_name);
+	RETURNS(rump_sys_unlink(p), 0);
+}
+
+/* rm -r's pattern: read some entries, remove them, read on. */
+Test(vfs_basic, getdents_while_removing)
+{
+	static struct rmall r;
+	char buf[512], p[64];
+	int fd, n;
+
+	RETURNS(rump_sys_mkdir("/rm", 0755), 0);
+	for (int i = 0; i < 3000; i++) {
+		snprintf(p, sizeof(p), "/rm/f%d", i);
+		close_ok(xopen(p, O_CREAT | O_RDWR, 0600));
+	}
+	fd = xopen("/rm", O_RDONLY | O_DIRECTORY, 0);
+	while ((n = (int)rump_sys_getdents64(fd, buf, sizeof(buf))) > 0)
+		each_dirent(buf, n, rm_one, &r);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(r.count, 3000);
+	close_ok(fd);
+	RETURNS(rump_sys_rmdir("/rm"), 0);
+}
+
+struct offs {
+	char name[64][256];
+	off_t off[64];
+	int n;
+};
+
+static void
+note_off(const struct dirent64 *d, void *arg)
+{
+	struct offs *o = arg;
+
+	cr_assert_lt(o->n, 64);
+	snprintf(o->name[o->n], sizeof(o->name[0]), "%s", d->d_name);
+	o->off[o->n++] = d->d_off;
+}
+
+/* A d_off stays good: seeking to it resumes after its entry, even when
+ * entries before and after it went and new ones came. */
+Test(vfs_basic, getdents_offsets_resume)
+{
+	static struct offs all, rest;
+	char buf[4096], p[300];
+	int fd, n;
+
+	RETURNS(rump_sys_mkdir("/off", 0755), 0);
+	for (int i = 0; i < 40; i++) {
+		snprintf(p, sizeof(p), "/off/e%d", i);
+		close_ok(xopen(p, O_CREAT | O_RDWR, 0600));
+	}
+	fd = xopen("/off", O_RDONLY | O_DIRECTORY, 0);
+	n = (int)rump_sys_getdents64(fd, buf, sizeof(buf));
+	each_dirent(buf, n, note_off, &all);
+	cr_assert_eq(all.n, 40);
+	/* Remove the 10th entry listed and one before it. */
+	snprintf(p, sizeof(p), "/off/%s", all.name[10]);
+	RETURNS(rump_sys_unlink(p), 0);
+	snprintf(p, sizeof(p), "/off/%s", all.name[3]);
+	RETURNS(rump_sys_unlink(p), 0);
+	RETURNS(rump_sys_lseek(fd, all.off[9], SEEK_SET), all.off[9]);
+	n = (int)rump_sys_getdents64(fd, buf, sizeof(buf));
+	each_dirent(buf, n, note_off, &rest);
+	/* Entries 11..39 follow, in the same order; 10 is gone. */
+	cr_assert_eq(rest.n, 29);
+	for (int i = 0; i < rest.n; i++)
+		cr_assert_str_eq(rest.name[i], all.name[11 + i]);
+	/* An offset from before the end, after the end: nothing more. */
+	RETURNS(rump_sys_getdents64(fd, buf, sizeof(buf)), 0);
+	close_ok(fd);
+}
+
+static void
+count_one(const struct dirent64 *d, void *arg)
+{
+	(void)d;
+	++*(int *)arg;
+}
+
+/* A directory emptied gives back its table; names added later list. */
+Test(vfs_basic, directory_emptied_and_refilled)
+{
+	char buf[4096], p[64];
+	int fd, n, count = 0;
+	struct stat st;
+
+	RETURNS(rump_sys_mkdir("/ref", 0755), 0);
+	for (int i = 0; i < 100; i++) {
+		snprintf(p, sizeof(p), "/ref/old%d", i);
+		close_ok(xopen(p, O_CREAT | O_RDWR, 0600));
+	}
+	fd = xopen("/ref", O_RDONLY | O_DIRECTORY, 0);
+	while (rump_sys_getdents64(fd, buf, sizeof(buf)) > 0)
+		continue;
+	for (int i = 0; i < 100; i++) {
+		snprintf(p, sizeof(p), "/ref/old%d", i);
+		RETURNS(rump_sys_unlink(p), 0);
+	}
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "/ref/new%d", i);
+		close_ok(xopen(p, O_CREAT | O_RDWR, 0600));
+	}
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_SET), 0);
+	while ((n = (int)rump_sys_getdents64(fd, buf, sizeof(buf))) > 0)
+		each_dirent(buf, n, count_one, &count);
+	cr_assert_eq(count, 3);
+	close_ok(fd);
+	for (int i = 0; i < 3; i++) {
+		snprintf(p, sizeof(p), "/ref/new%d", i);
+		RETURNS(rump_sys_unlink(p), 0);
+	}
+	RETURNS(rump_sys_rmdir("/ref"), 0);
+}
+
+static void
+name_is(const struct dirent64 *d, void *arg)
+{
+	cr_assert_str_eq(d->d_name, (const char *)arg);
+}
+
+/* Names kept inline (up to 40 bytes) and apart (41 to 255). */
+Test(vfs_basic, long_and_short_names)
+{
+	static const int lens[] = { 1, 40, 41, 200, 255 };
+	char name[300], other[300], path[310], opath[310], buf[4096];
+	struct stat st;
+	int fd, n;
+
+	RETURNS(rump_sys_mkdir("/ln", 0755), 0);
+	for (size_t k = 0; k < sizeof(lens) / sizeof(lens[0]); k++) {
+		memset(name, 'a' + (int)k, (size_t)lens[k]);
+		name[lens[k]] = '\0';
+		snprintf(path, sizeof(path), "/ln/%s", name);
+		close_ok(xopen(path, O_CREAT | O_EXCL | O_RDWR, 0600));
+		RETURNS(rump_sys_stat(path, &st), 0);
+		fd = xopen("/ln", O_RDONLY | O_DIRECTORY, 0);
+		n = (int)rump_sys_getdents64(fd, buf, sizeof(buf));
+		each_dirent(buf, n, name_is, name);
+		close_ok(fd);
+		/* Rename to a name of the other kind and back. */
+		memset(other, 'q', lens[k] > 40 ? 3 : 100);
+		other[lens[k] > 40 ? 3 : 100] = '\0';
+		snprintf(opath, sizeof(opath), "/ln/%s", other);
+		RETURNS(rump_sys_rename(path, opath), 0);
+		FAILS(rump_sys_stat(path, &st), ENOENT);
+		RETURNS(rump_sys_rename(opath, path), 0);
+		RETURNS(rump_sys_unlink(path), 0);
+	}
+	memset(name, 'x', 256);
+	name[256] = '\0';
+	snprintf(path, sizeof(path), "/ln/%s", name);
+	FAILS(rump_sys_open(path, O_CREAT | O_RDWR, 0600), ENAMETOOLONG);
+	RETURNS(rump_sys_rmdir("/ln"), 0);
+}
+
 Test(vfs_basic, cwd_and_chroot)
 {
 	char buf[256];

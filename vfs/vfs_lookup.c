@@ -71,16 +71,34 @@ vfs_access(struct vnode *vp, int mode, const struct kauth_cred *cr)
 
 /* ---- path buffers ------------------------------------------------------ */
 
+/*
+ * Each lwp keeps one spare buffer: a 4 KiB malloc per path syscall cost
+ * more than the rest of a short lookup (large requests make the host's
+ * malloc consolidate its free lists).
+ */
 char *
 path_alloc(void)
 {
+	struct lwp *l = rumpuser_curlwp();
+	char *buf;
+
+	if (l != NULL && (buf = l->l_pathbuf) != NULL) {
+		l->l_pathbuf = NULL;
+		return buf;
+	}
 	return kmem_alloc(PATH_MAX_);
 }
 
 void
 path_free(char *buf)
 {
-	if (buf != NULL)
+	struct lwp *l = rumpuser_curlwp();
+
+	if (buf == NULL)
+		return;
+	if (l != NULL && l->l_pathbuf == NULL)
+		l->l_pathbuf = buf;
+	else
 		kmem_free(buf, PATH_MAX_);
 }
 

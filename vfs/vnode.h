@@ -62,7 +62,6 @@ typedef uint32_t vdev_t;
 #define VMINOR(d) ((unsigned)(((d)&0xffu) | (((d) >> 12) & 0xfff00u)))
 
 #define NAME_MAX_ 255
-#define PATH_MAX_ 4096
 #define SYMLOOP_MAX_ 40
 
 /* Times are nanoseconds since the epoch. */

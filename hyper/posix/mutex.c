@@ -22,10 +22,8 @@ rumpuser_mutex_init(struct rumpuser_mtx **mtxp, int flags)
 
 	if (flags & ~(RUMPUSER_MTX_SPIN | RUMPUSER_MTX_KMUTEX))
 		RUMPUSER_DIE("unknown flags %#x", flags);
-	if ((error = posix_memalign((void **)&mtx,
-				    _Alignof(struct rumpuser_mtx),
-				    sizeof(*mtx))) != 0)
-		RUMPUSER_DIE("out of memory: %d", error);
+	if ((mtx = malloc(sizeof(*mtx))) == NULL)
+		RUMPUSER_DIE("out of memory: %d", errno);
 	if ((error = pthread_mutex_init(&mtx->pthmtx, NULL)) != 0)
 		RUMPUSER_DIE("pthread_mutex_init: %d", error);
 	mtx->owner = NULL;

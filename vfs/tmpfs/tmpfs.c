@@ -6,10 +6,10 @@
  * A node embeds its vnode and lives while it has a name (tn_nlink) or a
  * reference (v_usecount); vnode.h explains the protocol.
  *
- * Directories: each has a reader/writer lock over its entry table (name
- * hash and position hash, resized by doubling, so lookups and removals
- * stay O(1) with 100,000 entries) and its entry list in position order
- * (readdir).  A directory's parent pointer changes under its own lock.
+ * Directories: each has a reader/writer lock over its entry table
+ * (dirtab.h: entries at fixed places, which are also readdir positions,
+ * found through an open-addressed name index).  A directory's parent
+ * pointer changes under its own lock.
  *
  * Lock order: tm_renamelock (one rename at a time per mount) > directory
  * locks, ancestors before descendants, unrelated ones by address > the
@@ -23,6 +23,7 @@
 
 #include "cred.h"
 #include "pgstore.h"
+#include "dirtab.h"
 #include "../vfs.h"
 #include "../vfs_int.h"
 
@@ -37,24 +38,12 @@ struct tmpfs_mount {
 	struct tmpfs_node *tm_root;
 };
 
-struct tmpfs_dirent {
-	struct tmpfs_dirent *td_hnext; /* name hash chain */
-	struct tmpfs_dirent *td_cnext; /* position hash chain */
-	struct tmpfs_dirent *td_next, *td_prev;
-	struct tmpfs_node *td_node;
-	uint64_t td_cookie;
-	uint32_t td_hash;
-	uint16_t td_len;
-	char td_name[];
-};
+/* readdir positions: 0 is ".", 1 is "..", DIR_PLACE0 + p is place p. */
+#define DIR_PLACE0 2
 
 struct tmpfs_dir {
 	krwlock_t d_lock;
-	struct tmpfs_dirent **d_hash, **d_chash; /* d_mask+1 buckets each */
-	unsigned d_mask;
-	unsigned d_count;
-	struct tmpfs_dirent *d_head, *d_tail;
-	uint64_t d_nextcookie;
+	struct dirtab d_tab;
 	struct tmpfs_node *d_parent; /* NULL once removed */
 };
 
@@ -128,7 +117,7 @@ tn_alloc(struct tmpfs_mount *tm, struct mount *mp, const struct vattr *va)
 		break;
 	case VDIR:
 		rw_init(&tn->tn_dir.d_lock);
-		tn->tn_dir.d_nextcookie = 2;
+		dirtab_init(&tn->tn_dir.d_tab);
 		break;
 	case VCHR:
 	case VBLK:
@@ -152,13 +141,8 @@ tn_free(struct tmpfs_node *tn)
 		pgstore_fini(&tn->tn_store);
 		break;
 	case VDIR:
-		KASSERT(tn->tn_dir.d_count == 0);
-		if (tn->tn_dir.d_hash != NULL) {
-			size_t sz = sizeof(void *) * (tn->tn_dir.d_mask + 1);
-
-			kmem_free(tn->tn_dir.d_hash, sz);
-			kmem_free(tn->tn_dir.d_chash, sz);
-		}
+		KASSERT(tn->tn_dir.d_tab.dt_count == 0);
+		dirtab_fini(&tn->tn_dir.d_tab);
 		rw_destroy(&tn->tn_dir.d_lock);
 		break;
 	case VLNK:
@@ -221,151 +205,6 @@ tn_nlink_add(struct tmpfs_node *tn, int delta)
 		vnode_namerele(&tn->tn_vn);
 }
 
-/* ---- directory tables ------------------------------------------------- */
-
-static uint32_t
-name_hash(const char *name, size_t len)
-{
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < len; i++) {
-		h ^= (unsigned char)name[i];
-		h *= 16777619u;
-	}
-	/* Mix so the low bits (the bucket) depend on every byte. */
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	return h;
-}
-
-static unsigned
-cookie_slot(uint64_t cookie, unsigned mask)
-{
-	return (unsigned)((cookie * 0x9e3779b97f4a7c15ULL) >> 40) & mask;
-}
-
-static struct tmpfs_dirent *
-dir_find(struct tmpfs_dir *d, const char *name, size_t len, uint32_t h)
-{
-	struct tmpfs_dirent *de;
-
-	if (d->d_hash == NULL)
-		return NULL;
-	for (de = d->d_hash[h & d->d_mask]; de != NULL; de = de->td_hnext)
-		if (de->td_hash == h && de->td_len == len &&
-		    memcmp(de->td_name, name, len) == 0)
-			return de;
-	return NULL;
-}
-
-/* Grow the tables (caller holds d_lock for writing).  ENOMEM. */
-static int
-dir_grow(struct tmpfs_dir *d)
-{
-	unsigned nb = d->d_hash == NULL ? 8 : (d->d_mask + 1) * 2;
-	struct tmpfs_dirent **h, **ch, *de;
-
-	h = kmem_zalloc(sizeof(void *) * nb);
-	ch = kmem_zalloc(sizeof(void *) * nb);
-	if (h == NULL || ch == NULL) {
-		if (h != NULL)
-			kmem_free(h, sizeof(void *) * nb);
-		if (ch != NULL)
-			kmem_free(ch, sizeof(void *) * nb);
-		return d->d_hash == NULL ? ENOMEM : 0; /* keep the old */
-	}
-	for (de = d->d_head; de != NULL; de = de->td_next) {
-		de->td_hnext = h[de->td_hash & (nb - 1)];
-		h[de->td_hash & (nb - 1)] = de;
-		de->td_cnext = ch[cookie_slot(de->td_cookie, nb - 1)];
-		ch[cookie_slot(de->td_cookie, nb - 1)] = de;
-	}
-	if (d->d_hash != NULL) {
-		kmem_free(d->d_hash, sizeof(void *) * (d->d_mask + 1));
-		kmem_free(d->d_chash, sizeof(void *) * (d->d_mask + 1));
-	}
-	d->d_hash = h;
-	d->d_chash = ch;
-	d->d_mask = nb - 1;
-	return 0;
-}
-
-static struct tmpfs_dirent *
-de_alloc(const char *name, size_t len, uint32_t h, struct tmpfs_node *tn)
-{
-	struct tmpfs_dirent *de = kmem_alloc(sizeof(*de) + len);
-
-	if (de == NULL)
-		return NULL;
-	de->td_node = tn;
-	de->td_hash = h;
-	de->td_len = (uint16_t)len;
-	memcpy(de->td_name, name, len);
-	return de;
-}
-
-static void
-de_free(struct tmpfs_dirent *de)
-{
-	kmem_free(de, sizeof(*de) + de->td_len);
-}
-
-/* Insert (caller holds d_lock for writing and grew the table). */
-static void
-dir_insert(struct tmpfs_dir *d, struct tmpfs_dirent *de)
-{
-	unsigned hs = de->td_hash & d->d_mask, cs;
-
-	de->td_cookie = d->d_nextcookie++;
-	cs = cookie_slot(de->td_cookie, d->d_mask);
-	de->td_hnext = d->d_hash[hs];
-	d->d_hash[hs] = de;
-	de->td_cnext = d->d_chash[cs];
-	d->d_chash[cs] = de;
-	de->td_next = NULL;
-	de->td_prev = d->d_tail;
-	if (d->d_tail != NULL)
-		d->d_tail->td_next = de;
-	else
-		d->d_head = de;
-	d->d_tail = de;
-	atomic_store_relaxed(&d->d_count, d->d_count + 1);
-}
-
-/* Make room for one more entry: 0 or ENOMEM. */
-static int
-dir_reserve(struct tmpfs_dir *d)
-{
-	if (d->d_hash == NULL || d->d_count >= d->d_mask + 1)
-		return dir_grow(d);
-	return 0;
-}
-
-static void
-dir_unlink(struct tmpfs_dir *d, struct tmpfs_dirent *de)
-{
-	struct tmpfs_dirent **pp;
-
-	for (pp = &d->d_hash[de->td_hash & d->d_mask]; *pp != de;
-	     pp = &(*pp)->td_hnext)
-		continue;
-	*pp = de->td_hnext;
-	for (pp = &d->d_chash[cookie_slot(de->td_cookie, d->d_mask)]; *pp != de;
-	     pp = &(*pp)->td_cnext)
-		continue;
-	*pp = de->td_cnext;
-	if (de->td_prev != NULL)
-		de->td_prev->td_next = de->td_next;
-	else
-		d->d_head = de->td_next;
-	if (de->td_next != NULL)
-		de->td_next->td_prev = de->td_prev;
-	else
-		d->d_tail = de->td_prev;
-	atomic_store_relaxed(&d->d_count, d->d_count - 1);
-}
-
 /* ---- vnode operations ------------------------------------------------- */
 
 static int
@@ -386,8 +225,8 @@ tmpfs_lookup(struct vnode *dvp, const char *name, size_t len,
 			error = ENOENT;
 		else
 			vnode_ref(&tn->tn_vn);
-	} else if ((de = dir_find(d, name, len, name_hash(name, len))) ==
-		   NULL) {
+	} else if ((de = dirtab_find(&d->d_tab, name, len,
+				     dirtab_hash(name, len))) == NULL) {
 		error = ENOENT;
 	} else {
 		tn = de->td_node;
@@ -405,19 +244,12 @@ dir_add(struct tmpfs_node *dn, const char *name, size_t len, uint32_t h,
 	struct tmpfs_node *tn)
 {
 	struct tmpfs_dir *d = &dn->tn_dir;
-	struct tmpfs_dirent *de;
-	int error;
 
 	if (d->d_parent == NULL)
 		return ENOENT; /* the directory was removed */
-	if (dir_find(d, name, len, h) != NULL)
+	if (dirtab_find(&d->d_tab, name, len, h) != NULL)
 		return EEXIST;
-	if ((error = dir_reserve(d)) != 0)
-		return error;
-	if ((de = de_alloc(name, len, h, tn)) == NULL)
-		return ENOMEM;
-	dir_insert(d, de);
-	return 0;
+	return dirtab_add(&d->d_tab, name, len, h, tn);
 }
 
 static int
@@ -425,7 +257,7 @@ tmpfs_create(struct vnode *dvp, const char *name, size_t len,
 	     const struct vattr *va, struct vnode **vpp)
 {
 	struct tmpfs_node *dn = VTON(dvp), *tn;
-	uint32_t h = name_hash(name, len);
+	uint32_t h = dirtab_hash(name, len);
 	int error;
 
 	if ((tn = tn_alloc(dn->tn_tm, dvp->v_mount, va)) == NULL)
@@ -465,7 +297,7 @@ tmpfs_symlink(struct vnode *dvp, const char *name, size_t len,
 {
 	struct tmpfs_node *dn = VTON(dvp), *tn;
 	size_t tlen = kstrlen(target);
-	uint32_t h = name_hash(name, len);
+	uint32_t h = dirtab_hash(name, len);
 	int error;
 
 	if ((tn = tn_alloc(dn->tn_tm, dvp->v_mount, va)) == NULL)
@@ -504,21 +336,19 @@ tmpfs_remove(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 	int error = 0;
 
 	rw_enter_write(&dn->tn_dir.d_lock);
-	de = dir_find(&dn->tn_dir, name, len, name_hash(name, len));
+	de = dirtab_find(&dn->tn_dir.d_tab, name, len, dirtab_hash(name, len));
 	if (de == NULL)
 		error = ENOENT;
 	else if (&de->td_node->tn_vn != vp)
 		error = ESTALE;
 	if (error == 0) {
-		dir_unlink(&dn->tn_dir, de);
+		dirtab_remove(&dn->tn_dir.d_tab, de);
 		tn_nlink_add(VTON(vp), -1);
 		now = vfs_now_ns();
 		tn_setmc(dn, now);
 		atomic_store_relaxed(&VTON(vp)->tn_ctime, now);
 	}
 	rw_exit(&dn->tn_dir.d_lock);
-	if (error == 0)
-		de_free(de);
 	return error;
 }
 
@@ -531,7 +361,7 @@ tmpfs_rmdir(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 	int error = 0;
 
 	rw_enter_write(&dn->tn_dir.d_lock);
-	de = dir_find(&dn->tn_dir, name, len, name_hash(name, len));
+	de = dirtab_find(&dn->tn_dir.d_tab, name, len, dirtab_hash(name, len));
 	if (de == NULL) {
 		rw_exit(&dn->tn_dir.d_lock);
 		return ENOENT;
@@ -541,10 +371,10 @@ tmpfs_rmdir(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 		return ESTALE;
 	}
 	rw_enter_write(&tn->tn_dir.d_lock);
-	if (tn->tn_dir.d_count != 0)
+	if (tn->tn_dir.d_tab.dt_count != 0)
 		error = ENOTEMPTY;
 	if (error == 0) {
-		dir_unlink(&dn->tn_dir, de);
+		dirtab_remove(&dn->tn_dir.d_tab, de);
 		tn->tn_dir.d_parent = NULL;
 		tn_nlink_set(tn, 0);
 		tn_nlink_add(dn, -1);
@@ -554,8 +384,6 @@ tmpfs_rmdir(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 	}
 	rw_exit(&tn->tn_dir.d_lock);
 	rw_exit(&dn->tn_dir.d_lock);
-	if (error == 0)
-		de_free(de);
 	return error;
 }
 
@@ -563,7 +391,7 @@ static int
 tmpfs_link(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 {
 	struct tmpfs_node *dn = VTON(dvp), *tn = VTON(vp);
-	uint32_t h = name_hash(name, len);
+	uint32_t h = dirtab_hash(name, len);
 	int64_t now;
 	int error;
 
@@ -622,9 +450,9 @@ tmpfs_rename(struct vnode *fdvp, const char *fname, size_t flen,
 	struct tmpfs_node *fdn = VTON(fdvp), *tdn = VTON(tdvp);
 	struct tmpfs_node *fn = VTON(fvp), *tn = tvp ? VTON(tvp) : NULL;
 	struct tmpfs_mount *tm = fdn->tn_tm;
-	struct tmpfs_dirent *fde, *tde, *nde = NULL;
+	struct tmpfs_dirent *fde, *tde;
 	struct tmpfs_node *first = fdn, *second = tdn;
-	uint32_t th = name_hash(tname, tlen);
+	uint32_t th = dirtab_hash(tname, tlen);
 	bool isdir = fvp->v_type == VDIR;
 	int64_t now;
 	int error = 0;
@@ -655,8 +483,9 @@ tmpfs_rename(struct vnode *fdvp, const char *fname, size_t flen,
 	rw_enter_write(&first->tn_dir.d_lock);
 	if (second != first)
 		rw_enter_write(&second->tn_dir.d_lock);
-	fde = dir_find(&fdn->tn_dir, fname, flen, name_hash(fname, flen));
-	tde = dir_find(&tdn->tn_dir, tname, tlen, th);
+	fde = dirtab_find(&fdn->tn_dir.d_tab, fname, flen,
+			  dirtab_hash(fname, flen));
+	tde = dirtab_find(&tdn->tn_dir.d_tab, tname, tlen, th);
 	if (fde == NULL)
 		error = ENOENT;
 	else if (&fde->td_node->tn_vn != fvp)
@@ -687,7 +516,7 @@ tmpfs_rename(struct vnode *fdvp, const char *fname, size_t flen,
 		/* Replace: a directory only if empty. */
 		if (tvp->v_type == VDIR) {
 			rw_enter_write(&tn->tn_dir.d_lock);
-			if (tn->tn_dir.d_count != 0) {
+			if (tn->tn_dir.d_tab.dt_count != 0) {
 				rw_exit(&tn->tn_dir.d_lock);
 				error = ENOTEMPTY;
 				goto out;
@@ -700,20 +529,13 @@ tmpfs_rename(struct vnode *fdvp, const char *fname, size_t flen,
 			tn_nlink_add(tn, -1);
 		}
 		atomic_store_relaxed(&tn->tn_ctime, now);
-		dir_unlink(&tdn->tn_dir, tde);
-		nde = tde; /* reused for the new name */
-		nde->td_node = fn;
-	} else {
-		if ((error = dir_reserve(&tdn->tn_dir)) != 0)
-			goto out;
-		if ((nde = de_alloc(tname, tlen, th, fn)) == NULL) {
-			error = ENOMEM;
-			goto out;
-		}
+		tde->td_node = fn; /* the name now names the source */
+	} else if ((error = dirtab_add(&tdn->tn_dir.d_tab, tname, tlen, th,
+				       fn)) != 0) {
+		goto out; /* nothing changed */
 	}
-	dir_unlink(&fdn->tn_dir, fde);
-	dir_insert(&tdn->tn_dir, nde);
-	de_free(fde);
+	/* Entries never move, so fde is still good after the add. */
+	dirtab_remove(&fdn->tn_dir.d_tab, fde);
 	if (isdir && fdn != tdn) {
 		tn_nlink_add(fdn, -1);
 		tn_nlink_add(tdn, 1);
@@ -750,7 +572,7 @@ tmpfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 	struct tmpfs_dir *d = &dn->tn_dir;
 	struct tmpfs_dirent *de = NULL;
 	off_t off = *offp;
-	uint64_t pino;
+	uint64_t pino, pos;
 
 	rw_enter_read(&d->d_lock);
 	if (d->d_parent == NULL) {
@@ -766,36 +588,23 @@ tmpfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 	if (off == 1) {
 		pn = d->d_parent != NULL ? d->d_parent : dn;
 		pino = pn->tn_ino;
-		if (fill(arg, "..", 2, pino, 4,
-			 d->d_head ? (off_t)d->d_head->td_cookie
-				   : (off_t)d->d_nextcookie) != 0)
+		if (fill(arg, "..", 2, pino, 4, DIR_PLACE0) != 0)
 			goto out;
-		off = d->d_head ? (off_t)d->d_head->td_cookie
-				: (off_t)d->d_nextcookie;
+		off = DIR_PLACE0;
 	}
 	/* The entry at `off', or the first after it if that one went. */
-	if (d->d_chash != NULL && (uint64_t)off < d->d_nextcookie) {
-		for (de = d->d_chash[cookie_slot((uint64_t)off, d->d_mask)];
-		     de != NULL && de->td_cookie != (uint64_t)off;
-		     de = de->td_cnext)
-			continue;
-		if (de == NULL)
-			for (de = d->d_head;
-			     de != NULL && de->td_cookie < (uint64_t)off;
-			     de = de->td_next)
-				continue;
-	}
-	for (; de != NULL; de = de->td_next) {
-		off_t next = de->td_next ? (off_t)de->td_next->td_cookie
-					 : (off_t)d->d_nextcookie;
+	pos = (uint64_t)off - DIR_PLACE0;
+	while ((de = dirtab_next(&d->d_tab, &pos)) != NULL) {
+		off_t next = (off_t)(pos + 1 + DIR_PLACE0);
 
-		if (fill(arg, de->td_name, de->td_len, de->td_node->tn_ino,
+		if (fill(arg, dirtab_name(de), de->td_len, de->td_node->tn_ino,
 			 vtype_to_dt(de->td_node->tn_vn.v_type), next) != 0)
 			break;
 		off = next;
+		pos++;
 	}
-	if (de == NULL && off >= 2)
-		off = (off_t)MAX((uint64_t)off, d->d_nextcookie);
+	if (de == NULL)
+		off = (off_t)(pos + DIR_PLACE0);
 out:
 	rw_exit(&d->d_lock);
 	*offp = off;
@@ -820,7 +629,8 @@ tmpfs_getattr(struct vnode *vp, struct vattr *va)
 		pgstore_getsize(&tn->tn_store, &size, &npages);
 		break;
 	case VDIR:
-		size = (off_t)(2 + atomic_load_relaxed(&tn->tn_dir.d_count)) *
+		size = (off_t)(2 + atomic_load_relaxed(
+					   &tn->tn_dir.d_tab.dt_count)) *
 		       BOGO_DIRENT_SIZE;
 		break;
 	case VLNK:
@@ -1179,11 +989,11 @@ tmpfs_statfs(struct mount *mp, struct statfs *sf)
 static void
 tmpfs_free_tree(struct tmpfs_node *dn)
 {
-	struct tmpfs_dirent *de, *next;
+	struct tmpfs_dirent *de;
 	struct tmpfs_node *tn;
+	uint64_t pos = 0;
 
-	for (de = dn->tn_dir.d_head; de != NULL; de = next) {
-		next = de->td_next;
+	while ((de = dirtab_next(&dn->tn_dir.d_tab, &pos)) != NULL) {
 		tn = de->td_node;
 		if (tn->tn_vn.v_type == VDIR) {
 			tmpfs_free_tree(tn);
@@ -1191,12 +1001,11 @@ tmpfs_free_tree(struct tmpfs_node *dn)
 		} else {
 			tn->tn_nlink--;
 		}
-		dn->tn_dir.d_count--;
-		de_free(de);
 		if (tn->tn_nlink == 0)
 			tn_free(tn);
+		pos++;
 	}
-	dn->tn_dir.d_head = dn->tn_dir.d_tail = NULL;
+	dirtab_fini(&dn->tn_dir.d_tab);
 }
 
 static int

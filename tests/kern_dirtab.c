@@ -1,0 +1,279 @@
+/*
+ * kern_dirtab.c: a tmpfs directory's entry table (vfs/tmpfs/dirtab.h) on
+ * its own: finding, adding and removing names short and long, places
+ * that never move and are reused, the index growing and shrinking, the
+ * memory given back when the table empties, and a randomized run
+ * against a plain array.  Nodes are stand-in pointers: the table never
+ * looks inside them.
+ */
+#include <criterion/criterion.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <rump/rump.h>
+
+#include "../vfs/tmpfs/dirtab.h"
+
+static struct dirtab dt;
+static char nodes[8];
+#define NODE(i) ((struct tmpfs_node *)(void *)&nodes[(i)&7])
+
+static void
+setup(void)
+{
+	cr_assert_eq(rump_init(), 0);
+	dirtab_init(&dt);
+}
+
+static void
+teardown(void)
+{
+	dirtab_fini(&dt);
+}
+
+TestSuite(kern_dirtab, .init = setup, .fini = teardown);
+
+static int
+add(const char *name, int node)
+{
+	size_t len = strlen(name);
+
+	return dirtab_add(&dt, name, len, dirtab_hash(name, len), NODE(node));
+}
+
+static struct tmpfs_dirent *
+find(const char *name)
+{
+	size_t len = strlen(name);
+
+	return dirtab_find(&dt, name, len, dirtab_hash(name, len));
+}
+
+static void
+remove_name(const char *name)
+{
+	struct tmpfs_dirent *de = find(name);
+
+	cr_assert_not_null(de, "%s is not in the table", name);
+	dirtab_remove(&dt, de);
+}
+
+Test(kern_dirtab, empty_table_finds_nothing_and_holds_no_memory)
+{
+	uint64_t pos = 0;
+
+	cr_assert_null(find("a"));
+	cr_assert_null(dirtab_next(&dt, &pos));
+	cr_assert_eq(pos, 0);
+	cr_assert_null(dt.dt_chunk);
+	cr_assert_null(dt.dt_slot);
+}
+
+Test(kern_dirtab, add_find_remove)
+{
+	struct tmpfs_dirent *de;
+
+	cr_assert_eq(add("alpha", 1), 0);
+	cr_assert_eq(add("beta", 2), 0);
+	cr_assert_eq(dt.dt_count, 2);
+	de = find("alpha");
+	cr_assert_not_null(de);
+	cr_assert_eq(de->td_node, NODE(1));
+	cr_assert_eq(de->td_len, 5);
+	cr_assert_eq(memcmp(dirtab_name(de), "alpha", 5), 0);
+	cr_assert_eq(find("beta")->td_node, NODE(2));
+	cr_assert_null(find("alph"));
+	cr_assert_null(find("alphaa"));
+	cr_assert_null(find("gamma"));
+	remove_name("alpha");
+	cr_assert_null(find("alpha"));
+	cr_assert_eq(find("beta")->td_node, NODE(2));
+	cr_assert_eq(dt.dt_count, 1);
+}
+
+Test(kern_dirtab, a_matching_hash_is_not_enough)
+{
+	/* The same hash with another name: the name decides. */
+	cr_assert_eq(add("abc", 1), 0);
+	cr_assert_null(dirtab_find(&dt, "abd", 3, dirtab_hash("abc", 3)));
+	cr_assert_null(dirtab_find(&dt, "ab", 2, dirtab_hash("abc", 3)));
+	cr_assert_not_null(dirtab_find(&dt, "abc", 3, dirtab_hash("abc", 3)));
+}
+
+Test(kern_dirtab, long_and_short_names)
+{
+	char n40[41], n41[42], n255[256];
+
+	memset(n40, 'a', 40);
+	n40[40] = '\0';
+	memset(n41, 'a', 41);
+	n41[41] = '\0';
+	memset(n255, 'z', 255);
+	n255[255] = '\0';
+	cr_assert_eq(add(n40, 1), 0);
+	cr_assert_eq(add(n41, 2), 0);
+	cr_assert_eq(add(n255, 3), 0);
+	cr_assert_eq(add("", 4),
+		     0); /* the table allows it; tmpfs never adds it */
+	cr_assert_eq(find(n40)->td_node, NODE(1));
+	cr_assert_eq(find(n41)->td_node, NODE(2));
+	cr_assert_eq(find(n255)->td_node, NODE(3));
+	cr_assert_eq(memcmp(dirtab_name(find(n255)), n255, 255), 0);
+	cr_assert_eq(find("")->td_node, NODE(4));
+	remove_name(n41);
+	remove_name(n255);
+	cr_assert_null(find(n41));
+	cr_assert_eq(find(n40)->td_node, NODE(1));
+	/* fini frees the long names still in the table (ASan checks). */
+	cr_assert_eq(add(n255, 5), 0);
+}
+
+Test(kern_dirtab, entries_never_move)
+{
+	struct tmpfs_dirent *first;
+	char name[32];
+
+	cr_assert_eq(add("first", 1), 0);
+	first = find("first");
+	for (int i = 0; i < 20000; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		cr_assert_eq(add(name, i), 0);
+	}
+	cr_assert_eq(find("first"), first);
+	cr_assert_eq(first->td_place, 0);
+	cr_assert_eq(memcmp(dirtab_name(first), "first", 5), 0);
+}
+
+Test(kern_dirtab, places_are_positions_and_are_reused)
+{
+	struct tmpfs_dirent *de;
+	uint64_t pos = 0;
+
+	cr_assert_eq(add("a", 1), 0);
+	cr_assert_eq(add("b", 2), 0);
+	cr_assert_eq(add("c", 3), 0);
+	cr_assert_eq(find("a")->td_place, 0);
+	cr_assert_eq(find("c")->td_place, 2);
+	remove_name("b");
+	/* next skips the hole. */
+	de = dirtab_next(&dt, &pos);
+	cr_assert_eq(de->td_node, NODE(1));
+	cr_assert_eq(pos, 0);
+	pos = 1;
+	de = dirtab_next(&dt, &pos);
+	cr_assert_eq(de->td_node, NODE(3));
+	cr_assert_eq(pos, 2);
+	pos = 3;
+	cr_assert_null(dirtab_next(&dt, &pos));
+	cr_assert_eq(pos, 3);
+	pos = 1000; /* past the end stays past the end */
+	cr_assert_null(dirtab_next(&dt, &pos));
+	cr_assert_eq(pos, 1000);
+	/* The hole is the next place handed out. */
+	cr_assert_eq(add("d", 4), 0);
+	cr_assert_eq(find("d")->td_place, 1);
+	cr_assert_eq(add("e", 5), 0);
+	cr_assert_eq(find("e")->td_place, 3);
+}
+
+Test(kern_dirtab, emptied_table_gives_its_memory_back)
+{
+	char name[32];
+
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "x%d", i);
+		cr_assert_eq(add(name, i), 0);
+	}
+	cr_assert_gt(dt.dt_mask + 1, 2000);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(name, sizeof(name), "x%d", i);
+		remove_name(name);
+		/* The index shrinks as the table empties, never too full. */
+		if (dt.dt_count > 0)
+			cr_assert_leq(dt.dt_count * 2, dt.dt_mask + 1);
+	}
+	cr_assert_eq(dt.dt_count, 0);
+	cr_assert_null(dt.dt_chunk);
+	cr_assert_null(dt.dt_slot);
+	cr_assert_eq(dt.dt_end, 0);
+	/* And it works again from scratch. */
+	cr_assert_eq(add("again", 9), 0);
+	cr_assert_eq(find("again")->td_place, 0);
+}
+
+Test(kern_dirtab, names_differing_in_the_last_byte)
+{
+	/* All 255 one-byte endings of one prefix: neighbours in the index. */
+	char name[4] = "pq";
+
+	for (int c = 1; c < 256; c++) {
+		name[2] = (char)c;
+		cr_assert_eq(add(name, c), 0);
+	}
+	for (int c = 1; c < 256; c += 2) {
+		name[2] = (char)c;
+		remove_name(name);
+	}
+	for (int c = 1; c < 256; c++) {
+		name[2] = (char)c;
+		if (c % 2)
+			cr_assert_null(find(name));
+		else
+			cr_assert_eq(find(name)->td_node, NODE(c));
+	}
+}
+
+/* A randomized run against a plain array: find, next and count agree
+ * after every step, across growth, shrinking and reuse. */
+Test(kern_dirtab, randomized_against_an_array)
+{
+	enum { N = 3000, STEPS = 60000 };
+	static bool in[N];
+	static struct tmpfs_dirent *at[N];
+	char name[64];
+	unsigned seed = 12345;
+	unsigned live = 0;
+
+	for (int step = 0; step < STEPS; step++) {
+		int i = rand_r(&seed) % N;
+		/* Every 7th name is long, so both kinds move around. */
+		if (i % 7 == 0)
+			snprintf(name, sizeof(name),
+				 "a-long-name-of-more-than-forty-bytes-%d", i);
+		else
+			snprintf(name, sizeof(name), "s%d", i);
+		if (in[i]) {
+			cr_assert_eq(find(name), at[i]);
+			dirtab_remove(&dt, at[i]);
+			in[i] = false;
+			live--;
+		} else {
+			cr_assert_null(find(name));
+			cr_assert_eq(add(name, i), 0);
+			at[i] = find(name);
+			cr_assert_not_null(at[i]);
+			in[i] = true;
+			live++;
+		}
+		cr_assert_eq(dt.dt_count, live);
+		if (step % 5000 == 0) {
+			uint64_t pos = 0;
+			unsigned seen = 0;
+			struct tmpfs_dirent *de;
+
+			while ((de = dirtab_next(&dt, &pos)) != NULL) {
+				cr_assert_eq(de->td_place, pos);
+				seen++;
+				pos++;
+			}
+			cr_assert_eq(seen, live);
+			for (int j = 0; j < N; j++)
+				if (in[j])
+					cr_assert_eq(at[j]->td_place <
+							     dt.dt_end,
+						     true);
+		}
+	}
+}

@@ -1,0 +1,269 @@
+/*
+ * dirtab.c: a tmpfs directory's entries (see dirtab.h).
+ */
+#include "kernel.h"
+#include "dirtab.h"
+
+#define INDEX_MIN 8u /* slots in the smallest index */
+
+/*
+ * Names that differ only in their last byte get neighbouring home slots:
+ * names made and used in sequence (f1230, f1231, ...) then share cache
+ * lines in the index, as they share them in the entry array.  The rest
+ * of the name is hashed (FNV-1a, then mixed so the low bits depend on
+ * every byte).
+ */
+uint32_t
+dirtab_hash(const char *name, size_t len)
+{
+	uint32_t h = 2166136261u;
+
+	if (len == 0)
+		return h;
+	for (size_t i = 0; i < len - 1; i++) {
+		h ^= (unsigned char)name[i];
+		h *= 16777619u;
+	}
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	return h + (unsigned char)name[len - 1];
+}
+
+void
+dirtab_init(struct dirtab *dt)
+{
+	dt->dt_chunk = NULL;
+	dt->dt_slot = NULL;
+	dt->dt_mask = 0;
+	dt->dt_end = 0;
+	dt->dt_free = DIRTAB_NOPLACE;
+	atomic_store_relaxed(&dt->dt_count, 0);
+}
+
+/* Chunk k holds places [4 * (2^k - 1), 4 * (2^(k+1) - 1)). */
+static unsigned
+chunk_of(uint32_t place)
+{
+	return (unsigned)(31 - __builtin_clz(place + 4)) - 2;
+}
+
+static size_t
+chunk_size(unsigned k)
+{
+	return sizeof(struct tmpfs_dirent) * (4u << k);
+}
+
+static struct tmpfs_dirent *
+entry_at(const struct dirtab *dt, uint32_t place)
+{
+	unsigned k = chunk_of(place);
+
+	return &dt->dt_chunk[k][place + 4 - (4u << k)];
+}
+
+static uint64_t
+slot_value(const struct tmpfs_dirent *de)
+{
+	return (uint64_t)de->td_hash << 32 | (de->td_place + 1);
+}
+
+void
+dirtab_fini(struct dirtab *dt)
+{
+	struct tmpfs_dirent *de;
+
+	for (uint32_t i = 0; i < dt->dt_end; i++) {
+		de = entry_at(dt, i);
+		if (de->td_node != NULL && de->td_len > DIRTAB_SHORTNAME)
+			kmem_free(de->td_long, de->td_len);
+	}
+	if (dt->dt_chunk != NULL) {
+		for (unsigned k = 0; k < DIRTAB_NCHUNK; k++)
+			if (dt->dt_chunk[k] != NULL)
+				kmem_free(dt->dt_chunk[k], chunk_size(k));
+		kmem_free(dt->dt_chunk, sizeof(void *) * DIRTAB_NCHUNK);
+	}
+	if (dt->dt_slot != NULL)
+		kmem_free(dt->dt_slot, sizeof(uint64_t) * (dt->dt_mask + 1));
+	dirtab_init(dt);
+}
+
+struct tmpfs_dirent *
+dirtab_find(const struct dirtab *dt, const char *name, size_t len,
+	    uint32_t hash)
+{
+	struct tmpfs_dirent *de;
+	uint64_t v;
+
+	if (dt->dt_slot == NULL)
+		return NULL;
+	for (uint32_t s = hash & dt->dt_mask; (v = dt->dt_slot[s]) != 0;
+	     s = (s + 1) & dt->dt_mask) {
+		if ((uint32_t)(v >> 32) != hash)
+			continue;
+		de = entry_at(dt, (uint32_t)v - 1);
+		if (de->td_len == len &&
+		    memcmp(dirtab_name(de), name, len) == 0)
+			return de;
+	}
+	return NULL;
+}
+
+static void
+slot_put(uint64_t *slot, uint32_t mask, uint64_t v)
+{
+	uint32_t s = (uint32_t)(v >> 32) & mask;
+
+	while (slot[s] != 0)
+		s = (s + 1) & mask;
+	slot[s] = v;
+}
+
+/* Rebuild the index with `n' slots (a power of 2): 0 or ENOMEM. */
+static int
+index_resize(struct dirtab *dt, uint32_t n)
+{
+	uint64_t *slot = kmem_zalloc(sizeof(uint64_t) * n);
+
+	if (slot == NULL)
+		return ENOMEM;
+	if (dt->dt_slot != NULL) {
+		for (uint32_t s = 0; s <= dt->dt_mask; s++)
+			if (dt->dt_slot[s] != 0)
+				slot_put(slot, n - 1, dt->dt_slot[s]);
+		kmem_free(dt->dt_slot, sizeof(uint64_t) * (dt->dt_mask + 1));
+	}
+	dt->dt_slot = slot;
+	dt->dt_mask = n - 1;
+	return 0;
+}
+
+/* A free place, its chunk allocated: 0, ENOMEM or ENOSPC. */
+static int
+place_get(struct dirtab *dt, uint32_t *placep)
+{
+	unsigned k;
+
+	if (dt->dt_free != DIRTAB_NOPLACE) {
+		*placep = dt->dt_free;
+		return 0;
+	}
+	if (dt->dt_end == DIRTAB_MAXPLACES)
+		return ENOSPC;
+	if (dt->dt_chunk == NULL &&
+	    (dt->dt_chunk = kmem_zalloc(sizeof(void *) * DIRTAB_NCHUNK)) ==
+		    NULL)
+		return ENOMEM;
+	k = chunk_of(dt->dt_end);
+	if (dt->dt_chunk[k] == NULL &&
+	    (dt->dt_chunk[k] = kmem_alloc(chunk_size(k))) == NULL)
+		return ENOMEM;
+	*placep = dt->dt_end;
+	return 0;
+}
+
+int
+dirtab_add(struct dirtab *dt, const char *name, size_t len, uint32_t hash,
+	   struct tmpfs_node *tn)
+{
+	struct tmpfs_dirent *de;
+	char *longname = NULL;
+	uint32_t place;
+	int error;
+
+	/* Everything that can fail comes before the first change. */
+	if ((error = place_get(dt, &place)) != 0)
+		return error;
+	if (dt->dt_slot == NULL || (dt->dt_count + 1) * 2 > dt->dt_mask + 1) {
+		uint32_t n =
+			dt->dt_slot == NULL ? INDEX_MIN : (dt->dt_mask + 1) * 2;
+
+		if ((error = index_resize(dt, n)) != 0)
+			return error;
+	}
+	if (len > DIRTAB_SHORTNAME && (longname = kmem_alloc(len)) == NULL)
+		return ENOMEM;
+
+	de = entry_at(dt, place);
+	if (place == dt->dt_free)
+		dt->dt_free = de->td_nextfree;
+	else
+		dt->dt_end++;
+	de->td_node = tn;
+	de->td_hash = hash;
+	de->td_place = place;
+	de->td_len = (uint16_t)len;
+	if (longname != NULL) {
+		memcpy(longname, name, len);
+		de->td_long = longname;
+	} else {
+		memcpy(de->td_short, name, len);
+	}
+	slot_put(dt->dt_slot, dt->dt_mask, slot_value(de));
+	atomic_store_relaxed(&dt->dt_count, dt->dt_count + 1);
+	return 0;
+}
+
+/*
+ * Empty slot s and close the gap: a later slot in the same run moves
+ * back when s lies between its home and where it sits, so every entry
+ * stays reachable by probing from its home (no tombstones needed).
+ */
+static void
+slot_delete(uint64_t *slot, uint32_t mask, uint32_t s)
+{
+	uint32_t j = s, home;
+
+	for (;;) {
+		j = (j + 1) & mask;
+		if (slot[j] == 0)
+			break;
+		home = (uint32_t)(slot[j] >> 32) & mask;
+		if (((j - home) & mask) >= ((j - s) & mask)) {
+			slot[s] = slot[j];
+			s = j;
+		}
+	}
+	slot[s] = 0;
+}
+
+void
+dirtab_remove(struct dirtab *dt, struct tmpfs_dirent *de)
+{
+	uint64_t v = slot_value(de);
+	uint32_t s = de->td_hash & dt->dt_mask;
+
+	while (dt->dt_slot[s] != v)
+		s = (s + 1) & dt->dt_mask;
+	slot_delete(dt->dt_slot, dt->dt_mask, s);
+	if (de->td_len > DIRTAB_SHORTNAME)
+		kmem_free(de->td_long, de->td_len);
+	de->td_node = NULL;
+	de->td_nextfree = dt->dt_free;
+	dt->dt_free = de->td_place;
+	atomic_store_relaxed(&dt->dt_count, dt->dt_count - 1);
+	if (dt->dt_count == 0) {
+		dirtab_fini(dt); /* an empty directory holds no memory */
+	} else if (dt->dt_mask + 1 > 64 && dt->dt_count * 8 < dt->dt_mask + 1) {
+		/* Shrink a mostly empty index; keep it if memory is short. */
+		(void)index_resize(dt, (dt->dt_mask + 1) / 2);
+	}
+}
+
+struct tmpfs_dirent *
+dirtab_next(const struct dirtab *dt, uint64_t *pos)
+{
+	struct tmpfs_dirent *de;
+
+	for (uint64_t i = *pos; i < dt->dt_end; i++) {
+		de = entry_at(dt, (uint32_t)i);
+		if (de->td_node != NULL) {
+			*pos = i;
+			return de;
+		}
+	}
+	if (*pos < dt->dt_end)
+		*pos = dt->dt_end;
+	return NULL;
+}
