@@ -720,17 +720,49 @@ create_front(struct walker *w, struct walkres *res, bool isdir)
 	return vfs_access(res->dvp, VWRITE | VEXEC, w->w_cred);
 }
 
-static long
-do_mknodat(struct lwp *l, int dirfd, const char *upath, mode_t mode,
-	   unsigned dev)
+/*
+ * mknod and mkdir: a new node of `type' with permission bits `perm'
+ * (before the umask) at upath; dev for device nodes.  0 or an errno.
+ */
+static int
+create_at(struct lwp *l, int dirfd, const char *upath, enum vtype type,
+	  mode_t perm, unsigned dev)
 {
 	struct walker w;
 	struct walkres res = { 0 };
 	struct vnode *vp;
 	struct vattr va;
-	enum vtype type;
 	char *buf = NULL;
 	int error;
+
+	error = lookup_parent(l, &w, dirfd, upath, &buf, &res);
+	if (error == 0)
+		error = create_front(&w, &res, type == VDIR);
+	if (error == 0 && (type == VCHR || type == VBLK) &&
+	    !cred_privileged(l->l_cred))
+		error = EPERM;
+	if (error == 0 && res.dvp->v_op->vop_create == NULL)
+		error = EPERM;
+	if (error == 0) {
+		new_attrs(res.dvp, l->l_cred, type, perm & ~proc_umask(l), &va);
+		va.va_rdev = (type == VCHR || type == VBLK) ? dev : 0;
+		error = res.dvp->v_op->vop_create(res.dvp, res.name,
+						  res.namelen, &va, &vp);
+		if (error == 0)
+			vnode_rele(vp);
+	}
+	if (res.dvp != NULL)
+		vnode_rele(res.dvp);
+	walker_fini(&w);
+	path_free(buf);
+	return error;
+}
+
+static long
+do_mknodat(struct lwp *l, int dirfd, const char *upath, mode_t mode,
+	   unsigned dev)
+{
+	enum vtype type;
 
 	switch (mode & S_IFMT) {
 	case 0:
@@ -748,28 +780,7 @@ do_mknodat(struct lwp *l, int dirfd, const char *upath, mode_t mode,
 	default:
 		return -EINVAL;
 	}
-	error = lookup_parent(l, &w, dirfd, upath, &buf, &res);
-	if (error == 0)
-		error = create_front(&w, &res, false);
-	if (error == 0 && (type == VCHR || type == VBLK) &&
-	    !cred_privileged(l->l_cred))
-		error = EPERM;
-	if (error == 0 && res.dvp->v_op->vop_create == NULL)
-		error = EPERM;
-	if (error == 0) {
-		new_attrs(res.dvp, l->l_cred, type,
-			  mode & 07777 & ~proc_umask(l), &va);
-		va.va_rdev = (type == VCHR || type == VBLK) ? dev : 0;
-		error = res.dvp->v_op->vop_create(res.dvp, res.name,
-						  res.namelen, &va, &vp);
-		if (error == 0)
-			vnode_rele(vp);
-	}
-	if (res.dvp != NULL)
-		vnode_rele(res.dvp);
-	walker_fini(&w);
-	path_free(buf);
-	return -error;
+	return -create_at(l, dirfd, upath, type, mode & 07777, dev);
 }
 
 long
@@ -800,29 +811,7 @@ vfs_mkdir_kernel(struct vnode *dvp, const char *name, mode_t mode,
 static long
 do_mkdirat(struct lwp *l, int dirfd, const char *upath, mode_t mode)
 {
-	struct walker w;
-	struct walkres res = { 0 };
-	struct vnode *vp;
-	struct vattr va;
-	char *buf = NULL;
-	int error;
-
-	error = lookup_parent(l, &w, dirfd, upath, &buf, &res);
-	if (error == 0)
-		error = create_front(&w, &res, true);
-	if (error == 0) {
-		new_attrs(res.dvp, l->l_cred, VDIR,
-			  mode & 01777 & ~proc_umask(l), &va);
-		error = res.dvp->v_op->vop_create(res.dvp, res.name,
-						  res.namelen, &va, &vp);
-		if (error == 0)
-			vnode_rele(vp);
-	}
-	if (res.dvp != NULL)
-		vnode_rele(res.dvp);
-	walker_fini(&w);
-	path_free(buf);
-	return -error;
+	return -create_at(l, dirfd, upath, VDIR, mode & 01777, 0);
 }
 
 long
