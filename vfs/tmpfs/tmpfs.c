@@ -1,6 +1,6 @@
 /*
  * tmpfs.c: the in-memory file system: regular files on the page store
- * (pgstore.h), directories as hash tables of entries, symlinks, device,
+ * (pgstore.h), directories as entry tables (dirtab.h), symlinks, device,
  * FIFO and socket nodes, hard links, a page budget per mount.
  *
  * A node embeds its vnode and lives while it has a name (tn_nlink) or a
