@@ -252,13 +252,40 @@ dir_add(struct tmpfs_node *dn, const char *name, size_t len, uint32_t h,
 	return dirtab_add(&d->d_tab, name, len, h, tn);
 }
 
+/*
+ * Give a new node its first name in dn (the node holds its link count
+ * and the name reference already).  On failure the node, which nobody
+ * has seen, is freed.
+ */
+static int
+tn_publish(struct tmpfs_node *dn, const char *name, size_t len,
+	   struct tmpfs_node *tn, struct vnode **vpp)
+{
+	int error;
+
+	rw_enter_write(&dn->tn_dir.d_lock);
+	error = dir_add(dn, name, len, dirtab_hash(name, len), tn);
+	if (error == 0) {
+		if (tn->tn_vn.v_type == VDIR)
+			tn_nlink_add(dn, 1);
+		tn_setmc(dn, atomic_load_relaxed(&tn->tn_ctime));
+	}
+	rw_exit(&dn->tn_dir.d_lock);
+	if (error != 0) {
+		tn->tn_nlink = 0;
+		atomic_dec(&tn->tn_vn.v_mount->mnt_nvref);
+		tn_free(tn);
+		return error;
+	}
+	*vpp = &tn->tn_vn;
+	return 0;
+}
+
 static int
 tmpfs_create(struct vnode *dvp, const char *name, size_t len,
 	     const struct vattr *va, struct vnode **vpp)
 {
 	struct tmpfs_node *dn = VTON(dvp), *tn;
-	uint32_t h = dirtab_hash(name, len);
-	int error;
 
 	if ((tn = tn_alloc(dn->tn_tm, dvp->v_mount, va)) == NULL)
 		return ENOMEM;
@@ -272,23 +299,7 @@ tmpfs_create(struct vnode *dvp, const char *name, size_t len,
 	tn->tn_vn.v_usecount++; /* the name reference; not yet visible */
 	if (va->va_type == VDIR)
 		tn->tn_dir.d_parent = dn;
-	rw_enter_write(&dn->tn_dir.d_lock);
-	error = dir_add(dn, name, len, h, tn);
-	if (error == 0) {
-		if (va->va_type == VDIR)
-			tn_nlink_add(dn, 1);
-		tn_setmc(dn, atomic_load_relaxed(&tn->tn_ctime));
-	}
-	rw_exit(&dn->tn_dir.d_lock);
-	if (error != 0) {
-		/* Never seen by anyone: free it directly. */
-		tn->tn_nlink = 0;
-		atomic_dec(&dvp->v_mount->mnt_nvref);
-		tn_free(tn);
-		return error;
-	}
-	*vpp = &tn->tn_vn;
-	return 0;
+	return tn_publish(dn, name, len, tn, vpp);
 }
 
 static int
@@ -297,8 +308,6 @@ tmpfs_symlink(struct vnode *dvp, const char *name, size_t len,
 {
 	struct tmpfs_node *dn = VTON(dvp), *tn;
 	size_t tlen = kstrlen(target);
-	uint32_t h = dirtab_hash(name, len);
-	int error;
 
 	if ((tn = tn_alloc(dn->tn_tm, dvp->v_mount, va)) == NULL)
 		return ENOMEM;
@@ -312,19 +321,7 @@ tmpfs_symlink(struct vnode *dvp, const char *name, size_t len,
 	tn->tn_lnk.len = tlen;
 	tn->tn_nlink = 1;
 	tn->tn_vn.v_usecount++; /* the name reference; not yet visible */
-	rw_enter_write(&dn->tn_dir.d_lock);
-	error = dir_add(dn, name, len, h, tn);
-	if (error == 0)
-		tn_setmc(dn, atomic_load_relaxed(&tn->tn_ctime));
-	rw_exit(&dn->tn_dir.d_lock);
-	if (error != 0) {
-		tn->tn_nlink = 0;
-		atomic_dec(&dvp->v_mount->mnt_nvref);
-		tn_free(tn);
-		return error;
-	}
-	*vpp = &tn->tn_vn;
-	return 0;
+	return tn_publish(dn, name, len, tn, vpp);
 }
 
 static int
