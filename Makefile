@@ -152,7 +152,9 @@ $(O)/tests/kern_%: tests/kern_%.c $(TEST_SUPPORT) $(KERN_OBJS) \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -Itests -Ikern -I$(O)/gen -o $@ $< $(TEST_SUPPORT) \
 		$(KERN_OBJS) $(O)/lib/librumpuser.a $(LDLIBS_ALL) -lcriterion \
-		$(SAN_LDFLAGS)
+		$(SAN_LDFLAGS) $(WRAP_$*)
+# kern_kmem stages a host out of memory by wrapping two hypercalls.
+WRAP_kmem := -Wl,--wrap=rumpuser_anonmmap -Wl,--wrap=rumpuser_malloc
 $(O)/bench/%: bench/%.c bench/bench.h $(LIBS_A) | $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< $(LINK_RUMP) -lm $(SAN_LDFLAGS)

@@ -5,6 +5,7 @@
 #include <rump/rump.h>
 
 #include "pgalloc.h"
+#include "pool.h"
 #include "proc.h"
 #include "../vfs/vfs.h"
 #include "../vfs/devfs/devfs.h"
@@ -106,8 +107,10 @@ rump_boot(void)
 	if ((error = rumpuser_init(RUMPUSER_VERSION, &hyperup)) != 0)
 		return error;
 	syscall_trace = param_true("RUMP_TRACE");
+	kmem_bootstrap();
 	if ((error = pgalloc_init()) != 0)
 		return error;
+	pool_bootstrap();
 	if ((error = proc_bootstrap()) != 0)
 		return error;
 	/* Subsystems, in dependency order; each returns 0 or an errno.

@@ -66,11 +66,24 @@ size_t kstrlcpy(char *dst, const char *src, size_t size);
 
 /*
  * Kernel memory.  kmem_alloc/kmem_zalloc return NULL when the host is out
- * of memory; kmem_free takes the size that was allocated.
+ * of memory; kmem_free takes the size that was allocated.  Freed blocks
+ * of a power-of-two size from KMEM_KEEP_MIN to KMEM_KEEP_MAX are kept
+ * for reuse, up to KMEM_KEEP_BYTES in all (kmem.c says why);
+ * kmem_reclaim gives them back to the host and returns how many bytes
+ * went, kmem_kept says how many are kept.  kmem_bootstrap comes first at
+ * boot.  Callable with any lock held; kmem's own lock is a leaf.
  */
+#define KMEM_KEEP_MINSHIFT 16 /* 64 KiB */
+#define KMEM_KEEP_MAXSHIFT 26 /* 64 MiB */
+#define KMEM_KEEP_MIN ((size_t)1 << KMEM_KEEP_MINSHIFT)
+#define KMEM_KEEP_MAX ((size_t)1 << KMEM_KEEP_MAXSHIFT)
+#define KMEM_KEEP_BYTES ((size_t)64 << 20)
+void kmem_bootstrap(void);
 void *kmem_alloc(size_t size);
 void *kmem_zalloc(size_t size);
 void kmem_free(void *p, size_t size);
+size_t kmem_reclaim(void);
+size_t kmem_kept(void);
 
 /*
  * User memory.  A handler never dereferences a user pointer.  Each

@@ -5,6 +5,7 @@
 
 #include "lock.h"
 #include "pgalloc.h"
+#include "pool.h"
 
 #define CHUNKSIZE ((size_t)1 << PGALLOC_CHUNKSHIFT)
 #define CHUNKPAGES (CHUNKSIZE / PGALLOC_PAGESIZE)
@@ -13,11 +14,19 @@
 #if defined(__SANITIZE_ADDRESS__)
 void __asan_poison_memory_region(void const volatile *addr, size_t size);
 void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
+void __lsan_register_root_region(const void *p, size_t size);
+void __lsan_unregister_root_region(const void *p, size_t size);
 #define POISON(a, n) __asan_poison_memory_region((a), (n))
 #define UNPOISON(a, n) __asan_unpoison_memory_region((a), (n))
+/* The leak checker scans the heap, not our mappings: pool objects here
+ * (tmpfs nodes) hold the only pointers to heap blocks. */
+#define ROOT(a, n) __lsan_register_root_region((a), (n))
+#define UNROOT(a, n) __lsan_unregister_root_region((a), (n))
 #else
 #define POISON(a, n) ((void)(a), (void)(n))
 #define UNPOISON(a, n) ((void)(a), (void)(n))
+#define ROOT(a, n) ((void)(a), (void)(n))
+#define UNROOT(a, n) ((void)(a), (void)(n))
 #endif
 
 /* Lives in the chunk's first page. */
@@ -84,6 +93,7 @@ chunk_map(void)
 	c->c_fresh = 1;
 	c->c_listed = false;
 	POISON((char *)mem + PGALLOC_PAGESIZE, CHUNKSIZE - PGALLOC_PAGESIZE);
+	ROOT(mem, CHUNKSIZE);
 	return c;
 }
 
@@ -113,23 +123,41 @@ chunk_take(struct chunk *c)
 	return page;
 }
 
+/* A page from the chunks already mapped, or NULL. */
+static void *
+page_cached(void)
+{
+	struct chunk *c;
+	void *page = NULL;
+
+	mutex_enter(&pgalloc_lock);
+	if ((c = partial != NULL ? partial : empty) != NULL)
+		page = chunk_take(c);
+	mutex_exit(&pgalloc_lock);
+	return page;
+}
+
 void *
 page_alloc(void)
 {
 	struct chunk *c;
 	void *page;
 
-	mutex_enter(&pgalloc_lock);
-	c = partial != NULL ? partial : empty;
-	if (c != NULL) {
-		page = chunk_take(c);
-		mutex_exit(&pgalloc_lock);
+	if ((page = page_cached()) != NULL)
 		return page;
-	}
-	mutex_exit(&pgalloc_lock);
+	if ((c = chunk_map()) == NULL) {
+		/* The host is out of memory: take back the pools' idle
+		 * pages (pool.h), give back kmem's kept blocks and look
+		 * again. */
+		bool got = pool_reclaim_all() != 0;
 
-	if ((c = chunk_map()) == NULL)
-		return NULL;
+		if (kmem_reclaim() == 0 && !got)
+			return NULL;
+		if ((page = page_cached()) != NULL)
+			return page;
+		if ((c = chunk_map()) == NULL)
+			return NULL;
+	}
 	mutex_enter(&pgalloc_lock);
 	nchunks++;
 	nempty++;
@@ -169,6 +197,7 @@ page_free(void *page)
 	mutex_exit(&pgalloc_lock);
 	if (unmap != NULL) {
 		/* The host may reuse the addresses: leave no poison there. */
+		UNROOT(unmap, CHUNKSIZE);
 		UNPOISON(unmap, CHUNKSIZE);
 		rumpuser_unmap(unmap, CHUNKSIZE);
 	}

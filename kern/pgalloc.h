@@ -27,7 +27,8 @@
 /* At boot, before any page is allocated.  Returns 0 or an errno. */
 int pgalloc_init(void);
 
-/* A page with undefined contents, or NULL when the host has no memory. */
+/* A page with undefined contents, or NULL when the host has no memory
+ * even after the pools gave back their idle pages (pool_reclaim_all). */
 void *page_alloc(void);
 
 /* Give back a page from page_alloc() (NULL is ignored). */

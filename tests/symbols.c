@@ -242,8 +242,8 @@ nm_symbols(const struct strs *objs, int undefined, struct strs *out)
 static const char *const allowed_prefixes[] = {
 	"rumpuser_", /* the hypercall interface */
 	"__asan_",   /* sanitizers and instrumentation */
-	"__ubsan_",  "__tsan_",      "__sanitizer_",    "__msan_",
-	"__gcov_",   "__llvm_gcov_", "__llvm_profile_",
+	"__ubsan_",  "__tsan_", "__sanitizer_", "__msan_",
+	"__lsan_",   "__gcov_", "__llvm_gcov_", "__llvm_profile_",
 };
 
 static const char *const allowed_names[] = {

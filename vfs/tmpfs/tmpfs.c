@@ -23,6 +23,7 @@
 
 #include "cred.h"
 #include "pgstore.h"
+#include "pool.h"
 #include "dirtab.h"
 #include "../vfs.h"
 #include "../vfs_int.h"
@@ -36,6 +37,9 @@ struct tmpfs_mount {
 	uint64_t tm_nnodes;  /* atomic */
 	kmutex_t tm_renamelock;
 	struct tmpfs_node *tm_root;
+	/* The nodes: a pool keeps their pages when files go, so a mount
+	 * that deletes and recreates many files reuses warm memory. */
+	struct pool tm_nodes;
 };
 
 /* readdir positions: 0 is ".", 1 is "..", DIR_PLACE0 + p is place p. */
@@ -99,11 +103,12 @@ tn_accessed(struct tmpfs_node *tn)
 static struct tmpfs_node *
 tn_alloc(struct tmpfs_mount *tm, struct mount *mp, const struct vattr *va)
 {
-	struct tmpfs_node *tn = kmem_zalloc(sizeof(*tn));
+	struct tmpfs_node *tn = pool_get(&tm->tm_nodes);
 	int64_t now = vfs_now_ns();
 
 	if (tn == NULL)
 		return NULL;
+	memset(tn, 0, sizeof(*tn));
 	tn->tn_tm = tm;
 	tn->tn_ino = __atomic_add_fetch(&tm->tm_lastino, 1, __ATOMIC_RELAXED);
 	tn->tn_mode = va->va_mode & 07777;
@@ -152,7 +157,7 @@ tn_free(struct tmpfs_node *tn)
 		break;
 	}
 	__atomic_sub_fetch(&tm->tm_nnodes, 1, __ATOMIC_RELAXED);
-	kmem_free(tn, sizeof(*tn));
+	pool_put(&tm->tm_nodes, tn);
 }
 
 /* With the name reference, inactive means: no name and no user. */
@@ -910,6 +915,7 @@ tmpfs_mount(struct mount *mp, const char *source, const char *data,
 	if ((tm = kmem_zalloc(sizeof(*tm))) == NULL)
 		return ENOMEM;
 	mutex_init(&tm->tm_renamelock);
+	pool_init(&tm->tm_nodes, sizeof(struct tmpfs_node));
 	tm->tm_acct.pa_limit = (a.size + PGS_PAGESIZE - 1) / PGS_PAGESIZE;
 	tm->tm_lastino = TMPFS_ROOTINO - 1;
 	va.va_type = VDIR;
@@ -917,6 +923,7 @@ tmpfs_mount(struct mount *mp, const char *source, const char *data,
 	va.va_uid = a.has_uid ? a.uid : cr->cr_fsuid;
 	va.va_gid = a.has_gid ? a.gid : cr->cr_fsgid;
 	if ((root = tn_alloc(tm, mp, &va)) == NULL) {
+		pool_destroy(&tm->tm_nodes);
 		mutex_destroy(&tm->tm_renamelock);
 		kmem_free(tm, sizeof(*tm));
 		return ENOMEM;
@@ -1012,6 +1019,7 @@ tmpfs_unmount(struct mount *mp)
 
 	tmpfs_free_tree(tm->tm_root);
 	tn_free(tm->tm_root);
+	pool_destroy(&tm->tm_nodes);
 	mutex_destroy(&tm->tm_renamelock);
 	kmem_free(tm, sizeof(*tm));
 	return 0;
