@@ -5,6 +5,7 @@
  */
 #include "fd.h"
 #include "file.h"
+#include "../vfs/lockf.h"
 #include "proc.h"
 
 #define NDFILE 16 /* slots of a new table's first allocation */
@@ -100,7 +101,9 @@ fd_release(struct filedesc *fdp)
 {
 	if (atomic_dec(&fdp->fd_refcnt) != 0)
 		return;
-	/* The last reference: nobody else can reach the table. */
+	/* The last reference: nobody else can reach the table.  Its
+	 * record locks go with it, as at a close of every descriptor. */
+	lf_fdtable_gone(fdp);
 	for (int i = 0; i < fdp->fd_nslots; i++)
 		if (fdp->fd_slots[i].fs_file != NULL)
 			file_release(fdp->fd_slots[i].fs_file);
@@ -181,7 +184,7 @@ fd_dup2(struct proc *p, int oldfd, int newfd, bool cloexec)
 	}
 	mutex_exit(&fdp->fd_lock);
 	if (prev != NULL)
-		file_close(prev, p);
+		file_close(prev, fdp);
 	return error;
 }
 
@@ -201,7 +204,7 @@ fd_close(struct proc *p, int fd)
 	mutex_exit(&fdp->fd_lock);
 	if (fp == NULL)
 		return EBADF;
-	file_close(fp, p);
+	file_close(fp, fdp);
 	return 0;
 }
 
@@ -265,7 +268,7 @@ fd_closeif(struct filedesc *fdp, bool all)
 		mutex_exit(&fdp->fd_lock);
 		if (fp == NULL)
 			return;
-		file_release(fp);
+		file_close(fp, fdp);
 	}
 }
 

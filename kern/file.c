@@ -55,12 +55,12 @@ file_release(struct file *fp)
 }
 
 void
-file_close(struct file *fp, struct proc *p)
+file_close(struct file *fp, struct filedesc *fdp)
 {
 	struct lockf_head *h = file_lockhead(fp);
 
 	if (h != NULL)
-		lf_close_posix(h, p);
+		lf_close_posix(h, fdp);
 	file_release(fp);
 }
 

@@ -30,6 +30,7 @@
 
 struct file;
 struct kauth_cred;
+struct filedesc;
 struct lockf_head;
 struct proc;
 struct polltable;
@@ -206,11 +207,11 @@ file_hold(struct file *fp)
  * Takes no lock besides what fo_close takes. */
 void file_release(struct file *fp);
 /*
- * file_close: a descriptor of process `p' referring to `fp' was closed
- * (close, dup2 over it, exit): drop p's record locks on the file's
- * object, then the descriptor's reference.
+ * file_close: a descriptor of table `fdp' referring to `fp' was closed
+ * (close, dup2 over it, close-on-exec, exit): drop the table's record
+ * locks on the file's object, then the descriptor's reference.
  */
-void file_close(struct file *fp, struct proc *p);
+void file_close(struct file *fp, struct filedesc *fdp);
 
 static inline unsigned
 file_flag(struct file *fp)

@@ -16,7 +16,6 @@
 #include "callout.h"
 #include "cred.h"
 #include "fd.h"
-#include "../vfs/lockf.h"
 #include "ktime.h"
 #include "proc.h"
 #include "signal.h"
@@ -878,12 +877,12 @@ sig_termwork(void)
 			sig_post_proc_locked(pp, SIGCHLD, &si);
 			mutex_exit(&pp->p_lock);
 		}
-		/* Its record locks go now, as at a real exit (lf_lock is a
-		 * leaf; p cannot go away while proc_lock is held). */
-		lf_proc_exit(p);
 		proc_lock_exit();
 		sig_host_report(pid, sig);
-		/* Our hold and the process's: nobody else shares it. */
+		/* Our hold and the process's: nobody else shares it.  Its
+		 * descriptors close now, as at a real exit, and with them
+		 * the table's record locks; a table another process shares
+		 * keeps both, as in Linux. */
 		shared = fd_refs(fdp) > 2;
 		if (!shared)
 			fd_closeif(fdp, true);

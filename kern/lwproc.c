@@ -14,7 +14,6 @@
 #include "fd.h"
 #include "proc.h"
 #include "sleepq.h"
-#include "../vfs/lockf.h"
 
 /* vfs/vfs.h: cwd and root follow the process. */
 void vfs_proc_fork(struct proc *parent, struct proc *child);
@@ -298,7 +297,6 @@ static void
 proc_destroy(struct proc *p)
 {
 	sig_proc_free(p);
-	lf_proc_exit(p); /* its record locks, wherever they are */
 	fd_release(p->p_fd);
 	vfs_proc_exit(p);
 	cred_free(p->p_cred);

@@ -281,9 +281,9 @@ Test(lockf, close_drops_only_that_process_on_that_object)
 	assert_held(PC, 45, FA, F_WRLCK, 40, 49);
 	cr_assert_eq(set_on(&head2, LF_POSIX, PB, F_WRLCK, 0, 0, 0), EAGAIN,
 		     "the other object keeps A's lock");
-	lf_proc_exit((struct proc *)PA);
+	lf_fdtable_gone((struct filedesc *)PA);
 	cr_assert_eq(set_on(&head2, LF_POSIX, PB, F_WRLCK, 0, 0, 0), 0);
-	lf_proc_exit((struct proc *)PB);
+	lf_fdtable_gone((struct filedesc *)PB);
 	lf_close_file(&head, FA);
 	cr_assert_eq(lf_count(), base_count);
 }
@@ -296,7 +296,7 @@ Test(lockf, head_destroy_frees_what_remains)
 	lf_head_destroy(&head);
 	cr_assert_eq(lf_count(), base_count);
 	/* A's index entries went too: exit finds nothing. */
-	lf_proc_exit((struct proc *)PA);
+	lf_fdtable_gone((struct filedesc *)PA);
 	lf_head_init(&head);
 }
 
@@ -433,8 +433,8 @@ Test(lockf, setlkw_waits_until_the_range_is_free)
 	pthread_join(w.thr, NULL);
 	cr_assert_eq(w.result, 0);
 	assert_held(PC, 5, PB, F_WRLCK, 5, 5);
-	lf_proc_exit((struct proc *)PA);
-	lf_proc_exit((struct proc *)PB);
+	lf_fdtable_gone((struct filedesc *)PA);
+	lf_fdtable_gone((struct filedesc *)PB);
 }
 
 Test(lockf, waiters_wake_on_process_exit_and_close)
@@ -456,10 +456,10 @@ Test(lockf, waiters_wake_on_process_exit_and_close)
 	pthread_join(w2.thr, NULL);
 	cr_assert_eq(w2.result, 0);
 	assert_blocked(&w1);
-	lf_proc_exit((struct proc *)PA);
+	lf_fdtable_gone((struct filedesc *)PA);
 	pthread_join(w1.thr, NULL);
 	cr_assert_eq(w1.result, 0);
-	lf_proc_exit((struct proc *)PB);
+	lf_fdtable_gone((struct filedesc *)PB);
 	lf_close_file(&head, FB);
 }
 
@@ -511,7 +511,7 @@ Test(lockf, interrupted_wait_returns_erestartsys)
 	cr_assert_eq(w.result, 512 /* ERESTARTSYS */);
 	cr_assert_eq(f.result, 512);
 	assert_held(PC, 0, PA, F_WRLCK, 0, 0);
-	lf_proc_exit((struct proc *)PA);
+	lf_fdtable_gone((struct filedesc *)PA);
 	lf_close_file(&head, FA);
 	cr_assert_eq(lf_count(), base_count,
 		     "an interrupted wait leaves nothing");
@@ -541,11 +541,11 @@ Test(lockf, two_process_cycle_is_edeadlk)
 	cr_assert_eq(set(PA, F_UNLCK, 0, 0), 0);
 	pthread_join(w.thr, NULL);
 	cr_assert_eq(w.result, 0);
-	lf_proc_exit((struct proc *)PB);
+	lf_fdtable_gone((struct filedesc *)PB);
 	pthread_join(w3.thr, NULL);
 	cr_assert_eq(w3.result, 0);
-	lf_proc_exit((struct proc *)PA);
-	lf_proc_exit((struct proc *)PC);
+	lf_fdtable_gone((struct filedesc *)PA);
+	lf_fdtable_gone((struct filedesc *)PC);
 }
 
 Test(lockf, three_process_cycle_across_objects_is_edeadlk)
@@ -572,13 +572,13 @@ Test(lockf, three_process_cycle_across_objects_is_edeadlk)
 		     EDEADLK);
 	/* OFD waits are never refused as deadlocks. */
 	cr_assert_eq(set_on(&head2, LF_OFD, FA, F_WRLCK, 0, 0, 0), EAGAIN);
-	lf_proc_exit((struct proc *)PA); /* B gets head:0 */
+	lf_fdtable_gone((struct filedesc *)PA); /* B gets head:0 */
 	pthread_join(wb.thr, NULL);
 	cr_assert_eq(wb.result, 0);
-	lf_proc_exit((struct proc *)PB); /* C gets head:1 */
+	lf_fdtable_gone((struct filedesc *)PB); /* C gets head:1 */
 	pthread_join(wc.thr, NULL);
 	cr_assert_eq(wc.result, 0);
-	lf_proc_exit((struct proc *)PC);
+	lf_fdtable_gone((struct filedesc *)PC);
 	cr_assert_eq(lf_count(), base_count);
 }
 

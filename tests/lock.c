@@ -743,3 +743,144 @@ Test(lock, a_process_killed_by_a_signal_drops_its_locks)
 	}
 	cr_assert_eq(r, 0, "the killed process's lock is gone");
 }
+
+/*
+ * Linux gives POSIX record locks to the descriptor table, not the
+ * process: processes sharing a table (rfork with RUMP_RFFD_SHARE) are one
+ * owner.  A is a process with file `fd'; S shares A's table; C copies
+ * it (another owner, the same open file).
+ */
+struct sharers {
+	struct lwp *a, *s, *c;
+	pid_t apid, spid, cpid;
+	int fd;
+};
+
+static void
+make_sharers(struct sharers *sh)
+{
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	sh->a = rump_pub_lwproc_curlwp();
+	sh->apid = rump_sys_getpid();
+	sh->fd = rump_sys_open("/shared-locks", O_CREAT | O_RDWR, 0644);
+	cr_assert_geq(sh->fd, 0);
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFD_SHARE), 0);
+	sh->s = rump_pub_lwproc_curlwp();
+	sh->spid = rump_sys_getpid();
+	rump_pub_lwproc_switch(sh->a);
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFD_COPY), 0);
+	sh->c = rump_pub_lwproc_curlwp();
+	sh->cpid = rump_sys_getpid();
+	rump_pub_lwproc_switch(sh->a);
+}
+
+Test(lock, a_shared_table_is_one_owner)
+{
+	struct sharers sh;
+	struct flock f;
+
+	make_sharers(&sh);
+	RETURNS(setlk(sh.fd, F_SETLK, F_WRLCK, 0, 100), 0);
+	rump_pub_lwproc_switch(sh.s);
+	/* No conflict with the table's own lock: S relocks it. */
+	f = getlk(sh.fd, F_GETLK, 0, 100);
+	cr_assert_eq(f.l_type, F_UNLCK);
+	RETURNS(setlk(sh.fd, F_SETLK, F_WRLCK, 50, 100), 0);
+	rump_pub_lwproc_switch(sh.c);
+	FAILS(setlk(sh.fd, F_SETLK, F_RDLCK, 0, 1), EAGAIN);
+	/* One owner's overlapping write locks merged into one. */
+	f = getlk(sh.fd, F_GETLK, 120, 1);
+	cr_assert_eq(f.l_start, 0);
+	cr_assert_eq(f.l_len, 150);
+	cr_assert(f.l_pid == sh.apid || f.l_pid == sh.spid);
+	/* S unlocks what A locked. */
+	rump_pub_lwproc_switch(sh.s);
+	RETURNS(setlk(sh.fd, F_SETLK, F_UNLCK, 0, 0), 0);
+	rump_pub_lwproc_switch(sh.c);
+	RETURNS(setlk(sh.fd, F_SETLK, F_WRLCK, 0, 0), 0);
+}
+
+Test(lock, a_close_in_a_shared_table_drops_the_tables_locks)
+{
+	struct sharers sh;
+	int fd2;
+
+	make_sharers(&sh);
+	RETURNS(setlk(sh.fd, F_SETLK, F_WRLCK, 0, 10), 0);
+	/* S opens the file again and closes that descriptor: the table's
+	 * locks on the file go, A's included (POSIX's close rule). */
+	rump_pub_lwproc_switch(sh.s);
+	fd2 = rump_sys_open("/shared-locks", O_RDONLY);
+	cr_assert_geq(fd2, 0);
+	RETURNS(rump_sys_close(fd2), 0);
+	rump_pub_lwproc_switch(sh.c);
+	RETURNS(setlk(sh.fd, F_SETLK, F_WRLCK, 0, 10), 0);
+}
+
+Test(lock, the_locks_last_while_a_sharer_lives)
+{
+	struct sharers sh;
+	struct flock f;
+
+	make_sharers(&sh);
+	RETURNS(setlk(sh.fd, F_SETLK, F_WRLCK, 0, 10), 0);
+	/* A exits; S still holds the table, and with it the lock. */
+	rump_pub_lwproc_releaselwp();
+	rump_pub_lwproc_switch(sh.c);
+	f = getlk(sh.fd, F_GETLK, 0, 10);
+	cr_assert_eq(f.l_type, F_WRLCK);
+	cr_assert_eq(f.l_pid, sh.apid);
+	FAILS(setlk(sh.fd, F_SETLK, F_WRLCK, 5, 1), EAGAIN);
+	/* The last sharer exits: the table goes, and its locks. */
+	rump_pub_lwproc_switch(sh.s);
+	rump_pub_lwproc_releaselwp();
+	rump_pub_lwproc_switch(sh.c);
+	RETURNS(setlk(sh.fd, F_SETLK, F_WRLCK, 0, 10), 0);
+}
+
+/* A killed by a signal leaves its locks to S, who shares its table. */
+Test(lock, a_killed_sharer_leaves_the_locks_to_the_table)
+{
+	struct sharers sh;
+	int status;
+
+	make_sharers(&sh);
+	RETURNS(setlk(sh.fd, F_SETLK, F_WRLCK, 0, 0), 0);
+	rump_pub_lwproc_switch(sh.c);
+	RETURNS(rump_sys_kill(sh.apid, SIGKILL), 0);
+	cr_assert_eq(rump_proc_exitstatus(sh.apid, &status), 0);
+	cr_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	/* Give the tear-down its time; the lock must outlive it. */
+	usleep(50000);
+	FAILS(setlk(sh.fd, F_SETLK, F_RDLCK, 0, 1), EAGAIN);
+	/* S, alive, still uses the table and its lock. */
+	rump_pub_lwproc_switch(sh.s);
+	RETURNS(setlk(sh.fd, F_SETLK, F_UNLCK, 0, 0), 0);
+	rump_pub_lwproc_switch(sh.c);
+	RETURNS(setlk(sh.fd, F_SETLK, F_WRLCK, 0, 0), 0);
+}
+
+/* C waits for the table's byte 0 (set by A); S, the other half of the
+ * table, asking for C's byte closes the cycle: EDEADLK. */
+Test(lock, deadlock_through_a_shared_table)
+{
+	struct sharers sh;
+
+	make_sharers(&sh);
+	RETURNS(setlk(sh.fd, F_SETLK, F_WRLCK, 0, 1), 0); /* A: byte 0 */
+	rump_pub_lwproc_switch(sh.c);
+	RETURNS(setlk(sh.fd, F_SETLK, F_WRLCK, 1, 1), 0); /* C: byte 1 */
+	struct blocker b = { .pid = sh.cpid,
+			     .fd = sh.fd,
+			     .cmd = F_SETLKW,
+			     .type = F_WRLCK,
+			     .start = 0,
+			     .len = 1 };
+	spawn(&b); /* C waits for the table */
+	still_blocked(&b);
+	rump_pub_lwproc_switch(sh.s);
+	FAILS(setlk(sh.fd, F_SETLKW, F_WRLCK, 1, 1), EDEADLK);
+	/* S gives up the byte A took: C proceeds. */
+	RETURNS(setlk(sh.fd, F_SETLK, F_UNLCK, 0, 1), 0);
+	cr_assert_eq(joined(&b), 0);
+}

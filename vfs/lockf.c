@@ -601,12 +601,12 @@ range_remove_if(struct lockf_head *h, const void *owner, enum lf_kind kind)
 }
 
 void
-lf_close_posix(struct lockf_head *h, struct proc *p)
+lf_close_posix(struct lockf_head *h, struct filedesc *fdp)
 {
 	if (!head_has_locks(h) || atomic_load_relaxed(&lf_nposix) == 0)
 		return;
 	lf_enter();
-	if (range_remove_if(h, p, LF_POSIX) > 0)
+	if (range_remove_if(h, fdp, LF_POSIX) > 0)
 		lf_wakeup(h);
 	lf_exit();
 }
@@ -637,17 +637,17 @@ lf_close_file(struct lockf_head *h, struct file *fp)
 }
 
 void
-lf_proc_exit(struct proc *p)
+lf_fdtable_gone(struct filedesc *fdp)
 {
 	struct lockf *lf, **pp;
-	unsigned b = owner_hash(p);
+	unsigned b = owner_hash(fdp);
 
 	if (atomic_load_relaxed(&lf_nposix) == 0)
 		return;
 	lf_enter();
 	for (;;) {
 		for (lf = lf_owners[b]; lf != NULL; lf = lf->lf_onext)
-			if (lf->lf_req.lr_owner == p)
+			if (lf->lf_req.lr_owner == fdp)
 				break;
 		if (lf == NULL)
 			break;

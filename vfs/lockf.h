@@ -5,13 +5,16 @@
  * object holding a `struct lockf_head':
  *
  *  - POSIX record locks (fcntl F_SETLK/F_SETLKW/F_GETLK): byte ranges
- *    owned by a process.  A process's locks on an object never conflict
- *    with each other: a new lock replaces the owner's locks in its range
- *    (splitting and merging them), an unlock splits them.  All of a
- *    process's locks on an object go when it closes ANY descriptor of
- *    that object, and all of them when it exits.  Blocking requests
- *    (F_SETLKW) detect deadlocks: a request that would close a cycle in
- *    the wait-for graph among processes fails with EDEADLK.
+ *    owned, as in Linux, by a descriptor table (struct filedesc): by a
+ *    process, unless processes share their table (rfork without
+ *    RUMP_RFFDG or RUMP_RFCFDG), when they share their locks too.  An
+ *    owner's locks on an object never conflict with each other: a new
+ *    lock replaces the owner's locks in its range (splitting and merging
+ *    them), an unlock splits them.  All of an owner's locks on an object
+ *    go when ANY descriptor of that object in the table is closed, and
+ *    all of them when the table goes (its last process exits).  Blocking
+ *    requests (F_SETLKW) detect deadlocks: a request that would close a
+ *    cycle in the wait-for graph among owners fails with EDEADLK.
  *  - Open file description locks (F_OFD_SETLK/F_OFD_SETLKW/F_OFD_GETLK):
  *    the same byte ranges, owned by the open file (struct file), so they
  *    are shared across dup and fork and go at the last close of the
@@ -39,6 +42,7 @@
 #include "sleepq.h"
 
 struct file;
+struct filedesc;
 struct lockf;
 struct lwp;
 struct proc;
@@ -55,7 +59,7 @@ struct lockf_head {
 #define LF_EOF ((off_t)0x7fffffffffffffffLL)
 
 enum lf_kind {
-	LF_POSIX = 1, /* owner: struct proc * */
+	LF_POSIX = 1, /* owner: struct filedesc * */
 	LF_OFD,       /* owner: struct file * */
 	LF_FLOCK,     /* owner: struct file * */
 };
@@ -114,13 +118,14 @@ void lf_getlk(struct lockf_head *h, struct lf_req *rq);
  */
 int lf_flock(struct lockf_head *h, void *owner, short type, int flags);
 
-/* Close of any descriptor of the object by process `p': drop p's POSIX
- * locks on it.  Cheap when the object has none. */
-void lf_close_posix(struct lockf_head *h, struct proc *p);
+/* Close of any descriptor of the object in table `fdp': drop the
+ * table's POSIX locks on it.  Cheap when the object has none. */
+void lf_close_posix(struct lockf_head *h, struct filedesc *fdp);
 /* Last close of open file `fp': drop its OFD and flock locks. */
 void lf_close_file(struct lockf_head *h, struct file *fp);
-/* Process exit: drop every POSIX lock `p' holds anywhere. */
-void lf_proc_exit(struct proc *p);
+/* The table goes (its last reference): drop every POSIX lock it holds
+ * anywhere. */
+void lf_fdtable_gone(struct filedesc *fdp);
 
 /* The lock state of an open file's object: its vnode's, or what the
  * file type's fo_lockf gives; NULL if it has none. */

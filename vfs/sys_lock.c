@@ -68,7 +68,7 @@ fcntl_getlk(struct lwp *l, struct file *fp, struct lockf_head *h, int cmd,
 		rq.lr_owner = fp;
 	} else {
 		rq.lr_kind = LF_POSIX;
-		rq.lr_owner = l->l_proc;
+		rq.lr_owner = l->l_proc->p_fd;
 	}
 	rq.lr_pid = l->l_proc->p_pid;
 	lf_getlk(h, &rq);
@@ -107,7 +107,7 @@ fcntl_setlk(struct lwp *l, struct file *fp, struct lockf_head *h, int cmd,
 		rq.lr_pid = -1;
 	} else {
 		rq.lr_kind = LF_POSIX;
-		rq.lr_owner = l->l_proc;
+		rq.lr_owner = l->l_proc->p_fd;
 		rq.lr_pid = l->l_proc->p_pid;
 	}
 	return lf_setlk(h, &rq,
