@@ -12,16 +12,7 @@
  */
 #include "kernel.h"
 #include "lock.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-void __asan_poison_memory_region(void const volatile *addr, size_t size);
-void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
-#define POISON(a, n) __asan_poison_memory_region((a), (n))
-#define UNPOISON(a, n) __asan_unpoison_memory_region((a), (n))
-#else
-#define POISON(a, n) ((void)(a), (void)(n))
-#define UNPOISON(a, n) ((void)(a), (void)(n))
-#endif
+#include "kasan.h"
 
 #define NCLASS (KMEM_KEEP_MAXSHIFT - KMEM_KEEP_MINSHIFT + 1)
 

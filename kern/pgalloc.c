@@ -6,28 +6,11 @@
 #include "lock.h"
 #include "pgalloc.h"
 #include "pool.h"
+#include "kasan.h"
 
 #define CHUNKSIZE ((size_t)1 << PGALLOC_CHUNKSHIFT)
 #define CHUNKPAGES (CHUNKSIZE / PGALLOC_PAGESIZE)
 #define USABLE (CHUNKPAGES - 1) /* page 0 is the descriptor */
-
-#if defined(__SANITIZE_ADDRESS__)
-void __asan_poison_memory_region(void const volatile *addr, size_t size);
-void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
-void __lsan_register_root_region(const void *p, size_t size);
-void __lsan_unregister_root_region(const void *p, size_t size);
-#define POISON(a, n) __asan_poison_memory_region((a), (n))
-#define UNPOISON(a, n) __asan_unpoison_memory_region((a), (n))
-/* The leak checker scans the heap, not our mappings: pool objects here
- * (tmpfs nodes) hold the only pointers to heap blocks. */
-#define ROOT(a, n) __lsan_register_root_region((a), (n))
-#define UNROOT(a, n) __lsan_unregister_root_region((a), (n))
-#else
-#define POISON(a, n) ((void)(a), (void)(n))
-#define UNPOISON(a, n) ((void)(a), (void)(n))
-#define ROOT(a, n) ((void)(a), (void)(n))
-#define UNROOT(a, n) ((void)(a), (void)(n))
-#endif
 
 /* Lives in the chunk's first page. */
 struct chunk {
@@ -93,6 +76,8 @@ chunk_map(void)
 	c->c_fresh = 1;
 	c->c_listed = false;
 	POISON((char *)mem + PGALLOC_PAGESIZE, CHUNKSIZE - PGALLOC_PAGESIZE);
+	/* The leak checker scans the heap, not our mappings: pool objects
+	 * here (tmpfs nodes) hold the only pointers to some heap blocks. */
 	ROOT(mem, CHUNKSIZE);
 	return c;
 }

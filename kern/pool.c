@@ -3,16 +3,7 @@
  */
 #include "pgalloc.h"
 #include "pool.h"
-
-#if defined(__SANITIZE_ADDRESS__)
-void __asan_poison_memory_region(void const volatile *addr, size_t size);
-void __asan_unpoison_memory_region(void const volatile *addr, size_t size);
-#define POISON(a, n) __asan_poison_memory_region((a), (n))
-#define UNPOISON(a, n) __asan_unpoison_memory_region((a), (n))
-#else
-#define POISON(a, n) ((void)(a), (void)(n))
-#define UNPOISON(a, n) ((void)(a), (void)(n))
-#endif
+#include "kasan.h"
 
 /* At the start of its page; the objects follow. */
 struct pool_slab {
