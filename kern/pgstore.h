@@ -50,9 +50,9 @@ struct pgstore {
 	krwlock_t ps_lock;
 	void *ps_root;      /* a page (height 0) or a node; under ps_lock */
 	unsigned ps_height; /* node levels above the pages */
+	unsigned ps_seals;  /* F_SEAL_*; under ps_lock */
 	off_t ps_size;      /* under ps_lock */
 	uint64_t ps_npages; /* allocated data pages; under ps_lock */
-	unsigned ps_seals;  /* F_SEAL_*; under ps_lock */
 	struct pgstore_acct *ps_acct; /* NULL: no limit */
 };
 

@@ -437,6 +437,34 @@ Test(lockf, setlkw_waits_until_the_range_is_free)
 	lf_fdtable_gone((struct filedesc *)PB);
 }
 
+/* Waiters share a few queues among all objects: activity on objects
+ * whose queue is the waiter's wakes it, and it must go back to sleep. */
+Test(lockf, activity_on_other_objects_leaves_a_waiter_blocked)
+{
+	enum { NOTHER = 256 };
+	static struct lockf_head other[NOTHER];
+	struct waiter_arg w = {
+		.kind = LF_POSIX, .owner = PB, .type = F_WRLCK, .s = 0, .e = 0
+	};
+
+	cr_assert_eq(set(PA, F_WRLCK, 0, 0), 0);
+	spawn(&w);
+	assert_blocked(&w);
+	for (int i = 0; i < NOTHER; i++) {
+		lf_head_init(&other[i]);
+		cr_assert_eq(set_on(&other[i], LF_POSIX, PC, F_WRLCK, 0, 9, 0),
+			     0);
+		cr_assert_eq(set_on(&other[i], LF_POSIX, PC, F_UNLCK, 0, 9, 0),
+			     0);
+		lf_head_destroy(&other[i]);
+	}
+	assert_blocked(&w);
+	cr_assert_eq(set(PA, F_UNLCK, 0, 0), 0);
+	pthread_join(w.thr, NULL);
+	cr_assert_eq(w.result, 0);
+	lf_fdtable_gone((struct filedesc *)PB);
+}
+
 Test(lockf, waiters_wake_on_process_exit_and_close)
 {
 	struct waiter_arg w1 = {

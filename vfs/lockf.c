@@ -89,7 +89,6 @@ lf_head_init(struct lockf_head *h)
 {
 	h->lh_ranges = NULL;
 	h->lh_flocks = NULL;
-	waitq_init(&h->lh_waitq);
 	lf_lock_make();
 }
 
@@ -293,12 +292,29 @@ blocked_remove(struct lf_blocked *b)
 		b->b_next->b_prev = b->b_prev;
 }
 
+/*
+ * Blocked requests wait on a queue picked by their object's address, not
+ * one in every head: every vnode embeds a head, and blocking is rare.  A
+ * wake-up may reach waiters on another object of the same queue; every
+ * sleeper looks at its conflict again after waking.  Under lf_lock.
+ */
+#define LF_NWAITQ 64
+static struct waitq lf_waitqs[LF_NWAITQ];
+
+static struct waitq *
+head_waitq(const struct lockf_head *h)
+{
+	uintptr_t v = (uintptr_t)h;
+
+	return &lf_waitqs[((v >> 5) ^ (v >> 13)) % LF_NWAITQ];
+}
+
 /* Sleep on h's queue (lf_lock held); 0 or ERESTARTSYS. */
 static int
 lf_sleep(struct lockf_head *h)
 {
 	int error =
-		sleepq_wait(&h->lh_waitq, &lf_lock, DEADLINE_NONE, SLEEP_INTR);
+		sleepq_wait(head_waitq(h), &lf_lock, DEADLINE_NONE, SLEEP_INTR);
 
 	return error == EINTR ? ERESTARTSYS : 0;
 }
@@ -306,8 +322,10 @@ lf_sleep(struct lockf_head *h)
 static void
 lf_wakeup(struct lockf_head *h)
 {
-	if (!waitq_empty(&h->lh_waitq))
-		waitq_wakeup_all(&h->lh_waitq);
+	struct waitq *wq = head_waitq(h);
+
+	if (!waitq_empty(wq))
+		waitq_wakeup_all(wq);
 }
 
 /* ---- range locks -------------------------------------------------------- */
@@ -670,7 +688,6 @@ lf_head_destroy(struct lockf_head *h)
 	if (!head_has_locks(h))
 		return;
 	lf_enter();
-	KASSERT(waitq_empty(&h->lh_waitq));
 	while ((lf = h->lh_ranges) != NULL) {
 		range_unlink(&h->lh_ranges, lf);
 		lf_free(lf);

@@ -52,7 +52,6 @@ struct proc;
 struct lockf_head {
 	struct lockf *lh_ranges; /* POSIX and OFD locks, sorted by start */
 	struct lockf *lh_flocks; /* flock locks */
-	struct waitq lh_waitq;   /* blocked requests on this object */
 };
 
 /* The end of a range that runs to the end of file (l_len == 0). */

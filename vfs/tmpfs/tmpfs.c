@@ -53,7 +53,6 @@ struct tmpfs_dir {
 
 struct tmpfs_node {
 	struct vnode tn_vn;
-	struct tmpfs_mount *tn_tm;
 	uint64_t tn_ino;
 	/* v_interlock to change; relaxed atomic reads. */
 	mode_t tn_mode;
@@ -73,6 +72,8 @@ struct tmpfs_node {
 };
 
 #define VTON(vp) ((struct tmpfs_node *)(vp)->v_data)
+/* A node's mount: no pointer of its own, nodes are many and small. */
+#define TN_MOUNT(tn) ((struct tmpfs_mount *)(tn)->tn_vn.v_mount->mnt_data)
 #define RELATIME_SLACK (24 * 3600 * NSEC_PER_SEC_)
 
 static const struct vnodeops tmpfs_vnodeops;
@@ -109,7 +110,6 @@ tn_alloc(struct tmpfs_mount *tm, struct mount *mp, const struct vattr *va)
 	if (tn == NULL)
 		return NULL;
 	memset(tn, 0, sizeof(*tn));
-	tn->tn_tm = tm;
 	tn->tn_ino = __atomic_add_fetch(&tm->tm_lastino, 1, __ATOMIC_RELAXED);
 	tn->tn_mode = va->va_mode & 07777;
 	tn->tn_uid = va->va_uid;
@@ -138,7 +138,7 @@ tn_alloc(struct tmpfs_mount *tm, struct mount *mp, const struct vattr *va)
 static void
 tn_free(struct tmpfs_node *tn)
 {
-	struct tmpfs_mount *tm = tn->tn_tm;
+	struct tmpfs_mount *tm = TN_MOUNT(tn);
 
 	vnode_reclaim(&tn->tn_vn);
 	switch (tn->tn_vn.v_type) {
@@ -292,7 +292,7 @@ tmpfs_create(struct vnode *dvp, const char *name, size_t len,
 {
 	struct tmpfs_node *dn = VTON(dvp), *tn;
 
-	if ((tn = tn_alloc(dn->tn_tm, dvp->v_mount, va)) == NULL)
+	if ((tn = tn_alloc(TN_MOUNT(dn), dvp->v_mount, va)) == NULL)
 		return ENOMEM;
 	if (len == 0) {
 		/* O_TMPFILE: no name. */
@@ -314,7 +314,7 @@ tmpfs_symlink(struct vnode *dvp, const char *name, size_t len,
 	struct tmpfs_node *dn = VTON(dvp), *tn;
 	size_t tlen = kstrlen(target);
 
-	if ((tn = tn_alloc(dn->tn_tm, dvp->v_mount, va)) == NULL)
+	if ((tn = tn_alloc(TN_MOUNT(dn), dvp->v_mount, va)) == NULL)
 		return ENOMEM;
 	if ((tn->tn_lnk.target = kmem_alloc(tlen + 1)) == NULL) {
 		tn->tn_vn.v_type = VNON;
@@ -451,7 +451,7 @@ tmpfs_rename(struct vnode *fdvp, const char *fname, size_t flen,
 {
 	struct tmpfs_node *fdn = VTON(fdvp), *tdn = VTON(tdvp);
 	struct tmpfs_node *fn = VTON(fvp), *tn = tvp ? VTON(tvp) : NULL;
-	struct tmpfs_mount *tm = fdn->tn_tm;
+	struct tmpfs_mount *tm = TN_MOUNT(fdn);
 	struct tmpfs_dirent *fde, *tde;
 	struct tmpfs_node *first = fdn, *second = tdn;
 	uint32_t th = dirtab_hash(tname, tlen);
@@ -743,8 +743,8 @@ tmpfs_allocate(struct vnode *vp, int mode, off_t off, off_t len)
 	/* Refuse what cannot fit before allocating anything, as Linux's
 	 * shmem_fallocate does (pages already there are not counted
 	 * twice by the store; this check is a bound). */
-	limit = atomic_load_relaxed(&tn->tn_tm->tm_acct.pa_limit);
-	used = atomic_load_relaxed(&tn->tn_tm->tm_acct.pa_used);
+	limit = atomic_load_relaxed(&TN_MOUNT(tn)->tm_acct.pa_limit);
+	used = atomic_load_relaxed(&TN_MOUNT(tn)->tm_acct.pa_used);
 	pages = ((uint64_t)(end - 1) >> PGS_PAGESHIFT) -
 		((uint64_t)off >> PGS_PAGESHIFT) + 1;
 	if (limit != 0 && used + pages > limit) {
