@@ -79,7 +79,7 @@ free_subtree(struct pgstore *ps, void *p, unsigned level)
 
 	if (level == 0) {
 		page_free(p);
-		ps->ps_npages--;
+		atomic_store_relaxed(&ps->ps_npages, ps->ps_npages - 1);
 		return;
 	}
 	for (int i = 0; i < FANOUT; i++)
@@ -169,7 +169,7 @@ getpage(struct pgstore *ps, uint64_t idx, char **pagep, bool *newp)
 		*slot = page;
 		if (parent != NULL)
 			parent->pn_count++;
-		ps->ps_npages++;
+		atomic_store_relaxed(&ps->ps_npages, ps->ps_npages + 1);
 	}
 	*pagep = *slot;
 	return 0;
@@ -215,7 +215,7 @@ write_failed(struct pgstore *ps, char *page, bool new, off_t off, size_t len,
 	size_t pgoff = (size_t)(off & PGMASK), from = pgoff + done;
 
 	if (off + (off_t)done > ps->ps_size)
-		ps->ps_size = off + (off_t)done;
+		atomic_store_relaxed(&ps->ps_size, off + (off_t)done);
 	if (!new) {
 		eof = ps->ps_size - base;
 		if (eof >= PGS_PAGESIZE)
@@ -270,7 +270,7 @@ pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags)
 		off += (off_t)len;
 		n -= len;
 		if (off > ps->ps_size)
-			ps->ps_size = off;
+			atomic_store_relaxed(&ps->ps_size, off);
 	}
 	*offp = off;
 	rw_exit(&ps->ps_lock);
@@ -353,7 +353,7 @@ pgstore_truncate(struct pgstore *ps, off_t len)
 			       PGS_PAGESIZE - (size_t)(len & PGMASK));
 	}
 	if (error == 0)
-		ps->ps_size = len;
+		atomic_store_relaxed(&ps->ps_size, len);
 	rw_exit(&ps->ps_lock);
 	return error;
 }
@@ -380,7 +380,7 @@ pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size)
 			memset(page, 0, PGS_PAGESIZE);
 	}
 	if (error == 0 && !keep_size && end > ps->ps_size)
-		ps->ps_size = end;
+		atomic_store_relaxed(&ps->ps_size, end);
 	rw_exit(&ps->ps_lock);
 	return error;
 }
@@ -388,11 +388,11 @@ pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size)
 void
 pgstore_getsize(struct pgstore *ps, off_t *sizep, uint64_t *npagesp)
 {
-	rw_enter_read(&ps->ps_lock);
-	*sizep = ps->ps_size;
+	/* No lock: as Linux's stat, two independent reads.  stat of a
+	 * cold file then touches its node only, not its lock too. */
+	*sizep = atomic_load_relaxed(&ps->ps_size);
 	if (npagesp != NULL)
-		*npagesp = ps->ps_npages;
-	rw_exit(&ps->ps_lock);
+		*npagesp = atomic_load_relaxed(&ps->ps_npages);
 }
 
 /*

@@ -100,7 +100,9 @@ int pgstore_truncate(struct pgstore *ps, off_t len);
  */
 int pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size);
 
-/* Size and allocated pages, read together (ps_lock shared). */
+/* Size and allocated pages, each read atomically without ps_lock (a
+ * concurrent write may be seen in one and not yet the other, as in
+ * Linux's stat). */
 void pgstore_getsize(struct pgstore *ps, off_t *sizep, uint64_t *npagesp);
 
 /*

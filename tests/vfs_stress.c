@@ -153,6 +153,89 @@ Test(vfs_stress, writers_and_readers_on_one_file)
 	free(buf);
 }
 
+/* stat reads the size and block count without the file's lock: while a
+ * writer grows and truncates a file, fstat from other threads sees only
+ * sizes the writer set, never smaller than before unless a truncation
+ * ran in between (`truncs' is odd during one), and sane block counts. */
+#define GROW_STEPS 2000
+static atomic_int grower_done, truncs;
+
+static void *
+grower(void *arg)
+{
+	char page[4096];
+	int fd = rump_sys_open("/growing", O_WRONLY);
+
+	(void)arg;
+	memset(page, 'g', sizeof(page));
+	for (int round = 0; round < 4; round++) {
+		for (int i = 0; i < GROW_STEPS / 4; i++)
+			if (rump_sys_write(fd, page, sizeof(page)) != 4096)
+				abort();
+		if (round == 3)
+			break;
+		atomic_fetch_add(&truncs, 1);
+		if (rump_sys_ftruncate(fd, 0) != 0 ||
+		    rump_sys_lseek(fd, 0, SEEK_SET) != 0)
+			abort();
+		atomic_fetch_add(&truncs, 1);
+	}
+	rump_sys_close(fd);
+	atomic_store(&grower_done, 1);
+	return NULL;
+}
+
+static void *
+stat_watcher(void *arg)
+{
+	struct stat st;
+	int fd = rump_sys_open("/growing", O_RDONLY);
+	off_t last = 0;
+	int last_gen = 0, g1, g2;
+
+	(void)arg;
+	while (!atomic_load(&grower_done)) {
+		g1 = atomic_load(&truncs);
+		if (rump_sys_fstat(fd, &st) != 0)
+			abort();
+		g2 = atomic_load(&truncs);
+		/* Whole pages are written. */
+		if (st.st_size % 4096 != 0 ||
+		    st.st_size > (off_t)GROW_STEPS / 4 * 4096 ||
+		    st.st_blocks < 0 ||
+		    st.st_blocks > (blkcnt_t)GROW_STEPS / 4 * 8)
+			abort();
+		if (g1 != g2 || (g1 & 1) != 0)
+			continue; /* a truncation overlapped: anything goes */
+		if (st.st_size < last && g1 == last_gen)
+			abort(); /* shrank with no truncation in between */
+		last = st.st_size;
+		last_gen = g1;
+	}
+	rump_sys_close(fd);
+	return NULL;
+}
+
+static void *
+grow_or_watch(void *arg)
+{
+	return (long)arg == 0 ? grower(arg) : stat_watcher(arg);
+}
+
+Test(vfs_stress, stat_while_a_file_grows_and_shrinks)
+{
+	struct stat st;
+	int fd = xopen("/growing", O_CREAT | O_RDWR, 0600);
+
+	atomic_store(&grower_done, 0);
+	atomic_store(&truncs, 0);
+	run_threads(grow_or_watch, 3);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_size, (off_t)GROW_STEPS / 4 * 4096);
+	cr_assert_eq(st.st_blocks, (blkcnt_t)GROW_STEPS / 4 * 8);
+	close_ok(fd);
+}
+
 /* ---- one directory ---------------------------------------------------------- */
 
 #define NFILES 300
