@@ -62,13 +62,37 @@ acct_release(struct pgstore_acct *a, uint64_t n)
 void
 pgstore_init(struct pgstore *ps, struct pgstore_acct *acct, unsigned seals)
 {
-	rw_init(&ps->ps_lock);
+	ps->ps_lock.rw = NULL; /* made by the first user: see ps_lock() */
 	ps->ps_root = NULL;
 	ps->ps_height = 0;
 	ps->ps_size = 0;
 	ps->ps_npages = 0;
 	ps->ps_seals = seals;
 	ps->ps_acct = acct;
+}
+
+/*
+ * The store's lock, made on first use: most tmpfs files are never read
+ * or written (stat reads without it), and a host lock per file costs an
+ * allocation at create and a free at unlink.  Racing first users agree
+ * through one compare-and-swap; the loser frees its lock.
+ */
+static krwlock_t
+ps_lock(struct pgstore *ps)
+{
+	struct rumpuser_rw *none = NULL;
+	krwlock_t mine;
+
+	mine.rw = atomic_load_acq(&ps->ps_lock.rw);
+	if (__predict_true(mine.rw != NULL))
+		return mine;
+	rw_init(&mine);
+	if (!__atomic_compare_exchange_n(&ps->ps_lock.rw, &none, mine.rw, false,
+					 __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+		rw_destroy(&mine);
+		mine.rw = none; /* the winner's */
+	}
+	return mine;
 }
 
 /* Free a subtree and its pages (the caller settles the accounting). */
@@ -96,7 +120,8 @@ pgstore_fini(struct pgstore *ps)
 	if (ps->ps_root != NULL)
 		free_subtree(ps, ps->ps_root, ps->ps_height);
 	acct_release(ps->ps_acct, before);
-	rw_destroy(&ps->ps_lock);
+	if (ps->ps_lock.rw != NULL)
+		rw_destroy(&ps->ps_lock);
 }
 
 /* The page at index idx, or NULL for a hole.  ps_lock held. */
@@ -178,12 +203,14 @@ getpage(struct pgstore *ps, uint64_t idx, char **pagep, bool *newp)
 int
 pgstore_read(struct pgstore *ps, off_t off, struct uio *uio)
 {
+	krwlock_t lk;
 	uint64_t n;
 	size_t len;
 	char *page;
 	int error = 0;
 
-	rw_enter_read(&ps->ps_lock);
+	lk = ps_lock(ps);
+	rw_enter_read(&lk);
 	if (off < ps->ps_size) {
 		n = MIN(uio->uio_resid, (uint64_t)(ps->ps_size - off));
 		while (n > 0 && error == 0) {
@@ -198,7 +225,7 @@ pgstore_read(struct pgstore *ps, off_t off, struct uio *uio)
 			n -= len;
 		}
 	}
-	rw_exit(&ps->ps_lock);
+	rw_exit(&lk);
 	return error;
 }
 
@@ -229,6 +256,7 @@ write_failed(struct pgstore *ps, char *page, bool new, off_t off, size_t len,
 int
 pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags)
 {
+	krwlock_t lk;
 	size_t len, pgoff, resid;
 	uint64_t n;
 	bool new;
@@ -236,7 +264,8 @@ pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags)
 	off_t off;
 	int error = 0;
 
-	rw_enter_write(&ps->ps_lock);
+	lk = ps_lock(ps);
+	rw_enter_write(&lk);
 	off = (flags & PGS_APPEND) ? ps->ps_size : *offp;
 	if (ps->ps_seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
 		error = EPERM;
@@ -273,7 +302,7 @@ pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags)
 			atomic_store_relaxed(&ps->ps_size, off);
 	}
 	*offp = off;
-	rw_exit(&ps->ps_lock);
+	rw_exit(&lk);
 	return error;
 }
 
@@ -330,11 +359,13 @@ shrink(struct pgstore *ps)
 int
 pgstore_truncate(struct pgstore *ps, off_t len)
 {
+	krwlock_t lk;
 	uint64_t before, first;
 	char *page;
 	int error = 0;
 
-	rw_enter_write(&ps->ps_lock);
+	lk = ps_lock(ps);
+	rw_enter_write(&lk);
 	if (len < ps->ps_size && (ps->ps_seals & F_SEAL_SHRINK))
 		error = EPERM;
 	else if (len > ps->ps_size && (ps->ps_seals & F_SEAL_GROW))
@@ -354,20 +385,22 @@ pgstore_truncate(struct pgstore *ps, off_t len)
 	}
 	if (error == 0)
 		atomic_store_relaxed(&ps->ps_size, len);
-	rw_exit(&ps->ps_lock);
+	rw_exit(&lk);
 	return error;
 }
 
 int
 pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size)
 {
+	krwlock_t lk;
 	uint64_t idx, last;
 	off_t end = off + len;
 	char *page;
 	bool new;
 	int error = 0;
 
-	rw_enter_write(&ps->ps_lock);
+	lk = ps_lock(ps);
+	rw_enter_write(&lk);
 	if (ps->ps_seals & F_SEAL_WRITE)
 		error = EPERM;
 	else if (!keep_size && end > ps->ps_size &&
@@ -381,7 +414,7 @@ pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size)
 	}
 	if (error == 0 && !keep_size && end > ps->ps_size)
 		atomic_store_relaxed(&ps->ps_size, end);
-	rw_exit(&ps->ps_lock);
+	rw_exit(&lk);
 	return error;
 }
 
@@ -421,11 +454,13 @@ find(void *p, unsigned level, uint64_t base, uint64_t from, bool data)
 int
 pgstore_seekhole(struct pgstore *ps, off_t off, bool data, off_t *resp)
 {
+	krwlock_t lk;
 	uint64_t from, idx;
 	off_t res;
 	int error = 0;
 
-	rw_enter_read(&ps->ps_lock);
+	lk = ps_lock(ps);
+	rw_enter_read(&lk);
 	if (off < 0 || off >= ps->ps_size) {
 		error = ENXIO;
 		goto out;
@@ -446,31 +481,35 @@ pgstore_seekhole(struct pgstore *ps, off_t off, bool data, off_t *resp)
 	else
 		*resp = MIN(res, ps->ps_size);
 out:
-	rw_exit(&ps->ps_lock);
+	rw_exit(&lk);
 	return error;
 }
 
 unsigned
 pgstore_seals(struct pgstore *ps)
 {
+	krwlock_t lk;
 	unsigned seals;
 
-	rw_enter_read(&ps->ps_lock);
+	lk = ps_lock(ps);
+	rw_enter_read(&lk);
 	seals = ps->ps_seals;
-	rw_exit(&ps->ps_lock);
+	rw_exit(&lk);
 	return seals;
 }
 
 int
 pgstore_add_seals(struct pgstore *ps, unsigned seals)
 {
+	krwlock_t lk;
 	int error = 0;
 
-	rw_enter_write(&ps->ps_lock);
+	lk = ps_lock(ps);
+	rw_enter_write(&lk);
 	if (ps->ps_seals & F_SEAL_SEAL)
 		error = EPERM;
 	else
 		ps->ps_seals |= seals;
-	rw_exit(&ps->ps_lock);
+	rw_exit(&lk);
 	return error;
 }

@@ -47,7 +47,7 @@ struct pgstore_acct {
 };
 
 struct pgstore {
-	krwlock_t ps_lock;
+	krwlock_t ps_lock;  /* made on first use (pgstore.c's ps_lock) */
 	void *ps_root;      /* a page (height 0) or a node; under ps_lock */
 	unsigned ps_height; /* node levels above the pages */
 	unsigned ps_seals;  /* F_SEAL_*; under ps_lock */
