@@ -31,6 +31,7 @@
 #endif
 
 #include "check.h"
+#include "host_thread.h"
 
 static void
 boot(void)
@@ -322,36 +323,6 @@ struct blocker {
 	int result; /* atomic: -2 until done; then 0 or errno */
 	int htid;   /* atomic: the host thread's id once running */
 };
-
-/* Host thread `tid' is asleep (state S) on several looks in a row: a
- * waiter has reached its blocking point, even on a loaded host. */
-static void
-wait_host_sleeping(const int *tidp)
-{
-	char path[64], buf[256];
-	int tid, streak = 0;
-
-	for (int i = 0;
-	     i < 5000 && (tid = __atomic_load_n(tidp, __ATOMIC_ACQUIRE)) == 0;
-	     i++)
-		usleep(1000);
-	cr_assert_neq(tid, 0, "the waiter thread started");
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	for (int i = 0; i < 2000 && streak < 3; i++) {
-		FILE *f = fopen(path, "r");
-		char *p = NULL;
-
-		if (f != NULL) {
-			if (fgets(buf, sizeof(buf), f) != NULL)
-				p = strrchr(buf, ')');
-			fclose(f);
-		}
-		if (p == NULL)
-			return; /* the thread is gone: it did not block */
-		streak = p[1] == ' ' && p[2] == 'S' ? streak + 1 : 0;
-		usleep(5000);
-	}
-}
 
 static void *
 blocker_main(void *arg)
