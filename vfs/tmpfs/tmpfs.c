@@ -102,8 +102,9 @@ tn_accessed(struct tmpfs_node *tn)
 /* ---- nodes ------------------------------------------------------------- */
 
 static struct tmpfs_node *
-tn_alloc(struct tmpfs_mount *tm, struct mount *mp, const struct vattr *va)
+tn_alloc(struct mount *mp, const struct vattr *va)
 {
+	struct tmpfs_mount *tm = mp->mnt_data;
 	struct tmpfs_node *tn = pool_get(&tm->tm_nodes);
 	int64_t now = vfs_now_ns();
 
@@ -292,7 +293,7 @@ tmpfs_create(struct vnode *dvp, const char *name, size_t len,
 {
 	struct tmpfs_node *dn = VTON(dvp), *tn;
 
-	if ((tn = tn_alloc(TN_MOUNT(dn), dvp->v_mount, va)) == NULL)
+	if ((tn = tn_alloc(dvp->v_mount, va)) == NULL)
 		return ENOMEM;
 	if (len == 0) {
 		/* O_TMPFILE: no name. */
@@ -314,7 +315,7 @@ tmpfs_symlink(struct vnode *dvp, const char *name, size_t len,
 	struct tmpfs_node *dn = VTON(dvp), *tn;
 	size_t tlen = kstrlen(target);
 
-	if ((tn = tn_alloc(TN_MOUNT(dn), dvp->v_mount, va)) == NULL)
+	if ((tn = tn_alloc(dvp->v_mount, va)) == NULL)
 		return ENOMEM;
 	if ((tn->tn_lnk.target = kmem_alloc(tlen + 1)) == NULL) {
 		tn->tn_vn.v_type = VNON;
@@ -922,7 +923,9 @@ tmpfs_mount(struct mount *mp, const char *source, const char *data,
 	va.va_mode = a.has_mode ? a.mode : 01777;
 	va.va_uid = a.has_uid ? a.uid : cr->cr_fsuid;
 	va.va_gid = a.has_gid ? a.gid : cr->cr_fsgid;
-	if ((root = tn_alloc(tm, mp, &va)) == NULL) {
+	mp->mnt_data = tm;
+	if ((root = tn_alloc(mp, &va)) == NULL) {
+		mp->mnt_data = NULL;
 		pool_destroy(&tm->tm_nodes);
 		mutex_destroy(&tm->tm_renamelock);
 		kmem_free(tm, sizeof(*tm));
@@ -932,7 +935,6 @@ tmpfs_mount(struct mount *mp, const char *source, const char *data,
 	root->tn_vn.v_usecount++; /* named for the mount's life */
 	root->tn_dir.d_parent = root;
 	tm->tm_root = root;
-	mp->mnt_data = tm;
 	mp->mnt_root = &root->tn_vn; /* the creation reference */
 	return 0;
 }
