@@ -80,6 +80,11 @@ slab_take(struct pool *pp, struct pool_slab *s)
 {
 	void *obj;
 
+	/* An idle slab starts again in address order (pool.h says why). */
+	if (s->s_inuse == 0) {
+		s->s_free = NULL;
+		s->s_fresh = 0;
+	}
 	if (s->s_free != NULL) {
 		obj = s->s_free;
 		UNPOISON(obj, sizeof(void *));

@@ -5,8 +5,11 @@
  * A pool carves its objects from 4 KiB pages of the page allocator
  * (pgalloc.h), one slab per page with its header at the start, so an
  * object's slab is a mask.  A freed object is reused first (last in,
- * first out: its lines are the likeliest to be in the cache).  A slab
- * whose objects are all free stays with its pool, as in NetBSD, where
+ * first out: its lines are the likeliest to be in the cache), except
+ * that a slab whose objects are all free starts again in address order:
+ * following its free list would read every cold object in turn, while
+ * addresses in order let the hardware prefetch them.  An idle slab
+ * stays with its pool, as in NetBSD, where
  * idle pages go only when the pagedaemon asks: touched memory handed
  * back to the host would fault again on the next use, and a file system
  * that deletes and recreates many files would pay for every page twice.

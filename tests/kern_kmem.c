@@ -132,18 +132,54 @@ Test(kern_pool, objects_are_distinct_aligned_and_writable)
 Test(kern_pool, the_last_freed_object_comes_back_first)
 {
 	struct pool p;
-	void *a, *b, *c;
+	void *a, *b, *c, *keep;
 
 	pool_init(&p, 64);
+	keep = pool_get(&p); /* the slab stays in use throughout */
 	a = pool_get(&p);
 	b = pool_get(&p);
-	cr_assert(a != NULL && b != NULL && a != b);
+	cr_assert(keep != NULL && a != NULL && b != NULL && a != b);
 	pool_put(&p, a);
 	pool_put(&p, b);
 	cr_assert_eq(c = pool_get(&p), b);
 	cr_assert_eq(pool_get(&p), a);
 	pool_put(&p, a);
 	pool_put(&p, c);
+	pool_put(&p, keep);
+	pool_destroy(&p);
+}
+
+Test(kern_pool, an_idle_slab_hands_out_objects_in_address_order)
+{
+	struct pool p;
+	unsigned per;
+	char **obj;
+
+	pool_init(&p, 192);
+	per = pstats(&p).ps_perslab;
+	obj = calloc(per, sizeof(char *));
+	cr_assert_not_null(obj);
+	for (unsigned i = 0; i < per; i++)
+		cr_assert_not_null(obj[i] = pool_get(&p));
+	/* Freed in a scrambled order, the slab goes idle ... */
+	for (unsigned i = 0; i < per; i += 2)
+		pool_put(&p, obj[i]);
+	for (unsigned i = per; i-- > 0;)
+		if (i % 2 == 1)
+			pool_put(&p, obj[i]);
+	cr_assert_eq(pstats(&p).ps_idle, 1);
+	/* ... and comes back lowest address first, the same objects. */
+	for (unsigned i = 0; i < per; i++) {
+		char *o = pool_get(&p);
+
+		cr_assert_eq(o, obj[i], "object %u", i);
+		if (i > 0)
+			cr_assert_eq(o - obj[i - 1], 192);
+	}
+	cr_assert_eq(pstats(&p).ps_slabs, 1);
+	for (unsigned i = 0; i < per; i++)
+		pool_put(&p, obj[i]);
+	free(obj);
 	pool_destroy(&p);
 }
 
