@@ -144,7 +144,8 @@ $(O)/obj/scripts/%.o: scripts/%.c
 $(O)/tests/%: tests/%.c $(TEST_SUPPORT) $(LIBS_A) | $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -Itests -o $@ $< $(TEST_SUPPORT) $(LINK_RUMP) \
-		-lcriterion $(SAN_LDFLAGS)
+		-lcriterion $(SAN_LDFLAGS) $(WRAP_$*)
+# A suite may wrap hypercalls (WRAP_<suite>) to stage or count them.
 # White-box suites (tests/kern_*.c) link the kernel's objects directly so
 # they can call internal functions.
 $(O)/tests/kern_%: tests/kern_%.c $(TEST_SUPPORT) $(KERN_OBJS) \
@@ -155,6 +156,8 @@ $(O)/tests/kern_%: tests/kern_%.c $(TEST_SUPPORT) $(KERN_OBJS) \
 		$(SAN_LDFLAGS) $(WRAP_$*)
 # kern_kmem stages a host out of memory by wrapping two hypercalls.
 WRAP_kmem := -Wl,--wrap=rumpuser_anonmmap -Wl,--wrap=rumpuser_malloc
+# hostfs_calls counts hostfs's host stats.
+WRAP_hostfs_calls := -Wl,--wrap=rumpuser_fs_fstatat
 $(O)/bench/%: bench/%.c bench/bench.h $(LIBS_A) | $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< $(LINK_RUMP) -lm $(SAN_LDFLAGS)

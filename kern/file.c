@@ -134,6 +134,44 @@ uiomove(void *buf, size_t n, struct uio *uio)
 	return error;
 }
 
+size_t
+uio_hostiov(const struct uio *uio, struct rumpuser_iovec *iov, size_t max)
+{
+	size_t left = uio->uio_resid, n = 0;
+
+	for (int i = 0; i < uio->uio_iovcnt && n < max && left > 0; i++) {
+		size_t len = MIN(uio->uio_iov[i].iov_len, left);
+
+		if (len == 0)
+			continue;
+		iov[n].iov_base = uio->uio_iov[i].iov_base;
+		iov[n].iov_len = len;
+		left -= len;
+		n++;
+	}
+	return n;
+}
+
+void
+uio_advance(struct uio *uio, size_t n)
+{
+	KASSERT(n <= uio->uio_resid);
+	while (n > 0) {
+		KASSERT(uio->uio_iovcnt > 0);
+		struct iovec *iov = uio->uio_iov;
+		size_t len = MIN(iov->iov_len, n);
+
+		iov->iov_base = (char *)iov->iov_base + len;
+		iov->iov_len -= len;
+		uio->uio_resid -= len;
+		n -= len;
+		if (iov->iov_len == 0) {
+			uio->uio_iov++;
+			uio->uio_iovcnt--;
+		}
+	}
+}
+
 int
 uiozero(size_t n, struct uio *uio)
 {

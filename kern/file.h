@@ -68,6 +68,17 @@ int uiozero(size_t n, struct uio *uio);
 /* A uio over one kernel buffer (`iov' is the caller's storage). */
 void uio_kinit(struct uio *uio, struct iovec *iov, void *buf, size_t len,
 	       enum uio_rw rw);
+/*
+ * For host I/O straight into or out of the uio's buffers, which are host
+ * addresses for kernel buffers and for local callers (the host reports a
+ * bad user address as EFAULT, as a copy would): uio_hostiov gives up to
+ * `max' of the next segments as host iovecs, clipped to uio_resid, and
+ * returns how many; uio_advance moves the uio on over `n' bytes the
+ * host moved (n <= uio_resid).
+ */
+size_t uio_hostiov(const struct uio *uio, struct rumpuser_iovec *iov,
+		   size_t max);
+void uio_advance(struct uio *uio, size_t n);
 
 /* Linux's largest user address (TASK_SIZE_MAX, 4-level paging). */
 #define USER_ADDR_MAX 0x00007ffffffff000UL

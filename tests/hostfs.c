@@ -12,9 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -364,6 +366,52 @@ Test(hostfs, large_file_round_trip)
 	cr_assert_eq(memcmp(a, b, SZ), 0);
 }
 
+/* The host moves data straight to and from the caller's buffers: many
+ * segments (more than one host call takes), empty ones, the end of the
+ * file, and a buffer that runs into an unmapped page. */
+Test(hostfs, vectored_io_and_bad_buffers)
+{
+	enum { NSEG = 40, SEG = 100 };
+	static char out[NSEG][SEG], in[NSEG][SEG];
+	struct iovec iov[NSEG];
+	char *pages;
+	long pg = sysconf(_SC_PAGESIZE);
+	int fd;
+
+	mount_rw();
+	for (int i = 0; i < NSEG; i++) {
+		memset(out[i], 'a' + i % 26, SEG);
+		/* Every fifth segment is empty. */
+		iov[i] = (struct iovec){ out[i], i % 5 == 0 ? 0 : SEG };
+	}
+	cr_assert_geq(fd = rump_sys_open("/mnt/v", O_CREAT | O_RDWR, 0644), 0);
+	RETURNS(rump_sys_writev(fd, iov, NSEG), (NSEG - NSEG / 5) * SEG);
+	for (int i = 0; i < NSEG; i++)
+		iov[i] = (struct iovec){ in[i], i % 5 == 0 ? 0 : SEG };
+	RETURNS(rump_sys_preadv(fd, iov, NSEG, 0), (NSEG - NSEG / 5) * SEG);
+	for (int i = 0; i < NSEG; i++)
+		if (i % 5 != 0)
+			cr_assert_eq(memcmp(in[i], out[i], SEG), 0, "seg %d",
+				     i);
+	/* Past the end: a short read, then nothing. */
+	RETURNS(rump_sys_pread(fd, in[0], SEG, (NSEG - NSEG / 5) * SEG - 10),
+		10);
+	RETURNS(rump_sys_pread(fd, in[0], SEG, 1 << 20), 0);
+	/* A buffer whose second page is unmapped: reads stop at the page
+	 * boundary, writes take what lies before it, as Linux's. */
+	pages = mmap(NULL, 2 * (size_t)pg, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	cr_assert_neq(pages, MAP_FAILED);
+	cr_assert_eq(munmap(pages + pg, (size_t)pg), 0);
+	RETURNS(rump_sys_pread(fd, pages + pg - 30, 100, 0), 30);
+	cr_assert_eq(memcmp(pages + pg - 30, out[1], 30), 0);
+	FAILS(rump_sys_pread(fd, pages + pg, 100, 0), EFAULT);
+	RETURNS(rump_sys_pwrite(fd, pages + pg - 30, 100, 5000), 30);
+	FAILS(rump_sys_pwrite(fd, pages + pg, 100, 6000), EFAULT);
+	cr_assert_eq(munmap(pages, (size_t)pg), 0);
+	RETURNS(rump_sys_close(fd), 0);
+}
+
 Test(hostfs, one_vnode_per_host_file_so_locks_meet)
 {
 	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
@@ -486,5 +534,103 @@ Test(hostfs, nodes_follow_host_changes_and_the_cache_is_bounded)
 		}
 	cr_assert_str_eq(rump_read_all("/mnt/c123"), "c123");
 	/* Cached nodes do not keep the mount busy. */
+	RETURNS(rump_sys_umount("/mnt"), 0);
+}
+
+/*
+ * stat takes the attributes hostfs's lookup got from the host (one host
+ * call): they must be the result's, never a symlink's the walk went
+ * through or a directory covered by a mount, and never left over from
+ * an earlier call.
+ */
+Test(hostfs, stat_through_lookup_is_fresh_and_of_the_right_node)
+{
+	struct stat st, lst;
+	struct statx stx;
+	char p[300], q[300];
+
+	mount_rw();
+	RETURNS(rump_sys_stat("/mnt/hello.txt", &st), 0);
+	cr_assert_eq(st.st_size, 20);
+	/* The host changes it between two stats: the second sees it. */
+	snprintf(p, sizeof(p), "%s/hello.txt", hdir);
+	cr_assert_eq(truncate(p, 5), 0);
+	cr_assert_eq(chmod(p, 0600), 0);
+	RETURNS(rump_sys_stat("/mnt/hello.txt", &st), 0);
+	cr_assert_eq(st.st_size, 5);
+	cr_assert_eq(st.st_mode, S_IFREG | 0600);
+	RETURNS(rump_sys_statx(AT_FDCWD, "/mnt/hello.txt", 0, STATX_BASIC_STATS,
+			       &stx),
+		0);
+	cr_assert_eq(stx.stx_size, 5);
+	cr_assert_eq(stx.stx_mode, S_IFREG | 0600);
+	/* So do the kernel's own changes. */
+	RETURNS(rump_sys_truncate("/mnt/hello.txt", 7), 0);
+	RETURNS(rump_sys_stat("/mnt/hello.txt", &st), 0);
+	cr_assert_eq(st.st_size, 7);
+
+	/* A symlink: stat follows it, lstat does not. */
+	snprintf(q, sizeof(q), "%s/link", hdir);
+	cr_assert_eq(symlink("sub/inner", q), 0);
+	RETURNS(rump_sys_stat("/mnt/link", &st), 0);
+	cr_assert(S_ISREG(st.st_mode));
+	cr_assert_eq(st.st_size, 6);
+	RETURNS(rump_sys_lstat("/mnt/link", &lst), 0);
+	cr_assert(S_ISLNK(lst.st_mode));
+	cr_assert_eq(lst.st_size, 9);
+	cr_assert_neq(lst.st_ino, st.st_ino);
+	RETURNS(rump_sys_statx(AT_FDCWD, "/mnt/link", AT_SYMLINK_NOFOLLOW,
+			       STATX_BASIC_STATS, &stx),
+		0);
+	cr_assert(S_ISLNK(stx.stx_mode));
+
+	/* A hostfs directory covered by a tmpfs: its root is what shows. */
+	RETURNS(rump_sys_mount("tmpfs", "/mnt/sub", "tmpfs", 0, "mode=0711"),
+		0);
+	RETURNS(rump_sys_stat("/mnt/sub", &st), 0);
+	cr_assert_eq(st.st_mode, S_IFDIR | 0711);
+	RETURNS(rump_sys_statx(AT_FDCWD, "/mnt/sub", 0, STATX_BASIC_STATS,
+			       &stx),
+		0);
+	cr_assert_eq(stx.stx_mode, S_IFDIR | 0711);
+	cr_assert(stx.stx_attributes & STATX_ATTR_MOUNT_ROOT);
+	RETURNS(rump_sys_umount("/mnt/sub"), 0);
+	RETURNS(rump_sys_stat("/mnt/sub", &st), 0);
+	cr_assert_eq(st.st_mode, S_IFDIR | 0755);
+	/* ".." and "." after a lookup name the right directories. */
+	RETURNS(rump_sys_stat("/mnt/sub/..", &st), 0);
+	RETURNS(rump_sys_stat("/mnt", &lst), 0);
+	cr_assert_eq(st.st_ino, lst.st_ino);
+	RETURNS(rump_sys_stat("/mnt/sub/.", &st), 0);
+	RETURNS(rump_sys_stat("/mnt/sub", &lst), 0);
+	cr_assert_eq(st.st_ino, lst.st_ino);
+	RETURNS(rump_sys_umount("/mnt"), 0);
+}
+
+/* Search permission on a host directory for an unprivileged process is
+ * decided by the attributes its lookup brought, as fresh as the call. */
+Test(hostfs, search_permission_of_host_directories_for_a_user)
+{
+	struct stat st;
+	char p[300];
+
+	cr_assert_eq(chmod(hdir, 0755), 0); /* mkdtemp made it 0700 */
+	snprintf(p, sizeof(p), "%s/sub", hdir);
+	mount_rw();
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_setuid(1000), 0);
+	RETURNS(rump_sys_stat("/mnt/sub/inner", &st), 0);
+	cr_assert_eq(chmod(p, 0700), 0); /* the host's uid owns it */
+	FAILS(rump_sys_stat("/mnt/sub/inner", &st), EACCES);
+	FAILS(rump_sys_open("/mnt/sub/inner", O_RDONLY), EACCES);
+	RETURNS(rump_sys_stat("/mnt/sub", &st), 0); /* itself: no search */
+	cr_assert_eq(chmod(p, 0711), 0);
+	RETURNS(rump_sys_stat("/mnt/sub/inner", &st), 0);
+	cr_assert_eq(chmod(p, 0744), 0); /* read but no search */
+	FAILS(rump_sys_stat("/mnt/sub/inner", &st), EACCES);
+	rump_pub_lwproc_releaselwp();
+	/* Root searches any directory. */
+	RETURNS(rump_sys_stat("/mnt/sub/inner", &st), 0);
+	cr_assert_eq(chmod(p, 0755), 0);
 	RETURNS(rump_sys_umount("/mnt"), 0);
 }

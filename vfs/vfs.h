@@ -104,6 +104,11 @@ extern struct vnode *rootvnode;
  */
 int namei(struct lwp *l, int dirfd, const char *kpath, unsigned flags,
 	  struct vnode **vpp);
+/* namei, and *vap gets the result's attributes when the file system
+ * handed them on from its lookup (vnode.h), else va_type VNON: a stat
+ * then needs no vop_getattr. */
+int namei_attr(struct lwp *l, int dirfd, const char *kpath, unsigned flags,
+	       struct vnode **vpp, struct vattr *vap);
 /* namei on a user path (copied in with PATH_MAX: ENAMETOOLONG, EFAULT,
  * ENOENT for ""). */
 int namei_user(struct lwp *l, int dirfd, const char *upath, unsigned flags,

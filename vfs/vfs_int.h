@@ -37,6 +37,11 @@ struct walker {
 	int w_nlinks;
 	char *w_buf[2]; /* symlink expansion buffers, allocated on use */
 	int w_cur;
+	/* The attributes the last lookup of this walk handed on (vnode.h,
+	 * vop_lookup) and the vnode they are of, held by the walk or its
+	 * result; NULL when there are none. */
+	struct vattr w_va;
+	struct vnode *w_vavp;
 };
 
 struct walkres {

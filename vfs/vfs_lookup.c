@@ -20,11 +20,20 @@ vfs_groupmember(const struct kauth_cred *cr, gid_t gid)
 	return cr->cr_fsgid == gid || cred_supplementary(cr, gid);
 }
 
+/* vp's mode, owner and group: from `known' (vp's attributes) if the
+ * caller has them, else from the file system. */
 static void
-vnode_owner(struct vnode *vp, mode_t *modep, uid_t *uidp, gid_t *gidp)
+vnode_owner(struct vnode *vp, const struct vattr *known, mode_t *modep,
+	    uid_t *uidp, gid_t *gidp)
 {
 	struct vattr va;
 
+	if (known != NULL) {
+		*modep = known->va_mode;
+		*uidp = known->va_uid;
+		*gidp = known->va_gid;
+		return;
+	}
 	if (vp->v_op->vop_owner != NULL) {
 		vp->v_op->vop_owner(vp, modep, uidp, gidp);
 		return;
@@ -39,8 +48,9 @@ vnode_owner(struct vnode *vp, mode_t *modep, uid_t *uidp, gid_t *gidp)
 	*gidp = va.va_gid;
 }
 
-int
-vfs_access(struct vnode *vp, int mode, const struct kauth_cred *cr)
+static int
+access_known(struct vnode *vp, int mode, const struct kauth_cred *cr,
+	     const struct vattr *known)
 {
 	mode_t fmode, perm;
 	uid_t uid;
@@ -50,7 +60,12 @@ vfs_access(struct vnode *vp, int mode, const struct kauth_cred *cr)
 	    (atomic_load_relaxed(&vp->v_mount->mnt_flags) & MNT_RDONLY) &&
 	    (vp->v_type == VREG || vp->v_type == VDIR || vp->v_type == VLNK))
 		return EROFS;
-	vnode_owner(vp, &fmode, &uid, &gid);
+	/* CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH (the file-system uid 0):
+	 * everything but executing a file with no x bit, decided here
+	 * without the owner, which on hostfs is a host call. */
+	if (cr->cr_fsuid == 0 && (vp->v_type == VDIR || !(mode & VEXEC)))
+		return 0;
+	vnode_owner(vp, known, &fmode, &uid, &gid);
 	if (cr->cr_fsuid == uid)
 		perm = fmode >> 6;
 	else if (vfs_groupmember(cr, gid))
@@ -59,14 +74,15 @@ vfs_access(struct vnode *vp, int mode, const struct kauth_cred *cr)
 		perm = fmode;
 	if ((mode & ~perm & 7) == 0)
 		return 0;
-	/* CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH: the file-system uid 0. */
-	if (cr->cr_fsuid == 0) {
-		if (vp->v_type == VDIR)
-			return 0;
-		if (!(mode & VEXEC) || (fmode & 0111))
-			return 0;
-	}
+	if (cr->cr_fsuid == 0 && (fmode & 0111))
+		return 0;
 	return EACCES;
+}
+
+int
+vfs_access(struct vnode *vp, int mode, const struct kauth_cred *cr)
+{
+	return access_known(vp, mode, cr, NULL);
 }
 
 /* ---- path buffers ------------------------------------------------------ */
@@ -140,6 +156,7 @@ walker_init(struct walker *w, struct lwp *l)
 	w->w_nlinks = 0;
 	w->w_buf[0] = w->w_buf[1] = NULL;
 	w->w_cur = 0;
+	w->w_vavp = NULL;
 }
 
 void
@@ -229,7 +246,7 @@ walk_dotdot(struct walker *w, struct vnode **dirp)
 		vnode_rele(dir);
 		*dirp = dir = up;
 	}
-	if ((error = dir->v_op->vop_lookup(dir, "..", 2, &up)) != 0)
+	if ((error = dir->v_op->vop_lookup(dir, "..", 2, &up, NULL)) != 0)
 		return error;
 	vnode_rele(dir);
 	*dirp = up;
@@ -315,7 +332,9 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 			error = ENOTDIR;
 			break;
 		}
-		if ((error = vfs_access(dir, VEXEC, cr)) != 0)
+		if ((error = access_known(dir, VEXEC, cr,
+					  w->w_vavp == dir ? &w->w_va
+							   : NULL)) != 0)
 			break;
 		if (len > NAME_MAX_) {
 			error = ENAMETOOLONG;
@@ -333,6 +352,7 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 			child = dir;
 			vnode_ref(child);
 		} else if (len == 2 && c[0] == '.' && c[1] == '.') {
+			w->w_vavp = NULL;
 			vnode_ref(dir);
 			child = dir;
 			if ((error = walk_dotdot(w, &child)) != 0) {
@@ -340,9 +360,14 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 				break;
 			}
 		} else {
-			error = dir->v_op->vop_lookup(dir, c, len, &child);
+			w->w_va.va_type = VNON;
+			error = dir->v_op->vop_lookup(dir, c, len, &child,
+						      &w->w_va);
 			if (error != 0)
 				break;
+			/* Across a mount point the attributes are not the
+			 * result's: the pointers then differ. */
+			w->w_vavp = w->w_va.va_type != VNON ? child : NULL;
 			child = cross_down(child);
 		}
 		if (child->v_type == VLNK &&
@@ -352,6 +377,7 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 			error = walk_readlink(
 				w, child, last ? (trail ? "." : NULL) : q, &np);
 			vnode_rele(child);
+			w->w_vavp = NULL;
 			if (error != 0)
 				break;
 			if (np[0] == '/') {
@@ -382,14 +408,16 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 }
 
 int
-namei(struct lwp *l, int dirfd, const char *kpath, unsigned flags,
-      struct vnode **vpp)
+namei_attr(struct lwp *l, int dirfd, const char *kpath, unsigned flags,
+	   struct vnode **vpp, struct vattr *vap)
 {
 	struct walker w;
 	struct walkres res;
 	struct vnode *dir;
 	int error;
 
+	if (vap != NULL)
+		vap->va_type = VNON;
 	walker_init(&w, l);
 	if (kpath[0] == '\0') {
 		if (!(flags & NI_EMPTYPATH)) {
@@ -405,10 +433,20 @@ namei(struct lwp *l, int dirfd, const char *kpath, unsigned flags,
 		walker_fini(&w);
 		return 0;
 	}
-	if (error == 0 && (error = walk(&w, dir, kpath, flags, &res)) == 0)
+	if (error == 0 && (error = walk(&w, dir, kpath, flags, &res)) == 0) {
 		*vpp = res.vp;
+		if (vap != NULL && w.w_vavp == res.vp)
+			*vap = w.w_va;
+	}
 	walker_fini(&w);
 	return error;
+}
+
+int
+namei(struct lwp *l, int dirfd, const char *kpath, unsigned flags,
+      struct vnode **vpp)
+{
+	return namei_attr(l, dirfd, kpath, flags, vpp, NULL);
 }
 
 int
@@ -438,6 +476,7 @@ namei_kernel(const char *kpath, struct vnode **vpp)
 	w.w_nlinks = 0;
 	w.w_buf[0] = w.w_buf[1] = NULL;
 	w.w_cur = 0;
+	w.w_vavp = NULL;
 	vnode_ref(rootvnode);
 	error = walk(&w, rootvnode, kpath, NI_FOLLOW, &res);
 	if (error == 0)

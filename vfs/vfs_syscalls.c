@@ -86,7 +86,7 @@ lookup_parent(struct lwp *l, struct walker *w, int dirfd, const char *upath,
 static int
 lookup_name(struct vnode *dvp, const struct walkres *r, struct vnode **vpp)
 {
-	return dvp->v_op->vop_lookup(dvp, r->name, r->namelen, vpp);
+	return dvp->v_op->vop_lookup(dvp, r->name, r->namelen, vpp, NULL);
 }
 
 /* Attributes of a new node in dvp: owner, group (set-group-id
@@ -392,6 +392,7 @@ stat_at(struct lwp *l, int dirfd, const char *upath, int flags, struct stat *st)
 {
 	struct vnode *vp;
 	struct file *fp;
+	struct vattr va;
 	char buf[PATH_MAX_];
 	int error;
 
@@ -404,13 +405,17 @@ stat_at(struct lwp *l, int dirfd, const char *upath, int flags, struct stat *st)
 		return error;
 	}
 	if (error == 0)
-		error = namei(l, dirfd, buf,
-			      ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : NI_FOLLOW) |
-				      NI_EMPTYPATH,
-			      &vp);
+		error = namei_attr(
+			l, dirfd, buf,
+			((flags & AT_SYMLINK_NOFOLLOW) ? 0 : NI_FOLLOW) |
+				NI_EMPTYPATH,
+			&vp, &va);
 	if (error != 0)
 		return error;
-	error = vn_stat(vp, st);
+	if (va.va_type != VNON)
+		vattr_to_stat(&va, st);
+	else
+		error = vn_stat(vp, st);
 	vnode_rele(vp);
 	return error;
 }
@@ -468,7 +473,7 @@ sys_statx(struct lwp *l, int dirfd, const char *pathname, int flags,
 	struct stat st;
 	struct vnode *vp = NULL;
 	struct file *fp;
-	struct vattr va;
+	struct vattr va = { .va_type = VNON };
 	int error;
 
 	if (mask & STATX__RESERVED)
@@ -508,12 +513,12 @@ sys_statx(struct lwp *l, int dirfd, const char *pathname, int flags,
 				file_release(fp);
 			}
 		} else if (error == 0) {
-			error = namei(l, dirfd, buf,
-				      ((flags & AT_SYMLINK_NOFOLLOW)
-					       ? 0
-					       : NI_FOLLOW) |
-					      NI_EMPTYPATH,
-				      &vp);
+			error = namei_attr(l, dirfd, buf,
+					   ((flags & AT_SYMLINK_NOFOLLOW)
+						    ? 0
+						    : NI_FOLLOW) |
+						   NI_EMPTYPATH,
+					   &vp, &va);
 		}
 		path_free(buf);
 	}
@@ -522,7 +527,7 @@ sys_statx(struct lwp *l, int dirfd, const char *pathname, int flags,
 	memset(&stx, 0, sizeof(stx));
 	stx.stx_mask = STATX_BASIC_STATS;
 	if (vp != NULL) {
-		error = vp->v_op->vop_getattr(vp, &va);
+		error = va.va_type != VNON ? 0 : vp->v_op->vop_getattr(vp, &va);
 		if (error == 0) {
 			vattr_to_stat(&va, &st);
 			stx.stx_mask |= STATX_BTIME;
@@ -1028,7 +1033,7 @@ vn_is_ancestor(struct vnode *anc, struct vnode *dvp)
 			break;
 		}
 		if (vp == vp->v_mount->mnt_root ||
-		    vp->v_op->vop_lookup(vp, "..", 2, &up) != 0)
+		    vp->v_op->vop_lookup(vp, "..", 2, &up, NULL) != 0)
 			break;
 		vnode_rele(vp);
 		vp = up;
@@ -1805,7 +1810,7 @@ sys_getcwd(struct lwp *l, char *ubuf, unsigned long size)
 		}
 		if ((error = vp->v_op->vop_getattr(vp, &va)) != 0)
 			break;
-		if ((error = vp->v_op->vop_lookup(vp, "..", 2, &up)) != 0)
+		if ((error = vp->v_op->vop_lookup(vp, "..", 2, &up, NULL)) != 0)
 			break; /* removed: ENOENT */
 		fn.ino = va.va_ino;
 		fn.name = name;

@@ -122,8 +122,12 @@ typedef int (*vfs_filldir_t)(void *arg, const char *name, size_t namlen,
  * the VFS answers for them (EPERM, EINVAL, ...).
  */
 struct vnodeops {
+	/* If vap is not NULL and the file system learnt the node's
+	 * attributes in the lookup itself (a host-backed one does, as
+	 * FUSE's and NFS's lookup replies carry them), it fills *vap as
+	 * vop_getattr would; otherwise it leaves vap->va_type VNON. */
 	int (*vop_lookup)(struct vnode *dvp, const char *name, size_t len,
-			  struct vnode **vpp);
+			  struct vnode **vpp, struct vattr *vap);
 	/* Create a node of type va->va_type (VREG, VCHR, VBLK, VFIFO,
 	 * VSOCK, VDIR) with va_mode, va_uid, va_gid, va_rdev. */
 	int (*vop_create)(struct vnode *dvp, const char *name, size_t len,

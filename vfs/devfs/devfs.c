@@ -64,7 +64,7 @@ VTODM(struct vnode *vp)
 
 static int
 devfs_lookup(struct vnode *dvp, const char *name, size_t len,
-	     struct vnode **vpp)
+	     struct vnode **vpp, struct vattr *vap)
 {
 	struct devfs_mount *dm = VTODM(dvp);
 

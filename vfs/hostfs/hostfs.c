@@ -14,9 +14,8 @@
 #include "../vfs_int.h"
 
 #define HASHSIZE 256
-#define DT_DIR_ 4          /* linux_dirent64 d_type of a directory */
-#define BOUNCE (64 * 1024) /* bytes per host I/O call */
-#define CACHE_MAX 128      /* unreferenced nodes kept per mount */
+#define DT_DIR_ 4     /* linux_dirent64 d_type of a directory */
+#define CACHE_MAX 128 /* unreferenced nodes kept per mount */
 
 struct hostfs_mount {
 	struct mount *hm_mp;
@@ -65,6 +64,8 @@ VTOHM(struct vnode *vp)
 static const struct vnodeops hostfs_vnodeops;
 static bool is_window(struct vnode *vp);
 static int window_size(struct vnode *vp, off_t *sizep);
+static void stat_to_vattr(struct vnode *vp, const struct rumpuser_stat *st,
+			  struct vattr *va);
 
 static unsigned
 hash(uint64_t dev, uint64_t ino)
@@ -241,9 +242,10 @@ host_lookup(int dirfd, const char *name, int *fdp, struct rumpuser_stat *st)
 	return 0;
 }
 
+/* The host's stat of the file found is handed on in *vap (vnode.h). */
 static int
 hostfs_lookup(struct vnode *dvp, const char *name, size_t len,
-	      struct vnode **vpp)
+	      struct vnode **vpp, struct vattr *vap)
 {
 	struct hostfs_mount *hm = VTOHM(dvp);
 	struct rumpuser_stat st;
@@ -266,15 +268,21 @@ hostfs_lookup(struct vnode *dvp, const char *name, size_t len,
 		return error;
 	if (hm->hm_nosubdirs && S_ISDIR(st.st_mode) && kstrcmp(kname, ".."))
 		return ENOENT;
-	if (node_find(hm, &st, vpp))
-		return 0;
-	if ((error = host_lookup(VTOHN(dvp)->hn_fd, kname, &fd, &st)) != 0)
-		return error;
-	if (hm->hm_nosubdirs && S_ISDIR(st.st_mode) && kstrcmp(kname, "..")) {
-		rumpuser_fs_close(fd);
-		return ENOENT;
+	if (!node_find(hm, &st, vpp)) {
+		if ((error = host_lookup(VTOHN(dvp)->hn_fd, kname, &fd, &st)) !=
+		    0)
+			return error;
+		if (hm->hm_nosubdirs && S_ISDIR(st.st_mode) &&
+		    kstrcmp(kname, "..")) {
+			rumpuser_fs_close(fd);
+			return ENOENT;
+		}
+		if ((error = node_get(hm, fd, &st, vpp)) != 0)
+			return error;
 	}
-	return node_get(hm, fd, &st, vpp);
+	if (vap != NULL)
+		stat_to_vattr(*vpp, &st, vap);
+	return 0;
 }
 
 /* Writes on a read-only mount. */
@@ -530,6 +538,34 @@ hostfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 	return error;
 }
 
+/* vp's attributes from the host's stat of its file. */
+static void
+stat_to_vattr(struct vnode *vp, const struct rumpuser_stat *st,
+	      struct vattr *va)
+{
+	memset(va, 0, sizeof(*va));
+	va->va_type = vp->v_type;
+	va->va_mode = st->st_mode & 07777;
+	va->va_nlink = (unsigned long)st->st_nlink;
+	va->va_uid = st->st_uid;
+	va->va_gid = st->st_gid;
+	va->va_ino = st->st_ino;
+	va->va_fsid = vp->v_mount->mnt_dev;
+	va->va_rdev = vp->v_rdev;
+	va->va_size = st->st_size;
+	va->va_blocks = (uint64_t)st->st_blocks;
+	va->va_blksize = st->st_blksize;
+	va->va_atime = st->st_atime_ns;
+	va->va_mtime = st->st_mtime_ns;
+	va->va_ctime = st->st_ctime_ns;
+	if (is_window(vp)) {
+		off_t size;
+
+		if (window_size(vp, &size) == 0)
+			va->va_size = size;
+	}
+}
+
 static int
 hostfs_getattr(struct vnode *vp, struct vattr *va)
 {
@@ -540,27 +576,7 @@ hostfs_getattr(struct vnode *vp, struct vattr *va)
 					 AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
 					 &st)) != 0)
 		return error;
-	memset(va, 0, sizeof(*va));
-	va->va_type = vp->v_type;
-	va->va_mode = st.st_mode & 07777;
-	va->va_nlink = (unsigned long)st.st_nlink;
-	va->va_uid = st.st_uid;
-	va->va_gid = st.st_gid;
-	va->va_ino = st.st_ino;
-	va->va_fsid = vp->v_mount->mnt_dev;
-	va->va_rdev = vp->v_rdev;
-	va->va_size = st.st_size;
-	va->va_blocks = (uint64_t)st.st_blocks;
-	va->va_blksize = st.st_blksize;
-	va->va_atime = st.st_atime_ns;
-	va->va_mtime = st.st_mtime_ns;
-	va->va_ctime = st.st_ctime_ns;
-	if (is_window(vp)) {
-		off_t size;
-
-		if (window_size(vp, &size) == 0)
-			va->va_size = size;
-	}
+	stat_to_vattr(vp, &st, va);
 	return 0;
 }
 
@@ -610,57 +626,36 @@ hostfs_setattr(struct vnode *vp, const struct vattr *va)
 	return error;
 }
 
-/* Move data through a bounce buffer, `BOUNCE' bytes per host call. */
+/*
+ * Host I/O straight between the file and the uio's buffers (file.h,
+ * uio_hostiov), up to NIOV segments a call: a bounce buffer and its copy
+ * cost a third of a 4 KiB pread.  A short transfer ends the I/O (end of
+ * file, a full disk, a bad user page); an error ends it too and is
+ * returned, with the uio past what moved before it.
+ */
+#define NIOV 16
+
 static int
-node_io(struct hostfs_node *hn, int fd, off_t *offp, struct uio *uio)
+node_io(int fd, off_t *offp, struct uio *uio)
 {
-	size_t chunk = MIN(uio->uio_resid, BOUNCE), n;
-	off_t off = *offp;
-	char *buf;
+	struct rumpuser_iovec iov[NIOV];
+	size_t niov, want, n;
 	int error = 0;
 
-	if (uio->uio_resid == 0)
-		return 0;
-	if ((buf = kmem_alloc(chunk)) == NULL)
-		return ENOMEM;
-	while (uio->uio_resid > 0 && error == 0) {
-		size_t want = MIN(uio->uio_resid, chunk);
-		struct rumpuser_iovec iov = { buf, want };
-
-		if (uio->uio_rw == UIO_READ) {
-			if ((error = rumpuser_iovread(fd, &iov, 1, off, &n)) !=
-			    0)
-				break;
-			if (n == 0)
-				break; /* end of file */
-			size_t before = uio->uio_resid;
-			error = uiomove(buf, n, uio);
-			off += (off_t)(before - uio->uio_resid);
-			if (n < want)
-				break;
-		} else {
-			size_t before = uio->uio_resid, got;
-
-			if ((error = uiomove(buf, want, uio)) != 0 &&
-			    uio->uio_resid == before)
-				break;
-			got = before - uio->uio_resid;
-			int werr = rumpuser_iovwrite(
-				fd, &(struct rumpuser_iovec){ buf, got }, 1,
-				off, &n);
-			if (werr != 0 || n < got) {
-				/* What the host did not take stays unwritten. */
-				uio->uio_resid += got - (werr != 0 ? 0 : n);
-				if (werr == 0)
-					off += (off_t)n;
-				error = werr != 0 ? werr : error;
-				break;
-			}
-			off += (off_t)n;
-		}
+	while (uio->uio_resid > 0 && (niov = uio_hostiov(uio, iov, NIOV)) > 0) {
+		want = 0;
+		for (size_t i = 0; i < niov; i++)
+			want += iov[i].iov_len;
+		error = uio->uio_rw == UIO_READ
+				? rumpuser_iovread(fd, iov, niov, *offp, &n)
+				: rumpuser_iovwrite(fd, iov, niov, *offp, &n);
+		if (error != 0)
+			break;
+		uio_advance(uio, n);
+		*offp += (off_t)n;
+		if (n < want)
+			break;
 	}
-	kmem_free(buf, chunk);
-	*offp = off;
 	return error;
 }
 
@@ -711,7 +706,7 @@ window_io(struct vnode *vp, int fd, off_t *offp, struct uio *uio)
 	excess = uio->uio_resid - allowed;
 	uio->uio_resid = allowed;
 	hoff = *offp + VTOHM(vp)->hm_base;
-	error = node_io(VTOHN(vp), fd, &hoff, uio);
+	error = node_io(fd, &hoff, uio);
 	uio->uio_resid += excess;
 	*offp = hoff - VTOHM(vp)->hm_base;
 	return error;
@@ -730,7 +725,7 @@ hostfs_read(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
 	/* Handles live as long as the node: no lock needed to use one. */
 	if (error == 0 && is_window(vp))
 		return window_io(vp, fd, offp, uio);
-	return error != 0 ? error : node_io(hn, fd, offp, uio);
+	return error != 0 ? error : node_io(fd, offp, uio);
 }
 
 static int
@@ -757,13 +752,13 @@ hostfs_write(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
 		error = rumpuser_fs_fstatat(fd, "", AT_EMPTY_PATH, &st);
 		if (error == 0) {
 			*offp = st.st_size;
-			error = node_io(hn, fd, offp, uio);
+			error = node_io(fd, offp, uio);
 		}
 		mutex_exit(&hn->hn_lock);
 		return error;
 	}
 	mutex_exit(&hn->hn_lock);
-	return node_io(hn, fd, offp, uio);
+	return node_io(fd, offp, uio);
 }
 
 static int

@@ -215,7 +215,7 @@ tn_nlink_add(struct tmpfs_node *tn, int delta)
 
 static int
 tmpfs_lookup(struct vnode *dvp, const char *name, size_t len,
-	     struct vnode **vpp)
+	     struct vnode **vpp, struct vattr *vap)
 {
 	struct tmpfs_node *dn = VTON(dvp), *tn;
 	struct tmpfs_dir *d = &dn->tn_dir;
