@@ -21,6 +21,7 @@
 #include <rump/rump_syscalls.h>
 
 #include "check.h"
+#include "host_dir.h"
 
 static char hdir[] = "/tmp/etfs_test.XXXXXX";
 static char hfile[300], hsub[300];
@@ -67,11 +68,8 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", hdir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "cleanup failed\n");
+	if (host_rmtree(hdir) != 0)
+		fprintf(stderr, "cleanup of %s failed\n", hdir);
 }
 
 TestSuite(etfs, .init = setup, .fini = teardown);

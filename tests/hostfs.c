@@ -25,6 +25,7 @@
 #include <rump/rump_syscalls.h>
 
 #include "check.h"
+#include "host_dir.h"
 
 static char hdir[] = "/tmp/hostfs_test.XXXXXX";
 
@@ -89,10 +90,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", hdir);
-	if (system(cmd) != 0)
+	if (host_rmtree(hdir) != 0)
 		fprintf(stderr, "cleanup of %s failed\n", hdir);
 }
 

@@ -18,6 +18,7 @@
 #include <rump/rumpuser.h>
 
 #include "check.h"
+#include "host_dir.h"
 
 static unsigned long nstat; /* host stats made */
 
@@ -56,10 +57,7 @@ setup(void)
 static void
 teardown(void)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", hdir);
-	if (system(cmd) != 0)
+	if (host_rmtree(hdir) != 0)
 		fprintf(stderr, "cleanup of %s failed\n", hdir);
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include <rump/rumpuser.h>
+#include "host_dir.h"
 
 static char dir[] = "/tmp/hyper_hostfs.XXXXXX";
 static int dfd = -1;
@@ -36,10 +37,7 @@ boot(void)
 static void
 cleanup(void)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(host_rmtree(dir), 0);
 }
 
 TestSuite(hyper_hostfs, .init = boot, .fini = cleanup);

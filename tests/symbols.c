@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <criterion/criterion.h>
+#include "host_dir.h"
 
 /* ---- a growable list of strings ----------------------------------------- */
 
@@ -539,10 +540,7 @@ tmpdir(char *buf, size_t size)
 static void
 rmtree(const char *dir)
 {
-	char cmd[PATH_MAX + 16];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(host_rmtree(dir), 0);
 }
 
 Test(symbols, checker_flags_libc_calls)

@@ -27,6 +27,7 @@
 
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
+#include "host_dir.h"
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -727,10 +728,7 @@ gen_run(struct gen *g, const char *table)
 static void
 gen_cleanup(struct gen *g)
 {
-	char cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", g->dir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(host_rmtree(g->dir), 0);
 }
 
 /* The table must be refused with a message containing `what'. */

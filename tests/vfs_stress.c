@@ -24,6 +24,7 @@
 #include <rump/rump_syscalls.h>
 
 #include "vfs_util.h"
+#include "host_dir.h"
 
 TestSuite(vfs_stress, .init = vfs_boot, .timeout = 60);
 
@@ -691,9 +692,7 @@ differential(unsigned seed, int nops)
 			rump_sys_close(rs.fd[i]);
 	}
 	close(hs.dir);
-	char cmd[128];
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", hdir);
-	cr_assert_eq(system(cmd), 0);
+	cr_assert_eq(host_rmtree(hdir), 0);
 }
 
 Test(vfs_stress, differential_against_host)
