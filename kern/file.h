@@ -71,7 +71,8 @@ void uio_kinit(struct uio *uio, struct iovec *iov, void *buf, size_t len,
 /*
  * For host I/O straight into or out of the uio's buffers, which are host
  * addresses for kernel buffers and for local callers (the host reports a
- * bad user address as EFAULT, as a copy would): uio_hostiov gives up to
+ * bad user address as EFAULT, as a copy would; remote callers' buffers
+ * are not, and will need uiomove's copies): uio_hostiov gives up to
  * `max' of the next segments as host iovecs, clipped to uio_resid, and
  * returns how many; uio_advance moves the uio on over `n' bytes the
  * host moved (n <= uio_resid).
