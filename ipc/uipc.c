@@ -1802,12 +1802,8 @@ uio_xfer(struct uio *dst, struct uio *src)
 			MIN(dst->uio_resid, src->uio_resid));
 		if (rumpuser_ucopy(d->iov_base, sv->iov_base, n) != 0)
 			break;
-		d->iov_base = (char *)d->iov_base + n;
-		d->iov_len -= n;
-		dst->uio_resid -= n;
-		sv->iov_base = (char *)sv->iov_base + n;
-		sv->iov_len -= n;
-		src->uio_resid -= n;
+		uio_advance(dst, n);
+		uio_advance(src, n);
 		moved += n;
 	}
 	return moved;

@@ -125,9 +125,7 @@ uiomove(void *buf, size_t n, struct uio *uio)
 			continue;
 		}
 		error = uio_copy(cp, iov->iov_base, len, uio, &len);
-		iov->iov_base = (char *)iov->iov_base + len;
-		iov->iov_len -= len;
-		uio->uio_resid -= len;
+		uio_advance(uio, len);
 		cp += len;
 		n -= len;
 	}
