@@ -21,6 +21,20 @@ pair(int type, int sv[2])
 		     "socketpair: %s", strerror(errno));
 }
 
+/* Read exactly n bytes into buf, in as many reads as it takes. */
+static void
+read_exactly(int fd, char *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		long r = rump_sys_read(fd, buf + got, n - got);
+
+		cr_assert_gt(r, 0);
+		got += (size_t)r;
+	}
+}
+
 /* ---- large writes to a waiting reader (direct hand-over) ---- */
 
 #define DW_TOTAL (8L << 20)
@@ -122,13 +136,7 @@ Test(af_unix_direct, large_write_then_read_same_thread)
 	memset(buf, 'q', sizeof(buf));
 	for (int i = 0; i < 20; i++) {
 		RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
-		long g = 0;
-		while (g < (long)sizeof(in)) {
-			long r = rump_sys_read(sv[1], in,
-					       sizeof(in) - (size_t)g);
-			cr_assert_gt(r, 0);
-			g += r;
-		}
+		read_exactly(sv[1], in, sizeof(in));
 	}
 	rump_sys_close(sv[0]);
 	rump_sys_close(sv[1]);
@@ -168,12 +176,7 @@ Test(af_unix_direct, direct_bad_buffers)
 	join(t);
 	cr_assert_eq(b.r, -1);
 	cr_assert_eq(b.err, EFAULT);
-	long g = 0;
-	while (g < (long)sizeof(in)) {
-		long r = rump_sys_read(sv[1], in + g, sizeof(in) - (size_t)g);
-		cr_assert_gt(r, 0);
-		g += r;
-	}
+	read_exactly(sv[1], in, sizeof(in));
 	cr_assert_eq(in[65535], 'z');
 	/* A bad writer buffer: EFAULT for the writer. */
 	FAILS(rump_sys_write(sv[0], (void *)0x10, 65536), EFAULT);
@@ -221,12 +224,7 @@ Test(af_unix_direct, direct_reader_timeout_and_shutdown)
 	RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
 	struct pollfd p = { .fd = sv[1], .events = POLLIN };
 	RETURNS(rump_sys_poll(&p, 1, 0), 1);
-	long g = 0;
-	while (g < (long)sizeof(in)) {
-		long r = rump_sys_read(sv[1], in + g, sizeof(in) - (size_t)g);
-		cr_assert_gt(r, 0);
-		g += r;
-	}
+	read_exactly(sv[1], in, sizeof(in));
 	/* The reader's side shut down while it waits: the writer gets
 	 * EPIPE, the reader EOF. */
 	tv.tv_sec = 2;
