@@ -13,7 +13,11 @@ struct pool_slab {
 	unsigned s_fresh; /* objects ever handed out (the rest are fresh) */
 };
 
-#define SLAB_HDR ((sizeof(struct pool_slab) + 15) & ~(size_t)15)
+/* Objects start on a cache line, so one whose size is a multiple of
+ * the line (a tmpfs node is three) spans no more lines than it must. */
+#define POOL_LINE 64
+#define SLAB_HDR                                                               \
+	((sizeof(struct pool_slab) + POOL_LINE - 1) & ~(size_t)(POOL_LINE - 1))
 
 static kmutex_t pools_lock;
 static struct pool *pools; /* every initialised pool; under pools_lock */

@@ -129,6 +129,23 @@ Test(kern_pool, objects_are_distinct_aligned_and_writable)
 	pool_destroy(&p);
 }
 
+Test(kern_pool, objects_of_whole_cache_lines_start_on_a_line)
+{
+	enum { N = 100 }; /* several slabs */
+	void *obj[N];
+	struct pool p;
+
+	pool_init(&p, 192);
+	for (int i = 0; i < N; i++) {
+		cr_assert_not_null(obj[i] = pool_get(&p));
+		cr_assert_eq((uintptr_t)obj[i] % 64, 0, "object %d", i);
+	}
+	cr_assert_gt(pstats(&p).ps_slabs, 1);
+	for (int i = 0; i < N; i++)
+		pool_put(&p, obj[i]);
+	pool_destroy(&p);
+}
+
 Test(kern_pool, the_last_freed_object_comes_back_first)
 {
 	struct pool p;
@@ -243,7 +260,8 @@ Test(kern_pool, smallest_and_largest_objects)
 
 	pool_init(&small, 1);
 	pool_init(&large, POOL_MAXSIZE);
-	cr_assert_eq(pstats(&small).ps_perslab, (4096 - 32) / 8);
+	/* The slab header takes the first cache line. */
+	cr_assert_eq(pstats(&small).ps_perslab, (4096 - 64) / 8);
 	cr_assert_eq(pstats(&large).ps_perslab, 3);
 	for (int i = 0; i < 600; i++) {
 		cr_assert_not_null(s[i] = pool_get(&small));
