@@ -7,6 +7,7 @@
  * suite with --wrap=rumpuser_fs_fstatat to count the calls.
  */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,4 +116,50 @@ Test(hostfs_calls, fstat_asks_the_host)
 	cr_assert_eq(nstat - before, 1);
 	cr_assert_eq(st.st_size, 4);
 	RETURNS(rump_sys_close(fd), 0);
+}
+
+/* Host stats made by access(path, mode), which must give `want'. */
+static unsigned long
+access_stats(const char *path, int mode, int want)
+{
+	unsigned long before = __atomic_load_n(&nstat, __ATOMIC_RELAXED);
+
+	RETURNS(rump_sys_access(path, mode), want);
+	return __atomic_load_n(&nstat, __ATOMIC_RELAXED) - before;
+}
+
+Test(hostfs_calls, a_users_access_check_uses_the_attributes_lookup_brought)
+{
+	char p[300];
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_setuid(1000), 0);
+	access_stats("/mnt/sub/f", R_OK, 0); /* nodes made, if new */
+	/* /mnt's getattr, then sub's and f's lookups: f's check is free. */
+	cr_assert_eq(access_stats("/mnt/sub/f", R_OK, 0), 3);
+	cr_assert_eq(access_stats("/mnt/sub/f", W_OK, -1), 3);
+	cr_assert_eq(errno, EACCES);
+	/* The attributes are the host's of this call, not remembered. */
+	snprintf(p, sizeof(p), "%s/sub/f", hdir);
+	cr_assert_eq(chmod(p, 0600), 0);
+	cr_assert_eq(access_stats("/mnt/sub/f", R_OK, -1), 3);
+	cr_assert_eq(errno, EACCES);
+	cr_assert_eq(chmod(p, 0644), 0);
+	rump_pub_lwproc_releaselwp();
+}
+
+Test(hostfs_calls, a_users_create_checks_the_parent_it_looked_up)
+{
+	unsigned long before;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_setuid(1000), 0);
+	access_stats("/mnt/sub/f", R_OK, 0); /* nodes made, if new */
+	before = nstat;
+	/* /mnt's getattr, sub's lookup, the new name's failed lookup; the
+	 * write check on sub needs no more. */
+	RETURNS(rump_sys_open("/mnt/sub/new", O_CREAT | O_WRONLY, 0644), -1);
+	cr_assert_eq(errno, EACCES);
+	cr_assert_eq(nstat - before, 3);
+	rump_pub_lwproc_releaselwp();
 }

@@ -69,6 +69,9 @@ int walk(struct walker *w, struct vnode *dir, const char *path, unsigned flags,
  * ENAMETOOLONG. */
 int walk_readlink(struct walker *w, struct vnode *vp, const char *rest,
 		  const char **pathp);
+/* vfs_access of vp for the walk's credentials, with the attributes the
+ * walk's last lookup handed on when they are vp's (no vop_getattr). */
+int walk_access(const struct walker *w, struct vnode *vp, int mode);
 /* Cross mounts downwards from a held vnode. */
 struct vnode *cross_down(struct vnode *vp);
 

@@ -85,6 +85,13 @@ vfs_access(struct vnode *vp, int mode, const struct kauth_cred *cr)
 	return access_known(vp, mode, cr, NULL);
 }
 
+int
+walk_access(const struct walker *w, struct vnode *vp, int mode)
+{
+	return access_known(vp, mode, w->w_cred,
+			    w->w_vavp == vp ? &w->w_va : NULL);
+}
+
 /* ---- path buffers ------------------------------------------------------ */
 
 /*
@@ -293,7 +300,6 @@ int
 walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
      struct walkres *res)
 {
-	const struct kauth_cred *cr = w->w_cred;
 	struct vnode *child;
 	const char *c, *q;
 	size_t len;
@@ -332,9 +338,7 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 			error = ENOTDIR;
 			break;
 		}
-		if ((error = access_known(dir, VEXEC, cr,
-					  w->w_vavp == dir ? &w->w_va
-							   : NULL)) != 0)
+		if ((error = walk_access(w, dir, VEXEC)) != 0)
 			break;
 		if (len > NAME_MAX_) {
 			error = ENAMETOOLONG;

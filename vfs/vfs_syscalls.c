@@ -247,7 +247,7 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode)
 		if (error != 0)
 			goto out;
 		dvp = res.vp;
-		if ((error = vfs_access(dvp, VWRITE | VEXEC, cr)) != 0)
+		if ((error = walk_access(&w, dvp, VWRITE | VEXEC)) != 0)
 			goto out;
 		if (dvp->v_op->vop_create == NULL) {
 			error = EOPNOTSUPP;
@@ -289,8 +289,8 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode)
 			error = lookup_name(dvp, &res, &vp);
 			if (error == ENOENT) {
 				vp = NULL;
-				if ((error = vfs_access(dvp, VWRITE | VEXEC,
-							cr)) != 0)
+				if ((error = walk_access(&w, dvp,
+							 VWRITE | VEXEC)) != 0)
 					goto out;
 				new_attrs(dvp, cr, VREG, mode, &va);
 				error = dvp->v_op->vop_create(
@@ -664,7 +664,7 @@ do_faccessat(struct lwp *l, int dirfd, const char *upath, int mode, int flags)
 	}
 	if (error == 0) {
 		if (mode != 0)
-			error = vfs_access(res.vp, mode, cr);
+			error = walk_access(&w, res.vp, mode);
 		if (error == 0 && (mode & VEXEC) && res.vp->v_type == VREG &&
 		    (atomic_load_relaxed(&res.vp->v_mount->mnt_flags) &
 		     MNT_NOEXEC))
@@ -722,7 +722,7 @@ create_front(struct walker *w, struct walkres *res, bool isdir)
 		return error;
 	if (res->trail && !isdir)
 		return ENOENT;
-	return vfs_access(res->dvp, VWRITE | VEXEC, w->w_cred);
+	return walk_access(w, res->dvp, VWRITE | VEXEC);
 }
 
 /*
