@@ -811,6 +811,29 @@ Test(vfs_basic, times)
 	rump_sys_close(fd);
 }
 
+/* Times are kept as 64-bit nanoseconds: years 1678 to 2262.  Beyond,
+ * they are clamped, as Linux clamps to a file system's time range. */
+Test(vfs_basic, times_out_of_range_are_clamped)
+{
+	struct timespec ts[2] = { { (time_t)1 << 40, 0 },
+				  { -((time_t)1 << 40), 999999999 } };
+	struct timeval tv[2] = { { LONG_MAX, 0 }, { LONG_MIN, 0 } };
+	struct stat st;
+
+	close_ok(xopen("/tr", O_CREAT | O_RDWR, 0600));
+	RETURNS(rump_sys_utimensat(AT_FDCWD, "/tr", ts, 0), 0);
+	RETURNS(rump_sys_stat("/tr", &st), 0);
+	cr_assert_eq(st.st_atim.tv_sec, 9223372036);
+	cr_assert_eq(st.st_atim.tv_nsec, 854775807);
+	cr_assert_eq(st.st_mtim.tv_sec, -9223372037);
+	cr_assert_eq(st.st_mtim.tv_nsec, 145224192);
+	/* utimes' seconds go through the same path. */
+	RETURNS(rump_sys_utimes("/tr", tv), 0);
+	RETURNS(rump_sys_stat("/tr", &st), 0);
+	cr_assert_eq(st.st_atim.tv_sec, 9223372036);
+	cr_assert_eq(st.st_mtim.tv_sec, -9223372037);
+}
+
 Test(vfs_basic, stat_variants)
 {
 	struct stat st, st2;

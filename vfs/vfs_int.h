@@ -75,6 +75,11 @@ int walk_access(const struct walker *w, struct vnode *vp, int mode);
 /* Cross mounts downwards from a held vnode. */
 struct vnode *cross_down(struct vnode *vp);
 
+/* A time given as seconds and nanoseconds (0 .. 999999999) in our
+ * nanoseconds, clamped to what they hold (years 1678 to 2262), as
+ * Linux clamps a time to a file system's range. */
+int64_t vfs_time_ns(int64_t sec, long nsec);
+
 /* Fill a Linux struct stat from attributes. */
 void vattr_to_stat(const struct vattr *va, struct stat *st);
 

@@ -181,6 +181,17 @@ vfs_now_ns(void)
 	return sec * NSEC_PER_SEC_ + nsec;
 }
 
+int64_t
+vfs_time_ns(int64_t sec, long nsec)
+{
+	int64_t ns;
+
+	if (__builtin_mul_overflow(sec, NSEC_PER_SEC_, &ns) ||
+	    __builtin_add_overflow(ns, (int64_t)nsec, &ns))
+		return sec < 0 ? INT64_MIN : INT64_MAX;
+	return ns;
+}
+
 /* ---- device switch ----------------------------------------------------- */
 
 static struct {

@@ -1465,8 +1465,7 @@ do_utimes(struct vnode *vp, const struct timespec *ts,
 		if (ts != NULL && ts[i].tv_nsec == UTIME_OMIT_)
 			continue;
 		if (ts != NULL && ts[i].tv_nsec != UTIME_NOW_)
-			t = (int64_t)ts[i].tv_sec * NSEC_PER_SEC_ +
-			    ts[i].tv_nsec;
+			t = vfs_time_ns(ts[i].tv_sec, ts[i].tv_nsec);
 		va.va_mask |= bit;
 		if (i == 0)
 			va.va_atime = t;
