@@ -135,6 +135,40 @@ Test(hostfs, mount_errors)
 	rump_pub_lwproc_releaselwp();
 }
 
+/* A host path is as long as a path may be; the source's copy once held
+ * 64 bytes and ran off its end (found by tests/fuzz.c). */
+Test(hostfs, a_long_host_path_mounts)
+{
+	char p[600], *big;
+	struct stat st;
+	int fd;
+
+	snprintf(p, sizeof(p), "%s", hdir);
+	for (int i = 0; i < 4; i++) {
+		size_t len = strlen(p);
+
+		snprintf(p + len, sizeof(p) - len, "/%060d", i);
+		cr_assert_eq(mkdir(p, 0755), 0);
+	}
+	strcat(p, "/file");
+	cr_assert_geq(fd = open(p, O_CREAT | O_WRONLY, 0644), 0);
+	cr_assert_eq(write(fd, "long", 4), 4);
+	close(fd);
+	*strrchr(p, '/') = '\0';
+	cr_assert_gt(strlen(p), 250);
+	RETURNS(rump_sys_mount(p, "/mnt", "hostfs", 0, ""), 0);
+	RETURNS(rump_sys_stat("/mnt/file", &st), 0);
+	cr_assert_eq(st.st_size, 4);
+	RETURNS(rump_sys_umount2("/mnt", 0), 0);
+	/* Longer than a path: EINVAL, as Linux. */
+	cr_assert_not_null(big = malloc(5000));
+	memset(big, 'a', 4999);
+	big[0] = '/';
+	big[4999] = '\0';
+	FAILS(rump_sys_mount(big, "/mnt", "hostfs", 0, ""), EINVAL);
+	free(big);
+}
+
 Test(hostfs, host_files_show_in_the_kernel)
 {
 	struct stat st, hst;

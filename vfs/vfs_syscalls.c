@@ -1896,7 +1896,7 @@ sys_mount(struct lwp *l, const char *source, const char *target,
 	  const char *filesystemtype, unsigned long mountflags,
 	  const void *data)
 {
-	char fstype[32], src[64], *kdata = NULL;
+	char fstype[32], *src = NULL, *kdata = NULL;
 	const struct vfsops *ops;
 	struct vnode *vp;
 	int error;
@@ -1952,17 +1952,24 @@ sys_mount(struct lwp *l, const char *source, const char *target,
 		error = ENODEV;
 	if (error == 0 && (ops = vfs_find_fstype(fstype)) == NULL)
 		error = ENODEV;
-	src[0] = '\0';
-	if (error == 0 && source != NULL &&
-	    copyinstr(source, src, sizeof(src), NULL) == EFAULT)
-		error = EFAULT;
+	/* The source (hostfs: a host path) may be as long as a path; as
+	 * Linux's copy_mount_string, a longer one is EINVAL. */
+	if (error == 0 && source != NULL) {
+		if ((src = path_alloc()) == NULL)
+			error = ENOMEM;
+		else if ((error = copyinstr(source, src, PATH_MAX_, NULL)) ==
+			 ENAMETOOLONG)
+			error = EINVAL;
+	}
 	if (error == 0)
-		error = vfs_domount(ops, vp, src[0] ? src : fstype, mountflags,
-				    kdata, l->l_cred);
+		error = vfs_domount(ops, vp,
+				    src != NULL && src[0] ? src : fstype,
+				    mountflags, kdata, l->l_cred);
 	vnode_rele(vp);
 out:
 	if (kdata != NULL)
 		kmem_free(kdata, MOUNT_DATA_MAX);
+	path_free(src);
 	return -error;
 }
 
