@@ -240,7 +240,7 @@ poll_common(struct lwp *l, struct pollfd *ufds, nfds_t nfds, uint64_t deadline,
 	rv = do_poll(l, fds, (unsigned)nfds, deadline, nowait);
 	/* Only revents goes back, entry by entry, as Linux writes it. */
 	for (unsigned i = 0; rv >= 0 && i < nfds; i++)
-		if (copyout(&fds[i].revents, &ufds[i].revents,
+		if (copyout(&fds[i].revents, UADDR_OF(ufds, i, revents),
 			    sizeof(fds[i].revents)) != 0)
 			rv = -EFAULT;
 out:

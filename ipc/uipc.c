@@ -2741,11 +2741,13 @@ sys_sendmmsg(struct lwp *l, int fd, struct mmsghdr *msgvec, unsigned int vlen,
 	if (vlen > UIO_MAXIOV)
 		vlen = UIO_MAXIOV;
 	while (done < vlen) {
-		rv = sendmsg_user(l, fd, &msgvec[done].msg_hdr, flags);
+		rv = sendmsg_user(l, fd, UADDR_OF(msgvec, done, msg_hdr),
+				  flags);
 		if (rv < 0)
 			break;
 		len = (unsigned)rv;
-		if (copyout(&len, &msgvec[done].msg_len, sizeof(len)) != 0) {
+		if (copyout(&len, UADDR_OF(msgvec, done, msg_len),
+			    sizeof(len)) != 0) {
 			rv = -EFAULT;
 			break;
 		}
@@ -2811,11 +2813,13 @@ sys_recvmmsg(struct lwp *l, int fd, struct mmsghdr *msgvec, unsigned int vlen,
 	if (vlen > UIO_MAXIOV)
 		vlen = UIO_MAXIOV;
 	while (done < vlen) {
-		rv = recvmsg_user(l, fd, &msgvec[done].msg_hdr, flags);
+		rv = recvmsg_user(l, fd, UADDR_OF(msgvec, done, msg_hdr),
+				  flags);
 		if (rv < 0)
 			break;
 		len = (unsigned)rv;
-		if (copyout(&len, &msgvec[done].msg_len, sizeof(len)) != 0) {
+		if (copyout(&len, UADDR_OF(msgvec, done, msg_len),
+			    sizeof(len)) != 0) {
 			rv = -EFAULT;
 			break;
 		}

@@ -94,6 +94,15 @@ size_t kmem_kept(void);
 int copyin(const void *uaddr, void *kaddr, size_t len);
 int copyout(const void *kaddr, void *uaddr, size_t len);
 int copyinstr(const void *uaddr, char *kaddr, size_t len, size_t *done);
+/*
+ * The user address of `member' of element i of the user array `uarr',
+ * for copyin/copyout.  `&uarr[i].member' would be C's pointer arithmetic
+ * on what may be NULL or misaligned (undefined); this is plain address
+ * arithmetic, and the copy says EFAULT.
+ */
+#define UADDR_OF(uarr, i, member)                                              \
+	((void *)((uintptr_t)(uarr) + (uintptr_t)(i) * sizeof(*(uarr)) +       \
+		  offsetof(__typeof__(*(uarr)), member)))
 
 /*
  * Linux's internal restart codes.  A handler whose sleep was interrupted

@@ -80,6 +80,8 @@ Test(mmsg, send_errors)
 	/* Even with nothing to send, the descriptor is checked. */
 	FAILS(rump_sys_sendmmsg(p[0], v, 0, 0), ENOTSOCK);
 	FAILS(rump_sys_sendmmsg(sv[0], BADPTR, 2, 0), EFAULT);
+	FAILS(rump_sys_sendmmsg(sv[0], NULL, 2, 0), EFAULT);
+	FAILS(rump_sys_recvmmsg(sv[1], NULL, 2, MSG_DONTWAIT, NULL), EFAULT);
 	FAILS(rump_sys_sendmmsg(sv[0], v, 2, (int)0x80000000), EINVAL);
 	/* A bad second message: the first one counts. */
 	iov[1].iov_base = BADPTR;

@@ -98,6 +98,27 @@ Test(poll, errors)
 	RETURNS(rump_sys_poll(NULL, 0, 0), 0);
 }
 
+/* x86 lets a program hand in an array at any address; so must we
+ * (the kernel's own C must not assume the alignment either). */
+Test(poll, a_misaligned_array)
+{
+	struct pollfd p[2];
+	char raw[sizeof(p) + 1];
+	int fds[2];
+
+	mkpipe(fds);
+	RETURNS(rump_sys_write(fds[1], "x", 1), 1);
+	p[0] = (struct pollfd){ .fd = fds[0], .events = POLLIN };
+	p[1] = (struct pollfd){ .fd = fds[1], .events = POLLOUT };
+	memcpy(raw + 1, p, sizeof(p));
+	RETURNS(rump_sys_poll((struct pollfd *)(void *)(raw + 1), 2, 0), 2);
+	memcpy(p, raw + 1, sizeof(p));
+	cr_assert_eq(p[0].revents, POLLIN);
+	cr_assert_eq(p[1].revents, POLLOUT);
+	rump_sys_close(fds[0]);
+	rump_sys_close(fds[1]);
+}
+
 Test(poll, timeout)
 {
 	int fds[2];
