@@ -29,6 +29,23 @@ file_ioflags(struct file *fp, enum uio_rw rw)
 	return ioflags;
 }
 
+/*
+ * The file of descriptor fd for I/O, or NULL (EBADF).  As Linux's
+ * fdget(), it does not see an O_PATH descriptor: that one names a file
+ * and does no I/O, so it fails before any other check (ESPIPE, EINVAL).
+ */
+static struct file *
+io_getfile(struct lwp *l, int fd)
+{
+	struct file *fp = fd_getfile(l->l_proc, fd);
+
+	if (fp != NULL && (file_flag(fp) & O_PATH)) {
+		file_release(fp);
+		return NULL;
+	}
+	return fp;
+}
+
 /* The position checks of Linux's rw_verify_area (before the cap). */
 static int
 verify_area(off_t pos, const struct uio *uio)
@@ -96,7 +113,7 @@ rw_one(struct lwp *l, int fd, void *buf, size_t count, const off_t *pos,
 	struct file *fp;
 	long rv;
 
-	if ((fp = fd_getfile(l->l_proc, fd)) == NULL)
+	if ((fp = io_getfile(l, fd)) == NULL)
 		return -EBADF;
 	if (pos != NULL && fp->f_ops->fo_seek == NULL) {
 		rv = -ESPIPE;
@@ -125,7 +142,7 @@ rw_vec(struct lwp *l, int fd, const struct iovec *uiov, int iovcnt,
 	long rv;
 	int error;
 
-	if ((fp = fd_getfile(l->l_proc, fd)) == NULL)
+	if ((fp = io_getfile(l, fd)) == NULL)
 		return -EBADF;
 	if (pos != NULL && fp->f_ops->fo_seek == NULL) {
 		file_release(fp);
@@ -222,7 +239,7 @@ sys_lseek(struct lwp *l, int fd, off_t offset, int whence)
 	off_t off = 0;
 	int error;
 
-	if ((fp = fd_getfile(l->l_proc, fd)) == NULL)
+	if ((fp = io_getfile(l, fd)) == NULL)
 		return -EBADF;
 	if ((unsigned)whence > SEEK_MAX) {
 		error = EINVAL;
@@ -264,7 +281,7 @@ sys_ftruncate(struct lwp *l, int fd, off_t length)
 
 	if (length < 0)
 		return -EINVAL;
-	if ((fp = fd_getfile(l->l_proc, fd)) == NULL)
+	if ((fp = io_getfile(l, fd)) == NULL)
 		return -EBADF;
 	/* Linux: EINVAL, not EBADF, for a file not open for writing. */
 	if (!file_writable(fp) || fp->f_ops->fo_truncate == NULL)

@@ -176,6 +176,33 @@ Test(vfs_basic, o_nofollow_and_path)
 	rump_sys_close(fd);
 }
 
+/* An O_PATH descriptor names a file and does no I/O: every call that
+ * would touch the file's data or attributes through it is EBADF, as on
+ * Linux, where such calls do not even see the descriptor. */
+Test(vfs_basic, o_path_descriptor_takes_no_io)
+{
+	struct stat st;
+	char c = 'x';
+	int fd;
+
+	close_ok(xopen("/pathio", O_CREAT | O_RDWR, 0600));
+	fd = xopen("/pathio", O_PATH, 0);
+	FAILS(rump_sys_lseek(fd, 0, SEEK_SET), EBADF);
+	FAILS(rump_sys_lseek(fd, 0, 42), EBADF);
+	FAILS(rump_sys_pread(fd, &c, 1, 0), EBADF);
+	FAILS(rump_sys_pwrite(fd, &c, 1, 0), EBADF);
+	FAILS(rump_sys_ftruncate(fd, 0), EBADF);
+	FAILS(rump_sys_ftruncate(fd, -1), EINVAL); /* that comes first */
+	FAILS(rump_sys_fchown(fd, 0, 0), EBADF);
+	FAILS(rump_sys_fsync(fd), EBADF);
+	FAILS(rump_sys_fdatasync(fd), EBADF);
+	FAILS(rump_sys_fallocate(fd, 0, 0, 1), EBADF);
+	/* What only names the file works. */
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert(S_ISREG(st.st_mode));
+	close_ok(fd);
+}
+
 Test(vfs_basic, tmpfile)
 {
 	struct stat st;
