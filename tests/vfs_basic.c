@@ -203,6 +203,25 @@ Test(vfs_basic, o_path_descriptor_takes_no_io)
 	close_ok(fd);
 }
 
+/* fallocate looks at its descriptor before its arguments, and at the
+ * arguments before the descriptor's access mode, in Linux's order. */
+Test(vfs_basic, fallocate_checks_in_linux_order)
+{
+	int ro, path;
+
+	close_ok(xopen("/faorder", O_CREAT | O_RDWR, 0600));
+	ro = xopen("/faorder", O_RDONLY, 0);
+	path = xopen("/faorder", O_PATH, 0);
+	FAILS(rump_sys_fallocate(-1, 0, -1, 10), EBADF);
+	FAILS(rump_sys_fallocate(-1, FALLOC_FL_PUNCH_HOLE, 0, 10), EBADF);
+	FAILS(rump_sys_fallocate(path, 0, 0, 0), EBADF);
+	FAILS(rump_sys_fallocate(ro, 0, -1, 10), EINVAL);
+	FAILS(rump_sys_fallocate(ro, FALLOC_FL_PUNCH_HOLE, 0, 10), EOPNOTSUPP);
+	FAILS(rump_sys_fallocate(ro, 0, 0, 10), EBADF);
+	close_ok(ro);
+	close_ok(path);
+}
+
 Test(vfs_basic, tmpfile)
 {
 	struct stat st;

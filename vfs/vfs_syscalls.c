@@ -1577,14 +1577,18 @@ sys_fallocate(struct lwp *l, int fd, int mode, off_t offset, off_t len)
 	struct vnode *vp;
 	int error;
 
-	if (offset < 0 || len <= 0)
-		return -EINVAL;
-	if (mode & ~FALLOC_FL_KEEP_SIZE)
-		return -EOPNOTSUPP;
 	if ((fp = fd_getfile(l->l_proc, fd)) == NULL)
 		return -EBADF;
 	vp = fp->f_vnode;
-	if (!file_writable(fp) || (file_flag(fp) & O_PATH))
+	/* Linux's order: the descriptor (an O_PATH one is not seen), the
+	 * arguments, then the access mode. */
+	if (file_flag(fp) & O_PATH)
+		error = EBADF;
+	else if (offset < 0 || len <= 0)
+		error = EINVAL;
+	else if (mode & ~FALLOC_FL_KEEP_SIZE)
+		error = EOPNOTSUPP;
+	else if (!file_writable(fp))
 		error = EBADF;
 	else if (vp == NULL)
 		error = fp->f_ops->fo_seek == NULL ? ESPIPE : ENODEV;
