@@ -19,8 +19,7 @@ file_alloc(const struct fileops *ops, void *data, unsigned flag,
 	if (fp == NULL)
 		return ENOMEM;
 	fp->f_count = 1;
-	/* x86_64 Linux marks every file large: F_GETFL shows it. */
-	fp->f_flag = flag | O_LARGEFILE;
+	fp->f_flag = flag;
 	fp->f_ops = ops;
 	fp->f_data = data;
 	fp->f_cred = cred;

@@ -202,7 +202,7 @@ struct file {
 
 /*
  * file_alloc: a new file with one reference, offset 0, f_flag `flag'
- * (access mode | status flags; O_LARGEFILE is added as on x86_64), a
+ * (access mode | status flags, O_LARGEFILE where Linux has it), a
  * reference to `cred'.  Returns 0 or ENOMEM.  Does not call fo_close on
  * failure: `data' stays the caller's.
  */

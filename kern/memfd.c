@@ -284,7 +284,9 @@ sys_memfd_create(struct lwp *l, const char *uname, unsigned int flags)
 		return -EINVAL; /* no huge pages here */
 	if ((m = memfd_new(name, flags, l->l_cred)) == NULL)
 		return -ENOMEM;
-	if ((error = file_alloc(&memfd_ops, m, O_RDWR, l->l_cred, &fp)) != 0) {
+	/* Linux opens a memfd large, as open() does a file. */
+	if ((error = file_alloc(&memfd_ops, m, O_RDWR | O_LARGEFILE, l->l_cred,
+				&fp)) != 0) {
 		memfd_free(m);
 		return -error;
 	}

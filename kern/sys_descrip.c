@@ -113,6 +113,15 @@ dupfd(struct proc *p, struct file *fp, unsigned long arg, bool cloexec,
 	return error;
 }
 
+/* The commands an O_PATH descriptor takes (Linux's check_fcntl_cmd):
+ * those on the descriptor, and F_GETFL; the rest are EBADF. */
+static bool
+path_fcntl_ok(int cmd)
+{
+	return cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC || cmd == F_GETFD ||
+	       cmd == F_SETFD || cmd == F_GETFL;
+}
+
 long
 sys_fcntl(struct lwp *l, int fd, int cmd, unsigned long arg)
 {
@@ -124,6 +133,10 @@ sys_fcntl(struct lwp *l, int fd, int cmd, unsigned long arg)
 
 	if ((fp = fd_getfile(p, fd)) == NULL)
 		return -EBADF;
+	if ((file_flag(fp) & O_PATH) && !path_fcntl_ok(cmd)) {
+		file_release(fp);
+		return -EBADF;
+	}
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:

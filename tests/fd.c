@@ -3,7 +3,7 @@
  * kern/sys_descrip.c, kern/sys_generic.c): close, dup, dup2, dup3,
  * fcntl, lowest-free allocation, RLIMIT_NOFILE, tables shared, copied
  * and cleared by rump_pub_lwproc_rfork, and races between threads.
- * The files are memfds, the one file type there is so far.
+ * The files are mostly memfds; F_GETFL is checked on every kind.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -14,9 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
@@ -598,4 +603,66 @@ Test(fd, io_on_bad_descriptors)
 	FAILS(rump_sys_fstat(7, &st), EBADF);
 	FAILS(rump_sys_ftruncate(7, 0), EBADF);
 	FAILS(rump_sys_fcntl(7, F_GETFL), EBADF);
+}
+
+/* ---- F_GETFL of each kind of file --------------------------------------- */
+
+static void
+same_getfl(int rfd, int hfd, const char *what)
+{
+	cr_assert_geq(rfd, 0, "%s: %s", what, strerror(errno));
+	cr_assert_geq(hfd, 0);
+	cr_assert_eq(rump_sys_fcntl(rfd, F_GETFL), fcntl(hfd, F_GETFL),
+		     "%s: %#x, host %#x", what, rump_sys_fcntl(rfd, F_GETFL),
+		     fcntl(hfd, F_GETFL));
+	rump_sys_close(rfd);
+	close(hfd);
+}
+
+/* x86_64 Linux marks files large (O_LARGEFILE) when open() or
+ * memfd_create makes them, not pipes, sockets and other anonymous
+ * files, nor O_PATH descriptors: F_GETFL shows the same here. */
+Test(fd, fcntl_getfl_as_the_host_for_each_kind_of_file)
+{
+	int rp[2], hp[2];
+
+	cr_assert_eq(rump_sys_pipe(rp), 0);
+	cr_assert_eq(pipe(hp), 0);
+	same_getfl(rp[0], hp[0], "pipe read end");
+	same_getfl(rp[1], hp[1], "pipe write end");
+	same_getfl(rump_sys_socket(AF_UNIX, SOCK_STREAM, 0),
+		   socket(AF_UNIX, SOCK_STREAM, 0), "socket");
+	same_getfl(rump_sys_eventfd(0, 0), eventfd(0, 0), "eventfd");
+	same_getfl(rump_sys_epoll_create1(0), epoll_create1(0), "epoll");
+	same_getfl(rump_sys_timerfd_create(CLOCK_MONOTONIC, 0),
+		   timerfd_create(CLOCK_MONOTONIC, 0), "timerfd");
+	same_getfl(mfd(), memfd_create("host", 0), "memfd");
+	same_getfl(rump_sys_open("/", O_RDONLY | O_DIRECTORY),
+		   open("/", O_RDONLY | O_DIRECTORY), "directory");
+	same_getfl(rump_sys_open("/", O_PATH), open("/", O_PATH), "O_PATH");
+	same_getfl(rump_sys_open("/", O_PATH | O_DIRECTORY | O_NOFOLLOW),
+		   open("/", O_PATH | O_DIRECTORY | O_NOFOLLOW), "O_PATH dir");
+}
+
+/* An O_PATH descriptor takes only the fcntl commands about the
+ * descriptor, and F_GETFL; the others are EBADF. */
+Test(fd, fcntl_on_o_path)
+{
+	struct flock fl = { .l_type = F_RDLCK };
+	int p = rump_sys_open("/", O_PATH), d;
+
+	cr_assert_geq(p, 0);
+	RETURNS(rump_sys_fcntl(p, F_GETFL), O_PATH);
+	FAILS(rump_sys_fcntl(p, F_SETFL, O_APPEND), EBADF);
+	RETURNS(rump_sys_fcntl(p, F_GETFL), O_PATH);
+	FAILS(rump_sys_fcntl(p, F_GETLK, &fl), EBADF);
+	FAILS(rump_sys_fcntl(p, F_GETPIPE_SZ), EBADF);
+	FAILS(rump_sys_fcntl(p, 9999), EBADF);
+	RETURNS(rump_sys_fcntl(p, F_SETFD, FD_CLOEXEC), 0);
+	RETURNS(rump_sys_fcntl(p, F_GETFD), FD_CLOEXEC);
+	d = rump_sys_fcntl(p, F_DUPFD_CLOEXEC, 0);
+	cr_assert_gt(d, p);
+	RETURNS(rump_sys_fcntl(d, F_GETFL), O_PATH);
+	rump_sys_close(p);
+	rump_sys_close(d);
 }

@@ -213,6 +213,10 @@ vn_open_file(struct vnode *vp, unsigned flags, struct kauth_cred *cr,
 	else if (vp->v_type == VCHR || vp->v_type == VBLK ||
 		 vp->v_type == VFIFO)
 		ops = &vn_nullops;
+	/* x86_64 Linux's open() marks a file large, F_GETFL shows it; not
+	 * an O_PATH one, whose flags are only its own. */
+	if (!(flags & O_PATH))
+		flags |= O_LARGEFILE;
 	if ((error = file_alloc(ops, NULL, flags, cr, &fp)) != 0)
 		return error;
 	vnode_ref(vp);
