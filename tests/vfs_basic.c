@@ -233,6 +233,11 @@ Test(vfs_basic, tmpfile)
 	RETURNS(rump_sys_fstat(fd, &st), 0);
 	cr_assert_eq(st.st_nlink, 0);
 	RETURNS(rump_sys_write(fd, "tmp", 3), 3);
+	/* F_GETFL shows O_TMPFILE (and its O_DIRECTORY), as the host's. */
+	int hfd = open("/tmp", O_TMPFILE | O_RDWR | O_EXCL, 0600);
+	cr_assert_geq(hfd, 0);
+	RETURNS(rump_sys_fcntl(fd, F_GETFL), fcntl(hfd, F_GETFL));
+	close(hfd);
 	/* It gets a name by linkat(AT_EMPTY_PATH). */
 	RETURNS(rump_sys_linkat(fd, "", AT_FDCWD, "/named", AT_EMPTY_PATH), 0);
 	RETURNS(rump_sys_stat("/named", &st), 0);

@@ -344,10 +344,9 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode)
 		    (error = do_truncate(vp, 0, cr)) != 0)
 			goto out;
 	}
-	flags &= ~(unsigned)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC |
-			     O_TMPFILE_FLAG);
-	if (created && (flags & O_DIRECTORY) && vp->v_type == VREG)
-		flags &= ~(unsigned)O_DIRECTORY;
+	/* The file keeps the rest, as Linux's does: F_GETFL shows an
+	 * O_TMPFILE file's O_TMPFILE, O_DIRECTORY with it. */
+	flags &= ~(unsigned)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
 	if ((error = vn_open_file(vp, flags, l->l_cred, &fp)) != 0)
 		goto out;
 	error = fd_alloc(l->l_proc, fp, 0, (oflags & O_CLOEXEC) != 0, &fd);
