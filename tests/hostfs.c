@@ -317,6 +317,61 @@ Test(hostfs, listing_matches_the_host)
 	RETURNS(rump_sys_close(fd), 0);
 }
 
+/* Entries of the mounted host directory, "." and ".." left out. */
+static int
+host_count(void)
+{
+	DIR *d = opendir(hdir);
+	struct dirent *e;
+	int n = 0;
+
+	cr_assert_not_null(d);
+	while ((e = readdir(d)) != NULL)
+		n += strcmp(e->d_name, ".") != 0 &&
+		     strcmp(e->d_name, "..") != 0;
+	closedir(d);
+	return n;
+}
+
+/* O_TMPFILE makes an unnamed host file in the directory, with the
+ * kernel's mode; linkat(AT_EMPTY_PATH) names it, unless O_EXCL said
+ * it never may be. */
+Test(hostfs, tmpfile_in_a_host_directory)
+{
+	struct stat st;
+	bool ex;
+	int fd, n;
+
+	mount_rw();
+	n = host_count();
+	umask(022); /* the kernel's umask counts, not the host's */
+	rump_sys_umask(002);
+	fd = rump_sys_open("/mnt/sub", O_TMPFILE | O_RDWR, 0666);
+	cr_assert_geq(fd, 0, "O_TMPFILE: %s", strerror(errno));
+	RETURNS(rump_sys_write(fd, "unnamed\n", 8), 8);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert(S_ISREG(st.st_mode));
+	cr_assert_eq(st.st_mode & 07777, 0664);
+	cr_assert_eq(st.st_nlink, 0);
+	cr_assert_eq(st.st_size, 8);
+	cr_assert_eq(host_count(), n);
+	RETURNS(rump_sys_linkat(fd, "", AT_FDCWD, "/mnt/named", AT_EMPTY_PATH),
+		0);
+	RETURNS(rump_sys_close(fd), 0);
+	cr_assert_str_eq(host_read("named", &ex), "unnamed\n");
+	RETURNS(rump_sys_stat("/mnt/named", &st), 0);
+	cr_assert_eq(st.st_nlink, 1);
+	fd = rump_sys_open("/mnt", O_TMPFILE | O_WRONLY | O_EXCL, 0600);
+	cr_assert_geq(fd, 0, "O_TMPFILE|O_EXCL: %s", strerror(errno));
+	FAILS(rump_sys_linkat(fd, "", AT_FDCWD, "/mnt/never", AT_EMPTY_PATH),
+	      ENOENT);
+	RETURNS(rump_sys_close(fd), 0);
+	cr_assert(!host_exists("never"));
+	cr_assert_eq(host_count(), n + 1);
+	FAILS(rump_sys_open("/mnt/hello.txt", O_TMPFILE | O_RDWR, 0600),
+	      ENOTDIR);
+}
+
 static void
 check_readonly(void)
 {

@@ -292,6 +292,47 @@ rofs(struct vnode *vp)
 	return VTOHM(vp)->hm_ro ? EROFS : 0;
 }
 
+/* The kernel's umask was applied to `mode'; the host's must not be. */
+static void
+fix_mode(int fd, struct rumpuser_stat *st, int mode)
+{
+	if ((int)(st->st_mode & 07777) != mode &&
+	    rumpuser_fs_fchmodat(fd, "", mode, AT_EMPTY_PATH) == 0)
+		st->st_mode = (st->st_mode & ~07777u) | (uint32_t)mode;
+}
+
+/*
+ * O_TMPFILE: the VFS asks for a regular file without a name, one that
+ * may get a name later when va_mask is not 0.  The host makes it in the
+ * directory (O_EXCL when it never may be named, so the host refuses the
+ * link); the node's handle is an O_PATH one on it, as for any file.
+ */
+static int
+create_tmpfile(struct vnode *dvp, int mode, bool linkable, struct vnode **vpp)
+{
+	struct rumpuser_stat st;
+	int tfd, fd, error;
+
+	if ((error = rumpuser_fs_openat(VTOHN(dvp)->hn_fd, ".",
+					O_TMPFILE | O_RDWR |
+						(linkable ? 0 : O_EXCL),
+					mode, &tfd)) != 0)
+		return error;
+	error = rumpuser_fs_reopen(tfd, O_PATH, &fd);
+	rumpuser_fs_close(tfd);
+	if (error != 0)
+		return error;
+	if ((error = rumpuser_fs_fstatat(fd, "", AT_EMPTY_PATH, &st)) != 0) {
+		rumpuser_fs_close(fd);
+		return error;
+	}
+	fix_mode(fd, &st, mode);
+	if ((error = node_get(VTOHM(dvp), fd, &st, vpp)) == 0)
+		/* No name: not kept open in the cache once unused. */
+		atomic_store_relaxed(&VTOHN(*vpp)->hn_unlinked, true);
+	return error;
+}
+
 static int
 hostfs_create(struct vnode *dvp, const char *name, size_t len,
 	      const struct vattr *va, struct vnode **vpp)
@@ -302,7 +343,11 @@ hostfs_create(struct vnode *dvp, const char *name, size_t len,
 	struct rumpuser_stat st;
 	int fd, error;
 
-	if ((error = rofs(dvp)) != 0 || (error = name_dup(name, len, kname)))
+	if ((error = rofs(dvp)) != 0)
+		return error;
+	if (len == 0 && va->va_type == VREG)
+		return create_tmpfile(dvp, mode, va->va_mask != 0, vpp);
+	if ((error = name_dup(name, len, kname)) != 0)
 		return error;
 	switch (va->va_type) {
 	case VREG:
@@ -336,10 +381,7 @@ hostfs_create(struct vnode *dvp, const char *name, size_t len,
 		return error;
 	if ((error = host_lookup(dfd, kname, &fd, &st)) != 0)
 		return error;
-	/* The kernel's umask was applied; the host's must not be. */
-	if ((int)(st.st_mode & 07777) != mode &&
-	    (error = rumpuser_fs_fchmodat(fd, "", mode, AT_EMPTY_PATH)) == 0)
-		st.st_mode = (st.st_mode & ~07777u) | (uint32_t)mode;
+	fix_mode(fd, &st, mode);
 	return node_get(hm, fd, &st, vpp);
 }
 
