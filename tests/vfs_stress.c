@@ -1,15 +1,17 @@
 /*
  * vfs_stress.c: concurrency (host threads writing and reading one file,
  * creating, renaming and removing names in one directory) and a
- * randomized differential test: the same operations on rump's tmpfs and
- * on a host directory under /tmp, comparing every result, errno and the
- * stat fields that must match (type, size, mode, link count).
+ * randomized differential test: the same operations on rump's tmpfs, and
+ * on a hostfs mount of a host directory, and on another host directory
+ * under /tmp, comparing every result, errno and the attributes that must
+ * match (type, size, mode, link count, owner, status flags).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -451,7 +453,7 @@ Test(vfs_stress, rename_storm)
 	cr_assert_eq(nx, 1);
 }
 
-/* ---- differential: rump tmpfs against a host directory --------------------- */
+/* ---- differential: rump file systems against a host directory -------------- */
 
 static const char *const names[] = {
 	"a",     "b", "c",   "a/x", "a/y",  "b/x", "c/d",  "a/x/z",
@@ -459,9 +461,11 @@ static const char *const names[] = {
 };
 #define NNAMES (int)(sizeof(names) / sizeof(names[0]))
 #define NFD 4
+#define NKINDS 30 /* kinds of operation in do_op */
 
 struct side {
 	bool rump;
+	const char *path; /* of the directory, for calls that take no dirfd */
 	int dir;
 	int fd[NFD];
 };
@@ -471,6 +475,20 @@ s_openat(struct side *s, const char *p, int fl, mode_t m)
 {
 	return s->rump ? rump_sys_openat(s->dir, p, fl, m)
 		       : openat(s->dir, p, fl, m);
+}
+
+/* lseek, except on directories: what their offsets are is the file
+ * system's own business. */
+static long
+s_lseek(struct side *s, int fd, off_t off, int whence)
+{
+	struct stat st;
+
+	if ((s->rump ? rump_sys_fstat(fd, &st) : fstat(fd, &st)) == 0 &&
+	    S_ISDIR(st.st_mode))
+		return 0;
+	return s->rump ? rump_sys_lseek(fd, off, whence)
+		       : lseek(fd, off, whence);
 }
 
 static int
@@ -509,6 +527,23 @@ list_dir(struct side *s, int dfd, char *out, size_t outlen)
 	}
 }
 
+/* The attributes both sides must agree on.  A directory's size is the
+ * file system's own business (tmpfs and the host's differ). */
+static void
+fmt_attrs(char *buf, size_t len, unsigned mode, unsigned long nlink, long size,
+	  unsigned uid, unsigned gid)
+{
+	snprintf(buf, len, " mode %o nlink %lu size %ld owner %u:%u", mode,
+		 nlink, S_ISDIR(mode) ? 0L : size, uid, gid);
+}
+
+static void
+fmt_stat(char *buf, size_t len, const struct stat *st)
+{
+	fmt_attrs(buf, len, st->st_mode, (unsigned long)st->st_nlink,
+		  (long)st->st_size, st->st_uid, st->st_gid);
+}
+
 /* One operation on one side; returns the result and errno packed into
  * a string that must match the other side's. */
 static void
@@ -520,6 +555,8 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 	char buf[1024];
 	long r = 0;
 	int slot = (int)(c % NFD), fd = s->fd[slot];
+	/* O_NONBLOCK everywhere: a FIFO's open must not wait for a partner
+	 * (it changes nothing for other files). */
 	static const int oflags[] = {
 		O_RDONLY,
 		O_WRONLY | O_CREAT,
@@ -528,17 +565,26 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 		O_RDONLY | O_DIRECTORY,
 		O_WRONLY | O_APPEND,
 		O_RDWR | O_CREAT | O_NOFOLLOW,
+		O_RDWR | O_CREAT,
+		O_WRONLY | O_CREAT | O_TRUNC | O_APPEND,
+		O_PATH | O_NOFOLLOW,
+		O_RDWR,
+		O_TMPFILE | O_RDWR,
+		O_TMPFILE | O_WRONLY | O_EXCL,
 	};
+	const int noflags = (int)(sizeof(oflags) / sizeof(oflags[0]));
 
 	errno = 0;
 	buf[0] = '\0';
-	switch (op % 19) {
-	case 0: /* open into a slot */
-		if (fd >= 0)
-			s->rump ? rump_sys_close(fd) : close(fd);
-		r = s_openat(s, p, oflags[b % 7], 0640);
-		s->fd[slot] = (int)r;
-		r = r >= 0 ? 0 : -1;
+	switch (op % NKINDS) {
+	case 0: /* open into a slot; a failed open leaves it as it was */
+		r = s_openat(s, p, oflags[b % noflags] | O_NONBLOCK, 0640);
+		if (r >= 0) {
+			if (fd >= 0)
+				s->rump ? rump_sys_close(fd) : close(fd);
+			s->fd[slot] = (int)r;
+			r = 0;
+		}
 		break;
 	case 1:
 		r = s->rump ? rump_sys_mkdirat(s->dir, p, 0750)
@@ -566,15 +612,12 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 		break;
 	case 7:
 	case 8: {
-		int fl = op % 17 == 7 ? 0 : AT_SYMLINK_NOFOLLOW;
+		int fl = op % NKINDS == 7 ? 0 : AT_SYMLINK_NOFOLLOW;
 
 		r = s->rump ? rump_sys_fstatat(s->dir, p, &st, fl)
 			    : fstatat(s->dir, p, &st, fl);
 		if (r == 0)
-			snprintf(buf, sizeof(buf),
-				 " mode %o nlink %lu size %ld", st.st_mode,
-				 (unsigned long)st.st_nlink,
-				 S_ISDIR(st.st_mode) ? 0L : (long)st.st_size);
+			fmt_stat(buf, sizeof(buf), &st);
 		break;
 	}
 	case 9: {
@@ -604,8 +647,9 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 		r = s->rump ? rump_sys_pread(fd, data, sizeof(data), b % 300)
 			    : pread(fd, data, sizeof(data), b % 300);
 		if (r > 0)
-			snprintf(buf, sizeof(buf), " %c%c", data[0],
-				 data[r - 1]);
+			snprintf(buf, sizeof(buf), " %02x%02x",
+				 (unsigned char)data[0],
+				 (unsigned char)data[r - 1]);
 		break;
 	}
 	case 13:
@@ -615,10 +659,7 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 	case 14:
 		r = s->rump ? rump_sys_fstat(fd, &st) : fstat(fd, &st);
 		if (r == 0)
-			snprintf(buf, sizeof(buf),
-				 " mode %o nlink %lu size %ld", st.st_mode,
-				 (unsigned long)st.st_nlink,
-				 S_ISDIR(st.st_mode) ? 0L : (long)st.st_size);
+			fmt_stat(buf, sizeof(buf), &st);
 		break;
 	case 15:
 		r = s->rump ? rump_sys_renameat2(s->dir, p, s->dir, q,
@@ -642,17 +683,137 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 			r = 0;
 		}
 		break;
-	default:
+	case 18:
 		r = s->rump ? rump_sys_mknodat(s->dir, q, S_IFSOCK | 0640, 0)
 			    : mknodat(s->dir, q, S_IFSOCK | 0640, 0);
 		break;
+	case 19: /* a hard link to what a symlink names */
+		r = s->rump ? rump_sys_linkat(s->dir, p, s->dir, q,
+					      AT_SYMLINK_FOLLOW)
+			    : linkat(s->dir, p, s->dir, q, AT_SYMLINK_FOLLOW);
+		break;
+	case 20: { /* truncate by path: there is no truncateat */
+		char path[256];
+
+		snprintf(path, sizeof(path), "%s/%s", s->path, p);
+		r = s->rump ? rump_sys_truncate(path, b % 5000)
+			    : truncate(path, b % 5000);
+		break;
+	}
+	case 21: { /* a FIFO, or a regular file (type 0 is one too) */
+		static const mode_t types[] = { S_IFIFO, S_IFREG, 0 };
+		mode_t m = types[c % 3] | 0640;
+
+		r = s->rump ? rump_sys_mknodat(s->dir, q, m, 0)
+			    : mknodat(s->dir, q, m, 0);
+		break;
+	}
+	case 23: { /* lseek through a slot */
+		int whence = (int)((c >> 2) % 3);
+
+		r = s_lseek(s, fd, (off_t)(b % 400) - (whence ? 200 : 0),
+			    whence);
+		break;
+	}
+	case 24: { /* read at the slot's offset */
+		char data[100];
+
+		r = s->rump ? rump_sys_read(fd, data, sizeof(data))
+			    : read(fd, data, sizeof(data));
+		if (r > 0)
+			snprintf(buf, sizeof(buf), " %02x%02x",
+				 (unsigned char)data[0],
+				 (unsigned char)data[r - 1]);
+		break;
+	}
+	case 25: {
+		uid_t u = c % 3 == 0 ? (uid_t)-1 : 1000 + c % 2;
+		gid_t g = 100 + (c >> 1) % 2;
+		int fl = (c >> 2) % 2 ? AT_SYMLINK_NOFOLLOW : 0;
+
+		r = s->rump ? rump_sys_fchownat(s->dir, p, u, g, fl)
+			    : fchownat(s->dir, p, u, g, fl);
+		break;
+	}
+	case 26:
+		r = s->rump ? rump_sys_fchmod(fd, 0700 | (c & 077))
+			    : fchmod(fd, 0700 | (c & 077));
+		break;
+	case 27: { /* the status flags, with O_APPEND toggled first */
+		int fl = s->rump ? rump_sys_fcntl(fd, F_GETFL)
+				 : fcntl(fd, F_GETFL);
+
+		if (fl >= 0 && c % 2)
+			fl = s->rump ? rump_sys_fcntl(fd, F_SETFL,
+						      fl ^ O_APPEND)
+				     : fcntl(fd, F_SETFL, fl ^ O_APPEND);
+		if (fl >= 0)
+			fl = s->rump ? rump_sys_fcntl(fd, F_GETFL)
+				     : fcntl(fd, F_GETFL);
+		r = fl < 0 ? -1 : 0;
+		if (fl >= 0)
+			snprintf(buf, sizeof(buf), " %#x", fl);
+		break;
+	}
+	case 28: /* a name for a slot's file (an O_TMPFILE one too) */
+		r = s->rump ? rump_sys_linkat(fd, "", s->dir, q, AT_EMPTY_PATH)
+			    : linkat(fd, "", s->dir, q, AT_EMPTY_PATH);
+		break;
+	case 29: { /* (rump has no FALLOC_FL_PUNCH_HOLE yet) */
+		int mode = (c >> 2) % 2 ? FALLOC_FL_KEEP_SIZE : 0;
+		off_t len = 1 + (off_t)((c * 13) % 3000);
+
+		r = s->rump ? rump_sys_fallocate(fd, mode, b % 3000, len)
+			    : fallocate(fd, mode, b % 3000, len);
+		break;
+	}
+	default: { /* 22: statx, of the directory itself too (""), or
+		    * from a slot: any kind of descriptor as dirfd */
+		struct statx sx;
+		int fl = (c % 3 == 0 ? AT_SYMLINK_NOFOLLOW : 0) |
+			 (c % 5 == 0 ? AT_EMPTY_PATH : 0);
+		int dfd = b % 4 == 0 ? fd : s->dir;
+
+		r = s->rump ? rump_sys_statx(dfd, p, fl, STATX_BASIC_STATS, &sx)
+			    : statx(dfd, p, fl, STATX_BASIC_STATS, &sx);
+		if (r == 0)
+			fmt_attrs(buf, sizeof(buf), sx.stx_mode, sx.stx_nlink,
+				  (long)sx.stx_size, sx.stx_uid, sx.stx_gid);
+		break;
+	}
 	}
 	snprintf(out, outlen, "%ld/%d%s", r < 0 ? -1L : r, r < 0 ? errno : 0,
 		 buf);
 }
 
 static void
-differential(unsigned seed, int nops)
+side_close(struct side *s)
+{
+	for (int i = 0; i < NFD; i++)
+		if (s->fd[i] >= 0)
+			s->rump ? rump_sys_close(s->fd[i]) : close(s->fd[i]);
+	s->rump ? rump_sys_close(s->dir) : close(s->dir);
+}
+
+/* A write to a FIFO whose reader went is EPIPE on both sides, not the
+ * end of the test. */
+static void
+ignore_sigpipe(void)
+{
+	struct sigaction sa = { .sa_handler = SIG_IGN };
+
+	signal(SIGPIPE, SIG_IGN);
+	RETURNS(rump_sys_sigaction(SIGPIPE, &sa, NULL), 0);
+}
+
+/*
+ * `nops' random operations from `seed' on both sides, each in a fresh
+ * directory: on the rump side one made under `rbase' (a directory of
+ * tmpfs, or a hostfs mount point: "" is the root), on the host one
+ * under /tmp.  Every result must match.
+ */
+static void
+differential(const char *rbase, unsigned seed, int nops)
 {
 	struct side rs = { .rump = true }, hs = { .rump = false };
 	char rdir[64], hdir[64] = "/tmp/rumpdiff.XXXXXX";
@@ -661,10 +822,13 @@ differential(unsigned seed, int nops)
 
 	umask(022);
 	rump_sys_umask(022);
+	ignore_sigpipe();
 	cr_assert_not_null(mkdtemp(hdir));
 	chmod(hdir, 0755);
-	snprintf(rdir, sizeof(rdir), "/diff%u", seed);
+	snprintf(rdir, sizeof(rdir), "%s/diff%u", rbase, seed);
 	RETURNS(rump_sys_mkdir(rdir, 0755), 0);
+	rs.path = rdir;
+	hs.path = hdir;
 	rs.dir = xopen(rdir, O_RDONLY | O_DIRECTORY, 0);
 	hs.dir = open(hdir, O_RDONLY | O_DIRECTORY);
 	cr_assert_geq(hs.dir, 0);
@@ -680,23 +844,36 @@ differential(unsigned seed, int nops)
 		do_op(&rs, v[0], v[1], v[2], v[3], rout, sizeof(rout));
 		do_op(&hs, v[0], v[1], v[2], v[3], hout, sizeof(hout));
 		cr_assert_str_eq(rout, hout,
-				 "seed %u op %d (kind %u, %s, %s): rump %s, "
-				 "host %s",
-				 seed, i, v[0] % 19, names[v[1] % NNAMES],
-				 names[v[2] % NNAMES], rout, hout);
+				 "%s: seed %u op %d (kind %u, %s, %s, %u): "
+				 "rump %s, host %s",
+				 rbase[0] != '\0' ? rbase : "/", seed, i,
+				 v[0] % NKINDS, names[v[1] % NNAMES],
+				 names[v[2] % NNAMES], v[3], rout, hout);
 	}
-	for (int i = 0; i < NFD; i++) {
-		if (hs.fd[i] >= 0)
-			close(hs.fd[i]);
-		if (rs.fd[i] >= 0)
-			rump_sys_close(rs.fd[i]);
-	}
-	close(hs.dir);
+	side_close(&rs);
+	side_close(&hs);
 	cr_assert_eq(host_rmtree(hdir), 0);
 }
 
 Test(vfs_stress, differential_against_host)
 {
 	for (unsigned seed = 1; seed <= 40; seed++)
-		differential(seed, 5000);
+		differential("", seed, 5000);
+}
+
+/* The same through hostfs: rump's calls end as host calls on a mounted
+ * directory, and must come out as the host's own on another. */
+Test(vfs_stress, differential_hostfs_against_host)
+{
+	char mdir[] = "/tmp/rumpdiff_mnt.XXXXXX";
+
+	cr_assert_not_null(mkdtemp(mdir));
+	RETURNS(rump_sys_mkdir("/hmnt", 0755), 0);
+	RETURNS(rump_sys_mount(mdir, "/hmnt", "hostfs", 0, ""), 0);
+	/* Fewer than on tmpfs: each operation is host calls on both sides. */
+	for (unsigned seed = 1; seed <= 16; seed++)
+		differential("/hmnt", seed, 4000);
+	/* Nothing of the kernel's is left open on it. */
+	RETURNS(rump_sys_umount("/hmnt"), 0);
+	cr_assert_eq(host_rmtree(mdir), 0);
 }
