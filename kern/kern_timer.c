@@ -169,7 +169,12 @@ cputick_fire(void *arg)
 	bool armed = false;
 
 	mutex_enter(&p->p_lock);
-	pt = p->p_timers;
+	/* The process may be leaving: ptimers_free took the set away and
+	 * waits in callout_halt for this call to return. */
+	if ((pt = p->p_timers) == NULL) {
+		mutex_exit(&p->p_lock);
+		return;
+	}
 	for (struct ktimer *t = pt->pt_list; t != NULL; t = t->t_next) {
 		if (!clock_is_cpu(t->t_clock) || t->t_expire == 0)
 			continue;

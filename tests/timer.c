@@ -428,6 +428,36 @@ Test(timer, not_inherited_and_freed_with_the_process)
 	rump_sleep_ms(5);
 }
 
+/* A process leaving while its CPU timers' sampler runs: the sampler
+ * found the timer set already gone (found by tests/fuzz.c). */
+Test(timer, exit_while_the_cpu_sampler_runs)
+{
+	enum { NPROC = 64, ROUNDS = 100 };
+	struct itimerspec its = { { 1, 0 }, { 1, 0 } };
+	struct sigevent sev = { .sigev_notify = SIGEV_NONE };
+	struct lwp *l[NPROC];
+	timer_t t;
+
+	for (int r = 0; r < ROUNDS; r++) {
+		for (int i = 0; i < NPROC; i++) {
+			cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+			cr_assert_eq(
+				rump_sys_timer_create(CLOCK_PROCESS_CPUTIME_ID,
+						      &sev, &t),
+				0);
+			cr_assert_eq(rump_sys_timer_settime(t, 0, &its, NULL),
+				     0);
+			l[i] = rump_pub_lwproc_curlwp();
+			rump_pub_lwproc_switch(NULL);
+		}
+		spin_cpu_ms(3); /* every sampler is due */
+		for (int i = 0; i < NPROC; i++) {
+			rump_pub_lwproc_switch(l[i]);
+			rump_pub_lwproc_releaselwp();
+		}
+	}
+}
+
 /* ---- timerfd ------------------------------------------------------------------ */
 
 #include <sys/timerfd.h>
