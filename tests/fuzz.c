@@ -190,6 +190,35 @@ static const struct call calls[] = {
 	{ SYS_clock_getres, "IB" },
 	{ SYS_gettimeofday, "BB" },
 	{ SYS_uname, "B" },
+	{ SYS_setreuid, "II" },
+	{ SYS_setresuid, "III" },
+	{ SYS_setfsuid, "I" },
+	{ SYS_setresgid, "III" },
+	{ SYS_getresuid, "BBB" },
+	{ SYS_getresgid, "BBB" },
+	{ SYS_clock_settime, "IB" },
+	{ SYS_settimeofday, "BB" },
+	{ SYS_time, "B" },
+	{ SYS_times, "B" },
+	{ SYS_getrusage, "IB" },
+	{ SYS_setitimer, "IBB" },
+	{ SYS_getitimer, "IB" },
+	{ SYS_alarm, "I" },
+	{ SYS_timer_create, "IBB" },
+	{ SYS_timer_settime, "IIBB" },
+	{ SYS_timer_gettime, "IB" },
+	{ SYS_timer_getoverrun, "I" },
+	{ SYS_timer_delete, "I" },
+	{ SYS_nanosleep, "BB" },
+	{ SYS_clock_nanosleep, "IIBB" },
+	{ SYS_rt_sigtimedwait, "BBBN" },
+	{ SYS_rt_sigqueueinfo, "IIB" },
+	{ SYS_tkill, "II" },
+	{ SYS_tgkill, "III" },
+	{ SYS_sigaltstack, "BB" },
+	{ SYS_getpgid, "I" },
+	{ SYS_getsid, "I" },
+	{ SYS_epoll_create, "I" },
 };
 #define NCALLS (int)(sizeof(calls) / sizeof(calls[0]))
 
@@ -603,6 +632,32 @@ fixup(struct fuzzer *fz, long nr, long *a, pid_t pid)
 		break;
 	case SYS_setpgid:
 		a[0] = rnd(fz) % 2 ? 0 : a[0];
+		break;
+	case SYS_nanosleep: /* no time at all: past at once */
+		a[0] = zero_time(fz);
+		break;
+	case SYS_clock_nanosleep:
+		a[2] = zero_time(fz);
+		break;
+	case SYS_rt_sigtimedwait:
+		a[2] = zero_time(fz);
+		if (rnd(fz) % 4)
+			a[3] = 8;
+		break;
+	case SYS_rt_sigqueueinfo: /* to this process; every signal ignored */
+	case SYS_tkill:
+	case SYS_tgkill:
+		a[0] = rnd(fz) % 8 ? pid : a[0];
+		if (nr == SYS_tgkill)
+			a[1] = rnd(fz) % 2 ? (long)rump_sys_gettid() : a[1];
+		if (a[nr == SYS_tgkill ? 2 : 1] == SIGKILL ||
+		    a[nr == SYS_tgkill ? 2 : 1] == SIGSTOP)
+			a[nr == SYS_tgkill ? 2 : 1] = SIGUSR2;
+		if (nr == SYS_tkill && rnd(fz) % 2)
+			a[0] = (long)rump_sys_gettid();
+		break;
+	case SYS_alarm:
+		a[0] &= 3;
 		break;
 	default:
 		break;
