@@ -139,6 +139,13 @@ struct fileops {
 	/* Set the size (length >= 0).  NULL: EINVAL (not a regular file). */
 	int (*fo_truncate)(struct file *fp, off_t length);
 	/*
+	 * fallocate(2) of a regular file without a vnode (memfd): `mode'
+	 * is one operation Linux's VFS accepts, the file is writable,
+	 * offset >= 0, len > 0, offset+len <= OFF_MAX (sys_fallocate has
+	 * checked).  What the file cannot do is EOPNOTSUPP.  NULL: none.
+	 */
+	int (*fo_allocate)(struct file *fp, int mode, off_t offset, off_t len);
+	/*
 	 * lseek: from the current offset *offp compute and store the new
 	 * one for `whence' (SEEK_SET..SEEK_HOLE, already range-checked).
 	 * Called with f_poslock held.  NULL: ESPIPE, and the file has no

@@ -5,6 +5,7 @@
  * S_IFREG|0777, no links (it has no name), owner from the creator's
  * fsuid/fsgid, times kept with relatime semantics.
  */
+#include <linux/falloc.h>
 #include <linux/memfd.h>
 #include <linux/stat.h>
 
@@ -154,6 +155,26 @@ memfd_truncate(struct file *fp, off_t length)
 	return error;
 }
 
+/* As Linux's shmem: KEEP_SIZE and PUNCH_HOLE (which comes with
+ * KEEP_SIZE), nothing else; the seals are the store's to check. */
+static int
+memfd_allocate(struct file *fp, int mode, off_t offset, off_t len)
+{
+	struct memfd *m = fp->f_data;
+	int error;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return EOPNOTSUPP;
+	if (mode & FALLOC_FL_PUNCH_HOLE)
+		error = pgstore_punch(&m->m_store, offset, len);
+	else
+		error = pgstore_allocate(&m->m_store, offset, len,
+					 (mode & FALLOC_FL_KEEP_SIZE) != 0);
+	if (error == 0)
+		memfd_modified(m);
+	return error;
+}
+
 static int
 memfd_seek(struct file *fp, off_t *offp, off_t off, int whence)
 {
@@ -219,6 +240,7 @@ static const struct fileops memfd_ops = {
 	.fo_write = memfd_write,
 	.fo_stat = memfd_stat,
 	.fo_truncate = memfd_truncate,
+	.fo_allocate = memfd_allocate,
 	.fo_seek = memfd_seek,
 	.fo_fcntl = memfd_fcntl,
 	.fo_close = memfd_close,

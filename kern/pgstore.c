@@ -307,31 +307,36 @@ pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags)
 }
 
 /*
- * Free the pages at index >= first in the subtree *slotp (`level' node
- * levels, first page `base'), and nodes that empty out.
+ * Free the pages with index in [first, last) in the subtree *slotp
+ * (`level' node levels, first page `base'), and nodes that empty out.
+ * Truncation passes last = NOPAGE, a punched hole its end.
  */
 static void
 prune(struct pgstore *ps, void **slotp, unsigned level, uint64_t base,
-      uint64_t first)
+      uint64_t first, uint64_t last)
 {
 	struct pgnode *n = *slotp;
-	uint64_t sp, i0;
+	uint64_t sp, i, iend;
 
-	if (n == NULL)
+	if (n == NULL || last <= base)
 		return;
-	if (base >= first) {
+	/* base + span cannot overflow: the tree ends below 2^55 pages. */
+	if (base >= first && base + span(level) <= last) {
 		free_subtree(ps, n, level);
 		*slotp = NULL;
 		return;
 	}
 	if (level == 0)
-		return;
+		return; /* a page outside the range */
 	sp = span(level - 1);
-	for (i0 = (first - base) / sp; i0 < FANOUT; i0++) {
-		if (n->pn_slot[i0] == NULL)
+	i = first > base ? (first - base) / sp : 0;
+	iend = MIN((uint64_t)FANOUT, (last - base - 1) / sp + 1);
+	for (; i < iend; i++) {
+		if (n->pn_slot[i] == NULL)
 			continue;
-		prune(ps, &n->pn_slot[i0], level - 1, base + i0 * sp, first);
-		if (n->pn_slot[i0] == NULL)
+		prune(ps, &n->pn_slot[i], level - 1, base + i * sp, first,
+		      last);
+		if (n->pn_slot[i] == NULL)
 			n->pn_count--;
 	}
 	if (n->pn_count == 0) {
@@ -374,7 +379,8 @@ pgstore_truncate(struct pgstore *ps, off_t len)
 		before = ps->ps_npages;
 		first = ((uint64_t)len + PGMASK) >> PGS_PAGESHIFT;
 		if (first < span(ps->ps_height))
-			prune(ps, &ps->ps_root, ps->ps_height, 0, first);
+			prune(ps, &ps->ps_root, ps->ps_height, 0, first,
+			      NOPAGE);
 		shrink(ps);
 		acct_release(ps->ps_acct, before - ps->ps_npages);
 		/* Keep the promise: nothing but zeros past the end. */
@@ -401,10 +407,10 @@ pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size)
 
 	lk = ps_lock(ps);
 	rw_enter_write(&lk);
-	if (ps->ps_seals & F_SEAL_WRITE)
-		error = EPERM;
-	else if (!keep_size && end > ps->ps_size &&
-		 (ps->ps_seals & F_SEAL_GROW))
+	/* Linux refuses to reserve room past the end under F_SEAL_GROW
+	 * even with keep_size, and lets F_SEAL_WRITE allocate: new pages
+	 * hold zeros, so no data changes. */
+	if ((ps->ps_seals & F_SEAL_GROW) && end > ps->ps_size)
 		error = EPERM;
 	last = ((uint64_t)end - 1) >> PGS_PAGESHIFT;
 	for (idx = (uint64_t)off >> PGS_PAGESHIFT; error == 0 && idx <= last;
@@ -414,6 +420,53 @@ pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size)
 	}
 	if (error == 0 && !keep_size && end > ps->ps_size)
 		atomic_store_relaxed(&ps->ps_size, end);
+	rw_exit(&lk);
+	return error;
+}
+
+/* Zero [from, to) inside one page, if the page is there.  ps_lock
+ * exclusive. */
+static void
+zero_part(struct pgstore *ps, off_t from, off_t to)
+{
+	char *page = lookup(ps, (uint64_t)from >> PGS_PAGESHIFT);
+
+	if (page != NULL)
+		memset(page + (from & PGMASK), 0, (size_t)(to - from));
+}
+
+int
+pgstore_punch(struct pgstore *ps, off_t off, off_t len)
+{
+	krwlock_t lk;
+	off_t end = off + len, tail = end & ~(off_t)PGMASK;
+	uint64_t before, first, last;
+	int error = 0;
+
+	lk = ps_lock(ps);
+	rw_enter_write(&lk);
+	if (ps->ps_seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)) {
+		error = EPERM;
+		goto out;
+	}
+	/* Pages the range only covers in part stay, with the range's part
+	 * zeroed (unsigned: the page end after off may be 2^63). */
+	if (off & PGMASK)
+		zero_part(ps, off,
+			  (off_t)MIN((uint64_t)end,
+				     ((uint64_t)off | PGMASK) + 1));
+	if ((end & PGMASK) != 0 && tail >= off)
+		zero_part(ps, tail, end);
+	/* Whole pages go, with their budget; the size stays. */
+	first = ((uint64_t)off + PGMASK) >> PGS_PAGESHIFT;
+	last = (uint64_t)end >> PGS_PAGESHIFT;
+	if (first < last) {
+		before = ps->ps_npages;
+		prune(ps, &ps->ps_root, ps->ps_height, 0, first, last);
+		shrink(ps);
+		acct_release(ps->ps_acct, before - ps->ps_npages);
+	}
+out:
 	rw_exit(&lk);
 	return error;
 }

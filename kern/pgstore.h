@@ -95,10 +95,22 @@ int pgstore_truncate(struct pgstore *ps, off_t len);
  * pgstore_allocate: fallocate(2): allocate (zeroed) every missing page of
  * [off, off+len) (off >= 0, len > 0, off+len <= OFF_MAX) and, unless
  * keep_size, grow the size to off+len.  Pages past the end stay zero.
- * Errors: EPERM (seals), ENOSPC, ENOMEM (pages allocated before the
- * error stay).  ps_lock exclusive.
+ * Errors: EPERM (F_SEAL_GROW and off+len past the end, keep_size or
+ * not, as Linux; F_SEAL_WRITE does not forbid it), ENOSPC, ENOMEM
+ * (pages allocated before the error stay).  ps_lock exclusive.
  */
 int pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size);
+
+/*
+ * pgstore_punch: fallocate(2)'s FALLOC_FL_PUNCH_HOLE: make [off,
+ * off+len) (off >= 0, len > 0, off+len <= OFF_MAX) read as zeros.
+ * Whole pages in it are freed and their pages go back to the budget
+ * (pages past the end that fallocate reserved too); pages it covers
+ * only in part are zeroed there.  The size never changes.  Errors:
+ * EPERM (F_SEAL_WRITE or F_SEAL_FUTURE_WRITE).  ps_lock exclusive, so
+ * a read or write sees the range whole or punched, never half.
+ */
+int pgstore_punch(struct pgstore *ps, off_t off, off_t len);
 
 /* Size and allocated pages, each read atomically without ps_lock (a
  * concurrent write may be seen in one and not yet the other, as in

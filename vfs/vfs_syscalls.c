@@ -1569,36 +1569,100 @@ sys_truncate(struct lwp *l, const char *path, off_t length)
 	return -error;
 }
 
+#ifndef FALLOC_FL_WRITE_ZEROES
+#define FALLOC_FL_WRITE_ZEROES 0x80
+#endif
+
+/*
+ * Whether `mode' names one fallocate operation, as Linux's VFS checks
+ * before it looks at the file: the operations are exclusive, and
+ * KEEP_SIZE goes with some (PUNCH_HOLE requires it) and not others.
+ * Which valid ones a file system can do is its own business
+ * (EOPNOTSUPP from it, after the checks of the file's type).
+ */
+static bool
+falloc_mode_ok(int mode)
+{
+	switch (mode & ~FALLOC_FL_KEEP_SIZE) {
+	case 0:
+	case FALLOC_FL_ZERO_RANGE:
+	case FALLOC_FL_UNSHARE_RANGE:
+		return true;
+	case FALLOC_FL_PUNCH_HOLE:
+		return (mode & FALLOC_FL_KEEP_SIZE) != 0;
+	case FALLOC_FL_COLLAPSE_RANGE:
+	case FALLOC_FL_INSERT_RANGE:
+	case FALLOC_FL_WRITE_ZEROES:
+		return (mode & FALLOC_FL_KEEP_SIZE) == 0;
+	default:
+		return false;
+	}
+}
+
+/* The S_IFMT type of an open file: Linux decides by the inode's type,
+ * which files without a vnode (pipes, sockets, memfd) show in fstat. */
+static mode_t
+falloc_filetype(struct file *fp)
+{
+	struct stat st;
+
+	if (fp->f_vnode != NULL)
+		return vtype_to_ifmt(fp->f_vnode->v_type);
+	if (fp->f_ops->fo_stat(fp, &st) != 0)
+		return 0;
+	return st.st_mode & S_IFMT;
+}
+
+/* fallocate's checks of a writable file and its range, after those of
+ * the arguments, in Linux's order; then the file's own operation. */
+static int
+falloc_file(struct file *fp, int mode, off_t offset, off_t len)
+{
+	struct vnode *vp = fp->f_vnode;
+	off_t end;
+
+	switch (falloc_filetype(fp)) {
+	case S_IFREG:
+		break;
+	case S_IFIFO:
+		return ESPIPE;
+	case S_IFDIR:
+		return EISDIR;
+	default:
+		return ENODEV;
+	}
+	if (__builtin_add_overflow(offset, len, &end) || end > OFF_MAX)
+		return EFBIG;
+	if (vp != NULL)
+		return vp->v_op->vop_allocate != NULL
+			       ? vp->v_op->vop_allocate(vp, mode, offset, len)
+			       : EOPNOTSUPP;
+	return fp->f_ops->fo_allocate != NULL
+		       ? fp->f_ops->fo_allocate(fp, mode, offset, len)
+		       : EOPNOTSUPP;
+}
+
 long
 sys_fallocate(struct lwp *l, int fd, int mode, off_t offset, off_t len)
 {
 	struct file *fp;
-	struct vnode *vp;
 	int error;
 
 	if ((fp = fd_getfile(l->l_proc, fd)) == NULL)
 		return -EBADF;
-	vp = fp->f_vnode;
 	/* Linux's order: the descriptor (an O_PATH one is not seen), the
-	 * arguments, then the access mode. */
+	 * arguments, the access mode, then the file.  There are no
+	 * immutable or append-only inodes here (Linux's EPERM). */
 	if (file_flag(fp) & O_PATH)
 		error = EBADF;
 	else if (offset < 0 || len <= 0)
 		error = EINVAL;
-	else if (mode & ~FALLOC_FL_KEEP_SIZE)
+	else if (!falloc_mode_ok(mode))
 		error = EOPNOTSUPP;
 	else if (!file_writable(fp))
 		error = EBADF;
-	else if (vp == NULL)
-		error = fp->f_ops->fo_seek == NULL ? ESPIPE : ENODEV;
-	else if (vp->v_type == VDIR)
-		error = EISDIR;
-	else if (vp->v_type == VFIFO)
-		error = ESPIPE;
-	else if (vp->v_type != VREG || vp->v_op->vop_allocate == NULL)
-		error = ENODEV;
 	else
-		error = vp->v_op->vop_allocate(vp, mode, offset, len);
+		error = falloc_file(fp, mode, offset, len);
 	file_release(fp);
 	return -error;
 }

@@ -172,7 +172,9 @@ struct vnodeops {
 			int ioflags);
 	int (*vop_write)(struct vnode *vp, off_t *offp, struct uio *uio,
 			 int ioflags);
-	/* fallocate(2) mode 0 / FALLOC_FL_KEEP_SIZE. */
+	/* fallocate(2): as fo_allocate (file.h), sys_fallocate has checked
+	 * the arguments and the file; an operation the file system cannot
+	 * do is EOPNOTSUPP.  NULL: EOPNOTSUPP. */
 	int (*vop_allocate)(struct vnode *vp, int mode, off_t off, off_t len);
 	/* SEEK_DATA / SEEK_HOLE; NULL: the file is all data. */
 	int (*vop_seekhole)(struct vnode *vp, off_t off, bool data,
