@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -692,6 +693,230 @@ Test(memfd, seals_shared_by_dup)
 	FAILS(rump_sys_write(fd, "x", 1), EPERM);
 }
 
+/* ---- fallocate ----------------------------------------------------------- */
+
+#define PUNCH (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)
+
+/* Five pages of pattern, then a hole punched from inside page 1 to
+ * inside page 3: page 2 goes, pages 1 and 3 are zeroed in part.  The
+ * host's memfd does the same. */
+static void
+punch_sequence(int fd, bool rump, struct stat *st, unsigned char *data)
+{
+	unsigned char buf[5 * PAGE];
+
+	fill(buf, sizeof(buf), 0, 3);
+	cr_assert_eq(rump ? rump_sys_pwrite(fd, buf, sizeof(buf), 0)
+			  : pwrite(fd, buf, sizeof(buf), 0),
+		     (ssize_t)sizeof(buf));
+	cr_assert_eq(
+		rump ? rump_sys_fallocate(fd, PUNCH, PAGE + 100, 2 * PAGE + 100)
+		     : fallocate(fd, PUNCH, PAGE + 100, 2 * PAGE + 100),
+		0);
+	cr_assert_eq(rump ? rump_sys_fstat(fd, st) : fstat(fd, st), 0);
+	cr_assert_eq(rump ? rump_sys_pread(fd, data, 5 * PAGE, 0)
+			  : pread(fd, data, 5 * PAGE, 0),
+		     5 * PAGE);
+}
+
+Test(memfd, punch_hole_frees_and_zeroes)
+{
+	int fd = mfd(0), hfd = host_memfd(0);
+	unsigned char got[5 * PAGE], hgot[5 * PAGE], want[5 * PAGE];
+	struct stat st, hst;
+
+	punch_sequence(fd, true, &st, got);
+	punch_sequence(hfd, false, &hst, hgot);
+	cr_assert_eq(st.st_size, 5 * PAGE, "the size stays");
+	cr_assert_eq(st.st_blocks, 4 * 8, "the whole page in the hole goes");
+	cr_assert_eq(st.st_blocks, hst.st_blocks);
+	fill(want, sizeof(want), 0, 3);
+	memset(want + PAGE + 100, 0, 2 * PAGE + 100);
+	cr_assert_eq(memcmp(got, want, sizeof(want)), 0);
+	cr_assert_eq(memcmp(got, hgot, sizeof(got)), 0);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_HOLE), 2 * PAGE);
+	RETURNS(rump_sys_lseek(fd, 2 * PAGE, SEEK_DATA), 3 * PAGE);
+	/* A write into the hole takes a page again. */
+	RETURNS(rump_sys_pwrite(fd, "w", 1, 2 * PAGE + 5), 1);
+	cr_assert_eq(fst(fd).st_blocks, 5 * 8);
+	RETURNS(rump_sys_pread(fd, got, PAGE, 2 * PAGE), PAGE);
+	cr_assert(all_zero(got, 5) && got[5] == 'w' && all_zero(got + 6, 100));
+	/* Punching all of it leaves an empty file of the same size. */
+	RETURNS(rump_sys_fallocate(fd, PUNCH, 0, 5 * PAGE), 0);
+	cr_assert_eq(fst(fd).st_blocks, 0);
+	cr_assert_eq(fst(fd).st_size, 5 * PAGE);
+	RETURNS(rump_sys_pread(fd, got, 5 * PAGE, 0), 5 * PAGE);
+	cr_assert(all_zero(got, 5 * PAGE));
+	close(hfd);
+}
+
+Test(memfd, punch_hole_past_end_and_inside_a_page)
+{
+	int fd = mfd(0);
+	unsigned char buf[PAGE];
+
+	RETURNS(rump_sys_pwrite(fd, "abcdefgh", 8, 0), 8);
+	/* Pages reserved past the end are punched too; the size stays. */
+	RETURNS(rump_sys_fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 6 * PAGE), 0);
+	cr_assert_eq(fst(fd).st_blocks, 6 * 8);
+	RETURNS(rump_sys_fallocate(fd, PUNCH, PAGE, 100 * PAGE), 0);
+	cr_assert_eq(fst(fd).st_blocks, 8);
+	cr_assert_eq(fst(fd).st_size, 8);
+	/* Far beyond the end, or beyond anything there: nothing to do. */
+	RETURNS(rump_sys_fallocate(fd, PUNCH, (off_t)1 << 40, 10), 0);
+	RETURNS(rump_sys_fallocate(fd, PUNCH, LLONG_MAX - 10, 10), 0);
+	cr_assert_eq(fst(fd).st_size, 8);
+	/* Inside one page: only those bytes. */
+	RETURNS(rump_sys_fallocate(fd, PUNCH, 2, 3), 0);
+	cr_assert_eq(fst(fd).st_blocks, 8);
+	RETURNS(rump_sys_pread(fd, buf, sizeof(buf), 0), 8);
+	cr_assert_eq(memcmp(buf, "ab\0\0\0fgh", 8), 0);
+	/* From the start of the page to inside it: the page stays. */
+	RETURNS(rump_sys_fallocate(fd, PUNCH, 0, 1), 0);
+	RETURNS(rump_sys_pread(fd, buf, 2, 0), 2);
+	cr_assert_eq(memcmp(buf, "\0b", 2), 0);
+	cr_assert_eq(fst(fd).st_blocks, 8);
+	/* The tail past the end stays zero: growing shows no old data. */
+	RETURNS(rump_sys_ftruncate(fd, PAGE), 0);
+	RETURNS(rump_sys_pread(fd, buf, PAGE, 0), PAGE);
+	cr_assert(all_zero(buf + 8, PAGE - 8));
+}
+
+/* fallocate used to be ENODEV on a memfd: the plain modes work too. */
+Test(memfd, fallocate_allocates)
+{
+	int fd = mfd(0);
+
+	RETURNS(rump_sys_fallocate(fd, 0, 0, 3 * PAGE), 0);
+	cr_assert_eq(fst(fd).st_size, 3 * PAGE);
+	cr_assert_eq(fst(fd).st_blocks, 3 * 8);
+	RETURNS(rump_sys_fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, 5 * PAGE), 0);
+	cr_assert_eq(fst(fd).st_size, 3 * PAGE);
+	cr_assert_eq(fst(fd).st_blocks, 5 * 8);
+}
+
+/* Every mode and bad argument, against the host's memfd. */
+Test(memfd, fallocate_errors_match_host)
+{
+	static const struct {
+		int mode;
+		off_t off, len;
+	} c[] = {
+		{ PUNCH, -1, 10 },
+		{ PUNCH, 0, 0 },
+		{ PUNCH, 0, -5 },
+		{ PUNCH, 1, LLONG_MAX },
+		{ PUNCH, LLONG_MAX, 1 },
+		{ PUNCH, LLONG_MAX - 1, 1 },
+		{ FALLOC_FL_PUNCH_HOLE, 0, 10 },
+		{ FALLOC_FL_PUNCH_HOLE, -1, 10 },
+		{ FALLOC_FL_ZERO_RANGE, 0, 10 },
+		{ FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, 0, 10 },
+		{ FALLOC_FL_ZERO_RANGE, 1, LLONG_MAX },
+		{ FALLOC_FL_COLLAPSE_RANGE, 0, PAGE },
+		{ FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_KEEP_SIZE, 0, PAGE },
+		{ FALLOC_FL_INSERT_RANGE, 0, PAGE },
+		{ FALLOC_FL_UNSHARE_RANGE, 0, PAGE },
+		{ FALLOC_FL_NO_HIDE_STALE, 0, PAGE },
+		{ PUNCH | FALLOC_FL_ZERO_RANGE, 0, PAGE },
+		{ 0x80, 0, PAGE },
+		{ 0x100, 0, PAGE },
+		{ -1, 0, PAGE },
+	};
+	int fd = mfd(0), hfd = host_memfd(0);
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		errno = 0;
+		int r = rump_sys_fallocate(fd, c[i].mode, c[i].off, c[i].len);
+		int e = errno;
+		errno = 0;
+		int hr = fallocate(hfd, c[i].mode, c[i].off, c[i].len);
+		cr_assert_eq(r, hr, "case %zu: %d vs host %d", i, r, hr);
+		cr_assert_eq(e, errno, "case %zu: %s vs host %s", i,
+			     strerror(e), strerror(errno));
+	}
+	FAILS(rump_sys_fallocate(-1, PUNCH, 0, 10), EBADF);
+	FAILS(rump_sys_fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, 10), EOPNOTSUPP);
+	close(hfd);
+}
+
+/* Punching changes data: F_SEAL_WRITE and F_SEAL_FUTURE_WRITE forbid
+ * it; reserving past the end is growing for F_SEAL_GROW (KEEP_SIZE or
+ * not), while F_SEAL_WRITE lets allocation by (Linux's shmem). */
+static void
+seal_case(int fd, bool rump, int *res)
+{
+#define FA(m, o, l)                                                            \
+	(rump ? rump_sys_fallocate(fd, m, o, l) : fallocate(fd, m, o, l))
+#define AS(s)                                                                  \
+	(rump ? rump_sys_fcntl(fd, F_ADD_SEALS, s) : fcntl(fd, F_ADD_SEALS, s))
+	int n = 0;
+
+	res[n++] = FA(0, 0, 3 * PAGE) == 0 ? 0 : errno;
+	res[n++] = AS(F_SEAL_GROW | F_SEAL_SHRINK) == 0 ? 0 : errno;
+	res[n++] = FA(PUNCH, 0, PAGE) == 0 ? 0 : errno;
+	res[n++] = FA(0, 0, 4 * PAGE) == 0 ? 0 : errno;
+	res[n++] = FA(FALLOC_FL_KEEP_SIZE, 0, 4 * PAGE) == 0 ? 0 : errno;
+	res[n++] = FA(FALLOC_FL_KEEP_SIZE, 0, 3 * PAGE) == 0 ? 0 : errno;
+	res[n++] = AS(F_SEAL_WRITE) == 0 ? 0 : errno;
+	res[n++] = FA(PUNCH, 0, PAGE) == 0 ? 0 : errno;
+	res[n++] = FA(PUNCH, 1, LLONG_MAX) == 0 ? 0 : errno; /* EFBIG first */
+	res[n++] = FA(0, 0, PAGE) == 0 ? 0 : errno;
+#undef FA
+#undef AS
+}
+
+Test(memfd, punch_hole_seals)
+{
+	int fd = mfd(MFD_ALLOW_SEALING), hfd = host_memfd(MFD_ALLOW_SEALING);
+	int fd2 = mfd(MFD_ALLOW_SEALING);
+	int got[10], host[10];
+	const int want[10] = { 0, 0, 0, EPERM, EPERM, 0, 0, EPERM, EFBIG, 0 };
+
+	seal_case(fd, true, got);
+	seal_case(hfd, false, host);
+	for (int i = 0; i < 10; i++) {
+		cr_assert_eq(got[i], want[i], "step %d: %s", i,
+			     strerror(got[i]));
+		cr_assert_eq(got[i], host[i], "step %d: host %s", i,
+			     strerror(host[i]));
+	}
+	/* The page punched came back with the KEEP_SIZE reservation. */
+	struct stat hst;
+	cr_assert_eq(fstat(hfd, &hst), 0);
+	cr_assert_eq(fst(fd).st_blocks, 3 * 8);
+	cr_assert_eq(fst(fd).st_blocks, hst.st_blocks);
+	RETURNS(rump_sys_fcntl(fd2, F_ADD_SEALS, F_SEAL_FUTURE_WRITE), 0);
+	FAILS(rump_sys_fallocate(fd2, PUNCH, 0, PAGE), EPERM);
+	RETURNS(rump_sys_fallocate(fd2, 0, 0, PAGE), 0);
+	close(hfd);
+}
+
+Test(memfd, punch_hole_times)
+{
+	int fd = mfd(0);
+	struct stat a, b;
+
+	RETURNS(rump_sys_write(fd, "x", 1), 1);
+	a = fst(fd);
+	usleep(2000);
+	/* Linux stamps them even when nothing was there to punch. */
+	RETURNS(rump_sys_fallocate(fd, PUNCH, 5 * PAGE, PAGE), 0);
+	b = fst(fd);
+	cr_assert_gt(ns(b.st_mtim), ns(a.st_mtim));
+	cr_assert_eq(ns(b.st_ctim), ns(b.st_mtim));
+	usleep(2000);
+	RETURNS(rump_sys_fallocate(fd, FALLOC_FL_KEEP_SIZE, 0, PAGE), 0);
+	a = fst(fd);
+	cr_assert_gt(ns(a.st_mtim), ns(b.st_mtim));
+	/* A failed one does not. */
+	usleep(2000);
+	FAILS(rump_sys_fallocate(fd, FALLOC_FL_ZERO_RANGE, 0, PAGE),
+	      EOPNOTSUPP);
+	b = fst(fd);
+	cr_assert_eq(ns(b.st_mtim), ns(a.st_mtim));
+}
+
 /* ---- vectored I/O -------------------------------------------------------- */
 
 Test(memfd, readv_writev)
@@ -1025,4 +1250,105 @@ Test(memfd, threads_truncate_vs_io)
 		pthread_join(t[i], &rv);
 		cr_assert_null(rv);
 	}
+}
+
+/*
+ * Punching against writers and readers: writers fill whole pages with
+ * the pattern, a puncher punches runs of whole pages, readers read one
+ * page at a time.  The store's lock makes each page either all pattern
+ * or all zeros for any reader, and at the end the pages still there
+ * are exactly the pattern ones.
+ */
+enum { PUNCH_PAGES = 32, PUNCH_ROUNDS = 400 };
+static atomic_int punch_done;
+
+static void *
+page_writer(void *arg)
+{
+	unsigned char buf[PAGE];
+	unsigned seed = (unsigned)(intptr_t)arg;
+
+	while (!atomic_load(&punch_done)) {
+		long long off = (long long)(rand_r(&seed) % PUNCH_PAGES) * PAGE;
+		fill(buf, PAGE, off, 9);
+		if (rump_sys_pwrite(shared_fd, buf, PAGE, off) != PAGE)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+static void *
+page_puncher(void *arg)
+{
+	unsigned seed = 7;
+
+	(void)arg;
+	for (int i = 0; i < PUNCH_ROUNDS; i++) {
+		off_t first = rand_r(&seed) % PUNCH_PAGES;
+		off_t n = 1 + rand_r(&seed) % 3;
+		if (rump_sys_fallocate(shared_fd, PUNCH, first * PAGE,
+				       n * PAGE) != 0)
+			return (void *)1;
+	}
+	atomic_store(&punch_done, 1);
+	return NULL;
+}
+
+/* 0: all zeros, 1: all pattern, -1: a mix (a torn page). */
+static int
+page_state(const unsigned char *buf, long long off)
+{
+	unsigned char want[PAGE];
+
+	if (all_zero(buf, PAGE))
+		return 0;
+	fill(want, PAGE, off, 9);
+	return memcmp(buf, want, PAGE) == 0 ? 1 : -1;
+}
+
+static void *
+page_reader(void *arg)
+{
+	unsigned char buf[PAGE];
+	unsigned seed = 11;
+
+	(void)arg;
+	while (!atomic_load(&punch_done)) {
+		long long off = (long long)(rand_r(&seed) % PUNCH_PAGES) * PAGE;
+		if (rump_sys_pread(shared_fd, buf, PAGE, off) != PAGE ||
+		    page_state(buf, off) < 0)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+Test(memfd, threads_punch_vs_io)
+{
+	pthread_t t[4];
+	unsigned char buf[PAGE];
+	void *rv;
+	long present = 0;
+
+	shared_fd = mfd(0);
+	atomic_store(&punch_done, 0);
+	RETURNS(rump_sys_ftruncate(shared_fd, PUNCH_PAGES * PAGE), 0);
+	pthread_create(&t[0], NULL, page_puncher, NULL);
+	pthread_create(&t[1], NULL, page_writer, (void *)1);
+	pthread_create(&t[2], NULL, page_writer, (void *)2);
+	pthread_create(&t[3], NULL, page_reader, NULL);
+	for (int i = 0; i < 4; i++) {
+		pthread_join(t[i], &rv);
+		cr_assert_null(rv, "thread %d", i);
+	}
+	cr_assert_eq(fst(shared_fd).st_size, PUNCH_PAGES * PAGE);
+	for (int i = 0; i < PUNCH_PAGES; i++) {
+		RETURNS(rump_sys_pread(shared_fd, buf, PAGE, (off_t)i * PAGE),
+			PAGE);
+		int state = page_state(buf, (long long)i * PAGE);
+		cr_assert_geq(state, 0, "page %d is torn", i);
+		present += state;
+	}
+	/* A hole is a freed page: nothing is kept, nothing leaks. */
+	cr_assert_eq(fst(shared_fd).st_blocks, present * 8);
+	RETURNS(rump_sys_close(shared_fd), 0);
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
@@ -1263,4 +1264,171 @@ Test(vfs_basic, fallocate_respects_the_size_limit)
 	RETURNS(rump_sys_fallocate(fd, 0, 0, 4096), 0);
 	close_ok(fd);
 	RETURNS(rump_sys_umount("/fl"), 0);
+}
+
+/* ---- fallocate: punching holes -------------------------------------------- */
+
+#define PG 4096
+#define PUNCH (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE)
+
+static long long
+ts_ns(struct timespec ts)
+{
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+Test(vfs_basic, punch_hole)
+{
+	char buf[4 * PG], want[4 * PG];
+	struct stat a, b;
+	int fd = xopen("/ph", O_CREAT | O_RDWR, 0600), afd;
+
+	memset(want, 'p', sizeof(want));
+	RETURNS(rump_sys_write(fd, want, sizeof(want)), sizeof(want));
+	RETURNS(rump_sys_fstat(fd, &a), 0);
+	usleep(2000);
+	/* From inside page 0 to inside page 3: pages 1 and 2 go. */
+	RETURNS(rump_sys_fallocate(fd, PUNCH, 1000, 2 * PG + 3500), 0);
+	RETURNS(rump_sys_fstat(fd, &b), 0);
+	cr_assert_eq(b.st_size, 4 * PG);
+	cr_assert_eq(b.st_blocks, 2 * 8);
+	cr_assert_gt(ts_ns(b.st_mtim), ts_ns(a.st_mtim));
+	cr_assert_eq(ts_ns(b.st_ctim), ts_ns(b.st_mtim));
+	memset(want + 1000, 0, 2 * PG + 3500);
+	RETURNS(rump_sys_pread(fd, buf, sizeof(buf), 0), sizeof(buf));
+	cr_assert_eq(memcmp(buf, want, sizeof(buf)), 0);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_HOLE), PG);
+	RETURNS(rump_sys_lseek(fd, PG, SEEK_DATA), 3 * PG);
+	/* A write into the hole allocates again. */
+	RETURNS(rump_sys_pwrite(fd, "q", 1, 2 * PG), 1);
+	RETURNS(rump_sys_fstat(fd, &b), 0);
+	cr_assert_eq(b.st_blocks, 3 * 8);
+	/* Past the end: nothing happens, the size stays. */
+	RETURNS(rump_sys_fallocate(fd, PUNCH, 100 * PG, PG), 0);
+	cr_assert_eq(fsize(fd), 4 * PG);
+	/* O_APPEND does not forbid it (Linux's EPERM is for append-only
+	 * inodes, which this kernel has not). */
+	afd = xopen("/ph", O_WRONLY | O_APPEND, 0);
+	RETURNS(rump_sys_fallocate(afd, PUNCH, 0, 4 * PG), 0);
+	RETURNS(rump_sys_fstat(fd, &b), 0);
+	cr_assert_eq(b.st_blocks, 0);
+	cr_assert_eq(b.st_size, 4 * PG);
+	close_ok(afd);
+	close_ok(fd);
+}
+
+/* Each error of fallocate, in Linux's order: the descriptor, the range
+ * (EINVAL), the mode (EOPNOTSUPP unless one operation), the access
+ * mode (EBADF), the file's type (ESPIPE, ENODEV), the end (EFBIG), and
+ * last what tmpfs cannot do (EOPNOTSUPP).  A directory cannot be open
+ * for writing, so it is EBADF before Linux's EISDIR. */
+Test(vfs_basic, fallocate_errors)
+{
+	int fd = xopen("/fe", O_CREAT | O_RDWR, 0600);
+	int ro = xopen("/fe", O_RDONLY, 0);
+	int path = xopen("/fe", O_PATH, 0);
+	int dir = xopen("/", O_RDONLY | O_DIRECTORY, 0);
+	int null = xopen("/dev/null", O_WRONLY, 0);
+	int sock = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	int efd = rump_sys_eventfd(0, 0);
+	int p[2], fifo;
+
+	cr_assert_geq(sock, 0);
+	cr_assert_geq(efd, 0);
+	RETURNS(rump_sys_pipe(p), 0);
+	RETURNS(rump_sys_mknod("/fifo", S_IFIFO | 0600, 0), 0);
+	fifo = xopen("/fifo", O_RDWR, 0);
+
+	FAILS(rump_sys_fallocate(-1, PUNCH, 0, 10), EBADF);
+	FAILS(rump_sys_fallocate(path, PUNCH, -1, 10), EBADF);
+	FAILS(rump_sys_fallocate(fd, PUNCH, -1, 10), EINVAL);
+	FAILS(rump_sys_fallocate(fd, PUNCH, 0, 0), EINVAL);
+	FAILS(rump_sys_fallocate(fd, PUNCH, 0, -1), EINVAL);
+	FAILS(rump_sys_fallocate(ro, 0x100, -1, 10), EINVAL);
+	FAILS(rump_sys_fallocate(ro, FALLOC_FL_PUNCH_HOLE, 0, 10), EOPNOTSUPP);
+	FAILS(rump_sys_fallocate(ro,
+				 FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_KEEP_SIZE,
+				 0, 10),
+	      EOPNOTSUPP);
+	FAILS(rump_sys_fallocate(ro, PUNCH | FALLOC_FL_ZERO_RANGE, 0, 10),
+	      EOPNOTSUPP);
+	FAILS(rump_sys_fallocate(ro, PUNCH, 0, 10), EBADF);
+	FAILS(rump_sys_fallocate(dir, PUNCH, 0, 10), EBADF);
+	FAILS(rump_sys_fallocate(p[0], PUNCH, 0, 10), EBADF);
+	FAILS(rump_sys_fallocate(p[1], PUNCH, 0, 10), ESPIPE);
+	FAILS(rump_sys_fallocate(p[1], PUNCH, 1, LLONG_MAX), ESPIPE);
+	FAILS(rump_sys_fallocate(p[1], FALLOC_FL_ZERO_RANGE, 0, 10), ESPIPE);
+	FAILS(rump_sys_fallocate(fifo, PUNCH, 0, 10), ESPIPE);
+	FAILS(rump_sys_fallocate(sock, PUNCH, 0, 10), ENODEV);
+	FAILS(rump_sys_fallocate(efd, PUNCH, 0, 10), ENODEV);
+	FAILS(rump_sys_fallocate(null, PUNCH, 1, LLONG_MAX), ENODEV);
+	FAILS(rump_sys_fallocate(fd, PUNCH, 1, LLONG_MAX), EFBIG);
+	FAILS(rump_sys_fallocate(fd, PUNCH, LLONG_MAX, 1), EFBIG);
+	FAILS(rump_sys_fallocate(fd, FALLOC_FL_ZERO_RANGE, 1, LLONG_MAX),
+	      EFBIG);
+	static const int nottmpfs[] = {
+		FALLOC_FL_ZERO_RANGE,
+		FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE,
+		FALLOC_FL_COLLAPSE_RANGE,
+		FALLOC_FL_INSERT_RANGE,
+		FALLOC_FL_UNSHARE_RANGE,
+		FALLOC_FL_UNSHARE_RANGE | FALLOC_FL_KEEP_SIZE,
+		0x80, /* FALLOC_FL_WRITE_ZEROES */
+		FALLOC_FL_NO_HIDE_STALE,
+		0x100,
+	};
+	for (size_t i = 0; i < sizeof(nottmpfs) / sizeof(nottmpfs[0]); i++)
+		FAILS(rump_sys_fallocate(fd, nottmpfs[i], 0, PG), EOPNOTSUPP);
+	RETURNS(rump_sys_fallocate(fd, PUNCH, LLONG_MAX - 1, 1), 0);
+	cr_assert_eq(fsize(fd), 0);
+
+	int fds[] = { fd, ro, path, dir, null, sock, efd, p[0], p[1], fifo };
+	for (size_t i = 0; i < sizeof(fds) / sizeof(fds[0]); i++)
+		close_ok(fds[i]);
+}
+
+/* Punched pages go back to a size-limited mount: ENOSPC goes away. */
+Test(vfs_basic, punch_hole_gives_back_space)
+{
+	char page[PG];
+	struct statfs sf;
+	struct stat st;
+	int fd;
+
+	memset(page, 'f', sizeof(page));
+	RETURNS(rump_sys_mkdir("/lim", 0755), 0);
+	RETURNS(rump_sys_mount("none", "/lim", "tmpfs", 0, "size=32k"), 0);
+	fd = xopen("/lim/f", O_CREAT | O_RDWR, 0600);
+	for (int i = 0; i < 8; i++)
+		RETURNS(rump_sys_write(fd, page, PG), PG);
+	FAILS(rump_sys_write(fd, page, 1), ENOSPC);
+	RETURNS(rump_sys_statfs("/lim", &sf), 0);
+	cr_assert_eq(sf.f_bfree, 0);
+	/* Part of a page frees nothing. */
+	RETURNS(rump_sys_fallocate(fd, PUNCH, 100, 200), 0);
+	FAILS(rump_sys_write(fd, page, 1), ENOSPC);
+	/* Pages 2..4 go. */
+	RETURNS(rump_sys_fallocate(fd, PUNCH, 2 * PG, 3 * PG), 0);
+	RETURNS(rump_sys_statfs("/lim", &sf), 0);
+	cr_assert_eq(sf.f_bfree, 3);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_blocks, 5 * 8);
+	cr_assert_eq(st.st_size, 8 * PG);
+	/* Room for three pages again, then full. */
+	RETURNS(rump_sys_pwrite(fd, page, PG, 8 * PG), PG);
+	RETURNS(rump_sys_pwrite(fd, page, PG, 3 * PG), PG);
+	RETURNS(rump_sys_fallocate(fd, FALLOC_FL_KEEP_SIZE, 20 * PG, PG), 0);
+	FAILS(rump_sys_pwrite(fd, page, PG, 2 * PG), ENOSPC);
+	/* A reservation past the end is punched back as well. */
+	RETURNS(rump_sys_fallocate(fd, PUNCH, 9 * PG, 100 * PG), 0);
+	RETURNS(rump_sys_pwrite(fd, page, PG, 2 * PG), PG);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_blocks, 8 * 8);
+	cr_assert_eq(st.st_size, 9 * PG);
+	/* Everything back once the file goes. */
+	close_ok(fd);
+	RETURNS(rump_sys_unlink("/lim/f"), 0);
+	RETURNS(rump_sys_statfs("/lim", &sf), 0);
+	cr_assert_eq(sf.f_bfree, 8);
+	RETURNS(rump_sys_umount("/lim"), 0);
 }

@@ -759,8 +759,12 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 		r = s->rump ? rump_sys_linkat(fd, "", s->dir, q, AT_EMPTY_PATH)
 			    : linkat(fd, "", s->dir, q, AT_EMPTY_PATH);
 		break;
-	case 29: { /* (rump has no FALLOC_FL_PUNCH_HOLE yet) */
-		int mode = (c >> 2) % 2 ? FALLOC_FL_KEEP_SIZE : 0;
+	case 29: { /* allocate, keep the size, or punch a hole (ext4,
+		    * xfs and tmpfs agree on sizes and contents) */
+		static const int modes[] = { 0, FALLOC_FL_KEEP_SIZE,
+					     FALLOC_FL_PUNCH_HOLE |
+						     FALLOC_FL_KEEP_SIZE };
+		int mode = modes[(c >> 2) % 3];
 		off_t len = 1 + (off_t)((c * 13) % 3000);
 
 		r = s->rump ? rump_sys_fallocate(fd, mode, b % 3000, len)
