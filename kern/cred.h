@@ -33,6 +33,15 @@ cred_privileged(const struct kauth_cred *cr)
 {
 	return cr->cr_euid == 0;
 }
+/* The file-system capabilities (CAP_CHOWN, CAP_DAC_OVERRIDE,
+ * CAP_DAC_READ_SEARCH, CAP_FOWNER, CAP_FSETID, CAP_MKNOD): Linux takes
+ * them away while the file-system uid is not 0 (even from an effective
+ * uid 0) and gives them back when it is 0 again. */
+static inline bool
+cred_fs_privileged(const struct kauth_cred *cr)
+{
+	return cr->cr_fsuid == 0;
+}
 /* Whether gid is the effective gid or one of the supplementary groups. */
 bool cred_groupmember(const struct kauth_cred *cr, gid_t gid);
 /* Whether gid is one of the supplementary groups (kept sorted). */

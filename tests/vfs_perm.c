@@ -294,3 +294,43 @@ Test(vfs_perm, children_inherit_cwd_root_umask)
 	back();
 	cr_assert_str_eq(rump_sys_getcwd(buf, sizeof(buf)), "/");
 }
+
+/* linkat(AT_EMPTY_PATH) from a descriptor: for the credentials that
+ * opened it, or with CAP_DAC_READ_SEARCH (file-system uid 0); anyone
+ * else gets ENOENT, even with a name relative to that descriptor.  A
+ * bad descriptor is EBADF first (Linux since 6.10). */
+Test(vfs_perm, flink_needs_the_openers_credentials)
+{
+	int rootfd, dfd, fd;
+
+	RETURNS(rump_sys_mkdir("/fl", 0777), 0);
+	RETURNS(rump_sys_chmod("/fl", 0777), 0);
+	mkfile("/fl/f", 1000, 1000, 0666);
+	rootfd = xopen("/fl/f", O_RDONLY, 0);
+	dfd = xopen("/fl", O_RDONLY | O_DIRECTORY, 0);
+	RETURNS(rump_pub_lwproc_rfork(0), 0); /* shares the descriptors */
+	RETURNS(rump_sys_setresuid(1000, 1000, 1000), 0);
+	FAILS(rump_sys_linkat(-1, "", AT_FDCWD, "/fl/a", AT_EMPTY_PATH), EBADF);
+	FAILS(rump_sys_linkat(rootfd, "", AT_FDCWD, "/fl/a", AT_EMPTY_PATH),
+	      ENOENT);
+	FAILS(rump_sys_linkat(dfd, "f", AT_FDCWD, "/fl/a", AT_EMPTY_PATH),
+	      ENOENT);
+	RETURNS(rump_sys_linkat(dfd, "f", AT_FDCWD, "/fl/a", 0), 0);
+	/* The directory itself (the cwd): EPERM, as for any directory. */
+	FAILS(rump_sys_linkat(AT_FDCWD, "", AT_FDCWD, "/fl/b", AT_EMPTY_PATH),
+	      EPERM);
+	fd = xopen("/fl/f", O_RDONLY, 0);
+	RETURNS(rump_sys_linkat(fd, "", AT_FDCWD, "/fl/b", AT_EMPTY_PATH), 0);
+	close_ok(fd);
+	back();
+	/* Root with another file-system uid has no CAP_DAC_READ_SEARCH. */
+	RETURNS(rump_pub_lwproc_rfork(0), 0);
+	rump_sys_setfsuid(1003);
+	FAILS(rump_sys_linkat(rootfd, "", AT_FDCWD, "/fl/c", AT_EMPTY_PATH),
+	      ENOENT);
+	back();
+	RETURNS(rump_sys_linkat(rootfd, "", AT_FDCWD, "/fl/c", AT_EMPTY_PATH),
+		0);
+	close_ok(rootfd);
+	close_ok(dfd);
+}

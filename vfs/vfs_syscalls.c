@@ -878,6 +878,29 @@ sys_symlinkat(struct lwp *l, const char *target, int newdirfd,
 	return do_symlinkat(l, target, newdirfd, linkpath);
 }
 
+/*
+ * linkat(AT_EMPTY_PATH) gives a name to whatever a descriptor refers to,
+ * so Linux (since 6.10) allows a lookup starting at a descriptor only to
+ * the credentials that opened it, or with CAP_DAC_READ_SEARCH; to anyone
+ * else it is ENOENT, with an empty name or not.  A bad descriptor is
+ * EBADF before that; absolute paths and the cwd need nothing.
+ */
+static int
+flink_allowed(struct lwp *l, int dirfd, const char *path)
+{
+	struct file *fp;
+	int error = 0;
+
+	if (path[0] == '/' || dirfd == AT_FDCWD)
+		return 0;
+	if ((fp = fd_getfile(l->l_proc, dirfd)) == NULL)
+		return EBADF;
+	if (fp->f_cred != l->l_cred && !cred_fs_privileged(l->l_cred))
+		error = ENOENT;
+	file_release(fp);
+	return error;
+}
+
 static long
 do_linkat(struct lwp *l, int olddirfd, const char *oldpath, int newdirfd,
 	  const char *newpath, int flags)
@@ -890,13 +913,10 @@ do_linkat(struct lwp *l, int olddirfd, const char *oldpath, int newdirfd,
 
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	if ((flags & AT_EMPTY_PATH) && !cred_privileged(l->l_cred)) {
-		/* Linux: CAP_DAC_READ_SEARCH for linking by descriptor;
-		 * others see ENOENT for the empty name. */
-		flags &= ~AT_EMPTY_PATH;
-	}
 	obuf = path_alloc();
 	error = path_copyin(oldpath, obuf, (flags & AT_EMPTY_PATH) != 0);
+	if (error == 0 && (flags & AT_EMPTY_PATH))
+		error = flink_allowed(l, olddirfd, obuf);
 	if (error == 0)
 		error = namei(l, olddirfd, obuf,
 			      ((flags & AT_SYMLINK_FOLLOW) ? NI_FOLLOW : 0) |
