@@ -334,3 +334,32 @@ Test(vfs_perm, flink_needs_the_openers_credentials)
 	close_ok(rootfd);
 	close_ok(dfd);
 }
+
+/* utimensat: only NULL, or UTIME_NOW for both, is a "touch" that write
+ * permission allows; any other times (UTIME_OMIT with UTIME_NOW too) are
+ * set times, for the owner alone. */
+Test(vfs_perm, utimensat_set_times_needs_ownership)
+{
+	static const long mixed[][2] = {
+		{ UTIME_NOW, UTIME_OMIT },
+		{ UTIME_OMIT, UTIME_NOW },
+		{ UTIME_OMIT, 5 },
+	};
+	struct timespec ts[2] = { { 0, UTIME_NOW }, { 0, UTIME_NOW } };
+
+	mkfile("/ut", 1000, 1000, 0666);
+	become(1001, 1001, 0, NULL);
+	RETURNS(rump_sys_utimensat(AT_FDCWD, "/ut", NULL, 0), 0);
+	RETURNS(rump_sys_utimensat(AT_FDCWD, "/ut", ts, 0), 0);
+	for (unsigned i = 0; i < sizeof(mixed) / sizeof(mixed[0]); i++) {
+		ts[0].tv_nsec = mixed[i][0];
+		ts[1].tv_nsec = mixed[i][1];
+		FAILS(rump_sys_utimensat(AT_FDCWD, "/ut", ts, 0), EPERM);
+	}
+	back();
+	RETURNS(rump_sys_chmod("/ut", 0644), 0);
+	become(1001, 1001, 0, NULL);
+	FAILS(rump_sys_utimensat(AT_FDCWD, "/ut", NULL, 0), EACCES);
+	FAILS(rump_sys_utimensat(AT_FDCWD, "/ut", ts, 0), EPERM);
+	back();
+}

@@ -1457,18 +1457,15 @@ do_utimes(struct vnode *vp, const struct timespec *ts,
 {
 	struct vattr va = { 0 };
 	int64_t now = vfs_now_ns();
-	bool touch = true;
 	int error;
 
 	if ((error = setattr_check_ro(vp)) != 0)
 		return error;
-	if (ts != NULL) {
-		for (int i = 0; i < 2; i++)
-			if (ts[i].tv_nsec != UTIME_NOW_ &&
-			    ts[i].tv_nsec != UTIME_OMIT_)
-				touch = false;
-	}
-	if (touch) {
+	/* Only "now" for both is a touch, which write permission allows;
+	 * anything else sets times (UTIME_OMIT with UTIME_NOW too: Linux's
+	 * ATTR_TIMES_SET), which is for the owner. */
+	if (ts == NULL ||
+	    (ts[0].tv_nsec == UTIME_NOW_ && ts[1].tv_nsec == UTIME_NOW_)) {
 		if (!owner_or_capable(vp, cr) &&
 		    (error = vfs_access(vp, VWRITE, cr)) != 0)
 			return error;
