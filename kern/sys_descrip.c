@@ -60,14 +60,15 @@ sys_dup2(struct lwp *l, int oldfd, int newfd)
 	return sys_dup3(l, oldfd, newfd, 0);
 }
 
-/* O_NOATIME is for the file's owner (or the privileged). */
+/* O_NOATIME is for the file's owner, or with CAP_FOWNER (a file
+ * capability: the fsuid decides). */
 static int
 noatime_allowed(struct lwp *l, struct file *fp)
 {
 	struct stat st;
 	int error;
 
-	if (cred_privileged(l->l_cred))
+	if (cred_fs_privileged(l->l_cred))
 		return 0;
 	if ((error = fp->f_ops->fo_stat(fp, &st)) != 0)
 		return error;

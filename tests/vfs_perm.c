@@ -363,3 +363,31 @@ Test(vfs_perm, utimensat_set_times_needs_ownership)
 	FAILS(rump_sys_utimensat(AT_FDCWD, "/ut", ts, 0), EPERM);
 	back();
 }
+
+/* CAP_MKNOD and CAP_FOWNER are file capabilities: Linux drops them while
+ * the file-system uid is not 0, whatever the effective uid, and gives
+ * them back with fsuid 0. */
+Test(vfs_perm, file_capabilities_follow_the_fsuid)
+{
+	int fd;
+
+	RETURNS(rump_sys_mkdir("/fc", 0777), 0);
+	RETURNS(rump_sys_chmod("/fc", 0777), 0);
+	mkfile("/fc/f", 1000, 1000, 0644);
+	RETURNS(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	rump_sys_setfsuid(1003);
+	FAILS(rump_sys_mknod("/fc/c", S_IFCHR | 0644, makedev(1, 3)), EPERM);
+	fd = xopen("/fc/f", O_RDONLY, 0);
+	FAILS(rump_sys_fcntl(fd, F_SETFL, O_NOATIME), EPERM);
+	close_ok(fd);
+	back();
+	/* Effective uid 1000, fsuid 0 (allowed: the real uid is 0). */
+	RETURNS(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_setresuid(0, 1000, 0), 0);
+	rump_sys_setfsuid(0);
+	RETURNS(rump_sys_mknod("/fc/c", S_IFCHR | 0644, makedev(1, 3)), 0);
+	fd = xopen("/fc/f", O_RDONLY, 0);
+	RETURNS(rump_sys_fcntl(fd, F_SETFL, O_NOATIME), 0);
+	close_ok(fd);
+	back();
+}

@@ -742,8 +742,9 @@ create_at(struct lwp *l, int dirfd, const char *upath, enum vtype type,
 	error = lookup_parent(l, &w, dirfd, upath, &buf, &res);
 	if (error == 0)
 		error = create_front(&w, &res, type == VDIR);
+	/* CAP_MKNOD, a file capability: the fsuid decides. */
 	if (error == 0 && (type == VCHR || type == VBLK) &&
-	    !cred_privileged(l->l_cred))
+	    !cred_fs_privileged(l->l_cred))
 		error = EPERM;
 	if (error == 0 && res.dvp->v_op->vop_create == NULL)
 		error = EPERM;
