@@ -391,3 +391,62 @@ Test(vfs_perm, file_capabilities_follow_the_fsuid)
 	close_ok(fd);
 	back();
 }
+
+static mode_t
+mode_of(const char *p)
+{
+	struct stat st;
+
+	RETURNS(rump_sys_stat(p, &st), 0);
+	return st.st_mode & 07777;
+}
+
+/* A write or truncation drops set-id bits by the writer's credentials
+ * (not the opener's): S_ISUID always, S_ISGID when group-executable or
+ * when the writer is not in the file's group; nothing for fsuid 0. */
+Test(vfs_perm, writes_drop_set_id_bits_by_the_writer)
+{
+	int rootfd, fd;
+
+	mkfile("/wr", 1000, 1000, 06777);
+	rootfd = xopen("/wr", O_RDWR, 0);
+	RETURNS(rump_pub_lwproc_rfork(0), 0); /* shares rootfd */
+	RETURNS(rump_sys_setresuid(1001, 1001, 1001), 0);
+	RETURNS(rump_sys_write(rootfd, "x", 1), 1);
+	back();
+	cr_assert_eq(mode_of("/wr"), 0777);
+
+	/* S_ISGID without group x: kept for a member, dropped otherwise. */
+	RETURNS(rump_sys_chmod("/wr", 02666), 0);
+	become(1001, 1000, 0, NULL);
+	RETURNS(rump_sys_write(rootfd, "x", 1), 1);
+	RETURNS(rump_sys_ftruncate(rootfd, 1), 0);
+	RETURNS(rump_sys_truncate("/wr", 1), 0);
+	back();
+	cr_assert_eq(mode_of("/wr"), 02666);
+	become(1001, 1001, 0, NULL);
+	RETURNS(rump_sys_ftruncate(rootfd, 2), 0);
+	back();
+	cr_assert_eq(mode_of("/wr"), 0666);
+	RETURNS(rump_sys_chmod("/wr", 02666), 0);
+	become(1001, 1001, 0, NULL);
+	RETURNS(rump_sys_truncate("/wr", 2), 0);
+	back();
+	cr_assert_eq(mode_of("/wr"), 0666);
+	RETURNS(rump_sys_chmod("/wr", 02666), 0);
+	become(1001, 1001, 0, NULL);
+	close_ok(xopen("/wr", O_WRONLY | O_TRUNC, 0));
+	back();
+	cr_assert_eq(mode_of("/wr"), 0666);
+
+	/* An unprivileged opener's descriptor, written by root: kept. */
+	RETURNS(rump_sys_chmod("/wr", 06777), 0);
+	RETURNS(rump_pub_lwproc_rfork(0), 0);
+	RETURNS(rump_sys_setresuid(1001, 1001, 1001), 0);
+	fd = xopen("/wr", O_RDWR, 0);
+	back();
+	RETURNS(rump_sys_write(fd, "x", 1), 1);
+	cr_assert_eq(mode_of("/wr"), 06777);
+	close_ok(fd);
+	close_ok(rootfd);
+}

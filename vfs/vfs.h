@@ -152,6 +152,10 @@ int vn_open_file(struct vnode *vp, unsigned flags, struct kauth_cred *cr,
 		 struct file **fpp);
 /* fstat of a vnode: a Linux struct stat. */
 int vn_stat(struct vnode *vp, struct stat *st);
+/* The set-id bits a write or truncation by cr drops from vp, added to
+ * *va as a mode change (Linux's setattr_should_drop_suidgid). */
+void vn_kill_privs(struct vnode *vp, const struct kauth_cred *cr,
+		   struct vattr *va);
 /* fo_stat for files with f_vnode set (drivers may use it). */
 int vn_fo_stat(struct file *fp, struct stat *st);
 

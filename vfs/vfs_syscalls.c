@@ -186,21 +186,12 @@ static int
 do_truncate(struct vnode *vp, off_t len, const struct kauth_cred *cr)
 {
 	struct vattr va = { 0 };
-	struct vattr cur;
 
 	if (vp->v_op->vop_setattr == NULL)
 		return EINVAL;
 	va.va_mask = VA_SIZE;
 	va.va_size = len;
-	/* Drop set-id bits as a write would. */
-	if (cr->cr_fsuid != 0 && vp->v_op->vop_getattr(vp, &cur) == 0 &&
-	    ((cur.va_mode & S_ISUID) ||
-	     (cur.va_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP))) {
-		va.va_mask |= VA_MODE;
-		va.va_mode = cur.va_mode & ~(mode_t)S_ISUID;
-		if (cur.va_mode & S_IXGRP)
-			va.va_mode &= ~(mode_t)S_ISGID;
-	}
+	vn_kill_privs(vp, cr, &va); /* as a write would */
 	return vp->v_op->vop_setattr(vp, &va);
 }
 

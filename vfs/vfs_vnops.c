@@ -9,6 +9,7 @@
 #include "cred.h"
 #include "devsw.h"
 #include "poll.h"
+#include "proc.h"
 #include "vfs.h"
 #include "vfs_int.h"
 
@@ -62,24 +63,40 @@ vn_fo_stat(struct file *fp, struct stat *st)
 	return vn_stat(fp->f_vnode, st);
 }
 
-/* A write by someone without CAP_FSETID drops set-id bits (Linux's
- * file_remove_privs): S_ISUID always, S_ISGID with group exec. */
-static void
-vn_remove_privs(struct vnode *vp, const struct kauth_cred *cr)
+/*
+ * A write or truncation by cr takes set-id bits off a regular file
+ * (Linux's setattr_should_drop_suidgid): S_ISUID always, S_ISGID when
+ * group-executable or when cr is not in the file's group; nothing with
+ * CAP_FSETID (fsuid 0).  Adds the new mode to *va, or leaves it alone.
+ */
+void
+vn_kill_privs(struct vnode *vp, const struct kauth_cred *cr, struct vattr *va)
 {
-	struct vattr va;
+	struct vattr cur;
+	mode_t m;
 
-	if (vp->v_type != VREG || cr->cr_fsuid == 0 ||
-	    vp->v_op->vop_getattr(vp, &va) != 0)
+	if (vp->v_type != VREG || cred_fs_privileged(cr) ||
+	    vp->v_op->vop_getattr(vp, &cur) != 0)
 		return;
-	if (!(va.va_mode & S_ISUID) &&
-	    (va.va_mode & (S_ISGID | S_IXGRP)) != (S_ISGID | S_IXGRP))
+	m = cur.va_mode & ~(mode_t)S_ISUID;
+	if ((m & S_ISGID) &&
+	    ((m & S_IXGRP) || !vfs_groupmember(cr, cur.va_gid)))
+		m &= ~(mode_t)S_ISGID;
+	if (m == cur.va_mode)
 		return;
-	va.va_mode &= ~(mode_t)S_ISUID;
-	if (va.va_mode & S_IXGRP)
-		va.va_mode &= ~(mode_t)S_ISGID;
-	va.va_mask = VA_MODE;
-	vp->v_op->vop_setattr(vp, &va);
+	va->va_mask |= VA_MODE;
+	va->va_mode = m;
+}
+
+/* The credentials of the lwp writing through fp: Linux judges set-id
+ * bits by the writer, which need not be the opener (a shared table, a
+ * passed descriptor). */
+static const struct kauth_cred *
+writer_cred(struct file *fp)
+{
+	struct lwp *l = rumpuser_curlwp();
+
+	return l != NULL ? l->l_cred : fp->f_cred;
 }
 
 static int
@@ -99,9 +116,13 @@ vn_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 {
 	struct vnode *vp = fp->f_vnode;
 
+	struct vattr va = { 0 };
+
 	if (vp->v_op->vop_write == NULL)
 		return EINVAL;
-	vn_remove_privs(vp, fp->f_cred);
+	vn_kill_privs(vp, writer_cred(fp), &va);
+	if (va.va_mask != 0)
+		vp->v_op->vop_setattr(vp, &va);
 	return vp->v_op->vop_write(vp, offp, uio, ioflags);
 }
 
@@ -113,9 +134,9 @@ vn_truncate(struct file *fp, off_t length)
 
 	if (vp->v_type != VREG || vp->v_op->vop_setattr == NULL)
 		return EINVAL;
-	vn_remove_privs(vp, fp->f_cred);
 	va.va_mask = VA_SIZE;
 	va.va_size = length;
+	vn_kill_privs(vp, writer_cred(fp), &va);
 	return vp->v_op->vop_setattr(vp, &va);
 }
 
