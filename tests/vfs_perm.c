@@ -450,3 +450,28 @@ Test(vfs_perm, writes_drop_set_id_bits_by_the_writer)
 	close_ok(fd);
 	close_ok(rootfd);
 }
+
+/* A trailing slash after a symlink follows it and wants a directory,
+ * but asks no search permission of that directory ("l/" is not
+ * "l/."), as on Linux. */
+Test(vfs_perm, trailing_slash_needs_no_search_permission)
+{
+	struct stat st;
+
+	RETURNS(rump_sys_mkdir("/ts", 0755), 0);
+	RETURNS(rump_sys_mkdir("/ts/d", 0700), 0);
+	RETURNS(rump_sys_symlink("d", "/ts/l"), 0);
+	RETURNS(rump_sys_symlink("l", "/ts/ll"), 0);
+	mkfile("/ts/f", 0, 0, 0644);
+	RETURNS(rump_sys_symlink("f", "/ts/lf"), 0);
+	become(1001, 1001, 0, NULL);
+	RETURNS(rump_sys_stat("/ts/d/", &st), 0);
+	RETURNS(rump_sys_stat("/ts/l/", &st), 0);
+	cr_assert(S_ISDIR(st.st_mode));
+	RETURNS(rump_sys_lstat("/ts/ll/", &st), 0);
+	cr_assert(S_ISDIR(st.st_mode));
+	FAILS(rump_sys_stat("/ts/l/.", &st), EACCES);
+	FAILS(rump_sys_stat("/ts/lf/", &st), ENOTDIR);
+	RETURNS(rump_sys_access("/ts/l/", F_OK), 0);
+	back();
+}

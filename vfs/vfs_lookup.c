@@ -378,12 +378,15 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 		    (!last || trail || (flags & NI_FOLLOW))) {
 			const char *np;
 
-			error = walk_readlink(
-				w, child, last ? (trail ? "." : NULL) : q, &np);
+			error = walk_readlink(w, child, last ? NULL : q, &np);
 			vnode_rele(child);
 			w->w_vavp = NULL;
 			if (error != 0)
 				break;
+			/* "link/" follows to the end and wants a directory,
+			 * but is not "link/.": no search permission on it. */
+			if (trail)
+				flags |= NI_FOLLOW | NI_DIRECTORY;
 			if (np[0] == '/') {
 				vnode_rele(dir);
 				dir = w->w_root;
