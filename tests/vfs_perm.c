@@ -475,3 +475,40 @@ Test(vfs_perm, trailing_slash_needs_no_search_permission)
 	RETURNS(rump_sys_access("/ts/l/", F_OK), 0);
 	back();
 }
+
+/* chown of a non-directory drops S_ISUID, and S_ISGID when group-
+ * executable or when the caller is not in the file's group (nor fsuid
+ * 0); a change of mode is for the owner, so even chown(-1, -1) by
+ * another is EPERM when it would drop a bit. */
+Test(vfs_perm, chown_drops_set_id_bits_as_the_owner)
+{
+	gid_t sup[] = { 1000 };
+
+	mkfile("/co", 0, 1000, 04644);
+	become(1001, 1001, 0, NULL);
+	FAILS(rump_sys_chown("/co", -1, -1), EPERM);
+	back();
+	cr_assert_eq(mode_of("/co"), 04644);
+	RETURNS(rump_sys_chmod("/co", 02644), 0);
+	become(1001, 1001, 0, NULL);
+	FAILS(rump_sys_chown("/co", -1, -1), EPERM);
+	back();
+	become(1001, 1001, 1, sup); /* in the file's group: nothing to drop */
+	RETURNS(rump_sys_chown("/co", -1, -1), 0);
+	back();
+	cr_assert_eq(mode_of("/co"), 02644);
+	RETURNS(rump_sys_chmod("/co", 0644), 0);
+	become(1001, 1001, 0, NULL);
+	RETURNS(rump_sys_chown("/co", -1, -1), 0);
+	back();
+	/* Root keeps a non-executable S_ISGID, drops S_ISUID. */
+	RETURNS(rump_sys_chmod("/co", 06644), 0);
+	RETURNS(rump_sys_chown("/co", 1001, -1), 0);
+	cr_assert_eq(mode_of("/co"), 02644);
+	/* The owner, not in the group: both go. */
+	RETURNS(rump_sys_chmod("/co", 06644), 0);
+	become(1001, 1001, 0, NULL);
+	RETURNS(rump_sys_chown("/co", -1, -1), 0);
+	back();
+	cr_assert_eq(mode_of("/co"), 0644);
+}
