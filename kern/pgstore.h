@@ -1,6 +1,6 @@
 /*
- * pgstore.h: the data of a regular in-memory file (memfd now, tmpfs
- * later): a sparse array of 4 KiB pages in a radix tree whose height
+ * pgstore.h: the data of a regular in-memory file (memfd and tmpfs): a
+ * sparse array of 4 KiB pages in a radix tree whose height
  * grows with the highest page, so any offset up to OFF_MAX works and
  * costs only the pages written plus one node per level.  Holes read as
  * zeros; bytes past the end of the file inside a page are always zero,
