@@ -721,3 +721,92 @@ Test(hostfs, search_permission_of_host_directories_for_a_user)
 	cr_assert_eq(chmod(p, 0755), 0);
 	RETURNS(rump_sys_umount("/mnt"), 0);
 }
+
+/* ---- Linux's rules for callers who are not root --------------------------- */
+
+/* These need a host root: the kernel's host calls then may give files
+ * any owner, as Linux would for the rump caller. */
+static void
+need_host_root(void)
+{
+	if (geteuid() != 0)
+		cr_skip_test("the host process must be root");
+	cr_assert_eq(chmod(hdir, 0777), 0);
+	mount_rw();
+}
+
+/* A rump process of uid and gid `id', in the supplementary group 2000,
+ * with umask 0 (the host's must not show either). */
+static void
+become_user(uid_t id)
+{
+	gid_t g = 2000;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	RETURNS(rump_sys_setgroups(1, &g), 0);
+	RETURNS(rump_sys_setgid(id), 0);
+	RETURNS(rump_sys_setuid(id), 0);
+	rump_sys_umask(0);
+}
+
+static void
+create_file(const char *path, mode_t mode)
+{
+	int fd = rump_sys_open(path, O_CREAT | O_WRONLY, mode);
+
+	cr_assert_geq(fd, 0, "create %s: %s", path, strerror(errno));
+	RETURNS(rump_sys_close(fd), 0);
+}
+
+/* Owner, group and mode of `rel' as the host and the kernel show it. */
+static void
+check_owner(const char *rel, uid_t uid, gid_t gid, mode_t mode)
+{
+	struct stat st;
+	char p[300];
+
+	snprintf(p, sizeof(p), "%s/%s", hdir, rel);
+	cr_assert_eq(lstat(p, &st), 0, "%s", rel);
+	cr_assert_eq(st.st_uid, uid, "%s: host uid %u", rel, st.st_uid);
+	cr_assert_eq(st.st_gid, gid, "%s: host gid %u", rel, st.st_gid);
+	if (mode != 0)
+		cr_assert_eq(st.st_mode, mode, "%s: host mode %o", rel,
+			     st.st_mode);
+	snprintf(p, sizeof(p), "/mnt/%s", rel);
+	RETURNS(rump_sys_lstat(p, &st), 0);
+	cr_assert_eq(st.st_uid, uid, "%s: uid %u", rel, st.st_uid);
+	cr_assert_eq(st.st_gid, gid, "%s: gid %u", rel, st.st_gid);
+}
+
+/* A new node is the creator's (fsuid, fsgid), or in a set-group-id
+ * directory of the directory's group, new subdirectories set-group-id
+ * too; the mode is the caller's, not cut by the host's umask. */
+Test(hostfs, new_nodes_belong_to_their_creator)
+{
+	char p[300];
+
+	need_host_root();
+	snprintf(p, sizeof(p), "%s/sg", hdir);
+	cr_assert_eq(mkdir(p, 0777), 0);
+	cr_assert_eq(chown(p, 0, 3000), 0);
+	cr_assert_eq(chmod(p, 02777), 0);
+	become_user(1000);
+	create_file("/mnt/f", 0666);
+	create_file("/mnt/x", 06755);
+	RETURNS(rump_sys_mkdir("/mnt/d", 0777), 0);
+	RETURNS(rump_sys_symlink("f", "/mnt/l"), 0);
+	RETURNS(rump_sys_mknod("/mnt/p", S_IFIFO | 0666, 0), 0);
+	create_file("/mnt/sg/f", 0666);
+	RETURNS(rump_sys_mkdir("/mnt/sg/d", 0777), 0);
+	RETURNS(rump_sys_symlink("f", "/mnt/sg/l"), 0);
+	rump_pub_lwproc_releaselwp();
+	check_owner("f", 1000, 1000, S_IFREG | 0666);
+	check_owner("x", 1000, 1000, S_IFREG | 06755);
+	check_owner("d", 1000, 1000, S_IFDIR | 0777);
+	check_owner("l", 1000, 1000, 0);
+	check_owner("p", 1000, 1000, S_IFIFO | 0666);
+	check_owner("sg/f", 1000, 3000, S_IFREG | 0666);
+	check_owner("sg/d", 1000, 3000, S_IFDIR | 02777);
+	check_owner("sg/l", 1000, 3000, 0);
+	RETURNS(rump_sys_umount("/mnt"), 0);
+}

@@ -302,14 +302,35 @@ fix_mode(int fd, struct rumpuser_stat *st, int mode)
 }
 
 /*
+ * The host made the new node `fd' as the host process; it belongs to
+ * the owner and group the VFS chose for the caller (va).  A host that
+ * may not give files away (not root) keeps its own: the node is there
+ * already, and failing the call would leave it behind.  Before
+ * fix_mode: a host chown takes set-id bits off a file even for root,
+ * so *st is read again for fix_mode to put them back.
+ */
+static void
+fix_owner(int fd, struct rumpuser_stat *st, const struct vattr *va)
+{
+	if (st->st_uid == va->va_uid && st->st_gid == va->va_gid)
+		return;
+	if (rumpuser_fs_fchownat(fd, "", va->va_uid, va->va_gid,
+				 AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW) == 0)
+		rumpuser_fs_fstatat(fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW,
+				    st);
+}
+
+/*
  * O_TMPFILE: the VFS asks for a regular file without a name, one that
  * may get a name later when va_mask is not 0.  The host makes it in the
  * directory (O_EXCL when it never may be named, so the host refuses the
  * link); the node's handle is an O_PATH one on it, as for any file.
  */
 static int
-create_tmpfile(struct vnode *dvp, int mode, bool linkable, struct vnode **vpp)
+create_tmpfile(struct vnode *dvp, const struct vattr *va, struct vnode **vpp)
 {
+	int mode = (int)(va->va_mode & 07777);
+	bool linkable = va->va_mask != 0;
 	struct rumpuser_stat st;
 	int tfd, fd, error;
 
@@ -326,6 +347,7 @@ create_tmpfile(struct vnode *dvp, int mode, bool linkable, struct vnode **vpp)
 		rumpuser_fs_close(fd);
 		return error;
 	}
+	fix_owner(fd, &st, va);
 	fix_mode(fd, &st, mode);
 	if ((error = node_get(VTOHM(dvp), fd, &st, vpp)) == 0)
 		/* No name: not kept open in the cache once unused. */
@@ -346,7 +368,7 @@ hostfs_create(struct vnode *dvp, const char *name, size_t len,
 	if ((error = rofs(dvp)) != 0)
 		return error;
 	if (len == 0 && va->va_type == VREG)
-		return create_tmpfile(dvp, mode, va->va_mask != 0, vpp);
+		return create_tmpfile(dvp, va, vpp);
 	if ((error = name_dup(name, len, kname)) != 0)
 		return error;
 	switch (va->va_type) {
@@ -381,6 +403,7 @@ hostfs_create(struct vnode *dvp, const char *name, size_t len,
 		return error;
 	if ((error = host_lookup(dfd, kname, &fd, &st)) != 0)
 		return error;
+	fix_owner(fd, &st, va);
 	fix_mode(fd, &st, mode);
 	return node_get(hm, fd, &st, vpp);
 }
@@ -399,6 +422,7 @@ hostfs_symlink(struct vnode *dvp, const char *name, size_t len,
 		return error;
 	if ((error = host_lookup(VTOHN(dvp)->hn_fd, kname, &fd, &st)) != 0)
 		return error;
+	fix_owner(fd, &st, va);
 	return node_get(VTOHM(dvp), fd, &st, vpp);
 }
 

@@ -18,7 +18,10 @@
  * Attributes are the host's: owner, mode and times as the host shows
  * them; changes the host refuses (chown by an unprivileged host user)
  * fail with the host's errno.  Permission checks are the kernel's,
- * against those attributes, and then the host's own.
+ * against those attributes, and then the host's own.  A new node gets
+ * the owner, group and mode Linux would give the caller (the host
+ * process made it, then gives it away), when the host process may give
+ * files away; otherwise it keeps the host's owner.
  *
  * Lock order: a node's hn_lock (its I/O handles and directory stream) >
  * the mount's hm_lock (the node table, a leaf).
