@@ -810,3 +810,27 @@ Test(hostfs, new_nodes_belong_to_their_creator)
 	check_owner("sg/l", 1000, 3000, 0);
 	RETURNS(rump_sys_umount("/mnt"), 0);
 }
+
+/* utimensat(AT_SYMLINK_NOFOLLOW) sets a symlink's own times, as Linux
+ * does, and leaves its target's alone. */
+Test(hostfs, utimensat_sets_a_symlinks_own_times)
+{
+	struct timespec ts[2] = { { 1000000, 5 }, { 2000000, 7 } };
+	struct stat st, target;
+	char p[300];
+
+	mount_rw();
+	RETURNS(rump_sys_symlink("hello.txt", "/mnt/l"), 0);
+	RETURNS(rump_sys_stat("/mnt/hello.txt", &target), 0);
+	RETURNS(rump_sys_utimensat(AT_FDCWD, "/mnt/l", ts, AT_SYMLINK_NOFOLLOW),
+		0);
+	RETURNS(rump_sys_lstat("/mnt/l", &st), 0);
+	cr_assert_eq(st.st_mtim.tv_sec, 2000000);
+	cr_assert_eq(st.st_atim.tv_nsec, 5);
+	snprintf(p, sizeof(p), "%s/l", hdir);
+	cr_assert_eq(lstat(p, &st), 0);
+	cr_assert_eq(st.st_mtim.tv_sec, 2000000);
+	RETURNS(rump_sys_stat("/mnt/hello.txt", &st), 0);
+	cr_assert_eq(st.st_mtim.tv_sec, target.st_mtim.tv_sec);
+	RETURNS(rump_sys_umount("/mnt"), 0);
+}

@@ -681,7 +681,9 @@ hostfs_setattr(struct vnode *vp, const struct vattr *va)
 	    (error = rumpuser_fs_fchmodat(hn->hn_fd, "", (int)va->va_mode,
 					  AT_EMPTY_PATH)) != 0)
 		return error;
-	if ((va->va_mask & (VA_ATIME | VA_MTIME)) && vp->v_type != VLNK)
+	/* A symlink has times of its own (utimensat AT_SYMLINK_NOFOLLOW):
+	 * the handle's magic link leads to the link, not its target. */
+	if (va->va_mask & (VA_ATIME | VA_MTIME))
 		error = rumpuser_fs_utimensat(
 			hn->hn_fd, "",
 			(va->va_mask & VA_ATIME) ? va->va_atime
