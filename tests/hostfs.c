@@ -372,6 +372,52 @@ Test(hostfs, tmpfile_in_a_host_directory)
 	      ENOTDIR);
 }
 
+/* The rest of the calls that would change something: EROFS comes
+ * before any permission check, so a user who owns nothing gets it too. */
+static void
+check_readonly_ops(void)
+{
+	struct timespec ts[2] = { { 1, 0 }, { 2, 0 } };
+	int fd = rump_sys_open("/mnt/hello.txt", O_RDONLY);
+
+	cr_assert_geq(fd, 0);
+	FAILS(rump_sys_open("/mnt/hello.txt", O_RDONLY | O_TRUNC), EROFS);
+	FAILS(rump_sys_open("/mnt", O_TMPFILE | O_RDWR, 0600), EROFS);
+	FAILS(rump_sys_mknod("/mnt/p", S_IFIFO | 0644, 0), EROFS);
+	FAILS(rump_sys_chown("/mnt/hello.txt", 0, 0), EROFS);
+	FAILS(rump_sys_lchown("/mnt/hello.txt", 1000, -1), EROFS);
+	FAILS(rump_sys_utimensat(AT_FDCWD, "/mnt/hello.txt", NULL, 0), EROFS);
+	FAILS(rump_sys_utimensat(AT_FDCWD, "/mnt/hello.txt", ts, 0), EROFS);
+	FAILS(rump_sys_fchmod(fd, 0600), EROFS);
+	FAILS(rump_sys_fchown(fd, 0, 0), EROFS);
+	FAILS(rump_sys_futimens(fd, ts), EROFS);
+	FAILS(rump_sys_renameat2(AT_FDCWD, "/mnt/hello.txt", AT_FDCWD,
+				 "/mnt/sub", RENAME_EXCHANGE),
+	      EROFS);
+	FAILS(rump_sys_access("/mnt/hello.txt", W_OK), EROFS);
+	FAILS(rump_sys_access("/mnt/sub", W_OK), EROFS);
+	/* O_CREAT of a file that is there opens it. */
+	RETURNS(rump_sys_close(rump_sys_open("/mnt/hello.txt",
+					     O_RDONLY | O_CREAT, 0644)),
+		0);
+	RETURNS(rump_sys_close(fd), 0);
+}
+
+/* ... as root and as a user. */
+static void
+check_readonly_more(void)
+{
+	check_readonly_ops();
+	cr_assert_eq(chmod(hdir, 0755), 0); /* mkdtemp made it 0700 */
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	RETURNS(rump_sys_setuid(1000), 0);
+	check_readonly_ops();
+	FAILS(rump_sys_mkdir("/mnt/d", 0755), EROFS);
+	FAILS(rump_sys_unlink("/mnt/hello.txt"), EROFS);
+	FAILS(rump_sys_open("/mnt/new", O_CREAT | O_WRONLY, 0644), EROFS);
+	rump_pub_lwproc_releaselwp();
+}
+
 static void
 check_readonly(void)
 {
@@ -389,6 +435,7 @@ check_readonly(void)
 	FAILS(rump_sys_link("/mnt/hello.txt", "/mnt/hl"), EROFS);
 	FAILS(rump_sys_chmod("/mnt/hello.txt", 0600), EROFS);
 	FAILS(rump_sys_truncate("/mnt/hello.txt", 0), EROFS);
+	check_readonly_more();
 	RETURNS(rump_sys_stat("/mnt/hello.txt", &st), 0);
 	cr_assert(host_exists("hello.txt"));
 }
