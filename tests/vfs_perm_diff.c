@@ -1,12 +1,14 @@
 /*
  * vfs_perm_diff.c: a randomized differential test of permission
- * decisions.  The same operations run on rump's tmpfs and on a host
- * directory, each under a randomly chosen credential: on the rump side a
- * process per credential (rfork'ed from a root process, sharing its
- * descriptor table), on the host the test thread itself, its ids changed
+ * decisions.  The same operations run on rump's tmpfs (or on a hostfs
+ * mount of another host directory) and on a host directory, each under
+ * a randomly chosen credential: on the rump side a process per
+ * credential (rfork'ed from a root process, sharing its descriptor
+ * table), on the host the test thread itself, its ids changed
  * for the one call with raw, per-thread set*id syscalls (glibc's change
  * every thread).  Results, errnos and the owner, group and mode of the
- * names involved (read as root afterwards) must match.
+ * names involved (read as root afterwards), and mtimes utimensat set,
+ * must match.
  *
  * The host side runs as root.  A credential with a non-zero uid is set
  * with setresuid(uid, uid, 0): real, effective and file-system uid are
@@ -315,13 +317,29 @@ build_tree(struct side *s)
 
 /* ---- reading state (as root) ------------------------------------------------ */
 
+/* An mtime utimensat set (they are all near 1970), or 0 for "some time
+ * now".  A FIFO's is left out: writes to it update it on Linux, not yet
+ * in rump's pipes (ipc/pipe.c). */
+static struct timespec
+set_mtime(const struct stat *st)
+{
+	struct timespec none = { 0, 0 };
+
+	if (S_ISFIFO(st->st_mode) || st->st_mtim.tv_sec >= 100000000)
+		return none;
+	return st->st_mtim;
+}
+
 static void
 fmt_stat(char *buf, size_t len, const struct stat *st)
 {
+	struct timespec m = set_mtime(st);
+
 	/* A directory's size is the file system's business. */
-	snprintf(buf, len, "%o %u:%u n%lu s%ld", st->st_mode, st->st_uid,
-		 st->st_gid, (unsigned long)st->st_nlink,
-		 S_ISDIR(st->st_mode) ? 0L : (long)st->st_size);
+	snprintf(buf, len, "%o %u:%u n%lu s%ld m%ld.%ld", st->st_mode,
+		 st->st_uid, st->st_gid, (unsigned long)st->st_nlink,
+		 S_ISDIR(st->st_mode) ? 0L : (long)st->st_size, (long)m.tv_sec,
+		 m.tv_nsec);
 }
 
 /* " name=attrs" (or "=errno") of name, not following a last symlink. */
@@ -479,6 +497,7 @@ static const int oflags[] = {
 	O_RDONLY | O_CREAT,
 	O_RDONLY | O_DIRECTORY,
 	O_WRONLY | O_APPEND,
+	O_RDWR | O_TMPFILE,
 };
 #define NOFLAGS (int)(sizeof(oflags) / sizeof(oflags[0]))
 
@@ -613,7 +632,8 @@ run_op(struct side *s, int ci, unsigned op, unsigned a, unsigned b, unsigned c,
 			    gids[(c >> 3) % N(gids)],
 			    (c >> 6) % 2 ? AT_SYMLINK_NOFOLLOW : 0);
 	case OP_UTIMENS:
-		return CALL(s, utimensat, s->dir, p, pick_times(c, ts), 0);
+		return CALL(s, utimensat, s->dir, p, pick_times(c, ts),
+			    (c >> 3) % 2 ? AT_SYMLINK_NOFOLLOW : 0);
 	case OP_TRUNCATE:
 		return op_truncate(s, p, b);
 	case OP_ACCESS:
@@ -760,8 +780,15 @@ compare_trees(struct side *rs, struct side *hs, unsigned seed, int i)
 		       first_difference(ht, rt));
 }
 
+/*
+ * `nops' random operations from `seed', on the rump side in a fresh
+ * directory under `rbase' (a tmpfs directory, or a hostfs mount point:
+ * "" is the root), on the host in a fresh one under /tmp.  The starting
+ * tree is built as root on each side through its own calls, so both
+ * start equal.
+ */
 static void
-differential(unsigned seed, int nops)
+differential(const char *rbase, unsigned seed, int nops)
 {
 	struct side rs = { .rump = true }, hs = { .rump = false };
 	char rdir[64], hdir[64] = "/tmp/rumpperm.XXXXXX";
@@ -770,7 +797,7 @@ differential(unsigned seed, int nops)
 
 	cr_assert_not_null(mkdtemp(hdir));
 	cr_assert_eq(chmod(hdir, 0755), 0);
-	snprintf(rdir, sizeof(rdir), "/perm%u", seed);
+	snprintf(rdir, sizeof(rdir), "%s/perm%u", rbase, seed);
 	RETURNS(rump_sys_mkdir(rdir, 0755), 0);
 	side_open(&rs, rdir);
 	side_open(&hs, hdir);
@@ -792,9 +819,9 @@ differential(unsigned seed, int nops)
 		do_op(&rs, ci, op, v[1], v[2], v[3], rout, sizeof(rout));
 		do_op(&hs, ci, op, v[1], v[2], v[3], hout, sizeof(hout));
 		cr_assert_str_eq(rout, hout,
-				 "seed %u op %d: %s as %u (%s, %s, %u):\n"
+				 "%s: seed %u op %d: %s as %u (%s, %s, %u):\n"
 				 "rump %s\nhost %s",
-				 seed, i, opnames[op], creds[ci].uid,
+				 rdir, seed, i, opnames[op], creds[ci].uid,
 				 names[v[1] % NNAMES], names[v[2] % NNAMES],
 				 v[3], rout, hout);
 		if (i % 256 == 255)
@@ -806,7 +833,11 @@ differential(unsigned seed, int nops)
 	cr_assert_eq(host_rmtree(hdir), 0);
 }
 
-Test(vfs_perm_diff, against_host)
+/* What both tests stand on: a root host thread that can take each
+ * credential and come back, SIGPIPE ignored on both sides, the same
+ * umask, the host's policies read, and the rump processes. */
+static void
+perm_setup(void)
 {
 	struct sigaction sa = { .sa_handler = SIG_IGN };
 
@@ -825,7 +856,37 @@ Test(vfs_perm_diff, against_host)
 	if (protected_sticky)
 		cr_log_warn("host fs.protected_* set: no sticky directories");
 	rump_creds_init();
+}
+
+Test(vfs_perm_diff, against_host)
+{
+	perm_setup();
 	for (unsigned seed = 1; seed <= 20; seed++)
-		differential(seed, 2000);
+		differential("", seed, 2000);
 	rump_creds_fini();
+}
+
+/*
+ * The same through hostfs.  The VFS decides by the attributes the host
+ * shows, but the host calls are made by this process, root on the host:
+ * what the host does on its own (owners of new files, its umask, set-id
+ * bits) must still come out as Linux would for the rump caller.  The
+ * backing directory is another host directory than the one compared.
+ */
+Test(vfs_perm_diff, hostfs_against_host)
+{
+	char mdir[] = "/tmp/rumpperm_mnt.XXXXXX";
+
+	perm_setup();
+	cr_assert_not_null(mkdtemp(mdir));
+	cr_assert_eq(chmod(mdir, 0755), 0);
+	RETURNS(rump_sys_mkdir("/hmnt", 0755), 0);
+	RETURNS(rump_sys_mount(mdir, "/hmnt", "hostfs", 0, ""), 0);
+	/* Fewer than on tmpfs: every rump operation is host calls too. */
+	for (unsigned seed = 1; seed <= 10; seed++)
+		differential("/hmnt", seed, 2000);
+	rump_creds_fini();
+	/* Nothing of the kernel's is left open on it. */
+	RETURNS(rump_sys_umount("/hmnt"), 0);
+	cr_assert_eq(host_rmtree(mdir), 0);
 }
