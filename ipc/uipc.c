@@ -1923,14 +1923,19 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 		passcred_autobind(so);
 	mutex_enter(&so->so_lock);
 	deadline = timeo_deadline(so->so_sndtimeo);
+	/* Linux drops a SEQPACKET send's address unlooked-at: it goes to
+	 * the peer or is ENOTCONN, like a send without one. */
+	if (so->so_type == SOCK_SEQPACKET)
+		to = NULL;
 	if (so->so_type != SOCK_DGRAM) {
+		/* Not connected comes before a shutdown, as on Linux. */
 		if (to != NULL)
 			error = so->so_state == SS_CONNECTED ? EISCONN
 							     : EOPNOTSUPP;
-		else if (so->so_shutdown & SEND_SHUTDOWN)
-			error = EPIPE;
 		else if (so->so_state != SS_CONNECTED)
 			error = ENOTCONN;
+		else if (so->so_shutdown & SEND_SHUTDOWN)
+			error = EPIPE;
 		else if ((dst = so->so_peer) == NULL)
 			error = EPIPE;
 	} else {

@@ -1232,3 +1232,30 @@ Test(af_unix, dgram_pollout_reconnect)
 	RETURNS(rump_sys_close(r1), 0);
 	RETURNS(rump_sys_close(r2), 0);
 }
+
+/* Linux ignores the address of a send on SEQPACKET: a connected socket
+ * sends to its peer, an unconnected one is ENOTCONN (as a send without
+ * one is). */
+Test(af_unix, seqpacket_send_ignores_address)
+{
+	struct sockaddr_un sun;
+	socklen_t len = abstract(&sun, "sq-nobody");
+	int sv[2], s;
+	char c;
+
+	pair(SOCK_SEQPACKET, sv);
+	RETURNS(rump_sys_sendto(sv[0], "x", 1, 0, (struct sockaddr *)&sun, len),
+		1);
+	RETURNS(rump_sys_read(sv[1], &c, 1), 1);
+	RETURNS(rump_sys_close(sv[1]), 0);
+	FAILS(rump_sys_sendto(sv[0], "x", 1, MSG_NOSIGNAL,
+			      (struct sockaddr *)&sun, len),
+	      EPIPE);
+	RETURNS(rump_sys_close(sv[0]), 0);
+
+	s = rump_sys_socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	FAILS(rump_sys_sendto(s, "x", 1, MSG_NOSIGNAL, (struct sockaddr *)&sun,
+			      len),
+	      ENOTCONN);
+	RETURNS(rump_sys_close(s), 0);
+}
