@@ -1487,15 +1487,12 @@ sys_shutdown(struct lwp *l, int fd, int how)
 		return -EINVAL;
 	}
 	bits = (unsigned)how + 1; /* RD 1, WR 2, RDWR 3 */
+	/* Linux shuts down a socket in any state, connected or not. */
 	mutex_enter(&so->so_lock);
-	if (so->so_state == SS_UNCONNECTED && so->so_type != SOCK_DGRAM)
-		error = ENOTCONN;
-	if (error == 0) {
-		so->so_shutdown |= bits;
-		wake_all(so);
-		if (so->so_type != SOCK_DGRAM && (peer = so->so_peer) != NULL)
-			usock_hold(peer);
-	}
+	so->so_shutdown |= bits;
+	wake_all(so);
+	if (so->so_type != SOCK_DGRAM && (peer = so->so_peer) != NULL)
+		usock_hold(peer);
 	mutex_exit(&so->so_lock);
 	if (peer != NULL) {
 		unsigned pbits = 0;
