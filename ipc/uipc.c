@@ -2669,7 +2669,8 @@ recvmsg_user(struct lwp *l, int fd, struct msghdr *umsg, int flags)
 		goto out;
 	}
 	mh.msg_controllen = controllen;
-	mh.msg_flags = f;
+	/* Linux hands MSG_CMSG_CLOEXEC of the call back in msg_flags. */
+	mh.msg_flags = f | (flags & MSG_CMSG_CLOEXEC);
 	mh.msg_namelen = namelen;
 	if (copyout(&mh.msg_namelen, &umsg->msg_namelen,
 		    sizeof(mh.msg_namelen)) != 0 ||

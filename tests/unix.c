@@ -1282,3 +1282,23 @@ Test(af_unix, shutdown_unconnected)
 	FAILS(rump_sys_read(l, &c, 1), EINVAL);
 	RETURNS(rump_sys_close(l), 0);
 }
+
+/* Linux reports a recvmsg's MSG_CMSG_CLOEXEC back in msg_flags, with or
+ * without descriptors in the message. */
+Test(af_unix, recvmsg_flags_echo_cmsg_cloexec)
+{
+	char buf[4];
+	struct iovec iov = { buf, sizeof(buf) };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	int sv[2];
+
+	pair(SOCK_DGRAM, sv);
+	RETURNS(rump_sys_send(sv[0], "ab", 2, 0), 2);
+	RETURNS(rump_sys_recvmsg(sv[1], &m, MSG_CMSG_CLOEXEC), 2);
+	cr_assert_eq(m.msg_flags, MSG_CMSG_CLOEXEC);
+	RETURNS(rump_sys_send(sv[0], "ab", 2, 0), 2);
+	RETURNS(rump_sys_recvmsg(sv[1], &m, 0), 2);
+	cr_assert_eq(m.msg_flags, 0);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+}
