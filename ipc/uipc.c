@@ -1230,14 +1230,49 @@ wrong_type(const struct unp_addr *a)
 	return addr_is_path(a) ? EPROTOTYPE : ECONNREFUSED;
 }
 
+/* Linux finds the listener before it looks at the connecting socket's
+ * state: what a connect to `a' fails with on the listener's side (no
+ * one there, another type, not listening or shut down, a full backlog),
+ * or 0. */
+static int
+connect_target_error(struct lwp *l, struct usock *so, const struct unp_addr *a,
+		     bool nonblock)
+{
+	struct usock *lis;
+	int error;
+
+	if ((error = lookup_dest(l, a, &lis)) != 0)
+		return error;
+	if (lis->so_type != so->so_type) {
+		error = wrong_type(a);
+	} else {
+		mutex_enter(&lis->so_lock);
+		if (lis->so_state != SS_LISTENING ||
+		    (lis->so_shutdown & RCV_SHUTDOWN))
+			error = ECONNREFUSED;
+		else if (nonblock && lis->so_qlen > (unsigned)lis->so_backlog)
+			error = EAGAIN;
+		mutex_exit(&lis->so_lock);
+	}
+	usock_rele(lis);
+	return error;
+}
+
 static int
 connect_stream(struct lwp *l, struct usock *so, const struct unp_addr *a,
 	       bool nonblock)
 {
 	struct usock *lis, *emb;
 	uint64_t deadline;
-	int error;
+	int error, state;
 
+	mutex_enter(&so->so_lock);
+	state = so->so_state;
+	mutex_exit(&so->so_lock);
+	if (state == SS_CONNECTED || state == SS_LISTENING) {
+		if ((error = connect_target_error(l, so, a, nonblock)) != 0)
+			return error;
+	}
 	mutex_enter(&so->so_lock);
 	if (so->so_state == SS_CONNECTED)
 		error = EISCONN;
@@ -1277,7 +1312,8 @@ connect_stream(struct lwp *l, struct usock *so, const struct unp_addr *a,
 	emb->so_addr = addr_dup(lis->so_addr);
 	emb->so_passcred = lis->so_passcred;
 	for (;;) {
-		if (lis->so_state != SS_LISTENING) {
+		if (lis->so_state != SS_LISTENING ||
+		    (lis->so_shutdown & RCV_SHUTDOWN)) {
 			error = ECONNREFUSED;
 			break;
 		}

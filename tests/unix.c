@@ -1302,3 +1302,27 @@ Test(af_unix, recvmsg_flags_echo_cmsg_cloexec)
 	RETURNS(rump_sys_close(sv[0]), 0);
 	RETURNS(rump_sys_close(sv[1]), 0);
 }
+
+/* Linux looks for the listener before it looks at the connecting
+ * socket: a connected socket connecting to no one is ECONNREFUSED, to a
+ * listener EISCONN; a listener that is shut down for reading refuses. */
+Test(af_unix, connect_looks_up_before_state)
+{
+	struct sockaddr_un sun;
+	socklen_t len = abstract(&sun, "cl-nobody");
+	int sv[2], l, c;
+
+	pair(SOCK_STREAM, sv);
+	FAILS(rump_sys_connect(sv[0], (struct sockaddr *)&sun, len),
+	      ECONNREFUSED);
+	l = listener(SOCK_STREAM, "cl-lis", 4);
+	len = abstract(&sun, "cl-lis");
+	FAILS(rump_sys_connect(sv[0], (struct sockaddr *)&sun, len), EISCONN);
+	RETURNS(rump_sys_shutdown(l, SHUT_RD), 0);
+	c = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	FAILS(rump_sys_connect(c, (struct sockaddr *)&sun, len), ECONNREFUSED);
+	RETURNS(rump_sys_close(c), 0);
+	RETURNS(rump_sys_close(l), 0);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+}
