@@ -59,7 +59,8 @@ eventfd_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	uint64_t v;
 	int error;
 
-	if (uio->uio_resid < sizeof(v))
+	/* Exactly one counter value: Linux refuses longer writes too. */
+	if (uio->uio_resid != sizeof(v))
 		return EINVAL;
 	if ((error = uiomove(&v, sizeof(v), uio)) != 0)
 		return error;

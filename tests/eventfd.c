@@ -197,3 +197,19 @@ Test(eventfd, concurrent_posts)
 		join(t[i]);
 	cr_assert_eq(total, 4000);
 }
+
+/* A write must be exactly 8 bytes (Linux 6.x), a read at least 8. */
+Test(eventfd, write_size_exact)
+{
+	uint64_t v[2] = { 1, 2 };
+	int fd = rump_sys_eventfd(0, EFD_NONBLOCK);
+
+	FAILS(rump_sys_write(fd, v, 16), EINVAL);
+	FAILS(rump_sys_write(fd, v, 9), EINVAL);
+	FAILS(rump_sys_write(fd, v, 7), EINVAL);
+	RETURNS(rump_sys_write(fd, v, 8), 8);
+	RETURNS(rump_sys_read(fd, v, 16), 8);
+	cr_assert_eq(v[0], 1);
+	FAILS(rump_sys_read(fd, v, 8), EAGAIN);
+	RETURNS(rump_sys_close(fd), 0);
+}
