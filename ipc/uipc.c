@@ -2222,7 +2222,11 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 				so->so_error = 0;
 				break;
 			}
-			if (so->so_shutdown & RCV_SHUTDOWN)
+			/* Linux's datagram receive looks at the shutdown
+			 * only when it would wait: a non-blocking DGRAM
+			 * receive is EAGAIN. */
+			if ((so->so_shutdown & RCV_SHUTDOWN) &&
+			    !(nonblock && so->so_type == SOCK_DGRAM))
 				break;
 			if (nonblock) {
 				if (got == 0)

@@ -1326,3 +1326,26 @@ Test(af_unix, connect_looks_up_before_state)
 	RETURNS(rump_sys_close(sv[0]), 0);
 	RETURNS(rump_sys_close(sv[1]), 0);
 }
+
+/* A DGRAM socket shut down for reading: a blocking receive ends at once
+ * (0) but a non-blocking one is EAGAIN, as Linux's datagram receive
+ * has it; SEQPACKET and STREAM give 0 both ways. */
+Test(af_unix, dgram_shut_rd_nonblocking)
+{
+	static const int types[] = { SOCK_DGRAM, SOCK_SEQPACKET, SOCK_STREAM };
+	char c;
+	int sv[2];
+
+	for (int k = 0; k < 3; k++) {
+		pair(types[k], sv);
+		RETURNS(rump_sys_shutdown(sv[0], SHUT_RD), 0);
+		if (types[k] == SOCK_DGRAM)
+			FAILS(rump_sys_recv(sv[0], &c, 1, MSG_DONTWAIT),
+			      EAGAIN);
+		else
+			RETURNS(rump_sys_recv(sv[0], &c, 1, MSG_DONTWAIT), 0);
+		RETURNS(rump_sys_recv(sv[0], &c, 1, 0), 0);
+		RETURNS(rump_sys_close(sv[0]), 0);
+		RETURNS(rump_sys_close(sv[1]), 0);
+	}
+}
