@@ -2633,9 +2633,16 @@ sendmsg_user(struct lwp *l, int fd, const struct msghdr *umsg, int flags)
 	struct umsg *anc;
 	struct uio uio;
 	size_t total;
+	struct usock *so;
+	struct file *fp;
 	long rv;
 	int error;
 
+	/* The descriptor first (EBADF, ENOTSOCK), as Linux has it, before
+	 * the message and the descriptors it carries. */
+	if ((error = getsock(l, fd, &fp, &so)) != 0)
+		return -error;
+	file_release(fp);
 	if (copyin(umsg, &mh, sizeof(mh)) != 0)
 		return -EFAULT;
 	if (mh.msg_iovlen > 1024)

@@ -1349,3 +1349,29 @@ Test(af_unix, dgram_shut_rd_nonblocking)
 		RETURNS(rump_sys_close(sv[1]), 0);
 	}
 }
+
+/* sendmsg looks at its descriptor before the message: a pipe is
+ * ENOTSOCK even when the message carries a bad descriptor. */
+Test(af_unix, sendmsg_checks_socket_first)
+{
+	union {
+		char c[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { "x", 1 };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.c,
+			    .msg_controllen = sizeof(ctl.c) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	int p[2], bad = -1;
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &bad, sizeof(bad));
+	RETURNS(rump_sys_pipe(p), 0);
+	FAILS(rump_sys_sendmsg(p[1], &m, 0), ENOTSOCK);
+	RETURNS(rump_sys_close(p[0]), 0);
+	RETURNS(rump_sys_close(p[1]), 0);
+}
