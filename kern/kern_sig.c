@@ -830,23 +830,48 @@ sig_notify_stop_locked(struct proc *p)
 	mutex_exit(&pp->p_lock);
 }
 
+/* Tell the parent of `pid' (ended by `sig') with SIGCHLD: its parent
+ * now, or, if it has gone meanwhile, the one it had (`ppid'). */
+static void
+sig_notify_killed(pid_t pid, pid_t ppid, uid_t uid, int sig)
+{
+	struct proc *p, *pp;
+	siginfo_t si;
+
+	sig_info_init(&si, SIGCHLD,
+		      (SIGBIT(sig) & SIGSET_CORE) ? CLD_DUMPED : CLD_KILLED,
+		      NULL);
+	si.si_pid = pid;
+	si.si_uid = uid;
+	si.si_status = sig;
+	proc_lock_enter();
+	p = proc_find_locked(pid);
+	pp = p != NULL ? p->p_pptr : proc_find_locked(ppid);
+	if (pp != NULL && pp != p) {
+		mutex_enter(&pp->p_lock);
+		sig_post_proc_locked(pp, SIGCHLD, &si);
+		mutex_exit(&pp->p_lock);
+	}
+	proc_lock_exit();
+}
+
 /*
  * The kernel thread's clean-up of processes ended by a signal: close
- * their descriptors (unless another process shares the table), tell the
- * parent, report to the host.  One process per pass over the list, the
- * locks dropped for the work.
+ * their descriptors (unless another process shares the table), then, as
+ * Linux's do_exit, tell the parent: whoever sees SIGCHLD sees the files
+ * closed.  Then report to the host.  One process per pass over the list,
+ * the locks dropped for the work.
  */
 void
 sig_termwork(void)
 {
 	struct filedesc *fdp;
 	struct proc *p;
-	siginfo_t si;
-	int sig, pid;
-	bool shared;
+	pid_t pid, ppid;
+	uid_t uid;
+	int sig;
 
 	for (;;) {
-		fdp = NULL;
 		proc_lock_enter();
 		for (p = proc_first_locked(); p != NULL; p = p->p_next) {
 			if (atomic_load_relaxed(&p->p_cldnotify) != 0)
@@ -861,32 +886,20 @@ sig_termwork(void)
 		p->p_termdone = true;
 		sig = proc_xsig(p);
 		pid = p->p_pid;
+		ppid = p->p_pptr != NULL ? p->p_pptr->p_pid : 0;
+		uid = atomic_load_relaxed(&p->p_cred)->cr_uid;
 		fdp = p->p_fd;
 		fd_hold(fdp);
-		if (p->p_pptr != NULL && p->p_pptr != p) {
-			struct proc *pp = p->p_pptr;
-
-			sig_info_init(&si, SIGCHLD,
-				      (SIGBIT(sig) & SIGSET_CORE) ? CLD_DUMPED
-								  : CLD_KILLED,
-				      NULL);
-			si.si_pid = pid;
-			si.si_uid = atomic_load_relaxed(&p->p_cred)->cr_uid;
-			si.si_status = sig;
-			mutex_enter(&pp->p_lock);
-			sig_post_proc_locked(pp, SIGCHLD, &si);
-			mutex_exit(&pp->p_lock);
-		}
 		proc_lock_exit();
-		sig_host_report(pid, sig);
 		/* Our hold and the process's: nobody else shares it.  Its
 		 * descriptors close now, as at a real exit, and with them
 		 * the table's record locks; a table another process shares
 		 * keeps both, as in Linux. */
-		shared = fd_refs(fdp) > 2;
-		if (!shared)
+		if (fd_refs(fdp) <= 2)
 			fd_closeif(fdp, true);
 		fd_release(fdp);
+		sig_notify_killed(pid, ppid, uid, sig);
+		sig_host_report(pid, sig);
 	}
 }
 

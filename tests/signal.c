@@ -514,6 +514,46 @@ Test(signal, default_action_ends_the_process)
 	(void)parent;
 }
 
+/* As Linux's do_exit: files close before the parent hears SIGCHLD, so a
+ * pipe the child held is at end of file once SIGCHLD is seen. */
+Test(signal, sigchld_comes_after_the_files_closed)
+{
+	struct timespec ts = { 2, 0 };
+	struct lwp *parent, *kid;
+	sigset_t chld;
+	siginfo_t si;
+	int p[2], w;
+	pid_t child;
+	char c;
+
+	rfork_ok(RUMP_RFCFDG);
+	parent = rump_pub_lwproc_curlwp();
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	block(SIG_BLOCK, SIGCHLD);
+	for (int i = 0; i < 100; i++) {
+		cr_assert_eq(rump_sys_pipe2(p, O_NONBLOCK), 0);
+		child = rfork_ok(RUMP_RFFDG); /* holds both ends */
+		kid = rump_pub_lwproc_curlwp();
+		/* Many copies of the write end: closing them takes time,
+		 * and the last one closed makes the end of file. */
+		for (int k = 0; k < 400; k++)
+			cr_assert_geq(rump_sys_dup(p[1]), 0);
+		rump_pub_lwproc_switch(parent);
+		cr_assert_eq(rump_sys_close(p[1]), 0);
+		cr_assert_eq(rump_sys_kill(child, SIGTERM), 0);
+		cr_assert_eq(rump_sys_sigtimedwait(&chld, &si, &ts), SIGCHLD);
+		cr_assert_eq(si.si_pid, child);
+		/* The child's write end is gone: end of file, not EAGAIN. */
+		w = (int)rump_sys_read(p[0], &c, 1);
+		cr_assert_eq(w, 0, "round %d: read %d, errno %d", i, w, errno);
+		cr_assert_eq(rump_sys_close(p[0]), 0);
+		rump_pub_lwproc_switch(kid);
+		rump_pub_lwproc_releaselwp();
+		rump_pub_lwproc_switch(parent);
+	}
+}
+
 Test(signal, init_is_never_killed)
 {
 	cr_assert_eq(rump_sys_kill(1, SIGTERM), 0);
