@@ -104,6 +104,8 @@ pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	size_t resid = uio->uio_resid, n, before;
 	int error;
 
+	if (resid == 0) /* as Linux: nothing asked, nothing waited for */
+		return 0;
 	mutex_enter(&pi->pi_lock);
 	if ((error = pipe_busy_enter(pi, &pi->pi_rbusy, PI_RBUSY)) != 0) {
 		mutex_exit(&pi->pi_lock);
@@ -159,6 +161,8 @@ pipe_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	char *buf;
 	int error = 0;
 
+	if (resid == 0) /* as Linux: before the check for readers */
+		return 0;
 	mutex_enter(&pi->pi_lock);
 	if (pi->pi_readers == 0) {
 		mutex_exit(&pi->pi_lock);

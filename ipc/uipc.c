@@ -709,6 +709,10 @@ soo_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	int flags = 0;
 	size_t len;
 
+	/* Linux's sock_read_iter: a read of nothing returns at once (recv
+	 * of 0 bytes still waits for data, as there). */
+	if (uio->uio_resid == 0)
+		return 0;
 	return unp_recv(rumpuser_curlwp(), fp->f_data, uio, &flags, NULL, NULL,
 			(ioflags & IO_NONBLOCK) != 0, &len);
 }

@@ -88,6 +88,8 @@ memfd_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	size_t resid = uio->uio_resid;
 	int error;
 
+	if (resid == 0) /* as Linux's shmem read: no atime */
+		return 0;
 	error = pgstore_read(&m->m_store, *offp, uio);
 	*offp += (off_t)(resid - uio->uio_resid);
 	if (!(ioflags & IO_NOATIME))
@@ -102,6 +104,10 @@ memfd_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	size_t resid = uio->uio_resid;
 	int error;
 
+	/* Linux's generic_write_checks: nothing to write is 0 before the
+	 * size limit (EFBIG) or the seals are looked at. */
+	if (resid == 0)
+		return 0;
 	error = pgstore_write(&m->m_store, offp, uio,
 			      (ioflags & IO_APPEND) ? PGS_APPEND : 0);
 	if (uio->uio_resid != resid)

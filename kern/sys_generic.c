@@ -70,8 +70,8 @@ rw_file(struct file *fp, struct uio *uio, const off_t *pos, enum uio_rw rw)
 	off_t off = 0;
 	int error;
 
-	if (uio->uio_resid == 0)
-		return 0;
+	/* Even a zero-length transfer goes to the file, as in Linux: a
+	 * socket without its peer, eventfd and /dev/full refuse it. */
 	if (pos != NULL) {
 		off = *pos;
 	} else if (seekable) {

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -665,4 +666,125 @@ Test(fd, fcntl_on_o_path)
 	RETURNS(rump_sys_fcntl(d, F_GETFL), O_PATH);
 	rump_sys_close(p);
 	rump_sys_close(d);
+}
+
+/* ---- zero-length reads and writes, as the host ------------------------ */
+
+/* read(fd, buf, 0) and write(fd, buf, 0) on a rump and a host file of
+ * the same kind give the same result and errno. */
+static void
+same_zero_io(int rfd, int hfd, const char *what)
+{
+	char buf[1];
+	long r, h;
+	int re, he;
+
+	cr_assert_geq(rfd, 0, "%s: %s", what, strerror(errno));
+	cr_assert_geq(hfd, 0);
+	errno = 0;
+	r = rump_sys_read(rfd, buf, 0);
+	re = errno;
+	errno = 0;
+	h = read(hfd, buf, 0);
+	he = errno;
+	cr_assert(r == h && re == he, "%s: read %ld/%s, host %ld/%s", what, r,
+		  strerror(re), h, strerror(he));
+	errno = 0;
+	r = rump_sys_write(rfd, buf, 0);
+	re = errno;
+	errno = 0;
+	h = write(hfd, buf, 0);
+	he = errno;
+	cr_assert(r == h && re == he, "%s: write %ld/%s, host %ld/%s", what, r,
+		  strerror(re), h, strerror(he));
+}
+
+static void
+close_both(int rfd, int hfd)
+{
+	rump_sys_close(rfd);
+	close(hfd);
+}
+
+/* Linux hands a zero-length transfer to the file, which decides: a
+ * socket without a peer says so, eventfd and timerfd want 8 bytes,
+ * /dev/full is full; pipes and files do nothing. */
+Test(fd, zero_length_io_as_the_host)
+{
+	int rp[2], hp[2], rs[2], hs[2], r, h;
+	char path[] = "/tmp/rump_zero_io.XXXXXX";
+
+	signal(SIGPIPE, SIG_IGN);
+	cr_assert_eq(rump_sys_pipe2(rp, O_NONBLOCK), 0);
+	cr_assert_eq(pipe2(hp, O_NONBLOCK), 0);
+	same_zero_io(rp[0], hp[0], "empty pipe, read end");
+	same_zero_io(rp[1], hp[1], "empty pipe, write end");
+	close_both(rp[0], hp[0]);
+	same_zero_io(rp[1], hp[1], "pipe without reader");
+	close_both(rp[1], hp[1]);
+
+	cr_assert_eq(rump_sys_socketpair(AF_UNIX, SOCK_STREAM, 0, rs), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, hs), 0);
+	same_zero_io(rs[0], hs[0], "stream pair");
+	close_both(rs[1], hs[1]);
+	same_zero_io(rs[0], hs[0], "stream without peer");
+	close_both(rs[0], hs[0]);
+	same_zero_io(rump_sys_socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0),
+		     socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0),
+		     "unconnected stream");
+	same_zero_io(rump_sys_socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0),
+		     socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0),
+		     "unconnected datagram");
+	cr_assert_eq(rump_sys_socketpair(AF_UNIX, SOCK_DGRAM, 0, rs), 0);
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, hs), 0);
+	same_zero_io(rs[0], hs[0], "datagram pair");
+	/* The empty datagram went: the peer reads it as 0 bytes. */
+	r = (int)rump_sys_recv(rs[1], path, 1, MSG_DONTWAIT);
+	h = (int)recv(hs[1], path, 1, MSG_DONTWAIT);
+	cr_assert_eq(r, h);
+	close_both(rs[0], hs[0]);
+	close_both(rs[1], hs[1]);
+
+	same_zero_io(rump_sys_eventfd(1, EFD_NONBLOCK),
+		     eventfd(1, EFD_NONBLOCK), "eventfd");
+	same_zero_io(rump_sys_timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK),
+		     timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK), "timerfd");
+	same_zero_io(rump_sys_epoll_create1(0), epoll_create1(0), "epoll");
+	same_zero_io(mfd(), memfd_create("host", 0), "memfd");
+	same_zero_io(rump_sys_open("/dev/null", O_RDWR),
+		     open("/dev/null", O_RDWR), "/dev/null");
+	same_zero_io(rump_sys_open("/dev/zero", O_RDWR),
+		     open("/dev/zero", O_RDWR), "/dev/zero");
+	same_zero_io(rump_sys_open("/dev/full", O_RDWR),
+		     open("/dev/full", O_RDWR), "/dev/full");
+	same_zero_io(rump_sys_open("/", O_RDONLY | O_DIRECTORY),
+		     open("/", O_RDONLY | O_DIRECTORY), "directory");
+	cr_assert_geq(h = mkstemp(path), 0);
+	unlink(path);
+	same_zero_io(rump_sys_open("/zero_io", O_CREAT | O_RDWR, 0600), h,
+		     "regular file");
+}
+
+/* Nothing read or written changes nothing: no atime, no mtime, no
+ * set-id bits dropped (Linux returns before file_remove_privs). */
+Test(fd, zero_length_io_leaves_the_file_alone)
+{
+	struct timespec ts[2] = { { 1000, 0 }, { 2000, 0 } };
+	struct stat st;
+	char c;
+	int fd = rump_sys_open("/zero_alone", O_CREAT | O_RDWR, 06755);
+
+	cr_assert_geq(fd, 0);
+	RETURNS(rump_sys_fchmod(fd, 06755), 0);
+	RETURNS(rump_sys_futimens(fd, ts), 0);
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_setuid(1000), 0); /* a writer that would drop them */
+	RETURNS(rump_sys_read(fd, &c, 0), 0);
+	RETURNS(rump_sys_write(fd, &c, 0), 0);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 06755);
+	cr_assert_eq(st.st_atim.tv_sec, 1000);
+	cr_assert_eq(st.st_mtim.tv_sec, 2000);
+	rump_pub_lwproc_releaselwp();
+	rump_sys_close(fd);
 }

@@ -108,6 +108,8 @@ vn_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 		return EISDIR;
 	if (vp->v_op->vop_read == NULL)
 		return EINVAL;
+	if (uio->uio_resid == 0) /* Linux's filemap_read: no atime */
+		return 0;
 	return vp->v_op->vop_read(vp, offp, uio, ioflags);
 }
 
@@ -120,6 +122,10 @@ vn_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 
 	if (vp->v_op->vop_write == NULL)
 		return EINVAL;
+	/* Linux's generic_write_checks: nothing to write changes nothing,
+	 * not even the set-id bits or mtime. */
+	if (uio->uio_resid == 0)
+		return 0;
 	vn_kill_privs(vp, writer_cred(fp), &va);
 	if (va.va_mask != 0)
 		vp->v_op->vop_setattr(vp, &va);

@@ -43,11 +43,12 @@ zero_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	return uiozero(uio->uio_resid, uio);
 }
 
-/* /dev/full: reads give zeroes, writes find the device full. */
+/* /dev/full: reads give zeroes, writes find the device full (even a
+ * write of nothing, as Linux's write_full). */
 static int
 full_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 {
-	return uio->uio_resid > 0 ? ENOSPC : 0;
+	return ENOSPC;
 }
 
 static int
