@@ -1998,6 +1998,11 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 		error = EMSGSIZE;
 		goto done;
 	}
+	/* A stream has no empty message to queue: Linux sends while bytes
+	 * remain, so none makes the peer readable and ancillary data sent
+	 * with no bytes is dropped. */
+	if (stream && total == 0)
+		goto done;
 	do {
 		struct umsg *m;
 		size_t before;

@@ -1132,11 +1132,38 @@ next(unsigned *st)
 	return (*st >> 8) & 0xffff;
 }
 
+/* The slots of a side as text: descriptor, file type and what poll
+ * says of it, so that a mismatch shows the state it came from. */
+static void
+describe(struct side *s, struct out *o)
+{
+	o->n = 0;
+	o->buf[0] = '\0';
+	for (int k = 0; k < NSLOT; k++) {
+		struct pollfd p = { s->fd[k],
+				    POLLIN | POLLOUT | POLLPRI | POLLRDHUP, 0 };
+
+		if (s->fd[k] < 0)
+			continue;
+		CALL(s, poll, &p, 1, 0);
+		outf(o, " [%d: fd %d t%o rev %x]", k, s->fd[k],
+		     fd_type(s, s->fd[k]), (unsigned short)p.revents);
+	}
+}
+
 /* Kind NKINDS is the drain. */
 static void
-compare(struct out *r, struct out *h, unsigned seed, int opi, unsigned kind,
-	unsigned *v)
+compare(struct side *rs, struct side *hs, struct out *r, struct out *h,
+	unsigned seed, int opi, unsigned kind, unsigned *v)
 {
+	if (strcmp(r->buf, h->buf) != 0) {
+		struct out d;
+
+		describe(rs, &d);
+		fprintf(stderr, "rump slots:%s\n", d.buf);
+		describe(hs, &d);
+		fprintf(stderr, "host slots:%s\n", d.buf);
+	}
 	cr_assert_str_eq(r->buf, h->buf,
 			 "seed %u op %d (kind %u, %u %u %u): rump%s, host%s",
 			 seed, opi, kind, v[1], v[2], v[3], r->buf, h->buf);
@@ -1169,7 +1196,7 @@ differential(unsigned seed, int nops)
 			fprintf(stderr, "%u/%d k%u %u %u %u:%s |%s\n", seed, i,
 				v[0] % NKINDS, v[1], v[2], v[3], ro.buf,
 				ho.buf);
-		compare(&ro, &ho, seed, i, v[0] % NKINDS, v);
+		compare(&rs, &hs, &ro, &ho, seed, i, v[0] % NKINDS, v);
 		if (i % DRAIN_EVERY == DRAIN_EVERY - 1) {
 			ro.n = ho.n = 0;
 			ro.buf[0] = ho.buf[0] = '\0';
@@ -1180,7 +1207,7 @@ differential(unsigned seed, int nops)
 				fprintf(stderr, "%u/%d k%u %u %u %u:%s |%s\n",
 					seed, i, v[0] % NKINDS, v[1], v[2],
 					v[3], ro.buf, ho.buf);
-			compare(&ro, &ho, seed, i, v[0] % NKINDS, v);
+			compare(&rs, &hs, &ro, &ho, seed, i, v[0] % NKINDS, v);
 		}
 	}
 	side_end(&rs);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -1374,4 +1375,51 @@ Test(af_unix, sendmsg_checks_socket_first)
 	FAILS(rump_sys_sendmsg(p[1], &m, 0), ENOTSOCK);
 	RETURNS(rump_sys_close(p[0]), 0);
 	RETURNS(rump_sys_close(p[1]), 0);
+}
+
+/* A stream carries bytes, not messages: a send of none queues nothing
+ * (Linux's loop runs while bytes remain), so the peer does not become
+ * readable, and descriptors sent with no bytes go nowhere.  SEQPACKET
+ * and DGRAM do deliver an empty message. */
+Test(af_unix, stream_empty_send_queues_nothing)
+{
+	union {
+		char c[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { "", 0 };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.c,
+			    .msg_controllen = sizeof(ctl.c) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	struct pollfd p;
+	int sv[2], n = -1;
+	char c;
+
+	pair(SOCK_STREAM | SOCK_NONBLOCK, sv);
+	RETURNS(rump_sys_send(sv[0], "", 0, 0), 0);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &sv[0], sizeof(int));
+	RETURNS(rump_sys_sendmsg(sv[0], &m, 0), 0);
+	p = (struct pollfd){ .fd = sv[1], .events = POLLIN };
+	RETURNS(rump_sys_poll(&p, 1, 0), 0);
+	RETURNS(rump_sys_ioctl(sv[1], FIONREAD, &n), 0);
+	cr_assert_eq(n, 0);
+	FAILS(rump_sys_recv(sv[1], &c, 1, 0), EAGAIN);
+	/* The checks before any data still apply. */
+	RETURNS(rump_sys_shutdown(sv[0], SHUT_WR), 0);
+	FAILS(rump_sys_send(sv[0], "", 0, MSG_NOSIGNAL), EPIPE);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+
+	pair(SOCK_SEQPACKET | SOCK_NONBLOCK, sv);
+	RETURNS(rump_sys_send(sv[0], "", 0, 0), 0);
+	p = (struct pollfd){ .fd = sv[1], .events = POLLIN };
+	RETURNS(rump_sys_poll(&p, 1, 0), 1);
+	RETURNS(rump_sys_recv(sv[1], &c, 1, 0), 0);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
 }
