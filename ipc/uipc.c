@@ -2166,7 +2166,9 @@ anc_peek_fds(struct umsg *anc, const struct umsg *m)
  * the caller reports.  *fromp (if fromp) gets the sender's name of a
  * DGRAM message; *ancp (if ancp) a message shell carrying the
  * descriptors and credentials of what was read.  *lenp: the length to
- * return (the real length under MSG_TRUNC).
+ * return (the real length under MSG_TRUNC).  With SO_PASSCRED a stream
+ * read that took nothing (EOF, an empty read) still has credentials, as
+ * on Linux: zeroed ones.
  */
 static int
 unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
@@ -2337,6 +2339,9 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 		if (uio->uio_resid == 0)
 			break;
 	}
+	if (stream && error == 0 && so->so_passcred && ancp != NULL &&
+	    *ancp == NULL)
+		*ancp = umsg_alloc(0);
 	so->so_rbusy = false;
 	ipc_wakeup(&so->so_wq, UNP_KEY_RBUSY);
 out_unbusy_noflag:

@@ -555,13 +555,8 @@ op_recvmsg(struct side *s, unsigned a, unsigned b, unsigned c, int fd,
 		return;
 	outf(o, " fl %x", m.msg_flags);
 	put_addr(o, s, &sun, m.msg_namelen);
-	/* Left out: with SO_PASSCRED set, Linux attaches a zeroed
-	 * SCM_CREDENTIALS to a read that ends at EOF (nothing read); rumpkit
-	 * attaches none.  Only what comes with data is compared. */
-	if (m.msg_controllen > 0 && r > 0)
+	if (m.msg_controllen > 0)
 		put_cmsgs(s, &m, (int)(c % NSLOT), o);
-	else if (m.msg_controllen > 0)
-		close_rights(s, &m);
 }
 
 static void

@@ -1423,3 +1423,60 @@ Test(af_unix, stream_empty_send_queues_nothing)
 	RETURNS(rump_sys_close(sv[0]), 0);
 	RETURNS(rump_sys_close(sv[1]), 0);
 }
+
+/* recvmsg with MSG_DONTWAIT and `ctl' bytes of control buffer. */
+static long
+recv_ctl(int fd, char *ctl, size_t clen, struct msghdr *m)
+{
+	static char b[8];
+	static struct iovec iov = { b, sizeof(b) };
+
+	*m = (struct msghdr){ .msg_iov = &iov,
+			      .msg_iovlen = 1,
+			      .msg_control = clen ? ctl : NULL,
+			      .msg_controllen = clen };
+	return rump_sys_recvmsg(fd, m, MSG_DONTWAIT);
+}
+
+/* With SO_PASSCRED, Linux's stream read hands out credentials even when
+ * it reads nothing at EOF: zeroed ones (pid 0, uid 0, gid 0), and
+ * MSG_CTRUNC if they do not fit.  SEQPACKET's empty EOF has none. */
+Test(af_unix, passcred_stream_eof_zero_creds)
+{
+	union {
+		char c[256];
+		struct cmsghdr align;
+	} ctl;
+	struct msghdr m;
+	struct ucred uc;
+	int sv[2], on = 1;
+
+	pair(SOCK_STREAM, sv);
+	RETURNS(rump_sys_setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on,
+				    sizeof(on)),
+		0);
+	RETURNS(rump_sys_shutdown(sv[0], SHUT_WR), 0);
+	RETURNS(recv_ctl(sv[1], ctl.c, 0, &m), 0);
+	cr_assert_eq(m.msg_flags, MSG_CTRUNC);
+	memset(&ctl, 0x55, sizeof(ctl));
+	RETURNS(recv_ctl(sv[1], ctl.c, sizeof(ctl.c), &m), 0);
+	cr_assert_eq(m.msg_flags, 0);
+	cr_assert_eq(m.msg_controllen, CMSG_SPACE(sizeof(uc)));
+	cr_assert_eq(CMSG_FIRSTHDR(&m)->cmsg_type, SCM_CREDENTIALS);
+	memcpy(&uc, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(uc));
+	cr_assert(uc.pid == 0 && uc.uid == 0 && uc.gid == 0);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+
+	pair(SOCK_SEQPACKET, sv);
+	RETURNS(rump_sys_setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on,
+				    sizeof(on)),
+		0);
+	RETURNS(rump_sys_shutdown(sv[0], SHUT_WR), 0);
+	RETURNS(recv_ctl(sv[1], ctl.c, 0, &m), 0);
+	cr_assert_eq(m.msg_flags, 0);
+	RETURNS(recv_ctl(sv[1], ctl.c, sizeof(ctl.c), &m), 0);
+	cr_assert_eq(m.msg_controllen, 0);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+}
