@@ -1964,7 +1964,11 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 	 * the peer or is ENOTCONN, like a send without one. */
 	if (so->so_type == SOCK_SEQPACKET)
 		to = NULL;
-	if (so->so_type != SOCK_DGRAM) {
+	if (so->so_type == SOCK_SEQPACKET && so->so_error != 0) {
+		/* Linux's SEQPACKET send takes a pending error first. */
+		error = so->so_error;
+		so->so_error = 0;
+	} else if (so->so_type != SOCK_DGRAM) {
 		/* Not connected comes before a shutdown, as on Linux. */
 		if (to != NULL)
 			error = so->so_state == SS_CONNECTED ? EISCONN

@@ -1480,3 +1480,29 @@ Test(af_unix, passcred_stream_eof_zero_creds)
 	RETURNS(rump_sys_close(sv[0]), 0);
 	RETURNS(rump_sys_close(sv[1]), 0);
 }
+
+/* A peer that closes with data unread leaves ECONNRESET pending.  Linux's
+ * SEQPACKET send reports (and clears) it before anything else; a stream
+ * send is EPIPE and leaves it for SO_ERROR. */
+Test(af_unix, seqpacket_send_reports_pending_error)
+{
+	int sv[2], e = -1;
+	socklen_t len = sizeof(e);
+
+	pair(SOCK_SEQPACKET, sv);
+	RETURNS(rump_sys_send(sv[1], "x", 1, 0), 1);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	FAILS(rump_sys_send(sv[1], "x", 1, MSG_NOSIGNAL), ECONNRESET);
+	FAILS(rump_sys_send(sv[1], "x", 1, MSG_NOSIGNAL), EPIPE);
+	RETURNS(rump_sys_getsockopt(sv[1], SOL_SOCKET, SO_ERROR, &e, &len), 0);
+	cr_assert_eq(e, 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+
+	pair(SOCK_STREAM, sv);
+	RETURNS(rump_sys_send(sv[1], "x", 1, 0), 1);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	FAILS(rump_sys_send(sv[1], "x", 1, MSG_NOSIGNAL), EPIPE);
+	RETURNS(rump_sys_getsockopt(sv[1], SOL_SOCKET, SO_ERROR, &e, &len), 0);
+	cr_assert_eq(e, ECONNRESET);
+	RETURNS(rump_sys_close(sv[1]), 0);
+}
