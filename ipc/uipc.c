@@ -1094,6 +1094,27 @@ passcred_autobind(struct usock *so)
 		(void)bind_abstract(so, NULL); /* EINVAL: raced, bound */
 }
 
+/* The autobind of a send: DGRAM always; SEQPACKET, as on Linux, only
+ * once it is connected with no error pending (its send goes through the
+ * DGRAM one after those checks), even if the send then fails. */
+static void
+send_autobind(struct usock *so)
+{
+	bool seq_ready;
+
+	if (so->so_type == SOCK_DGRAM) {
+		passcred_autobind(so);
+		return;
+	}
+	if (so->so_type != SOCK_SEQPACKET)
+		return;
+	mutex_enter(&so->so_lock);
+	seq_ready = so->so_state == SS_CONNECTED && so->so_error == 0;
+	mutex_exit(&so->so_lock);
+	if (seq_ready)
+		passcred_autobind(so);
+}
+
 /* Bind `so' to the path name `a' in the file system. */
 static int
 bind_path(struct lwp *l, struct usock *so, const struct unp_addr *a)
@@ -1956,8 +1977,7 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 		error = EOPNOTSUPP;
 		goto done;
 	}
-	if (so->so_type == SOCK_DGRAM)
-		passcred_autobind(so);
+	send_autobind(so);
 	mutex_enter(&so->so_lock);
 	deadline = timeo_deadline(so->so_sndtimeo);
 	/* Linux drops a SEQPACKET send's address unlooked-at: it goes to

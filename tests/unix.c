@@ -1506,3 +1506,40 @@ Test(af_unix, seqpacket_send_reports_pending_error)
 	cr_assert_eq(e, ECONNRESET);
 	RETURNS(rump_sys_close(sv[1]), 0);
 }
+
+/* The length of `fd''s own name (2: unnamed). */
+static socklen_t
+name_len(int fd)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+
+	RETURNS(rump_sys_getsockname(fd, (struct sockaddr *)&sun, &len), 0);
+	return len;
+}
+
+/* Linux's SEQPACKET send autobinds a SO_PASSCRED socket as a DGRAM send
+ * does, once it finds the socket connected with no error pending: even
+ * if the send then fails (EPIPE).  Not when unconnected. */
+Test(af_unix, seqpacket_send_autobinds)
+{
+	int sv[2], s, on = 1;
+
+	pair(SOCK_SEQPACKET, sv);
+	RETURNS(rump_sys_shutdown(sv[0], SHUT_WR), 0);
+	RETURNS(rump_sys_setsockopt(sv[0], SOL_SOCKET, SO_PASSCRED, &on,
+				    sizeof(on)),
+		0);
+	FAILS(rump_sys_send(sv[0], "x", 1, MSG_NOSIGNAL), EPIPE);
+	cr_assert_gt(name_len(sv[0]), sizeof(sa_family_t));
+	RETURNS(rump_sys_close(sv[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+
+	s = rump_sys_socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	RETURNS(rump_sys_setsockopt(s, SOL_SOCKET, SO_PASSCRED, &on,
+				    sizeof(on)),
+		0);
+	FAILS(rump_sys_send(s, "x", 1, MSG_NOSIGNAL), ENOTCONN);
+	cr_assert_eq(name_len(s), sizeof(sa_family_t));
+	RETURNS(rump_sys_close(s), 0);
+}
