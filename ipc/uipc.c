@@ -2662,6 +2662,28 @@ sys_recvfrom(struct lwp *l, int fd, void *buf, size_t len, int flags,
 	return rv;
 }
 
+/* Linux's SEQPACKET sendmsg looks at a pending error and at being
+ * connected before it parses the control data: those errors win over a
+ * bad descriptor in SCM_RIGHTS.  0 or the error (a pending one is
+ * taken). */
+static int
+seqpacket_precheck(struct usock *so)
+{
+	int error = 0;
+
+	if (so->so_type != SOCK_SEQPACKET)
+		return 0;
+	mutex_enter(&so->so_lock);
+	if (so->so_error != 0) {
+		error = so->so_error;
+		so->so_error = 0;
+	} else if (so->so_state != SS_CONNECTED) {
+		error = ENOTCONN;
+	}
+	mutex_exit(&so->so_lock);
+	return error;
+}
+
 /* One sendmsg: the user's msghdr at `umsg'.  Bytes sent or -errno. */
 static long
 sendmsg_user(struct lwp *l, int fd, const struct msghdr *umsg, int flags)
@@ -2680,15 +2702,22 @@ sendmsg_user(struct lwp *l, int fd, const struct msghdr *umsg, int flags)
 	 * the message and the descriptors it carries. */
 	if ((error = getsock(l, fd, &fp, &so)) != 0)
 		return -error;
-	file_release(fp);
 	if (copyin(umsg, &mh, sizeof(mh)) != 0)
-		return -EFAULT;
-	if (mh.msg_iovlen > 1024)
-		return -EMSGSIZE;
-	if ((error = uio_import(mh.msg_iov, (int)mh.msg_iovlen, stack, 8, &iov,
-				&total)) != 0)
+		error = EFAULT;
+	else if (mh.msg_iovlen > 1024)
+		error = EMSGSIZE;
+	else
+		error = uio_import(mh.msg_iov, (int)mh.msg_iovlen, stack, 8,
+				   &iov, &total);
+	if (error != 0) {
+		file_release(fp);
 		return -error;
-	if ((error = control_in(l, &mh, &anc)) != 0) {
+	}
+	error = seqpacket_precheck(so);
+	file_release(fp);
+	if (error == 0)
+		error = control_in(l, &mh, &anc);
+	if (error != 0) {
 		uio_import_done(iov, (int)mh.msg_iovlen, stack);
 		return -error;
 	}

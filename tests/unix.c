@@ -1543,3 +1543,32 @@ Test(af_unix, seqpacket_send_autobinds)
 	cr_assert_eq(name_len(s), sizeof(sa_family_t));
 	RETURNS(rump_sys_close(s), 0);
 }
+
+/* Linux's SEQPACKET sendmsg checks that the socket is connected before
+ * it looks at the descriptors to pass: ENOTCONN, not EBADF.  A stream
+ * looks at the descriptors first. */
+Test(af_unix, seqpacket_sendmsg_notconn_before_rights)
+{
+	union {
+		char c[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { "x", 1 };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.c,
+			    .msg_controllen = sizeof(ctl.c) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+	int bad = 999, s;
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &bad, sizeof(int));
+	s = rump_sys_socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	FAILS(rump_sys_sendmsg(s, &m, MSG_NOSIGNAL), ENOTCONN);
+	RETURNS(rump_sys_close(s), 0);
+	s = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	FAILS(rump_sys_sendmsg(s, &m, MSG_NOSIGNAL), EBADF);
+	RETURNS(rump_sys_close(s), 0);
+}
