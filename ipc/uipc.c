@@ -633,6 +633,46 @@ wake_all(struct usock *so)
 
 static void peerwake_set(struct usock *so, struct usock *peer);
 
+/*
+ * DGRAM `so' left its peer `old' (a send found it gone, AF_UNSPEC, a
+ * connect elsewhere).  As Linux, what waits in so's own queue is dropped
+ * and, if there was any and `old' is connected back to `so', `old' gets
+ * ECONNRESET: the two-way link broke and messages were lost.  A head
+ * message a receiver is copying out (so_rbusy) stays for it to take.
+ * No lock held; the caller holds `old'.
+ */
+static void
+dgram_disconnected(struct usock *so, struct usock *old)
+{
+	struct umsg *purge, *keep;
+
+	mutex_enter(&so->so_lock);
+	keep = so->so_rbusy ? so->so_rhead : NULL;
+	purge = keep != NULL ? keep->m_next : so->so_rhead;
+	if (keep != NULL) {
+		keep->m_next = NULL;
+		so->so_rtail = keep;
+		so->so_rbytes = keep->m_len - keep->m_off;
+		so->so_rcount = 1;
+	} else {
+		so->so_rhead = so->so_rtail = NULL;
+		so->so_rbytes = 0;
+		so->so_rcount = 0;
+	}
+	if (purge != NULL)
+		wake_all(so);
+	mutex_exit(&so->so_lock);
+	if (purge == NULL)
+		return;
+	mutex_enter(&old->so_lock);
+	if (!old->so_dead && old->so_peer == so) {
+		old->so_error = ECONNRESET;
+		wake_all(old);
+	}
+	mutex_exit(&old->so_lock);
+	umsg_free_list(purge);
+}
+
 /* Tear down `so': its file is gone (or, for an embryo, its listener). */
 static void
 usock_close(struct usock *so)
@@ -1408,8 +1448,10 @@ sys_connect(struct lwp *l, int fd, const struct sockaddr *addr,
 		so->so_peer = NULL;
 		so->so_state = SS_UNCONNECTED;
 		mutex_exit(&so->so_lock);
-		if (old != NULL)
+		if (old != NULL) {
+			dgram_disconnected(so, old);
 			usock_rele(old);
+		}
 		goto out;
 	}
 	if ((error = addr_in(addr, (int)addrlen, &a, &abstract)) != 0)
@@ -1432,8 +1474,11 @@ sys_connect(struct lwp *l, int fd, const struct sockaddr *addr,
 	so->so_peer = to;
 	so->so_state = SS_CONNECTED;
 	mutex_exit(&so->so_lock);
-	if (old != NULL)
+	if (old != NULL) {
+		if (old != to)
+			dgram_disconnected(so, old);
 		usock_rele(old);
+	}
 out:
 	file_release(fp);
 	return -error;
@@ -2135,13 +2180,19 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 			umsg_free(m);
 			if (error == ECONNREFUSED && to == NULL) {
 				/* The peer is gone: forget it. */
+				bool was = false;
+
 				mutex_enter(&so->so_lock);
 				if (so->so_peer == dst) {
 					so->so_peer = NULL;
 					so->so_state = SS_UNCONNECTED;
-					usock_rele(dst);
+					was = true;
 				}
 				mutex_exit(&so->so_lock);
+				if (was) {
+					dgram_disconnected(so, dst);
+					usock_rele(dst); /* so_peer's */
+				}
 			}
 			break;
 		}

@@ -1572,3 +1572,54 @@ Test(af_unix, seqpacket_sendmsg_notconn_before_rights)
 	FAILS(rump_sys_sendmsg(s, &m, MSG_NOSIGNAL), EBADF);
 	RETURNS(rump_sys_close(s), 0);
 }
+
+/* When a DGRAM socket leaves its peer (a send finds it gone, AF_UNSPEC,
+ * a connect elsewhere), Linux drops what waits in the socket's own queue
+ * and, if there was something and the old peer was connected back,
+ * gives the old peer ECONNRESET.  Reconnecting to the same peer keeps
+ * the queue; an empty queue gives no error. */
+Test(af_unix, dgram_disconnect_purges_queue)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	struct sockaddr_un sa;
+	struct sockaddr_un sb;
+	socklen_t la = abstract(&sa, "dg-purge-a");
+	socklen_t lb = abstract(&sb, "dg-purge-b");
+	int sv[2], e = -1, a, b;
+	socklen_t len = sizeof(e);
+	char c;
+
+	pair(SOCK_DGRAM | SOCK_NONBLOCK, sv);
+	RETURNS(rump_sys_send(sv[0], "x", 1, 0), 1);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	FAILS(rump_sys_send(sv[1], "y", 1, 0), ECONNREFUSED);
+	FAILS(rump_sys_recv(sv[1], &c, 1, 0), EAGAIN);
+	RETURNS(rump_sys_close(sv[1]), 0);
+
+	pair(SOCK_DGRAM | SOCK_NONBLOCK, sv);
+	RETURNS(rump_sys_connect(sv[1], &unspec, sizeof(unspec)), 0);
+	RETURNS(rump_sys_getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &e, &len), 0);
+	cr_assert_eq(e, 0, "nothing was dropped");
+	RETURNS(rump_sys_close(sv[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+
+	pair(SOCK_DGRAM | SOCK_NONBLOCK, sv);
+	RETURNS(rump_sys_send(sv[0], "x", 1, 0), 1);
+	RETURNS(rump_sys_connect(sv[1], &unspec, sizeof(unspec)), 0);
+	FAILS(rump_sys_recv(sv[1], &c, 1, 0), EAGAIN);
+	RETURNS(rump_sys_getsockopt(sv[0], SOL_SOCKET, SO_ERROR, &e, &len), 0);
+	cr_assert_eq(e, ECONNRESET);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+
+	a = rump_sys_socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	b = rump_sys_socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+	RETURNS(rump_sys_bind(a, (struct sockaddr *)&sa, la), 0);
+	RETURNS(rump_sys_bind(b, (struct sockaddr *)&sb, lb), 0);
+	RETURNS(rump_sys_connect(a, (struct sockaddr *)&sb, lb), 0);
+	RETURNS(rump_sys_sendto(b, "x", 1, 0, (struct sockaddr *)&sa, la), 1);
+	RETURNS(rump_sys_connect(a, (struct sockaddr *)&sb, lb), 0);
+	RETURNS(rump_sys_recv(a, &c, 1, 0), 1);
+	RETURNS(rump_sys_close(a), 0);
+	RETURNS(rump_sys_close(b), 0);
+}
