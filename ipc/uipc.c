@@ -2282,6 +2282,13 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 	}
 	so->so_rbusy = true;
 	for (;;) {
+		/* Linux's datagram receive takes a pending error before
+		 * anything queued; a stream's only when it is empty. */
+		if (!stream && so->so_error != 0) {
+			error = so->so_error;
+			so->so_error = 0;
+			break;
+		}
 		m = so->so_rhead;
 		if (stream && peek) {
 			/* Skip what earlier rounds of this peek saw. */

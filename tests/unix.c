@@ -1623,3 +1623,41 @@ Test(af_unix, dgram_disconnect_purges_queue)
 	RETURNS(rump_sys_close(a), 0);
 	RETURNS(rump_sys_close(b), 0);
 }
+
+/* A DGRAM or SEQPACKET receive reports a pending error before what is
+ * queued (Linux's datagram receive looks at sock_error first); a stream
+ * receive only once its queue is empty. */
+Test(af_unix, pending_error_before_queued_message)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	int sv[2];
+	char c;
+
+	pair(SOCK_SEQPACKET | SOCK_NONBLOCK, sv);
+	RETURNS(rump_sys_send(sv[1], "a", 1, 0), 1);
+	RETURNS(rump_sys_send(sv[0], "b", 1, 0), 1);
+	RETURNS(rump_sys_close(sv[1]), 0);
+	FAILS(rump_sys_recv(sv[0], &c, 1, MSG_PEEK), ECONNRESET);
+	RETURNS(rump_sys_recv(sv[0], &c, 1, 0), 1);
+	RETURNS(rump_sys_recv(sv[0], &c, 1, 0), 0);
+	RETURNS(rump_sys_close(sv[0]), 0);
+
+	pair(SOCK_DGRAM | SOCK_NONBLOCK, sv);
+	RETURNS(rump_sys_send(sv[1], "a", 1, 0), 1);
+	RETURNS(rump_sys_send(sv[0], "b", 1, 0), 1);
+	RETURNS(rump_sys_connect(sv[1], &unspec, sizeof(unspec)), 0);
+	FAILS(rump_sys_recv(sv[0], &c, 1, 0), ECONNRESET);
+	RETURNS(rump_sys_recv(sv[0], &c, 1, 0), 1);
+	FAILS(rump_sys_recv(sv[0], &c, 1, 0), EAGAIN);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+
+	pair(SOCK_STREAM | SOCK_NONBLOCK, sv);
+	RETURNS(rump_sys_send(sv[1], "a", 1, 0), 1);
+	RETURNS(rump_sys_send(sv[0], "b", 1, 0), 1);
+	RETURNS(rump_sys_close(sv[1]), 0);
+	RETURNS(rump_sys_recv(sv[0], &c, 1, 0), 1);
+	FAILS(rump_sys_recv(sv[0], &c, 1, 0), ECONNRESET);
+	RETURNS(rump_sys_recv(sv[0], &c, 1, 0), 0);
+	RETURNS(rump_sys_close(sv[0]), 0);
+}
