@@ -418,15 +418,16 @@ name_eq(const struct unp_addr *a, const struct unp_addr *b)
 	       memcmp(&a->ua_sun, &b->ua_sun, a->ua_len) == 0;
 }
 
-/* The socket bound to abstract name `a', held; NULL if none. */
+/* The socket of `type' bound to abstract name `a', held; NULL if none.
+ * As on Linux, each socket type has an abstract namespace of its own. */
 static struct usock *
-name_lookup(const struct unp_addr *a)
+name_lookup(const struct unp_addr *a, int type)
 {
 	struct usock *so;
 
 	mutex_enter(&unp_names_lock);
 	for (so = unp_names[name_hash(a)]; so != NULL; so = so->so_hnext)
-		if (name_eq(so->so_addr, a)) {
+		if (so->so_type == type && name_eq(so->so_addr, a)) {
 			usock_hold(so);
 			break;
 		}
@@ -1104,7 +1105,7 @@ bind_abstract(struct usock *so, struct unp_addr *a)
 	}
 	h = name_hash(n);
 	for (o = unp_names[h]; o != NULL; o = o->so_hnext)
-		if (name_eq(o->so_addr, n)) {
+		if (o->so_type == so->so_type && name_eq(o->so_addr, n)) {
 			error = EADDRINUSE;
 			goto out;
 		}
@@ -1262,9 +1263,11 @@ sleep_error(int error, uint64_t timeo)
 	return timeo == 0 ? ERESTARTSYS : EINTR;
 }
 
-/* Resolve a destination name to a held socket. */
+/* Resolve a destination name to a held socket; an abstract name only
+ * to one of `type's. */
 static int
-lookup_dest(struct lwp *l, const struct unp_addr *a, struct usock **sop)
+lookup_dest(struct lwp *l, const struct unp_addr *a, int type,
+	    struct usock **sop)
 {
 	char kpath[UNIX_PATH_MAX + 1];
 	struct vnode *vp;
@@ -1273,7 +1276,7 @@ lookup_dest(struct lwp *l, const struct unp_addr *a, struct usock **sop)
 	if (a->ua_len <= 2)
 		return EINVAL;
 	if (!addr_is_path(a)) {
-		if ((*sop = name_lookup(a)) == NULL)
+		if ((*sop = name_lookup(a, type)) == NULL)
 			return ECONNREFUSED;
 		return 0;
 	}
@@ -1306,7 +1309,7 @@ connect_target_error(struct lwp *l, struct usock *so, const struct unp_addr *a,
 	struct usock *lis;
 	int error;
 
-	if ((error = lookup_dest(l, a, &lis)) != 0)
+	if ((error = lookup_dest(l, a, so->so_type, &lis)) != 0)
 		return error;
 	if (lis->so_type != so->so_type) {
 		error = wrong_type(a);
@@ -1353,7 +1356,7 @@ connect_stream(struct lwp *l, struct usock *so, const struct unp_addr *a,
 	mutex_exit(&so->so_lock);
 	if (error != 0)
 		return error;
-	if ((error = lookup_dest(l, a, &lis)) != 0)
+	if ((error = lookup_dest(l, a, so->so_type, &lis)) != 0)
 		goto out;
 	if (lis->so_type != so->so_type) {
 		error = wrong_type(a);
@@ -1462,7 +1465,7 @@ sys_connect(struct lwp *l, int fd, const struct sockaddr *addr,
 				       (file_flag(fp) & O_NONBLOCK) != 0);
 		goto out;
 	}
-	if ((error = lookup_dest(l, &a, &to)) != 0)
+	if ((error = lookup_dest(l, &a, so->so_type, &to)) != 0)
 		goto out;
 	if (to->so_type != SOCK_DGRAM) {
 		usock_rele(to);
@@ -2057,7 +2060,7 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 	mutex_exit(&so->so_lock);
 	if (error != 0)
 		goto done;
-	if (to != NULL && (error = lookup_dest(l, to, &dst)) != 0)
+	if (to != NULL && (error = lookup_dest(l, to, so->so_type, &dst)) != 0)
 		goto done;
 	if (to != NULL && dst->so_type != so->so_type) {
 		error = wrong_type(to);

@@ -1661,3 +1661,38 @@ Test(af_unix, pending_error_before_queued_message)
 	RETURNS(rump_sys_recv(sv[0], &c, 1, 0), 0);
 	RETURNS(rump_sys_close(sv[0]), 0);
 }
+
+/* Linux keeps abstract names apart per socket type (the type is part of
+ * the name's hash): a DGRAM and a STREAM socket may both bind a name,
+ * and a connect or send finds only a socket of its own type there. */
+Test(af_unix, abstract_names_per_type)
+{
+	struct sockaddr_un sun;
+	socklen_t len = abstract(&sun, "per-type");
+	struct sockaddr *sa = (struct sockaddr *)&sun;
+	int st = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	int dg = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	int st2 = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	int sq = rump_sys_socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	int c = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	int d = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	char x;
+
+	RETURNS(rump_sys_bind(st, sa, len), 0);
+	RETURNS(rump_sys_bind(dg, sa, len), 0);
+	FAILS(rump_sys_bind(st2, sa, len), EADDRINUSE);
+	RETURNS(rump_sys_listen(st, 1), 0);
+	FAILS(rump_sys_connect(sq, sa, len), ECONNREFUSED);
+	RETURNS(rump_sys_connect(c, sa, len), 0);
+	RETURNS(rump_sys_sendto(d, "x", 1, 0, sa, len), 1);
+	RETURNS(rump_sys_recv(dg, &x, 1, MSG_DONTWAIT), 1);
+	/* Closing one leaves the other's name in place. */
+	RETURNS(rump_sys_close(st), 0);
+	RETURNS(rump_sys_sendto(d, "y", 1, 0, sa, len), 1);
+	RETURNS(rump_sys_bind(st2, sa, len), 0);
+	RETURNS(rump_sys_close(dg), 0);
+	RETURNS(rump_sys_close(st2), 0);
+	RETURNS(rump_sys_close(sq), 0);
+	RETURNS(rump_sys_close(c), 0);
+	RETURNS(rump_sys_close(d), 0);
+}
