@@ -162,7 +162,6 @@ struct umsg {
 	struct ucred m_cred;
 	struct file **m_fds;
 	int m_nfds;
-	struct unp_addr *m_from; /* DGRAM: the sender's name */
 	char m_data[];
 };
 
@@ -333,7 +332,6 @@ umsg_free(struct umsg *m)
 	}
 	if (m->m_fds != NULL)
 		kmem_free(m->m_fds, sizeof(struct file *) * (size_t)m->m_nfds);
-	addr_free(m->m_from);
 	if (s != NULL) {
 		__atomic_sub_fetch(&s->so_wqueued, m->m_charge,
 				   __ATOMIC_RELAXED);
@@ -2012,7 +2010,6 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 	 size_t *sent)
 {
 	struct usock *dst = NULL;
-	struct unp_addr *from = NULL;
 	uint64_t deadline;
 	size_t total = uio->uio_resid, chunk;
 	bool stream = so->so_type == SOCK_STREAM;
@@ -2055,8 +2052,6 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 	}
 	if (dst != NULL)
 		usock_hold(dst);
-	if (error == 0 && so->so_type == SOCK_DGRAM && so->so_addr != NULL)
-		from = addr_dup(so->so_addr);
 	mutex_exit(&so->so_lock);
 	if (error != 0)
 		goto done;
@@ -2133,8 +2128,6 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 			anc->m_fds = NULL;
 			anc->m_nfds = 0;
 		}
-		m->m_from = from;
-		from = NULL;
 		usock_hold(so);
 		m->m_sender = so;
 		m->m_charge = chunk + UNP_MSG_OVERHEAD;
@@ -2210,7 +2203,6 @@ done:
 		ipc_sigpipe(l);
 	if (dst != NULL)
 		usock_rele(dst);
-	addr_free(from);
 	if (anc != NULL)
 		umsg_free(anc);
 	if (*sent > 0 && (error == EAGAIN || error == EPIPE ||
@@ -2239,10 +2231,26 @@ anc_peek_fds(struct umsg *anc, const struct umsg *m)
 	return 0;
 }
 
+/* A copy of the name `so' has now, or NULL.  A path bind in progress
+ * shows its name already (it is reserved before the node is made): a
+ * reader racing with a bind that then fails may see it. */
+static struct unp_addr *
+sender_name(struct usock *so)
+{
+	struct unp_addr *a = NULL;
+
+	mutex_enter(&unp_names_lock);
+	if (so->so_addr != NULL)
+		a = addr_dup(so->so_addr);
+	mutex_exit(&unp_names_lock);
+	return a;
+}
+
 /*
  * Receive into `uio'.  *flags in: MSG_*; out: MSG_TRUNC/MSG_CTRUNC bits
- * the caller reports.  *fromp (if fromp) gets the sender's name of a
- * DGRAM message; *ancp (if ancp) a message shell carrying the
+ * the caller reports.  *fromp (if fromp) gets the sender's name, as it
+ * is now (Linux names the sending socket when a message is read, so a
+ * sender bound after it sent is named); *ancp (if ancp) a message shell carrying the
  * descriptors and credentials of what was read.  *lenp: the length to
  * return (the real length under MSG_TRUNC).  With SO_PASSCRED a stream
  * read that took nothing (EOF, an empty read) still has credentials, as
@@ -2254,6 +2262,7 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 	 size_t *lenp)
 {
 	struct umsg *m, *done = NULL, **donetail = &done;
+	struct usock *sender = NULL; /* held: whose name *fromp gets */
 	size_t total = uio->uio_resid, n, before;
 	bool peek = (*flags & MSG_PEEK) != 0;
 	bool waitall = (*flags & MSG_WAITALL) != 0 && !peek;
@@ -2305,6 +2314,11 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 		    so->so_dw->dw_state == DW_OFFERED && !so->so_passcred &&
 		    uio->uio_resid > 0 && uio->uio_segflg == UIO_USERSPACE) {
 			/* A writer's offer: straight from its buffer. */
+			if (fromp != NULL && sender == NULL &&
+			    so->so_peer != NULL) {
+				sender = so->so_peer;
+				usock_hold(sender);
+			}
 			(void)unp_dw_take(so, uio);
 			continue;
 		}
@@ -2384,8 +2398,10 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 			if (m->m_len > n)
 				oflags |= MSG_TRUNC;
 		}
-		if (fromp != NULL && *fromp == NULL && m->m_from != NULL)
-			*fromp = addr_dup(m->m_from);
+		if (fromp != NULL && sender == NULL && m->m_sender != NULL) {
+			sender = m->m_sender;
+			usock_hold(sender);
+		}
 		if (ancp != NULL && (m->m_nfds > 0 || so->so_passcred)) {
 			if (*ancp == NULL)
 				*ancp = umsg_alloc(0);
@@ -2438,6 +2454,10 @@ out_unbusy_noflag:
 			unp_gc_inflight((*ancp)->m_fds[i], 1);
 	}
 	umsg_free_list(done);
+	if (sender != NULL) {
+		*fromp = sender_name(sender);
+		usock_rele(sender);
+	}
 	/* MSG_TRUNC asks DGRAM/SEQPACKET for the message's real length. */
 	if (stream || !(inflags & MSG_TRUNC) || *lenp == 0)
 		*lenp = total - uio->uio_resid;

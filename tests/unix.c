@@ -1696,3 +1696,49 @@ Test(af_unix, abstract_names_per_type)
 	RETURNS(rump_sys_close(c), 0);
 	RETURNS(rump_sys_close(d), 0);
 }
+
+/* recvfrom's address: the sender's name as it is when the message is
+ * read (Linux looks at the sending socket then), for every type: a DGRAM
+ * sender that binds after sending is named, and so is the listener's
+ * name that an accepted stream socket carries. */
+Test(af_unix, recvfrom_names_sender_at_read)
+{
+	struct sockaddr_un a, b, ln, got;
+	socklen_t la = abstract(&a, "rf-sender"), lb = abstract(&b, "rf-rcv");
+	socklen_t ll = abstract(&ln, "rf-lis"), len;
+	int s = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	int r = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	int lis, c, acc;
+	char x;
+
+	RETURNS(rump_sys_bind(r, (struct sockaddr *)&b, lb), 0);
+	RETURNS(rump_sys_sendto(s, "x", 1, 0, (struct sockaddr *)&b, lb), 1);
+	RETURNS(rump_sys_bind(s, (struct sockaddr *)&a, la), 0);
+	len = sizeof(got);
+	RETURNS(rump_sys_recvfrom(r, &x, 1, 0, (struct sockaddr *)&got, &len),
+		1);
+	cr_assert_eq(len, la);
+	cr_assert_eq(memcmp(&got, &a, la), 0);
+	RETURNS(rump_sys_close(s), 0);
+	RETURNS(rump_sys_close(r), 0);
+
+	lis = listener(SOCK_STREAM, "rf-lis", 1);
+	c = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	RETURNS(rump_sys_connect(c, (struct sockaddr *)&ln, ll), 0);
+	acc = rump_sys_accept(lis, NULL, NULL);
+	cr_assert_geq(acc, 0);
+	RETURNS(rump_sys_write(acc, "y", 1), 1);
+	len = sizeof(got);
+	RETURNS(rump_sys_recvfrom(c, &x, 1, 0, (struct sockaddr *)&got, &len),
+		1);
+	cr_assert_eq(len, ll);
+	cr_assert_eq(memcmp(&got, &ln, ll), 0);
+	RETURNS(rump_sys_write(c, "z", 1), 1);
+	len = sizeof(got);
+	RETURNS(rump_sys_recvfrom(acc, &x, 1, 0, (struct sockaddr *)&got, &len),
+		1);
+	cr_assert_eq(len, 0, "an unnamed sender has no name");
+	RETURNS(rump_sys_close(acc), 0);
+	RETURNS(rump_sys_close(c), 0);
+	RETURNS(rump_sys_close(lis), 0);
+}
