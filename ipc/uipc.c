@@ -2263,6 +2263,7 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 {
 	struct umsg *m, *done = NULL, **donetail = &done;
 	struct usock *sender = NULL; /* held: whose name *fromp gets */
+	struct umsg *dropanc = NULL;
 	size_t total = uio->uio_resid, n, before;
 	bool peek = (*flags & MSG_PEEK) != 0;
 	bool waitall = (*flags & MSG_WAITALL) != 0 && !peek;
@@ -2278,6 +2279,10 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 		nonblock = true;
 	if (*flags & MSG_OOB)
 		return EOPNOTSUPP;
+	/* A stream read takes the descriptors of what it reads (and stops
+	 * after them) whether or not its caller wants them: they go. */
+	if (stream && ancp == NULL)
+		ancp = &dropanc;
 	mutex_enter(&so->so_lock);
 	deadline = timeo_deadline(so->so_rcvtimeo);
 	if (so->so_type != SOCK_DGRAM && so->so_state != SS_CONNECTED &&
@@ -2361,9 +2366,10 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 			continue;
 		}
 		if (stream && total != uio->uio_resid) {
-			/* Never glue across descriptors or other writers'
+			/* Never glue past descriptors (Linux joins up to
+			 * and including them) or across other writers'
 			 * credentials. */
-			if (m->m_nfds > 0 || have_anc)
+			if (have_anc)
 				break;
 			if (so->so_passcred &&
 			    (m->m_cred.pid != firstcred.pid ||
@@ -2454,6 +2460,8 @@ out_unbusy_noflag:
 			unp_gc_inflight((*ancp)->m_fds[i], 1);
 	}
 	umsg_free_list(done);
+	if (dropanc != NULL)
+		umsg_free(dropanc);
 	if (sender != NULL) {
 		*fromp = sender_name(sender);
 		usock_rele(sender);

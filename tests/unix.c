@@ -1742,3 +1742,91 @@ Test(af_unix, recvfrom_names_sender_at_read)
 	RETURNS(rump_sys_close(c), 0);
 	RETURNS(rump_sys_close(lis), 0);
 }
+
+/* Send `data' with descriptor `fd' (SCM_RIGHTS). */
+static void
+send_with_fd(int s, const char *data, int fd)
+{
+	union {
+		char c[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { (void *)data, strlen(data) };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.c,
+			    .msg_controllen = sizeof(ctl.c) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	RETURNS(rump_sys_sendmsg(s, &m, 0), (long)strlen(data));
+}
+
+/* Close the descriptors a received message brought. */
+static void
+close_received(struct msghdr *m)
+{
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm != NULL;
+	     cm = CMSG_NXTHDR(m, cm))
+		for (size_t k = 0;
+		     cm->cmsg_type == SCM_RIGHTS &&
+		     k < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		     k++)
+			rump_sys_close(((int *)CMSG_DATA(cm))[k]);
+}
+
+/* recvmsg of up to 100 bytes; the control length comes back in *clen. */
+static long
+recv_100(int s, char *buf, size_t *clen)
+{
+	union {
+		char c[256];
+		struct cmsghdr align;
+	} ctl;
+	struct iovec iov = { buf, 100 };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.c,
+			    .msg_controllen = sizeof(ctl.c) };
+	long r = rump_sys_recvmsg(s, &m, MSG_DONTWAIT);
+
+	*clen = m.msg_controllen;
+	close_received(&m);
+	return r;
+}
+
+/* A stream read joins bytes up to and including those that carried
+ * descriptors, and stops after them (Linux's unix_stream_read_generic).
+ * A read that takes descriptors it has no room for drops them, even if
+ * it takes only part of their bytes. */
+Test(af_unix, stream_read_joins_up_to_rights)
+{
+	char buf[100];
+	size_t clen;
+	int sv[2];
+
+	pair(SOCK_STREAM, sv);
+	RETURNS(rump_sys_write(sv[0], "aaa", 3), 3);
+	send_with_fd(sv[0], "bbb", sv[0]);
+	RETURNS(rump_sys_write(sv[0], "ccc", 3), 3);
+	RETURNS(recv_100(sv[1], buf, &clen), 6);
+	cr_assert_eq(memcmp(buf, "aaabbb", 6), 0);
+	cr_assert_eq(clen, CMSG_SPACE(sizeof(int)));
+	RETURNS(recv_100(sv[1], buf, &clen), 3);
+	cr_assert_eq(clen, 0);
+
+	send_with_fd(sv[0], "ddd", sv[0]);
+	RETURNS(rump_sys_read(sv[1], buf, 2), 2);
+	RETURNS(recv_100(sv[1], buf, &clen), 1);
+	cr_assert_eq(clen, 0, "the partial read dropped the descriptor");
+
+	send_with_fd(sv[0], "eee", sv[0]);
+	RETURNS(rump_sys_write(sv[0], "fff", 3), 3);
+	RETURNS(rump_sys_read(sv[1], buf, 4), 3);
+	RETURNS(recv_100(sv[1], buf, &clen), 3);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+}
