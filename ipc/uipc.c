@@ -2159,9 +2159,11 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 				break;
 			}
 		}
-		if (error == 0 && so->so_type == SOCK_DGRAM && dst != so &&
+		/* Connected to another, it takes nothing else: not even
+		 * its own sends to itself (Linux's unix_may_send). */
+		if (error == 0 && so->so_type == SOCK_DGRAM &&
 		    dst->so_peer != NULL && dst->so_peer != so)
-			error = EPERM; /* it is connected to another */
+			error = EPERM;
 		if (error == 0)
 			rcv_append(dst, m);
 		mutex_exit(&dst->so_lock);

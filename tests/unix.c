@@ -1830,3 +1830,27 @@ Test(af_unix, stream_read_joins_up_to_rights)
 	RETURNS(rump_sys_close(sv[0]), 0);
 	RETURNS(rump_sys_close(sv[1]), 0);
 }
+
+/* A DGRAM socket connected to another one takes messages only from its
+ * peer: that includes its own sends to its own name (EPERM), as on
+ * Linux; unconnected, it may send to itself. */
+Test(af_unix, dgram_send_to_self_while_connected)
+{
+	struct sockaddr_un sun;
+	socklen_t len = abstract(&sun, "dg-self");
+	struct sockaddr *sa = (struct sockaddr *)&sun;
+	int sv[2];
+	char c;
+
+	pair(SOCK_DGRAM | SOCK_NONBLOCK, sv);
+	RETURNS(rump_sys_bind(sv[0], sa, len), 0);
+	FAILS(rump_sys_sendto(sv[0], "x", 1, 0, sa, len), EPERM);
+	FAILS(rump_sys_recv(sv[0], &c, 1, 0), EAGAIN);
+	RETURNS(rump_sys_close(sv[1]), 0);
+	/* Its peer gone, it is still connected until it learns so. */
+	FAILS(rump_sys_sendto(sv[0], "x", 1, 0, sa, len), EPERM);
+	FAILS(rump_sys_send(sv[0], "x", 1, 0), ECONNREFUSED);
+	RETURNS(rump_sys_sendto(sv[0], "x", 1, 0, sa, len), 1);
+	RETURNS(rump_sys_recv(sv[0], &c, 1, 0), 1);
+	RETURNS(rump_sys_close(sv[0]), 0);
+}
