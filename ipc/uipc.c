@@ -698,7 +698,10 @@ usock_close(struct usock *so)
 	peer = so->so_peer;
 	so->so_peer = NULL;
 	purge = so->so_rhead;
-	had_data = purge != NULL;
+	/* Linux skips a head of no bytes (a consumed OOB byte's rest, for
+	 * it) when it decides whether data was lost. */
+	had_data = purge != NULL &&
+		   (purge->m_len > purge->m_off || purge->m_next != NULL);
 	so->so_rhead = so->so_rtail = NULL;
 	so->so_rbytes = 0;
 	so->so_rcount = 0;
