@@ -1473,6 +1473,16 @@ sys_connect(struct lwp *l, int fd, const struct sockaddr *addr,
 		error = wrong_type(&a);
 		goto out;
 	}
+	/* One connected to another takes nothing from us: EPERM, as a send
+	 * would be (Linux's connect checks unix_may_send too). */
+	mutex_enter(&to->so_lock);
+	if (to->so_peer != NULL && to->so_peer != so)
+		error = EPERM;
+	mutex_exit(&to->so_lock);
+	if (error != 0) {
+		usock_rele(to);
+		goto out;
+	}
 	mutex_enter(&so->so_lock);
 	old = so->so_peer;
 	so->so_peer = to;

@@ -1878,3 +1878,24 @@ Test(af_unix, close_with_lone_empty_message_no_reset)
 	cr_assert_eq(e, ECONNRESET);
 	RETURNS(rump_sys_close(sv[0]), 0);
 }
+
+/* A DGRAM connect to a socket that is connected to another one is
+ * EPERM, as a send there would be (Linux checks unix_may_send). */
+Test(af_unix, dgram_connect_to_taken_socket)
+{
+	struct sockaddr_un sun;
+	socklen_t len = abstract(&sun, "dg-taken");
+	struct sockaddr *sa = (struct sockaddr *)&sun;
+	int sv[2], s = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	pair(SOCK_DGRAM, sv);
+	RETURNS(rump_sys_bind(sv[0], sa, len), 0);
+	FAILS(rump_sys_connect(s, sa, len), EPERM);
+	RETURNS(rump_sys_close(sv[1]), 0);
+	/* Still connected to its closed peer until it learns so. */
+	FAILS(rump_sys_connect(s, sa, len), EPERM);
+	FAILS(rump_sys_send(sv[0], "x", 1, 0), ECONNREFUSED);
+	RETURNS(rump_sys_connect(s, sa, len), 0);
+	RETURNS(rump_sys_close(s), 0);
+	RETURNS(rump_sys_close(sv[0]), 0);
+}
