@@ -2616,7 +2616,8 @@ control_out(struct lwp *l, struct usock *so, struct umsg *anc, void *uctl,
 		if (room - used < sizeof(ch)) {
 			*oflags |= MSG_CTRUNC;
 		} else {
-			ch.cmsg_len = need;
+			/* Cut short, it says how much of it is there. */
+			ch.cmsg_len = MIN(need, room - used);
 			ch.cmsg_level = SOL_SOCKET;
 			ch.cmsg_type = SCM_CREDENTIALS;
 			memset(buf, 0, sizeof(buf));

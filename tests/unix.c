@@ -1899,3 +1899,32 @@ Test(af_unix, dgram_connect_to_taken_socket)
 	RETURNS(rump_sys_close(s), 0);
 	RETURNS(rump_sys_close(sv[0]), 0);
 }
+
+/* SCM_CREDENTIALS into a control buffer too small for it: Linux copies
+ * what fits and sets cmsg_len to that room, with MSG_CTRUNC. */
+Test(af_unix, passcred_truncated_cmsg_len)
+{
+	union {
+		char c[CMSG_SPACE(sizeof(int))]; /* 24: less than 28 */
+		struct cmsghdr align;
+	} ctl;
+	char b;
+	struct iovec iov = { &b, 1 };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.c,
+			    .msg_controllen = sizeof(ctl.c) };
+	int sv[2], on = 1;
+
+	pair(SOCK_DGRAM, sv);
+	RETURNS(rump_sys_setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on,
+				    sizeof(on)),
+		0);
+	RETURNS(rump_sys_send(sv[0], "x", 1, 0), 1);
+	RETURNS(rump_sys_recvmsg(sv[1], &m, 0), 1);
+	cr_assert_eq(m.msg_flags, MSG_CTRUNC);
+	cr_assert_eq(m.msg_controllen, sizeof(ctl.c));
+	cr_assert_eq(((struct cmsghdr *)ctl.c)->cmsg_len, sizeof(ctl.c));
+	RETURNS(rump_sys_close(sv[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+}
