@@ -46,6 +46,10 @@ struct pipe {
 	bool pi_rbusy, pi_wbusy;
 	bool pi_fifo;
 	unsigned long pi_ino;
+	int64_t pi_btime; /* creation: an anonymous pipe's times */
+	/* FIFO: orders a reader's look-then-set of the node's atime
+	 * against a writer's stamp (see fifo_stamp_read). */
+	kmutex_t pi_tlock;
 };
 
 static unsigned long pipe_lastino = 4096; /* atomic */
@@ -58,10 +62,12 @@ pipe_create(bool fifo)
 	if (pi == NULL)
 		return NULL;
 	mutex_init(&pi->pi_lock);
+	mutex_init(&pi->pi_tlock);
 	waitq_init(&pi->pi_wq);
 	pi->pi_size = PIPE_DEF_SIZE;
 	pi->pi_fifo = fifo;
 	pi->pi_ino = __atomic_add_fetch(&pipe_lastino, 1, __ATOMIC_RELAXED);
+	pi->pi_btime = vfs_now_ns();
 	return pi;
 }
 
@@ -71,6 +77,7 @@ pipe_destroy(struct pipe *pi)
 	KASSERT(waitq_empty(&pi->pi_wq));
 	if (pi->pi_buf != NULL)
 		kmem_free(pi->pi_buf, pi->pi_size);
+	mutex_destroy(&pi->pi_tlock);
 	mutex_destroy(&pi->pi_lock);
 	kmem_free(pi, sizeof(*pi));
 }
@@ -244,6 +251,11 @@ pipe_stat(struct file *fp, struct stat *st)
 	st->st_uid = fp->f_cred->cr_fsuid;
 	st->st_gid = fp->f_cred->cr_fsgid;
 	st->st_blksize = IPC_PAGE;
+	/* Linux 6.x leaves a pipefs inode's times as they were made. */
+	st->st_atime = st->st_mtime = st->st_ctime =
+		(__kernel_ulong_t)(pi->pi_btime / NSEC_PER_SEC_);
+	st->st_atime_nsec = st->st_mtime_nsec = st->st_ctime_nsec =
+		(__kernel_ulong_t)(pi->pi_btime % NSEC_PER_SEC_);
 	return 0;
 }
 
@@ -415,9 +427,85 @@ const struct fileops pipe_fileops = {
  */
 static kmutex_t fifo_lock;
 
+/*
+ * A FIFO's times are its node's, and Linux stamps them as the FIFO is
+ * used: mtime and ctime when a write moved bytes (pipe_write's
+ * file_update_time), atime when a read did (pipe_read's file_accessed,
+ * under relatime: only while atime is not newer than both mtime and
+ * ctime, or is a day old).  They go through the node's file system
+ * (setattr), and not on a read-only mount, as on Linux.
+ */
+#define FIFO_RELATIME_SLACK (24 * 3600 * NSEC_PER_SEC_)
+
+static bool
+fifo_times_frozen(struct vnode *vp)
+{
+	return vp->v_mount != NULL &&
+	       (atomic_load_relaxed(&vp->v_mount->mnt_flags) & MNT_RDONLY);
+}
+
+static void
+fifo_stamp_write(struct pipe *pi, struct vnode *vp)
+{
+	struct vattr va = { .va_mask = VA_MTIME | VA_CTIME };
+
+	if (fifo_times_frozen(vp))
+		return;
+	mutex_enter(&pi->pi_tlock);
+	va.va_mtime = va.va_ctime = vfs_now_ns();
+	(void)vp->v_op->vop_setattr(vp, &va);
+	mutex_exit(&pi->pi_tlock);
+}
+
+/* setattr stamps ctime unless told a value: an atime update hands the
+ * current one back, and pi_tlock keeps a writer's newer stamp from
+ * landing in between (other setattrs of the node may still race; a
+ * chmod during a read is all that could lose its ctime). */
+static void
+fifo_stamp_read(struct pipe *pi, struct vnode *vp)
+{
+	struct vattr cur, va = { .va_mask = VA_ATIME | VA_CTIME };
+	int64_t now;
+
+	if (fifo_times_frozen(vp))
+		return;
+	mutex_enter(&pi->pi_tlock);
+	now = vfs_now_ns();
+	if (vp->v_op->vop_getattr(vp, &cur) == 0 &&
+	    (cur.va_atime <= cur.va_mtime || cur.va_atime <= cur.va_ctime ||
+	     now - cur.va_atime >= FIFO_RELATIME_SLACK)) {
+		va.va_atime = now;
+		va.va_ctime = cur.va_ctime;
+		(void)vp->v_op->vop_setattr(vp, &va);
+	}
+	mutex_exit(&pi->pi_tlock);
+}
+
+static int
+fifo_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	size_t resid = uio->uio_resid;
+	int error = pipe_read(fp, offp, uio, ioflags);
+
+	if (uio->uio_resid != resid && !(ioflags & IO_NOATIME))
+		fifo_stamp_read(fp->f_data, fp->f_vnode);
+	return error;
+}
+
+static int
+fifo_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
+{
+	size_t resid = uio->uio_resid;
+	int error = pipe_write(fp, offp, uio, ioflags);
+
+	if (uio->uio_resid != resid)
+		fifo_stamp_write(fp->f_data, fp->f_vnode);
+	return error;
+}
+
 static const struct fileops fifo_fileops = {
-	.fo_read = pipe_read,
-	.fo_write = pipe_write,
+	.fo_read = fifo_read,
+	.fo_write = fifo_write,
 	.fo_stat = vn_fo_stat,
 	.fo_fcntl = pipe_fcntl,
 	.fo_ioctl = pipe_ioctl,

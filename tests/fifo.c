@@ -248,3 +248,86 @@ Test(fifo, poll_hup_blocking_reader)
 	cr_assert_eq(revents(r, POLLIN), POLLHUP);
 	rump_sys_close(r);
 }
+
+/* A timestamp in ns. */
+static int64_t
+ts_ns(struct timespec ts)
+{
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/*
+ * As Linux: a write that moves bytes stamps the FIFO's mtime and ctime
+ * (pipe_write's file_update_time), a read that does stamps its atime
+ * (file_accessed, relatime: once atime is older than mtime or ctime),
+ * on the node, so stat of the name and fstat of an end both see them.
+ * A read or write of nothing, or one that fails, stamps nothing.
+ */
+Test(fifo, io_updates_times)
+{
+	struct stat s0, s1, s2, s3, fs;
+	int r, w;
+	char b[4];
+
+	mkfifo_at("/ft");
+	RETURNS(rump_sys_stat("/ft", &s0), 0);
+	r = rump_sys_open("/ft", O_RDONLY | O_NONBLOCK);
+	w = rump_sys_open("/ft", O_WRONLY | O_NONBLOCK);
+	cr_assert(r >= 0 && w >= 0);
+	msleep(2);
+	RETURNS(rump_sys_write(w, "ab", 2), 2);
+	RETURNS(rump_sys_stat("/ft", &s1), 0);
+	cr_assert_gt(ts_ns(s1.st_mtim), ts_ns(s0.st_mtim));
+	cr_assert_eq(ts_ns(s1.st_ctim), ts_ns(s1.st_mtim));
+	cr_assert_eq(ts_ns(s1.st_atim), ts_ns(s0.st_atim), "no read yet");
+	msleep(2);
+	RETURNS(rump_sys_read(r, b, 1), 1);
+	RETURNS(rump_sys_stat("/ft", &s2), 0);
+	cr_assert_gt(ts_ns(s2.st_atim), ts_ns(s1.st_mtim));
+	cr_assert_eq(ts_ns(s2.st_mtim), ts_ns(s1.st_mtim));
+	cr_assert_eq(ts_ns(s2.st_ctim), ts_ns(s1.st_ctim), "atime only");
+	/* relatime: atime is newer than mtime and ctime, it stays. */
+	msleep(2);
+	RETURNS(rump_sys_read(r, b, 1), 1);
+	RETURNS(rump_sys_stat("/ft", &s3), 0);
+	cr_assert_eq(ts_ns(s3.st_atim), ts_ns(s2.st_atim));
+	/* Nothing moved: nothing stamped. */
+	msleep(2);
+	FAILS(rump_sys_read(r, b, 1), EAGAIN);
+	RETURNS(rump_sys_write(w, "", 0), 0);
+	RETURNS(rump_sys_stat("/ft", &s3), 0);
+	cr_assert_eq(ts_ns(s3.st_mtim), ts_ns(s2.st_mtim));
+	cr_assert_eq(ts_ns(s3.st_atim), ts_ns(s2.st_atim));
+	/* The ends show the node's times. */
+	RETURNS(rump_sys_fstat(w, &fs), 0);
+	cr_assert_eq(ts_ns(fs.st_mtim), ts_ns(s3.st_mtim));
+	cr_assert_eq(ts_ns(fs.st_atim), ts_ns(s3.st_atim));
+	RETURNS(rump_sys_close(r), 0);
+	RETURNS(rump_sys_close(w), 0);
+	RETURNS(rump_sys_unlink("/ft"), 0);
+}
+
+/* Linux 6.x leaves an anonymous pipe's times at its creation: fstat of
+ * either end shows them, whatever goes through. */
+Test(fifo, anonymous_pipe_times_fixed)
+{
+	struct timespec before;
+	struct stat s0, s1;
+	int p[2];
+	char c;
+
+	cr_assert_eq(clock_gettime(CLOCK_REALTIME, &before), 0);
+	RETURNS(rump_sys_pipe(p), 0);
+	RETURNS(rump_sys_fstat(p[0], &s0), 0);
+	cr_assert_geq(ts_ns(s0.st_mtim), ts_ns(before) - 1000000000);
+	cr_assert_eq(ts_ns(s0.st_atim), ts_ns(s0.st_mtim));
+	cr_assert_eq(ts_ns(s0.st_ctim), ts_ns(s0.st_mtim));
+	msleep(2);
+	RETURNS(rump_sys_write(p[1], "x", 1), 1);
+	RETURNS(rump_sys_read(p[0], &c, 1), 1);
+	RETURNS(rump_sys_fstat(p[1], &s1), 0);
+	cr_assert_eq(ts_ns(s1.st_mtim), ts_ns(s0.st_mtim));
+	cr_assert_eq(ts_ns(s1.st_atim), ts_ns(s0.st_atim));
+	RETURNS(rump_sys_close(p[0]), 0);
+	RETURNS(rump_sys_close(p[1]), 0);
+}
