@@ -2148,6 +2148,14 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 				   __ATOMIC_RELAXED);
 		mutex_enter(&dst->so_lock);
 		for (;;) {
+			/* Connected to another, it takes nothing else: not
+			 * even its own sends to itself.  As Linux, this comes
+			 * first (unix_may_send), then death, then shutdown. */
+			if (so->so_type == SOCK_DGRAM && dst->so_peer != NULL &&
+			    dst->so_peer != so) {
+				error = EPERM;
+				break;
+			}
 			if (dst->so_dead) {
 				error = so->so_type == SOCK_DGRAM ? ECONNREFUSED
 								  : EPIPE;
@@ -2172,11 +2180,6 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 				break;
 			}
 		}
-		/* Connected to another, it takes nothing else: not even
-		 * its own sends to itself (Linux's unix_may_send). */
-		if (error == 0 && so->so_type == SOCK_DGRAM &&
-		    dst->so_peer != NULL && dst->so_peer != so)
-			error = EPERM;
 		if (error == 0)
 			rcv_append(dst, m);
 		mutex_exit(&dst->so_lock);

@@ -1928,3 +1928,22 @@ Test(af_unix, passcred_truncated_cmsg_len)
 	RETURNS(rump_sys_close(sv[0]), 0);
 	RETURNS(rump_sys_close(sv[1]), 0);
 }
+
+/* Linux's DGRAM send looks at whether the receiver takes messages from
+ * us (EPERM) before whether it is shut down for reading (EPIPE). */
+Test(af_unix, dgram_eperm_before_shutdown)
+{
+	struct sockaddr_un sun;
+	socklen_t len = abstract(&sun, "dg-eperm-shut");
+	struct sockaddr *sa = (struct sockaddr *)&sun;
+	int sv[2], s = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+
+	pair(SOCK_DGRAM, sv);
+	RETURNS(rump_sys_bind(sv[0], sa, len), 0);
+	RETURNS(rump_sys_shutdown(sv[0], SHUT_RD), 0);
+	FAILS(rump_sys_sendto(s, "x", 1, MSG_NOSIGNAL, sa, len), EPERM);
+	FAILS(rump_sys_send(sv[1], "x", 1, MSG_NOSIGNAL), EPIPE);
+	RETURNS(rump_sys_close(s), 0);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+}
