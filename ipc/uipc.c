@@ -2042,8 +2042,9 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 	 * the peer or is ENOTCONN, like a send without one. */
 	if (so->so_type == SOCK_SEQPACKET)
 		to = NULL;
-	if (so->so_type == SOCK_SEQPACKET && so->so_error != 0) {
-		/* Linux's SEQPACKET send takes a pending error first. */
+	if (so->so_type != SOCK_STREAM && so->so_error != 0) {
+		/* Linux's SEQPACKET and DGRAM sends take a pending error
+		 * first: before a shutdown or the lack of a peer. */
 		error = so->so_error;
 		so->so_error = 0;
 	} else if (so->so_type != SOCK_DGRAM) {

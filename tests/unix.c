@@ -1947,3 +1947,34 @@ Test(af_unix, dgram_eperm_before_shutdown)
 	RETURNS(rump_sys_close(sv[0]), 0);
 	RETURNS(rump_sys_close(sv[1]), 0);
 }
+
+/* A DGRAM socket whose peer dropped the association with messages
+ * unread has ECONNRESET pending; Linux's next send reports (and clears)
+ * it before a shutdown or the lack of a peer, whatever it sends. */
+Test(af_unix, dgram_send_reports_pending_error)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	int sv[2];
+
+	for (int round = 0; round < 3; round++) {
+		pair(SOCK_DGRAM | SOCK_NONBLOCK, sv);
+		RETURNS(rump_sys_send(sv[0], "x", 1, 0), 1);
+		RETURNS(rump_sys_connect(sv[1], &unspec, sizeof(unspec)), 0);
+		if (round == 1)
+			RETURNS(rump_sys_shutdown(sv[0], SHUT_WR), 0);
+		if (round == 2)
+			RETURNS(rump_sys_connect(sv[0], &unspec,
+						 sizeof(unspec)),
+				0);
+		FAILS(rump_sys_send(sv[0], "", 0, MSG_NOSIGNAL), ECONNRESET);
+		if (round == 0)
+			RETURNS(rump_sys_send(sv[0], "x", 1, 0), 1);
+		if (round == 1)
+			FAILS(rump_sys_send(sv[0], "x", 1, MSG_NOSIGNAL),
+			      EPIPE);
+		if (round == 2)
+			FAILS(rump_sys_send(sv[0], "x", 1, 0), ENOTCONN);
+		RETURNS(rump_sys_close(sv[0]), 0);
+		RETURNS(rump_sys_close(sv[1]), 0);
+	}
+}
