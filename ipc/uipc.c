@@ -160,6 +160,7 @@ struct umsg {
 	size_t m_len, m_off;
 	size_t m_charge;
 	struct ucred m_cred;
+	bool m_hascred; /* SCM_CREDENTIALS given: m_cred stays */
 	struct file **m_fds;
 	int m_nfds;
 	char m_data[];
@@ -964,7 +965,7 @@ usock_install(struct lwp *l, struct usock *so, int flags, int *fdp)
 		usock_rele(so);
 		return error;
 	}
-	so->so_file = fp;
+	atomic_store_rel(&so->so_file, fp); /* see msg_creds */
 	error = fd_alloc(l->l_proc, fp, 0, (flags & SOCK_CLOEXEC) != 0, fdp);
 	file_release(fp);
 	return error;
@@ -2013,6 +2014,24 @@ unp_dw_take(struct usock *so, struct uio *uio)
 }
 
 /*
+ * Linux attaches the sender's credentials to a message only when one of
+ * the two ends has SO_PASSCRED as it is sent, or the receiver is not
+ * accepted yet (maybe_add_creds), or they were given (SCM_CREDENTIALS).
+ * Without, a receiver that asks later sees none: pid 0 and the overflow
+ * ids, and a stream read does not join such bytes with credentialed
+ * ones.  dst's lock held.
+ */
+static void
+msg_creds(struct umsg *m, bool own_passcred, const struct usock *dst)
+{
+	static const struct ucred none = { 0, OVERFLOW_ID, OVERFLOW_ID };
+
+	if (!m->m_hascred && !own_passcred && !dst->so_passcred &&
+	    atomic_load_acq(&dst->so_file) != NULL)
+		m->m_cred = none;
+}
+
+/*
  * Send `uio' from `so' to its peer or to `to'.  `anc' carries ancillary
  * data (descriptors, credentials) for the first message; it is consumed
  * (freed) whatever happens.  *sent gets the bytes sent.
@@ -2025,7 +2044,7 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 	struct usock *dst = NULL;
 	uint64_t deadline;
 	size_t total = uio->uio_resid, chunk;
-	bool stream = so->so_type == SOCK_STREAM;
+	bool stream = so->so_type == SOCK_STREAM, own_passcred;
 	int error = 0;
 
 	*sent = 0;
@@ -2066,6 +2085,7 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 	}
 	if (dst != NULL)
 		usock_hold(dst);
+	own_passcred = so->so_passcred;
 	mutex_exit(&so->so_lock);
 	if (error != 0)
 		goto done;
@@ -2137,6 +2157,7 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 		fill_cred(l, &m->m_cred, false);
 		if (anc != NULL) {
 			m->m_cred = anc->m_cred;
+			m->m_hascred = anc->m_hascred;
 			m->m_fds = anc->m_fds;
 			m->m_nfds = anc->m_nfds;
 			anc->m_fds = NULL;
@@ -2181,8 +2202,10 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 				break;
 			}
 		}
-		if (error == 0)
+		if (error == 0) {
+			msg_creds(m, own_passcred, dst);
 			rcv_append(dst, m);
+		}
 		mutex_exit(&dst->so_lock);
 		if (error != 0) {
 			uio->uio_resid = before;
@@ -2581,6 +2604,7 @@ control_in(struct lwp *l, const struct msghdr *mh, struct umsg **ancp)
 				goto out;
 			}
 			anc->m_cred = uc;
+			anc->m_hascred = true;
 		} else {
 			error = EINVAL;
 			goto out;

@@ -1978,3 +1978,50 @@ Test(af_unix, dgram_send_reports_pending_error)
 		RETURNS(rump_sys_close(sv[1]), 0);
 	}
 }
+
+/* recvmsg of up to 100 bytes; the credentials that came in *uc. */
+static long
+recv_cred(int s, struct ucred *uc)
+{
+	union {
+		char c[256];
+		struct cmsghdr align;
+	} ctl;
+	char b[100];
+	struct iovec iov = { b, sizeof(b) };
+	struct msghdr m = { .msg_iov = &iov,
+			    .msg_iovlen = 1,
+			    .msg_control = ctl.c,
+			    .msg_controllen = sizeof(ctl.c) };
+	long r = rump_sys_recvmsg(s, &m, MSG_DONTWAIT);
+
+	cr_assert_gt(m.msg_controllen, 0);
+	memcpy(uc, CMSG_DATA(CMSG_FIRSTHDR(&m)), sizeof(*uc));
+	return r;
+}
+
+/* Linux attaches credentials to a message only if an end had
+ * SO_PASSCRED when it was sent: what came before the receiver turned it
+ * on has none (pid 0, the overflow ids), and a stream read does not
+ * join it with what came after. */
+Test(af_unix, creds_only_with_passcred_at_send)
+{
+	int types[] = { SOCK_STREAM, SOCK_DGRAM };
+	struct ucred uc;
+	int sv[2], on = 1;
+
+	for (int t = 0; t < 2; t++) {
+		pair(types[t], sv);
+		RETURNS(rump_sys_write(sv[0], "aa", 2), 2);
+		RETURNS(rump_sys_setsockopt(sv[1], SOL_SOCKET, SO_PASSCRED, &on,
+					    sizeof(on)),
+			0);
+		RETURNS(rump_sys_write(sv[0], "bb", 2), 2);
+		RETURNS(recv_cred(sv[1], &uc), 2);
+		cr_assert(uc.pid == 0 && uc.uid == 65534 && uc.gid == 65534);
+		RETURNS(recv_cred(sv[1], &uc), 2);
+		cr_assert_eq(uc.pid, rump_sys_getpid());
+		RETURNS(rump_sys_close(sv[0]), 0);
+		RETURNS(rump_sys_close(sv[1]), 0);
+	}
+}
