@@ -383,10 +383,22 @@ ep_close(struct file *fp)
 	kmem_free(ep, sizeof(*ep));
 }
 
+#define FIOQSIZE_ 0x5460
+
+/* Linux 6.9+ epoll has ioctls of its own (busy-poll parameters) and
+ * answers every other command with EINVAL, FIONREAD included; FIOQSIZE
+ * is the VFS's and never reaches it (ENOTTY). */
+static int
+ep_ioctl(struct file *fp, unsigned long cmd, void *data)
+{
+	return cmd == FIOQSIZE_ ? ENOTTY : EINVAL;
+}
+
 static const struct fileops epoll_fileops = {
 	.fo_read = ep_read,
 	.fo_write = ep_read,
 	.fo_stat = ipc_anon_stat,
+	.fo_ioctl = ep_ioctl,
 	.fo_poll = ep_poll,
 	.fo_close = ep_close,
 };

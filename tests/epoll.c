@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -563,4 +564,17 @@ Test(epoll, exclusive_idle_epoll_passes_on)
 	rump_sys_close(idle);
 	rump_sys_close(w[0].ep);
 	rump_sys_close(efd);
+}
+
+/* Linux 6.9+ answers ioctls an epoll does not know with EINVAL (it has
+ * busy-poll ones of its own), FIONREAD included; FIOQSIZE is ENOTTY. */
+Test(epoll, unknown_ioctl_einval)
+{
+	int ep = rump_sys_epoll_create1(0), n;
+
+	cr_assert_geq(ep, 0);
+	FAILS(rump_sys_ioctl(ep, FIONREAD, &n), EINVAL);
+	FAILS(rump_sys_ioctl(ep, 0x1234, &n), EINVAL);
+	FAILS(rump_sys_ioctl(ep, FIOQSIZE, &n), ENOTTY);
+	RETURNS(rump_sys_close(ep), 0);
 }
