@@ -2374,8 +2374,13 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 
 			if (got > 0 && (!waitall || uio->uio_resid == 0))
 				break;
-			if (so->so_error != 0 && got == 0) {
-				error = so->so_error;
+			/* Short of its target (none, or MSG_WAITALL's), the
+			 * receive takes a pending error, as Linux's
+			 * sock_error: with bytes in hand it is cleared and
+			 * the bytes are the result. */
+			if (so->so_error != 0) {
+				if (got == 0)
+					error = so->so_error;
 				so->so_error = 0;
 				break;
 			}

@@ -2025,3 +2025,45 @@ Test(af_unix, creds_only_with_passcred_at_send)
 		RETURNS(rump_sys_close(sv[1]), 0);
 	}
 }
+
+/* A stream receive with MSG_WAITALL that runs dry after some bytes
+ * takes a pending error with it (Linux's sock_error before it returns
+ * what it copied); without MSG_WAITALL the error waits for the next
+ * receive.  Both as the host does it. */
+static void
+reset_after_data(int flags, long second_r, int second_e)
+{
+	char buf[64];
+	int sv[2];
+
+	pair(SOCK_STREAM, sv);
+	RETURNS(rump_sys_send(sv[0], "unread", 6, 0), 6); /* left in sv[1] */
+	RETURNS(rump_sys_send(sv[1], "12345678", 8, 0), 8);
+	RETURNS(rump_sys_close(sv[1]), 0); /* unread data: a reset */
+	RETURNS(rump_sys_recv(sv[0], buf, sizeof(buf), flags | MSG_DONTWAIT),
+		8);
+	errno = 0;
+	cr_assert_eq(rump_sys_recv(sv[0], buf, sizeof(buf), MSG_DONTWAIT),
+		     second_r);
+	cr_assert_eq(errno, second_e);
+	RETURNS(rump_sys_close(sv[0]), 0);
+}
+
+Test(af_unix, waitall_receive_takes_the_pending_reset)
+{
+	char buf[64];
+	int hv[2];
+
+	/* The host, for the record of what Linux does. */
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, hv), 0);
+	cr_assert_eq(send(hv[0], "unread", 6, 0), 6);
+	cr_assert_eq(send(hv[1], "12345678", 8, 0), 8);
+	cr_assert_eq(close(hv[1]), 0);
+	cr_assert_eq(recv(hv[0], buf, sizeof(buf), MSG_WAITALL | MSG_DONTWAIT),
+		     8);
+	cr_assert_eq(recv(hv[0], buf, sizeof(buf), MSG_DONTWAIT), 0);
+	close(hv[0]);
+
+	reset_after_data(MSG_WAITALL, 0, 0);
+	reset_after_data(0, -1, ECONNRESET);
+}
