@@ -714,12 +714,15 @@ usock_close(struct usock *so)
 
 	if (peer != NULL) {
 		mutex_enter(&peer->so_lock);
+		/* A connection's other end learns of the close; a DGRAM
+		 * peer does not (Linux leaves it untouched and unwoken, so
+		 * an edge-triggered poller sees no event). */
 		if (peer->so_peer == so && so->so_type != SOCK_DGRAM) {
 			peer->so_shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
 			if (had_data)
 				peer->so_error = ECONNRESET;
+			wake_all(peer);
 		}
-		wake_all(peer);
 		mutex_exit(&peer->so_lock);
 		usock_rele(peer);
 	}

@@ -2067,3 +2067,44 @@ Test(af_unix, waitall_receive_takes_the_pending_reset)
 	reset_after_data(MSG_WAITALL, 0, 0);
 	reset_after_data(0, -1, ECONNRESET);
 }
+
+/* Closing one socket of a DGRAM pair changes nothing on the other and
+ * wakes nothing there: an edge-triggered epoll sees no new event. */
+static int
+dgram_close_edges(bool rump)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLET }, out[2];
+	int sv[2], ep, n;
+
+	if (rump) {
+		pair(SOCK_DGRAM, sv);
+		ep = rump_sys_epoll_create1(0);
+		cr_assert_eq(rump_sys_shutdown(sv[0], SHUT_RD), 0);
+		ev.data.fd = sv[0];
+		cr_assert_eq(rump_sys_epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev),
+			     0);
+		cr_assert_eq(rump_sys_epoll_wait(ep, out, 2, 0), 1);
+		cr_assert_eq(rump_sys_close(sv[1]), 0);
+		n = rump_sys_epoll_wait(ep, out, 2, 0);
+		rump_sys_close(sv[0]);
+		rump_sys_close(ep);
+	} else {
+		cr_assert_eq(socketpair(AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+		ep = epoll_create1(0);
+		cr_assert_eq(shutdown(sv[0], SHUT_RD), 0);
+		ev.data.fd = sv[0];
+		cr_assert_eq(epoll_ctl(ep, EPOLL_CTL_ADD, sv[0], &ev), 0);
+		cr_assert_eq(epoll_wait(ep, out, 2, 0), 1);
+		cr_assert_eq(close(sv[1]), 0);
+		n = epoll_wait(ep, out, 2, 0);
+		close(sv[0]);
+		close(ep);
+	}
+	return n;
+}
+
+Test(af_unix, dgram_close_wakes_no_peer)
+{
+	cr_assert_eq(dgram_close_edges(false), 0); /* the host */
+	cr_assert_eq(dgram_close_edges(true), 0);
+}
