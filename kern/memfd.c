@@ -5,7 +5,6 @@
  * S_IFREG|0777, no links (it has no name), owner from the creator's
  * fsuid/fsgid, times kept with relatime semantics.
  */
-#include <linux/falloc.h>
 #include <linux/memfd.h>
 #include <linux/stat.h>
 
@@ -161,21 +160,13 @@ memfd_truncate(struct file *fp, off_t length)
 	return error;
 }
 
-/* As Linux's shmem: KEEP_SIZE and PUNCH_HOLE (which comes with
- * KEEP_SIZE), nothing else; the seals are the store's to check. */
+/* The modes and the seals are the store's to check. */
 static int
 memfd_allocate(struct file *fp, int mode, off_t offset, off_t len)
 {
 	struct memfd *m = fp->f_data;
-	int error;
+	int error = pgstore_fallocate(&m->m_store, mode, offset, len);
 
-	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
-		return EOPNOTSUPP;
-	if (mode & FALLOC_FL_PUNCH_HOLE)
-		error = pgstore_punch(&m->m_store, offset, len);
-	else
-		error = pgstore_allocate(&m->m_store, offset, len,
-					 (mode & FALLOC_FL_KEEP_SIZE) != 0);
 	if (error == 0)
 		memfd_modified(m);
 	return error;

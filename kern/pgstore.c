@@ -6,6 +6,8 @@
  * Height 6 covers every page below OFF_MAX (2^51 pages).  A node counts
  * its non-empty slots so truncation can free nodes that empty out.
  */
+#include <linux/falloc.h>
+
 #include "file.h"
 #include "pgalloc.h"
 #include "pgstore.h"
@@ -50,6 +52,22 @@ acct_reserve(struct pgstore_acct *a)
 					      true, __ATOMIC_RELAXED,
 					      __ATOMIC_RELAXED));
 	return true;
+}
+
+/* Could `pages' more pages fit, counting `have' the store holds that
+ * the range may already cover?  A bound checked before allocating, as
+ * Linux's shmem_fallocate does, so a request that cannot fit takes
+ * nothing. */
+static bool
+acct_may_fit(struct pgstore_acct *a, uint64_t pages, uint64_t have)
+{
+	uint64_t used, limit;
+
+	if (a == NULL)
+		return true;
+	limit = atomic_load_relaxed(&a->pa_limit);
+	used = atomic_load_relaxed(&a->pa_used);
+	return limit == 0 || used + pages <= limit + have;
 }
 
 static void
@@ -410,9 +428,13 @@ pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size)
 	/* Linux refuses to reserve room past the end under F_SEAL_GROW
 	 * even with keep_size, and lets F_SEAL_WRITE allocate: new pages
 	 * hold zeros, so no data changes. */
+	last = ((uint64_t)end - 1) >> PGS_PAGESHIFT;
 	if ((ps->ps_seals & F_SEAL_GROW) && end > ps->ps_size)
 		error = EPERM;
-	last = ((uint64_t)end - 1) >> PGS_PAGESHIFT;
+	else if (!acct_may_fit(ps->ps_acct,
+			       last - ((uint64_t)off >> PGS_PAGESHIFT) + 1,
+			       ps->ps_npages))
+		error = ENOSPC;
 	for (idx = (uint64_t)off >> PGS_PAGESHIFT; error == 0 && idx <= last;
 	     idx++) {
 		if ((error = getpage(ps, idx, &page, &new)) == 0 && new)
@@ -422,6 +444,17 @@ pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size)
 		atomic_store_relaxed(&ps->ps_size, end);
 	rw_exit(&lk);
 	return error;
+}
+
+int
+pgstore_fallocate(struct pgstore *ps, int mode, off_t off, off_t len)
+{
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
+		return EOPNOTSUPP;
+	if (mode & FALLOC_FL_PUNCH_HOLE)
+		return pgstore_punch(ps, off, len);
+	return pgstore_allocate(ps, off, len,
+				(mode & FALLOC_FL_KEEP_SIZE) != 0);
 }
 
 /* Zero [from, to) inside one page, if the page is there.  ps_lock

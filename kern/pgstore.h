@@ -96,8 +96,10 @@ int pgstore_truncate(struct pgstore *ps, off_t len);
  * [off, off+len) (off >= 0, len > 0, off+len <= OFF_MAX) and, unless
  * keep_size, grow the size to off+len.  Pages past the end stay zero.
  * Errors: EPERM (F_SEAL_GROW and off+len past the end, keep_size or
- * not, as Linux; F_SEAL_WRITE does not forbid it), ENOSPC, ENOMEM
- * (pages allocated before the error stay).  ps_lock exclusive.
+ * not, as Linux; F_SEAL_WRITE does not forbid it), ENOSPC (before
+ * anything is allocated when the range cannot fit the budget, counting
+ * the pages the store has; or later, with what was allocated kept),
+ * ENOMEM (pages allocated before the error stay).  ps_lock exclusive.
  */
 int pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size);
 
@@ -111,6 +113,14 @@ int pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size);
  * a read or write sees the range whole or punched, never half.
  */
 int pgstore_punch(struct pgstore *ps, off_t off, off_t len);
+
+/*
+ * pgstore_fallocate: fallocate(2) of a file on the store, as Linux's
+ * shmem: mode 0 or FALLOC_FL_KEEP_SIZE allocate (pgstore_allocate),
+ * FALLOC_FL_PUNCH_HOLE (with KEEP_SIZE, the VFS's rule) punches
+ * (pgstore_punch); any other bit is EOPNOTSUPP.  Arguments as those.
+ */
+int pgstore_fallocate(struct pgstore *ps, int mode, off_t off, off_t len);
 
 /* Size and allocated pages, each read atomically without ps_lock (a
  * concurrent write may be seen in one and not yet the other, as in

@@ -16,7 +16,6 @@
  * page store's lock > v_interlock (attributes: mode, owner, link count).
  */
 #include <linux/fcntl.h>
-#include <linux/falloc.h>
 #include <linux/magic.h>
 #include <linux/stat.h>
 #include <asm/statfs.h>
@@ -731,44 +730,15 @@ tmpfs_write(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
 	return error;
 }
 
-/* fallocate's reservation: refuse what cannot fit before allocating
- * anything, as Linux's shmem_fallocate does (pages already there are
- * not counted twice by the store; this check is a bound). */
-static int
-tmpfs_reserve(struct tmpfs_node *tn, off_t off, off_t len, bool keep_size)
-{
-	uint64_t used, limit, pages, have;
-	off_t size, end = off + len;
-
-	limit = atomic_load_relaxed(&TN_MOUNT(tn)->tm_acct.pa_limit);
-	used = atomic_load_relaxed(&TN_MOUNT(tn)->tm_acct.pa_used);
-	pages = ((uint64_t)(end - 1) >> PGS_PAGESHIFT) -
-		((uint64_t)off >> PGS_PAGESHIFT) + 1;
-	if (limit != 0 && used + pages > limit) {
-		/* Maybe most of it is there already. */
-		pgstore_getsize(&tn->tn_store, &size, &have);
-		if (used + pages > limit + have)
-			return ENOSPC;
-	}
-	return pgstore_allocate(&tn->tn_store, off, len, keep_size);
-}
-
-/* Linux's tmpfs does KEEP_SIZE and PUNCH_HOLE (which the VFS lets by
- * only with KEEP_SIZE), nothing else.  Either one counts as a change
- * of the data (mtime, ctime), even when no page moved. */
+/* The store does what Linux's tmpfs does (pgstore_fallocate), against
+ * the mount's budget.  Either mode counts as a change of the data
+ * (mtime, ctime), even when no page moved. */
 static int
 tmpfs_allocate(struct vnode *vp, int mode, off_t off, off_t len)
 {
 	struct tmpfs_node *tn = VTON(vp);
-	int error;
+	int error = pgstore_fallocate(&tn->tn_store, mode, off, len);
 
-	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
-		return EOPNOTSUPP;
-	if (mode & FALLOC_FL_PUNCH_HOLE)
-		error = pgstore_punch(&tn->tn_store, off, len);
-	else
-		error = tmpfs_reserve(tn, off, len,
-				      (mode & FALLOC_FL_KEEP_SIZE) != 0);
 	if (error == 0)
 		tn_setmc(tn, vfs_now_ns());
 	return error;
