@@ -11,9 +11,13 @@
  * other writers may interleave with a large write, as on Linux, while a
  * write of at most PIPE_BUF bytes goes in whole.
  *
- * Waiters on pi_wq: readers with POLLIN, writers with POLLOUT, callers
- * waiting for a busy flag with the private PI_RBUSY/PI_WBUSY bits, and
- * pollers with what they poll for.
+ * Two wait queues, as Linux's rd_wait and wr_wait: on pi_rwq readers
+ * (POLLIN), callers waiting for pi_rbusy (the private PI_RBUSY bit),
+ * FIFO opens waiting for a partner (PI_OPENWAIT) and pollers of ends
+ * open for reading; on pi_wwq writers (POLLOUT), callers waiting for
+ * pi_wbusy (PI_WBUSY) and pollers of ends open for writing.  Which queue
+ * a wakeup goes to is visible to edge-triggered epoll: an end open for
+ * writing only does not hear what wakes the readers.
  */
 #include <linux/stat.h>
 
@@ -31,10 +35,14 @@
 #define PI_WBUSY 0x20000000u
 #define PIPE_DEV 0x0c           /* st_dev of pipefs */
 #define PI_OPENWAIT 0x10000000u /* FIFO open waiting for its partner */
+/* Linux's keyless wake_up_interruptible_all: every waiter of a queue,
+ * and every epoll item on it looks at its file again. */
+#define PI_WAKE_ALL (~0u)
 
 struct pipe {
 	kmutex_t pi_lock;
-	struct waitq pi_wq;
+	struct waitq pi_rwq;  /* readers' queue */
+	struct waitq pi_wwq;  /* writers' queue */
 	char *pi_buf;         /* NULL until the first write */
 	size_t pi_size;       /* capacity, a power of two */
 	size_t pi_head;       /* read index */
@@ -63,7 +71,8 @@ pipe_create(bool fifo)
 		return NULL;
 	mutex_init(&pi->pi_lock);
 	mutex_init(&pi->pi_tlock);
-	waitq_init(&pi->pi_wq);
+	waitq_init(&pi->pi_rwq);
+	waitq_init(&pi->pi_wwq);
 	pi->pi_size = PIPE_DEF_SIZE;
 	pi->pi_fifo = fifo;
 	pi->pi_ino = __atomic_add_fetch(&pipe_lastino, 1, __ATOMIC_RELAXED);
@@ -74,12 +83,19 @@ pipe_create(bool fifo)
 void
 pipe_destroy(struct pipe *pi)
 {
-	KASSERT(waitq_empty(&pi->pi_wq));
+	KASSERT(waitq_empty(&pi->pi_rwq) && waitq_empty(&pi->pi_wwq));
 	if (pi->pi_buf != NULL)
 		kmem_free(pi->pi_buf, pi->pi_size);
 	mutex_destroy(&pi->pi_tlock);
 	mutex_destroy(&pi->pi_lock);
 	kmem_free(pi, sizeof(*pi));
+}
+
+/* The queue of a busy flag's waiters: pi_rbusy's is the readers'. */
+static struct waitq *
+pipe_busy_wq(struct pipe *pi, unsigned key)
+{
+	return key == PI_RBUSY ? &pi->pi_rwq : &pi->pi_wwq;
 }
 
 /* Wait (lock held) until the busy flag `*busy' is free, then take it.
@@ -90,7 +106,7 @@ pipe_busy_enter(struct pipe *pi, bool *busy, unsigned key)
 	int error;
 
 	while (*busy)
-		if ((error = ipc_sleep(&pi->pi_wq, &pi->pi_lock, key,
+		if ((error = ipc_sleep(pipe_busy_wq(pi, key), &pi->pi_lock, key,
 				       DEADLINE_NONE)) != 0)
 			return error;
 	*busy = true;
@@ -101,7 +117,20 @@ static void
 pipe_busy_exit(struct pipe *pi, bool *busy, unsigned key)
 {
 	*busy = false;
-	ipc_wakeup(&pi->pi_wq, key);
+	ipc_wakeup(pipe_busy_wq(pi, key), key);
+}
+
+/* Linux's pipe_release: when one side has ends and the other none,
+ * everybody on both queues looks again (a reader sees its end of file,
+ * a writer its EPIPE, pollers their POLLHUP or POLLERR), whether or not
+ * this close made it so. */
+static void
+pipe_wake_sides(struct pipe *pi)
+{
+	if ((pi->pi_readers == 0) != (pi->pi_writers == 0)) {
+		ipc_wakeup(&pi->pi_rwq, PI_WAKE_ALL);
+		ipc_wakeup(&pi->pi_wwq, PI_WAKE_ALL);
+	}
 }
 
 static int
@@ -131,7 +160,7 @@ pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 			mutex_enter(&pi->pi_lock);
 			pi->pi_head = (pi->pi_head + n) & (pi->pi_size - 1);
 			pi->pi_len -= n;
-			ipc_wakeup(&pi->pi_wq, POLLOUT | POLLWRNORM);
+			ipc_wakeup(&pi->pi_wwq, POLLOUT | POLLWRNORM);
 			if (error != 0 || uio->uio_resid == 0 ||
 			    pi->pi_len == 0)
 				break;
@@ -145,7 +174,7 @@ pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 		}
 		/* Let another reader in while we wait, as Linux does. */
 		pipe_busy_exit(pi, &pi->pi_rbusy, PI_RBUSY);
-		error = ipc_sleep(&pi->pi_wq, &pi->pi_lock, POLLIN | POLLHUP,
+		error = ipc_sleep(&pi->pi_rwq, &pi->pi_lock, POLLIN | POLLHUP,
 				  DEADLINE_NONE);
 		if (error == 0)
 			error = pipe_busy_enter(pi, &pi->pi_rbusy, PI_RBUSY);
@@ -214,7 +243,7 @@ pipe_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 			mutex_enter(&pi->pi_lock);
 			pi->pi_len += n;
 			if (n > 0)
-				ipc_wakeup(&pi->pi_wq, POLLIN | POLLRDNORM);
+				ipc_wakeup(&pi->pi_rwq, POLLIN | POLLRDNORM);
 			if (error != 0 || uio->uio_resid == 0)
 				break;
 			continue;
@@ -224,7 +253,7 @@ pipe_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 			break;
 		}
 		pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
-		error = ipc_sleep(&pi->pi_wq, &pi->pi_lock, POLLOUT | POLLERR,
+		error = ipc_sleep(&pi->pi_wwq, &pi->pi_lock, POLLOUT | POLLERR,
 				  DEADLINE_NONE);
 		if (error == 0)
 			error = pipe_busy_enter(pi, &pi->pi_wbusy, PI_WBUSY);
@@ -265,7 +294,10 @@ pipe_poll(struct file *fp, int events, struct polltable *pt)
 	struct pipe *pi = fp->f_data;
 	int mask = 0;
 
-	poll_wait(pt, &pi->pi_wq, &pi->pi_lock);
+	if (file_readable(fp))
+		poll_wait(pt, &pi->pi_rwq, &pi->pi_lock);
+	if (file_writable(fp))
+		poll_wait(pt, &pi->pi_wwq, &pi->pi_lock);
 	mutex_enter(&pi->pi_lock);
 	if (file_readable(fp)) {
 		if (pi->pi_len > 0)
@@ -340,7 +372,7 @@ pipe_resize(struct file *fp, struct pipe *pi, unsigned long arg, long *rv)
 	}
 	if (error == 0) {
 		*rv = (long)size;
-		ipc_wakeup(&pi->pi_wq, POLLOUT | POLLWRNORM);
+		ipc_wakeup(&pi->pi_wwq, POLLOUT | POLLWRNORM);
 	}
 	pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
 	pipe_busy_exit(pi, &pi->pi_rbusy, PI_RBUSY);
@@ -388,10 +420,11 @@ pipe_close(struct file *fp)
 	bool gone;
 
 	mutex_enter(&pi->pi_lock);
-	if (file_readable(fp) && --pi->pi_readers == 0)
-		ipc_wakeup(&pi->pi_wq, POLLOUT | POLLERR);
-	if (file_writable(fp) && --pi->pi_writers == 0)
-		ipc_wakeup(&pi->pi_wq, POLLIN | POLLHUP);
+	if (file_readable(fp))
+		pi->pi_readers--;
+	if (file_writable(fp))
+		pi->pi_writers--;
+	pipe_wake_sides(pi);
 	gone = !pi->pi_fifo && pi->pi_readers == 0 && pi->pi_writers == 0;
 	if (pi->pi_fifo && pi->pi_readers == 0 && pi->pi_writers == 0 &&
 	    pi->pi_buf != NULL) {
@@ -520,7 +553,7 @@ fifo_wait_partner(struct pipe *pi, unsigned *counter, unsigned seen)
 	int error;
 
 	while (*counter == seen)
-		if ((error = ipc_sleep(&pi->pi_wq, &pi->pi_lock, PI_OPENWAIT,
+		if ((error = ipc_sleep(&pi->pi_rwq, &pi->pi_lock, PI_OPENWAIT,
 				       DEADLINE_NONE)) != 0)
 			return ERESTARTSYS;
 	return 0;
@@ -545,37 +578,38 @@ fifo_open(struct vnode *vp, unsigned flags, struct file *fp)
 	mutex_enter(&pi->pi_lock);
 	switch (acc) {
 	case O_RDONLY:
-		pi->pi_readers++;
 		pi->pi_rcounter++;
-		ipc_wakeup(&pi->pi_wq, PI_OPENWAIT);
+		if (pi->pi_readers++ == 0)
+			ipc_wakeup(&pi->pi_rwq, PI_WAKE_ALL);
 		if (pi->pi_writers == 0 && !(flags & O_NONBLOCK))
 			error = fifo_wait_partner(pi, &pi->pi_wcounter,
 						  pi->pi_wcounter);
 		else if (pi->pi_writers == 0)
 			fp->f_pipever = pi->pi_wcounter; /* no POLLHUP yet */
 		if (error != 0 && --pi->pi_readers == 0)
-			ipc_wakeup(&pi->pi_wq, POLLOUT | POLLERR);
+			ipc_wakeup(&pi->pi_wwq, PI_WAKE_ALL);
 		break;
 	case O_WRONLY:
 		if (pi->pi_readers == 0 && (flags & O_NONBLOCK)) {
 			error = ENXIO;
 			break;
 		}
-		pi->pi_writers++;
 		pi->pi_wcounter++;
-		ipc_wakeup(&pi->pi_wq, PI_OPENWAIT);
+		if (pi->pi_writers++ == 0)
+			ipc_wakeup(&pi->pi_rwq, PI_WAKE_ALL);
 		if (pi->pi_readers == 0)
 			error = fifo_wait_partner(pi, &pi->pi_rcounter,
 						  pi->pi_rcounter);
 		if (error != 0 && --pi->pi_writers == 0)
-			ipc_wakeup(&pi->pi_wq, POLLIN | POLLHUP);
+			ipc_wakeup(&pi->pi_rwq, PI_WAKE_ALL);
 		break;
 	case O_RDWR:
 		pi->pi_readers++;
 		pi->pi_writers++;
 		pi->pi_rcounter++;
 		pi->pi_wcounter++;
-		ipc_wakeup(&pi->pi_wq, PI_OPENWAIT);
+		if (pi->pi_readers == 1 || pi->pi_writers == 1)
+			ipc_wakeup(&pi->pi_rwq, PI_WAKE_ALL);
 		break;
 	default:
 		error = EINVAL;

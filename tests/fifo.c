@@ -5,6 +5,8 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -330,4 +332,167 @@ Test(fifo, anonymous_pipe_times_fixed)
 	cr_assert_eq(ts_ns(s1.st_atim), ts_ns(s0.st_atim));
 	RETURNS(rump_sys_close(p[0]), 0);
 	RETURNS(rump_sys_close(p[1]), 0);
+}
+
+/* ---- wakeups seen by edge-triggered epoll, against the host ------------ */
+
+/* fn on the host or in rumpkit. */
+#define KCALL(rump, fn, ...)                                                   \
+	((rump) ? (long)rump_sys_##fn(__VA_ARGS__) : (long)fn(__VA_ARGS__))
+
+struct edges {
+	bool rump;
+	char dir[64];
+	int ep;
+	char log[512];
+	size_t n;
+};
+
+static void
+edges_init(struct edges *e, bool rump, const char *name)
+{
+	memset(e, 0, sizeof(*e));
+	e->rump = rump;
+	if (rump) {
+		snprintf(e->dir, sizeof(e->dir), "/%s", name);
+		RETURNS(rump_sys_mkdir(e->dir, 0755), 0);
+	} else {
+		snprintf(e->dir, sizeof(e->dir), "/tmp/rk-%s.XXXXXX", name);
+		cr_assert_not_null(mkdtemp(e->dir));
+	}
+	e->ep = (int)KCALL(rump, epoll_create1, 0);
+	cr_assert_geq(e->ep, 0);
+	char p[96];
+	snprintf(p, sizeof(p), "%s/f", e->dir);
+	cr_assert_eq(KCALL(rump, mknod, p, S_IFIFO | 0600, 0), 0);
+}
+
+static int
+edges_open(struct edges *e, int flags)
+{
+	char p[96];
+	long fd;
+
+	snprintf(p, sizeof(p), "%s/f", e->dir);
+	fd = KCALL(e->rump, open, p, flags | O_NONBLOCK);
+	cr_assert_geq(fd, 0, "open: %s", strerror(errno));
+	return (int)fd;
+}
+
+/* Register `fd' (tagged `tag') for `events'. */
+static void
+edges_watch(struct edges *e, int fd, unsigned events, int tag)
+{
+	struct epoll_event ev = { .events = events, .data.u64 = (uint64_t)tag };
+
+	cr_assert_eq(KCALL(e->rump, epoll_ctl, e->ep, EPOLL_CTL_ADD, fd, &ev),
+		     0);
+}
+
+/* What epoll_wait reports now, appended to the log as "tag:events". */
+static void
+edges_look(struct edges *e)
+{
+	struct epoll_event ev[4];
+	long n = KCALL(e->rump, epoll_wait, e->ep, ev, 4, 0);
+
+	cr_assert_geq(n, 0);
+	e->n += (size_t)snprintf(e->log + e->n, sizeof(e->log) - e->n, " [");
+	/* Two events at most: in tag order. */
+	if (n == 2 && ev[0].data.u64 > ev[1].data.u64) {
+		struct epoll_event t = ev[0];
+		ev[0] = ev[1];
+		ev[1] = t;
+	}
+	for (long k = 0; k < n; k++)
+		e->n += (size_t)snprintf(e->log + e->n, sizeof(e->log) - e->n,
+					 "%s%d:%x", k ? " " : "",
+					 (int)ev[k].data.u64, ev[k].events);
+	e->n += (size_t)snprintf(e->log + e->n, sizeof(e->log) - e->n, "]");
+}
+
+static void
+edges_close(struct edges *e, int fd)
+{
+	cr_assert_eq(KCALL(e->rump, close, fd), 0);
+}
+
+static void
+edges_end(struct edges *e)
+{
+	char p[96];
+
+	edges_close(e, e->ep);
+	snprintf(p, sizeof(p), "%s/f", e->dir);
+	cr_assert_eq(KCALL(e->rump, unlink, p), 0);
+	cr_assert_eq(KCALL(e->rump, rmdir, e->dir), 0);
+}
+
+/*
+ * Linux wakes every waiter of a FIFO, keyless, when a close leaves one
+ * side with ends and the other with none (pipe_release), even when the
+ * closed end was not that side's last: an edge-triggered reader that
+ * saw its POLLHUP sees it again.  An open that brings a side's first
+ * end (or an O_RDWR open that is either side's first) wakes the
+ * readers' queue only, keyless (fifo_open's wake_up_partner): readers
+ * look again, a write end's edge-triggered EPOLLOUT is not reported
+ * again.
+ */
+static void
+fifo_close_open_edges(struct edges *e)
+{
+	int r1, r2, rw, w1, w2;
+
+	r1 = edges_open(e, O_RDONLY);
+	rw = edges_open(e, O_RDWR);
+	cr_assert_eq(KCALL(e->rump, write, rw, "x", 1), 1);
+	edges_close(e, rw); /* a writer came and went: POLLHUP */
+	edges_watch(e, r1, EPOLLIN | EPOLLET, 1);
+	edges_look(e);                /* 1:IN|HUP */
+	edges_look(e);                /* nothing new */
+	r2 = edges_open(e, O_RDONLY); /* not the first reader */
+	edges_look(e);
+	edges_close(e, r2); /* readers left, no writer: wakes all */
+	edges_look(e);
+	w1 = edges_open(e, O_WRONLY); /* the first writer: wakes readers */
+	edges_look(e);
+	w2 = edges_open(e, O_WRONLY);
+	edges_look(e);
+	edges_watch(e, w1, EPOLLOUT | EPOLLET, 2);
+	edges_look(e);      /* 2:OUT */
+	edges_close(e, w2); /* both sides still have ends: no wakeup */
+	edges_look(e);
+	edges_close(e, r1);           /* no reader left: wakes all */
+	edges_look(e);                /* 2:OUT|ERR */
+	r1 = edges_open(e, O_RDONLY); /* the first reader: readers' queue */
+	edges_look(e);
+	edges_watch(e, r1, EPOLLIN | EPOLLET, 3);
+	edges_look(e);                /* 3:IN, the byte is still there */
+	w2 = edges_open(e, O_WRONLY); /* not the first writer: nothing */
+	edges_look(e);
+	edges_close(e, w1);
+	edges_look(e);
+	edges_close(e, w2); /* readers left, no writer: wakes all */
+	edges_look(e);
+	rw = edges_open(e, O_RDWR); /* the first writer again */
+	edges_look(e);
+	r2 = edges_open(e, O_RDWR); /* neither side's first */
+	edges_look(e);
+	edges_close(e, r2);
+	edges_look(e);
+	edges_close(e, rw); /* readers left, no writer: wakes all */
+	edges_look(e);
+	edges_close(e, r1);
+	edges_end(e);
+}
+
+Test(fifo, open_and_close_wake_edges_as_linux)
+{
+	struct edges h, r;
+
+	edges_init(&h, false, "edges");
+	fifo_close_open_edges(&h);
+	edges_init(&r, true, "edges");
+	fifo_close_open_edges(&r);
+	cr_assert_str_eq(r.log, h.log, "rump%s, host%s", r.log, h.log);
 }

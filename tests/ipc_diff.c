@@ -1225,12 +1225,21 @@ differential(unsigned seed, int nops)
 }
 
 /* 30 seeds of 2000 operations by default; IPCDIFF_SEEDS=n runs seeds
- * 1..n (IPCDIFF_TRACE=1 prints every operation of both sides). */
+ * 1..n, IPCDIFF_SEEDS=a-b seeds a..b (IPCDIFF_TRACE=1 prints every
+ * operation of both sides). */
 Test(ipc_diff, against_host)
 {
 	const char *env = getenv("IPCDIFF_SEEDS");
-	unsigned nseeds = env != NULL ? (unsigned)atoi(env) : 30;
+	unsigned first = 1, last = 30;
+	char *end;
 
-	for (unsigned seed = 1; seed <= nseeds; seed++)
+	if (env != NULL) {
+		last = (unsigned)strtoul(env, &end, 10);
+		if (*end == '-') {
+			first = last;
+			last = (unsigned)strtoul(end + 1, NULL, 10);
+		}
+	}
+	for (unsigned seed = first; seed <= last; seed++)
 		differential(seed, 2000);
 }
