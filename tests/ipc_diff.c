@@ -1179,6 +1179,28 @@ compare(struct side *rs, struct side *hs, struct out *r, struct out *h,
 			 seed, opi, kind, v[1], v[2], v[3], r->buf, h->buf);
 }
 
+/* IPCDIFF_SKIP="i,j-k,...": operations (with their drains) left out,
+ * to shrink a failing run to what matters. */
+static bool
+skipped(int opi)
+{
+	const char *p = getenv("IPCDIFF_SKIP");
+	char *end;
+
+	while (p != NULL && *p != '\0') {
+		long lo = strtol(p, &end, 10), hi = lo;
+
+		if (end == p)
+			break;
+		if (*end == '-')
+			hi = strtol(end + 1, &end, 10);
+		if (opi >= lo && opi <= hi)
+			return true;
+		p = *end == ',' ? end + 1 : end;
+	}
+	return false;
+}
+
 /* `nops' random operations from `seed' on both sides. */
 static void
 differential(unsigned seed, int nops)
@@ -1200,6 +1222,8 @@ differential(unsigned seed, int nops)
 
 		for (int k = 0; k < 4; k++)
 			v[k] = next(&st);
+		if (skipped(i))
+			continue;
 		do_op(&rs, v[0], v[1], v[2], v[3], i, &ro);
 		do_op(&hs, v[0], v[1], v[2], v[3], i, &ho);
 		if (getenv("IPCDIFF_TRACE") != NULL)
@@ -1226,7 +1250,8 @@ differential(unsigned seed, int nops)
 
 /* 30 seeds of 2000 operations by default; IPCDIFF_SEEDS=n runs seeds
  * 1..n, IPCDIFF_SEEDS=a-b seeds a..b (IPCDIFF_TRACE=1 prints every
- * operation of both sides). */
+ * operation of both sides, IPCDIFF_NOPS=n runs n operations a seed, and
+ * IPCDIFF_SKIP leaves some out). */
 Test(ipc_diff, against_host)
 {
 	const char *env = getenv("IPCDIFF_SEEDS");
@@ -1240,6 +1265,7 @@ Test(ipc_diff, against_host)
 			last = (unsigned)strtoul(end + 1, NULL, 10);
 		}
 	}
+	env = getenv("IPCDIFF_NOPS");
 	for (unsigned seed = first; seed <= last; seed++)
-		differential(seed, 2000);
+		differential(seed, env != NULL ? atoi(env) : 2000);
 }
