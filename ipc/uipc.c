@@ -673,9 +673,10 @@ dgram_disconnected(struct usock *so, struct usock *old)
 	umsg_free_list(purge);
 }
 
-/* Tear down `so': its file is gone (or, for an embryo, its listener). */
+/* Tear down `so': its file is gone (or, for an `embryo', its
+ * listener). */
 static void
-usock_close(struct usock *so)
+usock_teardown(struct usock *so, bool embryo)
 {
 	struct usock *peer, *emb, *next;
 	struct umsg *purge;
@@ -716,10 +717,12 @@ usock_close(struct usock *so)
 		mutex_enter(&peer->so_lock);
 		/* A connection's other end learns of the close; a DGRAM
 		 * peer does not (Linux leaves it untouched and unwoken, so
-		 * an edge-triggered poller sees no event). */
+		 * an edge-triggered poller sees no event).  Lost data, or
+		 * a connection nobody accepted, is a reset (Linux's
+		 * unix_release_sock). */
 		if (peer->so_peer == so && so->so_type != SOCK_DGRAM) {
 			peer->so_shutdown = RCV_SHUTDOWN | SEND_SHUTDOWN;
-			if (had_data)
+			if (had_data || embryo)
 				peer->so_error = ECONNRESET;
 			wake_all(peer);
 		}
@@ -729,7 +732,7 @@ usock_close(struct usock *so)
 	/* Connections nobody accepted: their clients see the end. */
 	for (; emb != NULL; emb = next) {
 		next = emb->so_accnext;
-		usock_close(emb);
+		usock_teardown(emb, true);
 		usock_rele(emb);
 	}
 	mutex_enter(&unp_gc_lock);
@@ -738,6 +741,12 @@ usock_close(struct usock *so)
 	umsg_free_list(purge);
 	if (inflight)
 		unp_gc();
+}
+
+static void
+usock_close(struct usock *so)
+{
+	usock_teardown(so, false);
 }
 
 /* ---- the socket file --------------------------------------------------- */

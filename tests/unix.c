@@ -2108,3 +2108,59 @@ Test(af_unix, dgram_close_wakes_no_peer)
 	cr_assert_eq(dgram_close_edges(false), 0); /* the host */
 	cr_assert_eq(dgram_close_edges(true), 0);
 }
+
+/* fn on the host or in rumpkit. */
+#define KCALL(rump, fn, ...)                                                   \
+	((rump) ? (long)rump_sys_##fn(__VA_ARGS__) : (long)fn(__VA_ARGS__))
+
+/* A listener closes with a connection nobody accepted: what its client
+ * sees, as text. */
+static void
+unaccepted_reset(bool rump, int type, char *out, size_t len)
+{
+	struct sockaddr_un sun;
+	char name[64], buf[8];
+	struct pollfd p;
+	int l, c;
+	long r1, r2, r3;
+	int e1, e2, e3;
+
+	snprintf(name, sizeof(name), "unacc.%d.%d.%d", getpid(), rump, type);
+	socklen_t sl = abstract(&sun, name);
+	l = (int)KCALL(rump, socket, AF_UNIX, type, 0);
+	c = (int)KCALL(rump, socket, AF_UNIX, type | SOCK_NONBLOCK, 0);
+	cr_assert(l >= 0 && c >= 0);
+	cr_assert_eq(KCALL(rump, bind, l, (struct sockaddr *)&sun, sl), 0);
+	cr_assert_eq(KCALL(rump, listen, l, 1), 0);
+	cr_assert_eq(KCALL(rump, connect, c, (struct sockaddr *)&sun, sl), 0);
+	cr_assert_eq(KCALL(rump, close, l), 0);
+	p = (struct pollfd){ .fd = c, .events = POLLIN | POLLOUT | POLLRDHUP };
+	cr_assert_eq(KCALL(rump, poll, &p, 1, 0), 1);
+	r1 = KCALL(rump, recv, c, buf, sizeof(buf), 0);
+	e1 = errno;
+	r2 = KCALL(rump, recv, c, buf, sizeof(buf), 0);
+	e2 = errno;
+	r3 = KCALL(rump, send, c, "x", 1, MSG_NOSIGNAL);
+	e3 = errno;
+	snprintf(out, len, "poll %x recv %ld/%d recv %ld/%d send %ld/%d",
+		 p.revents, r1, r1 < 0 ? e1 : 0, r2, r2 < 0 ? e2 : 0, r3,
+		 r3 < 0 ? e3 : 0);
+	KCALL(rump, close, c);
+}
+
+/* Linux resets the client of a connection that is closed unaccepted
+ * (unix_release_sock of the embryo: ECONNRESET whether or not data
+ * waited), so its first receive fails with ECONNRESET, then sees the
+ * end. */
+Test(af_unix, unaccepted_connection_reset)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_SEQPACKET };
+	char h[128], r[128];
+
+	for (int i = 0; i < 2; i++) {
+		unaccepted_reset(false, types[i], h, sizeof(h));
+		unaccepted_reset(true, types[i], r, sizeof(r));
+		cr_assert_str_eq(r, h, "type %d: rump %s, host %s", types[i], r,
+				 h);
+	}
+}
