@@ -2285,6 +2285,32 @@ anc_peek_fds(struct umsg *anc, const struct umsg *m)
 	return 0;
 }
 
+/*
+ * A stream peek whose buffer is full: as Linux (unix_stream_read_generic
+ * moves to the next message before it looks at what room is left), it
+ * goes on through the messages after `m', taking no bytes, to the first
+ * one carrying descriptors and peeks those into *ancp, unless another
+ * writer's credentials come first (SO_PASSCRED).  so_lock held.  True if
+ * descriptors were peeked.
+ */
+static bool
+peek_rights_after(struct usock *so, struct umsg *m, struct umsg **ancp,
+		  const struct ucred *cred)
+{
+	for (; m != NULL; m = m->m_next) {
+		if (so->so_passcred &&
+		    (m->m_cred.pid != cred->pid || m->m_cred.uid != cred->uid ||
+		     m->m_cred.gid != cred->gid))
+			return false;
+		if (m->m_nfds > 0) {
+			if (*ancp == NULL && (*ancp = umsg_alloc(0)) == NULL)
+				return false;
+			return anc_peek_fds(*ancp, m) == 0;
+		}
+	}
+	return false;
+}
+
 /* A copy of the name `so' has now, or NULL.  A path bind in progress
  * shows its name already (it is reserved before the node is made): a
  * reader racing with a bind that then fails may see it. */
@@ -2486,6 +2512,10 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 		}
 		if (peek) {
 			peekoff += n;
+			if (stream && uio->uio_resid == 0 && !have_anc &&
+			    ancp != NULL &&
+			    peek_rights_after(so, m->m_next, ancp, &firstcred))
+				peeked = true;
 			/* As Linux: a peek stops after descriptors. */
 			if (!stream || uio->uio_resid == 0 || have_anc)
 				break;

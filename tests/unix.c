@@ -2164,3 +2164,78 @@ Test(af_unix, unaccepted_connection_reset)
 				 h);
 	}
 }
+
+/* recvmsg of up to `len' bytes with room for 4 descriptors, as text
+ * (the descriptors that came are closed). */
+static void
+peek_step(bool rump, int s, size_t len, int flags, char *out, size_t olen)
+{
+	char buf[64], cbuf[CMSG_SPACE(sizeof(int) * 4)];
+	struct iovec iov = { buf, len };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm;
+	long r = KCALL(rump, recvmsg, s, &mh, flags);
+	int nfd = 0;
+
+	if (r >= 0)
+		for (cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+		     cm = CMSG_NXTHDR(&mh, cm))
+			if (cm->cmsg_type == SCM_RIGHTS)
+				for (size_t i = 0;
+				     i <
+				     (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+				     i++, nfd++)
+					KCALL(rump, close,
+					      ((int *)CMSG_DATA(cm))[i]);
+	snprintf(out + strlen(out), olen - strlen(out), " %ld/%d:%.*s+%d", r,
+		 r < 0 ? errno : 0, r > 0 ? (int)r : 0, buf, nfd);
+}
+
+static void
+peek_walk(bool rump, char *out, size_t olen)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { "XY", 2 };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	int sv[2];
+
+	out[0] = '\0';
+	cr_assert_eq(KCALL(rump, socketpair, AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &sv[0], sizeof(int));
+	cr_assert_eq(KCALL(rump, write, sv[0], "12345678", 8), 8);
+	cr_assert_eq(KCALL(rump, write, sv[0], "abc", 3), 3);
+	cr_assert_eq(KCALL(rump, sendmsg, sv[0], &mh, 0), 2);
+	peek_step(rump, sv[1], 1, MSG_PEEK, out, olen);
+	peek_step(rump, sv[1], 8, MSG_PEEK, out, olen);
+	peek_step(rump, sv[1], 11, MSG_PEEK, out, olen);
+	peek_step(rump, sv[1], 40, MSG_PEEK, out, olen);
+	peek_step(rump, sv[1], 4, 0, out, olen);
+	peek_step(rump, sv[1], 4, MSG_PEEK, out, olen);
+	peek_step(rump, sv[1], 40, 0, out, olen);
+	peek_step(rump, sv[1], 40, MSG_PEEK | MSG_DONTWAIT, out, olen);
+	KCALL(rump, close, sv[0]);
+	KCALL(rump, close, sv[1]);
+}
+
+/* Linux's stream peek, once its buffer is full, still walks on through
+ * the messages that follow (taking no bytes) up to one that carries
+ * descriptors, and reports them (unix_stream_read_generic's MSG_PEEK
+ * branch goes to the next message before it looks at what is left). */
+Test(af_unix, stream_peek_walks_to_rights)
+{
+	char h[256], r[256];
+
+	peek_walk(false, h, sizeof(h));
+	peek_walk(true, r, sizeof(r));
+	cr_assert_str_eq(r, h, "rump%s, host%s", r, h);
+}
