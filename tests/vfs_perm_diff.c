@@ -17,6 +17,9 @@
  * the file-system ids (setfsuid), as the rump process does too: Linux
  * then drops the file capabilities (CAP_CHOWN, CAP_DAC_OVERRIDE,
  * CAP_FOWNER, CAP_FSETID, CAP_MKNOD, ...), and rump must too.
+ *
+ * Environment: VFSPERM_SEEDS=n runs n seeds in each test (default: a few
+ * for CI), VFSPERM_FIRST=k starts at seed k (default 1).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -833,6 +836,17 @@ differential(const char *rbase, unsigned seed, int nops)
 	cr_assert_eq(host_rmtree(hdir), 0);
 }
 
+/* The seeds to run: VFSPERM_FIRST.. for VFSPERM_SEEDS of them, or by
+ * default 1..dflt. */
+static void
+seed_range(unsigned dflt, unsigned *first, unsigned *last)
+{
+	const char *f = getenv("VFSPERM_FIRST"), *n = getenv("VFSPERM_SEEDS");
+
+	*first = f != NULL ? (unsigned)strtoul(f, NULL, 0) : 1;
+	*last = *first + (n != NULL ? (unsigned)strtoul(n, NULL, 0) : dflt) - 1;
+}
+
 /* What both tests stand on: a root host thread that can take each
  * credential and come back, SIGPIPE ignored on both sides, the same
  * umask, the host's policies read, and the rump processes. */
@@ -860,8 +874,11 @@ perm_setup(void)
 
 Test(vfs_perm_diff, against_host)
 {
+	unsigned first, last;
+
+	seed_range(20, &first, &last);
 	perm_setup();
-	for (unsigned seed = 1; seed <= 20; seed++)
+	for (unsigned seed = first; seed <= last; seed++)
 		differential("", seed, 2000);
 	rump_creds_fini();
 }
@@ -876,14 +893,16 @@ Test(vfs_perm_diff, against_host)
 Test(vfs_perm_diff, hostfs_against_host)
 {
 	char mdir[] = "/tmp/rumpperm_mnt.XXXXXX";
+	unsigned first, last;
 
+	seed_range(10, &first, &last);
 	perm_setup();
 	cr_assert_not_null(mkdtemp(mdir));
 	cr_assert_eq(chmod(mdir, 0755), 0);
 	RETURNS(rump_sys_mkdir("/hmnt", 0755), 0);
 	RETURNS(rump_sys_mount(mdir, "/hmnt", "hostfs", 0, ""), 0);
 	/* Fewer than on tmpfs: every rump operation is host calls too. */
-	for (unsigned seed = 1; seed <= 10; seed++)
+	for (unsigned seed = first; seed <= last; seed++)
 		differential("/hmnt", seed, 2000);
 	rump_creds_fini();
 	/* Nothing of the kernel's is left open on it. */

@@ -5,6 +5,10 @@
  * on a hostfs mount of a host directory, and on another host directory
  * under /tmp, comparing every result, errno and the attributes that must
  * match (type, size, mode, link count, owner, status flags).
+ *
+ * Environment: VFSDIFF_SEEDS=n runs n seeds in each differential (the
+ * default is a few for CI), VFSDIFF_FIRST=k starts at seed k (default 1),
+ * VFSDIFF_TRACE=1 prints every operation and both results.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -455,6 +459,17 @@ Test(vfs_stress, rename_storm)
 
 /* ---- differential: rump file systems against a host directory -------------- */
 
+/* The seeds to run: VFSDIFF_FIRST.. for VFSDIFF_SEEDS of them, or by
+ * default 1..dflt. */
+static void
+seed_range(unsigned dflt, unsigned *first, unsigned *last)
+{
+	const char *f = getenv("VFSDIFF_FIRST"), *n = getenv("VFSDIFF_SEEDS");
+
+	*first = f != NULL ? (unsigned)strtoul(f, NULL, 0) : 1;
+	*last = *first + (n != NULL ? (unsigned)strtoul(n, NULL, 0) : dflt) - 1;
+}
+
 static const char *const names[] = {
 	"a",     "b", "c",   "a/x", "a/y",  "b/x", "c/d",  "a/x/z",
 	"b/x/z", "l", "a/l", "a/",  "b/x/", ".",   "a/..", "",
@@ -823,6 +838,7 @@ differential(const char *rbase, unsigned seed, int nops)
 	char rdir[64], hdir[64] = "/tmp/rumpdiff.XXXXXX";
 	char rout[1200], hout[1200];
 	unsigned st = seed;
+	bool trace = getenv("VFSDIFF_TRACE") != NULL;
 
 	umask(022);
 	rump_sys_umask(022);
@@ -847,6 +863,12 @@ differential(const char *rbase, unsigned seed, int nops)
 		}
 		do_op(&rs, v[0], v[1], v[2], v[3], rout, sizeof(rout));
 		do_op(&hs, v[0], v[1], v[2], v[3], hout, sizeof(hout));
+		if (trace)
+			fprintf(stderr,
+				"seed %u op %d: kind %u %s %s %u: %s%s\n", seed,
+				i, v[0] % NKINDS, names[v[1] % NNAMES],
+				names[v[2] % NNAMES], v[3], rout,
+				strcmp(rout, hout) != 0 ? " DIFFERS" : "");
 		cr_assert_str_eq(rout, hout,
 				 "%s: seed %u op %d (kind %u, %s, %s, %u): "
 				 "rump %s, host %s",
@@ -861,7 +883,10 @@ differential(const char *rbase, unsigned seed, int nops)
 
 Test(vfs_stress, differential_against_host)
 {
-	for (unsigned seed = 1; seed <= 40; seed++)
+	unsigned first, last;
+
+	seed_range(40, &first, &last);
+	for (unsigned seed = first; seed <= last; seed++)
 		differential("", seed, 5000);
 }
 
@@ -870,12 +895,14 @@ Test(vfs_stress, differential_against_host)
 Test(vfs_stress, differential_hostfs_against_host)
 {
 	char mdir[] = "/tmp/rumpdiff_mnt.XXXXXX";
+	unsigned first, last;
 
+	seed_range(16, &first, &last);
 	cr_assert_not_null(mkdtemp(mdir));
 	RETURNS(rump_sys_mkdir("/hmnt", 0755), 0);
 	RETURNS(rump_sys_mount(mdir, "/hmnt", "hostfs", 0, ""), 0);
 	/* Fewer than on tmpfs: each operation is host calls on both sides. */
-	for (unsigned seed = 1; seed <= 16; seed++)
+	for (unsigned seed = first; seed <= last; seed++)
 		differential("/hmnt", seed, 4000);
 	/* Nothing of the kernel's is left open on it. */
 	RETURNS(rump_sys_umount("/hmnt"), 0);
