@@ -204,6 +204,30 @@ Test(vfs_basic, o_path_descriptor_takes_no_io)
 	close_ok(fd);
 }
 
+/* futimens(fd) is utimensat(fd, NULL): on Linux it takes the descriptor
+ * as an open file, which an O_PATH one is not (EBADF); the same file
+ * named by AT_EMPTY_PATH through that descriptor has its times set. */
+Test(vfs_basic, futimens_on_o_path_is_ebadf)
+{
+	struct timespec ts[2] = { { 1000, 0 }, { 2000, 0 } };
+	struct stat st;
+	int fd;
+
+	close_ok(xopen("/pathtimes", O_CREAT | O_RDWR, 0600));
+	fd = xopen("/pathtimes", O_PATH, 0);
+	FAILS(rump_sys_futimens(fd, ts), EBADF);
+	FAILS(rump_sys_futimens(fd, NULL), EBADF);
+	RETURNS(rump_sys_stat("/pathtimes", &st), 0);
+	cr_assert_neq(st.st_mtim.tv_sec, 2000);
+	RETURNS(rump_sys_utimensat(fd, "", ts, AT_EMPTY_PATH), 0);
+	RETURNS(rump_sys_stat("/pathtimes", &st), 0);
+	cr_assert_eq(st.st_mtim.tv_sec, 2000);
+	close_ok(fd);
+	fd = xopen("/", O_PATH | O_DIRECTORY, 0);
+	FAILS(rump_sys_futimens(fd, ts), EBADF);
+	close_ok(fd);
+}
+
 /* fallocate looks at its descriptor before its arguments, and at the
  * arguments before the descriptor's access mode, in Linux's order. */
 Test(vfs_basic, fallocate_checks_in_linux_order)

@@ -1534,7 +1534,9 @@ sys_utimensat(struct lwp *l, int dirfd, const char *pathname,
 			return -EINVAL;
 		if (dirfd == AT_FDCWD)
 			return -EFAULT;
-		error = fd_vnode(l, dirfd, true, EPERM, &vp, NULL);
+		/* futimens: an open file, which O_PATH is not (Linux's
+		 * fdget); AT_EMPTY_PATH with "" takes one. */
+		error = fd_vnode(l, dirfd, false, EPERM, &vp, NULL);
 	} else {
 		error = namei_user(
 			l, dirfd, pathname,
