@@ -1207,6 +1207,36 @@ Test(vfs_basic, which_times_change)
 	cr_assert_eq(st.st_mtim.tv_nsec, 987654321);
 }
 
+/* getcwd finds names without reading the directories above (Linux
+ * walks its dentries): their atime stays.  A listing through an
+ * O_NOATIME descriptor leaves atime too (Linux's file_accessed). */
+Test(vfs_basic, getcwd_and_noatime_listing_leave_atime)
+{
+	char buf[512];
+	int fd;
+
+	RETURNS(rump_sys_mkdir("/gca", 0755), 0);
+	RETURNS(rump_sys_mkdir("/gca/d", 0755), 0);
+	RETURNS(rump_sys_chdir("/gca/d"), 0);
+	age("/gca");
+	age("/");
+	cr_assert_str_eq(rump_sys_getcwd(buf, sizeof(buf)), "/gca/d");
+	moved("/gca", "--c");
+	moved("/", "--c");
+	RETURNS(rump_sys_chdir("/"), 0);
+
+	age("/gca");
+	fd = xopen("/gca", O_RDONLY | O_DIRECTORY | O_NOATIME, 0);
+	cr_assert_gt(rump_sys_getdents64(fd, buf, sizeof(buf)), 0);
+	RETURNS(rump_sys_getdents64(fd, buf, sizeof(buf)), 0);
+	moved("/gca", "--c");
+	/* Without it, even a read at the end is an access. */
+	RETURNS(rump_sys_fcntl(fd, F_SETFL, 0), 0);
+	RETURNS(rump_sys_getdents64(fd, buf, sizeof(buf)), 0);
+	moved("/gca", "a-c");
+	close_ok(fd);
+}
+
 Test(vfs_basic, lazy_unmount)
 {
 	struct stat st, st2;

@@ -1763,6 +1763,11 @@ sys_getdents64(struct lwp *l, int fd, void *dirp, size_t count)
 	mutex_enter(&fp->f_poslock);
 	off = fp->f_offset;
 	error = vp->v_op->vop_readdir(vp, &off, filldir64, &db);
+	/* Linux's iterate_dir: a read of a live directory is an access,
+	 * even at its end. */
+	if (error != ENOENT && !(file_flag(fp) & O_NOATIME) &&
+	    vp->v_op->vop_accessed != NULL)
+		vp->v_op->vop_accessed(vp);
 	/* Nothing fit though entries remain: the buffer is too small. */
 	if (error == 0 && db.count == 0 && db.full)
 		error = EINVAL;

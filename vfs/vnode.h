@@ -161,9 +161,15 @@ struct vnodeops {
 	int (*vop_readlink)(struct vnode *vp, char *buf, size_t size,
 			    size_t *lenp);
 	/* Directory entries from position *offp ("." and ".." included);
-	 * *offp is left after the last entry passed to fill. */
+	 * *offp is left after the last entry passed to fill.  Reading
+	 * entries is no access by itself (getcwd reads them too): the
+	 * VFS calls vop_accessed for a getdents. */
 	int (*vop_readdir)(struct vnode *vp, off_t *offp, vfs_filldir_t fill,
 			   void *arg);
+	/* A directory was read by getdents without O_NOATIME: update
+	 * atime as the mount's policy says (Linux's file_accessed).  NULL:
+	 * the file system's readdir does it on its own (a host's). */
+	void (*vop_accessed)(struct vnode *vp);
 	int (*vop_getattr)(struct vnode *vp, struct vattr *va);
 	/* Apply va->va_mask; ctime becomes now unless VA_CTIME. */
 	int (*vop_setattr)(struct vnode *vp, const struct vattr *va);

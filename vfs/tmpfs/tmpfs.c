@@ -610,8 +610,13 @@ tmpfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 out:
 	rw_exit(&d->d_lock);
 	*offp = off;
-	tn_accessed(dn);
 	return 0;
+}
+
+static void
+tmpfs_accessed(struct vnode *vp)
+{
+	tn_accessed(VTON(vp));
 }
 
 static int
@@ -766,6 +771,7 @@ static const struct vnodeops tmpfs_vnodeops = {
 	.vop_rename = tmpfs_rename,
 	.vop_readlink = tmpfs_readlink,
 	.vop_readdir = tmpfs_readdir,
+	.vop_accessed = tmpfs_accessed,
 	.vop_getattr = tmpfs_getattr,
 	.vop_setattr = tmpfs_setattr,
 	.vop_read = tmpfs_read,
