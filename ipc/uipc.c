@@ -2062,11 +2062,31 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 	*sent = 0;
 	if (flags & MSG_DONTWAIT)
 		nonblock = true;
+	/* Linux's SEQPACKET send takes a pending error, then ENOTCONN,
+	 * before it goes through the DGRAM send's checks. */
+	if (so->so_type == SOCK_SEQPACKET) {
+		mutex_enter(&so->so_lock);
+		if (so->so_error != 0) {
+			error = so->so_error;
+			so->so_error = 0;
+		} else if (so->so_state != SS_CONNECTED) {
+			error = ENOTCONN;
+		}
+		mutex_exit(&so->so_lock);
+		if (error != 0)
+			goto done;
+	}
 	if (flags & MSG_OOB) {
 		error = EOPNOTSUPP;
 		goto done;
 	}
 	send_autobind(so);
+	/* Linux's bound, seen before a pending error, a shutdown, a
+	 * missing peer or the receiver's lookup (unix_dgram_sendmsg). */
+	if (!stream && total > (size_t)so->so_sndbuf - 32) {
+		error = EMSGSIZE;
+		goto done;
+	}
 	mutex_enter(&so->so_lock);
 	deadline = timeo_deadline(so->so_sndtimeo);
 	/* Linux drops a SEQPACKET send's address unlooked-at: it goes to
@@ -2105,10 +2125,6 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 		goto done;
 	if (to != NULL && dst->so_type != so->so_type) {
 		error = wrong_type(to);
-		goto done;
-	}
-	if (!stream && total > (size_t)so->so_sndbuf - 32) { /* Linux's bound */
-		error = EMSGSIZE;
 		goto done;
 	}
 	/* A stream has no empty message to queue: Linux sends while bytes

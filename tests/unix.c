@@ -2239,3 +2239,80 @@ Test(af_unix, stream_peek_walks_to_rights)
 	peek_walk(true, r, sizeof(r));
 	cr_assert_str_eq(r, h, "rump%s, host%s", r, h);
 }
+
+static char big_msg[256 * 1024];
+
+/* A send of `len' bytes as text; `to' (if not NULL) names the receiver. */
+static void
+send_step(bool rump, int s, size_t len, const struct sockaddr_un *to,
+	  socklen_t tolen, char *out, size_t olen)
+{
+	long r = KCALL(rump, sendto, s, big_msg, len, MSG_NOSIGNAL,
+		       (const struct sockaddr *)to, tolen);
+
+	snprintf(out + strlen(out), olen - strlen(out), " %ld/%d", r,
+		 r < 0 ? errno : 0);
+}
+
+static void
+emsgsize_order(bool rump, char *out, size_t olen)
+{
+	struct sockaddr unspec = { .sa_family = AF_UNSPEC };
+	struct sockaddr_un sun;
+	char name[64];
+	socklen_t sl;
+	int sv[2], s, l;
+
+	out[0] = '\0';
+	/* A pending error (ECONNRESET, from the peer that dropped what
+	 * we sent), then a shutdown, then no peer. */
+	cr_assert_eq(KCALL(rump, socketpair, AF_UNIX, SOCK_DGRAM, 0, sv), 0);
+	cr_assert_eq(KCALL(rump, send, sv[0], "x", 1, 0), 1);
+	cr_assert_eq(KCALL(rump, connect, sv[1], &unspec, sizeof(unspec)), 0);
+	send_step(rump, sv[0], sizeof(big_msg), NULL, 0, out, olen);
+	send_step(rump, sv[0], 1, NULL, 0, out, olen);
+	cr_assert_eq(KCALL(rump, shutdown, sv[0], SHUT_WR), 0);
+	send_step(rump, sv[0], sizeof(big_msg), NULL, 0, out, olen);
+	KCALL(rump, close, sv[0]);
+	KCALL(rump, close, sv[1]);
+	s = (int)KCALL(rump, socket, AF_UNIX, SOCK_DGRAM, 0);
+	send_step(rump, s, sizeof(big_msg), NULL, 0, out, olen);
+	/* A name nobody has, a malformed one, a stream socket's. */
+	snprintf(name, sizeof(name), "emsg.%d.%d", getpid(), rump);
+	sl = abstract(&sun, name);
+	send_step(rump, s, sizeof(big_msg), &sun, sl, out, olen);
+	send_step(rump, s, sizeof(big_msg), &sun, 1, out, olen);
+	l = (int)KCALL(rump, socket, AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_eq(KCALL(rump, bind, l, (struct sockaddr *)&sun, sl), 0);
+	send_step(rump, s, sizeof(big_msg), &sun, sl, out, olen);
+	send_step(rump, s, 1, &sun, sl, out, olen);
+	KCALL(rump, close, l);
+	KCALL(rump, close, s);
+	/* SEQPACKET: a pending error first, then the size. */
+	cr_assert_eq(KCALL(rump, socketpair, AF_UNIX, SOCK_SEQPACKET, 0, sv),
+		     0);
+	cr_assert_eq(KCALL(rump, shutdown, sv[0], SHUT_WR), 0);
+	send_step(rump, sv[0], sizeof(big_msg), NULL, 0, out, olen);
+	send_step(rump, sv[0], 1, NULL, 0, out, olen);
+	cr_assert_eq(KCALL(rump, send, sv[1], "x", 1, 0), 1);
+	KCALL(rump, close, sv[0]);
+	send_step(rump, sv[1], sizeof(big_msg), NULL, 0, out, olen);
+	send_step(rump, sv[1], sizeof(big_msg), NULL, 0, out, olen);
+	KCALL(rump, close, sv[1]);
+	s = (int)KCALL(rump, socket, AF_UNIX, SOCK_SEQPACKET, 0);
+	send_step(rump, s, sizeof(big_msg), NULL, 0, out, olen);
+	KCALL(rump, close, s);
+}
+
+/* Linux's datagram send sees a message too big for the send buffer
+ * (EMSGSIZE) before a pending error, a shutdown, a missing peer or the
+ * receiver's lookup; a SEQPACKET send takes a pending error and
+ * ENOTCONN first. */
+Test(af_unix, emsgsize_before_state)
+{
+	char h[256], r[256];
+
+	emsgsize_order(false, h, sizeof(h));
+	emsgsize_order(true, r, sizeof(r));
+	cr_assert_str_eq(r, h, "rump%s, host%s", r, h);
+}
