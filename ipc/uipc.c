@@ -1181,18 +1181,24 @@ bind_path(struct lwp *l, struct usock *so, const struct unp_addr *a)
 
 	if ((n = addr_dup(a)) == NULL)
 		return ENOMEM;
+	addr_kpath(a, kpath);
 	mutex_enter(&unp_names_lock);
 	mutex_enter(&so->so_lock);
 	if (so->so_addr != NULL) {
 		mutex_exit(&so->so_lock);
 		mutex_exit(&unp_names_lock);
 		addr_free(n);
-		return EINVAL;
+		/* As Linux's unix_bind_bsd: the node is made first (its
+		 * errors win), then the socket is found bound and the node
+		 * goes again. */
+		error = vfs_bind_socket(l, AT_FDCWD, kpath, 0777, NULL);
+		return error == EEXIST ? EADDRINUSE
+		       : error != 0    ? error
+				       : EINVAL;
 	}
 	so->so_addr = n; /* reserved: a racing bind sees EINVAL */
 	mutex_exit(&so->so_lock);
 	mutex_exit(&unp_names_lock);
-	addr_kpath(a, kpath);
 	error = vfs_bind_socket(l, AT_FDCWD, kpath, 0777, &vp);
 	mutex_enter(&unp_names_lock);
 	mutex_enter(&so->so_lock);

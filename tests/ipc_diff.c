@@ -283,14 +283,7 @@ op_bind(struct side *s, unsigned a, unsigned b, int fd, struct out *o)
 	struct sockaddr_un sun;
 	socklen_t len = mkname(s, b, a, &sun);
 
-	long r = CALL(s, bind, fd, (struct sockaddr *)&sun, len);
-
-	/* Left out: Linux makes a path's node before it sees that the
-	 * socket is bound already, so binding a bound socket to a taken path
-	 * is EADDRINUSE there and EINVAL here.  The two count as one. */
-	if (r < 0 && errno == EADDRINUSE && b % NNAME < NNAME / 2)
-		errno = EINVAL;
-	res(o, r);
+	res(o, CALL(s, bind, fd, (struct sockaddr *)&sun, len));
 }
 
 static void

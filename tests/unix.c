@@ -923,8 +923,13 @@ Test(af_unix, path_names)
 	RETURNS(rump_sys_getsockname(l, (struct sockaddr *)&got, &glen), 0);
 	cr_assert_eq(glen, len);
 	cr_assert_str_eq(got.sun_path, "/sock");
-	/* Bound again, or the name taken: EINVAL, EADDRINUSE. */
-	FAILS(rump_sys_bind(l, (struct sockaddr *)&sun, len), EINVAL);
+	/* Bound again: to a free name EINVAL, to a taken one (even its
+	 * own) EADDRINUSE, as Linux makes the node first. */
+	struct sockaddr_un other;
+	socklen_t olen = path_addr(&other, "/sock2");
+	FAILS(rump_sys_bind(l, (struct sockaddr *)&other, olen), EINVAL);
+	FAILS(rump_sys_stat("/sock2", &st), ENOENT);
+	FAILS(rump_sys_bind(l, (struct sockaddr *)&sun, len), EADDRINUSE);
 	c = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
 	FAILS(rump_sys_bind(c, (struct sockaddr *)&sun, len), EADDRINUSE);
 	/* Not listening yet: refused. */
@@ -2314,5 +2319,79 @@ Test(af_unix, emsgsize_before_state)
 
 	emsgsize_order(false, h, sizeof(h));
 	emsgsize_order(true, r, sizeof(r));
+	cr_assert_str_eq(r, h, "rump%s, host%s", r, h);
+}
+
+/* bind of `s' to `path' as text, and whether the path exists after. */
+static void
+bind_step(bool rump, int s, const char *path, char *out, size_t olen)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	long r;
+	int e;
+
+	strncpy(sun.sun_path, path, sizeof(sun.sun_path) - 1);
+	r = KCALL(rump, bind, s, (struct sockaddr *)&sun, sizeof(sun));
+	e = errno;
+	snprintf(out + strlen(out), olen - strlen(out), " %ld/%d:%d", r,
+		 r < 0 ? e : 0, KCALL(rump, lstat, path, &st) == 0);
+}
+
+static void
+bind_bound(bool rump, char *out, size_t olen)
+{
+	char dir[64], p[4][96];
+	int s, t, a, f;
+
+	out[0] = '\0';
+	if (rump) {
+		snprintf(dir, sizeof(dir), "/bindbound");
+		RETURNS(rump_sys_mkdir(dir, 0755), 0);
+	} else {
+		snprintf(dir, sizeof(dir), "/tmp/rk-bindbound.XXXXXX");
+		cr_assert_not_null(mkdtemp(dir));
+	}
+	for (int i = 0; i < 4; i++)
+		snprintf(p[i], sizeof(p[i]), "%s/%s", dir,
+			 i == 3 ? "nodir/s" : (char[]){ (char)('a' + i), 0 });
+	f = (int)KCALL(rump, open, p[2], O_CREAT | O_WRONLY, 0600);
+	cr_assert_geq(f, 0);
+	KCALL(rump, close, f);
+	s = (int)KCALL(rump, socket, AF_UNIX, SOCK_STREAM, 0);
+	t = (int)KCALL(rump, socket, AF_UNIX, SOCK_DGRAM, 0);
+	a = (int)KCALL(rump, socket, AF_UNIX, SOCK_DGRAM, 0);
+	bind_step(rump, s, p[0], out, olen); /* binds */
+	bind_step(rump, s, p[1], out, olen); /* bound: EINVAL, no node */
+	bind_step(rump, s, p[0], out, olen); /* bound, its own name */
+	bind_step(rump, s, p[2], out, olen); /* bound, a taken name */
+	bind_step(rump, s, p[3], out, olen); /* bound, no directory */
+	bind_step(rump, t, p[0], out, olen); /* unbound, a taken name */
+	bind_step(rump, t, p[3], out, olen);
+	/* Autobound (an abstract name), then a path. */
+	struct sockaddr_un none = { .sun_family = AF_UNIX };
+	cr_assert_eq(KCALL(rump, bind, a, (struct sockaddr *)&none,
+			   sizeof(sa_family_t)),
+		     0);
+	bind_step(rump, a, p[2], out, olen);
+	bind_step(rump, a, p[1], out, olen);
+	KCALL(rump, close, s);
+	KCALL(rump, close, t);
+	KCALL(rump, close, a);
+	KCALL(rump, unlink, p[0]);
+	KCALL(rump, unlink, p[2]);
+	cr_assert_eq(KCALL(rump, rmdir, dir), 0);
+}
+
+/* Linux's bind of a path makes the node before it looks at the socket
+ * (unix_bind_bsd): a bound socket's bind to a taken name is
+ * EADDRINUSE, to a missing directory ENOENT, and to a free name EINVAL
+ * with the node it made taken away again. */
+Test(af_unix, bind_bound_socket_to_path)
+{
+	char h[256], r[256];
+
+	bind_bound(false, h, sizeof(h));
+	bind_bound(true, r, sizeof(r));
 	cr_assert_str_eq(r, h, "rump%s, host%s", r, h);
 }

@@ -181,6 +181,8 @@ void vfs_set_ipc_hooks(const struct vfs_ipc_hooks *hooks);
  * keeps that reference and sets v_ipc).  Errors: EEXIST (the name
  * exists, even as a dangling symlink: the caller maps it to
  * EADDRINUSE), ENOENT, ENOTDIR, EACCES, EROFS, ENAMETOOLONG, ELOOP.
+ * With vpp NULL the node is made and removed again: Linux's bind of a
+ * socket already bound makes the node before it looks at the socket.
  */
 int vfs_bind_socket(struct lwp *l, int dirfd, const char *kpath, mode_t mode,
 		    struct vnode **vpp);

@@ -2097,7 +2097,7 @@ vfs_bind_socket(struct lwp *l, int dirfd, const char *kpath, mode_t mode,
 {
 	struct walker w;
 	struct walkres res = { 0 };
-	struct vnode *dir;
+	struct vnode *dir, *vp;
 	struct vattr va;
 	int error;
 
@@ -2111,7 +2111,15 @@ vfs_bind_socket(struct lwp *l, int dirfd, const char *kpath, mode_t mode,
 		new_attrs(res.dvp, l->l_cred, VSOCK,
 			  mode & 07777 & ~proc_umask(l), &va);
 		error = res.dvp->v_op->vop_create(res.dvp, res.name,
-						  res.namelen, &va, vpp);
+						  res.namelen, &va, &vp);
+	}
+	if (error == 0 && vpp == NULL) {
+		/* Made to be taken away again (see vfs.h). */
+		(void)res.dvp->v_op->vop_remove(res.dvp, res.name, res.namelen,
+						vp);
+		vnode_rele(vp);
+	} else if (error == 0) {
+		*vpp = vp;
 	}
 	if (res.dvp != NULL)
 		vnode_rele(res.dvp);
