@@ -277,3 +277,179 @@ Test(kern_dirtab, randomized_against_an_array)
 		}
 	}
 }
+
+/* ---- the lookup hint (dt_hint) ------------------------------------- */
+
+static uint32_t
+hint(void)
+{
+	return __atomic_load_n(&dt.dt_hint, __ATOMIC_RELAXED);
+}
+
+Test(kern_dirtab, names_found_in_order_arm_the_hint)
+{
+	char name[16];
+
+	for (int i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		cr_assert_eq(add(name, i), 0);
+	}
+	cr_assert_eq(find("f10")->td_place, 10);
+	/* One lookup says where the next may be, but not yet that names
+	 * come in order. */
+	cr_assert_eq(hint(), 11);
+	cr_assert_eq(find("f11")->td_place, 11);
+	cr_assert_eq(hint(), 12 | DIRTAB_HINT_SEQ);
+	for (int i = 12; i < 100; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		cr_assert_eq(find(name)->td_node, NODE(i));
+		cr_assert_eq(hint(), (uint32_t)(i + 1) | DIRTAB_HINT_SEQ);
+	}
+	/* Past the end: the index answers, names or no names. */
+	cr_assert_null(find("f100"));
+	cr_assert_eq(find("f3")->td_place, 3);
+	cr_assert_eq(hint(), 4);
+}
+
+Test(kern_dirtab, lookups_out_of_order_leave_the_hint_unarmed)
+{
+	char name[16];
+	unsigned seed = 7;
+
+	for (int i = 0; i < 200; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		cr_assert_eq(add(name, i), 0);
+	}
+	for (int k = 0; k < 1000; k++) {
+		int i = rand_r(&seed) % 200;
+		uint32_t before = hint() & ~DIRTAB_HINT_SEQ;
+
+		snprintf(name, sizeof(name), "n%d", i);
+		cr_assert_eq(find(name)->td_place, (uint32_t)i);
+		cr_assert_eq(!!(hint() & DIRTAB_HINT_SEQ),
+			     before == (uint32_t)i);
+	}
+}
+
+Test(kern_dirtab, an_armed_hint_at_another_name_is_not_taken)
+{
+	/* Same hash, other name: the hinted entry must not answer. */
+	uint32_t h = dirtab_hash("x", 1);
+
+	cr_assert_eq(dirtab_add(&dt, "w", 1, h, NODE(0)), 0);
+	cr_assert_eq(dirtab_add(&dt, "x", 1, h, NODE(1)), 0);
+	cr_assert_eq(dirtab_add(&dt, "y", 1, h, NODE(2)), 0);
+	cr_assert_eq(dirtab_add(&dt, "z", 1, h, NODE(3)), 0);
+	cr_assert_not_null(dirtab_find(&dt, "w", 1, h));
+	cr_assert_not_null(dirtab_find(&dt, "x", 1, h));
+	cr_assert_eq(hint(), 2 | DIRTAB_HINT_SEQ); /* at "y" */
+	cr_assert_null(dirtab_find(&dt, "v", 1, h));
+	cr_assert_null(dirtab_find(&dt, "yy", 2, h));
+	cr_assert_eq(dirtab_find(&dt, "z", 1, h)->td_node, NODE(3));
+	/* And a different hash with the same name is another name. */
+	cr_assert_null(dirtab_find(&dt, "w", 1, h + 1));
+}
+
+Test(kern_dirtab, an_armed_hint_at_a_removed_or_reused_place)
+{
+	char name[16];
+
+	for (int i = 0; i < 10; i++) {
+		snprintf(name, sizeof(name), "r%d", i);
+		cr_assert_eq(add(name, i), 0);
+	}
+	find("r3");
+	find("r4");
+	cr_assert_eq(hint(), 5 | DIRTAB_HINT_SEQ);
+	remove_name("r5"); /* the hinted place is free */
+	cr_assert_null(find("r5"));
+	cr_assert_eq(find("r6")->td_node, NODE(6));
+	find("r2");
+	find("r3");
+	find("r4");
+	cr_assert_eq(hint(), 5 | DIRTAB_HINT_SEQ);
+	cr_assert_eq(add("other", 9), 0); /* takes place 5 again */
+	cr_assert_eq(find("other")->td_place, 5);
+	find("r3");
+	find("r4");
+	cr_assert_null(find("r5"));
+	cr_assert_eq(find("other")->td_node, NODE(9));
+}
+
+Test(kern_dirtab, an_armed_hint_at_a_free_place_is_not_taken)
+{
+	/* A free entry keeps its name, and its free-list link shares the
+	 * hash's word: "k" gets hash 1, the link it has once freed. */
+	cr_assert_eq(add("p0", 0), 0);
+	cr_assert_eq(add("p1", 1), 0);
+	cr_assert_eq(add("p2", 2), 0);
+	cr_assert_eq(add("p3", 3), 0);
+	cr_assert_eq(dirtab_add(&dt, "k", 1, 1, NODE(4)), 0);
+	remove_name("p1");
+	dirtab_remove(&dt, dirtab_find(&dt, "k", 1, 1));
+	find("p2");
+	find("p3");
+	cr_assert_eq(hint(), 4 | DIRTAB_HINT_SEQ); /* at the free "k" */
+	cr_assert_null(dirtab_find(&dt, "k", 1, 1));
+}
+
+Test(kern_dirtab, an_armed_hint_past_an_emptied_table)
+{
+	find("nothing");
+	cr_assert_eq(add("a", 0), 0);
+	cr_assert_eq(add("b", 1), 0);
+	find("a");
+	find("b");
+	cr_assert_eq(hint(), 2 | DIRTAB_HINT_SEQ);
+	remove_name("a");
+	remove_name("b"); /* the table is freed */
+	cr_assert_eq(hint(), 0);
+	cr_assert_null(find("a"));
+	cr_assert_eq(add("c", 2), 0);
+	cr_assert_eq(find("c")->td_node, NODE(2));
+}
+
+/* As randomized_against_an_array, but most lookups follow the places in
+ * order, so the hint answers most of them, across reuse and shrinking. */
+Test(kern_dirtab, randomized_in_order_lookups)
+{
+	enum { N = 2000, STEPS = 60000 };
+	static int at_place[4 * N];
+	static bool in[N];
+	static struct tmpfs_dirent *at[N];
+	char name[64];
+	unsigned seed = 99;
+	uint32_t next = 0;
+
+	for (int p = 0; p < 4 * N; p++)
+		at_place[p] = -1;
+	for (int step = 0; step < STEPS; step++) {
+		int i, r = rand_r(&seed) % 10;
+
+		if (r < 7 && next < dt.dt_end && at_place[next] >= 0)
+			i = at_place[next];
+		else
+			i = rand_r(&seed) % N;
+		if (i % 5 == 0)
+			snprintf(name, sizeof(name),
+				 "a-long-name-of-more-than-forty-bytes-%d", i);
+		else
+			snprintf(name, sizeof(name), "q%d", i);
+		if (!in[i] || r < 8) {
+			struct tmpfs_dirent *de = find(name);
+
+			cr_assert_eq(de, in[i] ? at[i] : NULL, "step %d", step);
+			next = in[i] ? at[i]->td_place + 1 : next + 1;
+		}
+		if (r >= 8 && in[i]) {
+			at_place[at[i]->td_place] = -1;
+			dirtab_remove(&dt, at[i]);
+			in[i] = false;
+		} else if (!in[i]) {
+			cr_assert_eq(add(name, i), 0);
+			at[i] = find(name);
+			at_place[at[i]->td_place] = i;
+			in[i] = true;
+		}
+	}
+}

@@ -383,6 +383,95 @@ Test(vfs_stress, one_directory_many_threads)
 	close_ok(fd);
 }
 
+/* ---- in-order lookups racing changes --------------------------------------- */
+
+#define ORDER_FILES 600
+static ino_t order_ino[ORDER_FILES];
+static atomic_int order_done;
+
+/* Stats every name in creation order, again and again: the order the
+ * directory's lookup hint learns, while another thread moves places. */
+static void *
+order_reader(void *arg)
+{
+	long id = (long)arg;
+	struct stat st;
+	char p[32];
+
+	for (int round = 0; round < 20; round++)
+		for (int k = 0; k < ORDER_FILES; k++) {
+			int i = (k + (int)id * 97) % ORDER_FILES;
+
+			snprintf(p, sizeof(p), "/odir/f%d", i);
+			if (rump_sys_stat(p, &st) != 0 ||
+			    st.st_ino != order_ino[i])
+				abort();
+			snprintf(p, sizeof(p), "/odir/g%d", i);
+			if (rump_sys_stat(p, &st) == 0 &&
+			    st.st_ino == order_ino[i])
+				abort();
+		}
+	atomic_fetch_add(&order_done, 1);
+	return NULL;
+}
+
+/* Creates and removes other names among them, so places are freed,
+ * reused and the index grows and shrinks under the readers. */
+static void *
+order_churner(void *arg)
+{
+	char p[32];
+
+	for (int n = 0; atomic_load(&order_done) < NTHREADS - 1; n++) {
+		int i = n % ORDER_FILES;
+
+		snprintf(p, sizeof(p), "/odir/g%d", i);
+		int fd = rump_sys_open(p, O_CREAT | O_EXCL | O_WRONLY, 0600);
+		if (fd < 0)
+			abort();
+		rump_sys_close(fd);
+		if (n % 3 == 0) {
+			snprintf(p, sizeof(p), "/odir/g%d",
+				 (n / 3) % ORDER_FILES);
+			rump_sys_unlink(p);
+		}
+		if (i == ORDER_FILES - 1)
+			for (int j = 0; j < ORDER_FILES; j++) {
+				snprintf(p, sizeof(p), "/odir/g%d", j);
+				rump_sys_unlink(p);
+			}
+	}
+	return NULL;
+}
+
+static void *
+order_mixed(void *arg)
+{
+	return (long)arg == NTHREADS - 1 ? order_churner(arg)
+					 : order_reader(arg);
+}
+
+Test(vfs_stress, in_order_lookups_race_changes_to_the_directory)
+{
+	struct stat st;
+	char p[32];
+
+	RETURNS(rump_sys_mkdir("/odir", 0755), 0);
+	for (int i = 0; i < ORDER_FILES; i++) {
+		snprintf(p, sizeof(p), "/odir/f%d", i);
+		close_ok(xopen(p, O_CREAT | O_EXCL | O_WRONLY, 0600));
+		RETURNS(rump_sys_stat(p, &st), 0);
+		order_ino[i] = st.st_ino;
+	}
+	atomic_store(&order_done, 0);
+	run_threads(order_mixed, NTHREADS);
+	for (int i = 0; i < ORDER_FILES; i++) {
+		snprintf(p, sizeof(p), "/odir/f%d", i);
+		RETURNS(rump_sys_stat(p, &st), 0);
+		cr_assert_eq(st.st_ino, order_ino[i]);
+	}
+}
+
 static atomic_int excl_wins;
 
 static void *

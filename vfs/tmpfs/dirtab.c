@@ -39,6 +39,7 @@ dirtab_init(struct dirtab *dt)
 	dt->dt_end = 0;
 	dt->dt_free = DIRTAB_NOPLACE;
 	atomic_store_relaxed(&dt->dt_count, 0);
+	atomic_store_relaxed(&dt->dt_hint, 0);
 }
 
 /* Chunk k holds places [4 * (2^k - 1), 4 * (2^(k+1) - 1)). */
@@ -89,23 +90,52 @@ dirtab_fini(struct dirtab *dt)
 	dirtab_init(dt);
 }
 
-struct tmpfs_dirent *
-dirtab_find(const struct dirtab *dt, const char *name, size_t len,
-	    uint32_t hash)
+static bool
+entry_is(const struct tmpfs_dirent *de, const char *name, size_t len,
+	 uint32_t hash)
 {
+	return de->td_node != NULL && de->td_hash == hash &&
+	       de->td_len == len && memcmp(dirtab_name(de), name, len) == 0;
+}
+
+/* Remember where `de' was found; `hint' is the hint the lookup read. */
+static void
+hint_learn(struct dirtab *dt, uint32_t hint, const struct tmpfs_dirent *de)
+{
+	uint32_t next = de->td_place + 1;
+
+	if ((hint & ~DIRTAB_HINT_SEQ) == de->td_place)
+		next |= DIRTAB_HINT_SEQ;
+	/* Readers share the table's line: write only what changed. */
+	if (next != hint)
+		atomic_store_relaxed(&dt->dt_hint, next);
+}
+
+struct tmpfs_dirent *
+dirtab_find(struct dirtab *dt, const char *name, size_t len, uint32_t hash)
+{
+	uint32_t hint = atomic_load_relaxed(&dt->dt_hint), place;
 	struct tmpfs_dirent *de;
 	uint64_t v;
 
 	if (dt->dt_slot == NULL)
 		return NULL;
+	place = hint & ~DIRTAB_HINT_SEQ;
+	if ((hint & DIRTAB_HINT_SEQ) && place < dt->dt_end &&
+	    entry_is(de = entry_at(dt, place), name, len, hash)) {
+		hint_learn(dt, hint, de);
+		return de;
+	}
 	for (uint32_t s = hash & dt->dt_mask; (v = dt->dt_slot[s]) != 0;
 	     s = (s + 1) & dt->dt_mask) {
 		if ((uint32_t)(v >> 32) != hash)
 			continue;
 		de = entry_at(dt, (uint32_t)v - 1);
 		if (de->td_len == len &&
-		    memcmp(dirtab_name(de), name, len) == 0)
+		    memcmp(dirtab_name(de), name, len) == 0) {
+			hint_learn(dt, hint, de);
 			return de;
+		}
 	}
 	return NULL;
 }

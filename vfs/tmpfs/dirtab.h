@@ -53,7 +53,19 @@ struct dirtab {
 	uint32_t dt_end;   /* places [0, dt_end) have been handed out */
 	uint32_t dt_free;  /* the last place freed, or DIRTAB_NOPLACE */
 	uint32_t dt_count; /* entries in use */
+	/*
+	 * Where the next lookup is likely to be: the place after the last
+	 * one found, with DIRTAB_HINT_SEQ set when that one was found where
+	 * the hint said.  Only then is the place tried before the index, so
+	 * names used in the order they were made (stat after readdir, a
+	 * loop over numbered files) cost no index access.  Relaxed atomic:
+	 * lookups under the read lock update it; a stale hint is harmless
+	 * because the entry is checked like any index candidate.
+	 */
+	uint32_t dt_hint;
 };
+
+#define DIRTAB_HINT_SEQ 0x80000000u /* above every place */
 
 /* The name's hash: names differing only in their last byte get
  * neighbouring values, which keeps names used in sequence close in the
@@ -67,8 +79,9 @@ void dirtab_init(struct dirtab *dt);
  * caller's); the table is empty afterwards. */
 void dirtab_fini(struct dirtab *dt);
 
-/* The entry named `name' (hash `hash'), or NULL. */
-struct tmpfs_dirent *dirtab_find(const struct dirtab *dt, const char *name,
+/* The entry named `name' (hash `hash'), or NULL.  Takes the table at
+ * least shared; updates dt_hint. */
+struct tmpfs_dirent *dirtab_find(struct dirtab *dt, const char *name,
 				 size_t len, uint32_t hash);
 
 /*
