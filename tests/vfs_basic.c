@@ -228,6 +228,33 @@ Test(vfs_basic, futimens_on_o_path_is_ebadf)
 	close_ok(fd);
 }
 
+/* utimensat in Linux's order: two UTIME_OMITs do nothing, not even look
+ * at the rest; then the flags and the name or descriptor; the
+ * nanoseconds only once the file is found. */
+Test(vfs_basic, utimensat_checks_in_linux_order)
+{
+	struct timespec bad[2] = { { 1, 0 }, { 2, 1000000000 } };
+	struct timespec omit[2] = { { 0, UTIME_OMIT }, { 0, UTIME_OMIT } };
+	int fd;
+
+	FAILS(rump_sys_utimensat(AT_FDCWD, "/nope", bad, 0), ENOENT);
+	FAILS(rump_sys_utimensat(AT_FDCWD, "/nope/x", bad, 0), ENOENT);
+	FAILS(rump_sys_utimensat(AT_FDCWD, "/nope", bad, 0x4000), EINVAL);
+	FAILS(rump_sys_utimensat(-1, "nope", bad, 0), EBADF);
+	FAILS(rump_sys_futimens(-1, bad), EBADF);
+	RETURNS(rump_sys_utimensat(AT_FDCWD, "/nope", omit, 0), 0);
+	RETURNS(rump_sys_utimensat(-1, "nope", omit, 0x4000), 0);
+	close_ok(xopen("/utord", O_CREAT | O_RDWR, 0600));
+	FAILS(rump_sys_utimensat(AT_FDCWD, "/utord", bad, 0), EINVAL);
+	fd = xopen("/utord", O_RDONLY, 0);
+	FAILS(rump_sys_futimens(fd, bad), EINVAL);
+	/* Without a name the descriptor takes no flags at all. */
+	FAILS(rump_sys_utimensat(fd, NULL, NULL, AT_EMPTY_PATH), EINVAL);
+	FAILS(rump_sys_utimensat(fd, NULL, NULL, AT_SYMLINK_NOFOLLOW), EINVAL);
+	RETURNS(rump_sys_utimensat(fd, NULL, NULL, 0), 0);
+	close_ok(fd);
+}
+
 /* fallocate looks at its descriptor before its arguments, and at the
  * arguments before the descriptor's access mode, in Linux's order. */
 Test(vfs_basic, fallocate_checks_in_linux_order)

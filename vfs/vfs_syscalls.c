@@ -1517,27 +1517,27 @@ sys_utimensat(struct lwp *l, int dirfd, const char *pathname,
 	struct vnode *vp;
 	int error;
 
+	/* Linux's order: two UTIME_OMITs end it before anything else is
+	 * looked at; then the flags and the file; the nanoseconds only
+	 * once the file is found (vfs_utimes). */
 	if (times != NULL) {
 		if ((error = copyin(times, ts, sizeof(ts))) != 0)
 			return -error;
-		if (!ts_valid(&ts[0]) || !ts_valid(&ts[1]))
-			return -EINVAL;
+		if (ts[0].tv_nsec == UTIME_OMIT_ &&
+		    ts[1].tv_nsec == UTIME_OMIT_)
+			return 0;
 		tp = ts;
 	}
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-		return -EINVAL;
-	if (tp != NULL && ts[0].tv_nsec == UTIME_OMIT_ &&
-	    ts[1].tv_nsec == UTIME_OMIT_)
-		return 0;
-	if (pathname == NULL) {
-		if (flags & AT_SYMLINK_NOFOLLOW)
+	if (pathname == NULL && dirfd != AT_FDCWD) {
+		/* futimens: no flags at all; an open file, which O_PATH is
+		 * not (Linux's fdget), while AT_EMPTY_PATH with "" takes
+		 * one. */
+		if (flags != 0)
 			return -EINVAL;
-		if (dirfd == AT_FDCWD)
-			return -EFAULT;
-		/* futimens: an open file, which O_PATH is not (Linux's
-		 * fdget); AT_EMPTY_PATH with "" takes one. */
 		error = fd_vnode(l, dirfd, false, EPERM, &vp, NULL);
 	} else {
+		if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+			return -EINVAL;
 		error = namei_user(
 			l, dirfd, pathname,
 			((flags & AT_SYMLINK_NOFOLLOW) ? 0 : NI_FOLLOW) |
@@ -1546,7 +1546,10 @@ sys_utimensat(struct lwp *l, int dirfd, const char *pathname,
 	}
 	if (error != 0)
 		return -error;
-	error = do_utimes(vp, tp, l->l_cred);
+	if (tp != NULL && (!ts_valid(&ts[0]) || !ts_valid(&ts[1])))
+		error = EINVAL;
+	else
+		error = do_utimes(vp, tp, l->l_cred);
 	vnode_rele(vp);
 	return -error;
 }
