@@ -881,3 +881,37 @@ Test(hostfs, utimensat_sets_a_symlinks_own_times)
 	cr_assert_eq(st.st_mtim.tv_sec, target.st_mtim.tv_sec);
 	RETURNS(rump_sys_umount("/mnt"), 0);
 }
+
+/* getcwd names the directories above the cwd without reading them: on
+ * the host, whose getcwd walks its dentries, their atime stays. */
+Test(hostfs, getcwd_leaves_the_atime_of_host_directories)
+{
+	struct timespec old[2] = { { 1000, 0 }, { 1000, 0 } };
+	char buf[256], p[300];
+	struct stat st;
+
+	mount_rw();
+	RETURNS(rump_sys_mkdir("/mnt/sub/deep", 0755), 0);
+	RETURNS(rump_sys_chdir("/mnt/sub/deep"), 0);
+	snprintf(p, sizeof(p), "%s/sub", hdir);
+	cr_assert_eq(utimensat(AT_FDCWD, p, old, 0), 0);
+	cr_assert_eq(utimensat(AT_FDCWD, hdir, old, 0), 0);
+	cr_assert_str_eq(rump_sys_getcwd(buf, sizeof(buf)), "/mnt/sub/deep");
+	cr_assert_eq(stat(p, &st), 0);
+	cr_assert_eq(st.st_atim.tv_sec, 1000);
+	cr_assert_eq(stat(hdir, &st), 0);
+	cr_assert_eq(st.st_atim.tv_sec, 1000);
+	/* A renamed directory is found by its new name. */
+	RETURNS(rump_sys_rename("/mnt/sub", "/mnt/sub2"), 0);
+	cr_assert_str_eq(rump_sys_getcwd(buf, sizeof(buf)), "/mnt/sub2/deep");
+	/* A removed cwd is ENOENT, its old parent unread. */
+	RETURNS(rump_sys_rename("/mnt/sub2", "/mnt/sub"), 0);
+	RETURNS(rump_sys_rmdir("/mnt/sub/deep"), 0);
+	cr_assert_eq(utimensat(AT_FDCWD, p, old, 0), 0);
+	cr_assert_null(rump_sys_getcwd(buf, sizeof(buf)));
+	cr_assert_eq(errno, ENOENT);
+	cr_assert_eq(stat(p, &st), 0);
+	cr_assert_eq(st.st_atim.tv_sec, 1000);
+	RETURNS(rump_sys_chdir("/"), 0);
+	RETURNS(rump_sys_umount("/mnt"), 0);
+}

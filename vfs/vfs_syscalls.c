@@ -1917,7 +1917,14 @@ sys_getcwd(struct lwp *l, char *ubuf, unsigned long size)
 		fn.name = name;
 		fn.found = false;
 		off = 0;
-		error = up->v_op->vop_readdir(up, &off, findname_fill, &fn);
+		if (vp->v_op->vop_nameof == NULL ||
+		    (error = vp->v_op->vop_nameof(vp, name, &fn.len)) != 0) {
+			if (error != ENOENT)
+				error = up->v_op->vop_readdir(
+					up, &off, findname_fill, &fn);
+		} else {
+			fn.found = true;
+		}
 		if (error == 0 && !fn.found)
 			error = ENOENT;
 		if (error == 0 && fn.len + 1 > pos)

@@ -170,6 +170,12 @@ struct vnodeops {
 	 * atime as the mount's policy says (Linux's file_accessed).  NULL:
 	 * the file system's readdir does it on its own (a host's). */
 	void (*vop_accessed)(struct vnode *vp);
+	/* The name of directory vp in its parent, for getcwd, when the file
+	 * system knows it without reading the parent (a read would be an
+	 * access of it on a host); ENOENT: it was removed; NULL, or
+	 * another error: the VFS searches the parent's entries.  name has
+	 * room for NAME_MAX + 1 bytes. */
+	int (*vop_nameof)(struct vnode *vp, char *name, size_t *lenp);
 	int (*vop_getattr)(struct vnode *vp, struct vattr *va);
 	/* Apply va->va_mask; ctime becomes now unless VA_CTIME. */
 	int (*vop_setattr)(struct vnode *vp, const struct vattr *va);

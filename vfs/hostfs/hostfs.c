@@ -513,6 +513,47 @@ hostfs_readlink(struct vnode *vp, char *buf, size_t size, size_t *lenp)
 	return rumpuser_fs_readlinkat(VTOHN(vp)->hn_fd, "", buf, size, lenp);
 }
 
+/* A directory's name in its parent, for getcwd: the last component of
+ * the host's path of its handle (the host's dentries: reading the
+ * parent would stamp the host directory's atime).  A removed directory
+ * (no link left) is ENOENT; the host's root, or a path too long, is
+ * left to the VFS's search (EOPNOTSUPP). */
+static int
+hostfs_nameof(struct vnode *vp, char *name, size_t *lenp)
+{
+	struct rumpuser_stat st;
+	char src[32], *buf;
+	size_t len, start;
+	int error;
+
+	if (vp->v_type != VDIR)
+		return EINVAL;
+	if ((error = rumpuser_fs_fstatat(VTOHN(vp)->hn_fd, "", AT_EMPTY_PATH,
+					 &st)) != 0)
+		return EOPNOTSUPP;
+	if (st.st_nlink == 0)
+		return ENOENT;
+	if ((buf = kmem_alloc(PATH_MAX_)) == NULL)
+		return ENOMEM;
+	ksnprintf(src, sizeof(src), "/proc/self/fd/%d", VTOHN(vp)->hn_fd);
+	error = rumpuser_fs_readlinkat(RUMPUSER_FS_CWD, src, buf, PATH_MAX_,
+				       &len);
+	if (error != 0 || len == 0 || len >= PATH_MAX_ || buf[0] != '/')
+		error = EOPNOTSUPP;
+	if (error == 0) {
+		for (start = len; start > 0 && buf[start - 1] != '/'; start--)
+			continue;
+		if (len - start == 0 || len - start > NAME_MAX_)
+			error = EOPNOTSUPP;
+	}
+	if (error == 0) {
+		memcpy(name, buf + start, len - start);
+		*lenp = len - start;
+	}
+	kmem_free(buf, PATH_MAX_);
+	return error;
+}
+
 /*
  * An I/O handle of the node, opened on first use and kept: `which'
  * points at hn_rfd, hn_wfd or hn_dfd.  Caller holds hn_lock.
@@ -961,6 +1002,7 @@ static const struct vnodeops hostfs_vnodeops = {
 	.vop_rename = hostfs_rename,
 	.vop_readlink = hostfs_readlink,
 	.vop_readdir = hostfs_readdir,
+	.vop_nameof = hostfs_nameof,
 	.vop_getattr = hostfs_getattr,
 	.vop_setattr = hostfs_setattr,
 	.vop_read = hostfs_read,
