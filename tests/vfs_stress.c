@@ -4,7 +4,11 @@
  * randomized differential test: the same operations on rump's tmpfs, and
  * on a hostfs mount of a host directory, and on another host directory
  * under /tmp, comparing every result, errno and the attributes that must
- * match (type, size, mode, link count, owner, status flags).
+ * match (type, size, mode, link count, owner, status flags, the times
+ * utimensat set and whether later calls moved them).  Each side keeps
+ * a cwd that chdir moves around its tree (getcwd, calls relative to it),
+ * slots of open files that dup may share (vectored I/O, flock between
+ * them, record locks).
  *
  * Environment: VFSDIFF_SEEDS=n runs n seeds in each differential (the
  * default is a few for CI), VFSDIFF_FIRST=k starts at seed k (default 1),
@@ -20,7 +24,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/uio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -565,7 +572,7 @@ static const char *const names[] = {
 };
 #define NNAMES (int)(sizeof(names) / sizeof(names[0]))
 #define NFD 4
-#define NKINDS 30 /* kinds of operation in do_op */
+#define NKINDS 41 /* kinds of operation in do_op */
 
 struct side {
 	bool rump;
@@ -573,6 +580,29 @@ struct side {
 	int dir;
 	int fd[NFD];
 };
+
+/* A timestamp: the value utimensat set (small), or "now" for any other. */
+static void
+fmt_time(char *buf, size_t len, const char *what, long sec, long nsec)
+{
+	size_t n = strlen(buf);
+
+	if (sec < 100000)
+		snprintf(buf + n, len - n, " %s %ld.%09ld", what, sec, nsec);
+	else
+		snprintf(buf + n, len - n, " %s now", what);
+}
+
+/* A checksum of bytes read: position and value. */
+static unsigned
+sum_bytes(const char *p, long n)
+{
+	unsigned sum = 0;
+
+	for (long i = 0; i < n; i++)
+		sum = sum * 31 + (unsigned char)p[i];
+	return sum;
+}
 
 static int
 s_openat(struct side *s, const char *p, int fl, mode_t m)
@@ -875,6 +905,202 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 			    : fallocate(fd, mode, b % 3000, len);
 		break;
 	}
+	case 30: { /* writev or pwritev through a slot, empty pieces too */
+		char d1[64], d2[128];
+		struct iovec iov[3] = {
+			{ d1, (b * 7) % sizeof(d1) },
+			{ d2, c % 4 == 0 ? 0 : (c * 11) % sizeof(d2) },
+			{ d1, (b >> 3) % 3 },
+		};
+
+		memset(d1, 'A' + (int)(c % 26), sizeof(d1));
+		memset(d2, 'a' + (int)(b % 26), sizeof(d2));
+		if (c % 2)
+			r = s->rump ? rump_sys_writev(fd, iov, 3)
+				    : writev(fd, iov, 3);
+		else
+			r = s->rump ? rump_sys_pwritev(fd, iov, 3, b % 300)
+				    : pwritev(fd, iov, 3, b % 300);
+		break;
+	}
+	case 31: { /* readv or preadv through a slot */
+		char data[260];
+		struct iovec iov[3] = {
+			{ data, (b * 3) % 40 },
+			{ data + 40, c % 4 == 0 ? 0 : (c * 7) % 120 },
+			{ data + 160, 100 },
+		};
+
+		memset(data, 0, sizeof(data));
+		if (c % 2)
+			r = s->rump ? rump_sys_readv(fd, iov, 3)
+				    : readv(fd, iov, 3);
+		else
+			r = s->rump ? rump_sys_preadv(fd, iov, 3, b % 300)
+				    : preadv(fd, iov, 3, b % 300);
+		if (r > 0)
+			snprintf(buf, sizeof(buf), " %08x",
+				 sum_bytes(data, (long)sizeof(data)));
+		break;
+	}
+	case 32: /* chdir: to a slot, or to a name under the directory */
+		if (c % 4 == 0) {
+			r = s->rump ? rump_sys_fchdir(fd) : fchdir(fd);
+		} else {
+			r = s->rump ? rump_sys_fchdir(s->dir) : fchdir(s->dir);
+			if (r == 0)
+				r = s->rump ? rump_sys_chdir(p) : chdir(p);
+		}
+		break;
+	case 33: { /* getcwd, under the directory's path; small buffers */
+		char cwd[512];
+		size_t plen = strlen(s->path);
+		size_t size = c % 3 == 0 ? plen + (c >> 2) % 10 : sizeof(cwd);
+
+		if (s->rump) {
+			long args[6] = { (long)cwd, (long)size };
+
+			r = rump_syscall(RUMP_SYS_getcwd, args);
+			if (r < 0) {
+				errno = (int)-r;
+				r = -1;
+			}
+		} else {
+			r = syscall(SYS_getcwd, cwd, size);
+		}
+		if (r > 0) {
+			if (strncmp(cwd, s->path, plen) == 0)
+				snprintf(buf, sizeof(buf), " ~%s", cwd + plen);
+			else
+				snprintf(buf, sizeof(buf), " %s", cwd);
+			r -= (long)plen;
+		}
+		break;
+	}
+	case 34: /* relative to the cwd */
+		switch (c % 4) {
+		case 0:
+			r = s->rump ? rump_sys_fstatat(AT_FDCWD, p, &st,
+						       AT_SYMLINK_NOFOLLOW)
+				    : fstatat(AT_FDCWD, p, &st,
+					      AT_SYMLINK_NOFOLLOW);
+			if (r == 0)
+				fmt_stat(buf, sizeof(buf), &st);
+			break;
+		case 1:
+			r = s->rump ? rump_sys_mkdirat(AT_FDCWD, p, 0750)
+				    : mkdirat(AT_FDCWD, p, 0750);
+			break;
+		case 2:
+			r = s->rump ? rump_sys_renameat(AT_FDCWD, p, s->dir, q)
+				    : renameat(AT_FDCWD, p, s->dir, q);
+			break;
+		default:
+			r = s->rump ? rump_sys_unlinkat(
+					      AT_FDCWD, p,
+					      (c >> 2) % 2 ? AT_REMOVEDIR : 0)
+				    : unlinkat(AT_FDCWD, p,
+					       (c >> 2) % 2 ? AT_REMOVEDIR : 0);
+			break;
+		}
+		break;
+	case 35: { /* set times: by name, or through a slot */
+		struct timespec ts[2] = {
+			{ 1000 + (c % 97),
+			  c % 5 == 0 ? UTIME_OMIT : (long)c * 1000 },
+			{ 2000 + (b % 97), c % 6 == 0    ? UTIME_NOW
+					   : c % 11 == 0 ? UTIME_OMIT
+							 : (long)b * 1000 + 7 },
+		};
+		struct timespec *tp = c % 13 == 0 ? NULL : ts;
+		int fl = c % 3 == 0 ? AT_SYMLINK_NOFOLLOW : 0;
+
+		if (c % 17 == 0)
+			ts[1].tv_nsec = 1000000000; /* EINVAL */
+		if (b % 4 == 0) /* the kernel's futimens (glibc's checks
+				 * for fd -1 itself) */
+			r = s->rump ? rump_sys_utimensat(fd, NULL, tp, 0)
+				    : syscall(SYS_utimensat, fd, NULL, tp, 0);
+		else
+			r = s->rump ? rump_sys_utimensat(s->dir, p, tp, fl)
+				    : utimensat(s->dir, p, tp, fl);
+		break;
+	}
+	case 36: { /* the times utimensat set, and whether calls changed
+		    * them since */
+		int fl = c % 2 ? AT_SYMLINK_NOFOLLOW : 0;
+
+		r = s->rump ? rump_sys_fstatat(s->dir, p, &st, fl)
+			    : fstatat(s->dir, p, &st, fl);
+		if (r == 0) {
+			fmt_time(buf, sizeof(buf), "atime",
+				 (long)st.st_atim.tv_sec, st.st_atim.tv_nsec);
+			fmt_time(buf, sizeof(buf), "mtime",
+				 (long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+		}
+		break;
+	}
+	case 37: { /* flock: the slots are separate open files (but dup) */
+		static const int ops[] = {
+			LOCK_SH | LOCK_NB, LOCK_EX | LOCK_NB,
+			LOCK_UN,           LOCK_SH | LOCK_EX | LOCK_NB,
+			LOCK_NB,           LOCK_UN | LOCK_NB,
+		};
+
+		r = s->rump ? rump_sys_flock(fd, ops[c % 6])
+			    : flock(fd, ops[c % 6]);
+		break;
+	}
+	case 38: { /* dup a slot into another: one open file, two slots */
+		int to = (int)((c + 1 + b % (NFD - 1)) % NFD);
+
+		r = s->rump ? rump_sys_dup(fd) : dup(fd);
+		if (r >= 0) {
+			if (s->fd[to] >= 0)
+				s->rump ? rump_sys_close(s->fd[to])
+					: close(s->fd[to]);
+			s->fd[to] = (int)r;
+			r = 0;
+		}
+		break;
+	}
+	case 39: { /* statfs by name, or fstatfs of a slot */
+		struct statfs sf;
+
+		if (b % 3 == 0)
+			r = s->rump ? rump_sys_fstatfs(fd, &sf)
+				    : fstatfs(fd, &sf);
+		else
+			r = s->rump ? rump_sys_statfs(p[0] ? p : ".", &sf)
+				    : statfs(p[0] ? p : ".", &sf);
+		if (r == 0)
+			snprintf(buf, sizeof(buf), " namelen %ld",
+				 (long)sf.f_namelen);
+		break;
+	}
+	case 40: { /* POSIX record locks: one process, so never a conflict,
+		    * but the open mode and the range are checked */
+		static const short types[] = { F_RDLCK, F_WRLCK, F_UNLCK, 7 };
+		struct flock fl = {
+			.l_type = types[c % 4],
+			.l_whence = (short)((c >> 2) % 3),
+			.l_start = (off_t)(b % 200) - 100,
+			.l_len = (off_t)((c >> 4) % 60) - 10,
+		};
+		int cmd = (b >> 8) % 3 == 0 ? F_GETLK : F_SETLK;
+
+		/* A directory's size, which SEEK_END counts from, is the
+		 * file system's own business. */
+		if ((s->rump ? rump_sys_fstat(fd, &st) : fstat(fd, &st)) == 0 &&
+		    S_ISDIR(st.st_mode) && fl.l_whence == SEEK_END)
+			fl.l_whence = SEEK_SET;
+
+		r = s->rump ? rump_sys_fcntl(fd, cmd, &fl)
+			    : fcntl(fd, cmd, &fl);
+		if (r == 0 && cmd == F_GETLK)
+			snprintf(buf, sizeof(buf), " type %d", fl.l_type);
+		break;
+	}
 	default: { /* 22: statx, of the directory itself too (""), or
 		    * from a slot: any kind of descriptor as dirfd */
 		struct statx sx;
@@ -943,6 +1169,9 @@ differential(const char *rbase, unsigned seed, int nops)
 	cr_assert_geq(hs.dir, 0);
 	for (int i = 0; i < NFD; i++)
 		rs.fd[i] = hs.fd[i] = -1;
+	/* Each side works in its directory; chdir may move it below. */
+	RETURNS(rump_sys_fchdir(rs.dir), 0);
+	cr_assert_eq(fchdir(hs.dir), 0);
 	for (int i = 0; i < nops; i++) {
 		unsigned v[4];
 
@@ -967,6 +1196,8 @@ differential(const char *rbase, unsigned seed, int nops)
 	}
 	side_close(&rs);
 	side_close(&hs);
+	RETURNS(rump_sys_chdir("/"), 0);
+	cr_assert_eq(chdir("/"), 0);
 	cr_assert_eq(host_rmtree(hdir), 0);
 }
 
