@@ -58,10 +58,12 @@ struct tmpfs_node {
 	uid_t tn_uid;
 	gid_t tn_gid;
 	unsigned tn_nlink;
-	bool tn_linkable; /* O_TMPFILE without O_EXCL */
 	int64_t tn_atime, tn_mtime, tn_ctime, tn_btime; /* atomic */
 	union {
-		struct pgstore tn_store;
+		struct { /* VREG */
+			struct pgstore tn_store;
+			bool tn_linkable; /* O_TMPFILE without O_EXCL */
+		};
 		struct tmpfs_dir tn_dir;
 		struct {
 			char *target;
@@ -69,6 +71,10 @@ struct tmpfs_node {
 		} tn_lnk;
 	};
 };
+
+/* Nodes are many: three cache lines each (pool objects start on one). */
+_Static_assert(sizeof(struct tmpfs_node) <= 192,
+	       "tmpfs_node outgrew 192 bytes");
 
 #define VTON(vp) ((struct tmpfs_node *)(vp)->v_data)
 /* A node's mount: no pointer of its own, nodes are many and small. */
@@ -295,7 +301,8 @@ tmpfs_create(struct vnode *dvp, const char *name, size_t len,
 	if ((tn = tn_alloc(dvp->v_mount, va)) == NULL)
 		return ENOMEM;
 	if (len == 0) {
-		/* O_TMPFILE: no name. */
+		/* O_TMPFILE: no name, and a regular file. */
+		KASSERT(tn->tn_vn.v_type == VREG);
 		tn->tn_linkable = va->va_mask != 0;
 		*vpp = &tn->tn_vn;
 		return 0;
@@ -389,6 +396,14 @@ tmpfs_rmdir(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 	return error;
 }
 
+/* Whether a node with no name may get one (linkat of an O_TMPFILE). */
+static bool
+tn_is_linkable(struct tmpfs_node *tn)
+{
+	return tn->tn_vn.v_type == VREG &&
+	       atomic_load_relaxed(&tn->tn_linkable);
+}
+
 static int
 tmpfs_link(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 {
@@ -400,9 +415,7 @@ tmpfs_link(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 	rw_enter_write(&dn->tn_dir.d_lock);
 	mutex_enter(vp->v_interlock);
 	/* An unlinked file cannot get its name back, except O_TMPFILE. */
-	error = tn->tn_nlink == 0 && !atomic_load_relaxed(&tn->tn_linkable)
-			? ENOENT
-			: 0;
+	error = tn->tn_nlink == 0 && !tn_is_linkable(tn) ? ENOENT : 0;
 	if (error == 0 && tn->tn_nlink >= 0xffffffu)
 		error = EMLINK;
 	mutex_exit(vp->v_interlock);
@@ -410,7 +423,8 @@ tmpfs_link(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 		error = dir_add(dn, name, len, h, tn);
 	if (error == 0) {
 		tn_nlink_add(tn, 1);
-		atomic_store_relaxed(&tn->tn_linkable, false);
+		if (tn->tn_vn.v_type == VREG)
+			atomic_store_relaxed(&tn->tn_linkable, false);
 		now = vfs_now_ns();
 		tn_setmc(dn, now);
 		atomic_store_relaxed(&tn->tn_ctime, now);
