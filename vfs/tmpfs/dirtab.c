@@ -74,7 +74,9 @@ dirtab_fini(struct dirtab *dt)
 {
 	struct tmpfs_dirent *de;
 
-	for (uint32_t i = 0; i < dt->dt_end; i++) {
+	/* Removals free long names: an emptied table has none to look
+	 * for, and a large one is cold by the time its last name goes. */
+	for (uint32_t i = 0; dt->dt_count > 0 && i < dt->dt_end; i++) {
 		de = entry_at(dt, i);
 		if (de->td_node != NULL && de->td_len > DIRTAB_SHORTNAME)
 			kmem_free(de->td_long, de->td_len);
