@@ -193,14 +193,13 @@ put_addr(struct out *o, struct side *s, const struct sockaddr_un *sun,
 	if (nm[0] == '\0') {
 		pl = strlen(s->abs);
 		nm++;
-		/* Left out: names of autobind (Linux binds a DGRAM
-		 * sender with SO_PASSCRED on either end; rumpkit only on
-		 * the sender's): such a name counts as none. */
+		/* An autobind name is the kernel's own choice: only that
+		 * there is one, and its length, are compared. */
 		if (len >= base + 1 + pl && memcmp(nm, s->abs, pl) == 0)
 			outf(o, " @%.*s(%ld)", (int)(len - base - 1 - pl),
 			     nm + pl, (long)(len - base - pl));
 		else
-			outf(o, " addr(0)");
+			outf(o, " auto(%u)", (unsigned)len);
 		return;
 	}
 	pl = strlen(s->dir);

@@ -2395,3 +2395,96 @@ Test(af_unix, bind_bound_socket_to_path)
 	bind_bound(true, r, sizeof(r));
 	cr_assert_str_eq(r, h, "rump%s, host%s", r, h);
 }
+
+/* The length of `fd''s name on the host or here. */
+static long
+kname_len(bool rump, int fd)
+{
+	struct sockaddr_un sun;
+	socklen_t len = sizeof(sun);
+
+	cr_assert_eq(
+		KCALL(rump, getsockname, fd, (struct sockaddr *)&sun, &len), 0);
+	return (long)len;
+}
+
+static void
+autobind_cases(bool rump, char *out, size_t olen)
+{
+	static const int types[] = { SOCK_DGRAM, SOCK_STREAM, SOCK_SEQPACKET };
+	struct sockaddr_un n, from;
+	socklen_t nl, fl;
+	char name[64], c;
+	int on = 1, sv[2], r, s, a;
+
+	out[0] = '\0';
+#define ADD(v)                                                                 \
+	snprintf(out + strlen(out), olen - strlen(out), " %ld", (long)(v))
+	for (int i = 0; i < 3; i++) {
+		int t = types[i];
+
+		/* A pair: SO_PASSCRED on the receiver only, then on the
+		 * sender. */
+		cr_assert_eq(KCALL(rump, socketpair, AF_UNIX, t, 0, sv), 0);
+		KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_PASSCRED, &on,
+		      sizeof(on));
+		ADD(KCALL(rump, send, sv[0], "x", 1, 0));
+		ADD(kname_len(rump, sv[0]));
+		fl = sizeof(from);
+		ADD(KCALL(rump, recvfrom, sv[1], &c, 1, 0,
+			  (struct sockaddr *)&from, &fl));
+		ADD(t == SOCK_STREAM ? 0 : fl);
+		ADD(kname_len(rump, sv[1]));
+		KCALL(rump, setsockopt, sv[0], SOL_SOCKET, SO_PASSCRED, &on,
+		      sizeof(on));
+		ADD(KCALL(rump, send, sv[0], "x", 1, 0));
+		ADD(kname_len(rump, sv[0]));
+		KCALL(rump, close, sv[0]);
+		KCALL(rump, close, sv[1]);
+		/* A named receiver with SO_PASSCRED; a sender without,
+		 * then with. */
+		snprintf(name, sizeof(name), "ab.%d.%d.%d", getpid(), rump, t);
+		nl = abstract(&n, name);
+		r = (int)KCALL(rump, socket, AF_UNIX, t, 0);
+		s = (int)KCALL(rump, socket, AF_UNIX, t, 0);
+		cr_assert_eq(KCALL(rump, bind, r, (struct sockaddr *)&n, nl),
+			     0);
+		KCALL(rump, setsockopt, r, SOL_SOCKET, SO_PASSCRED, &on,
+		      sizeof(on));
+		if (t != SOCK_DGRAM)
+			cr_assert_eq(KCALL(rump, listen, r, 4), 0);
+		ADD(KCALL(rump, connect, s, (struct sockaddr *)&n, nl));
+		ADD(kname_len(rump, s));
+		if (t == SOCK_DGRAM) {
+			ADD(KCALL(rump, sendto, s, "x", 1, 0,
+				  (struct sockaddr *)&n, nl));
+			ADD(kname_len(rump, s));
+		} else {
+			a = (int)KCALL(rump, accept, r, NULL, NULL);
+			ADD(kname_len(rump, a));
+			ADD(KCALL(rump, send, s, "x", 1, 0));
+			ADD(kname_len(rump, s));
+			KCALL(rump, close, a);
+		}
+		KCALL(rump, close, s);
+		s = (int)KCALL(rump, socket, AF_UNIX, t, 0);
+		KCALL(rump, setsockopt, s, SOL_SOCKET, SO_PASSCRED, &on,
+		      sizeof(on));
+		ADD(KCALL(rump, connect, s, (struct sockaddr *)&n, nl));
+		ADD(kname_len(rump, s));
+		KCALL(rump, close, s);
+		KCALL(rump, close, r);
+	}
+#undef ADD
+}
+
+/* Which sockets Linux autobinds for SO_PASSCRED: the sender's own
+ * option only (a DGRAM send, a connect), not the receiver's. */
+Test(af_unix, autobind_needs_own_passcred)
+{
+	char h[512], r[512];
+
+	autobind_cases(false, h, sizeof(h));
+	autobind_cases(true, r, sizeof(r));
+	cr_assert_str_eq(r, h, "rump%s, host%s", r, h);
+}
