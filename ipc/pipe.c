@@ -55,9 +55,6 @@ struct pipe {
 	bool pi_fifo;
 	unsigned long pi_ino;
 	int64_t pi_btime; /* creation: an anonymous pipe's times */
-	/* FIFO: orders a reader's look-then-set of the node's atime
-	 * against a writer's stamp (see fifo_stamp_read). */
-	kmutex_t pi_tlock;
 };
 
 static unsigned long pipe_lastino = 4096; /* atomic */
@@ -70,7 +67,6 @@ pipe_create(bool fifo)
 	if (pi == NULL)
 		return NULL;
 	mutex_init(&pi->pi_lock);
-	mutex_init(&pi->pi_tlock);
 	waitq_init(&pi->pi_rwq);
 	waitq_init(&pi->pi_wwq);
 	pi->pi_size = PIPE_DEF_SIZE;
@@ -86,7 +82,6 @@ pipe_destroy(struct pipe *pi)
 	KASSERT(waitq_empty(&pi->pi_rwq) && waitq_empty(&pi->pi_wwq));
 	if (pi->pi_buf != NULL)
 		kmem_free(pi->pi_buf, pi->pi_size);
-	mutex_destroy(&pi->pi_tlock);
 	mutex_destroy(&pi->pi_lock);
 	kmem_free(pi, sizeof(*pi));
 }
@@ -478,40 +473,36 @@ fifo_times_frozen(struct vnode *vp)
 }
 
 static void
-fifo_stamp_write(struct pipe *pi, struct vnode *vp)
+fifo_stamp_write(struct vnode *vp)
 {
 	struct vattr va = { .va_mask = VA_MTIME | VA_CTIME };
 
 	if (fifo_times_frozen(vp))
 		return;
-	mutex_enter(&pi->pi_tlock);
 	va.va_mtime = va.va_ctime = vfs_now_ns();
 	(void)vp->v_op->vop_setattr(vp, &va);
-	mutex_exit(&pi->pi_tlock);
 }
 
-/* setattr stamps ctime unless told a value: an atime update hands the
- * current one back, and pi_tlock keeps a writer's newer stamp from
- * landing in between (other setattrs of the node may still race; a
- * chmod during a read is all that could lose its ctime). */
+/* The atime alone (VA_KEEPCTIME), as Linux's touch_atime: nothing a
+ * racing chmod or write stamps is written over.  The relatime look and
+ * the update are not atomic, on Linux either: a racing reader stamps the
+ * same atime, a racing writer's newer mtime makes the next read stamp
+ * again. */
 static void
-fifo_stamp_read(struct pipe *pi, struct vnode *vp)
+fifo_stamp_read(struct vnode *vp)
 {
-	struct vattr cur, va = { .va_mask = VA_ATIME | VA_CTIME };
+	struct vattr cur, va = { .va_mask = VA_ATIME | VA_KEEPCTIME };
 	int64_t now;
 
 	if (fifo_times_frozen(vp))
 		return;
-	mutex_enter(&pi->pi_tlock);
 	now = vfs_now_ns();
 	if (vp->v_op->vop_getattr(vp, &cur) == 0 &&
 	    (cur.va_atime <= cur.va_mtime || cur.va_atime <= cur.va_ctime ||
 	     now - cur.va_atime >= FIFO_RELATIME_SLACK)) {
 		va.va_atime = now;
-		va.va_ctime = cur.va_ctime;
 		(void)vp->v_op->vop_setattr(vp, &va);
 	}
-	mutex_exit(&pi->pi_tlock);
 }
 
 static int
@@ -521,7 +512,7 @@ fifo_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	int error = pipe_read(fp, offp, uio, ioflags);
 
 	if (uio->uio_resid != resid && !(ioflags & IO_NOATIME))
-		fifo_stamp_read(fp->f_data, fp->f_vnode);
+		fifo_stamp_read(fp->f_vnode);
 	return error;
 }
 
@@ -532,7 +523,7 @@ fifo_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	int error = pipe_write(fp, offp, uio, ioflags);
 
 	if (uio->uio_resid != resid)
-		fifo_stamp_write(fp->f_data, fp->f_vnode);
+		fifo_stamp_write(fp->f_vnode);
 	return error;
 }
 

@@ -496,3 +496,69 @@ Test(fifo, open_and_close_wake_edges_as_linux)
 	fifo_close_open_edges(&r);
 	cr_assert_str_eq(r.log, h.log, "rump%s, host%s", r.log, h.log);
 }
+
+/* ---- a read's atime against a racing chmod ------------------------------ */
+
+#define ATIME_FILL (1024 * 1024)
+
+struct atime_reader {
+	struct lwp *l;
+	int r;
+	int stop;   /* atomic */
+	long reads; /* atomic */
+};
+
+/* Read the FIFO a byte at a time: after each chmod (a newer ctime) the
+ * next read stamps the atime (relatime). */
+static void *
+atime_read_loop(void *arg)
+{
+	struct atime_reader *a = arg;
+	char c;
+
+	rump_pub_lwproc_switch(a->l);
+	while (!__atomic_load_n(&a->stop, __ATOMIC_RELAXED) &&
+	       rump_sys_read(a->r, &c, 1) == 1)
+		__atomic_add_fetch(&a->reads, 1, __ATOMIC_RELAXED);
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+/* As Linux's touch_atime, a read's atime update changes the atime
+ * only: a chmod racing with it keeps the ctime it stamped. */
+Test(fifo, read_atime_keeps_racing_ctime)
+{
+	static char fill[ATIME_FILL];
+	struct atime_reader a = { 0 };
+	struct timespec before;
+	struct stat st;
+	pthread_t t;
+	int w;
+
+	mkfifo_at("/fatime");
+	a.r = rump_sys_open("/fatime", O_RDONLY | O_NONBLOCK);
+	w = rump_sys_open("/fatime", O_WRONLY | O_NONBLOCK);
+	cr_assert(a.r >= 0 && w >= 0);
+	RETURNS(rump_sys_fcntl(w, F_SETPIPE_SZ, ATIME_FILL), ATIME_FILL);
+	RETURNS(rump_sys_write(w, fill, sizeof(fill)), sizeof(fill));
+	struct lwp *me = rump_pub_lwproc_curlwp();
+	cr_assert_eq(rump_pub_lwproc_newlwp(rump_sys_getpid()), 0);
+	a.l = rump_pub_lwproc_curlwp();
+	rump_pub_lwproc_switch(me);
+	t = spawn(atime_read_loop, &a);
+	for (int i = 0; i < 60000; i++) {
+		cr_assert_eq(clock_gettime(CLOCK_REALTIME, &before), 0);
+		RETURNS(rump_sys_chmod("/fatime", i & 1 ? 0600 : 0640), 0);
+		RETURNS(rump_sys_stat("/fatime", &st), 0);
+		if (ts_ns(st.st_ctim) < ts_ns(before))
+			__atomic_store_n(&a.stop, 1, __ATOMIC_RELAXED);
+		cr_assert_geq(ts_ns(st.st_ctim), ts_ns(before),
+			      "chmod %d lost its ctime (%ld reads)", i,
+			      __atomic_load_n(&a.reads, __ATOMIC_RELAXED));
+	}
+	__atomic_store_n(&a.stop, 1, __ATOMIC_RELAXED);
+	join(t);
+	cr_assert_gt(a.reads, 0);
+	rump_sys_close(a.r);
+	rump_sys_close(w);
+}

@@ -95,6 +95,9 @@ struct vattr {
 #define VA_ATIME 0x10 /* set va_atime */
 #define VA_MTIME 0x20 /* set va_mtime */
 #define VA_CTIME 0x40 /* set va_ctime (otherwise setattr stamps it now) */
+/* Leave ctime as it is: an access-time update (Linux's touch_atime
+ * changes the atime alone). */
+#define VA_KEEPCTIME 0x80
 
 /* rename flags (renameat2) */
 #define VRENAME_NOREPLACE 0x1

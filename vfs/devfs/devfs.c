@@ -174,7 +174,8 @@ devfs_setattr(struct vnode *vp, const struct vattr *va)
 		dn->dn_atime = va->va_atime;
 	if (va->va_mask & VA_MTIME)
 		dn->dn_mtime = va->va_mtime;
-	dn->dn_ctime = (va->va_mask & VA_CTIME) ? va->va_ctime : now;
+	if (!(va->va_mask & VA_KEEPCTIME))
+		dn->dn_ctime = (va->va_mask & VA_CTIME) ? va->va_ctime : now;
 	mutex_exit(vp->v_interlock);
 	return 0;
 }

@@ -712,8 +712,10 @@ tmpfs_setattr(struct vnode *vp, const struct vattr *va)
 		atomic_store_relaxed(&tn->tn_atime, va->va_atime);
 	if (va->va_mask & VA_MTIME)
 		atomic_store_relaxed(&tn->tn_mtime, va->va_mtime);
-	atomic_store_relaxed(&tn->tn_ctime,
-			     (va->va_mask & VA_CTIME) ? va->va_ctime : now);
+	if (!(va->va_mask & VA_KEEPCTIME))
+		atomic_store_relaxed(&tn->tn_ctime, (va->va_mask & VA_CTIME)
+							    ? va->va_ctime
+							    : now);
 	return 0;
 }
 
