@@ -114,6 +114,17 @@ rd_append(struct eventpoll *ep, struct epitem *ei)
 	ep->ep_rdtail = ei;
 }
 
+/* Back at the head, where rd_pop took it from. */
+static void
+rd_prepend(struct eventpoll *ep, struct epitem *ei)
+{
+	ei->ei_ready = true;
+	ei->ei_rdnext = ep->ep_rdhead;
+	ep->ep_rdhead = ei;
+	if (ep->ep_rdtail == NULL)
+		ep->ep_rdtail = ei;
+}
+
 static struct epitem *
 rd_pop(struct eventpoll *ep)
 {
@@ -354,11 +365,48 @@ ep_poll(struct file *fp, int events, struct polltable *pt)
 	struct eventpoll *ep = fp->f_data;
 	int mask = 0;
 
+	struct epitem *ei;
+	unsigned gen;
+
 	poll_wait(pt, &ep->ep_wq, &ep->ep_lock);
-	mutex_enter(&ep->ep_lock);
-	if (ep->ep_rdhead != NULL)
-		mask = POLLIN | POLLRDNORM;
-	mutex_exit(&ep->ep_lock);
+	/*
+	 * As Linux's ep_eventpoll_poll: readable if an item on the ready
+	 * list is ready now.  Those that are not (drained since the wakeup
+	 * that put them there, one-shot ones disabled) leave the list; one
+	 * a callback puts back meanwhile stays.  ep_mtx keeps epoll_wait
+	 * out and the items' files alive (an epoll inside this one is
+	 * polled with its own ep_mtx: nesting has no loops).
+	 */
+	mutex_enter(&ep->ep_mtx);
+	gen = ++ep->ep_gen;
+	for (;;) {
+		mutex_enter(&ep->ep_lock);
+		ei = rd_pop(ep);
+		mutex_exit(&ep->ep_lock);
+		if (ei == NULL)
+			break;
+		if (ei->ei_gen == gen) {
+			/* Put back by a callback during this scan. */
+			mutex_enter(&ep->ep_lock);
+			if (!ei->ei_ready)
+				rd_prepend(ep, ei);
+			mutex_exit(&ep->ep_lock);
+			break;
+		}
+		ei->ei_gen = gen;
+		if (ei->ei_fp->f_ops->fo_poll(
+			    ei->ei_fp, (int)(ei->ei_events & ~EP_PRIVATE_BITS),
+			    NULL) &
+		    (int)ei->ei_events) {
+			mutex_enter(&ep->ep_lock);
+			if (!ei->ei_ready)
+				rd_prepend(ep, ei);
+			mutex_exit(&ep->ep_lock);
+			mask = POLLIN | POLLRDNORM;
+			break;
+		}
+	}
+	mutex_exit(&ep->ep_mtx);
 	return mask & events;
 }
 

@@ -7,7 +7,9 @@
  */
 #include <fcntl.h>
 #include <sched.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
@@ -577,4 +579,81 @@ Test(epoll, unknown_ioctl_einval)
 	FAILS(rump_sys_ioctl(ep, 0x1234, &n), EINVAL);
 	FAILS(rump_sys_ioctl(ep, FIOQSIZE, &n), ENOTTY);
 	RETURNS(rump_sys_close(ep), 0);
+}
+
+/* fn on the host or in rumpkit. */
+#define KCALL(rump, fn, ...)                                                   \
+	((rump) ? (long)rump_sys_##fn(__VA_ARGS__) : (long)fn(__VA_ARGS__))
+
+static void
+note(char *out, size_t olen, long v)
+{
+	size_t n = strlen(out);
+
+	snprintf(out + n, olen - n, " %ld", v);
+}
+
+/* poll of an epoll descriptor for POLLIN, with a zero timeout. */
+static long
+ep_readable(bool rump, int ep)
+{
+	struct pollfd p = { .fd = ep, .events = POLLIN };
+
+	cr_assert_geq(KCALL(rump, poll, &p, 1, 0), 0);
+	return p.revents;
+}
+
+static void
+ep_poll_steps(bool rump, char *out, size_t olen)
+{
+	struct epoll_event ev = { .events = EPOLLIN }, got[4];
+	int ep, ep2, p[2];
+	char c;
+
+	out[0] = '\0';
+	ep = (int)KCALL(rump, epoll_create1, 0);
+	ep2 = (int)KCALL(rump, epoll_create1, 0);
+	cr_assert_eq(KCALL(rump, pipe2, p, O_NONBLOCK), 0);
+	cr_assert_eq(KCALL(rump, epoll_ctl, ep, EPOLL_CTL_ADD, p[0], &ev), 0);
+	cr_assert_eq(KCALL(rump, epoll_ctl, ep2, EPOLL_CTL_ADD, ep, &ev), 0);
+	/* Readable, then drained before anybody looked. */
+	cr_assert_eq(KCALL(rump, write, p[1], "x", 1), 1);
+	cr_assert_eq(KCALL(rump, read, p[0], &c, 1), 1);
+	note(out, olen, ep_readable(rump, ep));
+	note(out, olen, KCALL(rump, epoll_wait, ep2, got, 4, 0));
+	/* Readable: the epoll is, and so is the epoll holding it. */
+	cr_assert_eq(KCALL(rump, write, p[1], "x", 1), 1);
+	note(out, olen, ep_readable(rump, ep));
+	note(out, olen, KCALL(rump, epoll_wait, ep2, got, 4, 0));
+	note(out, olen, KCALL(rump, epoll_wait, ep, got, 4, 0));
+	cr_assert_eq(KCALL(rump, read, p[0], &c, 1), 1);
+	note(out, olen, ep_readable(rump, ep));
+	note(out, olen, KCALL(rump, epoll_wait, ep2, got, 4, 0));
+	note(out, olen, KCALL(rump, epoll_wait, ep, got, 4, 0));
+	/* One-shot: reported once, then disabled until EPOLL_CTL_MOD. */
+	ev.events = EPOLLIN | EPOLLONESHOT;
+	cr_assert_eq(KCALL(rump, epoll_ctl, ep, EPOLL_CTL_MOD, p[0], &ev), 0);
+	cr_assert_eq(KCALL(rump, write, p[1], "x", 1), 1);
+	note(out, olen, ep_readable(rump, ep));
+	note(out, olen, KCALL(rump, epoll_wait, ep, got, 4, 0));
+	note(out, olen, ep_readable(rump, ep));
+	cr_assert_eq(KCALL(rump, write, p[1], "x", 1), 1);
+	note(out, olen, ep_readable(rump, ep));
+	note(out, olen, KCALL(rump, epoll_wait, ep2, got, 4, 0));
+	KCALL(rump, close, p[0]);
+	KCALL(rump, close, p[1]);
+	KCALL(rump, close, ep);
+	KCALL(rump, close, ep2);
+}
+
+/* As Linux's ep_eventpoll_poll: an epoll is readable when an item on
+ * its ready list is ready now; items that are not (drained since the
+ * wakeup that put them there, one-shot ones disabled) leave the list. */
+Test(epoll, poll_looks_at_ready_items)
+{
+	char h[128], r[128];
+
+	ep_poll_steps(false, h, sizeof(h));
+	ep_poll_steps(true, r, sizeof(r));
+	cr_assert_str_eq(r, h, "rump%s, host%s", r, h);
 }
