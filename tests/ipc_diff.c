@@ -314,17 +314,12 @@ op_accept(struct side *s, unsigned b, int fd, int slot2, struct out *o)
 	}
 }
 
-/* Left out: read and write of 0 bytes.  rumpkit's generic read/write
- * returns 0 for them before the file sees the call (kern/sys_generic.c),
- * where Linux lets a socket's write fail (ENOTCONN, EPIPE) and an
- * eventfd's read and write fail with EINVAL.  send and sendmsg of 0
- * bytes are compared. */
+/* The size of a read or write: 0 too (it reaches the file, which may
+ * refuse it: a socket without its peer, an eventfd). */
 static size_t
 rwsize(unsigned b)
 {
-	size_t n = PICK(iosizes, b);
-
-	return n == 0 ? 1 : n;
+	return PICK(iosizes, b);
 }
 
 static void
