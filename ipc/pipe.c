@@ -133,6 +133,7 @@ pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 {
 	struct pipe *pi = fp->f_data;
 	size_t resid = uio->uio_resid, n, before;
+	bool full;
 	int error;
 
 	if (resid == 0) /* as Linux: nothing asked, nothing waited for */
@@ -153,9 +154,15 @@ pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 			error = uiomove(src, n, uio);
 			n = before - uio->uio_resid;
 			mutex_enter(&pi->pi_lock);
+			/* As Linux: writers hear of it only if the pipe was
+			 * full (not writable: every waiting writer waits for
+			 * that), so an edge-triggered EPOLLOUT comes again
+			 * only when room came back. */
+			full = pi->pi_size - pi->pi_len < PIPE_BUF_;
 			pi->pi_head = (pi->pi_head + n) & (pi->pi_size - 1);
 			pi->pi_len -= n;
-			ipc_wakeup(&pi->pi_wwq, POLLOUT | POLLWRNORM);
+			if (full && n > 0)
+				ipc_wakeup(&pi->pi_wwq, POLLOUT | POLLWRNORM);
 			if (error != 0 || uio->uio_resid == 0 ||
 			    pi->pi_len == 0)
 				break;
