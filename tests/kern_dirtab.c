@@ -294,27 +294,38 @@ Test(kern_dirtab, names_found_in_order_arm_the_hint)
 		snprintf(name, sizeof(name), "f%d", i);
 		cr_assert_eq(add(name, i), 0);
 	}
+	/* A sequence starts only at a multiple of DIRTAB_HINT_START. */
 	cr_assert_eq(find("f10")->td_place, 10);
+	cr_assert_eq(hint(), 0);
+	cr_assert_eq(find("f16")->td_place, 16);
 	/* One lookup says where the next may be, but not yet that names
 	 * come in order. */
-	cr_assert_eq(hint(), 11);
-	cr_assert_eq(find("f11")->td_place, 11);
-	cr_assert_eq(hint(), 12 | DIRTAB_HINT_SEQ);
-	for (int i = 12; i < 100; i++) {
+	cr_assert_eq(hint(), 17);
+	cr_assert_eq(find("f17")->td_place, 17);
+	cr_assert_eq(hint(), 18 | DIRTAB_HINT_SEQ);
+	for (int i = 18; i < 100; i++) {
 		snprintf(name, sizeof(name), "f%d", i);
 		cr_assert_eq(find(name)->td_node, NODE(i));
 		cr_assert_eq(hint(), (uint32_t)(i + 1) | DIRTAB_HINT_SEQ);
 	}
-	/* Past the end: the index answers, names or no names. */
+	/* Past the end: the index answers, names or no names, and the
+	 * first name found elsewhere disarms the hint. */
 	cr_assert_null(find("f100"));
+	cr_assert_eq(hint(), 100 | DIRTAB_HINT_SEQ);
 	cr_assert_eq(find("f3")->td_place, 3);
 	cr_assert_eq(hint(), 4);
+	/* Any walk in order arms it again within DIRTAB_HINT_START names. */
+	for (int i = 50; i < 50 + DIRTAB_HINT_START + 1; i++) {
+		snprintf(name, sizeof(name), "f%d", i);
+		cr_assert_eq(find(name)->td_node, NODE(i));
+	}
+	cr_assert_eq(hint(), (50 + DIRTAB_HINT_START + 1) | DIRTAB_HINT_SEQ);
 }
 
-Test(kern_dirtab, lookups_out_of_order_leave_the_hint_unarmed)
+Test(kern_dirtab, lookups_out_of_order_seldom_write_the_hint)
 {
 	char name[16];
-	unsigned seed = 7;
+	unsigned seed = 7, writes = 0, starts = 0;
 
 	for (int i = 0; i < 200; i++) {
 		snprintf(name, sizeof(name), "n%d", i);
@@ -322,13 +333,20 @@ Test(kern_dirtab, lookups_out_of_order_leave_the_hint_unarmed)
 	}
 	for (int k = 0; k < 1000; k++) {
 		int i = rand_r(&seed) % 200;
-		uint32_t before = hint() & ~DIRTAB_HINT_SEQ;
+		uint32_t before = hint();
 
 		snprintf(name, sizeof(name), "n%d", i);
 		cr_assert_eq(find(name)->td_place, (uint32_t)i);
+		/* Armed exactly when found where the hint said. */
 		cr_assert_eq(!!(hint() & DIRTAB_HINT_SEQ),
-			     before == (uint32_t)i);
+			     (before & ~DIRTAB_HINT_SEQ) == (uint32_t)i);
+		writes += hint() != before;
+		starts += i % DIRTAB_HINT_START == 0;
 	}
+	/* Each write is a sequence start, or the arming or disarming that
+	 * follows one. */
+	cr_assert_leq(writes, 3 * starts);
+	cr_assert_lt(writes, 1000 / 4);
 }
 
 Test(kern_dirtab, an_armed_hint_at_another_name_is_not_taken)
@@ -350,28 +368,32 @@ Test(kern_dirtab, an_armed_hint_at_another_name_is_not_taken)
 	cr_assert_null(dirtab_find(&dt, "w", 1, h + 1));
 }
 
+/* Walks names[0..n) in order, which arms the hint from place 0. */
+static void
+walk_in_order(const char *const *names, int n)
+{
+	for (int i = 0; i < n; i++)
+		cr_assert_not_null(find(names[i]), "%s", names[i]);
+}
+
 Test(kern_dirtab, an_armed_hint_at_a_removed_or_reused_place)
 {
-	char name[16];
+	static const char *const r[] = { "r0", "r1", "r2", "r3", "r4",
+					 "r5", "r6", "r7", "r8", "r9" };
 
-	for (int i = 0; i < 10; i++) {
-		snprintf(name, sizeof(name), "r%d", i);
-		cr_assert_eq(add(name, i), 0);
-	}
-	find("r3");
-	find("r4");
+	for (int i = 0; i < 10; i++)
+		cr_assert_eq(add(r[i], i), 0);
+	walk_in_order(r, 5);
 	cr_assert_eq(hint(), 5 | DIRTAB_HINT_SEQ);
 	remove_name("r5"); /* the hinted place is free */
 	cr_assert_null(find("r5"));
 	cr_assert_eq(find("r6")->td_node, NODE(6));
-	find("r2");
-	find("r3");
-	find("r4");
+	walk_in_order(r, 5);
 	cr_assert_eq(hint(), 5 | DIRTAB_HINT_SEQ);
 	cr_assert_eq(add("other", 9), 0); /* takes place 5 again */
 	cr_assert_eq(find("other")->td_place, 5);
-	find("r3");
-	find("r4");
+	walk_in_order(r, 5);
+	cr_assert_eq(hint(), 5 | DIRTAB_HINT_SEQ);
 	cr_assert_null(find("r5"));
 	cr_assert_eq(find("other")->td_node, NODE(9));
 }
@@ -379,18 +401,19 @@ Test(kern_dirtab, an_armed_hint_at_a_removed_or_reused_place)
 Test(kern_dirtab, an_armed_hint_at_a_free_place_is_not_taken)
 {
 	/* A free entry keeps its name, and its free-list link shares the
-	 * hash's word: "k" gets hash 1, the link it has once freed. */
-	cr_assert_eq(add("p0", 0), 0);
-	cr_assert_eq(add("p1", 1), 0);
-	cr_assert_eq(add("p2", 2), 0);
-	cr_assert_eq(add("p3", 3), 0);
-	cr_assert_eq(dirtab_add(&dt, "k", 1, 1, NODE(4)), 0);
-	remove_name("p1");
-	dirtab_remove(&dt, dirtab_find(&dt, "k", 1, 1));
-	find("p2");
-	find("p3");
+	 * hash's word: "k" gets hash 5, the link it has once p5 (place 5)
+	 * was freed before it. */
+	static const char *const p[] = { "p0", "p1", "p2", "p3" };
+
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(add(p[i], i), 0);
+	cr_assert_eq(dirtab_add(&dt, "k", 1, 5, NODE(4)), 0);
+	cr_assert_eq(add("p5", 5), 0);
+	remove_name("p5");
+	dirtab_remove(&dt, dirtab_find(&dt, "k", 1, 5));
+	walk_in_order(p, 4);
 	cr_assert_eq(hint(), 4 | DIRTAB_HINT_SEQ); /* at the free "k" */
-	cr_assert_null(dirtab_find(&dt, "k", 1, 1));
+	cr_assert_null(dirtab_find(&dt, "k", 1, 5));
 }
 
 Test(kern_dirtab, an_armed_hint_past_an_emptied_table)

@@ -100,15 +100,25 @@ entry_is(const struct tmpfs_dirent *de, const char *name, size_t len,
 	       de->td_len == len && memcmp(dirtab_name(de), name, len) == 0;
 }
 
-/* Remember where `de' was found; `hint' is the hint the lookup read. */
+/*
+ * Remember where `de' was found; `hint' is the hint the lookup read.
+ * The table's line is shared by every reader of the directory, so
+ * lookups in no order must not write it each time: a sequence starts
+ * only at a place that is a multiple of DIRTAB_HINT_START (an in-order
+ * walk arms the hint within that many names), and an armed hint that
+ * missed is disarmed once.
+ */
 static void
 hint_learn(struct dirtab *dt, uint32_t hint, const struct tmpfs_dirent *de)
 {
-	uint32_t next = de->td_place + 1;
+	uint32_t place = de->td_place, next;
 
-	if ((hint & ~DIRTAB_HINT_SEQ) == de->td_place)
-		next |= DIRTAB_HINT_SEQ;
-	/* Readers share the table's line: write only what changed. */
+	if ((hint & ~DIRTAB_HINT_SEQ) == place)
+		next = (place + 1) | DIRTAB_HINT_SEQ;
+	else if ((hint & DIRTAB_HINT_SEQ) || place % DIRTAB_HINT_START == 0)
+		next = place + 1;
+	else
+		return;
 	if (next != hint)
 		atomic_store_relaxed(&dt->dt_hint, next);
 }

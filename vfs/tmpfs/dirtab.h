@@ -55,8 +55,8 @@ struct dirtab {
 	uint32_t dt_count; /* entries in use */
 	/*
 	 * Where the next lookup is likely to be: the place after the last
-	 * one found, with DIRTAB_HINT_SEQ set when that one was found where
-	 * the hint said.  Only then is the place tried before the index, so
+	 * one found (dirtab.c says which are remembered), with
+	 * DIRTAB_HINT_SEQ set when that one was found where the hint said.  Only then is the place tried before the index, so
 	 * names used in the order they were made (stat after readdir, a
 	 * loop over numbered files) cost no index access.  Relaxed atomic:
 	 * lookups under the read lock update it; a stale hint is harmless
@@ -66,6 +66,7 @@ struct dirtab {
 };
 
 #define DIRTAB_HINT_SEQ 0x80000000u /* above every place */
+#define DIRTAB_HINT_START 16        /* where a sequence may start */
 
 /* The name's hash: names differing only in their last byte get
  * neighbouring values, which keeps names used in sequence close in the
