@@ -517,6 +517,55 @@ Test(vfs_basic, getdents)
 	FAILS(rump_sys_getdents64(-1, buf, sizeof(buf)), EBADF);
 }
 
+/* ls -l: a stat of every name in getdents order, after removals and
+ * new names have freed and reused places, gives the entry's inode. */
+Test(vfs_basic, stat_in_getdents_order_after_churn)
+{
+	char buf[4096], p[300];
+	int fd, n, named = 0;
+
+	RETURNS(rump_sys_mkdir("/ls", 0755), 0);
+	for (int i = 0; i < 400; i++) {
+		snprintf(p, sizeof(p), "/ls/n%d", i);
+		close_ok(xopen(p, O_CREAT | O_RDWR, 0600));
+	}
+	for (int i = 0; i < 400; i += 3) {
+		snprintf(p, sizeof(p), "/ls/n%d", i);
+		RETURNS(rump_sys_unlink(p), 0);
+	}
+	for (int i = 0; i < 90; i++) {
+		snprintf(p, sizeof(p), "/ls/m%d", i);
+		close_ok(xopen(p, O_CREAT | O_RDWR, 0600));
+	}
+	for (int round = 0; round < 2; round++) {
+		fd = xopen("/ls", O_RDONLY | O_DIRECTORY, 0);
+		named = 0;
+		while ((n = (int)rump_sys_getdents64(fd, buf, sizeof(buf))) >
+		       0) {
+			for (int o = 0; o < n;) {
+				struct dirent64 *d =
+					(struct dirent64 *)(buf + o);
+				struct stat st;
+
+				o += d->d_reclen;
+				if (d->d_name[0] == '.')
+					continue;
+				snprintf(p, sizeof(p), "/ls/%s", d->d_name);
+				RETURNS(rump_sys_lstat(p, &st), 0);
+				cr_assert_eq(st.st_ino, d->d_ino, "%s", p);
+				/* A removed name stays absent between. */
+				snprintf(p, sizeof(p), "/ls/n%d", named * 3);
+				if (named * 3 < 400)
+					FAILS(rump_sys_lstat(p, &st), ENOENT);
+				named++;
+			}
+		}
+		cr_assert_eq(n, 0);
+		close_ok(fd);
+		cr_assert_eq(named, 400 - 134 + 90);
+	}
+}
+
 /* Creates n empty files dir/<prefix>0 ... dir/<prefix>(n-1). */
 static void
 make_files(const char *dir, const char *prefix, int n)
