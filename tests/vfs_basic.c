@@ -800,6 +800,43 @@ Test(vfs_basic, cwd_and_chroot)
 	rump_pub_lwproc_releaselwp();
 }
 
+/* A cwd outside the process's root (chroot leaves the cwd where it
+ * was): Linux's getcwd gives its path from the real root, marked
+ * "(unreachable)", which ERANGE counts too. */
+Test(vfs_basic, getcwd_outside_the_root_is_unreachable)
+{
+	char buf[256];
+
+	RETURNS(rump_sys_mkdir("/cu", 0755), 0);
+	RETURNS(rump_sys_mkdir("/cu/in", 0755), 0);
+	RETURNS(rump_sys_mkdir("/cu/out", 0755), 0);
+	RETURNS(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_chdir("/cu/out"), 0);
+	RETURNS(rump_sys_chroot("/cu/in"), 0);
+	cr_assert_str_eq(rump_sys_getcwd(buf, sizeof(buf)),
+			 "(unreachable)/cu/out");
+	cr_assert_null(rump_sys_getcwd(buf, 20));
+	cr_assert_eq(errno, ERANGE);
+	cr_assert_not_null(rump_sys_getcwd(buf, 21));
+	/* The real root itself. */
+	RETURNS(rump_sys_chdir("/.."), 0); /* the new root's ".." is itself */
+	cr_assert_str_eq(rump_sys_getcwd(buf, sizeof(buf)), "/");
+	rump_pub_lwproc_releaselwp();
+	RETURNS(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_chroot("/cu/in"), 0);
+	cr_assert_str_eq(rump_sys_getcwd(buf, sizeof(buf)), "(unreachable)/");
+	rump_pub_lwproc_releaselwp();
+	/* A removed cwd is ENOENT before anything, even as the root. */
+	RETURNS(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_mkdir("/cu/gone", 0755), 0);
+	RETURNS(rump_sys_chdir("/cu/gone"), 0);
+	RETURNS(rump_sys_rmdir("/cu/gone"), 0);
+	RETURNS(rump_sys_chroot("."), 0);
+	cr_assert_null(rump_sys_getcwd(buf, sizeof(buf)));
+	cr_assert_eq(errno, ENOENT);
+	rump_pub_lwproc_releaselwp();
+}
+
 Test(vfs_basic, rename_cases)
 {
 	struct stat st, st2;

@@ -1885,8 +1885,10 @@ sys_getcwd(struct lwp *l, char *ubuf, unsigned long size)
 	struct vattr va;
 	struct findname fn;
 	char *buf = path_alloc(), name[NAME_MAX_ + 1];
+	static const char unreachable_mark[] = "(unreachable)";
 	size_t pos = PATH_MAX_ - 1, len;
 	off_t off;
+	bool unreachable = false;
 	int error = 0;
 
 	if (buf == NULL)
@@ -1897,12 +1899,20 @@ sys_getcwd(struct lwp *l, char *ubuf, unsigned long size)
 	vp = l->l_proc->p_cwd;
 	vnode_ref(vp);
 	mutex_exit(&l->l_proc->p_lock);
-	while (vp != w.w_root) {
+	/* A removed cwd is ENOENT first, even when it is the root (Linux's
+	 * d_unlinked test). */
+	if (vp->v_op->vop_getattr(vp, &va) == 0 && va.va_nlink == 0)
+		error = ENOENT;
+	while (error == 0 && vp != w.w_root) {
 		/* Up across mount roots to the covered directory. */
 		if (vp == vp->v_mount->mnt_root) {
 			if (vp->v_mount->mnt_vnodecovered == NULL ||
-			    atomic_load_acq(&vp->v_mount->mnt_detached))
-				break; /* outside our root: as Linux, stop */
+			    atomic_load_acq(&vp->v_mount->mnt_detached)) {
+				/* Outside our root: as Linux, stop here
+				 * and say so. */
+				unreachable = true;
+				break;
+			}
 			up = vp->v_mount->mnt_vnodecovered;
 			vnode_ref(up);
 			vnode_rele(vp);
@@ -1943,6 +1953,15 @@ sys_getcwd(struct lwp *l, char *ubuf, unsigned long size)
 	walker_fini(&w);
 	if (error == 0 && pos == PATH_MAX_ - 1)
 		buf[--pos] = '/';
+	if (error == 0 && unreachable) {
+		if (pos < sizeof(unreachable_mark) - 1)
+			error = ENAMETOOLONG;
+		else {
+			pos -= sizeof(unreachable_mark) - 1;
+			memcpy(buf + pos, unreachable_mark,
+			       sizeof(unreachable_mark) - 1);
+		}
+	}
 	len = PATH_MAX_ - pos; /* with the NUL */
 	if (error == 0 && len > size)
 		error = ERANGE;
