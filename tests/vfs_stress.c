@@ -553,6 +553,132 @@ Test(vfs_stress, rename_storm)
 	cr_assert_eq(nx, 1);
 }
 
+/* ---- a full mount ------------------------------------------------------------ */
+
+/* Writers on a size-limited tmpfs run it full together, then keep going
+ * while others free space (truncate, punch, unlink of open files): every
+ * byte a write reported is there afterwards, every refusal is ENOSPC,
+ * and the mount never holds more than its size. */
+#define FULL_PAGES 32
+#define FULL_WRITERS 3
+static atomic_int full_done, full_refused;
+
+static void *
+full_writer(void *arg)
+{
+	long id = (long)arg;
+	char path[32], buf[3000], check[3000];
+	off_t off = 0;
+
+	snprintf(path, sizeof(path), "/full/w%ld", id);
+	int fd = rump_sys_open(path, O_CREAT | O_RDWR, 0600);
+	if (fd < 0)
+		abort();
+	for (int i = 0; i < 400; i++) {
+		/* Odd sizes: writes straddle pages, so some fit in part. */
+		size_t n = 1000 + (size_t)((i * 977 + id * 131) % 2000);
+		ssize_t w;
+
+		memset(buf, 'a' + (int)((i + id) % 26), n);
+		w = rump_sys_pwrite(fd, buf, n, off);
+		if (w < 0 && errno != ENOSPC)
+			abort();
+		if (w < 0 || (size_t)w < n)
+			atomic_fetch_add(&full_refused, 1);
+		if (w > 0) {
+			if (rump_sys_pread(fd, check, (size_t)w, off) != w ||
+			    memcmp(check, buf, (size_t)w) != 0)
+				abort();
+			off += w;
+		}
+		if (i % 100 == 99) {
+			/* Give back all but the first page, then check it. */
+			if (rump_sys_ftruncate(fd, off > 4096 ? 4096 : off) !=
+			    0)
+				abort();
+			off = off > 4096 ? 4096 : off;
+		}
+	}
+	struct stat st;
+	if (rump_sys_fstat(fd, &st) != 0 || st.st_size != off)
+		abort();
+	rump_sys_close(fd);
+	atomic_fetch_add(&full_done, 1);
+	return NULL;
+}
+
+static void *
+full_freer(void *arg)
+{
+	char page[4096];
+
+	(void)arg;
+	memset(page, 'z', sizeof(page));
+	while (atomic_load(&full_done) < FULL_WRITERS) {
+		/* Take pages, hold them through an unlink, then let go. */
+		int fd = rump_sys_open("/full/tmp", O_CREAT | O_RDWR, 0600);
+		off_t got = 0;
+
+		if (fd < 0)
+			abort();
+		for (int i = 0; i < 8; i++)
+			if (rump_sys_pwrite(fd, page, sizeof(page), got) ==
+			    sizeof(page))
+				got += sizeof(page);
+		rump_sys_unlink("/full/tmp");
+		for (off_t o = 0; o < got; o += sizeof(page)) {
+			char c;
+			if (rump_sys_pread(fd, &c, 1, o) != 1 || c != 'z')
+				abort(); /* unlinked, still readable */
+		}
+		if (got > 0 && rump_sys_fallocate(fd,
+						  FALLOC_FL_PUNCH_HOLE |
+							  FALLOC_FL_KEEP_SIZE,
+						  0, 4096) != 0)
+			abort();
+		rump_sys_close(fd);
+	}
+	return NULL;
+}
+
+static void *
+full_mixed(void *arg)
+{
+	return (long)arg < FULL_WRITERS ? full_writer(arg) : full_freer(arg);
+}
+
+Test(vfs_stress, writers_on_a_full_mount_lose_nothing)
+{
+	struct statfs sf;
+	char opts[32];
+
+	RETURNS(rump_sys_mkdir("/full", 0755), 0);
+	snprintf(opts, sizeof(opts), "size=%dk", FULL_PAGES * 4);
+	RETURNS(rump_sys_mount("none", "/full", "tmpfs", 0, opts), 0);
+	atomic_store(&full_done, 0);
+	atomic_store(&full_refused, 0);
+	run_threads(full_mixed, FULL_WRITERS + 1);
+	cr_assert_gt(atomic_load(&full_refused), 0, "the mount never filled");
+	RETURNS(rump_sys_statfs("/full", &sf), 0);
+	cr_assert_eq(sf.f_blocks, FULL_PAGES);
+	cr_assert_leq(sf.f_blocks - sf.f_bfree, FULL_PAGES);
+	/* What is left is the writers' files: nothing else holds pages. */
+	long pages = 0;
+	for (int id = 0; id < FULL_WRITERS; id++) {
+		struct stat st;
+		char path[32];
+
+		snprintf(path, sizeof(path), "/full/w%d", id);
+		RETURNS(rump_sys_stat(path, &st), 0);
+		pages += (long)st.st_blocks / 8;
+		RETURNS(rump_sys_unlink(path), 0);
+	}
+	cr_assert_eq((long)(sf.f_blocks - sf.f_bfree), pages);
+	RETURNS(rump_sys_statfs("/full", &sf), 0);
+	cr_assert_eq(sf.f_bfree, FULL_PAGES);
+	RETURNS(rump_sys_umount("/full"), 0);
+}
+
 /* ---- differential: rump file systems against a host directory -------------- */
 
 /* The seeds to run: VFSDIFF_FIRST.. for VFSDIFF_SEEDS of them, or by
@@ -572,13 +698,14 @@ static const char *const names[] = {
 };
 #define NNAMES (int)(sizeof(names) / sizeof(names[0]))
 #define NFD 4
-#define NKINDS 41 /* kinds of operation in do_op */
+#define NKINDS 42 /* kinds of operation in do_op */
 
 struct side {
 	bool rump;
 	const char *path; /* of the directory, for calls that take no dirfd */
 	int dir;
 	int fd[NFD];
+	int root; /* the real root, to come back from a chroot */
 };
 
 /* A timestamp: the value utimensat set (small), or "now" for any other. */
@@ -1101,6 +1228,64 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 			snprintf(buf, sizeof(buf), " type %d", fl.l_type);
 		break;
 	}
+	case 41: { /* chroot to a name (from the cwd), look around, and
+		    * come back through a descriptor of the real root */
+		int here = s->rump ? rump_sys_open(".", O_PATH | O_DIRECTORY)
+				   : open(".", O_PATH | O_DIRECTORY);
+		struct stat st2;
+		char cwd[512];
+		long n;
+
+		if (here < 0)
+			abort();
+		r = s->rump ? rump_sys_chroot(p) : chroot(p);
+		if (r != 0) {
+			s->rump ? rump_sys_close(here) : close(here);
+			break;
+		}
+		/* ".." of the root is the root. */
+		if ((s->rump ? rump_sys_stat("/", &st) : stat("/", &st)) == 0 &&
+		    (s->rump ? rump_sys_stat("/..", &st2)
+			     : stat("/..", &st2)) == 0)
+			snprintf(buf, sizeof(buf), " root.. %s",
+				 st.st_ino == st2.st_ino ? "same" : "other");
+		/* The cwd, maybe outside the new root. */
+		if (s->rump) {
+			long args[6] = { (long)cwd, (long)sizeof(cwd) };
+
+			n = rump_syscall(RUMP_SYS_getcwd, args);
+		} else {
+			n = syscall(SYS_getcwd, cwd, sizeof(cwd));
+			if (n < 0)
+				n = -errno;
+		}
+		size_t len = strlen(buf), plen = strlen(s->path);
+		static const char unr[] = "(unreachable)";
+		if (n < 0)
+			snprintf(buf + len, sizeof(buf) - len, " cwd %ld", n);
+		else if (strncmp(cwd, unr, sizeof(unr) - 1) == 0 &&
+			 strncmp(cwd + sizeof(unr) - 1, s->path, plen) == 0)
+			snprintf(buf + len, sizeof(buf) - len, " cwd %s~%s",
+				 unr, cwd + sizeof(unr) - 1 + plen);
+		else
+			snprintf(buf + len, sizeof(buf) - len, " cwd %s", cwd);
+		/* The new root's entries, by absolute name. */
+		int dfd = s->rump ? rump_sys_open("/", O_RDONLY | O_DIRECTORY)
+				  : open("/", O_RDONLY | O_DIRECTORY);
+		if (dfd >= 0) {
+			len = strlen(buf);
+			list_dir(s, dfd, buf + len, sizeof(buf) - len);
+			s->rump ? rump_sys_close(dfd) : close(dfd);
+		}
+		/* Back to the real root, and to the cwd. */
+		if ((s->rump ? rump_sys_fchdir(s->root) : fchdir(s->root)) !=
+			    0 ||
+		    (s->rump ? rump_sys_chroot(".") : chroot(".")) != 0 ||
+		    (s->rump ? rump_sys_fchdir(here) : fchdir(here)) != 0)
+			abort();
+		s->rump ? rump_sys_close(here) : close(here);
+		break;
+	}
 	default: { /* 22: statx, of the directory itself too (""), or
 		    * from a slot: any kind of descriptor as dirfd */
 		struct statx sx;
@@ -1127,6 +1312,7 @@ side_close(struct side *s)
 		if (s->fd[i] >= 0)
 			s->rump ? rump_sys_close(s->fd[i]) : close(s->fd[i]);
 	s->rump ? rump_sys_close(s->dir) : close(s->dir);
+	s->rump ? rump_sys_close(s->root) : close(s->root);
 }
 
 /* A write to a FIFO whose reader went is EPIPE on both sides, not the
@@ -1169,6 +1355,9 @@ differential(const char *rbase, unsigned seed, int nops)
 	cr_assert_geq(hs.dir, 0);
 	for (int i = 0; i < NFD; i++)
 		rs.fd[i] = hs.fd[i] = -1;
+	rs.root = xopen("/", O_PATH | O_DIRECTORY, 0);
+	hs.root = open("/", O_PATH | O_DIRECTORY);
+	cr_assert_geq(hs.root, 0);
 	/* Each side works in its directory; chdir may move it below. */
 	RETURNS(rump_sys_fchdir(rs.dir), 0);
 	cr_assert_eq(fchdir(hs.dir), 0);
