@@ -79,6 +79,16 @@
 #define WMEM_DEFAULT 212992
 #define WMEM_MAX 212992
 #define SOCK_MIN_SNDBUF 4608
+/* so_optflags: the SOL_SOCKET flags that read back as set. */
+#define SOF_DEBUG 0x01
+#define SOF_DONTROUTE 0x02
+#define SOF_BROADCAST 0x04
+#define SOF_KEEPALIVE 0x08
+#define SOF_OOBINLINE 0x10
+#define SOF_NO_CHECK 0x20
+#define SOF_LINGER 0x40
+#define TC_PRIO_MAX_UNPRIV 6 /* TC_PRIO_INTERACTIVE */
+#define LINGER_HZ 250        /* SO_LINGER keeps ticks of the host's HZ */
 #define SOCK_MIN_RCVBUF 2304
 #define MAX_DGRAM_QLEN 10 /* net.unix.max_dgram_qlen */
 #define SOMAXCONN_ 4096
@@ -191,6 +201,14 @@ struct usock {
 	struct ucred so_peercred;
 	bool so_haspeercred;
 	bool so_passcred, so_reuseaddr;
+	/* Generic SOL_SOCKET options (Linux's sock.c keeps them for any
+	 * socket; AF_UNIX does nothing with them but report them), and the
+	 * stream receive's low-water mark.  Under so_lock. */
+	unsigned so_optflags; /* SOF_* */
+	int so_priority;
+	unsigned so_mark;
+	int so_linger;   /* SO_LINGER's seconds (SOF_LINGER on) */
+	int so_rcvlowat; /* at least 1 */
 	int so_error;
 	uint64_t so_rcvtimeo, so_sndtimeo; /* ns; 0: none */
 	/* Descriptor passing: times this socket's file is in flight. */
@@ -257,6 +275,7 @@ usock_alloc(int type)
 	so->so_state = SS_UNCONNECTED;
 	so->so_sndbuf = WMEM_DEFAULT;
 	so->so_rcvbuf = WMEM_DEFAULT;
+	so->so_rcvlowat = 1;
 	return so;
 }
 
@@ -1697,6 +1716,15 @@ sys_getpeername(struct lwp *l, int fd, struct sockaddr *addr,
 
 /* ---- options ------------------------------------------------------------ */
 
+static void
+sof_set(struct usock *so, unsigned flag, int v)
+{
+	if (v != 0)
+		so->so_optflags |= flag;
+	else
+		so->so_optflags &= ~flag;
+}
+
 long
 sys_setsockopt(struct lwp *l, int fd, int level, int optname,
 	       const void *optval, socklen_t optlen)
@@ -1750,6 +1778,35 @@ sys_setsockopt(struct lwp *l, int fd, int level, int optname,
 		error = EFAULT;
 		goto out;
 	}
+	if (optname == SO_LINGER) {
+		struct linger_ {
+			int l_onoff, l_linger;
+		} lg;
+
+		if (optlen < sizeof(lg)) {
+			error = EINVAL;
+			goto out;
+		}
+		if (copyin(optval, &lg, sizeof(lg)) != 0) {
+			error = EFAULT;
+			goto out;
+		}
+		mutex_enter(&so->so_lock);
+		if (lg.l_onoff == 0) {
+			so->so_optflags &= ~SOF_LINGER;
+		} else {
+			/* A negative time is Linux's unbounded one, read
+			 * back as its tick count over HZ, cut to an int. */
+			so->so_linger =
+				lg.l_linger >= 0
+					? lg.l_linger
+					: (int)(unsigned)(__INT64_MAX__ /
+							  LINGER_HZ);
+			so->so_optflags |= SOF_LINGER;
+		}
+		mutex_exit(&so->so_lock);
+		goto out;
+	}
 	mutex_enter(&so->so_lock);
 	switch (optname) {
 	case SO_SNDBUF:
@@ -1781,6 +1838,50 @@ sys_setsockopt(struct lwp *l, int fd, int level, int optname,
 	case SO_REUSEADDR:
 		so->so_reuseaddr = v != 0;
 		break;
+	case SO_DEBUG:
+		if (v != 0 && !cred_privileged(l->l_cred))
+			error = EACCES;
+		else
+			sof_set(so, SOF_DEBUG, v);
+		break;
+	case SO_DONTROUTE:
+		sof_set(so, SOF_DONTROUTE, v);
+		break;
+	case SO_BROADCAST:
+		sof_set(so, SOF_BROADCAST, v);
+		break;
+	case SO_KEEPALIVE:
+		sof_set(so, SOF_KEEPALIVE, v);
+		break;
+	case SO_OOBINLINE:
+		sof_set(so, SOF_OOBINLINE, v);
+		break;
+	case SO_NO_CHECK:
+		sof_set(so, SOF_NO_CHECK, v);
+		break;
+	case SO_PRIORITY:
+		if ((v < 0 || v > TC_PRIO_MAX_UNPRIV) &&
+		    !cred_privileged(l->l_cred))
+			error = EPERM;
+		else
+			so->so_priority = v;
+		break;
+	case SO_MARK:
+		if (!cred_privileged(l->l_cred))
+			error = EPERM;
+		else
+			so->so_mark = (unsigned)v;
+		break;
+	case SO_BSDCOMPAT:
+		break;
+	case SO_REUSEPORT:
+		/* Only for inet sockets; turning it off is allowed. */
+		if (v != 0)
+			error = EOPNOTSUPP;
+		break;
+	case SO_RCVLOWAT:
+		so->so_rcvlowat = v < 0 ? __INT_MAX__ : v == 0 ? 1 : v;
+		break;
 	default:
 		error = ENOPROTOOPT;
 		break;
@@ -1800,7 +1901,7 @@ sys_getsockopt(struct lwp *l, int fd, int level, int optname, void *optval,
 	struct ucred uc;
 	struct ktimeval tv;
 	const void *src;
-	int error, len, v = 0;
+	int error, len, v = 0, lg[2];
 	size_t size = sizeof(int);
 
 	if ((error = getsock(l, fd, &fp, &so)) != 0)
@@ -1847,6 +1948,46 @@ sys_getsockopt(struct lwp *l, int fd, int level, int optname, void *optval,
 		break;
 	case SO_ACCEPTCONN:
 		v = so->so_state == SS_LISTENING;
+		break;
+	case SO_DEBUG:
+		v = (so->so_optflags & SOF_DEBUG) != 0;
+		break;
+	case SO_DONTROUTE:
+		v = (so->so_optflags & SOF_DONTROUTE) != 0;
+		break;
+	case SO_BROADCAST:
+		v = (so->so_optflags & SOF_BROADCAST) != 0;
+		break;
+	case SO_KEEPALIVE:
+		v = (so->so_optflags & SOF_KEEPALIVE) != 0;
+		break;
+	case SO_OOBINLINE:
+		v = (so->so_optflags & SOF_OOBINLINE) != 0;
+		break;
+	case SO_NO_CHECK:
+		v = (so->so_optflags & SOF_NO_CHECK) != 0;
+		break;
+	case SO_PRIORITY:
+		v = so->so_priority;
+		break;
+	case SO_MARK:
+		v = (int)so->so_mark;
+		break;
+	case SO_BSDCOMPAT:
+	case SO_REUSEPORT:
+		v = 0;
+		break;
+	case SO_RCVLOWAT:
+		v = so->so_rcvlowat;
+		break;
+	case SO_SNDLOWAT:
+		v = 1;
+		break;
+	case SO_LINGER:
+		lg[0] = (so->so_optflags & SOF_LINGER) != 0;
+		lg[1] = so->so_linger;
+		src = lg;
+		size = sizeof(lg);
 		break;
 	case SO_PEERCRED:
 		if (so->so_haspeercred) {
@@ -2373,7 +2514,7 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 	bool have_anc = false, peeked = false;
 	struct ucred firstcred = { 0 };
 	uint64_t deadline;
-	size_t peekoff = 0;
+	size_t peekoff = 0, target;
 	int error = 0, oflags = 0, inflags = *flags;
 
 	*lenp = 0;
@@ -2400,6 +2541,11 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 		}
 	}
 	so->so_rbusy = true;
+	/* A stream receive ends once it has this much (Linux's
+	 * sock_rcvlowat): all with MSG_WAITALL, else SO_RCVLOWAT. */
+	target = !stream   ? 1
+		 : waitall ? total
+			   : MIN((size_t)so->so_rcvlowat, total);
 	for (;;) {
 		/* Linux's datagram receive takes a pending error before
 		 * anything queued; a stream's only when it is empty. */
@@ -2432,7 +2578,7 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 		if (m == NULL) {
 			size_t got = total - uio->uio_resid;
 
-			if (got > 0 && (!waitall || uio->uio_resid == 0))
+			if (got > 0 && (got >= target || uio->uio_resid == 0))
 				break;
 			/* Short of its target (none, or MSG_WAITALL's), the
 			 * receive takes a pending error, as Linux's

@@ -2488,3 +2488,149 @@ Test(af_unix, autobind_needs_own_passcred)
 	autobind_cases(true, r, sizeof(r));
 	cr_assert_str_eq(r, h, "rump%s, host%s", r, h);
 }
+
+static void
+opt_get(bool rump, int s, int opt, char *out, size_t olen)
+{
+	int v[4] = { -7, -7, -7, -7 };
+	socklen_t len = sizeof(v);
+	long r = KCALL(rump, getsockopt, s, SOL_SOCKET, opt, v, &len);
+
+	snprintf(out + strlen(out), olen - strlen(out), " g%ld/%d:%d,%d/%u", r,
+		 r < 0 ? errno : 0, v[0], v[1], (unsigned)len);
+}
+
+static void
+opt_set(bool rump, int s, int opt, const void *v, socklen_t len, char *out,
+	size_t olen)
+{
+	long r = KCALL(rump, setsockopt, s, SOL_SOCKET, opt, v, len);
+
+	snprintf(out + strlen(out), olen - strlen(out), " s%ld/%d", r,
+		 r < 0 ? errno : 0);
+}
+
+static void
+generic_opts(bool rump, int type, char *out, size_t olen)
+{
+	static const int opts[] = { SO_DEBUG,     SO_DONTROUTE, SO_BROADCAST,
+				    SO_KEEPALIVE, SO_OOBINLINE, SO_NO_CHECK,
+				    SO_PRIORITY,  SO_BSDCOMPAT, SO_REUSEPORT,
+				    SO_RCVLOWAT,  SO_SNDLOWAT,  SO_MARK };
+	static const int vals[] = { 1, 0, 7, -1, 6 };
+	struct linger lg;
+	int sv[2];
+
+	out[0] = '\0';
+	cr_assert_eq(KCALL(rump, socketpair, AF_UNIX, type, 0, sv), 0);
+	for (size_t i = 0; i < sizeof(opts) / sizeof(opts[0]); i++) {
+		snprintf(out + strlen(out), olen - strlen(out), " |%d",
+			 opts[i]);
+		opt_get(rump, sv[0], opts[i], out, olen);
+		for (size_t k = 0; k < sizeof(vals) / sizeof(vals[0]); k++) {
+			opt_set(rump, sv[0], opts[i], &vals[k], sizeof(int),
+				out, olen);
+			opt_get(rump, sv[0], opts[i], out, olen);
+		}
+		opt_set(rump, sv[0], opts[i], &vals[0], 2, out, olen);
+	}
+	snprintf(out + strlen(out), olen - strlen(out), " |linger");
+	opt_get(rump, sv[0], SO_LINGER, out, olen);
+	lg = (struct linger){ 3, 77 };
+	opt_set(rump, sv[0], SO_LINGER, &lg, sizeof(lg), out, olen);
+	opt_get(rump, sv[0], SO_LINGER, out, olen);
+	opt_set(rump, sv[0], SO_LINGER, &lg, sizeof(int), out, olen);
+	lg = (struct linger){ 0, 5 };
+	opt_set(rump, sv[0], SO_LINGER, &lg, sizeof(lg), out, olen);
+	opt_get(rump, sv[0], SO_LINGER, out, olen);
+	KCALL(rump, close, sv[0]);
+	KCALL(rump, close, sv[1]);
+}
+
+/* The generic SOL_SOCKET options Linux keeps for any socket (sock.c's
+ * sk_setsockopt and sk_getsockopt): flags, priority, mark, linger, the
+ * low-water marks, what AF_UNIX refuses (SO_REUSEPORT). */
+Test(af_unix, generic_socket_options)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
+	char h[4096], r[4096];
+
+	/* Some need privilege: the rump process has the host's. */
+	new_proc();
+	if (geteuid() != 0)
+		RETURNS(rump_sys_setresuid(geteuid(), geteuid(), geteuid()),
+			0);
+	for (int i = 0; i < 3; i++) {
+		generic_opts(false, types[i], h, sizeof(h));
+		generic_opts(true, types[i], r, sizeof(r));
+		cr_assert_str_eq(r, h, "type %d: rump%s\nhost%s", types[i], r,
+				 h);
+	}
+}
+
+struct lowat_reader {
+	bool rump;
+	struct lwp *l;
+	int s;
+	long r;
+};
+
+static void *
+lowat_recv(void *arg)
+{
+	struct lowat_reader *lr = arg;
+	char buf[64];
+
+	if (lr->rump)
+		rump_pub_lwproc_switch(lr->l);
+	lr->r = KCALL(lr->rump, recv, lr->s, buf, sizeof(buf), 0);
+	if (lr->rump)
+		rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+/* SO_RCVLOWAT on a stream: a blocking receive waits for that many
+ * bytes (or the end), a non-blocking one takes what there is. */
+static void
+lowat_steps(bool rump, char *out, size_t olen)
+{
+	struct lowat_reader lr = { .rump = rump };
+	int sv[2], lw = 5;
+	char buf[64];
+	pthread_t t;
+
+	out[0] = '\0';
+	cr_assert_eq(KCALL(rump, socketpair, AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	cr_assert_eq(KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_RCVLOWAT,
+			   &lw, sizeof(lw)),
+		     0);
+	cr_assert_eq(KCALL(rump, send, sv[0], "abc", 3, 0), 3);
+	snprintf(out + strlen(out), olen - strlen(out), " %ld",
+		 KCALL(rump, recv, sv[1], buf, sizeof(buf), MSG_DONTWAIT));
+	cr_assert_eq(KCALL(rump, send, sv[0], "abc", 3, 0), 3);
+	lr.s = sv[1];
+	if (rump) {
+		struct lwp *me = rump_pub_lwproc_curlwp();
+		cr_assert_eq(rump_pub_lwproc_newlwp(rump_sys_getpid()), 0);
+		lr.l = rump_pub_lwproc_curlwp();
+		rump_pub_lwproc_switch(me);
+	}
+	t = spawn(lowat_recv, &lr);
+	msleep(50);
+	snprintf(out + strlen(out), olen - strlen(out), " %ld",
+		 __atomic_load_n(&lr.r, __ATOMIC_RELAXED)); /* still waiting */
+	cr_assert_eq(KCALL(rump, send, sv[0], "de", 2, 0), 2);
+	join(t);
+	snprintf(out + strlen(out), olen - strlen(out), " %ld", lr.r);
+	KCALL(rump, close, sv[0]);
+	KCALL(rump, close, sv[1]);
+}
+
+Test(af_unix, stream_rcvlowat)
+{
+	char h[64], r[64];
+
+	lowat_steps(false, h, sizeof(h));
+	lowat_steps(true, r, sizeof(r));
+	cr_assert_str_eq(r, h, "rump%s, host%s", r, h);
+}
