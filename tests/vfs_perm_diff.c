@@ -251,6 +251,7 @@ struct side {
 	int dir;
 	int fd[NFD];
 	int fdcred[NFD]; /* which credential opened it */
+	int root;        /* the real root, to come back from a chroot */
 };
 
 /* Switch to credential ci on this side, or back to root. */
@@ -477,6 +478,9 @@ enum {
 	OP_FLINK,
 	OP_READ,
 	OP_SETFL,
+	OP_CHDIR,
+	OP_FCHDIR,
+	OP_CHROOT,
 	NOPS
 };
 
@@ -485,6 +489,7 @@ static const char *const opnames[NOPS] = {
 	"symlink", "chmod",     "chown",   "utimensat", "truncate", "access",
 	"list",    "stat",      "write",   "ftruncate", "fchmod",   "fchown",
 	"mknod",   "renameat2", "noatime", "flink",     "read",     "setfl",
+	"chdir",   "fchdir",    "chroot",
 };
 
 /* O_NONBLOCK everywhere: a FIFO's open must not wait. */
@@ -598,6 +603,100 @@ op_truncate(struct side *s, const char *p, unsigned b)
 	return CALL(s, truncate, path, b % 100);
 }
 
+/* getcwd, under the test's directory. */
+static void
+append_cwd(struct side *s, char *buf, size_t len)
+{
+	char cwd[512];
+	size_t used = strlen(buf), plen = strlen(s->path);
+	long n;
+
+	if (s->rump) {
+		long args[6] = { (long)cwd, (long)sizeof(cwd) };
+
+		n = rump_syscall(RUMP_SYS_getcwd, args);
+	} else {
+		n = syscall(SYS_getcwd, cwd, sizeof(cwd));
+		if (n < 0)
+			n = -errno;
+	}
+	static const char unr[] = "(unreachable)";
+	const char *c = cwd, *mark = "";
+
+	if (n >= 0 && strncmp(c, unr, sizeof(unr) - 1) == 0) {
+		c += sizeof(unr) - 1;
+		mark = unr;
+	}
+	if (n < 0)
+		snprintf(buf + used, len - used, " cwd %ld", n);
+	else if (strncmp(c, s->path, plen) == 0)
+		snprintf(buf + used, len - used, " cwd %s~%s", mark, c + plen);
+	else
+		snprintf(buf + used, len - used, " cwd %s%s", mark, c);
+}
+
+/* What the caller can do from its new cwd: read it, look in it. */
+static void
+append_from_cwd(struct side *s, char *buf, size_t len)
+{
+	struct stat st;
+	size_t used;
+	long r;
+
+	append_cwd(s, buf, len);
+	used = strlen(buf);
+	r = CALL(s, openat, AT_FDCWD, ".", O_RDONLY | O_DIRECTORY, 0);
+	snprintf(buf + used, len - used, " open. %d", r < 0 ? errno : 0);
+	if (r >= 0)
+		side_close_fd(s, (int)r);
+	used = strlen(buf);
+	r = CALL(s, fstatat, AT_FDCWD, "n", &st, AT_SYMLINK_NOFOLLOW);
+	snprintf(buf + used, len - used, " n %d", r < 0 ? errno : 0);
+}
+
+/* chdir, fchdir, chroot under the caller's credential; each leaves the
+ * caller's cwd (and root) where they were. */
+static long
+op_cwd(struct side *s, unsigned op, const char *p, int fd, char *buf,
+       size_t len)
+{
+	struct stat st, st2;
+	long r;
+	int e;
+
+	/* Names are relative to the test's directory. */
+	if (CALL(s, fchdir, s->dir) != 0)
+		abort();
+	if (op == OP_CHDIR) {
+		r = CALL(s, chdir, p);
+	} else if (op == OP_FCHDIR) {
+		r = CALL(s, fchdir, fd);
+	} else {
+		r = CALL(s, chroot, p);
+		if (r == 0) {
+			/* ".." of the new root is itself. */
+			size_t used = strlen(buf);
+
+			if (CALL(s, stat, "/", &st) == 0 &&
+			    CALL(s, stat, "/..", &st2) == 0)
+				snprintf(buf + used, len - used, " root.. %s",
+					 st.st_ino == st2.st_ino ? "same"
+								 : "other");
+			append_from_cwd(s, buf, len);
+			if (CALL(s, fchdir, s->root) != 0 ||
+			    CALL(s, chroot, ".") != 0)
+				abort();
+		}
+	}
+	e = errno;
+	if (r == 0 && op != OP_CHROOT)
+		append_from_cwd(s, buf, len);
+	if (CALL(s, fchdir, s->dir) != 0)
+		abort();
+	errno = e;
+	return r;
+}
+
 /* The operation itself, under the credential in force; returns the
  * result (or -1 with errno) and adds what it read to buf. */
 static long
@@ -678,6 +777,10 @@ run_op(struct side *s, int ci, unsigned op, unsigned a, unsigned b, unsigned c,
 		return r;
 	case OP_FLINK:
 		return CALL(s, linkat, fd, "", s->dir, q, AT_EMPTY_PATH);
+	case OP_CHDIR:
+	case OP_FCHDIR:
+	case OP_CHROOT:
+		return op_cwd(s, op, p, fd, buf, len);
 	case OP_SETFL: /* O_NOATIME: the owner's, or CAP_FOWNER */
 		return CALL(s, fcntl, fd, F_SETFL,
 			    O_NONBLOCK | (c % 2 ? O_NOATIME : O_APPEND));
@@ -742,6 +845,8 @@ side_open(struct side *s, const char *path)
 	s->path = path;
 	s->dir = CALL(s, open, path, O_RDONLY | O_DIRECTORY, 0);
 	cr_assert_geq(s->dir, 0);
+	s->root = CALL(s, open, "/", O_PATH | O_DIRECTORY, 0);
+	cr_assert_geq(s->root, 0);
 	for (int i = 0; i < NFD; i++)
 		s->fd[i] = s->fdcred[i] = -1;
 }
@@ -753,6 +858,7 @@ side_close(struct side *s)
 		if (s->fd[i] >= 0)
 			side_close_fd(s, s->fd[i]);
 	side_close_fd(s, s->dir);
+	side_close_fd(s, s->root);
 }
 
 /* The first entry where two dumps part (they are long for a message). */
