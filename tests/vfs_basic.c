@@ -756,6 +756,32 @@ Test(vfs_basic, long_and_short_names)
 	RETURNS(rump_sys_rmdir("/ln"), 0);
 }
 
+/* Linux checks a name's length when it looks the name up in its
+ * directory, not while walking to the directory: a call with two paths
+ * fails on the other path's missing parent first. */
+Test(vfs_basic, a_long_last_name_fails_at_its_lookup)
+{
+	char name[300];
+
+	memset(name, 'q', 256);
+	name[256] = '\0';
+	close_ok(xopen("/lnl", O_CREAT | O_RDWR, 0600));
+	FAILS(rump_sys_rename(name, "/nodir/x"), ENOENT);
+	FAILS(rump_sys_rename("/nodir/x", name), ENOENT);
+	FAILS(rump_sys_link("/nodir/x", name), ENOENT);
+	FAILS(rump_sys_rename(name, "/lnl"), ENAMETOOLONG);
+	FAILS(rump_sys_rename("/lnl", name), ENAMETOOLONG);
+	FAILS(rump_sys_link("/lnl", name), ENAMETOOLONG);
+	FAILS(rump_sys_mkdir(name, 0755), ENAMETOOLONG);
+	FAILS(rump_sys_unlink(name), ENAMETOOLONG);
+	FAILS(rump_sys_open(name, O_CREAT | O_RDWR, 0600), ENAMETOOLONG);
+	FAILS(rump_sys_symlink("/lnl", name), ENAMETOOLONG);
+	/* "." as either name comes first. */
+	FAILS(rump_sys_rename(name, "/."), EBUSY);
+	FAILS(rump_sys_rename("/.", name), EBUSY);
+	RETURNS(rump_sys_unlink("/lnl"), 0);
+}
+
 Test(vfs_basic, cwd_and_chroot)
 {
 	char buf[256];

@@ -340,17 +340,22 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 		}
 		if ((error = walk_access(w, dir, VEXEC)) != 0)
 			break;
-		if (len > NAME_MAX_) {
-			error = ENAMETOOLONG;
-			break;
-		}
 		if (last && (flags & WALK_PARENT)) {
-			memcpy(res->name, c, len);
-			res->name[len] = '\0';
+			/* A name too long is refused where it is looked up
+			 * (lookup_name), after what Linux checks first
+			 * (the other path of a rename or link, "." and
+			 * ".."): only its length is kept. */
+			if (len <= NAME_MAX_)
+				memcpy(res->name, c, len);
+			res->name[len <= NAME_MAX_ ? len : 0] = '\0';
 			res->namelen = len;
 			res->trail = trail;
 			res->dvp = dir;
 			return 0;
+		}
+		if (len > NAME_MAX_) {
+			error = ENAMETOOLONG;
+			break;
 		}
 		if (len == 1 && c[0] == '.') {
 			child = dir;

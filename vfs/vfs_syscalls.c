@@ -82,10 +82,14 @@ lookup_parent(struct lwp *l, struct walker *w, int dirfd, const char *upath,
 	return walk(w, dir, *bufp, WALK_PARENT, res);
 }
 
-/* A name in directory dvp, not crossing mounts.  Held. */
+/* A name in directory dvp, not crossing mounts.  Held.  A name too
+ * long for r->name (walk kept only its length) is ENAMETOOLONG here, as
+ * Linux's file systems' lookup says it. */
 static int
 lookup_name(struct vnode *dvp, const struct walkres *r, struct vnode **vpp)
 {
+	if (r->namelen > NAME_MAX_)
+		return ENAMETOOLONG;
 	return dvp->v_op->vop_lookup(dvp, r->name, r->namelen, vpp, NULL);
 }
 
