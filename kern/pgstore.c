@@ -113,6 +113,27 @@ ps_lock(struct pgstore *ps)
 	return mine;
 }
 
+/*
+ * A page fallocate reserved and nothing has written yet is a hole to
+ * SEEK_DATA/SEEK_HOLE (Linux's shmem leaves such a folio not uptodate):
+ * its slot holds the page's address with this bit set.  It reads as the
+ * zeros it holds; a write into it, or another fallocate of it, makes it
+ * data.
+ */
+#define PG_UNWRITTEN ((uintptr_t)1)
+
+static inline char *
+pg_addr(void *slot)
+{
+	return (char *)((uintptr_t)slot & ~PG_UNWRITTEN);
+}
+
+static inline bool
+pg_unwritten(void *slot)
+{
+	return ((uintptr_t)slot & PG_UNWRITTEN) != 0;
+}
+
 /* Free a subtree and its pages (the caller settles the accounting). */
 static void
 free_subtree(struct pgstore *ps, void *p, unsigned level)
@@ -120,7 +141,7 @@ free_subtree(struct pgstore *ps, void *p, unsigned level)
 	struct pgnode *n = p;
 
 	if (level == 0) {
-		page_free(p);
+		page_free(pg_addr(p));
 		atomic_store_relaxed(&ps->ps_npages, ps->ps_npages - 1);
 		return;
 	}
@@ -152,7 +173,7 @@ lookup(struct pgstore *ps, uint64_t idx)
 		return NULL;
 	for (unsigned level = ps->ps_height; level > 0 && p != NULL; level--)
 		p = ((struct pgnode *)p)->pn_slot[slotof(idx, level)];
-	return p;
+	return pg_addr(p);
 }
 
 /* Raise the tree until it covers idx.  ps_lock exclusive; 0 or ENOMEM. */
@@ -177,11 +198,13 @@ grow(struct pgstore *ps, uint64_t idx)
 
 /*
  * The page at idx, allocated (with the nodes above it) if missing;
- * *newp tells which.  The contents of a new page are undefined.
+ * *newp tells which.  The contents of a new page are undefined.  A new
+ * page is unwritten for fallocate (`falloc'); a page that was is now
+ * data, whoever asks (Linux's shmem_get_folio on a folio not uptodate).
  * ps_lock exclusive.  Returns 0, ENOSPC (budget), ENOMEM.
  */
 static int
-getpage(struct pgstore *ps, uint64_t idx, char **pagep, bool *newp)
+getpage(struct pgstore *ps, uint64_t idx, char **pagep, bool *newp, bool falloc)
 {
 	struct pgnode *parent = NULL;
 	void **slot = &ps->ps_root;
@@ -209,12 +232,15 @@ getpage(struct pgstore *ps, uint64_t idx, char **pagep, bool *newp)
 			acct_release(ps->ps_acct, 1);
 			return ENOMEM;
 		}
-		*slot = page;
+		*slot = falloc ? (void *)((uintptr_t)page | PG_UNWRITTEN)
+			       : page;
 		if (parent != NULL)
 			parent->pn_count++;
 		atomic_store_relaxed(&ps->ps_npages, ps->ps_npages + 1);
+	} else {
+		*slot = pg_addr(*slot);
 	}
-	*pagep = *slot;
+	*pagep = pg_addr(*slot);
 	return 0;
 }
 
@@ -298,8 +324,8 @@ pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags)
 			error = EPERM;
 			break;
 		}
-		error = getpage(ps, (uint64_t)off >> PGS_PAGESHIFT, &page,
-				&new);
+		error = getpage(ps, (uint64_t)off >> PGS_PAGESHIFT, &page, &new,
+				false);
 		if (error != 0)
 			break;
 		if (new &&len < PGS_PAGESIZE) {
@@ -437,7 +463,7 @@ pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size)
 		error = ENOSPC;
 	for (idx = (uint64_t)off >> PGS_PAGESHIFT; error == 0 && idx <= last;
 	     idx++) {
-		if ((error = getpage(ps, idx, &page, &new)) == 0 && new)
+		if ((error = getpage(ps, idx, &page, &new, true)) == 0 && new)
 			memset(page, 0, PGS_PAGESIZE);
 	}
 	if (error == 0 && !keep_size && end > ps->ps_size)
@@ -516,7 +542,8 @@ pgstore_getsize(struct pgstore *ps, off_t *sizep, uint64_t *npagesp)
 
 /*
  * The first page index >= from in subtree p (`level' levels, first page
- * `base') that is allocated (data) or not (!data); NOPAGE if none.
+ * `base') that is data (data) or a hole (!data): missing, or unwritten;
+ * NOPAGE if none.
  */
 static uint64_t
 find(void *p, unsigned level, uint64_t base, uint64_t from, bool data)
@@ -527,7 +554,7 @@ find(void *p, unsigned level, uint64_t base, uint64_t from, bool data)
 	if (p == NULL)
 		return data ? NOPAGE : MAX(base, from);
 	if (level == 0)
-		return data ? MAX(base, from) : NOPAGE;
+		return data != pg_unwritten(p) ? MAX(base, from) : NOPAGE;
 	sp = span(level - 1);
 	for (i = from > base ? (from - base) / sp : 0; i < FANOUT; i++) {
 		r = find(n->pn_slot[i], level - 1, base + i * sp, from, data);

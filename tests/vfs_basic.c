@@ -1580,6 +1580,40 @@ Test(vfs_basic, fallocate_errors)
 		close_ok(fds[i]);
 }
 
+/* As Linux's tmpfs: pages fallocate reserved are holes to SEEK_DATA and
+ * SEEK_HOLE until written (a read leaves them so) or allocated again. */
+Test(vfs_basic, fallocated_pages_are_holes_until_written)
+{
+	char c;
+	int fd = xopen("/fhole", O_CREAT | O_RDWR | O_TRUNC, 0600);
+
+	RETURNS(rump_sys_fallocate(fd, 0, 0, 3 * 4096), 0);
+	FAILS(rump_sys_lseek(fd, 0, SEEK_DATA), ENXIO);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_HOLE), 0);
+	RETURNS(rump_sys_pwrite(fd, "x", 1, 4096 + 10), 1);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_DATA), 4096);
+	RETURNS(rump_sys_lseek(fd, 4096, SEEK_HOLE), 8192);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_HOLE), 0);
+	RETURNS(rump_sys_pread(fd, &c, 1, 0), 1);
+	cr_assert_eq(c, 0);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_DATA), 4096);
+	RETURNS(rump_sys_fallocate(fd, 0, 0, 4096), 0);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_DATA), 0);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_HOLE), 8192);
+	RETURNS(rump_sys_fallocate(fd, FALLOC_FL_KEEP_SIZE, 3 * 4096, 4096), 0);
+	RETURNS(rump_sys_ftruncate(fd, 5 * 4096), 0);
+	FAILS(rump_sys_lseek(fd, 8192, SEEK_DATA), ENXIO);
+	RETURNS(rump_sys_lseek(fd, 8192, SEEK_HOLE), 8192);
+	/* They still count as the file's blocks, and read as zeros. */
+	struct stat st;
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_blocks, 4 * 8);
+	RETURNS(rump_sys_pread(fd, &c, 1, 3 * 4096 + 5), 1);
+	cr_assert_eq(c, 0);
+	close_ok(fd);
+	RETURNS(rump_sys_unlink("/fhole"), 0);
+}
+
 /* Punched pages go back to a size-limited mount: ENOSPC goes away. */
 Test(vfs_basic, punch_hole_gives_back_space)
 {
