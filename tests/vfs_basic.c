@@ -780,6 +780,20 @@ Test(vfs_basic, a_long_last_name_fails_at_its_lookup)
 	FAILS(rump_sys_rename(name, "/."), EBUSY);
 	FAILS(rump_sys_rename("/.", name), EBUSY);
 	RETURNS(rump_sys_unlink("/lnl"), 0);
+	/* A removed directory has no names to look up, long or not. */
+	struct stat st;
+	char sub[320];
+	RETURNS(rump_sys_mkdir("/lnd", 0755), 0);
+	int d = xopen("/lnd", O_RDONLY | O_DIRECTORY, 0);
+	RETURNS(rump_sys_rmdir("/lnd"), 0);
+	FAILS(rump_sys_fstatat(d, name, &st, 0), ENOENT);
+	FAILS(rump_sys_mkdirat(d, name, 0755), ENOENT);
+	FAILS(rump_sys_openat(d, name, O_CREAT | O_RDWR, 0600), ENOENT);
+	FAILS(rump_sys_unlinkat(d, name, 0), ENOENT);
+	FAILS(rump_sys_renameat(d, name, d, "zz"), ENOENT);
+	snprintf(sub, sizeof(sub), "%s/x", name);
+	FAILS(rump_sys_fstatat(d, sub, &st, 0), ENOENT);
+	close_ok(d);
 }
 
 Test(vfs_basic, cwd_and_chroot)

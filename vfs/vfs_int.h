@@ -64,6 +64,9 @@ int walk_start(struct walker *w, int dirfd, const char *path,
 /* Walk `path' from `dir' (held, consumed); flags NI_* | WALK_PARENT. */
 int walk(struct walker *w, struct vnode *dir, const char *path, unsigned flags,
 	 struct walkres *res);
+/* The error for a name longer than NAME_MAX in dir: ENAMETOOLONG, or
+ * ENOENT when dir was removed (Linux looks no name up in it). */
+int name_too_long(struct vnode *dir);
 /* Read a symlink's target for following it (counts against the loop
  * limit); returns the path in a walker buffer.  ELOOP, ENOENT (empty),
  * ENAMETOOLONG. */

@@ -297,6 +297,18 @@ walk_readlink(struct walker *w, struct vnode *vp, const char *rest,
 }
 
 int
+name_too_long(struct vnode *dir)
+{
+	struct vattr va;
+
+	/* Linux's lookup refuses a dead directory first (ENOENT); the
+	 * file system's lookup then the length. */
+	if (dir->v_op->vop_getattr(dir, &va) == 0 && va.va_nlink == 0)
+		return ENOENT;
+	return ENAMETOOLONG;
+}
+
+int
 walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
      struct walkres *res)
 {
@@ -354,7 +366,7 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 			return 0;
 		}
 		if (len > NAME_MAX_) {
-			error = ENAMETOOLONG;
+			error = name_too_long(dir);
 			break;
 		}
 		if (len == 1 && c[0] == '.') {

@@ -89,7 +89,7 @@ static int
 lookup_name(struct vnode *dvp, const struct walkres *r, struct vnode **vpp)
 {
 	if (r->namelen > NAME_MAX_)
-		return ENAMETOOLONG;
+		return name_too_long(dvp);
 	return dvp->v_op->vop_lookup(dvp, r->name, r->namelen, vpp, NULL);
 }
 
