@@ -692,10 +692,18 @@ seed_range(unsigned dflt, unsigned *first, unsigned *last)
 	*last = *first + (n != NULL ? (unsigned)strtoul(n, NULL, 0) : dflt) - 1;
 }
 
-static const char *const names[] = {
-	"a",     "b", "c",   "a/x", "a/y",  "b/x", "c/d",  "a/x/z",
-	"b/x/z", "l", "a/l", "a/",  "b/x/", ".",   "a/..", "",
-};
+#define X51 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+#define X255 X51 X51 X51 X51 X51
+static const char
+	*const
+		names
+			[] = {
+				"a",      "b",       "c",     "a/x",   "a/y",
+				"b/x",    "c/d",     "a/x/z", "b/x/z", "l",
+				"a/l",    "a/",      "b/x/",  ".",     "a/..",
+				"",       "b/" X255, /* the longest name */
+				X255 "y",            /* one too long */
+			};
 #define NNAMES (int)(sizeof(names) / sizeof(names[0]))
 #define NFD 4
 #define NKINDS 42 /* kinds of operation in do_op */
@@ -832,6 +840,12 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 		O_RDWR,
 		O_TMPFILE | O_RDWR,
 		O_TMPFILE | O_WRONLY | O_EXCL,
+		O_CREAT | O_DIRECTORY,
+		O_WRONLY | O_DIRECTORY,
+		O_PATH | O_DIRECTORY,
+		O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+		O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY,
+		O_RDONLY | O_TRUNC,
 	};
 	const int noflags = (int)(sizeof(oflags) / sizeof(oflags[0]));
 
@@ -881,11 +895,14 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 			fmt_stat(buf, sizeof(buf), &st);
 		break;
 	}
-	case 9: {
+	case 9: { /* readlink by name, or of a slot with "" */
 		char lb[64];
+		int dfd = c % 4 == 0 ? fd : s->dir;
+		const char *nm = c % 4 == 0 ? "" : p;
+		size_t sz = (c >> 2) % 3 == 0 ? 1 + (b % 8) : sizeof(lb);
 
-		r = s->rump ? rump_sys_readlinkat(s->dir, p, lb, sizeof(lb))
-			    : readlinkat(s->dir, p, lb, sizeof(lb));
+		r = s->rump ? rump_sys_readlinkat(dfd, nm, lb, sz)
+			    : readlinkat(dfd, nm, lb, sz);
 		if (r > 0)
 			snprintf(buf, sizeof(buf), " %.*s", (int)r, lb);
 		break;
@@ -969,11 +986,14 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 			    : mknodat(s->dir, q, m, 0);
 		break;
 	}
-	case 23: { /* lseek through a slot */
-		int whence = (int)((c >> 2) % 3);
+	case 23: { /* lseek through a slot, SEEK_DATA and SEEK_HOLE too */
+		int whence = (int)((c >> 2) % 5);
 
-		r = s_lseek(s, fd, (off_t)(b % 400) - (whence ? 200 : 0),
-			    whence);
+		off_t off = whence >= SEEK_DATA
+				    ? (off_t)((b * 7) % 9000) - 100
+				    : (off_t)(b % 400) - (whence ? 200 : 0);
+
+		r = s_lseek(s, fd, off, whence);
 		break;
 	}
 	case 24: { /* read at the slot's offset */
@@ -1333,10 +1353,10 @@ ignore_sigpipe(void)
  * under /tmp.  Every result must match.
  */
 static void
-differential(const char *rbase, unsigned seed, int nops)
+differential(const char *rbase, const char *htemplate, unsigned seed, int nops)
 {
 	struct side rs = { .rump = true }, hs = { .rump = false };
-	char rdir[64], hdir[64] = "/tmp/rumpdiff.XXXXXX";
+	char rdir[64], hdir[64];
 	char rout[1200], hout[1200];
 	unsigned st = seed;
 	bool trace = getenv("VFSDIFF_TRACE") != NULL;
@@ -1344,6 +1364,7 @@ differential(const char *rbase, unsigned seed, int nops)
 	umask(022);
 	rump_sys_umask(022);
 	ignore_sigpipe();
+	snprintf(hdir, sizeof(hdir), "%s", htemplate);
 	cr_assert_not_null(mkdtemp(hdir));
 	chmod(hdir, 0755);
 	snprintf(rdir, sizeof(rdir), "%s/diff%u", rbase, seed);
@@ -1390,13 +1411,20 @@ differential(const char *rbase, unsigned seed, int nops)
 	cr_assert_eq(host_rmtree(hdir), 0);
 }
 
+/* Against the host's tmpfs when it has one (what fallocate leaves for
+ * SEEK_DATA, say, is each file system's own), else a directory. */
 Test(vfs_stress, differential_against_host)
 {
+	struct statfs sf;
+	const char *tmpl = statfs("/dev/shm", &sf) == 0 &&
+					   sf.f_type == 0x01021994 /* TMPFS */
+				   ? "/dev/shm/rumpdiff.XXXXXX"
+				   : "/tmp/rumpdiff.XXXXXX";
 	unsigned first, last;
 
 	seed_range(40, &first, &last);
 	for (unsigned seed = first; seed <= last; seed++)
-		differential("", seed, 5000);
+		differential("", tmpl, seed, 5000);
 }
 
 /* The same through hostfs: rump's calls end as host calls on a mounted
@@ -1412,7 +1440,7 @@ Test(vfs_stress, differential_hostfs_against_host)
 	RETURNS(rump_sys_mount(mdir, "/hmnt", "hostfs", 0, ""), 0);
 	/* Fewer than on tmpfs: each operation is host calls on both sides. */
 	for (unsigned seed = first; seed <= last; seed++)
-		differential("/hmnt", seed, 4000);
+		differential("/hmnt", "/tmp/rumpdiff.XXXXXX", seed, 4000);
 	/* Nothing of the kernel's is left open on it. */
 	RETURNS(rump_sys_umount("/hmnt"), 0);
 	cr_assert_eq(host_rmtree(mdir), 0);
