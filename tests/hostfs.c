@@ -915,3 +915,27 @@ Test(hostfs, getcwd_leaves_the_atime_of_host_directories)
 	RETURNS(rump_sys_chdir("/"), 0);
 	RETURNS(rump_sys_umount("/mnt"), 0);
 }
+
+/* A removed host directory has no names to look up, long or not: Linux
+ * says ENOENT before it looks at a name's length. */
+Test(hostfs, a_long_name_in_a_removed_directory_is_enoent)
+{
+	char name[300];
+	struct stat st;
+	int d;
+
+	memset(name, 'q', 256);
+	name[256] = '\0';
+	mount_rw();
+	RETURNS(rump_sys_mkdir("/mnt/gone", 0755), 0);
+	d = rump_sys_open("/mnt/gone", O_RDONLY | O_DIRECTORY);
+	cr_assert_geq(d, 0);
+	RETURNS(rump_sys_rmdir("/mnt/gone"), 0);
+	RETURNS(rump_sys_fstat(d, &st), 0);
+	cr_assert_eq(st.st_nlink, 0);
+	FAILS(rump_sys_fstatat(d, name, &st, 0), ENOENT);
+	FAILS(rump_sys_mkdirat(d, name, 0755), ENOENT);
+	FAILS(rump_sys_mkdirat(d, "short", 0755), ENOENT);
+	RETURNS(rump_sys_close(d), 0);
+	RETURNS(rump_sys_umount("/mnt"), 0);
+}

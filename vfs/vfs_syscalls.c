@@ -282,7 +282,9 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode)
 				goto out;
 			}
 			error = lookup_name(dvp, &res, &vp);
-			if (error == ENOENT) {
+			/* A long name is no name to create (ENOENT is for a
+			 * removed directory then). */
+			if (error == ENOENT && res.namelen <= NAME_MAX_) {
 				vp = NULL;
 				if ((error = walk_access(&w, dvp,
 							 VWRITE | VEXEC)) != 0)
@@ -712,7 +714,7 @@ create_front(struct walker *w, struct walkres *res, bool isdir)
 		vnode_rele(vp);
 		return EEXIST;
 	}
-	if (error != ENOENT)
+	if (error != ENOENT || res->namelen > NAME_MAX_)
 		return error;
 	if (res->trail && !isdir)
 		return ENOENT;
@@ -1124,7 +1126,7 @@ again:
 		error = lookup_name(fr.dvp, &fr, &fvp);
 	if (error == 0) {
 		error = lookup_name(tr.dvp, &tr, &tvp);
-		if (error == ENOENT) {
+		if (error == ENOENT && tr.namelen <= NAME_MAX_) {
 			tvp = NULL;
 			error = (flags & RENAME_EXCHANGE) ? ENOENT : 0;
 		} else if (error == 0 && (flags & RENAME_NOREPLACE)) {
