@@ -623,9 +623,11 @@ op_sockname(struct side *s, unsigned b, int fd, bool peer, struct out *o)
 static void
 op_getsockopt(struct side *s, unsigned b, int fd, struct out *o)
 {
-	static const int opts[] = { SO_TYPE,     SO_ERROR,  SO_ACCEPTCONN,
-				    SO_PASSCRED, SO_DOMAIN, SO_PROTOCOL,
-				    SO_SNDBUF,   SO_RCVBUF };
+	static const int opts[] = { SO_TYPE,     SO_ERROR,    SO_ACCEPTCONN,
+				    SO_PASSCRED, SO_DOMAIN,   SO_PROTOCOL,
+				    SO_SNDBUF,   SO_RCVBUF,   SO_KEEPALIVE,
+				    SO_RCVLOWAT, SO_PRIORITY, SO_LINGER,
+				    SO_SNDLOWAT, SO_REUSEPORT };
 	int opt = PICK(opts, b), v = -1;
 	socklen_t len = sizeof(v);
 	long r = CALL(s, getsockopt, fd, SOL_SOCKET, opt, &v, &len);
@@ -635,12 +637,18 @@ op_getsockopt(struct side *s, unsigned b, int fd, struct out *o)
 		outf(o, " v %d len %u", v, (unsigned)len);
 }
 
+/* setsockopt: mostly SO_PASSCRED (it changes what arrives and who is
+ * autobound), sometimes a generic option. */
 static void
-op_passcred(struct side *s, unsigned b, int fd, struct out *o)
+op_setopt(struct side *s, unsigned b, int fd, struct out *o)
 {
-	int v = (int)(b & 1);
+	static const int opts[] = { SO_KEEPALIVE, SO_RCVLOWAT, SO_PRIORITY,
+				    SO_REUSEPORT, SO_SNDLOWAT, SO_REUSEADDR };
+	int v = (int)(b & 1), opt = SO_PASSCRED;
 
-	res(o, CALL(s, setsockopt, fd, SOL_SOCKET, SO_PASSCRED, &v, sizeof(v)));
+	if ((b >> 1) % 4 == 0)
+		opt = PICK(opts, b >> 3);
+	res(o, CALL(s, setsockopt, fd, SOL_SOCKET, opt, &v, sizeof(v)));
 }
 
 static const short pollev[] = {
@@ -1009,7 +1017,7 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c, int opi,
 		op_getsockopt(s, b, fd, o);
 		break;
 	case 23:
-		op_passcred(s, b, fd, o);
+		op_setopt(s, b, fd, o);
 		break;
 	case 24:
 		op_poll(s, a, b, c, o);
