@@ -2017,10 +2017,6 @@ sys_getsockopt(struct lwp *l, int fd, int level, int optname, void *optval,
 	mutex_exit(&so->so_lock);
 	if (error != 0)
 		goto out;
-	if (optname == SO_PEERCRED && (size_t)len < size) {
-		error = EINVAL; /* Linux refuses a short buffer here */
-		goto out;
-	}
 	size = MIN(size, (size_t)len);
 	if (copyout(src, optval, size) != 0) {
 		error = EFAULT;

@@ -2558,8 +2558,7 @@ Test(af_unix, generic_socket_options)
 	/* Some need privilege: the rump process has the host's. */
 	new_proc();
 	if (geteuid() != 0)
-		RETURNS(rump_sys_setresuid(geteuid(), geteuid(), geteuid()),
-			0);
+		RETURNS(rump_sys_setresuid(geteuid(), geteuid(), geteuid()), 0);
 	for (int i = 0; i < 3; i++) {
 		generic_opts(false, types[i], h, sizeof(h));
 		generic_opts(true, types[i], r, sizeof(r));
@@ -2632,5 +2631,42 @@ Test(af_unix, stream_rcvlowat)
 
 	lowat_steps(false, h, sizeof(h));
 	lowat_steps(true, r, sizeof(r));
+	cr_assert_str_eq(r, h, "rump%s, host%s", r, h);
+}
+
+static void
+peercred_lens(bool rump, char *out, size_t olen)
+{
+	static const socklen_t lens[] = { 0, 2, 4, 8, 12, 16 };
+	int sv[2];
+
+	out[0] = '\0';
+	cr_assert_eq(KCALL(rump, socketpair, AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		struct ucred uc = { -7, 7, 7 };
+		socklen_t len = lens[i];
+		long r = KCALL(rump, getsockopt, sv[0], SOL_SOCKET, SO_PEERCRED,
+			       &uc, &len);
+
+		snprintf(out + strlen(out), olen - strlen(out),
+			 " %ld/%d:%u,%d,%d,%d", r, r < 0 ? errno : 0,
+			 (unsigned)len,
+			 uc.pid == (rump ? rump_sys_getpid() : getpid()),
+			 uc.uid == (uid_t)(rump ? rump_sys_getuid() : getuid()),
+			 uc.gid ==
+				 (gid_t)(rump ? rump_sys_getgid() : getgid()));
+	}
+	KCALL(rump, close, sv[0]);
+	KCALL(rump, close, sv[1]);
+}
+
+/* Linux's SO_PEERCRED copies as much of the ucred as there is room for
+ * (sk_getsockopt): a short buffer is no error. */
+Test(af_unix, peercred_short_buffer)
+{
+	char h[256], r[256];
+
+	peercred_lens(false, h, sizeof(h));
+	peercred_lens(true, r, sizeof(r));
 	cr_assert_str_eq(r, h, "rump%s, host%s", r, h);
 }
