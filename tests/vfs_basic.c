@@ -877,6 +877,30 @@ Test(vfs_basic, getcwd_outside_the_root_is_unreachable)
 	rump_pub_lwproc_releaselwp();
 }
 
+/* A mount point is busy only once the other checks passed, as Linux's
+ * vfs_rename and vfs_rmdir check for one after may_delete: the type of
+ * a rename's target decides first. */
+Test(vfs_basic, mount_points_are_busy_after_the_type_checks)
+{
+	RETURNS(rump_sys_mkdir("/mpt", 0755), 0);
+	RETURNS(rump_sys_mkdir("/mpt/mpb", 0755), 0);
+	RETURNS(rump_sys_mkdir("/mpt/d", 0755), 0);
+	RETURNS(rump_sys_mkdir("/mpt/d/sub", 0755), 0);
+	close_ok(xopen("/mpt/mpf", O_CREAT | O_RDWR, 0600));
+	RETURNS(rump_sys_mount("none", "/mpt/mpb", "tmpfs", 0, "size=32k"), 0);
+	FAILS(rump_sys_rename("/mpt/mpb", "/mpt/mpf"), ENOTDIR);
+	FAILS(rump_sys_rename("/mpt/mpf", "/mpt/mpb"), EISDIR);
+	FAILS(rump_sys_rmdir("/mpt/mpb"), EBUSY);
+	FAILS(rump_sys_unlink("/mpt/mpb"), EISDIR);
+	FAILS(rump_sys_rename("/mpt/mpb", "/mpt/mpb2"), EBUSY);
+	FAILS(rump_sys_renameat2(AT_FDCWD, "/mpt/d", AT_FDCWD, "/mpt/mpb",
+				 RENAME_EXCHANGE),
+	      EBUSY);
+	FAILS(rump_sys_rename("/mpt/d", "/mpt/mpb"), EBUSY);
+	FAILS(rump_sys_rename("/mpt/mpb", "/mpt/d"), EBUSY);
+	RETURNS(rump_sys_umount("/mpt/mpb"), 0);
+}
+
 Test(vfs_basic, rename_cases)
 {
 	struct stat st, st2;

@@ -147,15 +147,21 @@ may_delete(struct vnode *dvp, struct vnode *vp, bool isdir,
 	if (isdir) {
 		if (vp->v_type != VDIR)
 			return ENOTDIR;
-		if (vp == vp->v_mount->mnt_root ||
-		    atomic_load_acq(&vp->v_mountedhere) != NULL)
+		if (vp == vp->v_mount->mnt_root)
 			return EBUSY;
 	} else if (vp->v_type == VDIR) {
 		return EISDIR;
 	}
-	if (atomic_load_acq(&vp->v_mountedhere) != NULL)
-		return EBUSY;
 	return 0;
+}
+
+/* Something is mounted on vp: rename, rmdir and unlink refuse it
+ * (EBUSY) once may_delete and the rest passed, as Linux's vfs_rename,
+ * vfs_rmdir and vfs_unlink check is_local_mountpoint. */
+static bool
+is_mountpoint(struct vnode *vp)
+{
+	return atomic_load_acq(&vp->v_mountedhere) != NULL;
 }
 
 /* ---- open ------------------------------------------------------------------ */
@@ -991,6 +997,8 @@ again:
 		error = vp->v_type == VDIR ? EISDIR : ENOTDIR;
 	if (error == 0)
 		error = may_delete(res.dvp, vp, rmdir, w.w_cred);
+	if (error == 0 && is_mountpoint(vp))
+		error = EBUSY;
 	if (error == 0) {
 		if (rmdir)
 			error = res.dvp->v_op->vop_rmdir(res.dvp, res.name,
@@ -1153,6 +1161,9 @@ again:
 		error = rename_checks(&fw, &fr, &tr, fvp, tvp, vflags);
 	if (error == 0 && fr.dvp->v_op->vop_rename == NULL)
 		error = EPERM;
+	if (error == 0 &&
+	    (is_mountpoint(fvp) || (tvp != NULL && is_mountpoint(tvp))))
+		error = EBUSY;
 	if (error == 0)
 		error = fr.dvp->v_op->vop_rename(fr.dvp, fr.name, fr.namelen,
 						 fvp, tr.dvp, tr.name,
