@@ -87,10 +87,13 @@ rw_file(struct file *fp, struct uio *uio, const off_t *pos, enum uio_rw rw)
 		error = ops->fo_read(fp, &off, uio, file_ioflags(fp, rw));
 	else
 		error = ops->fo_write(fp, &off, uio, file_ioflags(fp, rw));
-	if (locked)
-		fp->f_offset = off;
 	if (resid != uio->uio_resid)
 		error = 0; /* a short transfer is a success */
+	/* The offset moves only on success, as Linux's ksys_write: an
+	 * O_APPEND write that fails leaves it where it was, not at the
+	 * end. */
+	if (locked && error == 0)
+		fp->f_offset = off;
 out:
 	if (locked)
 		mutex_exit(&fp->f_poslock);

@@ -14,6 +14,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
@@ -1650,6 +1651,29 @@ Test(vfs_basic, fallocated_pages_are_holes_until_written)
 	cr_assert_eq(c, 0);
 	close_ok(fd);
 	RETURNS(rump_sys_unlink("/fhole"), 0);
+}
+
+/* A write that fails leaves the offset where it was, O_APPEND or not
+ * (Linux's ksys_write sets f_pos only on success). */
+Test(vfs_basic, a_failed_append_leaves_the_offset)
+{
+	static char page[4096];
+	int fd;
+
+	memset(page, 'a', sizeof(page));
+	RETURNS(rump_sys_mkdir("/fapp", 0755), 0);
+	RETURNS(rump_sys_mount("none", "/fapp", "tmpfs", 0, "size=4k"), 0);
+	fd = xopen("/fapp/f", O_CREAT | O_RDWR | O_APPEND, 0600);
+	RETURNS(rump_sys_write(fd, page, sizeof(page)), 4096);
+	RETURNS(rump_sys_lseek(fd, 100, SEEK_SET), 100);
+	FAILS(rump_sys_write(fd, page, 1), ENOSPC);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_CUR), 100);
+	struct iovec iov = { page, 10 };
+	FAILS(rump_sys_writev(fd, &iov, 1), ENOSPC);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_CUR), 100);
+	close_ok(fd);
+	RETURNS(rump_sys_unlink("/fapp/f"), 0);
+	RETURNS(rump_sys_umount("/fapp"), 0);
 }
 
 /* Punched pages go back to a size-limited mount: ENOSPC goes away. */
