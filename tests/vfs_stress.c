@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/uio.h>
@@ -694,16 +695,13 @@ seed_range(unsigned dflt, unsigned *first, unsigned *last)
 
 #define X51 "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 #define X255 X51 X51 X51 X51 X51
-static const char
-	*const
-		names
-			[] = {
-				"a",      "b",       "c",     "a/x",   "a/y",
-				"b/x",    "c/d",     "a/x/z", "b/x/z", "l",
-				"a/l",    "a/",      "b/x/",  ".",     "a/..",
-				"",       "b/" X255, /* the longest name */
-				X255 "y",            /* one too long */
-			};
+/* The longest name ("b/" X255) and one too long; "m" is a mount point
+ * (a small tmpfs) where the host lets the test mount one. */
+static const char *const names[] = {
+	"a",     "b",     "c",       "a/x",    "a/y", "b/x",  "c/d",
+	"a/x/z", "b/x/z", "l",       "a/l",    "a/",  "b/x/", ".",
+	"a/..",  "",      "b/" X255, X255 "y", "m",   "m/a",  "m/x/",
+};
 #define NNAMES (int)(sizeof(names) / sizeof(names[0]))
 #define NFD 4
 #define NKINDS 42 /* kinds of operation in do_op */
@@ -1346,6 +1344,9 @@ ignore_sigpipe(void)
 	RETURNS(rump_sys_sigaction(SIGPIPE, &sa, NULL), 0);
 }
 
+static bool mounts_ok;
+#define MOUNT_OPTS "size=8k,mode=755"
+
 /*
  * `nops' random operations from `seed' on both sides, each in a fresh
  * directory: on the rump side one made under `rbase' (a directory of
@@ -1379,6 +1380,17 @@ differential(const char *rbase, const char *htemplate, unsigned seed, int nops)
 	rs.root = xopen("/", O_PATH | O_DIRECTORY, 0);
 	hs.root = open("/", O_PATH | O_DIRECTORY);
 	cr_assert_geq(hs.root, 0);
+	/* "m": a small tmpfs on both sides, if the host lets us mount. */
+	char rm[80], hm[80];
+	snprintf(rm, sizeof(rm), "%s/m", rdir);
+	snprintf(hm, sizeof(hm), "%s/m", hdir);
+	if (mounts_ok) {
+		RETURNS(rump_sys_mkdir(rm, 0755), 0);
+		cr_assert_eq(mkdir(hm, 0755), 0);
+		RETURNS(rump_sys_mount("none", rm, "tmpfs", 0, MOUNT_OPTS), 0);
+		cr_assert_eq(mount("none", hm, "tmpfs", 0, MOUNT_OPTS), 0,
+			     "mount: %s", strerror(errno));
+	}
 	/* Each side works in its directory; chdir may move it below. */
 	RETURNS(rump_sys_fchdir(rs.dir), 0);
 	cr_assert_eq(fchdir(hs.dir), 0);
@@ -1408,7 +1420,23 @@ differential(const char *rbase, const char *htemplate, unsigned seed, int nops)
 	side_close(&hs);
 	RETURNS(rump_sys_chdir("/"), 0);
 	cr_assert_eq(chdir("/"), 0);
+	if (mounts_ok) {
+		RETURNS(rump_sys_umount2(rm, MNT_DETACH), 0);
+		cr_assert_eq(umount2(hm, MNT_DETACH), 0);
+	}
 	cr_assert_eq(host_rmtree(hdir), 0);
+}
+
+/* Mounts of the host side in a mount namespace of the test's own
+ * thread (gone when the test process ends), if the host allows. */
+static void
+private_mounts(void)
+{
+	mounts_ok = unshare(CLONE_NEWNS) == 0 &&
+		    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) == 0;
+	if (!mounts_ok)
+		cr_log_warn("no mount namespace: the differential mounts "
+			    "nothing");
 }
 
 /* Against the host's tmpfs when it has one (what fallocate leaves for
@@ -1423,6 +1451,7 @@ Test(vfs_stress, differential_against_host)
 	unsigned first, last;
 
 	seed_range(40, &first, &last);
+	private_mounts();
 	for (unsigned seed = first; seed <= last; seed++)
 		differential("", tmpl, seed, 5000);
 }
@@ -1435,6 +1464,7 @@ Test(vfs_stress, differential_hostfs_against_host)
 	unsigned first, last;
 
 	seed_range(16, &first, &last);
+	private_mounts();
 	cr_assert_not_null(mkdtemp(mdir));
 	RETURNS(rump_sys_mkdir("/hmnt", 0755), 0);
 	RETURNS(rump_sys_mount(mdir, "/hmnt", "hostfs", 0, ""), 0);
