@@ -58,7 +58,9 @@ file_close(struct file *fp, struct filedesc *fdp)
 {
 	struct lockf_head *h = file_lockhead(fp);
 
-	if (h != NULL)
+	/* An O_PATH descriptor is no open file to the locks: closing it
+	 * drops nothing (Linux's filp_flush skips FMODE_PATH files). */
+	if (h != NULL && !(file_flag(fp) & O_PATH))
 		lf_close_posix(h, fdp);
 	file_release(fp);
 }

@@ -855,3 +855,32 @@ Test(lock, deadlock_through_a_shared_table)
 	RETURNS(setlk(sh.fd, F_SETLK, F_UNLCK, 0, 1), 0);
 	cr_assert_eq(joined(&b), 0);
 }
+
+/* An O_PATH descriptor is no open file for locks: closing one drops
+ * none of the process's record locks (Linux's filp_flush skips
+ * FMODE_PATH files), while closing a real one of the file does. */
+Test(lock, closing_an_o_path_descriptor_drops_nothing)
+{
+	struct lwp *a, *b;
+	int fd, pfd;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	a = rump_pub_lwproc_curlwp();
+	fd = rump_sys_open("/opathlk", O_CREAT | O_RDWR, 0600);
+	cr_assert_geq(fd, 0);
+	RETURNS(setlk(fd, F_SETLK, F_WRLCK, 0, 10), 0);
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	b = rump_pub_lwproc_curlwp();
+	rump_pub_lwproc_switch(a);
+	pfd = rump_sys_open("/opathlk", O_PATH);
+	cr_assert_geq(pfd, 0);
+	RETURNS(rump_sys_close(pfd), 0);
+	rump_pub_lwproc_switch(b);
+	FAILS(setlk(fd, F_SETLK, F_WRLCK, 0, 1), EAGAIN);
+	rump_pub_lwproc_switch(a);
+	pfd = rump_sys_open("/opathlk", O_RDONLY);
+	cr_assert_geq(pfd, 0);
+	RETURNS(rump_sys_close(pfd), 0);
+	rump_pub_lwproc_switch(b);
+	RETURNS(setlk(fd, F_SETLK, F_WRLCK, 0, 1), 0);
+}
