@@ -939,3 +939,31 @@ Test(hostfs, a_long_name_in_a_removed_directory_is_enoent)
 	RETURNS(rump_sys_close(d), 0);
 	RETURNS(rump_sys_umount("/mnt"), 0);
 }
+
+/* getdents stamps the host directory's atime as Linux's would, even at
+ * its end, and not through an O_NOATIME descriptor. */
+Test(hostfs, listing_stamps_atime_unless_o_noatime)
+{
+	struct timespec old[2] = { { 1000, 0 }, { 1000, 0 } };
+	char buf[1024], p[300];
+	struct stat st;
+	int fd;
+
+	mount_rw();
+	RETURNS(rump_sys_mkdir("/mnt/ld", 0755), 0);
+	snprintf(p, sizeof(p), "%s/ld", hdir);
+	cr_assert_eq(utimensat(AT_FDCWD, p, old, 0), 0);
+	fd = rump_sys_open("/mnt/ld", O_RDONLY | O_DIRECTORY | O_NOATIME);
+	cr_assert_geq(fd, 0);
+	cr_assert_gt(rump_sys_getdents64(fd, buf, sizeof(buf)), 0);
+	RETURNS(rump_sys_getdents64(fd, buf, sizeof(buf)), 0);
+	cr_assert_eq(stat(p, &st), 0);
+	cr_assert_eq(st.st_atim.tv_sec, 1000);
+	RETURNS(rump_sys_fcntl(fd, F_SETFL, 0), 0);
+	RETURNS(rump_sys_getdents64(fd, buf, sizeof(buf)), 0);
+	cr_assert_eq(stat(p, &st), 0);
+	cr_assert_gt(st.st_atim.tv_sec, 1000);
+	RETURNS(rump_sys_close(fd), 0);
+	RETURNS(rump_sys_rmdir("/mnt/ld"), 0);
+	RETURNS(rump_sys_umount("/mnt"), 0);
+}

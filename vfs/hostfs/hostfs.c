@@ -47,6 +47,7 @@ struct hostfs_node {
 	int hn_fd;               /* O_PATH handle, for the node's life */
 	kmutex_t hn_lock;
 	int hn_rfd, hn_wfd, hn_dfd; /* read, write, directory handles or -1 */
+	int hn_afd; /* a directory handle whose reads stamp atime, or -1 */
 };
 
 static inline struct hostfs_node *
@@ -190,7 +191,7 @@ node_get(struct hostfs_mount *hm, int fd, const struct rumpuser_stat *st,
 	nn->hn_dev = st->st_dev;
 	nn->hn_ino = st->st_ino;
 	nn->hn_fd = fd;
-	nn->hn_rfd = nn->hn_wfd = nn->hn_dfd = -1;
+	nn->hn_rfd = nn->hn_wfd = nn->hn_dfd = nn->hn_afd = -1;
 	mutex_init(&nn->hn_lock);
 	vnode_init(&nn->hn_vn, type, hm->hm_mp, &hostfs_vnodeops, nn);
 	if (type == VCHR || type == VBLK)
@@ -570,6 +571,22 @@ node_iofd(struct hostfs_node *hn, int *which, int flags)
 	return error;
 }
 
+/* A getdents: the host stamps the directory's atime as its mount says,
+ * by an empty read (Linux's iterate_dir calls file_accessed even when
+ * nothing fits) through a handle without O_NOATIME. */
+static void
+hostfs_accessed(struct vnode *vp)
+{
+	struct hostfs_node *hn = VTOHN(vp);
+	char c;
+	size_t n;
+
+	mutex_enter(&hn->hn_lock);
+	if (node_iofd(hn, &hn->hn_afd, O_RDONLY | O_DIRECTORY) == 0)
+		(void)rumpuser_fs_getdents(hn->hn_afd, &c, 0, &n);
+	mutex_exit(&hn->hn_lock);
+}
+
 /* Host positions 0.. map to ours 2..: 0 and 1 are "." and "..". */
 #define DIRPOS_EOF OFF_MAX
 
@@ -600,7 +617,12 @@ hostfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 	if ((buf = kmem_alloc(4096)) == NULL)
 		return ENOMEM;
 	mutex_enter(&hn->hn_lock);
-	error = node_iofd(hn, &hn->hn_dfd, O_RDONLY | O_DIRECTORY);
+	/* Reading entries is no access by itself (vnode.h): O_NOATIME
+	 * where the host lets us (the owner, or CAP_FOWNER). */
+	if (node_iofd(hn, &hn->hn_dfd, O_RDONLY | O_DIRECTORY | O_NOATIME) == 0)
+		error = 0;
+	else
+		error = node_iofd(hn, &hn->hn_dfd, O_RDONLY | O_DIRECTORY);
 	while (error == 0 && !full) {
 		int64_t hpos;
 		size_t n, off;
@@ -933,6 +955,8 @@ node_free(struct hostfs_node *hn)
 		rumpuser_fs_close(hn->hn_wfd);
 	if (hn->hn_dfd != -1)
 		rumpuser_fs_close(hn->hn_dfd);
+	if (hn->hn_afd != -1)
+		rumpuser_fs_close(hn->hn_afd);
 	rumpuser_fs_close(hn->hn_fd);
 	mutex_destroy(&hn->hn_lock);
 	kmem_free(hn, sizeof(*hn));
@@ -1002,6 +1026,7 @@ static const struct vnodeops hostfs_vnodeops = {
 	.vop_rename = hostfs_rename,
 	.vop_readlink = hostfs_readlink,
 	.vop_readdir = hostfs_readdir,
+	.vop_accessed = hostfs_accessed,
 	.vop_nameof = hostfs_nameof,
 	.vop_getattr = hostfs_getattr,
 	.vop_setattr = hostfs_setattr,
