@@ -705,7 +705,7 @@ static const char *const names[] = {
 };
 #define NNAMES (int)(sizeof(names) / sizeof(names[0]))
 #define NFD 4
-#define NKINDS 43 /* kinds of operation in do_op */
+#define NKINDS 44 /* kinds of operation in do_op */
 
 struct side {
 	bool rump;
@@ -884,6 +884,15 @@ other_process_lock(struct side *s, int fd, unsigned b, unsigned c, char *buf,
 				 (long)fl.l_start, (long)fl.l_len,
 				 fl.l_pid == parent ? "parent's" : "other's");
 	}
+}
+
+/* Whether fd is an O_PATH descriptor (1), or not (0). */
+static int
+fd_is_path(struct side *s, int fd)
+{
+	int fl = s->rump ? rump_sys_fcntl(fd, F_GETFL) : fcntl(fd, F_GETFL);
+
+	return fl >= 0 && (fl & O_PATH) ? 1 : 0;
 }
 
 /* One operation on one side; returns the result and errno packed into
@@ -1309,10 +1318,10 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 		};
 		int cmd = (b >> 8) % 3 == 0 ? F_GETLK : F_SETLK;
 
-		/* A directory's size, which SEEK_END counts from, is the
-		 * file system's own business. */
+		/* A directory's size and offset, which SEEK_END and
+		 * SEEK_CUR count from, are the file system's own business. */
 		if ((s->rump ? rump_sys_fstat(fd, &st) : fstat(fd, &st)) == 0 &&
-		    S_ISDIR(st.st_mode) && fl.l_whence == SEEK_END)
+		    S_ISDIR(st.st_mode))
 			fl.l_whence = SEEK_SET;
 
 		r = s->rump ? rump_sys_fcntl(fd, cmd, &fl)
@@ -1382,6 +1391,35 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 	case 42:
 		other_process_lock(s, fd, b, c, buf, sizeof(buf));
 		break;
+	case 43: { /* getdents64 through a slot, small buffers too: what
+		    * it returns depends on the slot's position and on what
+		    * each file system shows of names made since (POSIX
+		    * leaves that open), so only its errors */
+		char d[512];
+		size_t sz = c % 3 == 0 ? (c >> 2) % 40 : sizeof(d);
+
+		if ((s->rump ? rump_sys_fstat(fd, &st) : fstat(fd, &st)) == 0 &&
+		    S_ISDIR(st.st_mode) && fd_is_path(s, fd) == 0) {
+			/* A fresh descriptor of the directory, and room for
+			 * any first entry (which comes first is the file
+			 * system's business: ext4's hash order). */
+			int dfd =
+				s->rump ? rump_sys_openat(fd, ".", O_RDONLY, 0)
+					: openat(fd, ".", O_RDONLY);
+
+			if (dfd < 0)
+				break;
+			fd = dfd;
+			sz = sizeof(d);
+		}
+		r = s->rump ? rump_sys_getdents64(fd, d, sz)
+			    : syscall(SYS_getdents64, fd, d, sz);
+		if (r > 0)
+			r = 0;
+		if (fd != s->fd[slot])
+			s->rump ? rump_sys_close(fd) : close(fd);
+		break;
+	}
 	default: { /* 22: statx, of the directory itself too (""), or
 		    * from a slot: any kind of descriptor as dirfd */
 		struct statx sx;
