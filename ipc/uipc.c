@@ -79,6 +79,9 @@
 #define WMEM_DEFAULT 212992
 #define WMEM_MAX 212992
 #define SOCK_MIN_SNDBUF 4608
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS 83 /* Linux 6.16 */
+#endif
 /* so_optflags: the SOL_SOCKET flags that read back as set. */
 #define SOF_DEBUG 0x01
 #define SOF_DONTROUTE 0x02
@@ -201,6 +204,7 @@ struct usock {
 	struct ucred so_peercred;
 	bool so_haspeercred;
 	bool so_passcred, so_reuseaddr;
+	bool so_norights; /* SO_PASSRIGHTS off: descriptors refused */
 	/* Generic SOL_SOCKET options (Linux's sock.c keeps them for any
 	 * socket; AF_UNIX does nothing with them but report them), and the
 	 * stream receive's low-water mark.  Under so_lock. */
@@ -1418,6 +1422,7 @@ connect_stream(struct lwp *l, struct usock *so, const struct unp_addr *a,
 	mutex_enter(&lis->so_lock);
 	emb->so_addr = addr_dup(lis->so_addr);
 	emb->so_passcred = lis->so_passcred;
+	emb->so_norights = lis->so_norights;
 	for (;;) {
 		if (lis->so_state != SS_LISTENING ||
 		    (lis->so_shutdown & RCV_SHUTDOWN)) {
@@ -1874,6 +1879,9 @@ sys_setsockopt(struct lwp *l, int fd, int level, int optname,
 		break;
 	case SO_BSDCOMPAT:
 		break;
+	case SO_PASSRIGHTS:
+		so->so_norights = v == 0;
+		break;
 	case SO_REUSEPORT:
 		/* Only for inet sockets; turning it off is allowed. */
 		if (v != 0)
@@ -1982,6 +1990,9 @@ sys_getsockopt(struct lwp *l, int fd, int level, int optname, void *optval,
 		break;
 	case SO_SNDLOWAT:
 		v = 1;
+		break;
+	case SO_PASSRIGHTS:
+		v = !so->so_norights;
 		break;
 	case SO_LINGER:
 		lg[0] = (so->so_optflags & SOF_LINGER) != 0;
@@ -2356,6 +2367,11 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 			}
 			if (dst->so_shutdown & RCV_SHUTDOWN) {
 				error = EPIPE;
+				break;
+			}
+			/* Linux 6.16's SO_PASSRIGHTS, turned off. */
+			if (m->m_nfds > 0 && dst->so_norights) {
+				error = EPERM;
 				break;
 			}
 			if (so->so_type != SOCK_DGRAM || dst == so ||

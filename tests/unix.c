@@ -2670,3 +2670,126 @@ Test(af_unix, peercred_short_buffer)
 	peercred_lens(true, r, sizeof(r));
 	cr_assert_str_eq(r, h, "rump%s, host%s", r, h);
 }
+
+#ifndef SO_PASSRIGHTS
+#define SO_PASSRIGHTS 83 /* Linux 6.16 */
+#endif
+
+/* sendmsg of `len' bytes (at most 64) with descriptor `fd'; -errno or
+ * the count. */
+static long
+send_right(bool rump, int s, int fd, size_t len)
+{
+	static char data[300000];
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { data, len };
+	struct msghdr mh = { .msg_iov = &iov,
+			     .msg_iovlen = 1,
+			     .msg_control = cbuf,
+			     .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	long r;
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	r = KCALL(rump, sendmsg, s, &mh, MSG_NOSIGNAL | MSG_DONTWAIT);
+	return r < 0 ? -errno : r;
+}
+
+static void
+passrights_steps(bool rump, int type, char *out, size_t olen)
+{
+	struct sockaddr_un n;
+	char name[64];
+	socklen_t nl, vl;
+	int off = 0, on = 1, v, sv[2], l, c, a;
+
+	out[0] = '\0';
+#define ADD(x)                                                                 \
+	snprintf(out + strlen(out), olen - strlen(out), " %ld", (long)(x))
+	cr_assert_eq(KCALL(rump, socketpair, AF_UNIX, type, 0, sv), 0);
+	v = -1;
+	vl = sizeof(v);
+	ADD(KCALL(rump, getsockopt, sv[1], SOL_SOCKET, SO_PASSRIGHTS, &v, &vl));
+	ADD(v);
+	ADD(KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_PASSRIGHTS, &off,
+		  sizeof(off)));
+	vl = sizeof(v);
+	KCALL(rump, getsockopt, sv[1], SOL_SOCKET, SO_PASSRIGHTS, &v, &vl);
+	ADD(v);
+	ADD(send_right(rump, sv[0], sv[0], 1)); /* refused */
+	ADD(send_right(rump, sv[0], sv[0], 0));
+	ADD(send_right(rump, sv[0], sv[0], sizeof(n) * 2000));
+	ADD(KCALL(rump, send, sv[0], "y", 1, MSG_DONTWAIT)); /* no rights */
+	ADD(send_right(rump, sv[1], sv[1], 1)); /* the other way: fine */
+	ADD(KCALL(rump, shutdown, sv[1], SHUT_RD));
+	ADD(send_right(rump, sv[0], sv[0], 1));
+	ADD(KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_PASSRIGHTS, &on,
+		  sizeof(on)));
+	ADD(send_right(rump, sv[0], sv[0], 1));
+	KCALL(rump, close, sv[0]);
+	KCALL(rump, close, sv[1]);
+	/* A listener's setting goes to the connections it accepts; a
+	 * DGRAM receiver's applies to senders by name. */
+	snprintf(name, sizeof(name), "pr.%d.%d.%d", getpid(), rump, type);
+	nl = abstract(&n, name);
+	l = (int)KCALL(rump, socket, AF_UNIX, type, 0);
+	c = (int)KCALL(rump, socket, AF_UNIX, type, 0);
+	cr_assert_eq(KCALL(rump, bind, l, (struct sockaddr *)&n, nl), 0);
+	ADD(KCALL(rump, setsockopt, l, SOL_SOCKET, SO_PASSRIGHTS, &off,
+		  sizeof(off)));
+	if (type == SOCK_DGRAM) {
+		struct msghdr mh;
+		char cbuf[CMSG_SPACE(sizeof(int))];
+		struct iovec iov = { "z", 1 };
+		struct cmsghdr *cm;
+
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_name = &n;
+		mh.msg_namelen = nl;
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = cbuf;
+		mh.msg_controllen = sizeof(cbuf);
+		cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &c, sizeof(int));
+		long r = KCALL(rump, sendmsg, c, &mh, 0);
+		ADD(r < 0 ? -errno : r);
+	} else {
+		cr_assert_eq(KCALL(rump, listen, l, 2), 0);
+		cr_assert_eq(KCALL(rump, connect, c, (struct sockaddr *)&n, nl),
+			     0);
+		a = (int)KCALL(rump, accept, l, NULL, NULL);
+		v = -1;
+		vl = sizeof(v);
+		KCALL(rump, getsockopt, a, SOL_SOCKET, SO_PASSRIGHTS, &v, &vl);
+		ADD(v);
+		ADD(send_right(rump, c, c, 1));
+		ADD(send_right(rump, a, a, 1));
+		KCALL(rump, close, a);
+	}
+	KCALL(rump, close, l);
+	KCALL(rump, close, c);
+#undef ADD
+}
+
+/* Linux 6.16's SO_PASSRIGHTS: on by default; a receiver that turned it
+ * off refuses descriptors (the sender gets EPERM, after EMSGSIZE and
+ * a shutdown); accepted sockets take the listener's setting. */
+Test(af_unix, passrights)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
+	char h[512], r[512];
+
+	for (int i = 0; i < 3; i++) {
+		passrights_steps(false, types[i], h, sizeof(h));
+		passrights_steps(true, types[i], r, sizeof(r));
+		cr_assert_str_eq(r, h, "type %d: rump%s, host%s", types[i], r,
+				 h);
+	}
+}
