@@ -1721,6 +1721,28 @@ sys_getpeername(struct lwp *l, int fd, struct sockaddr *addr,
 
 /* ---- options ------------------------------------------------------------ */
 
+/* The SOF_* bit of an option Linux only stores and reports, or 0. */
+static unsigned
+sof_flag(int optname)
+{
+	switch (optname) {
+	case SO_DEBUG:
+		return SOF_DEBUG;
+	case SO_DONTROUTE:
+		return SOF_DONTROUTE;
+	case SO_BROADCAST:
+		return SOF_BROADCAST;
+	case SO_KEEPALIVE:
+		return SOF_KEEPALIVE;
+	case SO_OOBINLINE:
+		return SOF_OOBINLINE;
+	case SO_NO_CHECK:
+		return SOF_NO_CHECK;
+	default:
+		return 0;
+	}
+}
+
 static void
 sof_set(struct usock *so, unsigned flag, int v)
 {
@@ -1844,25 +1866,17 @@ sys_setsockopt(struct lwp *l, int fd, int level, int optname,
 		so->so_reuseaddr = v != 0;
 		break;
 	case SO_DEBUG:
-		if (v != 0 && !cred_privileged(l->l_cred))
+		if (v != 0 && !cred_privileged(l->l_cred)) {
 			error = EACCES;
-		else
-			sof_set(so, SOF_DEBUG, v);
-		break;
+			break;
+		}
+		/* FALLTHROUGH */
 	case SO_DONTROUTE:
-		sof_set(so, SOF_DONTROUTE, v);
-		break;
 	case SO_BROADCAST:
-		sof_set(so, SOF_BROADCAST, v);
-		break;
 	case SO_KEEPALIVE:
-		sof_set(so, SOF_KEEPALIVE, v);
-		break;
 	case SO_OOBINLINE:
-		sof_set(so, SOF_OOBINLINE, v);
-		break;
 	case SO_NO_CHECK:
-		sof_set(so, SOF_NO_CHECK, v);
+		sof_set(so, sof_flag(optname), v);
 		break;
 	case SO_PRIORITY:
 		if ((v < 0 || v > TC_PRIO_MAX_UNPRIV) &&
@@ -1958,22 +1972,12 @@ sys_getsockopt(struct lwp *l, int fd, int level, int optname, void *optval,
 		v = so->so_state == SS_LISTENING;
 		break;
 	case SO_DEBUG:
-		v = (so->so_optflags & SOF_DEBUG) != 0;
-		break;
 	case SO_DONTROUTE:
-		v = (so->so_optflags & SOF_DONTROUTE) != 0;
-		break;
 	case SO_BROADCAST:
-		v = (so->so_optflags & SOF_BROADCAST) != 0;
-		break;
 	case SO_KEEPALIVE:
-		v = (so->so_optflags & SOF_KEEPALIVE) != 0;
-		break;
 	case SO_OOBINLINE:
-		v = (so->so_optflags & SOF_OOBINLINE) != 0;
-		break;
 	case SO_NO_CHECK:
-		v = (so->so_optflags & SOF_NO_CHECK) != 0;
+		v = (so->so_optflags & sof_flag(optname)) != 0;
 		break;
 	case SO_PRIORITY:
 		v = so->so_priority;
