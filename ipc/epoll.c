@@ -125,17 +125,20 @@ rd_prepend(struct eventpoll *ep, struct epitem *ei)
 		ep->ep_rdtail = ei;
 }
 
+/* The first item of the ready list, taken off it, or NULL. */
 static struct epitem *
-rd_pop(struct eventpoll *ep)
+rd_take(struct eventpoll *ep)
 {
-	struct epitem *ei = ep->ep_rdhead;
+	struct epitem *ei;
 
-	if (ei == NULL)
-		return NULL;
-	ep->ep_rdhead = ei->ei_rdnext;
-	if (ep->ep_rdhead == NULL)
-		ep->ep_rdtail = NULL;
-	ei->ei_ready = false;
+	mutex_enter(&ep->ep_lock);
+	if ((ei = ep->ep_rdhead) != NULL) {
+		ep->ep_rdhead = ei->ei_rdnext;
+		if (ep->ep_rdhead == NULL)
+			ep->ep_rdtail = NULL;
+		ei->ei_ready = false;
+	}
+	mutex_exit(&ep->ep_lock);
 	return ei;
 }
 
@@ -380,10 +383,7 @@ ep_poll(struct file *fp, int events, struct polltable *pt)
 	mutex_enter(&ep->ep_mtx);
 	gen = ++ep->ep_gen;
 	for (;;) {
-		mutex_enter(&ep->ep_lock);
-		ei = rd_pop(ep);
-		mutex_exit(&ep->ep_lock);
-		if (ei == NULL)
+		if ((ei = rd_take(ep)) == NULL)
 			break;
 		if (ei->ei_gen == gen) {
 			/* Put back by a callback during this scan. */
@@ -671,10 +671,7 @@ ep_harvest(struct eventpoll *ep, struct epoll_event *uevents, int max)
 	int mask;
 
 	while (n < max) {
-		mutex_enter(&ep->ep_lock);
-		ei = rd_pop(ep);
-		mutex_exit(&ep->ep_lock);
-		if (ei == NULL)
+		if ((ei = rd_take(ep)) == NULL)
 			break;
 		if (ei->ei_gen == gen) {
 			keep(ei, &kept_tail);
