@@ -1676,6 +1676,34 @@ Test(vfs_basic, a_failed_append_leaves_the_offset)
 	RETURNS(rump_sys_umount("/fapp"), 0);
 }
 
+/* Linux's shmem stamps mtime and ctime before it writes (file_modified):
+ * a write that then runs out of space has still changed them, while a
+ * fallocate that cannot fit changes nothing. */
+Test(vfs_basic, a_write_refused_for_space_stamps_the_times)
+{
+	static char page[4096];
+	struct timespec old[2] = { { 1000, 0 }, { 1000, 0 } };
+	struct stat st;
+	int fd;
+
+	memset(page, 'a', sizeof(page));
+	RETURNS(rump_sys_mkdir("/fsp", 0755), 0);
+	RETURNS(rump_sys_mount("none", "/fsp", "tmpfs", 0, "size=4k"), 0);
+	fd = xopen("/fsp/f", O_CREAT | O_RDWR, 0600);
+	RETURNS(rump_sys_write(fd, page, sizeof(page)), 4096);
+	RETURNS(rump_sys_futimens(fd, old), 0);
+	FAILS(rump_sys_fallocate(fd, 0, 8192, 4096), ENOSPC);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_mtim.tv_sec, 1000);
+	FAILS(rump_sys_pwrite(fd, page, 1, 5000), ENOSPC);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_gt(st.st_mtim.tv_sec, 1000);
+	cr_assert_eq(st.st_size, 4096);
+	close_ok(fd);
+	RETURNS(rump_sys_unlink("/fsp/f"), 0);
+	RETURNS(rump_sys_umount("/fsp"), 0);
+}
+
 /* Punched pages go back to a size-limited mount: ENOSPC goes away. */
 Test(vfs_basic, punch_hole_gives_back_space)
 {

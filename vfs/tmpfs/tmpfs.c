@@ -746,7 +746,10 @@ tmpfs_write(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
 		return vp->v_type == VDIR ? EISDIR : EINVAL;
 	error = pgstore_write(&tn->tn_store, offp, uio,
 			      (ioflags & IO_APPEND) ? PGS_APPEND : 0);
-	if (uio->uio_resid != resid)
+	/* Linux's shmem stamps the times before it writes: a write that
+	 * then fails (ENOSPC, EFAULT) has changed them too; one past the
+	 * largest offset (EFBIG) stops before. */
+	if (uio->uio_resid != resid || (error != 0 && error != EFBIG))
 		tn_setmc(tn, vfs_now_ns());
 	return error;
 }
