@@ -607,32 +607,7 @@ op_truncate(struct side *s, const char *p, unsigned b)
 static void
 append_cwd(struct side *s, char *buf, size_t len)
 {
-	char cwd[512];
-	size_t used = strlen(buf), plen = strlen(s->path);
-	long n;
-
-	if (s->rump) {
-		long args[6] = { (long)cwd, (long)sizeof(cwd) };
-
-		n = rump_syscall(RUMP_SYS_getcwd, args);
-	} else {
-		n = syscall(SYS_getcwd, cwd, sizeof(cwd));
-		if (n < 0)
-			n = -errno;
-	}
-	static const char unr[] = "(unreachable)";
-	const char *c = cwd, *mark = "";
-
-	if (n >= 0 && strncmp(c, unr, sizeof(unr) - 1) == 0) {
-		c += sizeof(unr) - 1;
-		mark = unr;
-	}
-	if (n < 0)
-		snprintf(buf + used, len - used, " cwd %ld", n);
-	else if (strncmp(c, s->path, plen) == 0)
-		snprintf(buf + used, len - used, " cwd %s~%s", mark, c + plen);
-	else
-		snprintf(buf + used, len - used, " cwd %s%s", mark, c);
+	append_cwd_of(s->rump, s->path, buf, len);
 }
 
 /* What the caller can do from its new cwd: read it, look in it. */

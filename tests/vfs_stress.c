@@ -1335,8 +1335,6 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 		int here = s->rump ? rump_sys_open(".", O_PATH | O_DIRECTORY)
 				   : open(".", O_PATH | O_DIRECTORY);
 		struct stat st2;
-		char cwd[512];
-		long n;
 
 		if (here < 0)
 			abort();
@@ -1352,30 +1350,13 @@ do_op(struct side *s, unsigned op, unsigned a, unsigned b, unsigned c,
 			snprintf(buf, sizeof(buf), " root.. %s",
 				 st.st_ino == st2.st_ino ? "same" : "other");
 		/* The cwd, maybe outside the new root. */
-		if (s->rump) {
-			long args[6] = { (long)cwd, (long)sizeof(cwd) };
-
-			n = rump_syscall(RUMP_SYS_getcwd, args);
-		} else {
-			n = syscall(SYS_getcwd, cwd, sizeof(cwd));
-			if (n < 0)
-				n = -errno;
-		}
-		size_t len = strlen(buf), plen = strlen(s->path);
-		static const char unr[] = "(unreachable)";
-		if (n < 0)
-			snprintf(buf + len, sizeof(buf) - len, " cwd %ld", n);
-		else if (strncmp(cwd, unr, sizeof(unr) - 1) == 0 &&
-			 strncmp(cwd + sizeof(unr) - 1, s->path, plen) == 0)
-			snprintf(buf + len, sizeof(buf) - len, " cwd %s~%s",
-				 unr, cwd + sizeof(unr) - 1 + plen);
-		else
-			snprintf(buf + len, sizeof(buf) - len, " cwd %s", cwd);
+		append_cwd_of(s->rump, s->path, buf, sizeof(buf));
 		/* The new root's entries, by absolute name. */
 		int dfd = s->rump ? rump_sys_open("/", O_RDONLY | O_DIRECTORY)
 				  : open("/", O_RDONLY | O_DIRECTORY);
 		if (dfd >= 0) {
-			len = strlen(buf);
+			size_t len = strlen(buf);
+
 			list_dir(s, dfd, buf + len, sizeof(buf) - len);
 			s->rump ? rump_sys_close(dfd) : close(dfd);
 		}
