@@ -2201,6 +2201,28 @@ msg_creds(struct umsg *m, bool own_passcred, const struct usock *dst)
 		m->m_cred = none;
 }
 
+/* Linux's SEQPACKET sendmsg looks at a pending error and at being
+ * connected before it parses the control data: those errors win over a
+ * bad descriptor in SCM_RIGHTS.  0 or the error (a pending one is
+ * taken). */
+static int
+seqpacket_precheck(struct usock *so)
+{
+	int error = 0;
+
+	if (so->so_type != SOCK_SEQPACKET)
+		return 0;
+	mutex_enter(&so->so_lock);
+	if (so->so_error != 0) {
+		error = so->so_error;
+		so->so_error = 0;
+	} else if (so->so_state != SS_CONNECTED) {
+		error = ENOTCONN;
+	}
+	mutex_exit(&so->so_lock);
+	return error;
+}
+
 /*
  * Send `uio' from `so' to its peer or to `to'.  `anc' carries ancillary
  * data (descriptors, credentials) for the first message; it is consumed
@@ -2222,18 +2244,8 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 		nonblock = true;
 	/* Linux's SEQPACKET send takes a pending error, then ENOTCONN,
 	 * before it goes through the DGRAM send's checks. */
-	if (so->so_type == SOCK_SEQPACKET) {
-		mutex_enter(&so->so_lock);
-		if (so->so_error != 0) {
-			error = so->so_error;
-			so->so_error = 0;
-		} else if (so->so_state != SS_CONNECTED) {
-			error = ENOTCONN;
-		}
-		mutex_exit(&so->so_lock);
-		if (error != 0)
-			goto done;
-	}
+	if ((error = seqpacket_precheck(so)) != 0)
+		goto done;
 	if (flags & MSG_OOB) {
 		error = EOPNOTSUPP;
 		goto done;
@@ -3024,28 +3036,6 @@ sys_recvfrom(struct lwp *l, int fd, void *buf, size_t len, int flags,
 	}
 	addr_free(from);
 	return rv;
-}
-
-/* Linux's SEQPACKET sendmsg looks at a pending error and at being
- * connected before it parses the control data: those errors win over a
- * bad descriptor in SCM_RIGHTS.  0 or the error (a pending one is
- * taken). */
-static int
-seqpacket_precheck(struct usock *so)
-{
-	int error = 0;
-
-	if (so->so_type != SOCK_SEQPACKET)
-		return 0;
-	mutex_enter(&so->so_lock);
-	if (so->so_error != 0) {
-		error = so->so_error;
-		so->so_error = 0;
-	} else if (so->so_state != SS_CONNECTED) {
-		error = ENOTCONN;
-	}
-	mutex_exit(&so->so_lock);
-	return error;
 }
 
 /* One sendmsg: the user's msghdr at `umsg'.  Bytes sent or -errno. */
