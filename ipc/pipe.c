@@ -24,6 +24,7 @@
 #include "cred.h"
 #include "fd.h"
 #include "ipc.h"
+#include "ktime.h"
 #include "proc.h"
 #include "syscall.h"
 #include "../vfs/vfs.h"
@@ -466,12 +467,9 @@ static kmutex_t fifo_lock;
  * A FIFO's times are its node's, and Linux stamps them as the FIFO is
  * used: mtime and ctime when a write moved bytes (pipe_write's
  * file_update_time), atime when a read did (pipe_read's file_accessed,
- * under relatime: only while atime is not newer than both mtime and
- * ctime, or is a day old).  They go through the node's file system
+ * under relatime, ktime.h).  They go through the node's file system
  * (setattr), and not on a read-only mount, as on Linux.
  */
-#define FIFO_RELATIME_SLACK (24 * 3600 * NSEC_PER_SEC_)
-
 static bool
 fifo_times_frozen(struct vnode *vp)
 {
@@ -505,8 +503,7 @@ fifo_stamp_read(struct vnode *vp)
 		return;
 	now = vfs_now_ns();
 	if (vp->v_op->vop_getattr(vp, &cur) == 0 &&
-	    (cur.va_atime <= cur.va_mtime || cur.va_atime <= cur.va_ctime ||
-	     now - cur.va_atime >= FIFO_RELATIME_SLACK)) {
+	    relatime_due(cur.va_atime, cur.va_mtime, cur.va_ctime, now)) {
 		va.va_atime = now;
 		(void)vp->v_op->vop_setattr(vp, &va);
 	}

@@ -26,6 +26,18 @@ struct lwp;
 #define NSEC_PER_USEC_ 1000LL
 #define USER_HZ 100 /* times(2) and clock_t */
 
+/* relatime, Linux's default atime policy: a read moves a file's access
+ * time only while it is not newer than the last modification or status
+ * change, or once it is a day old. */
+#define RELATIME_SLACK_NS (24 * 3600 * NSEC_PER_SEC_)
+
+static inline bool
+relatime_due(int64_t atime, int64_t mtime, int64_t ctime, int64_t now)
+{
+	return atime <= mtime || atime <= ctime ||
+	       now - atime >= RELATIME_SLACK_NS;
+}
+
 /* Nanoseconds on `clock'; EINVAL for an unknown clock, ESRCH for the
  * CPU clock of a process or thread that does not exist. */
 int clock_read_ns(struct lwp *l, int clock, int64_t *nsp);

@@ -11,6 +11,7 @@
 #include "cred.h"
 #include "fd.h"
 #include "file.h"
+#include "ktime.h"
 #include "pgstore.h"
 #include "proc.h"
 #include "syscall.h"
@@ -31,7 +32,6 @@
 
 #define MEMFD_DEV 1 /* st_dev of every memfd: one internal mount */
 #define NSEC_PER_SEC 1000000000LL
-#define RELATIME_SLACK (24 * 3600 * NSEC_PER_SEC)
 
 struct memfd {
 	struct pgstore m_store;
@@ -67,17 +67,16 @@ memfd_modified(struct memfd *m)
 	atomic_store_relaxed(&m->m_ctime, now);
 }
 
-/* relatime: the access time moves only when it is older than the last
- * change or a day old. */
+/* A read: the access time, under relatime. */
 static void
 memfd_accessed(struct memfd *m)
 {
-	int64_t at = atomic_load_relaxed(&m->m_atime), now = now_ns();
+	int64_t now = now_ns();
 
-	if (at > atomic_load_relaxed(&m->m_mtime) &&
-	    at > atomic_load_relaxed(&m->m_ctime) && now - at < RELATIME_SLACK)
-		return;
-	atomic_store_relaxed(&m->m_atime, now);
+	if (relatime_due(atomic_load_relaxed(&m->m_atime),
+			 atomic_load_relaxed(&m->m_mtime),
+			 atomic_load_relaxed(&m->m_ctime), now))
+		atomic_store_relaxed(&m->m_atime, now);
 }
 
 static int

@@ -21,6 +21,7 @@
 #include <asm/statfs.h>
 
 #include "cred.h"
+#include "ktime.h"
 #include "pgstore.h"
 #include "pool.h"
 #include "dirtab.h"
@@ -79,7 +80,6 @@ _Static_assert(sizeof(struct tmpfs_node) <= 192,
 #define VTON(vp) ((struct tmpfs_node *)(vp)->v_data)
 /* A node's mount: no pointer of its own, nodes are many and small. */
 #define TN_MOUNT(tn) ((struct tmpfs_mount *)(tn)->tn_vn.v_mount->mnt_data)
-#define RELATIME_SLACK (24 * 3600 * NSEC_PER_SEC_)
 
 static const struct vnodeops tmpfs_vnodeops;
 
@@ -95,13 +95,12 @@ tn_setmc(struct tmpfs_node *tn, int64_t now)
 static void
 tn_accessed(struct tmpfs_node *tn)
 {
-	int64_t at = atomic_load_relaxed(&tn->tn_atime), now;
+	int64_t now = vfs_now_ns();
 
-	if (at > atomic_load_relaxed(&tn->tn_mtime) &&
-	    at > atomic_load_relaxed(&tn->tn_ctime) &&
-	    (now = vfs_now_ns()) - at < RELATIME_SLACK)
-		return;
-	atomic_store_relaxed(&tn->tn_atime, vfs_now_ns());
+	if (relatime_due(atomic_load_relaxed(&tn->tn_atime),
+			 atomic_load_relaxed(&tn->tn_mtime),
+			 atomic_load_relaxed(&tn->tn_ctime), now))
+		atomic_store_relaxed(&tn->tn_atime, now);
 }
 
 /* ---- nodes ------------------------------------------------------------- */
