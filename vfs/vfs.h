@@ -152,6 +152,11 @@ int vn_open_file(struct vnode *vp, unsigned flags, struct kauth_cred *cr,
 		 struct file **fpp);
 /* fstat of a vnode: a Linux struct stat. */
 int vn_stat(struct vnode *vp, struct stat *st);
+/* The mode of a file with attributes cur once cr has written to it or
+ * given it away (Linux's setattr_should_drop_sgid and chown_common):
+ * without S_ISUID, and without S_ISGID when group-executable or when cr
+ * is neither in the file's group nor fsuid 0. */
+mode_t vn_setid_dropped(const struct vattr *cur, const struct kauth_cred *cr);
 /* The set-id bits a write or truncation by cr drops from vp, added to
  * *va as a mode change (Linux's setattr_should_drop_suidgid). */
 void vn_kill_privs(struct vnode *vp, const struct kauth_cred *cr,

@@ -1373,21 +1373,6 @@ sys_fchmodat(struct lwp *l, int dirfd, const char *pathname, mode_t mode)
 	return do_fchmodat(l, dirfd, pathname, mode, 0);
 }
 
-/* The mode a chown leaves a non-directory (Linux's chown_common):
- * without S_ISUID, even for root, and without S_ISGID when group-
- * executable or when cr is neither in the file's group nor fsuid 0. */
-static mode_t
-chown_mode(const struct vattr *cur, const struct kauth_cred *cr)
-{
-	mode_t m = cur->va_mode & ~(mode_t)S_ISUID;
-
-	if ((m & S_ISGID) &&
-	    ((m & S_IXGRP) ||
-	     (!cred_fs_privileged(cr) && !vfs_groupmember(cr, cur->va_gid))))
-		m &= ~(mode_t)S_ISGID;
-	return m;
-}
-
 static int
 do_chown(struct vnode *vp, uid_t uid, gid_t gid, const struct kauth_cred *cr)
 {
@@ -1416,7 +1401,7 @@ do_chown(struct vnode *vp, uid_t uid, gid_t gid, const struct kauth_cred *cr)
 		va.va_gid = gid;
 	}
 	if (vp->v_type != VDIR) {
-		mode_t m = chown_mode(&cur, cr);
+		mode_t m = vn_setid_dropped(&cur, cr);
 
 		/* Dropping bits is a change of mode: the owner's. */
 		if (m != cur.va_mode && !owner_or_capable(vp, cr))

@@ -63,11 +63,23 @@ vn_fo_stat(struct file *fp, struct stat *st)
 	return vn_stat(fp->f_vnode, st);
 }
 
+mode_t
+vn_setid_dropped(const struct vattr *cur, const struct kauth_cred *cr)
+{
+	mode_t m = cur->va_mode & ~(mode_t)S_ISUID;
+
+	if ((m & S_ISGID) &&
+	    ((m & S_IXGRP) ||
+	     (!cred_fs_privileged(cr) && !vfs_groupmember(cr, cur->va_gid))))
+		m &= ~(mode_t)S_ISGID;
+	return m;
+}
+
 /*
  * A write or truncation by cr takes set-id bits off a regular file
- * (Linux's setattr_should_drop_suidgid): S_ISUID always, S_ISGID when
- * group-executable or when cr is not in the file's group; nothing with
- * CAP_FSETID (fsuid 0).  Adds the new mode to *va, or leaves it alone.
+ * (Linux's setattr_should_drop_suidgid) as vn_setid_dropped says;
+ * nothing with CAP_FSETID (fsuid 0).  Adds the new mode to *va, or
+ * leaves it alone.
  */
 void
 vn_kill_privs(struct vnode *vp, const struct kauth_cred *cr, struct vattr *va)
@@ -78,10 +90,7 @@ vn_kill_privs(struct vnode *vp, const struct kauth_cred *cr, struct vattr *va)
 	if (vp->v_type != VREG || cred_fs_privileged(cr) ||
 	    vp->v_op->vop_getattr(vp, &cur) != 0)
 		return;
-	m = cur.va_mode & ~(mode_t)S_ISUID;
-	if ((m & S_ISGID) &&
-	    ((m & S_IXGRP) || !vfs_groupmember(cr, cur.va_gid)))
-		m &= ~(mode_t)S_ISGID;
+	m = vn_setid_dropped(&cur, cr);
 	if (m == cur.va_mode)
 		return;
 	va->va_mask |= VA_MODE;
