@@ -405,12 +405,34 @@ shrink(struct pgstore *ps)
 		ps->ps_height = 0;
 }
 
+/* Zero n bytes from `from', all inside one page, if the page is
+ * there.  ps_lock exclusive. */
+static void
+zero_part(struct pgstore *ps, off_t from, size_t n)
+{
+	char *page = lookup(ps, (uint64_t)from >> PGS_PAGESHIFT);
+
+	if (page != NULL)
+		memset(page + (from & PGMASK), 0, n);
+}
+
+/* Free the pages with index in [first, last), and the nodes that empty
+ * out, and give their pages back to the budget.  ps_lock exclusive. */
+static void
+drop_pages(struct pgstore *ps, uint64_t first, uint64_t last)
+{
+	uint64_t before = ps->ps_npages;
+
+	if (first < span(ps->ps_height))
+		prune(ps, &ps->ps_root, ps->ps_height, 0, first, last);
+	shrink(ps);
+	acct_release(ps->ps_acct, before - ps->ps_npages);
+}
+
 int
 pgstore_truncate(struct pgstore *ps, off_t len)
 {
 	krwlock_t lk;
-	uint64_t before, first;
-	char *page;
 	int error = 0;
 
 	lk = ps_lock(ps);
@@ -420,18 +442,12 @@ pgstore_truncate(struct pgstore *ps, off_t len)
 	else if (len > ps->ps_size && (ps->ps_seals & F_SEAL_GROW))
 		error = EPERM;
 	else if (len < ps->ps_size) {
-		before = ps->ps_npages;
-		first = ((uint64_t)len + PGMASK) >> PGS_PAGESHIFT;
-		if (first < span(ps->ps_height))
-			prune(ps, &ps->ps_root, ps->ps_height, 0, first,
-			      NOPAGE);
-		shrink(ps);
-		acct_release(ps->ps_acct, before - ps->ps_npages);
+		drop_pages(ps, ((uint64_t)len + PGMASK) >> PGS_PAGESHIFT,
+			   NOPAGE);
 		/* Keep the promise: nothing but zeros past the end. */
-		if ((len & PGMASK) != 0 &&
-		    (page = lookup(ps, (uint64_t)len >> PGS_PAGESHIFT)) != NULL)
-			memset(page + (len & PGMASK), 0,
-			       PGS_PAGESIZE - (size_t)(len & PGMASK));
+		if ((len & PGMASK) != 0)
+			zero_part(ps, len,
+				  PGS_PAGESIZE - (size_t)(len & PGMASK));
 	}
 	if (error == 0)
 		atomic_store_relaxed(&ps->ps_size, len);
@@ -483,23 +499,12 @@ pgstore_fallocate(struct pgstore *ps, int mode, off_t off, off_t len)
 				(mode & FALLOC_FL_KEEP_SIZE) != 0);
 }
 
-/* Zero [from, to) inside one page, if the page is there.  ps_lock
- * exclusive. */
-static void
-zero_part(struct pgstore *ps, off_t from, off_t to)
-{
-	char *page = lookup(ps, (uint64_t)from >> PGS_PAGESHIFT);
-
-	if (page != NULL)
-		memset(page + (from & PGMASK), 0, (size_t)(to - from));
-}
-
 int
 pgstore_punch(struct pgstore *ps, off_t off, off_t len)
 {
 	krwlock_t lk;
 	off_t end = off + len, tail = end & ~(off_t)PGMASK;
-	uint64_t before, first, last;
+	uint64_t first, last;
 	int error = 0;
 
 	lk = ps_lock(ps);
@@ -512,19 +517,16 @@ pgstore_punch(struct pgstore *ps, off_t off, off_t len)
 	 * zeroed (unsigned: the page end after off may be 2^63). */
 	if (off & PGMASK)
 		zero_part(ps, off,
-			  (off_t)MIN((uint64_t)end,
-				     ((uint64_t)off | PGMASK) + 1));
+			  (size_t)(MIN((uint64_t)end,
+				       ((uint64_t)off | PGMASK) + 1) -
+				   (uint64_t)off));
 	if ((end & PGMASK) != 0 && tail >= off)
-		zero_part(ps, tail, end);
+		zero_part(ps, tail, (size_t)(end - tail));
 	/* Whole pages go, with their budget; the size stays. */
 	first = ((uint64_t)off + PGMASK) >> PGS_PAGESHIFT;
 	last = (uint64_t)end >> PGS_PAGESHIFT;
-	if (first < last) {
-		before = ps->ps_npages;
-		prune(ps, &ps->ps_root, ps->ps_height, 0, first, last);
-		shrink(ps);
-		acct_release(ps->ps_acct, before - ps->ps_npages);
-	}
+	if (first < last)
+		drop_pages(ps, first, last);
 out:
 	rw_exit(&lk);
 	return error;
