@@ -34,6 +34,7 @@ struct filedesc;
 struct lockf_head;
 struct proc;
 struct polltable;
+struct vattr;
 struct vnode;
 
 /*
@@ -182,6 +183,30 @@ struct fileops {
 	 * file cannot be locked (ENOLCK).
 	 */
 	struct lockf_head *(*fo_lockf)(struct file *fp);
+	/*
+	 * fchmod, fchown, futimens and their AT_EMPTY_PATH forms on a file
+	 * without a vnode (f_vnode NULL; a file with one goes to its
+	 * vnode).  Linux keeps these attributes on the file's inode, which
+	 * every descriptor and end sharing it sees.  With the type's
+	 * attribute lock held: fill a vattr `cur' with the inode's va_type,
+	 * va_mode (the 07777 bits), va_uid and va_gid, call
+	 * decide(arg, &cur, &va) on a zeroed `va', and if it returns 0
+	 * apply va.va_mask (VA_MODE, VA_UID, VA_GID, VA_ATIME, VA_MTIME;
+	 * ctime becomes va_ctime with VA_CTIME, else now), so that fo_stat
+	 * shows the result; else return its errno and change nothing.
+	 * decide is the VFS's rules (vfs.h, vattr_chmod...): it takes no
+	 * lock and never sleeps.  The type may refuse what its inode cannot
+	 * take (a memfd's F_SEAL_EXEC: a change of x bits is EPERM).  NULL:
+	 * the file is on Linux's one anonymous inode (eventfd, epoll,
+	 * timerfd, signalfd), owned by root with mode 0600, whose setattr
+	 * is EOPNOTSUPP: the VFS answers that after checking a touch
+	 * (futimens to now) as it checks one for any inode (EACCES for a
+	 * caller neither root nor allowed to write it).
+	 */
+	int (*fo_setattr)(struct file *fp,
+			  int (*decide)(void *arg, const struct vattr *cur,
+					struct vattr *va),
+			  void *arg);
 };
 
 struct file {

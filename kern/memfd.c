@@ -3,7 +3,8 @@
  * page store (pgstore.h), with Linux's sealing (F_ADD_SEALS,
  * F_GET_SEALS) and the file attributes Linux shows for it: mode
  * S_IFREG|0777, no links (it has no name), owner from the creator's
- * fsuid/fsgid, times kept with relatime semantics.
+ * fsuid/fsgid, times kept with relatime semantics.  fchmod, fchown and
+ * futimens change them (fo_setattr) by the VFS's rules.
  */
 #include <linux/memfd.h>
 #include <linux/stat.h>
@@ -16,6 +17,7 @@
 #include "proc.h"
 #include "syscall.h"
 #include "../vfs/lockf.h"
+#include "../vfs/vnode.h"
 
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
@@ -36,6 +38,8 @@
 struct memfd {
 	struct pgstore m_store;
 	unsigned long m_ino;
+	/* Changed under m_alock, read atomically (fstat). */
+	kmutex_t m_alock;
 	uid_t m_uid;
 	gid_t m_gid;
 	mode_t m_mode;
@@ -132,9 +136,9 @@ memfd_stat(struct file *fp, struct stat *st)
 	st->st_dev = MEMFD_DEV;
 	st->st_ino = m->m_ino;
 	st->st_nlink = 0; /* Linux: the file is unlinked from birth */
-	st->st_mode = S_IFREG | m->m_mode;
-	st->st_uid = m->m_uid;
-	st->st_gid = m->m_gid;
+	st->st_mode = S_IFREG | atomic_load_relaxed(&m->m_mode);
+	st->st_uid = atomic_load_relaxed(&m->m_uid);
+	st->st_gid = atomic_load_relaxed(&m->m_gid);
 	st->st_size = size;
 	st->st_blksize = PGS_PAGESIZE;
 	st->st_blocks = (long)(npages * (PGS_PAGESIZE / 512));
@@ -189,6 +193,7 @@ memfd_fcntl(struct file *fp, int cmd, unsigned long arg, long *retval)
 {
 	struct memfd *m = fp->f_data;
 	unsigned seals = (unsigned)arg; /* Linux takes an unsigned int */
+	int error;
 
 	switch (cmd) {
 	case F_GET_SEALS:
@@ -200,20 +205,75 @@ memfd_fcntl(struct file *fp, int cmd, unsigned long arg, long *retval)
 		if (seals & ~PGS_ALL_SEALS)
 			return EINVAL;
 		/* Sealing exec on an executable file also seals writes, so
-		 * its contents cannot change under a later exec. */
+		 * its contents cannot change under a later exec.  The mode
+		 * cannot change meanwhile (memfd_setattr). */
+		mutex_enter(&m->m_alock);
 		if ((seals & F_SEAL_EXEC) && (m->m_mode & 0111))
 			seals |= F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE |
 				 F_SEAL_FUTURE_WRITE;
 		*retval = 0;
-		return pgstore_add_seals(&m->m_store, seals);
+		error = pgstore_add_seals(&m->m_store, seals);
+		mutex_exit(&m->m_alock);
+		return error;
 	default:
 		return EINVAL;
 	}
 }
 
+/* The attributes the VFS's rules decide on. */
+static void
+memfd_attrs(struct memfd *m, struct vattr *va)
+{
+	memset(va, 0, sizeof(*va));
+	va->va_type = VREG;
+	va->va_mode = m->m_mode;
+	va->va_uid = m->m_uid;
+	va->va_gid = m->m_gid;
+}
+
+/* fo_setattr (file.h), as Linux's shmem_setattr. */
+static int
+memfd_setattr(struct file *fp,
+	      int (*decide)(void *arg, const struct vattr *cur,
+			    struct vattr *va),
+	      void *arg)
+{
+	struct memfd *m = fp->f_data;
+	struct vattr cur, va = { 0 };
+	int error;
+
+	mutex_enter(&m->m_alock);
+	memfd_attrs(m, &cur);
+	if ((error = decide(arg, &cur, &va)) != 0)
+		goto out;
+	/* Under F_SEAL_EXEC the x bits stay as they are. */
+	if ((va.va_mask & VA_MODE) &&
+	    (pgstore_seals(&m->m_store) & F_SEAL_EXEC) &&
+	    ((cur.va_mode ^ va.va_mode) & 0111)) {
+		error = EPERM;
+		goto out;
+	}
+	if (va.va_mask & VA_MODE)
+		atomic_store_relaxed(&m->m_mode, va.va_mode & 07777);
+	if (va.va_mask & VA_UID)
+		atomic_store_relaxed(&m->m_uid, va.va_uid);
+	if (va.va_mask & VA_GID)
+		atomic_store_relaxed(&m->m_gid, va.va_gid);
+	if (va.va_mask & VA_ATIME)
+		atomic_store_relaxed(&m->m_atime, va.va_atime);
+	if (va.va_mask & VA_MTIME)
+		atomic_store_relaxed(&m->m_mtime, va.va_mtime);
+	atomic_store_relaxed(&m->m_ctime,
+			     (va.va_mask & VA_CTIME) ? va.va_ctime : now_ns());
+out:
+	mutex_exit(&m->m_alock);
+	return error;
+}
+
 static void
 memfd_free(struct memfd *m)
 {
+	mutex_destroy(&m->m_alock);
 	lf_head_destroy(&m->m_locks);
 	pgstore_fini(&m->m_store);
 	kmem_free(m, sizeof(*m));
@@ -241,6 +301,7 @@ static const struct fileops memfd_ops = {
 	.fo_fcntl = memfd_fcntl,
 	.fo_close = memfd_close,
 	.fo_lockf = memfd_lockf,
+	.fo_setattr = memfd_setattr,
 };
 
 /* A new memfd object owned by `cr'. */
@@ -261,6 +322,7 @@ memfd_new(const char *name, unsigned flags, const struct kauth_cred *cr)
 		seals = 0;
 	}
 	pgstore_init(&m->m_store, NULL, seals);
+	mutex_init(&m->m_alock);
 	lf_head_init(&m->m_locks);
 	m->m_ino = __atomic_add_fetch(&memfd_lastino, 1, __ATOMIC_RELAXED);
 	m->m_uid = cr->cr_fsuid;

@@ -685,6 +685,28 @@ Test(memfd, seal_exec)
 	close(hfd);
 }
 
+/* fchmod keeps the x bits under F_SEAL_EXEC (Linux's shmem_setattr,
+ * checked against Linux 6.18); other bits change. */
+Test(memfd, chmod_under_seal_exec)
+{
+	int fd = mfd(MFD_NOEXEC_SEAL), f2 = mfd(MFD_ALLOW_SEALING);
+
+	cr_assert_eq(fst(fd).st_mode, S_IFREG | 0666);
+	FAILS(rump_sys_fchmod(fd, 0777), EPERM);
+	RETURNS(rump_sys_fchmod(fd, 04640), 0);
+	cr_assert_eq(fst(fd).st_mode, S_IFREG | 04640);
+	FAILS(rump_sys_fchmod(fd, 0641), EPERM);
+	FAILS(rump_sys_fchmodat2(fd, "", 0644 | S_IXOTH, AT_EMPTY_PATH), EPERM);
+	cr_assert_eq(fst(fd).st_mode, S_IFREG | 04640);
+	RETURNS(rump_sys_fchmod(f2, 06777), 0);
+	RETURNS(rump_sys_fcntl(f2, F_ADD_SEALS, F_SEAL_EXEC), 0);
+	RETURNS(rump_sys_fchmod(f2, 0777), 0);
+	FAILS(rump_sys_fchmod(f2, 0666), EPERM);
+	cr_assert_eq(fst(f2).st_mode, S_IFREG | 0777);
+	/* Without exec the seal adds no write seals. */
+	RETURNS(rump_sys_fcntl(fd, F_GET_SEALS), F_SEAL_EXEC);
+}
+
 Test(memfd, seals_shared_by_dup)
 {
 	int fd = mfd(MFD_ALLOW_SEALING), fd2 = rump_sys_dup(fd);

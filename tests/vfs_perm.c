@@ -11,6 +11,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <criterion/criterion.h>
@@ -511,4 +512,371 @@ Test(vfs_perm, chown_drops_set_id_bits_as_the_owner)
 	RETURNS(rump_sys_chown("/co", -1, -1), 0);
 	back();
 	cr_assert_eq(mode_of("/co"), 0644);
+}
+
+/* ---- descriptors without a vnode ------------------------------------------ */
+
+/*
+ * Linux keeps an owner, a mode and times on the inode of a memfd, of a
+ * pipe (one inode for both ends) and of a socket (one per socket), and
+ * fchmod, fchown, futimens and their AT_EMPTY_PATH forms change them by
+ * the rules of named files; fstat shows the result.  eventfd, epoll and
+ * timerfd descriptors share one anonymous inode (root's, mode 0600)
+ * whose setattr is EOPNOTSUPP.  Checked against Linux 6.18, as root and
+ * as uid 1000.
+ */
+
+struct fdkind {
+	const char *name;
+	mode_t type;      /* S_IF* fstat shows */
+	mode_t mode;      /* the permission bits it starts with */
+	int (*mk)(int *); /* a new one; *other: its pipe's other end or its
+			   * socketpair's peer, or -1 */
+	bool shared;      /* *other is the same inode */
+};
+
+static int
+mk_memfd(int *other)
+{
+	*other = -1;
+	return rump_sys_memfd_create("attrs", 0);
+}
+
+static const struct fdkind inode_kinds[] = {
+	{ "memfd", S_IFREG, 0777, mk_memfd, false },
+};
+#define NINODE (sizeof(inode_kinds) / sizeof(inode_kinds[0]))
+
+static int
+mk_eventfd(int *other)
+{
+	*other = -1;
+	return rump_sys_eventfd(0, 0);
+}
+
+static int
+mk_epoll(int *other)
+{
+	*other = -1;
+	return rump_sys_epoll_create1(0);
+}
+
+static int
+mk_timerfd(int *other)
+{
+	*other = -1;
+	return rump_sys_timerfd_create(CLOCK_MONOTONIC, 0);
+}
+
+static const struct fdkind anon_kinds[] = {
+	{ "eventfd", 0, 0600, mk_eventfd, false },
+	{ "epoll", 0, 0600, mk_epoll, false },
+	{ "timerfd", 0, 0600, mk_timerfd, false },
+};
+#define NANON (sizeof(anon_kinds) / sizeof(anon_kinds[0]))
+
+static int
+kind_new(const struct fdkind *k, int *other)
+{
+	int fd = k->mk(other);
+
+	cr_assert_geq(fd, 0, "%s: %s", k->name, strerror(errno));
+	return fd;
+}
+
+static struct stat
+fd_stat(int fd)
+{
+	struct stat st;
+
+	cr_assert_eq(rump_sys_fstat(fd, &st), 0, "fstat: %s", strerror(errno));
+	return st;
+}
+
+static long long
+ts_ns(struct timespec ts)
+{
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+#define TS(a, an, m, mn) ((struct timespec[2]){ { (a), (an) }, { (m), (mn) } })
+
+/* fd's permission bits are `mode' (and its type k's), and so are its
+ * other end's when that is the same inode. */
+static void
+mode_is(const struct fdkind *k, int fd, int other, mode_t mode)
+{
+	cr_assert_eq(fd_stat(fd).st_mode, k->type | mode, "%s: mode %o",
+		     k->name, fd_stat(fd).st_mode);
+	if (other >= 0)
+		cr_assert_eq(fd_stat(other).st_mode,
+			     k->type | (k->shared ? mode : k->mode),
+			     "%s: other end's mode", k->name);
+}
+
+Test(vfs_perm, fd_attrs_root)
+{
+	for (unsigned i = 0; i < NINODE; i++) {
+		const struct fdkind *k = &inode_kinds[i];
+		struct stat a, b;
+		int other, fd = kind_new(k, &other);
+
+		a = fd_stat(fd);
+		cr_assert_eq(a.st_mode, k->type | k->mode, "%s", k->name);
+		usleep(2000);
+		RETURNS(rump_sys_fchmod(fd, 0640), 0);
+		b = fd_stat(fd);
+		mode_is(k, fd, other, 0640);
+		cr_assert_gt(ts_ns(b.st_ctim), ts_ns(a.st_ctim),
+			     "%s: chmod stamps ctime", k->name);
+		cr_assert_eq(ts_ns(b.st_mtim), ts_ns(a.st_mtim));
+		RETURNS(rump_sys_fchown(fd, 4000, 5000), 0);
+		cr_assert_eq(fd_stat(fd).st_uid, 4000, "%s", k->name);
+		cr_assert_eq(fd_stat(fd).st_gid, 5000, "%s", k->name);
+		if (other >= 0)
+			cr_assert_eq(fd_stat(other).st_uid,
+				     k->shared ? 4000u : 0u);
+		/* A change of owner drops S_ISUID, and S_ISGID with group
+		 * execute, also for root, also with -1, -1. */
+		RETURNS(rump_sys_fchmod(fd, 06777), 0);
+		mode_is(k, fd, other, 06777);
+		a = fd_stat(fd);
+		usleep(2000);
+		RETURNS(rump_sys_fchown(fd, -1, -1), 0);
+		mode_is(k, fd, other, 0777);
+		cr_assert_gt(ts_ns(fd_stat(fd).st_ctim), ts_ns(a.st_ctim));
+		RETURNS(rump_sys_fchmod(fd, 02767), 0);
+		RETURNS(rump_sys_fchownat(fd, "", 0, 0, AT_EMPTY_PATH), 0);
+		mode_is(k, fd, other, 02767);
+		cr_assert_eq(fd_stat(fd).st_uid, 0);
+		/* Times. */
+		RETURNS(rump_sys_futimens(fd, TS(1000, 5, 2000, 7)), 0);
+		b = fd_stat(fd);
+		cr_assert_eq(ts_ns(b.st_atim), 1000000000005LL, "%s", k->name);
+		cr_assert_eq(ts_ns(b.st_mtim), 2000000000007LL);
+		RETURNS(rump_sys_futimens(fd, TS(0, UTIME_NOW, 0, UTIME_OMIT)),
+			0);
+		a = fd_stat(fd);
+		cr_assert_geq(ts_ns(a.st_atim), ts_ns(b.st_ctim));
+		cr_assert_eq(ts_ns(a.st_mtim), 2000000000007LL);
+		cr_assert_eq(ts_ns(a.st_ctim), ts_ns(a.st_atim));
+		usleep(2000);
+		RETURNS(rump_sys_futimens(fd, TS(0, UTIME_OMIT, 0, UTIME_OMIT)),
+			0);
+		cr_assert_eq(ts_ns(fd_stat(fd).st_ctim), ts_ns(a.st_ctim),
+			     "two UTIME_OMITs change nothing");
+		RETURNS(rump_sys_futimens(fd, NULL), 0);
+		b = fd_stat(fd);
+		cr_assert_gt(ts_ns(b.st_mtim), ts_ns(a.st_ctim));
+		cr_assert_eq(ts_ns(b.st_atim), ts_ns(b.st_mtim));
+		cr_assert_eq(ts_ns(b.st_ctim), ts_ns(b.st_mtim));
+		RETURNS(rump_sys_utimensat(fd, "", TS(3, 1, 4, 2),
+					   AT_EMPTY_PATH),
+			0);
+		b = fd_stat(fd);
+		cr_assert_eq(ts_ns(b.st_atim), 3000000001LL);
+		cr_assert_eq(ts_ns(b.st_mtim), 4000000002LL);
+		if (other >= 0 && k->shared)
+			cr_assert_eq(ts_ns(fd_stat(other).st_mtim),
+				     4000000002LL);
+		RETURNS(rump_sys_fchmodat2(fd, "", 0604, AT_EMPTY_PATH), 0);
+		mode_is(k, fd, other, 0604);
+		/* Bad input. */
+		FAILS(rump_sys_futimens(fd, TS(0, 1000000000, 0, 0)), EINVAL);
+		FAILS(rump_sys_futimens(fd, TS(0, 0, 0, -1)), EINVAL);
+		FAILS(rump_sys_utimensat(fd, "", TS(0, -2, 0, 0),
+					 AT_EMPTY_PATH),
+		      EINVAL);
+		FAILS(rump_sys_utimensat(fd, "", NULL, 0), ENOENT);
+		FAILS(rump_sys_utimensat(fd, "", NULL, 0x8000), EINVAL);
+		FAILS(rump_sys_fchownat(fd, "", 0, 0, 0), ENOENT);
+		FAILS(rump_sys_fchownat(fd, "", 0, 0, 0x8000), EINVAL);
+		FAILS(rump_sys_fchmodat(fd, "", 0644, 0), ENOENT);
+		FAILS(rump_sys_fchmodat2(fd, "", 0644, 0), ENOENT);
+		FAILS(rump_sys_fchmodat2(fd, "", 0644, 0x10000), EINVAL);
+		FAILS(rump_sys_fchownat(fd, "x", 0, 0, AT_EMPTY_PATH), ENOTDIR);
+		cr_assert_eq(fd_stat(fd).st_mode, k->type | 0604);
+		close_ok(fd);
+		if (other >= 0)
+			close_ok(other);
+	}
+}
+
+/* The owner, not root, in groups 1000 and 3000. */
+Test(vfs_perm, fd_attrs_owner)
+{
+	gid_t sup[] = { 3000 };
+
+	become(1000, 1000, 1, sup);
+	for (unsigned i = 0; i < NINODE; i++) {
+		const struct fdkind *k = &inode_kinds[i];
+		int other, fd = kind_new(k, &other);
+		struct stat st = fd_stat(fd);
+
+		cr_assert_eq(st.st_uid, 1000, "%s", k->name);
+		cr_assert_eq(st.st_gid, 1000, "%s", k->name);
+		RETURNS(rump_sys_fchmod(fd, 0640), 0);
+		mode_is(k, fd, other, 0640);
+		RETURNS(rump_sys_fchown(fd, -1, 3000), 0);
+		cr_assert_eq(fd_stat(fd).st_gid, 3000);
+		FAILS(rump_sys_fchown(fd, -1, 4000), EPERM);
+		FAILS(rump_sys_fchown(fd, 4000, -1), EPERM);
+		FAILS(rump_sys_fchownat(fd, "", 4000, -1, AT_EMPTY_PATH),
+		      EPERM);
+		RETURNS(rump_sys_fchown(fd, 1000, 1000), 0);
+		cr_assert_eq(fd_stat(fd).st_gid, 1000);
+		/* A member of the group keeps S_ISGID in chmod; a change of
+		 * owner drops both bits (group execute). */
+		RETURNS(rump_sys_fchmod(fd, 06777), 0);
+		mode_is(k, fd, other, 06777);
+		RETURNS(rump_sys_fchown(fd, -1, -1), 0);
+		mode_is(k, fd, other, 0777);
+		RETURNS(rump_sys_fchmod(fd, 0600), 0);
+		RETURNS(rump_sys_futimens(fd, TS(10, 0, 20, 0)), 0);
+		cr_assert_eq(fd_stat(fd).st_mtim.tv_sec, 20);
+		RETURNS(rump_sys_utimensat(fd, "", TS(0, UTIME_OMIT, 30, 0),
+					   AT_EMPTY_PATH),
+			0);
+		cr_assert_eq(fd_stat(fd).st_mtim.tv_sec, 30);
+		cr_assert_eq(fd_stat(fd).st_atim.tv_sec, 10);
+		RETURNS(rump_sys_fchmodat2(fd, "", 0644, AT_EMPTY_PATH), 0);
+		mode_is(k, fd, other, 0644);
+		FAILS(rump_sys_fchown(fd, 4294967294u, -1), EPERM);
+		close_ok(fd);
+		if (other >= 0)
+			close_ok(other);
+	}
+	back();
+}
+
+/* Another user: what the owner alone may do is EPERM, a touch needs
+ * write permission on the inode (not the descriptor's access mode), a
+ * chmod by a non-member of the group drops S_ISGID. */
+Test(vfs_perm, fd_attrs_other_users)
+{
+	gid_t sup[] = { 3000 };
+
+	for (unsigned i = 0; i < NINODE; i++) {
+		const struct fdkind *k = &inode_kinds[i];
+		int other, fd = kind_new(k, &other);
+		struct stat st;
+
+		RETURNS(rump_sys_fchmod(fd, 0600), 0);
+		become(1000, 1000, 1, sup);
+		FAILS(rump_sys_fchmod(fd, 0644), EPERM);
+		FAILS(rump_sys_fchmodat2(fd, "", 0644, AT_EMPTY_PATH), EPERM);
+		FAILS(rump_sys_fchown(fd, 1000, -1), EPERM);
+		FAILS(rump_sys_fchown(fd, -1, 1000), EPERM);
+		st = fd_stat(fd);
+		usleep(2000);
+		RETURNS(rump_sys_fchown(fd, -1, -1), 0);
+		cr_assert_gt(ts_ns(fd_stat(fd).st_ctim), ts_ns(st.st_ctim),
+			     "%s: chown -1 -1 stamps ctime", k->name);
+		FAILS(rump_sys_futimens(fd, TS(1, 0, 1, 0)), EPERM);
+		FAILS(rump_sys_futimens(fd, NULL), EACCES);
+		FAILS(rump_sys_futimens(fd, TS(0, UTIME_NOW, 0, UTIME_NOW)),
+		      EACCES);
+		FAILS(rump_sys_futimens(fd, TS(0, UTIME_NOW, 0, UTIME_OMIT)),
+		      EPERM);
+		FAILS(rump_sys_utimensat(fd, "", NULL, AT_EMPTY_PATH), EACCES);
+		RETURNS(rump_sys_futimens(fd, TS(0, UTIME_OMIT, 0, UTIME_OMIT)),
+			0);
+		back();
+		RETURNS(rump_sys_fchmod(fd, 0666), 0);
+		become(1000, 1000, 1, sup);
+		RETURNS(rump_sys_futimens(fd, NULL), 0);
+		RETURNS(rump_sys_utimensat(fd, "", NULL, AT_EMPTY_PATH), 0);
+		FAILS(rump_sys_futimens(fd, TS(0, UTIME_OMIT, 0, UTIME_NOW)),
+		      EPERM);
+		back();
+		/* Owned by 1000 in group 5000, which 1000 is not in. */
+		RETURNS(rump_sys_fchown(fd, 1000, 5000), 0);
+		become(1000, 1000, 1, sup);
+		RETURNS(rump_sys_fchmod(fd, 02755), 0);
+		mode_is(k, fd, other, 0755);
+		RETURNS(rump_sys_fchmod(fd, 07777), 0);
+		mode_is(k, fd, other, 05777);
+		RETURNS(rump_sys_fchown(fd, -1, 5000), 0);
+		mode_is(k, fd, other, 01777); /* S_ISUID goes, S_ISVTX stays */
+		RETURNS(rump_sys_fchown(fd, -1, 3000), 0);
+		FAILS(rump_sys_fchown(fd, -1, 5000), EPERM);
+		back();
+		close_ok(fd);
+		if (other >= 0)
+			close_ok(other);
+	}
+}
+
+/* eventfd, epoll, timerfd: Linux's anonymous inode refuses every change
+ * (EOPNOTSUPP), after the check a touch makes: write permission on an
+ * inode that root owns with mode 0600. */
+static void
+anon_refuses(int fd, bool root)
+{
+	int touch = root ? EOPNOTSUPP : EACCES;
+
+	FAILS(rump_sys_fchmod(fd, 0644), EOPNOTSUPP);
+	FAILS(rump_sys_fchmod(fd, 0600), EOPNOTSUPP);
+	FAILS(rump_sys_fchown(fd, -1, -1), EOPNOTSUPP);
+	FAILS(rump_sys_fchown(fd, 0, 0), EOPNOTSUPP);
+	FAILS(rump_sys_fchownat(fd, "", -1, -1, AT_EMPTY_PATH), EOPNOTSUPP);
+	FAILS(rump_sys_fchmodat2(fd, "", 0600, AT_EMPTY_PATH), EOPNOTSUPP);
+	FAILS(rump_sys_futimens(fd, TS(1, 0, 1, 0)), EOPNOTSUPP);
+	FAILS(rump_sys_futimens(fd, TS(0, UTIME_NOW, 0, UTIME_OMIT)),
+	      EOPNOTSUPP);
+	FAILS(rump_sys_futimens(fd, NULL), touch);
+	FAILS(rump_sys_futimens(fd, TS(0, UTIME_NOW, 0, UTIME_NOW)), touch);
+	FAILS(rump_sys_utimensat(fd, "", NULL, AT_EMPTY_PATH), touch);
+	FAILS(rump_sys_utimensat(fd, "", TS(1, 0, 1, 0), AT_EMPTY_PATH),
+	      EOPNOTSUPP);
+	RETURNS(rump_sys_futimens(fd, TS(0, UTIME_OMIT, 0, UTIME_OMIT)), 0);
+	FAILS(rump_sys_futimens(fd, TS(0, 1000000000, 0, 0)), EINVAL);
+	FAILS(rump_sys_fchownat(fd, "", 0, 0, 0), ENOENT);
+}
+
+Test(vfs_perm, fd_attrs_anonymous_inode)
+{
+	for (unsigned i = 0; i < NANON; i++) {
+		const struct fdkind *k = &anon_kinds[i];
+		int other, fd = kind_new(k, &other);
+		struct stat a = fd_stat(fd), b;
+
+		anon_refuses(fd, true);
+		become(1000, 1000, 0, NULL);
+		anon_refuses(fd, false);
+		close_ok(fd);
+		fd = kind_new(k, &other);
+		anon_refuses(fd, false);
+		close_ok(fd);
+		back();
+		b = fd_stat(fd);
+		cr_assert_eq(b.st_mode, a.st_mode, "%s", k->name);
+		cr_assert_eq(ts_ns(b.st_ctim), ts_ns(a.st_ctim));
+		close_ok(fd);
+	}
+}
+
+Test(vfs_perm, fd_attrs_bad_descriptors)
+{
+	int fd = xopen("/opath", O_CREAT | O_RDWR, 0644), pfd;
+
+	close_ok(fd);
+	FAILS(rump_sys_fchmod(-1, 0644), EBADF);
+	FAILS(rump_sys_fchmod(9999, 0644), EBADF);
+	FAILS(rump_sys_fchown(-1, 0, 0), EBADF);
+	FAILS(rump_sys_futimens(-1, NULL), EBADF);
+	FAILS(rump_sys_fchownat(-1, "", 0, 0, AT_EMPTY_PATH), EBADF);
+	FAILS(rump_sys_utimensat(-1, "", NULL, AT_EMPTY_PATH), EBADF);
+	FAILS(rump_sys_fchmodat2(-1, "", 0644, AT_EMPTY_PATH), EBADF);
+	/* An O_PATH descriptor is no open file for the f-calls, while the
+	 * AT_EMPTY_PATH forms take it. */
+	pfd = xopen("/opath", O_PATH, 0);
+	FAILS(rump_sys_fchmod(pfd, 0600), EBADF);
+	FAILS(rump_sys_fchown(pfd, -1, -1), EBADF);
+	FAILS(rump_sys_futimens(pfd, NULL), EBADF);
+	RETURNS(rump_sys_fchownat(pfd, "", -1, -1, AT_EMPTY_PATH), 0);
+	RETURNS(rump_sys_utimensat(pfd, "", NULL, AT_EMPTY_PATH), 0);
+	RETURNS(rump_sys_fchmodat2(pfd, "", 0600, AT_EMPTY_PATH), 0);
+	cr_assert_eq(mode_of("/opath"), 0600);
+	close_ok(pfd);
 }

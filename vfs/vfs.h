@@ -28,6 +28,7 @@
 struct lwp;
 struct proc;
 struct statfs;
+struct timespec;
 
 /* mnt_flags (Linux's MS_* values where they exist) */
 #define MNT_RDONLY 0x0001 /* MS_RDONLY */
@@ -138,6 +139,41 @@ int path_copyin(const char *upath, char *buf, bool allow_empty);
 int vfs_access(struct vnode *vp, int mode, const struct kauth_cred *cr);
 /* Whether cr is in group gid (fsgid or supplementary), as Linux asks. */
 bool vfs_groupmember(const struct kauth_cred *cr, gid_t gid);
+/* vfs_access's decision on known attributes (va_type, va_mode, va_uid,
+ * va_gid) of a file that is on no read-only mount: 0 or EACCES. */
+int vfs_access_attr(const struct vattr *va, int mode,
+		    const struct kauth_cred *cr);
+
+/*
+ * The rules of attribute changes (vfs_attr.c), one set for vnodes and
+ * for files without one (fo_setattr, file.h).  Each looks at `cur', a
+ * file's current va_type, va_mode, va_uid and va_gid, and the caller's
+ * credentials, and either adds to *va (va_mask and values) what to
+ * change or returns why not, changing nothing; checks that belong to a
+ * file system or a mount (EROFS, a missing setattr) are the caller's.
+ *
+ * vattr_chmod: the owner or fsuid 0 sets the mode's 07777 bits; a caller
+ * neither fsuid 0 nor in the file's group loses S_ISGID.  EPERM.
+ * vattr_chown: fsuid 0 gives any owner and group; the owner may "change"
+ * to itself and to a group it is in; -1 leaves a field.  A non-directory
+ * loses set-id bits as vn_setid_dropped says, which only the owner or
+ * fsuid 0 may cause.  EPERM.
+ * vattr_utimes: times[2] (NULL: both now; tv_nsec may be UTIME_NOW_ or
+ * UTIME_OMIT_, both already checked; two UTIME_OMIT_ never get here)
+ * with `now' for UTIME_NOW_ and ctime.  A touch (NULL or both
+ * UTIME_NOW_) needs the owner, fsuid 0 or write permission (EACCES);
+ * any other times the owner or fsuid 0 (EPERM).
+ * vattr_may_touch: the part of vattr_utimes Linux checks before any
+ * file system is asked (notify_change): the touch's EACCES, or 0.
+ */
+int vattr_chmod(const struct vattr *cur, mode_t mode,
+		const struct kauth_cred *cr, struct vattr *va);
+int vattr_chown(const struct vattr *cur, uid_t uid, gid_t gid,
+		const struct kauth_cred *cr, struct vattr *va);
+int vattr_utimes(const struct vattr *cur, const struct timespec *ts,
+		 int64_t now, const struct kauth_cred *cr, struct vattr *va);
+int vattr_may_touch(const struct vattr *cur, const struct timespec *ts,
+		    const struct kauth_cred *cr);
 
 /* ---- open files on vnodes -------------------------------------------- */
 

@@ -82,6 +82,9 @@ struct vnode *cross_down(struct vnode *vp);
  * nanoseconds, clamped to what they hold (years 1678 to 2262), as
  * Linux clamps a time to a file system's range. */
 int64_t vfs_time_ns(int64_t sec, long nsec);
+/* utimensat's special tv_nsec values (UTIME_NOW, UTIME_OMIT). */
+#define UTIME_NOW_ ((1L << 30) - 1L)
+#define UTIME_OMIT_ ((1L << 30) - 2L)
 
 /* Fill a Linux struct stat from attributes. */
 void vattr_to_stat(const struct vattr *va, struct stat *st);

@@ -48,11 +48,40 @@ vnode_owner(struct vnode *vp, const struct vattr *known, mode_t *modep,
 	*gidp = va.va_gid;
 }
 
+/* The owner, group or other bits of fmode for cr, and root's override
+ * of all but executing a file with no x bit. */
+static int
+access_bits(mode_t fmode, uid_t uid, gid_t gid, int mode,
+	    const struct kauth_cred *cr)
+{
+	mode_t perm;
+
+	if (cr->cr_fsuid == uid)
+		perm = fmode >> 6;
+	else if (vfs_groupmember(cr, gid))
+		perm = fmode >> 3;
+	else
+		perm = fmode;
+	if ((mode & ~perm & 7) == 0)
+		return 0;
+	if (cr->cr_fsuid == 0 && (fmode & 0111))
+		return 0;
+	return EACCES;
+}
+
+int
+vfs_access_attr(const struct vattr *va, int mode, const struct kauth_cred *cr)
+{
+	if (cr->cr_fsuid == 0 && (va->va_type == VDIR || !(mode & VEXEC)))
+		return 0;
+	return access_bits(va->va_mode, va->va_uid, va->va_gid, mode, cr);
+}
+
 static int
 access_known(struct vnode *vp, int mode, const struct kauth_cred *cr,
 	     const struct vattr *known)
 {
-	mode_t fmode, perm;
+	mode_t fmode;
 	uid_t uid;
 	gid_t gid;
 
@@ -66,17 +95,7 @@ access_known(struct vnode *vp, int mode, const struct kauth_cred *cr,
 	if (cr->cr_fsuid == 0 && (vp->v_type == VDIR || !(mode & VEXEC)))
 		return 0;
 	vnode_owner(vp, known, &fmode, &uid, &gid);
-	if (cr->cr_fsuid == uid)
-		perm = fmode >> 6;
-	else if (vfs_groupmember(cr, gid))
-		perm = fmode >> 3;
-	else
-		perm = fmode;
-	if ((mode & ~perm & 7) == 0)
-		return 0;
-	if (cr->cr_fsuid == 0 && (fmode & 0111))
-		return 0;
-	return EACCES;
+	return access_bits(fmode, uid, gid, mode, cr);
 }
 
 int

@@ -25,8 +25,6 @@
 #define RENAME_EXCHANGE (1 << 1)
 #define RENAME_WHITEOUT (1 << 2)
 #endif
-#define UTIME_NOW_ ((1L << 30) - 1L)
-#define UTIME_OMIT_ ((1L << 30) - 2L)
 #define ESTALE_RETRIES 16
 /* umount2 flags */
 #define MNT_FORCE 0x1
@@ -1296,6 +1294,13 @@ setattr_check_ro(struct vnode *vp)
 	return 0;
 }
 
+/*
+ * chmod, chown and utimensat: the rules (vfs_attr.c) decide on the
+ * current attributes, then the change goes to the vnode (vop_setattr)
+ * or to a file without one (fo_setattr).  A vnode's checks come in the
+ * order they always had: the mount, the file system, the rules.
+ */
+
 static int
 do_chmod(struct vnode *vp, mode_t mode, const struct kauth_cred *cr)
 {
@@ -1304,73 +1309,15 @@ do_chmod(struct vnode *vp, mode_t mode, const struct kauth_cred *cr)
 
 	if ((error = setattr_check_ro(vp)) != 0)
 		return error;
-	if (!owner_or_capable(vp, cr))
-		return EPERM;
 	if (vp->v_op->vop_setattr == NULL)
 		return EPERM;
+	/* Without attributes only fsuid 0 passes the owner check, and then
+	 * learns why. */
 	if ((error = vp->v_op->vop_getattr(vp, &cur)) != 0)
+		return cr->cr_fsuid == 0 ? error : EPERM;
+	if ((error = vattr_chmod(&cur, mode, cr, &va)) != 0)
 		return error;
-	va.va_mask = VA_MODE;
-	va.va_mode = mode & 07777;
-	if ((va.va_mode & S_ISGID) && cr->cr_fsuid != 0 &&
-	    !vfs_groupmember(cr, cur.va_gid))
-		va.va_mode &= ~(mode_t)S_ISGID;
 	return vp->v_op->vop_setattr(vp, &va);
-}
-
-long
-sys_chmod(struct lwp *l, const char *pathname, mode_t mode)
-{
-	struct vnode *vp;
-	int error;
-
-	if ((error = namei_user(l, AT_FDCWD, pathname, NI_FOLLOW, &vp)) != 0)
-		return -error;
-	error = do_chmod(vp, mode, l->l_cred);
-	vnode_rele(vp);
-	return -error;
-}
-
-long
-sys_fchmod(struct lwp *l, int fd, mode_t mode)
-{
-	struct vnode *vp;
-	int error;
-
-	if ((error = fd_vnode(l, fd, false, EPERM, &vp, NULL)) != 0)
-		return -error;
-	error = do_chmod(vp, mode, l->l_cred);
-	vnode_rele(vp);
-	return -error;
-}
-
-static long
-do_fchmodat(struct lwp *l, int dirfd, const char *pathname, mode_t mode,
-	    int flags)
-{
-	struct vnode *vp;
-	int error;
-
-	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-		return -EINVAL;
-	error = namei_user(l, dirfd, pathname,
-			   ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : NI_FOLLOW) |
-				   ((flags & AT_EMPTY_PATH) ? NI_EMPTYPATH : 0),
-			   &vp);
-	if (error != 0)
-		return -error;
-	if (vp->v_type == VLNK)
-		error = EOPNOTSUPP;
-	else
-		error = do_chmod(vp, mode, l->l_cred);
-	vnode_rele(vp);
-	return -error;
-}
-
-long
-sys_fchmodat(struct lwp *l, int dirfd, const char *pathname, mode_t mode)
-{
-	return do_fchmodat(l, dirfd, pathname, mode, 0);
 }
 
 static int
@@ -1383,55 +1330,221 @@ do_chown(struct vnode *vp, uid_t uid, gid_t gid, const struct kauth_cred *cr)
 		return error;
 	if ((error = vp->v_op->vop_getattr(vp, &cur)) != 0)
 		return error;
-	if (uid != (uid_t)-1 && cr->cr_fsuid != 0 &&
-	    !(cr->cr_fsuid == cur.va_uid && uid == cur.va_uid))
-		return EPERM;
-	if (gid != (gid_t)-1 && cr->cr_fsuid != 0 &&
-	    !(cr->cr_fsuid == cur.va_uid &&
-	      (gid == cur.va_gid || vfs_groupmember(cr, gid))))
-		return EPERM;
+	if ((error = vattr_chown(&cur, uid, gid, cr, &va)) != 0)
+		return error;
 	if (vp->v_op->vop_setattr == NULL)
 		return EPERM;
-	if (uid != (uid_t)-1) {
-		va.va_mask |= VA_UID;
-		va.va_uid = uid;
-	}
-	if (gid != (gid_t)-1) {
-		va.va_mask |= VA_GID;
-		va.va_gid = gid;
-	}
-	if (vp->v_type != VDIR) {
-		mode_t m = vn_setid_dropped(&cur, cr);
+	return vp->v_op->vop_setattr(vp, &va);
+}
 
-		/* Dropping bits is a change of mode: the owner's. */
-		if (m != cur.va_mode && !owner_or_capable(vp, cr))
-			return EPERM;
-		if (m != cur.va_mode) {
-			va.va_mask |= VA_MODE;
-			va.va_mode = m;
+/* times[2] in nanoseconds, or UTIME_NOW_/UTIME_OMIT_ in tv_nsec. */
+static int
+do_utimes(struct vnode *vp, const struct timespec *ts, int64_t now,
+	  const struct kauth_cred *cr)
+{
+	struct vattr va = { 0 }, cur;
+	int error;
+
+	if ((error = setattr_check_ro(vp)) != 0)
+		return error;
+	/* Without attributes the vnode has no owner and no permission
+	 * bits (what vfs_access sees then): only fsuid 0 passes. */
+	if (vp->v_op->vop_getattr(vp, &cur) != 0) {
+		memset(&cur, 0, sizeof(cur));
+		cur.va_type = vp->v_type;
+		cur.va_uid = (uid_t)-1;
+		cur.va_gid = (gid_t)-1;
+	}
+	if ((error = vattr_utimes(&cur, ts, now, cr, &va)) != 0)
+		return error;
+	if (vp->v_op->vop_setattr == NULL)
+		return EPERM;
+	return vp->v_op->vop_setattr(vp, &va);
+}
+
+/* What one chmod, chown or utimensat asks for. */
+enum attr_op { AR_MODE, AR_OWNER, AR_TIMES };
+
+struct attr_req {
+	enum attr_op op;
+	mode_t mode;               /* AR_MODE */
+	uid_t uid;                 /* AR_OWNER */
+	gid_t gid;                 /* AR_OWNER */
+	const struct timespec *ts; /* AR_TIMES: times[2], or NULL (now) */
+	int64_t now;               /* AR_TIMES: UTIME_NOW's time */
+	const struct kauth_cred *cr;
+};
+
+/* fo_setattr's decide (file.h): the rules for a request. */
+static int
+attr_decide(void *arg, const struct vattr *cur, struct vattr *va)
+{
+	const struct attr_req *rq = arg;
+
+	switch (rq->op) {
+	case AR_MODE:
+		return vattr_chmod(cur, rq->mode, rq->cr, va);
+	case AR_OWNER:
+		return vattr_chown(cur, rq->uid, rq->gid, rq->cr, va);
+	default:
+		return vattr_utimes(cur, rq->ts, rq->now, rq->cr, va);
+	}
+}
+
+static bool
+ts_valid(const struct timespec *t)
+{
+	if (t->tv_nsec == UTIME_NOW_ || t->tv_nsec == UTIME_OMIT_)
+		return true;
+	return t->tv_nsec >= 0 && t->tv_nsec <= 999999999;
+}
+
+/*
+ * Apply a request to the file found: vnode vp, or else file fp, which
+ * has none.  Nanoseconds are checked only now that the file is found,
+ * as Linux does.  A file type without fo_setattr is on Linux's one
+ * anonymous inode (root's, mode 0600): its setattr refuses everything,
+ * after the touch check notify_change makes first.
+ */
+static int
+attr_apply(struct vnode *vp, struct file *fp, struct attr_req *rq)
+{
+	static const struct vattr anon = { .va_type = VNON, .va_mode = 0600 };
+	int error;
+
+	if (rq->op == AR_TIMES) {
+		if (rq->ts != NULL &&
+		    (!ts_valid(&rq->ts[0]) || !ts_valid(&rq->ts[1])))
+			return EINVAL;
+		rq->now = vfs_now_ns();
+	}
+	if (vp != NULL) {
+		switch (rq->op) {
+		case AR_MODE:
+			return do_chmod(vp, rq->mode, rq->cr);
+		case AR_OWNER:
+			return do_chown(vp, rq->uid, rq->gid, rq->cr);
+		default:
+			return do_utimes(vp, rq->ts, rq->now, rq->cr);
 		}
 	}
-	return vp->v_op->vop_setattr(vp, &va);
+	if (fp->f_ops->fo_setattr != NULL)
+		return fp->f_ops->fo_setattr(fp, attr_decide, rq);
+	if (rq->op == AR_TIMES &&
+	    (error = vattr_may_touch(&anon, rq->ts, rq->cr)) != 0)
+		return error;
+	return EOPNOTSUPP;
+}
+
+/* fchmod, fchown, futimens: the open file on fd (O_PATH is none). */
+static long
+fd_setattr(struct lwp *l, int fd, struct attr_req *rq)
+{
+	struct file *fp;
+	int error;
+
+	if ((fp = fd_getfile(l->l_proc, fd)) == NULL)
+		return -EBADF;
+	if (file_flag(fp) & O_PATH)
+		error = EBADF;
+	else
+		error = attr_apply(fp->f_vnode, fp, rq);
+	file_release(fp);
+	return -error;
+}
+
+/*
+ * fchmodat2, fchownat, utimensat on a path: with AT_SYMLINK_NOFOLLOW and
+ * AT_EMPTY_PATH (checked by the caller), where "" names the file on
+ * dirfd, which may be one without a vnode (a memfd, a pipe, ...).
+ */
+static long
+at_setattr(struct lwp *l, int dirfd, const char *upath, int flags,
+	   struct attr_req *rq)
+{
+	struct vnode *vp;
+	struct file *fp;
+	char buf[PATH_MAX_];
+	int error;
+
+	error = path_copyin(upath, buf, (flags & AT_EMPTY_PATH) != 0);
+	if (error != 0)
+		return -error;
+	if (buf[0] == '\0' && dirfd != AT_FDCWD) {
+		if ((fp = fd_getfile(l->l_proc, dirfd)) == NULL)
+			return -EBADF;
+		if (fp->f_vnode == NULL) {
+			error = attr_apply(NULL, fp, rq);
+			file_release(fp);
+			return -error;
+		}
+		file_release(fp);
+	}
+	error = namei(l, dirfd, buf,
+		      ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : NI_FOLLOW) |
+			      ((flags & AT_EMPTY_PATH) ? NI_EMPTYPATH : 0),
+		      &vp);
+	if (error != 0)
+		return -error;
+	if (rq->op == AR_MODE && vp->v_type == VLNK)
+		error = EOPNOTSUPP;
+	else
+		error = attr_apply(vp, NULL, rq);
+	vnode_rele(vp);
+	return -error;
+}
+
+long
+sys_chmod(struct lwp *l, const char *pathname, mode_t mode)
+{
+	struct attr_req rq = { .op = AR_MODE, .mode = mode, .cr = l->l_cred };
+
+	return at_setattr(l, AT_FDCWD, pathname, 0, &rq);
+}
+
+long
+sys_fchmod(struct lwp *l, int fd, mode_t mode)
+{
+	struct attr_req rq = { .op = AR_MODE, .mode = mode, .cr = l->l_cred };
+
+	return fd_setattr(l, fd, &rq);
+}
+
+static long
+do_fchmodat(struct lwp *l, int dirfd, const char *pathname, mode_t mode,
+	    int flags)
+{
+	struct attr_req rq = { .op = AR_MODE, .mode = mode, .cr = l->l_cred };
+
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	return at_setattr(l, dirfd, pathname, flags, &rq);
+}
+
+long
+sys_fchmodat(struct lwp *l, int dirfd, const char *pathname, mode_t mode)
+{
+	return do_fchmodat(l, dirfd, pathname, mode, 0);
+}
+
+long
+sys_fchmodat2(struct lwp *l, int dirfd, const char *pathname, mode_t mode,
+	      unsigned int flags)
+{
+	return do_fchmodat(l, dirfd, pathname, mode, (int)flags);
 }
 
 long
 sys_fchownat(struct lwp *l, int dirfd, const char *pathname, uid_t owner,
 	     gid_t group, int flags)
 {
-	struct vnode *vp;
-	int error;
+	struct attr_req rq = {
+		.op = AR_OWNER, .uid = owner, .gid = group, .cr = l->l_cred
+	};
 
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	error = namei_user(l, dirfd, pathname,
-			   ((flags & AT_SYMLINK_NOFOLLOW) ? 0 : NI_FOLLOW) |
-				   ((flags & AT_EMPTY_PATH) ? NI_EMPTYPATH : 0),
-			   &vp);
-	if (error != 0)
-		return -error;
-	error = do_chown(vp, owner, group, l->l_cred);
-	vnode_rele(vp);
-	return -error;
+	return at_setattr(l, dirfd, pathname, flags, &rq);
 }
 
 long
@@ -1450,85 +1563,31 @@ sys_lchown(struct lwp *l, const char *pathname, uid_t owner, gid_t group)
 long
 sys_fchown(struct lwp *l, int fd, uid_t owner, gid_t group)
 {
-	struct vnode *vp;
-	int error;
+	struct attr_req rq = {
+		.op = AR_OWNER, .uid = owner, .gid = group, .cr = l->l_cred
+	};
 
-	if ((error = fd_vnode(l, fd, false, EPERM, &vp, NULL)) != 0)
-		return -error;
-	error = do_chown(vp, owner, group, l->l_cred);
-	vnode_rele(vp);
-	return -error;
-}
-
-/* times[2] in nanoseconds, or UTIME_NOW_/UTIME_OMIT_ in tv_nsec. */
-static int
-do_utimes(struct vnode *vp, const struct timespec *ts,
-	  const struct kauth_cred *cr)
-{
-	struct vattr va = { 0 };
-	int64_t now = vfs_now_ns();
-	int error;
-
-	if ((error = setattr_check_ro(vp)) != 0)
-		return error;
-	/* Only "now" for both is a touch, which write permission allows;
-	 * anything else sets times (UTIME_OMIT with UTIME_NOW too: Linux's
-	 * ATTR_TIMES_SET), which is for the owner. */
-	if (ts == NULL ||
-	    (ts[0].tv_nsec == UTIME_NOW_ && ts[1].tv_nsec == UTIME_NOW_)) {
-		if (!owner_or_capable(vp, cr) &&
-		    (error = vfs_access(vp, VWRITE, cr)) != 0)
-			return error;
-	} else if (!owner_or_capable(vp, cr)) {
-		return EPERM;
-	}
-	if (vp->v_op->vop_setattr == NULL)
-		return EPERM;
-	for (int i = 0; i < 2; i++) {
-		int64_t t = now;
-		unsigned bit = i == 0 ? VA_ATIME : VA_MTIME;
-
-		if (ts != NULL && ts[i].tv_nsec == UTIME_OMIT_)
-			continue;
-		if (ts != NULL && ts[i].tv_nsec != UTIME_NOW_)
-			t = vfs_time_ns(ts[i].tv_sec, ts[i].tv_nsec);
-		va.va_mask |= bit;
-		if (i == 0)
-			va.va_atime = t;
-		else
-			va.va_mtime = t;
-	}
-	va.va_mask |= VA_CTIME;
-	va.va_ctime = now;
-	return vp->v_op->vop_setattr(vp, &va);
-}
-
-static bool
-ts_valid(const struct timespec *t)
-{
-	if (t->tv_nsec == UTIME_NOW_ || t->tv_nsec == UTIME_OMIT_)
-		return true;
-	return t->tv_nsec >= 0 && t->tv_nsec <= 999999999;
+	return fd_setattr(l, fd, &rq);
 }
 
 long
 sys_utimensat(struct lwp *l, int dirfd, const char *pathname,
 	      const struct timespec *times, int flags)
 {
-	struct timespec ts[2], *tp = NULL;
-	struct vnode *vp;
+	struct timespec ts[2];
+	struct attr_req rq = { .op = AR_TIMES, .cr = l->l_cred };
 	int error;
 
 	/* Linux's order: two UTIME_OMITs end it before anything else is
 	 * looked at; then the flags and the file; the nanoseconds only
-	 * once the file is found (vfs_utimes). */
+	 * once the file is found (attr_apply). */
 	if (times != NULL) {
 		if ((error = copyin(times, ts, sizeof(ts))) != 0)
 			return -error;
 		if (ts[0].tv_nsec == UTIME_OMIT_ &&
 		    ts[1].tv_nsec == UTIME_OMIT_)
 			return 0;
-		tp = ts;
+		rq.ts = ts;
 	}
 	if (pathname == NULL && dirfd != AT_FDCWD) {
 		/* futimens: no flags at all; an open file, which O_PATH is
@@ -1536,24 +1595,11 @@ sys_utimensat(struct lwp *l, int dirfd, const char *pathname,
 		 * one. */
 		if (flags != 0)
 			return -EINVAL;
-		error = fd_vnode(l, dirfd, false, EPERM, &vp, NULL);
-	} else {
-		if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
-			return -EINVAL;
-		error = namei_user(
-			l, dirfd, pathname,
-			((flags & AT_SYMLINK_NOFOLLOW) ? 0 : NI_FOLLOW) |
-				((flags & AT_EMPTY_PATH) ? NI_EMPTYPATH : 0),
-			&vp);
+		return fd_setattr(l, dirfd, &rq);
 	}
-	if (error != 0)
-		return -error;
-	if (tp != NULL && (!ts_valid(&ts[0]) || !ts_valid(&ts[1])))
-		error = EINVAL;
-	else
-		error = do_utimes(vp, tp, l->l_cred);
-	vnode_rele(vp);
-	return -error;
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
+		return -EINVAL;
+	return at_setattr(l, dirfd, pathname, flags, &rq);
 }
 
 long
@@ -1561,7 +1607,7 @@ sys_utimes(struct lwp *l, const char *filename, const struct timeval *times)
 {
 	struct timeval tv[2];
 	struct timespec ts[2];
-	struct vnode *vp;
+	struct attr_req rq = { .op = AR_TIMES, .cr = l->l_cred };
 	int error;
 
 	if (times != NULL) {
@@ -1573,12 +1619,9 @@ sys_utimes(struct lwp *l, const char *filename, const struct timeval *times)
 			ts[i].tv_sec = tv[i].tv_sec;
 			ts[i].tv_nsec = tv[i].tv_usec * 1000;
 		}
+		rq.ts = ts;
 	}
-	if ((error = namei_user(l, AT_FDCWD, filename, NI_FOLLOW, &vp)) != 0)
-		return -error;
-	error = do_utimes(vp, times != NULL ? ts : NULL, l->l_cred);
-	vnode_rele(vp);
-	return -error;
+	return at_setattr(l, AT_FDCWD, filename, 0, &rq);
 }
 
 long
