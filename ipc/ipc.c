@@ -2,8 +2,14 @@
  * ipc.c: what the IPC sources share: the keyed sleep, the signal hooks,
  * boot.
  */
+#include <linux/stat.h>
+
+#include "cred.h"
 #include "ipc.h"
 #include "proc.h"
+#include "../vfs/vfs.h"
+
+static kmutex_t ipc_inode_lock; /* changes of any ipc_inode */
 
 int
 ipc_anon_stat(struct file *fp, struct stat *st)
@@ -15,6 +21,67 @@ ipc_anon_stat(struct file *fp, struct stat *st)
 	st->st_mode = 0600;
 	st->st_blksize = IPC_PAGE;
 	return 0;
+}
+
+void
+ipc_inode_init(struct ipc_inode *ii, mode_t mode, const struct kauth_cred *cr,
+	       int64_t t)
+{
+	ii->ii_mode = mode;
+	ii->ii_uid = cr->cr_fsuid;
+	ii->ii_gid = cr->cr_fsgid;
+	ii->ii_atime = ii->ii_mtime = ii->ii_ctime = t;
+}
+
+void
+ipc_inode_stat(const struct ipc_inode *ii, struct stat *st)
+{
+	st->st_mode = atomic_load_relaxed(&ii->ii_mode);
+	st->st_uid = atomic_load_relaxed(&ii->ii_uid);
+	st->st_gid = atomic_load_relaxed(&ii->ii_gid);
+	vfs_ns_split(atomic_load_relaxed(&ii->ii_atime), &st->st_atime,
+		     &st->st_atime_nsec);
+	vfs_ns_split(atomic_load_relaxed(&ii->ii_mtime), &st->st_mtime,
+		     &st->st_mtime_nsec);
+	vfs_ns_split(atomic_load_relaxed(&ii->ii_ctime), &st->st_ctime,
+		     &st->st_ctime_nsec);
+}
+
+int
+ipc_inode_setattr(struct ipc_inode *ii,
+		  int (*decide)(void *arg, const struct vattr *cur,
+				struct vattr *va),
+		  void *arg)
+{
+	struct vattr cur = { 0 }, va = { 0 };
+	mode_t mode;
+	int error;
+
+	mutex_enter(&ipc_inode_lock);
+	mode = ii->ii_mode;
+	cur.va_type = S_ISSOCK(mode) ? VSOCK : VFIFO;
+	cur.va_mode = mode & 07777;
+	cur.va_uid = ii->ii_uid;
+	cur.va_gid = ii->ii_gid;
+	if ((error = decide(arg, &cur, &va)) == 0) {
+		if (va.va_mask & VA_MODE)
+			atomic_store_relaxed(&ii->ii_mode,
+					     (mode & S_IFMT) |
+						     (va.va_mode & 07777));
+		if (va.va_mask & VA_UID)
+			atomic_store_relaxed(&ii->ii_uid, va.va_uid);
+		if (va.va_mask & VA_GID)
+			atomic_store_relaxed(&ii->ii_gid, va.va_gid);
+		if (va.va_mask & VA_ATIME)
+			atomic_store_relaxed(&ii->ii_atime, va.va_atime);
+		if (va.va_mask & VA_MTIME)
+			atomic_store_relaxed(&ii->ii_mtime, va.va_mtime);
+		atomic_store_relaxed(&ii->ii_ctime, (va.va_mask & VA_CTIME)
+							    ? va.va_ctime
+							    : vfs_now_ns());
+	}
+	mutex_exit(&ipc_inode_lock);
+	return error;
 }
 
 int
@@ -65,6 +132,7 @@ ipc_init(void)
 {
 	int error;
 
+	mutex_init(&ipc_inode_lock);
 	if ((error = fifo_init()) != 0)
 		return error;
 	return unp_init();

@@ -78,6 +78,32 @@ void ipc_sigmask_restore(struct lwp *l, const uint64_t *old);
  * Linux's anon_inodefs reports. */
 int ipc_anon_stat(struct file *fp, struct stat *st);
 
+/*
+ * The inode attributes of a pipe (both ends) or a socket, which Linux
+ * keeps on its pipefs or sockfs inode: type and mode, owner, group and
+ * times, set at creation and changed by fchmod, fchown and futimens
+ * (fo_setattr, file.h).  Read atomically; changed under one lock of all
+ * of them (ipc.c), a leaf.
+ */
+struct ipc_inode {
+	mode_t ii_mode; /* S_IFIFO or S_IFSOCK | 07777 bits */
+	uid_t ii_uid;
+	gid_t ii_gid;
+	int64_t ii_atime, ii_mtime, ii_ctime; /* ns since the epoch */
+};
+struct kauth_cred;
+struct vattr;
+/* Owned by cr's fsuid and fsgid, all three times `t'. */
+void ipc_inode_init(struct ipc_inode *ii, mode_t mode,
+		    const struct kauth_cred *cr, int64_t t);
+/* st_mode, st_uid, st_gid and the times of a struct stat. */
+void ipc_inode_stat(const struct ipc_inode *ii, struct stat *st);
+/* fo_setattr on these attributes. */
+int ipc_inode_setattr(struct ipc_inode *ii,
+		      int (*decide)(void *arg, const struct vattr *cur,
+				    struct vattr *va),
+		      void *arg);
+
 /* Absolute monotonic deadline `ns' from now (saturating). */
 static inline uint64_t
 ipc_deadline_after(uint64_t ns)

@@ -55,7 +55,9 @@ struct pipe {
 	bool pi_rbusy, pi_wbusy;
 	bool pi_fifo;
 	unsigned long pi_ino;
-	int64_t pi_btime; /* creation: an anonymous pipe's times */
+	/* An anonymous pipe's inode attributes (a FIFO's are its
+	 * vnode's). */
+	struct ipc_inode pi_inode;
 };
 
 static unsigned long pipe_lastino = 4096; /* atomic */
@@ -73,7 +75,6 @@ pipe_create(bool fifo)
 	pi->pi_size = PIPE_DEF_SIZE;
 	pi->pi_fifo = fifo;
 	pi->pi_ino = __atomic_add_fetch(&pipe_lastino, 1, __ATOMIC_RELAXED);
-	pi->pi_btime = vfs_now_ns();
 	return pi;
 }
 
@@ -279,16 +280,23 @@ pipe_stat(struct file *fp, struct stat *st)
 	st->st_dev = PIPE_DEV;
 	st->st_ino = pi->pi_ino;
 	st->st_nlink = 1;
-	st->st_mode = S_IFIFO | 0600;
-	st->st_uid = fp->f_cred->cr_fsuid;
-	st->st_gid = fp->f_cred->cr_fsgid;
 	st->st_blksize = IPC_PAGE;
-	/* Linux 6.x leaves a pipefs inode's times as they were made. */
-	st->st_atime = st->st_mtime = st->st_ctime =
-		(__kernel_ulong_t)(pi->pi_btime / NSEC_PER_SEC_);
-	st->st_atime_nsec = st->st_mtime_nsec = st->st_ctime_nsec =
-		(__kernel_ulong_t)(pi->pi_btime % NSEC_PER_SEC_);
+	/* Linux 6.x leaves a pipefs inode's times as they were made, or
+	 * as futimens set them. */
+	ipc_inode_stat(&pi->pi_inode, st);
 	return 0;
+}
+
+/* fo_setattr: the one inode of both ends. */
+static int
+pipe_setattr(struct file *fp,
+	     int (*decide)(void *arg, const struct vattr *cur,
+			   struct vattr *va),
+	     void *arg)
+{
+	struct pipe *pi = fp->f_data;
+
+	return ipc_inode_setattr(&pi->pi_inode, decide, arg);
 }
 
 static int
@@ -449,6 +457,7 @@ const struct fileops pipe_fileops = {
 	.fo_ioctl = pipe_ioctl,
 	.fo_poll = pipe_poll,
 	.fo_close = pipe_close,
+	.fo_setattr = pipe_setattr,
 };
 
 /* ---- FIFOs ------------------------------------------------------------- */
@@ -660,6 +669,7 @@ sys_pipe2(struct lwp *l, int *fds, int flags)
 	st = flags & O_NONBLOCK;
 	if ((pi = pipe_create(false)) == NULL)
 		return -ENOMEM;
+	ipc_inode_init(&pi->pi_inode, S_IFIFO | 0600, l->l_cred, vfs_now_ns());
 	pi->pi_readers = pi->pi_writers = 1;
 	if ((error = file_alloc(&pipe_fileops, pi, O_RDONLY | st, l->l_cred,
 				&rf)) != 0) {

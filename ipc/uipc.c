@@ -245,6 +245,8 @@ struct usock {
 	unsigned so_rwait;
 	bool so_dwmode;
 	unsigned so_dwcool; /* offers to skip after a slow one */
+	/* Its sockfs inode's mode, owner and times (ipc.h). */
+	struct ipc_inode so_inode;
 };
 
 static kmutex_t unp_names_lock, unp_gc_lock;
@@ -811,11 +813,18 @@ soo_stat(struct file *fp, struct stat *st)
 	st->st_dev = 0x08; /* sockfs */
 	st->st_ino = (unsigned long)((uintptr_t)fp->f_data >> 4) & 0xffffff;
 	st->st_nlink = 1;
-	st->st_mode = S_IFSOCK | 0777;
-	st->st_uid = fp->f_cred->cr_fsuid;
-	st->st_gid = fp->f_cred->cr_fsgid;
 	st->st_blksize = IPC_PAGE;
+	ipc_inode_stat(&((struct usock *)fp->f_data)->so_inode, st);
 	return 0;
+}
+
+static int
+soo_setattr(struct file *fp,
+	    int (*decide)(void *arg, const struct vattr *cur, struct vattr *va),
+	    void *arg)
+{
+	return ipc_inode_setattr(&((struct usock *)fp->f_data)->so_inode,
+				 decide, arg);
 }
 
 static bool
@@ -984,6 +993,7 @@ static const struct fileops unp_fileops_ = {
 	.fo_ioctl = soo_ioctl,
 	.fo_poll = soo_poll,
 	.fo_close = soo_close,
+	.fo_setattr = soo_setattr,
 };
 
 /* A file for `so' (taking over the caller's reference) at a new fd. */
@@ -1000,6 +1010,8 @@ usock_install(struct lwp *l, struct usock *so, int flags, int *fdp)
 		usock_rele(so);
 		return error;
 	}
+	/* Linux's sock_alloc: the installer's, times 0. */
+	ipc_inode_init(&so->so_inode, S_IFSOCK | 0777, l->l_cred, 0);
 	atomic_store_rel(&so->so_file, fp); /* see msg_creds */
 	error = fd_alloc(l->l_proc, fp, 0, (flags & SOCK_CLOEXEC) != 0, fdp);
 	file_release(fp);

@@ -117,13 +117,6 @@ memfd_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	return error;
 }
 
-static void
-ns_split(int64_t ns, __kernel_ulong_t *sec, __kernel_ulong_t *nsec)
-{
-	*sec = (__kernel_ulong_t)(ns / NSEC_PER_SEC);
-	*nsec = (__kernel_ulong_t)(ns % NSEC_PER_SEC);
-}
-
 static int
 memfd_stat(struct file *fp, struct stat *st)
 {
@@ -142,12 +135,12 @@ memfd_stat(struct file *fp, struct stat *st)
 	st->st_size = size;
 	st->st_blksize = PGS_PAGESIZE;
 	st->st_blocks = (long)(npages * (PGS_PAGESIZE / 512));
-	ns_split(atomic_load_relaxed(&m->m_atime), &st->st_atime,
-		 &st->st_atime_nsec);
-	ns_split(atomic_load_relaxed(&m->m_mtime), &st->st_mtime,
-		 &st->st_mtime_nsec);
-	ns_split(atomic_load_relaxed(&m->m_ctime), &st->st_ctime,
-		 &st->st_ctime_nsec);
+	vfs_ns_split(atomic_load_relaxed(&m->m_atime), &st->st_atime,
+		     &st->st_atime_nsec);
+	vfs_ns_split(atomic_load_relaxed(&m->m_mtime), &st->st_mtime,
+		     &st->st_mtime_nsec);
+	vfs_ns_split(atomic_load_relaxed(&m->m_ctime), &st->st_ctime,
+		     &st->st_ctime_nsec);
 	return 0;
 }
 

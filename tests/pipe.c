@@ -83,6 +83,48 @@ Test(pipe, fstat)
 	cr_assert_eq(a.st_mode & 0777, 0600);
 }
 
+/* Both ends are one inode: what fchmod, fchown and futimens change on
+ * one shows on the other; data moving leaves the times alone (Linux
+ * 6.x), and a mode of 0 does not stop ends already open. */
+Test(pipe, attributes_are_the_inodes)
+{
+	struct timespec ts[2] = { { -1, 500000000 }, { 7, 9 } };
+	int fds[2];
+	struct stat st;
+	char c;
+
+	mkpipe(fds, 0);
+	RETURNS(rump_sys_fchmod(fds[1], 0), 0);
+	RETURNS(rump_sys_fchown(fds[0], 42, 43), 0);
+	RETURNS(rump_sys_futimens(fds[1], ts), 0);
+	RETURNS(rump_sys_write(fds[1], "x", 1), 1);
+	RETURNS(rump_sys_read(fds[0], &c, 1), 1);
+	for (int i = 0; i < 2; i++) {
+		RETURNS(rump_sys_fstat(fds[i], &st), 0);
+		cr_assert_eq(st.st_mode, S_IFIFO);
+		cr_assert_eq(st.st_uid, 42);
+		cr_assert_eq(st.st_gid, 43);
+		/* Before 1970: seconds down, nanoseconds positive. */
+		cr_assert_eq(st.st_atim.tv_sec, -1);
+		cr_assert_eq(st.st_atim.tv_nsec, 500000000);
+		cr_assert_eq(st.st_mtim.tv_sec, 7);
+		cr_assert_eq(st.st_mtim.tv_nsec, 9);
+	}
+	/* A pipe of a process of another user is that user's. */
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	RETURNS(rump_sys_setresgid(7, 8, 9), 0);
+	RETURNS(rump_sys_setresuid(4, 5, 6), 0);
+	mkpipe(fds, 0);
+	RETURNS(rump_sys_fstat(fds[1], &st), 0);
+	cr_assert_eq(st.st_uid, 5);
+	cr_assert_eq(st.st_gid, 8);
+	RETURNS(rump_sys_fchmod(fds[1], 0606), 0);
+	FAILS(rump_sys_fchown(fds[0], 4, -1), EPERM);
+	RETURNS(rump_sys_fstat(fds[0], &st), 0);
+	cr_assert_eq(st.st_mode, S_IFIFO | 0606);
+	rump_pub_lwproc_releaselwp();
+}
+
 Test(pipe, nonblocking)
 {
 	int fds[2];

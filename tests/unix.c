@@ -69,6 +69,65 @@ connector(int type, const char *name, int flags)
 	return s;
 }
 
+/* Each socket is an inode of its own (sockfs): mode 0777 and times 0 at
+ * first, owned by whoever made the socket, accept's by the accepter;
+ * fchmod, fchown and futimens change it alone.  As Linux 6.18. */
+Test(af_unix, inode_attributes)
+{
+	gid_t sup[] = { 3000 };
+	struct stat st;
+	int sv[2], l, c, a;
+
+	pair(SOCK_STREAM, sv);
+	RETURNS(rump_sys_fstat(sv[0], &st), 0);
+	cr_assert_eq(st.st_mode, S_IFSOCK | 0777);
+	cr_assert_eq(st.st_mtim.tv_sec, 0);
+	cr_assert_eq(st.st_ctim.tv_sec, 0);
+	RETURNS(rump_sys_fchmod(sv[0], 0640), 0);
+	RETURNS(rump_sys_fchown(sv[0], 10, 20), 0);
+	RETURNS(rump_sys_futimens(sv[0], NULL), 0);
+	RETURNS(rump_sys_fstat(sv[0], &st), 0);
+	cr_assert_eq(st.st_mode, S_IFSOCK | 0640);
+	cr_assert_eq(st.st_uid, 10);
+	cr_assert_gt(st.st_mtim.tv_sec, 0);
+	cr_assert_eq(st.st_ctim.tv_sec, st.st_mtim.tv_sec);
+	RETURNS(rump_sys_fstat(sv[1], &st), 0);
+	cr_assert_eq(st.st_mode, S_IFSOCK | 0777, "the peer is not changed");
+	cr_assert_eq(st.st_uid, 0);
+	cr_assert_eq(st.st_ctim.tv_sec, 0);
+	/* A mode of 0 stops no data. */
+	RETURNS(rump_sys_fchmod(sv[0], 0), 0);
+	RETURNS(rump_sys_send(sv[1], "x", 1, 0), 1);
+	char ch;
+	RETURNS(rump_sys_recv(sv[0], &ch, 1, 0), 1);
+
+	/* Root's listener; another user connects and accepts. */
+	l = listener(SOCK_STREAM, "inode_attrs", 1);
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_setgroups(1, sup), 0);
+	RETURNS(rump_sys_setresgid(1000, 1000, 1000), 0);
+	RETURNS(rump_sys_setresuid(1000, 1000, 1000), 0);
+	c = connector(SOCK_STREAM, "inode_attrs", 0);
+	a = rump_sys_accept(l, NULL, NULL);
+	cr_assert_geq(a, 0);
+	RETURNS(rump_sys_fstat(a, &st), 0);
+	cr_assert_eq(st.st_uid, 1000);
+	cr_assert_eq(st.st_gid, 1000);
+	RETURNS(rump_sys_fstat(c, &st), 0);
+	cr_assert_eq(st.st_uid, 1000);
+	RETURNS(rump_sys_fchown(a, -1, 3000), 0);
+	FAILS(rump_sys_fchmod(l, 0700), EPERM);
+	RETURNS(rump_sys_fstat(l, &st), 0);
+	cr_assert_eq(st.st_uid, 0);
+	cr_assert_eq(st.st_mode, S_IFSOCK | 0777);
+	/* 0777: anybody may touch it, only the owner set times. */
+	RETURNS(rump_sys_futimens(l, NULL), 0);
+	FAILS(rump_sys_futimens(l,
+				((struct timespec[2]){ { 1, 0 }, { 1, 0 } })),
+	      EPERM);
+	rump_pub_lwproc_releaselwp();
+}
+
 Test(af_unix, socket_errors)
 {
 	int sv[2];

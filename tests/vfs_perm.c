@@ -11,6 +11,10 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -542,8 +546,65 @@ mk_memfd(int *other)
 	return rump_sys_memfd_create("attrs", 0);
 }
 
+static int
+mk_pipe_r(int *other)
+{
+	int p[2];
+
+	if (rump_sys_pipe(p) != 0)
+		return -1;
+	*other = p[1];
+	return p[0];
+}
+
+static int
+mk_pipe_w(int *other)
+{
+	int p[2];
+
+	if (rump_sys_pipe(p) != 0)
+		return -1;
+	*other = p[0];
+	return p[1];
+}
+
+static int
+mk_socketpair(int *other)
+{
+	int sv[2];
+
+	if (rump_sys_socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+		return -1;
+	*other = sv[1];
+	return sv[0];
+}
+
+/* A listening socket on a new abstract name. */
+static int
+mk_listener(int *other)
+{
+	static atomic_int seq;
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+
+	*other = -1;
+	snprintf(sun.sun_path + 1, sizeof(sun.sun_path) - 1, "vfs_perm%d",
+		 atomic_fetch_add(&seq, 1));
+	if (fd < 0 ||
+	    rump_sys_bind(fd, (struct sockaddr *)&sun,
+			  (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+				      1 + strlen(sun.sun_path + 1))) != 0 ||
+	    rump_sys_listen(fd, 1) != 0)
+		return -1;
+	return fd;
+}
+
 static const struct fdkind inode_kinds[] = {
 	{ "memfd", S_IFREG, 0777, mk_memfd, false },
+	{ "pipe read end", S_IFIFO, 0600, mk_pipe_r, true },
+	{ "pipe write end", S_IFIFO, 0600, mk_pipe_w, true },
+	{ "socketpair", S_IFSOCK, 0777, mk_socketpair, false },
+	{ "listening socket", S_IFSOCK, 0777, mk_listener, false },
 };
 #define NINODE (sizeof(inode_kinds) / sizeof(inode_kinds[0]))
 

@@ -13,8 +13,8 @@
 #include "vfs.h"
 #include "vfs_int.h"
 
-static void
-ns_split(int64_t ns, __kernel_ulong_t *sec, __kernel_ulong_t *nsec)
+void
+vfs_ns_split(int64_t ns, __kernel_ulong_t *sec, __kernel_ulong_t *nsec)
 {
 	int64_t s = ns / NSEC_PER_SEC_, n = ns % NSEC_PER_SEC_;
 
@@ -40,9 +40,9 @@ vattr_to_stat(const struct vattr *va, struct stat *st)
 	st->st_size = va->va_size;
 	st->st_blksize = va->va_blksize;
 	st->st_blocks = (long)va->va_blocks;
-	ns_split(va->va_atime, &st->st_atime, &st->st_atime_nsec);
-	ns_split(va->va_mtime, &st->st_mtime, &st->st_mtime_nsec);
-	ns_split(va->va_ctime, &st->st_ctime, &st->st_ctime_nsec);
+	vfs_ns_split(va->va_atime, &st->st_atime, &st->st_atime_nsec);
+	vfs_ns_split(va->va_mtime, &st->st_mtime, &st->st_mtime_nsec);
+	vfs_ns_split(va->va_ctime, &st->st_ctime, &st->st_ctime_nsec);
 }
 
 int

@@ -67,6 +67,9 @@ typedef uint32_t vdev_t;
 /* Times are nanoseconds since the epoch. */
 #define NSEC_PER_SEC_ 1000000000LL
 int64_t vfs_now_ns(void);
+/* A time as struct stat's seconds and nanoseconds (0 .. 999999999, also
+ * before 1970: -0.5 s is -1 s and 500000000 ns). */
+void vfs_ns_split(int64_t ns, __kernel_ulong_t *sec, __kernel_ulong_t *nsec);
 
 /*
  * Attributes (getattr fills all; setattr applies those in va_mask).
