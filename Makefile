@@ -147,11 +147,14 @@ $(O)/tests/%: tests/%.c $(TEST_SUPPORT) $(LIBS_A) | $(GEN_H)
 		-lcriterion $(SAN_LDFLAGS) $(WRAP_$*)
 # A suite may wrap hypercalls (WRAP_<suite>) to stage or count them.
 # White-box suites (tests/kern_*.c) link the kernel's objects directly so
-# they can call internal functions.
+# they can call internal functions.  The kernel's headers are reached as
+# "name.h" only (-iquote), so its signal.h and poll.h do not stand in for
+# the host's <signal.h> and <poll.h>.
 $(O)/tests/kern_%: tests/kern_%.c $(TEST_SUPPORT) $(KERN_OBJS) \
 		$(O)/lib/librumpuser.a | $(GEN_H)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) -Itests -Ikern -I$(O)/gen -o $@ $< $(TEST_SUPPORT) \
+	$(CC) $(CFLAGS_ALL) -Itests -iquote kern -iquote $(O)/gen -o $@ $< \
+		$(TEST_SUPPORT) \
 		$(KERN_OBJS) $(O)/lib/librumpuser.a $(LDLIBS_ALL) -lcriterion \
 		$(SAN_LDFLAGS) $(WRAP_$*)
 # kern_kmem stages a host out of memory by wrapping two hypercalls.

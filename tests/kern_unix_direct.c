@@ -1,5 +1,5 @@
 /*
- * unix_direct.c: large AF_UNIX stream writes to waiting readers (the
+ * kern_unix_direct.c: large AF_UNIX stream writes to waiting readers (the
  * direct hand-over of ipc/uipc.c): data integrity with odd buffer and
  * iovec sizes, MSG_WAITALL, writes nobody reads yet, bad buffers on
  * either side, readers that time out or shut down.
