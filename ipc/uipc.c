@@ -2462,8 +2462,11 @@ done:
 		usock_rele(dst);
 	if (anc != NULL)
 		umsg_free(anc);
-	if (*sent > 0 && (error == EAGAIN || error == EPIPE ||
-			  error == ERESTARTSYS || error == EINTR))
+	/* As Linux's stream send (return sent ?: err): bytes sent win over
+	 * what stopped the rest, a fault in the buffer's tail too. */
+	if (*sent > 0 &&
+	    (error == EAGAIN || error == EPIPE || error == ERESTARTSYS ||
+	     error == EINTR || error == EFAULT))
 		error = 0;
 	return error;
 }
@@ -2690,8 +2693,14 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 		error = uiomove(m->m_data + off, n, uio);
 		n = before - uio->uio_resid;
 		mutex_enter(&so->so_lock);
-		if (error != 0)
+		if (error != 0) {
+			/* As Linux: a copy that faults part way takes
+			 * nothing of the message (its bytes stay queued), so
+			 * what it put in the first segments is not counted:
+			 * EFAULT, or the bytes of earlier messages. */
+			uio->uio_resid = before;
 			break;
+		}
 		if (!stream) {
 			*lenp = m->m_len;
 			if (m->m_len > n)
