@@ -110,9 +110,18 @@
 #define UNP_DW_MIN (16 * 1024)
 #define UNP_DW_WAIT_NS 100000ULL
 #define UNP_DW_FAST_NS 10000ULL /* a hand-over this quick keeps it on */
-#define UNP_DW_COOL 64          /* writes that queue after a slow one */
 
 enum { DW_OFFERED, DW_TAKEN, DW_DONE };
+
+/* For the kern_unix_direct suite (it links the kernel's objects):
+ * unp_dw_always offers to a waiting reader even when it is asleep in
+ * the host, and waits up to UNP_DW_ALWAYS_NS for it (waking a sleeper
+ * can take longer than UNP_DW_WAIT_NS on a loaded host), so that tests
+ * reach the hand-over's edges whatever the timing; unp_dw_taken counts
+ * hand-overs (atomic). */
+#define UNP_DW_ALWAYS_NS 2000000000ULL
+bool unp_dw_always;
+unsigned long unp_dw_taken;
 
 /* A writer's offer of its data to the receiver: on the writer's stack,
  * published in the receiving socket's so_dw; under that socket's lock. */
@@ -239,12 +248,13 @@ struct usock {
 	kmutex_t so_spacelock;
 	struct waitq so_spacewq;
 	/* STREAM direct writes, under so_lock: a writer's pending offer,
-	 * readers asleep in unp_recv, and whether the last offer was taken
-	 * (then writers offer even before a reader waits). */
+	 * readers asleep in unp_recv and the last of them to go to sleep
+	 * (while it is there), and whether the last offer was taken
+	 * quickly (then writers offer even before a reader waits). */
 	struct unp_dw *so_dw;
 	unsigned so_rwait;
+	struct lwp *so_rlwp;
 	bool so_dwmode;
-	unsigned so_dwcool; /* offers to skip after a slow one */
 	/* Its sockfs inode's mode, owner and times (ipc.h). */
 	struct ipc_inode so_inode;
 };
@@ -2062,15 +2072,16 @@ out:
 /*
  * Direct writes.  Between two threads on two CPUs, a stream's cost is
  * the copies: into a message, and out of it on the other CPU, which
- * pulls every line the writer just wrote.  When a reader is waiting (or
- * the last offer was taken quickly), a blocking writer of at least
- * UNP_DW_MIN bytes with nothing queued ahead instead offers its own
- * buffer (so_dw) and waits; the reader copies straight from it into its
- * buffer (one copy, no message) and hands back.  The writer waits at
- * most UNP_DW_WAIT_NS for a reader to take the offer, then withdraws it
- * and queues as usual, so a write never depends on a reader coming:
- * only its timing changes.  A hand-over that was slow (sleepers had to
- * be woken) turns offers off for the next UNP_DW_COOL writes.  Both
+ * pulls every line the writer just wrote.  When a reader is waiting
+ * and not asleep in the host (or none waits yet but the last offer was
+ * taken quickly), a blocking writer of at least UNP_DW_MIN bytes with
+ * nothing queued ahead instead offers its own buffer (so_dw) and waits;
+ * the reader copies straight from it into its buffer (one copy, no
+ * message) and hands back.  The writer waits at most UNP_DW_WAIT_NS for
+ * a reader to take the offer, then withdraws it and queues as usual, so
+ * a write never depends on a reader coming: only its timing changes.
+ * Each write decides afresh: one slow hand-over (a preempted reader)
+ * does not send the writes after it down the two-copy path.  Both
  * buffers are user memory of local callers (copies through
  * rumpuser_ucopy); a remote caller's buffers (sysproxy, later) must
  * not be offered: see the UIO_USERSPACE tests in unp_send/unp_recv.
@@ -2128,6 +2139,23 @@ dw_wait_done(struct usock *dst, struct unp_dw *dw)
 }
 
 /*
+ * Whether an offer to `so''s reader would be taken soon (so_lock held):
+ * a reader waits in unp_recv and its park spins (one asleep in the host
+ * would make the writer wait for two host wakeups, its own and the
+ * reader's: queueing costs less), or none waits yet but the last offer
+ * was taken quickly.
+ */
+static bool
+dw_reader_near(struct usock *so)
+{
+	if (so->so_rwait == 0)
+		return so->so_dwmode;
+	if (atomic_load_relaxed(&unp_dw_always))
+		return true;
+	return so->so_rlwp != NULL && !lwp_park_asleep(so->so_rlwp);
+}
+
+/*
  * Offer the rest of `uio' to `dst''s reader.  Returns the bytes the
  * reader took (0: not taken, or not offered).  dst is held; no lock.
  */
@@ -2140,37 +2168,32 @@ unp_dw_offer(struct usock *dst, struct uio *uio)
 	int error = 0;
 
 	mutex_enter(&dst->so_lock);
-	if (dst->so_dwcool > 0) {
-		dst->so_dwcool--;
-		mutex_exit(&dst->so_lock);
-		return 0;
-	}
 	if (dst->so_dw != NULL || dst->so_rhead != NULL || dst->so_dead ||
 	    (dst->so_shutdown & RCV_SHUTDOWN) || dst->so_passcred ||
-	    (dst->so_rwait == 0 && !dst->so_dwmode)) {
+	    !dw_reader_near(dst)) {
 		mutex_exit(&dst->so_lock);
 		return 0;
 	}
 	dst->so_dw = &dw;
 	ipc_wakeup(&dst->so_wq, POLLIN | POLLRDNORM);
 	start = clock_monotonic_ns();
-	deadline = start + UNP_DW_WAIT_NS;
+	deadline =
+		start + (atomic_load_relaxed(&unp_dw_always) ? UNP_DW_ALWAYS_NS
+							     : UNP_DW_WAIT_NS);
 	while (dw.dw_state == DW_OFFERED && error == 0 && !dst->so_dead &&
 	       !(dst->so_shutdown & RCV_SHUTDOWN))
 		error = ipc_sleep(&dst->so_wq, &dst->so_lock,
 				  UNP_KEY_DW | POLL_ALWAYS, deadline);
 	if (dw.dw_state == DW_OFFERED) {
-		/* Nobody came: withdraw, queue as usual from now on. */
+		/* Nobody came: withdraw; offer again only to a reader
+		 * that waits. */
 		dst->so_dw = NULL;
 		dst->so_dwmode = false;
-		dst->so_dwcool = UNP_DW_COOL;
 	} else {
 		dw_wait_done(dst, &dw);
-		/* A hand-over that had to wake sleepers costs more than
-		 * the copies it saves: queue for a while. */
+		/* Only a quick reader is worth offering to before it
+		 * waits. */
 		dst->so_dwmode = clock_monotonic_ns() - start < UNP_DW_FAST_NS;
-		if (!dst->so_dwmode)
-			dst->so_dwcool = UNP_DW_COOL;
 	}
 	mutex_exit(&dst->so_lock);
 	return before - uio->uio_resid;
@@ -2187,6 +2210,7 @@ unp_dw_take(struct usock *so, struct uio *uio)
 
 	so->so_dw = NULL;
 	dw->dw_state = DW_TAKEN;
+	atomic_inc(&unp_dw_taken);
 	mutex_exit(&so->so_lock);
 	n = uio_xfer(uio, dw->dw_uio);
 	mutex_enter(&so->so_lock);
@@ -2554,6 +2578,8 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 	bool peek = (*flags & MSG_PEEK) != 0;
 	bool waitall = (*flags & MSG_WAITALL) != 0 && !peek;
 	bool stream = so->so_type == SOCK_STREAM;
+	/* Can take a writer's offer (see unp_dw_offer). */
+	bool dwok = stream && !peek && uio->uio_segflg == UIO_USERSPACE;
 	bool have_anc = false, peeked = false;
 	struct ucred firstcred = { 0 };
 	uint64_t deadline;
@@ -2606,9 +2632,9 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 				m = m->m_next;
 			}
 		}
-		if (m == NULL && stream && !peek && so->so_dw != NULL &&
+		if (m == NULL && dwok && so->so_dw != NULL &&
 		    so->so_dw->dw_state == DW_OFFERED && !so->so_passcred &&
-		    uio->uio_resid > 0 && uio->uio_segflg == UIO_USERSPACE) {
+		    uio->uio_resid > 0) {
 			/* A writer's offer: straight from its buffer. */
 			if (fromp != NULL && sender == NULL &&
 			    so->so_peer != NULL) {
@@ -2645,12 +2671,19 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 				break;
 			}
 			so->so_rbusy = false;
-			so->so_rwait++;
+			if (dwok) {
+				so->so_rwait++;
+				so->so_rlwp = l;
+			}
 			error = ipc_sleep(&so->so_wq, &so->so_lock,
 					  POLLIN | POLLRDNORM | POLLRDHUP |
 						  POLL_ALWAYS,
 					  deadline);
-			so->so_rwait--;
+			if (dwok) {
+				so->so_rwait--;
+				if (so->so_rlwp == l)
+					so->so_rlwp = NULL;
+			}
 			while (error == 0 && so->so_rbusy)
 				error = ipc_sleep(&so->so_wq, &so->so_lock,
 						  UNP_KEY_RBUSY, deadline);

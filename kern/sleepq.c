@@ -12,6 +12,7 @@ struct lwp_park {
 	struct lwp_park *lp_next; /* on the free list */
 	uint32_t lp_spin;         /* spin budget, ns (see park_spin) */
 	uint32_t lp_parks;        /* parks that spun, for the probes */
+	int lp_asleep;            /* atomic: waiting in the host (park_wait) */
 };
 
 static void park_release(struct lwp_park *lp);
@@ -303,14 +304,24 @@ lwp_park(struct lwp *l, uint64_t deadline, int flags)
 			error = EINTR;
 			break;
 		}
+		atomic_store_relaxed(&lp->lp_asleep, 1);
 		if ((error = park_wait(lp, deadline)) != 0)
 			break;
 	}
+	atomic_store_relaxed(&lp->lp_asleep, 0);
 	if (l->l_unparked)
 		error = 0;
 	atomic_store_relaxed(&l->l_unparked, 0);
 	mutex_exit(&lp->lp_lock);
 	return error;
+}
+
+bool
+lwp_park_asleep(struct lwp *l)
+{
+	struct lwp_park *lp = atomic_load_acq(&l->l_park);
+
+	return lp != NULL && atomic_load_relaxed(&lp->lp_asleep) != 0;
 }
 
 void

@@ -105,6 +105,15 @@ void waitq_dequeue(struct waitq *wq, struct waiter *w);
 int lwp_park(struct lwp *l, uint64_t deadline, int flags);
 /* Wake a parked (or about to park) lwp. */
 void lwp_unpark(struct lwp *l);
+/*
+ * lwp_park_asleep: a hint for a waker choosing how to hand work over:
+ * true while `l''s park waits in the host (its spin ran out, or it was
+ * woken there and has not run yet), so waking it costs a host thread
+ * wakeup (tens of microseconds), not the few nanoseconds of a spinning
+ * park.  The caller keeps `l' alive (e.g. it is enqueued on a queue whose
+ * lock the caller holds); the answer may be stale at once.
+ */
+bool lwp_park_asleep(struct lwp *l);
 
 /*
  * lwp_interrupt: make `l''s interruptible sleeps end with EINTR until

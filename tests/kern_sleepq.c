@@ -179,6 +179,49 @@ Test(sleepq, interrupt_before_sleep_is_not_lost)
 	rump_pub_lwproc_releaselwp();
 }
 
+/* lwp_park_asleep: false for an lwp that never parked or is awake;
+ * true once a park has spun out and waits in the host; false again
+ * after it is woken and runs. */
+Test(sleepq, park_asleep_tells_a_host_sleep)
+{
+	struct sleeper s[1];
+	struct lwp *me;
+	uint64_t until;
+
+	cr_assert_eq(rump_pub_lwproc_newlwp(1), 0);
+	me = rump_pub_lwproc_curlwp();
+	cr_assert_not(lwp_park_asleep(me), "never parked");
+	park_prepare(me);
+	lwp_unpark(me);
+	cr_assert_eq(lwp_park(me, DEADLINE_NONE, 0), 0);
+	cr_assert_not(lwp_park_asleep(me), "parked and back");
+
+	hold_lwps = 1;
+	start(s, 1, 0, 0);
+	/* The spin lasts at most 25 us: it is in the host well before. */
+	until = clock_monotonic_ns() + 2000 * MS;
+	while (!lwp_park_asleep(s[0].lwp) && clock_monotonic_ns() < until)
+		rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, MS);
+	cr_assert(lwp_park_asleep(s[0].lwp));
+	mutex_enter(&lock);
+	cr_assert_eq(waitq_wakeup_all(&wq), 1);
+	mutex_exit(&lock);
+	until = clock_monotonic_ns() + 2000 * MS;
+	for (int done = 0; !done && clock_monotonic_ns() < until;) {
+		rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, MS);
+		mutex_enter(&lock); /* the sleeper sets its result under it */
+		done = count_done(s, 1);
+		mutex_exit(&lock);
+	}
+	mutex_enter(&lock);
+	cr_assert_eq(s[0].result, 0);
+	mutex_exit(&lock);
+	cr_assert_not(lwp_park_asleep(s[0].lwp), "woken and running");
+	__atomic_store_n(&released, 1, __ATOMIC_RELEASE);
+	pthread_join(s[0].thr, NULL);
+	rump_pub_lwproc_releaselwp();
+}
+
 Test(sleepq, unpark_before_park_is_not_lost)
 {
 	struct lwp *l;
