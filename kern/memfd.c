@@ -17,7 +17,7 @@
 #include "proc.h"
 #include "syscall.h"
 #include "../vfs/lockf.h"
-#include "../vfs/vnode.h"
+#include "../vfs/vfs.h"
 
 #ifndef MFD_NOEXEC_SEAL
 #define MFD_NOEXEC_SEAL 0x0008U
@@ -83,6 +83,28 @@ memfd_accessed(struct memfd *m)
 		atomic_store_relaxed(&m->m_atime, now);
 }
 
+static void memfd_attrs(struct memfd *m, struct vattr *va);
+
+/* A write, truncation or allocation by a caller without CAP_FSETID
+ * drops set-id bits, by the rules of a vnode's (Linux's
+ * file_remove_privs, which shmem runs too). */
+static void
+memfd_kill_privs(struct file *fp)
+{
+	struct memfd *m = fp->f_data;
+	struct vattr cur, va = { 0 };
+
+	if (!(atomic_load_relaxed(&m->m_mode) & (S_ISUID | S_ISGID)))
+		return; /* the common case, without the lock */
+	mutex_enter(&m->m_alock);
+	memfd_attrs(m, &cur);
+	if (vattr_kill_privs(&cur, vfs_writer_cred(fp), &va)) {
+		atomic_store_relaxed(&m->m_mode, va.va_mode);
+		atomic_store_relaxed(&m->m_ctime, now_ns());
+	}
+	mutex_exit(&m->m_alock);
+}
+
 static int
 memfd_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 {
@@ -110,6 +132,7 @@ memfd_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	 * size limit (EFBIG) or the seals are looked at. */
 	if (resid == 0)
 		return 0;
+	memfd_kill_privs(fp);
 	error = pgstore_write(&m->m_store, offp, uio,
 			      (ioflags & IO_APPEND) ? PGS_APPEND : 0);
 	if (uio->uio_resid != resid)
@@ -150,6 +173,7 @@ memfd_truncate(struct file *fp, off_t length)
 	struct memfd *m = fp->f_data;
 	int error;
 
+	memfd_kill_privs(fp);
 	/* Linux stamps the times even when the size does not change. */
 	if ((error = pgstore_truncate(&m->m_store, length)) == 0)
 		memfd_modified(m);
@@ -163,8 +187,10 @@ memfd_allocate(struct file *fp, int mode, off_t offset, off_t len)
 	struct memfd *m = fp->f_data;
 	int error = pgstore_fallocate(&m->m_store, mode, offset, len);
 
-	if (error == 0)
+	if (error == 0) {
+		memfd_kill_privs(fp);
 		memfd_modified(m);
+	}
 	return error;
 }
 

@@ -707,6 +707,41 @@ Test(memfd, chmod_under_seal_exec)
 	RETURNS(rump_sys_fcntl(fd, F_GET_SEALS), F_SEAL_EXEC);
 }
 
+/* A write, truncate or fallocate by anyone but root drops S_ISUID, and
+ * S_ISGID with group execute or outside the file's group (Linux's
+ * file_remove_privs; checked against Linux 6.18). */
+Test(memfd, writes_drop_set_id_bits)
+{
+	int fd = mfd(0);
+
+	RETURNS(rump_sys_fchmod(fd, 06777), 0);
+	RETURNS(rump_sys_write(fd, "x", 1), 1);
+	RETURNS(rump_sys_ftruncate(fd, 10), 0);
+	cr_assert_eq(fst(fd).st_mode, S_IFREG | 06777, "root drops nothing");
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_setresuid(1000, 1000, 1000), 0);
+	RETURNS(rump_sys_write(fd, "", 0), 0);
+	cr_assert_eq(fst(fd).st_mode, S_IFREG | 06777, "nothing written");
+	RETURNS(rump_sys_write(fd, "x", 1), 1);
+	cr_assert_eq(fst(fd).st_mode, S_IFREG | 0777);
+	rump_pub_lwproc_releaselwp();
+	/* In the group (gid 0), without group execute: S_ISGID stays. */
+	RETURNS(rump_sys_fchmod(fd, 06767), 0);
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_setresuid(1000, 1000, 1000), 0);
+	RETURNS(rump_sys_ftruncate(fd, 5), 0);
+	cr_assert_eq(fst(fd).st_mode, S_IFREG | 02767);
+	rump_pub_lwproc_releaselwp();
+	/* Outside the group: both go. */
+	RETURNS(rump_sys_fchmod(fd, 06767), 0);
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_setresgid(5, 5, 5), 0);
+	RETURNS(rump_sys_setresuid(1000, 1000, 1000), 0);
+	RETURNS(rump_sys_fallocate(fd, 0, 0, 8192), 0);
+	cr_assert_eq(fst(fd).st_mode, S_IFREG | 0767);
+	rump_pub_lwproc_releaselwp();
+}
+
 Test(memfd, seals_shared_by_dup)
 {
 	int fd = mfd(MFD_ALLOW_SEALING), fd2 = rump_sys_dup(fd);

@@ -197,6 +197,14 @@ mode_t vn_setid_dropped(const struct vattr *cur, const struct kauth_cred *cr);
  * *va as a mode change (Linux's setattr_should_drop_suidgid). */
 void vn_kill_privs(struct vnode *vp, const struct kauth_cred *cr,
 		   struct vattr *va);
+/* The same on a regular file's attributes `cur' (a memfd's): true when
+ * it added a mode change to *va. */
+bool vattr_kill_privs(const struct vattr *cur, const struct kauth_cred *cr,
+		      struct vattr *va);
+/* Whose write fp's write is: the calling lwp's credentials (Linux
+ * judges set-id bits by the writer, who need not be the opener: a
+ * shared table, a passed descriptor), the opener's without one. */
+const struct kauth_cred *vfs_writer_cred(struct file *fp);
 /* fo_stat for files with f_vnode set (drivers may use it). */
 int vn_fo_stat(struct file *fp, struct stat *st);
 

@@ -81,27 +81,38 @@ vn_setid_dropped(const struct vattr *cur, const struct kauth_cred *cr)
  * nothing with CAP_FSETID (fsuid 0).  Adds the new mode to *va, or
  * leaves it alone.
  */
+bool
+vattr_kill_privs(const struct vattr *cur, const struct kauth_cred *cr,
+		 struct vattr *va)
+{
+	mode_t m;
+
+	if (cur->va_type != VREG || cred_fs_privileged(cr))
+		return false;
+	m = vn_setid_dropped(cur, cr);
+	if (m == cur->va_mode)
+		return false;
+	va->va_mask |= VA_MODE;
+	va->va_mode = m;
+	return true;
+}
+
 void
 vn_kill_privs(struct vnode *vp, const struct kauth_cred *cr, struct vattr *va)
 {
 	struct vattr cur;
-	mode_t m;
 
 	if (vp->v_type != VREG || cred_fs_privileged(cr) ||
 	    vp->v_op->vop_getattr(vp, &cur) != 0)
 		return;
-	m = vn_setid_dropped(&cur, cr);
-	if (m == cur.va_mode)
-		return;
-	va->va_mask |= VA_MODE;
-	va->va_mode = m;
+	(void)vattr_kill_privs(&cur, cr, va);
 }
 
 /* The credentials of the lwp writing through fp: Linux judges set-id
  * bits by the writer, which need not be the opener (a shared table, a
  * passed descriptor). */
-static const struct kauth_cred *
-writer_cred(struct file *fp)
+const struct kauth_cred *
+vfs_writer_cred(struct file *fp)
 {
 	struct lwp *l = rumpuser_curlwp();
 
@@ -135,7 +146,7 @@ vn_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	 * not even the set-id bits or mtime. */
 	if (uio->uio_resid == 0)
 		return 0;
-	vn_kill_privs(vp, writer_cred(fp), &va);
+	vn_kill_privs(vp, vfs_writer_cred(fp), &va);
 	if (va.va_mask != 0)
 		vp->v_op->vop_setattr(vp, &va);
 	return vp->v_op->vop_write(vp, offp, uio, ioflags);
@@ -151,7 +162,7 @@ vn_truncate(struct file *fp, off_t length)
 		return EINVAL;
 	va.va_mask = VA_SIZE;
 	va.va_size = length;
-	vn_kill_privs(vp, writer_cred(fp), &va);
+	vn_kill_privs(vp, vfs_writer_cred(fp), &va);
 	return vp->v_op->vop_setattr(vp, &va);
 }
 
