@@ -179,9 +179,9 @@ timerfd_stat(struct file *fp, struct stat *st)
 	st->st_dev = TIMERFD_DEV;
 	st->st_ino = tf->tf_ino;
 	st->st_nlink = 1;
+	/* Linux's one anonymous inode, made at boot: root's, whoever made
+	 * the timer (the VFS answers fchmod and friends for it). */
 	st->st_mode = 0600;
-	st->st_uid = fp->f_cred->cr_fsuid;
-	st->st_gid = fp->f_cred->cr_fsgid;
 	st->st_blksize = 4096;
 	return 0;
 }

@@ -908,6 +908,11 @@ Test(vfs_perm, fd_attrs_anonymous_inode)
 		close_ok(fd);
 		fd = kind_new(k, &other);
 		anon_refuses(fd, false);
+		/* The one inode is root's whoever made the file. */
+		b = fd_stat(fd);
+		cr_assert_eq(b.st_uid, 0, "%s: uid %u", k->name, b.st_uid);
+		cr_assert_eq(b.st_gid, 0, "%s", k->name);
+		cr_assert_eq(b.st_mode, 0600, "%s", k->name);
 		close_ok(fd);
 		back();
 		b = fd_stat(fd);
