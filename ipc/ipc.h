@@ -52,6 +52,15 @@ ipc_wakeup(struct waitq *wq, unsigned key)
 		waitq_wakeup_key(wq, key);
 }
 
+/* The same, with the host wakeups left in `wl' for wakelist_kick after
+ * the caller drops the queue's lock (sleepq.h). */
+static inline void
+ipc_wakeup_defer(struct waitq *wq, unsigned key, struct wakelist *wl)
+{
+	if (!waitq_empty(wq))
+		waitq_wakeup_key_defer(wq, key, wl);
+}
+
 /* The POLL* bits a waiter always hears about. */
 #define POLL_ALWAYS (POLLERR | POLLHUP)
 

@@ -134,6 +134,7 @@ static int
 pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 {
 	struct pipe *pi = fp->f_data;
+	struct wakelist wl = WAKELIST_INIT;
 	size_t resid = uio->uio_resid, n, before;
 	bool full;
 	int error;
@@ -152,6 +153,7 @@ pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 			n = MIN(n, uio->uio_resid);
 			char *src = pi->pi_buf + pi->pi_head;
 			mutex_exit(&pi->pi_lock);
+			wakelist_kick(&wl);
 			before = uio->uio_resid;
 			error = uiomove(src, n, uio);
 			n = before - uio->uio_resid;
@@ -164,7 +166,8 @@ pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 			pi->pi_head = (pi->pi_head + n) & (pi->pi_size - 1);
 			pi->pi_len -= n;
 			if (full && n > 0)
-				ipc_wakeup(&pi->pi_wwq, POLLOUT | POLLWRNORM);
+				ipc_wakeup_defer(&pi->pi_wwq,
+						 POLLOUT | POLLWRNORM, &wl);
 			if (error != 0 || uio->uio_resid == 0 ||
 			    pi->pi_len == 0)
 				break;
@@ -177,6 +180,7 @@ pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 			break;
 		}
 		/* Let another reader in while we wait, as Linux does. */
+		wakelist_kick(&wl);
 		pipe_busy_exit(pi, &pi->pi_rbusy, PI_RBUSY);
 		error = ipc_sleep(&pi->pi_rwq, &pi->pi_lock, POLLIN | POLLHUP,
 				  DEADLINE_NONE);
@@ -189,6 +193,7 @@ pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	}
 	pipe_busy_exit(pi, &pi->pi_rbusy, PI_RBUSY);
 	mutex_exit(&pi->pi_lock);
+	wakelist_kick(&wl);
 	return error;
 }
 
@@ -196,6 +201,7 @@ static int
 pipe_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 {
 	struct pipe *pi = fp->f_data;
+	struct wakelist wl = WAKELIST_INIT;
 	size_t resid = uio->uio_resid, n, avail, tail, before;
 	bool atomic = resid <= PIPE_BUF_;
 	char *buf;
@@ -241,13 +247,15 @@ pipe_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 			n = MIN(n, uio->uio_resid);
 			buf = pi->pi_buf + tail;
 			mutex_exit(&pi->pi_lock);
+			wakelist_kick(&wl);
 			before = uio->uio_resid;
 			error = uiomove(buf, n, uio);
 			n = before - uio->uio_resid;
 			mutex_enter(&pi->pi_lock);
 			pi->pi_len += n;
 			if (n > 0)
-				ipc_wakeup(&pi->pi_rwq, POLLIN | POLLRDNORM);
+				ipc_wakeup_defer(&pi->pi_rwq,
+						 POLLIN | POLLRDNORM, &wl);
 			if (error != 0 || uio->uio_resid == 0)
 				break;
 			continue;
@@ -256,6 +264,7 @@ pipe_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 			error = EAGAIN;
 			break;
 		}
+		wakelist_kick(&wl);
 		pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
 		error = ipc_sleep(&pi->pi_wwq, &pi->pi_lock, POLLOUT | POLLERR,
 				  DEADLINE_NONE);
@@ -268,6 +277,7 @@ pipe_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	}
 	pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
 	mutex_exit(&pi->pi_lock);
+	wakelist_kick(&wl);
 	return error;
 }
 

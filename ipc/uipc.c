@@ -369,11 +369,15 @@ umsg_free(struct umsg *m)
 	if (m->m_fds != NULL)
 		kmem_free(m->m_fds, sizeof(struct file *) * (size_t)m->m_nfds);
 	if (s != NULL) {
+		struct wakelist wl = WAKELIST_INIT;
+
 		__atomic_sub_fetch(&s->so_wqueued, m->m_charge,
 				   __ATOMIC_RELAXED);
 		mutex_enter(&s->so_lock);
-		ipc_wakeup(&s->so_wq, POLLOUT | POLLWRNORM | POLLWRBAND);
+		ipc_wakeup_defer(&s->so_wq, POLLOUT | POLLWRNORM | POLLWRBAND,
+				 &wl);
 		mutex_exit(&s->so_lock);
+		wakelist_kick(&wl);
 		if (m->m_len == UNP_STREAM_CHUNK) {
 			struct umsg *expect = NULL;
 
@@ -400,9 +404,10 @@ umsg_free_list(struct umsg *m)
 	}
 }
 
-/* Append `m' to so's queue and wake its readers; so_lock held. */
+/* Append `m' to so's queue and wake its readers (their host wakeups
+ * in `wl', for after so_lock is dropped); so_lock held. */
 static void
-rcv_append(struct usock *so, struct umsg *m)
+rcv_append(struct usock *so, struct umsg *m, struct wakelist *wl)
 {
 	m->m_next = NULL;
 	if (so->so_rtail != NULL)
@@ -412,7 +417,7 @@ rcv_append(struct usock *so, struct umsg *m)
 	so->so_rtail = m;
 	so->so_rbytes += m->m_len;
 	so->so_rcount++;
-	ipc_wakeup(&so->so_wq, POLLIN | POLLRDNORM);
+	ipc_wakeup_defer(&so->so_wq, POLLIN | POLLRDNORM, wl);
 }
 
 /* Unlink the head message; so_lock held. */
@@ -2270,6 +2275,7 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 	 size_t *sent)
 {
 	struct usock *dst = NULL;
+	struct wakelist wl = WAKELIST_INIT;
 	uint64_t deadline;
 	size_t total = uio->uio_resid, chunk;
 	bool stream = so->so_type == SOCK_STREAM, own_passcred;
@@ -2443,9 +2449,10 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 		}
 		if (error == 0) {
 			msg_creds(m, own_passcred, dst);
-			rcv_append(dst, m);
+			rcv_append(dst, m, &wl);
 		}
 		mutex_exit(&dst->so_lock);
+		wakelist_kick(&wl);
 		if (error != 0) {
 			uio->uio_resid = before;
 			if (anc != NULL && m->m_fds != NULL) {

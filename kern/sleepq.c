@@ -114,18 +114,43 @@ park_prepare(struct lwp *l)
 	mutex_exit(&lp->lp_lock);
 }
 
-void
-lwp_unpark(struct lwp *l)
+/*
+ * Set `l''s unpark flag; return its park if it waits in the host and
+ * must be signalled, NULL if it will see the flag by itself (it spins,
+ * or has not reached its wait: it sets lp_asleep under the park lock
+ * after it last looked at the flag).
+ */
+static struct lwp_park *
+unpark_mark(struct lwp *l)
 {
 	struct lwp_park *lp = park_get(l);
+	bool asleep;
 
 	mutex_enter(&lp->lp_lock);
 	atomic_store_relaxed(&l->l_unparked, 1);
+	asleep = atomic_load_relaxed(&lp->lp_asleep) != 0;
 	mutex_exit(&lp->lp_lock);
+	return asleep ? lp : NULL;
+}
+
+void
+lwp_unpark(struct lwp *l)
+{
+	struct lwp_park *lp = unpark_mark(l);
+
 	/* After the unlock, so the woken thread does not wait for the lock
 	 * we hold: parks are type-stable, so if `l' is gone by now this
 	 * wakes at most some other lwp spuriously. */
-	cv_signal(&lp->lp_cv);
+	if (lp != NULL)
+		cv_signal(&lp->lp_cv);
+}
+
+void
+wakelist_kick(struct wakelist *wl)
+{
+	for (int i = 0; i < wl->wl_n; i++)
+		cv_signal(&wl->wl_park[i]->lp_cv);
+	wl->wl_n = 0;
 }
 
 void
@@ -372,12 +397,22 @@ waitq_dequeue(struct waitq *wq, struct waiter *w)
  * one took the wakeup); another is dequeued and its lwp unparked.
  * Caller holds the queue's lock. */
 static bool
-waiter_wake(struct waitq *wq, struct waiter *w, unsigned key)
+waiter_wake(struct waitq *wq, struct waiter *w, unsigned key,
+	    struct wakelist *wl)
 {
+	struct lwp_park *lp;
+
 	if (w->w_func != NULL)
 		return w->w_func(w, key);
 	waitq_dequeue(wq, w);
-	lwp_unpark(w->w_lwp);
+	if (wl == NULL) {
+		lwp_unpark(w->w_lwp);
+	} else if ((lp = unpark_mark(w->w_lwp)) != NULL) {
+		if (wl->wl_n < WAKELIST_MAX)
+			wl->wl_park[wl->wl_n++] = lp;
+		else
+			cv_signal(&lp->lp_cv);
+	}
 	return false;
 }
 
@@ -385,7 +420,7 @@ waiter_wake(struct waitq *wq, struct waiter *w, unsigned key)
  * parking kind (callback waiters are always told, but exclusive ones
  * only until one of them takes the wakeup). */
 static int
-waitq_wake(struct waitq *wq, unsigned key, int max)
+waitq_wake(struct waitq *wq, unsigned key, int max, struct wakelist *wl)
 {
 	struct waiter *w, *next;
 	bool excl_taken = false;
@@ -397,7 +432,7 @@ waitq_wake(struct waitq *wq, unsigned key, int max)
 			continue;
 		if (w->w_func == NULL)
 			n++;
-		if (waiter_wake(wq, w, key) && w->w_excl)
+		if (waiter_wake(wq, w, key, wl) && w->w_excl)
 			excl_taken = true;
 	}
 	return n;
@@ -406,19 +441,25 @@ waitq_wake(struct waitq *wq, unsigned key, int max)
 int
 waitq_wakeup_one(struct waitq *wq)
 {
-	return waitq_wake(wq, ~0u, 1);
+	return waitq_wake(wq, ~0u, 1, NULL);
 }
 
 int
 waitq_wakeup_all(struct waitq *wq)
 {
-	return waitq_wake(wq, ~0u, __INT_MAX__);
+	return waitq_wake(wq, ~0u, __INT_MAX__, NULL);
 }
 
 int
 waitq_wakeup_key(struct waitq *wq, unsigned key)
 {
-	return waitq_wake(wq, key, __INT_MAX__);
+	return waitq_wake(wq, key, __INT_MAX__, NULL);
+}
+
+int
+waitq_wakeup_key_defer(struct waitq *wq, unsigned key, struct wakelist *wl)
+{
+	return waitq_wake(wq, key, __INT_MAX__, wl);
 }
 
 int

@@ -86,6 +86,33 @@ int waitq_wakeup_all(struct waitq *wq);
 int waitq_wakeup_key(struct waitq *wq, unsigned key);
 
 /*
+ * Wakeups made after the waker drops its lock.  A woken lwp asleep in
+ * the host may run at once (the host scheduler preempts the waker for
+ * it, or starts it on another CPU) and its first act is to take the
+ * lock the waker still holds: it blocks again, and the unlock must wake
+ * it a second time.  waitq_wakeup_key_defer dequeues and marks the
+ * waiters under the queue's lock, as waitq_wakeup_key does, but leaves
+ * the host wakeups of those asleep in `wl'; the caller drops the lock,
+ * then calls wakelist_kick.  Waiters that spin see their flag at once
+ * and need no kick.  A list that fills up kicks at once.
+ */
+#define WAKELIST_MAX 4
+struct lwp_park;
+struct wakelist {
+	int wl_n;
+	struct lwp_park *wl_park[WAKELIST_MAX];
+};
+#define WAKELIST_INIT                                                          \
+	{                                                                      \
+		0,                                                             \
+		{                                                              \
+			NULL                                                   \
+		}                                                              \
+	}
+int waitq_wakeup_key_defer(struct waitq *wq, unsigned key, struct wakelist *wl);
+void wakelist_kick(struct wakelist *wl);
+
+/*
  * Multi-queue waits (poll): park_prepare clears the lwp's unpark flag;
  * then the caller enqueues waiters with waitq_enqueue (under each queue's
  * lock), checks its condition, and parks with lwp_park.  Afterwards it

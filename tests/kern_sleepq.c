@@ -222,6 +222,61 @@ Test(sleepq, park_asleep_tells_a_host_sleep)
 	rump_pub_lwproc_releaselwp();
 }
 
+/* Deferred wakeups: a sleeper asleep in the host is dequeued and
+ * marked at once, but runs only when the list is kicked; an lwp that
+ * has not parked yet needs no kick and does not wait. */
+Test(sleepq, deferred_wakeup_runs_at_the_kick)
+{
+	struct sleeper s[1];
+	struct wakelist wl = WAKELIST_INIT;
+	struct waiter w;
+	struct lwp *me;
+	uint64_t until;
+	int done;
+
+	hold_lwps = 1;
+	start(s, 1, 0, 0);
+	until = clock_monotonic_ns() + 2000 * MS;
+	while (!lwp_park_asleep(s[0].lwp) && clock_monotonic_ns() < until)
+		rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, MS);
+	cr_assert(lwp_park_asleep(s[0].lwp));
+	mutex_enter(&lock);
+	cr_assert_eq(waitq_wakeup_key_defer(&wq, ~0u, &wl), 1);
+	cr_assert(waitq_empty(&wq), "dequeued under the lock");
+	mutex_exit(&lock);
+	cr_assert_eq(wl.wl_n, 1);
+	rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, 20 * MS);
+	mutex_enter(&lock);
+	done = count_done(s, 1);
+	mutex_exit(&lock);
+	cr_assert_eq(done, 0, "it ran before the kick");
+	wakelist_kick(&wl);
+	cr_assert_eq(wl.wl_n, 0);
+	until = clock_monotonic_ns() + 2000 * MS;
+	while (!done && clock_monotonic_ns() < until) {
+		rumpuser_clock_sleep(RUMPUSER_CLOCK_RELWALL, 0, MS);
+		mutex_enter(&lock);
+		done = count_done(s, 1);
+		mutex_exit(&lock);
+	}
+	mutex_enter(&lock);
+	cr_assert_eq(s[0].result, 0);
+	mutex_exit(&lock);
+	__atomic_store_n(&released, 1, __ATOMIC_RELEASE);
+	pthread_join(s[0].thr, NULL);
+
+	cr_assert_eq(rump_pub_lwproc_newlwp(1), 0);
+	me = rump_pub_lwproc_curlwp();
+	park_prepare(me);
+	mutex_enter(&lock);
+	waitq_enqueue(&wq, &w, me, 1);
+	cr_assert_eq(waitq_wakeup_key_defer(&wq, 1, &wl), 1);
+	mutex_exit(&lock);
+	cr_assert_eq(wl.wl_n, 0, "a park not asleep needs no kick");
+	cr_assert_eq(lwp_park(me, clock_monotonic_ns() + 1000 * MS, 0), 0);
+	rump_pub_lwproc_releaselwp();
+}
+
 Test(sleepq, unpark_before_park_is_not_lost)
 {
 	struct lwp *l;
