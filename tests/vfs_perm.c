@@ -946,3 +946,37 @@ Test(vfs_perm, fd_attrs_bad_descriptors)
 	cr_assert_eq(mode_of("/opath"), 0600);
 	close_ok(pfd);
 }
+
+/* linkat(AT_EMPTY_PATH) of a memfd, a pipe or a socket finds the file,
+ * which is on an internal mount of its own: EXDEV once the new name's
+ * checks passed (Linux 6.18). */
+Test(vfs_perm, flink_of_a_file_without_a_vnode)
+{
+	for (unsigned i = 0; i < NINODE; i++) {
+		const struct fdkind *k = &inode_kinds[i];
+		int other, fd = kind_new(k, &other);
+
+		FAILS(rump_sys_linkat(fd, "", AT_FDCWD, "/flnew",
+				      AT_EMPTY_PATH),
+		      EXDEV);
+		FAILS(rump_sys_linkat(fd, "", AT_FDCWD, "/", AT_EMPTY_PATH),
+		      EEXIST);
+		FAILS(rump_sys_linkat(fd, "", AT_FDCWD, "/none/x",
+				      AT_EMPTY_PATH),
+		      ENOENT);
+		FAILS(rump_sys_linkat(fd, "", AT_FDCWD, "/flnew", 0), ENOENT);
+		FAILS(rump_sys_linkat(fd, "x", AT_FDCWD, "/flnew",
+				      AT_EMPTY_PATH),
+		      ENOTDIR);
+		/* Another credential than the opener's, without
+		 * CAP_DAC_READ_SEARCH, does not find it. */
+		become(1000, 1000, 0, NULL);
+		FAILS(rump_sys_linkat(fd, "", AT_FDCWD, "/flnew",
+				      AT_EMPTY_PATH),
+		      ENOENT);
+		back();
+		close_ok(fd);
+		if (other >= 0)
+			close_ok(other);
+	}
+}

@@ -903,13 +903,27 @@ flink_allowed(struct lwp *l, int dirfd, const char *path)
 	return error;
 }
 
+/* Whether fd is an open file without a vnode (a memfd, a pipe...). */
+static bool
+fd_is_vnodeless(struct lwp *l, int fd)
+{
+	struct file *fp;
+	bool none;
+
+	if (fd == AT_FDCWD || (fp = fd_getfile(l->l_proc, fd)) == NULL)
+		return false;
+	none = fp->f_vnode == NULL;
+	file_release(fp);
+	return none;
+}
+
 static long
 do_linkat(struct lwp *l, int olddirfd, const char *oldpath, int newdirfd,
 	  const char *newpath, int flags)
 {
 	struct walker w;
 	struct walkres res = { 0 };
-	struct vnode *vp;
+	struct vnode *vp = NULL;
 	char *buf = NULL, *obuf;
 	int error;
 
@@ -919,7 +933,11 @@ do_linkat(struct lwp *l, int olddirfd, const char *oldpath, int newdirfd,
 	error = path_copyin(oldpath, obuf, (flags & AT_EMPTY_PATH) != 0);
 	if (error == 0 && (flags & AT_EMPTY_PATH))
 		error = flink_allowed(l, olddirfd, obuf);
-	if (error == 0)
+	/* A file without a vnode is on an internal mount of its own (a
+	 * memfd's, pipefs, sockfs): found, and never on newpath's. */
+	if (error == 0 && obuf[0] == '\0' && fd_is_vnodeless(l, olddirfd))
+		;
+	else if (error == 0)
 		error = namei(l, olddirfd, obuf,
 			      ((flags & AT_SYMLINK_FOLLOW) ? NI_FOLLOW : 0) |
 				      NI_EMPTYPATH,
@@ -933,7 +951,7 @@ do_linkat(struct lwp *l, int olddirfd, const char *oldpath, int newdirfd,
 
 		if (e2 != 0 && e2 != EACCES)
 			error = e2;
-		else if (res.dvp->v_mount != vp->v_mount)
+		else if (vp == NULL || res.dvp->v_mount != vp->v_mount)
 			error = EXDEV;
 		else if (e2 != 0)
 			error = e2;
@@ -945,7 +963,8 @@ do_linkat(struct lwp *l, int olddirfd, const char *oldpath, int newdirfd,
 			error = res.dvp->v_op->vop_link(res.dvp, res.name,
 							res.namelen, vp);
 	}
-	vnode_rele(vp);
+	if (vp != NULL)
+		vnode_rele(vp);
 	if (res.dvp != NULL)
 		vnode_rele(res.dvp);
 	walker_fini(&w);
