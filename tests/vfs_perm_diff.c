@@ -28,6 +28,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -251,6 +253,7 @@ struct side {
 	int dir;
 	int fd[NFD];
 	int fdcred[NFD]; /* which credential opened it */
+	int peer[NFD];   /* a pipe's other end, a socketpair's peer, or -1 */
 	int root;        /* the real root, to come back from a chroot */
 };
 
@@ -323,13 +326,16 @@ build_tree(struct side *s)
 
 /* An mtime utimensat set (they are all near 1970), or 0 for "some time
  * now".  A FIFO's is left out: writes to it update it on Linux, not yet
- * in rump's pipes (ipc/pipe.c). */
+ * in rump's pipes (ipc/pipe.c).  So is a socket's: Linux does not set
+ * the times of a new sockfs inode, which keeps those of the freed one
+ * it reuses (0 only when none was freed before). */
 static struct timespec
 set_mtime(const struct stat *st)
 {
 	struct timespec none = { 0, 0 };
 
-	if (S_ISFIFO(st->st_mode) || st->st_mtim.tv_sec >= 100000000)
+	if (S_ISFIFO(st->st_mode) || S_ISSOCK(st->st_mode) ||
+	    st->st_mtim.tv_sec >= 100000000)
 		return none;
 	return st->st_mtim;
 }
@@ -481,6 +487,8 @@ enum {
 	OP_CHDIR,
 	OP_FCHDIR,
 	OP_CHROOT,
+	OP_MKFD,
+	OP_FUTIMENS,
 	NOPS
 };
 
@@ -489,7 +497,7 @@ static const char *const opnames[NOPS] = {
 	"symlink", "chmod",     "chown",   "utimensat", "truncate", "access",
 	"list",    "stat",      "write",   "ftruncate", "fchmod",   "fchown",
 	"mknod",   "renameat2", "noatime", "flink",     "read",     "setfl",
-	"chdir",   "fchdir",    "chroot",
+	"chdir",   "fchdir",    "chroot",  "mkfd",      "futimens",
 };
 
 /* O_NONBLOCK everywhere: a FIFO's open must not wait. */
@@ -556,22 +564,64 @@ side_faccessat(struct side *s, const char *p, int mode, int flags)
 		       : syscall(SYS_faccessat2, s->dir, p, mode, flags);
 }
 
+/* Put fd (and its peer, or -1) in a slot, opened by credential ci. */
+static void
+slot_set(struct side *s, int slot, int fd, int peer, int ci)
+{
+	if (s->fd[slot] >= 0)
+		side_close_fd(s, s->fd[slot]);
+	if (s->peer[slot] >= 0)
+		side_close_fd(s, s->peer[slot]);
+	s->fd[slot] = fd;
+	s->peer[slot] = peer;
+	s->fdcred[slot] = ci;
+}
+
 static long
 op_open(struct side *s, int ci, const char *p, unsigned b, unsigned c,
 	char *buf, size_t len)
 {
-	int slot = (int)(c % NFD);
 	long r = CALL(s, openat, s->dir, p, oflags[b % NOFLAGS] | O_NONBLOCK,
 		      pick_mode(fmodes, N(fmodes), c >> 2));
 
 	if (r < 0)
 		return r;
-	if (s->fd[slot] >= 0)
-		side_close_fd(s, s->fd[slot]);
-	s->fd[slot] = (int)r;
-	s->fdcred[slot] = ci;
+	slot_set(s, (int)(c % NFD), (int)r, -1, ci);
 	append_fstat(s, (int)r, buf, len);
 	return 0;
+}
+
+/* A descriptor without a vnode in a slot: a memfd, either end of a
+ * pipe, a socket of a pair (the other end kept open), made by ci.  The
+ * fd operations then change their inodes' attributes. */
+static long
+op_mkfd(struct side *s, int ci, unsigned b, unsigned c, char *buf, size_t len)
+{
+	int p[2] = { -1, -1 }, k = (int)(b % 4);
+	long r;
+
+	if (k == 0)
+		r = p[0] = CALL(s, memfd_create, "diff", 0);
+	else if (k < 3)
+		r = CALL(s, pipe2, p, O_NONBLOCK);
+	else
+		r = CALL(s, socketpair, AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0,
+			 p);
+	if (r < 0)
+		return r;
+	if (k == 2)
+		slot_set(s, (int)(c % NFD), p[1], p[0], ci);
+	else
+		slot_set(s, (int)(c % NFD), p[0], p[1], ci);
+	append_fstat(s, s->fd[c % NFD], buf, len);
+	return 0;
+}
+
+static long
+side_fchmodat2(struct side *s, int fd, const char *p, mode_t mode, int flags)
+{
+	return s->rump ? rump_sys_fchmodat2(fd, p, mode, (unsigned)flags)
+		       : syscall(452, fd, p, mode, flags);
 }
 
 static long
@@ -729,10 +779,24 @@ run_op(struct side *s, int ci, unsigned op, unsigned a, unsigned b, unsigned c,
 	case OP_FTRUNCATE:
 		return CALL(s, ftruncate, fd, b % 100);
 	case OP_FCHMOD:
+		if (c % 2)
+			return side_fchmodat2(s, fd, "",
+					      pick_mode(cmodes, N(cmodes), b),
+					      AT_EMPTY_PATH);
 		return CALL(s, fchmod, fd, pick_mode(cmodes, N(cmodes), b));
 	case OP_FCHOWN:
+		if (c % 2)
+			return CALL(s, fchownat, fd, "", uids[b % N(uids)],
+				    gids[(b >> 3) % N(gids)], AT_EMPTY_PATH);
 		return CALL(s, fchown, fd, uids[b % N(uids)],
 			    gids[(b >> 3) % N(gids)]);
+	case OP_MKFD:
+		return op_mkfd(s, ci, b, c, buf, len);
+	case OP_FUTIMENS:
+		if (c % 2)
+			return CALL(s, utimensat, fd, "", pick_times(b, ts),
+				    AT_EMPTY_PATH);
+		return CALL(s, futimens, fd, pick_times(b, ts));
 	case OP_MKNOD:
 		/* A device for the unprivileged (refused); root makes a FIFO
 		 * (an openable device on a nodev host mount would differ). */
@@ -787,7 +851,8 @@ do_op(struct side *s, int ci, unsigned op, unsigned a, unsigned b, unsigned c,
 	snprintf(out, len, "%ld/%d%s |", r < 0 ? -1L : r, r < 0 ? e : 0, buf);
 	append_lstat(s, names[a % NNAMES], out, len);
 	append_lstat(s, names[b % NNAMES], out, len);
-	if (op >= OP_WRITE && op <= OP_FCHOWN)
+	if ((op >= OP_WRITE && op <= OP_FCHOWN) || op == OP_MKFD ||
+	    op == OP_FUTIMENS)
 		append_fstat(s, s->fd[c % NFD], out, len);
 }
 
@@ -823,15 +888,14 @@ side_open(struct side *s, const char *path)
 	s->root = CALL(s, open, "/", O_PATH | O_DIRECTORY, 0);
 	cr_assert_geq(s->root, 0);
 	for (int i = 0; i < NFD; i++)
-		s->fd[i] = s->fdcred[i] = -1;
+		s->fd[i] = s->fdcred[i] = s->peer[i] = -1;
 }
 
 static void
 side_close(struct side *s)
 {
 	for (int i = 0; i < NFD; i++)
-		if (s->fd[i] >= 0)
-			side_close_fd(s, s->fd[i]);
+		slot_set(s, i, -1, -1, -1);
 	side_close_fd(s, s->dir);
 	side_close_fd(s, s->root);
 }
