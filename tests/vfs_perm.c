@@ -980,3 +980,35 @@ Test(vfs_perm, flink_of_a_file_without_a_vnode)
 			close_ok(other);
 	}
 }
+
+/* fallocate by a caller without CAP_FSETID drops set-id bits as a write
+ * does, once it succeeded (checked on Linux 6.18's tmpfs). */
+Test(vfs_perm, fallocate_drops_set_id_bits)
+{
+	int fd;
+
+	mkfile("/fa", 1000, 1000, 06777);
+	fd = xopen("/fa", O_RDWR, 0);
+	RETURNS(rump_sys_fallocate(fd, 0, 0, 8192), 0);
+	cr_assert_eq(mode_of("/fa"), 06777, "root drops nothing");
+	become(1001, 1001, 0, NULL);
+	RETURNS(rump_sys_fallocate(fd,
+				   FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE,
+				   0, 4096),
+		0);
+	back();
+	cr_assert_eq(mode_of("/fa"), 0777);
+	RETURNS(rump_sys_chmod("/fa", 06777), 0);
+	become(1001, 1001, 0, NULL);
+	FAILS(rump_sys_fallocate(fd, 0, -1, 1), EINVAL);
+	back();
+	cr_assert_eq(mode_of("/fa"), 06777, "a failed call drops nothing");
+	/* Without group execute, for a member of the group: S_ISGID
+	 * stays. */
+	RETURNS(rump_sys_chmod("/fa", 06767), 0);
+	become(1001, 1000, 0, NULL);
+	RETURNS(rump_sys_fallocate(fd, 0, 0, 100), 0);
+	back();
+	cr_assert_eq(mode_of("/fa"), 02767);
+	close_ok(fd);
+}

@@ -1707,6 +1707,26 @@ falloc_filetype(struct file *fp)
 	return st.st_mode & S_IFMT;
 }
 
+/* fallocate on a vnode.  Once it succeeded, a caller without
+ * CAP_FSETID drops set-id bits as a write does (Linux's
+ * file_modified in shmem_fallocate: a call that failed drops none). */
+static int
+vn_allocate(struct file *fp, struct vnode *vp, int mode, off_t offset,
+	    off_t len)
+{
+	struct vattr va = { 0 };
+	int error;
+
+	if (vp->v_op->vop_allocate == NULL)
+		return EOPNOTSUPP;
+	if ((error = vp->v_op->vop_allocate(vp, mode, offset, len)) != 0)
+		return error;
+	vn_kill_privs(vp, vfs_writer_cred(fp), &va);
+	if (va.va_mask != 0 && vp->v_op->vop_setattr != NULL)
+		(void)vp->v_op->vop_setattr(vp, &va);
+	return 0;
+}
+
 /* fallocate's checks of a writable file and its range, after those of
  * the arguments, in Linux's order; then the file's own operation. */
 static int
@@ -1728,9 +1748,7 @@ falloc_file(struct file *fp, int mode, off_t offset, off_t len)
 	if (__builtin_add_overflow(offset, len, &end) || end > OFF_MAX)
 		return EFBIG;
 	if (vp != NULL)
-		return vp->v_op->vop_allocate != NULL
-			       ? vp->v_op->vop_allocate(vp, mode, offset, len)
-			       : EOPNOTSUPP;
+		return vn_allocate(fp, vp, mode, offset, len);
 	return fp->f_ops->fo_allocate != NULL
 		       ? fp->f_ops->fo_allocate(fp, mode, offset, len)
 		       : EOPNOTSUPP;
