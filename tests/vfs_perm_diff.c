@@ -489,6 +489,7 @@ enum {
 	OP_CHROOT,
 	OP_MKFD,
 	OP_FUTIMENS,
+	OP_FALLOCATE,
 	NOPS
 };
 
@@ -497,7 +498,7 @@ static const char *const opnames[NOPS] = {
 	"symlink", "chmod",     "chown",   "utimensat", "truncate", "access",
 	"list",    "stat",      "write",   "ftruncate", "fchmod",   "fchown",
 	"mknod",   "renameat2", "noatime", "flink",     "read",     "setfl",
-	"chdir",   "fchdir",    "chroot",  "mkfd",      "futimens",
+	"chdir",   "fchdir",    "chroot",  "mkfd",      "futimens", "fallocate",
 };
 
 /* O_NONBLOCK everywhere: a FIFO's open must not wait. */
@@ -792,6 +793,11 @@ run_op(struct side *s, int ci, unsigned op, unsigned a, unsigned b, unsigned c,
 			    gids[(b >> 3) % N(gids)]);
 	case OP_MKFD:
 		return op_mkfd(s, ci, b, c, buf, len);
+	case OP_FALLOCATE:
+		return CALL(s, fallocate, fd,
+			    c % 2 ? FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE
+				  : 0,
+			    b % 64, 1 + (c >> 1) % 100);
 	case OP_FUTIMENS:
 		if (c % 2)
 			return CALL(s, utimensat, fd, "", pick_times(b, ts),
@@ -851,8 +857,7 @@ do_op(struct side *s, int ci, unsigned op, unsigned a, unsigned b, unsigned c,
 	snprintf(out, len, "%ld/%d%s |", r < 0 ? -1L : r, r < 0 ? e : 0, buf);
 	append_lstat(s, names[a % NNAMES], out, len);
 	append_lstat(s, names[b % NNAMES], out, len);
-	if ((op >= OP_WRITE && op <= OP_FCHOWN) || op == OP_MKFD ||
-	    op == OP_FUTIMENS)
+	if ((op >= OP_WRITE && op <= OP_FCHOWN) || op >= OP_MKFD)
 		append_fstat(s, s->fd[c % NFD], out, len);
 }
 
