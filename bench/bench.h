@@ -51,6 +51,24 @@ bench_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * bench_settle: pause before a timed round that follows heavy work of
+ * the other side.  The host kernel finishes some work after its calls
+ * return (an unlink's inode and dentry are freed later, by RCU and
+ * kernel threads); without a pause that work runs during the next
+ * round and is billed to it.
+ */
+#define BENCH_SETTLE_NS 200000000L
+
+static inline void
+bench_settle(void)
+{
+	struct timespec ts = { 0, BENCH_SETTLE_NS };
+
+	while (nanosleep(&ts, &ts) != 0)
+		continue;
+}
+
 /* Keep `v' alive so the compiler cannot drop the work that made it. */
 static inline void
 bench_keep(long v)
