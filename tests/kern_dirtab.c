@@ -476,3 +476,46 @@ Test(kern_dirtab, randomized_in_order_lookups)
 		}
 	}
 }
+
+/* Each addition is numbered after the last; removals leave the numbers
+ * alone; an emptied table starts again from 1. */
+Test(kern_dirtab, additions_are_numbered_in_order)
+{
+	char name[16];
+
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		cr_assert_eq(add(name, i), 0);
+		cr_assert_eq(find(name)->td_seq, (uint32_t)i + 1);
+		cr_assert_eq(dirtab_seq(&dt), (uint32_t)i + 1);
+	}
+	remove_name("n3");
+	cr_assert_eq(add("n3", 3), 0); /* into the freed place, numbered 21 */
+	cr_assert_eq(find("n3")->td_seq, 21);
+	cr_assert_eq(find("n4")->td_seq, 5);
+	for (int i = 0; i < 20; i++) {
+		snprintf(name, sizeof(name), "n%d", i);
+		remove_name(name);
+	}
+	cr_assert_eq(add("again", 0), 0);
+	cr_assert_eq(find("again")->td_seq, 1);
+}
+
+/* At the limit every entry becomes 0, so a listing that began before
+ * hides none of them; numbering goes on from 1. */
+Test(kern_dirtab, numbers_at_the_limit_start_again_from_0)
+{
+	cr_assert_eq(add("a", 0), 0);
+	cr_assert_eq(add("b", 1), 0);
+	remove_name("a"); /* a free place is not an entry: left alone */
+	dt.dt_seq = DIRTAB_SEQ_MAX - 1;
+	cr_assert_eq(add("c", 2), 0);
+	cr_assert_eq(find("c")->td_seq, DIRTAB_SEQ_MAX);
+	cr_assert_eq(add("d", 3), 0);
+	cr_assert_eq(find("b")->td_seq, 0);
+	cr_assert_eq(find("c")->td_seq, 0);
+	cr_assert_eq(find("d")->td_seq, 1);
+	cr_assert_eq(dirtab_seq(&dt), 1);
+	cr_assert_eq(add("e", 4), 0);
+	cr_assert_eq(find("e")->td_seq, 2);
+}

@@ -631,6 +631,147 @@ Test(vfs_basic, getdents_while_removing)
 	RETURNS(rump_sys_rmdir("/rm"), 0);
 }
 
+static void
+count_one(const struct dirent64 *d, void *arg)
+{
+	(void)d;
+	++*(int *)arg;
+}
+
+struct backup {
+	bool seen[1000];
+	int count;
+};
+
+static void
+backup_one(const struct dirent64 *d, void *arg)
+{
+	struct backup *b = arg;
+	char p[300];
+	int i, end = 0;
+
+	/* Only the names that were there when the listing began. */
+	cr_assert_eq(sscanf(d->d_name, "f%d%n", &i, &end), 1, "%s listed",
+		     d->d_name);
+	cr_assert_eq(d->d_name[end], '\0', "%s listed", d->d_name);
+	cr_assert(i >= 0 && i < 1000 && !b->seen[i], "%s listed twice",
+		  d->d_name);
+	b->seen[i] = true;
+	b->count++;
+	snprintf(p, sizeof(p), "/bak/%s.bak", d->d_name);
+	close_ok(xopen(p, O_CREAT | O_EXCL | O_RDWR, 0600));
+}
+
+/*
+ * "For each file, make a backup beside it": a listing shows no name
+ * made after it began (Linux's tmpfs since 6.x), so the loop ends after
+ * the files that were there.  Before, the backups listed too and the
+ * loop went on to f0.bak.bak and beyond.
+ */
+Test(vfs_basic, getdents_shows_no_names_made_after_it_began)
+{
+	static struct backup b;
+	char buf[512];
+	int fd, n, count = 0;
+
+	RETURNS(rump_sys_mkdir("/bak", 0755), 0);
+	make_files("/bak", "f", 1000);
+	fd = xopen("/bak", O_RDONLY | O_DIRECTORY, 0);
+	while ((n = (int)rump_sys_getdents64(fd, buf, sizeof(buf))) > 0)
+		each_dirent(buf, n, backup_one, &b);
+	cr_assert_eq(n, 0);
+	cr_assert_eq(b.count, 1000);
+	/* Rewinding begins a new listing, which shows them all. */
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_SET), 0);
+	while ((n = (int)rump_sys_getdents64(fd, buf, sizeof(buf))) > 0)
+		each_dirent(buf, n, count_one, &count);
+	cr_assert_eq(count, 2000);
+	close_ok(fd);
+}
+
+static void
+must_not_list(const struct dirent64 *d, void *arg)
+{
+	cr_assert_neq(strncmp(d->d_name, (const char *)arg, 3), 0, "%s listed",
+		      d->d_name);
+}
+
+/*
+ * Names made while a listing is under way, at places it has not reached
+ * (freed by removals) and past its end, do not show in it; neither do
+ * names made after it reached its end, nor a name renamed meanwhile.  A
+ * saved position keeps its listing.  Every name there throughout shows.
+ */
+Test(vfs_basic, getdents_listing_is_of_the_names_at_its_start)
+{
+	char buf[4096], p[64];
+	off_t saved;
+	int fd, n, count = 0;
+
+	RETURNS(rump_sys_mkdir("/snap", 0755), 0);
+	make_files("/snap", "old", 40);
+	fd = xopen("/snap", O_RDONLY | O_DIRECTORY, 0);
+	/* "." and ".." and a few names. */
+	cr_assert_gt(rump_sys_getdents64(fd, buf, 120), 0);
+	saved = rump_sys_lseek(fd, 0, SEEK_CUR);
+	cr_assert_gt(saved, 0);
+	for (int i = 30; i < 40; i++) { /* free places ahead */
+		snprintf(p, sizeof(p), "/snap/old%d", i);
+		RETURNS(rump_sys_unlink(p), 0);
+	}
+	make_files("/snap", "new", 30);
+	RETURNS(rump_sys_rename("/snap/old20", "/snap/ren20"), 0);
+	while ((n = (int)rump_sys_getdents64(fd, buf, sizeof(buf))) > 0) {
+		each_dirent(buf, n, must_not_list, "new");
+		each_dirent(buf, n, must_not_list, "ren");
+	}
+	/* At its end: names made now stay out too. */
+	make_files("/snap", "nex", 5);
+	RETURNS(rump_sys_getdents64(fd, buf, sizeof(buf)), 0);
+	/* Back to the saved position: the same listing goes on. */
+	RETURNS(rump_sys_lseek(fd, saved, SEEK_SET), saved);
+	while ((n = (int)rump_sys_getdents64(fd, buf, sizeof(buf))) > 0) {
+		each_dirent(buf, n, must_not_list, "new");
+		each_dirent(buf, n, must_not_list, "nex");
+		each_dirent(buf, n, count_one, &count);
+	}
+	/* old0..old29 less the ones the first call returned, less old20. */
+	cr_assert_lt(count, 29);
+	cr_assert_gt(count, 20);
+	RETURNS(rump_sys_lseek(fd, 0, SEEK_SET), 0);
+	count = 0;
+	while ((n = (int)rump_sys_getdents64(fd, buf, sizeof(buf))) > 0)
+		each_dirent(buf, n, count_one, &count);
+	cr_assert_eq(count, 30 + 30 + 5);
+	close_ok(fd);
+}
+
+/* A position no listing gave (a seekdir to a made-up cookie) lists
+ * what it can and leaves a position lseek can report. */
+Test(vfs_basic, getdents_from_made_up_positions)
+{
+	static const off_t pos[] = { 5, 1LL << 32, (1LL << 32) | 7,
+				     0x7fffffff00000003LL,
+				     0x7fffffffffffffffLL };
+	char buf[4096];
+	int fd, n;
+
+	RETURNS(rump_sys_mkdir("/pos", 0755), 0);
+	make_files("/pos", "p", 10);
+	fd = xopen("/pos", O_RDONLY | O_DIRECTORY, 0);
+	for (size_t i = 0; i < sizeof(pos) / sizeof(pos[0]); i++) {
+		int count = 0;
+
+		RETURNS(rump_sys_lseek(fd, pos[i], SEEK_SET), pos[i]);
+		while ((n = (int)rump_sys_getdents64(fd, buf, sizeof(buf))) > 0)
+			each_dirent(buf, n, count_one, &count);
+		cr_assert_eq(n, 0);
+		cr_assert_leq(count, 10);
+		cr_assert_geq(rump_sys_lseek(fd, 0, SEEK_CUR), 0);
+	}
+	close_ok(fd);
+}
+
 struct offs {
 	char name[64][256];
 	off_t off[64];
@@ -676,13 +817,6 @@ Test(vfs_basic, getdents_offsets_resume)
 	/* An offset from before the end, after the end: nothing more. */
 	RETURNS(rump_sys_getdents64(fd, buf, sizeof(buf)), 0);
 	close_ok(fd);
-}
-
-static void
-count_one(const struct dirent64 *d, void *arg)
-{
-	(void)d;
-	++*(int *)arg;
 }
 
 /* A directory emptied gives back its table; names added later list. */

@@ -40,6 +40,7 @@ dirtab_init(struct dirtab *dt)
 	dt->dt_free = DIRTAB_NOPLACE;
 	atomic_store_relaxed(&dt->dt_count, 0);
 	atomic_store_relaxed(&dt->dt_hint, 0);
+	dt->dt_seq = 0;
 }
 
 /* Chunk k holds places [4 * (2^k - 1), 4 * (2^(k+1) - 1)). */
@@ -205,6 +206,18 @@ place_get(struct dirtab *dt, uint32_t *placep)
 	return 0;
 }
 
+/* The next addition's number; at the limit every entry becomes 0. */
+static uint32_t
+seq_next(struct dirtab *dt)
+{
+	if (dt->dt_seq == DIRTAB_SEQ_MAX) {
+		for (uint32_t i = 0; i < dt->dt_end; i++)
+			entry_at(dt, i)->td_seq = 0;
+		dt->dt_seq = 0;
+	}
+	return ++dt->dt_seq;
+}
+
 int
 dirtab_add(struct dirtab *dt, const char *name, size_t len, uint32_t hash,
 	   struct tmpfs_node *tn)
@@ -236,6 +249,7 @@ dirtab_add(struct dirtab *dt, const char *name, size_t len, uint32_t hash,
 	de->td_hash = hash;
 	de->td_place = place;
 	de->td_len = (uint16_t)len;
+	de->td_seq = seq_next(dt);
 	if (longname != NULL) {
 		memcpy(longname, name, len);
 		de->td_long = longname;

@@ -40,11 +40,15 @@ struct tmpfs_dirent {
 	};
 	uint32_t td_place;
 	uint16_t td_len;
+	uint32_t td_seq; /* dt_seq when it was added (dirtab_seq) */
 	union {
 		char td_short[DIRTAB_SHORTNAME]; /* td_len <= SHORTNAME */
 		char *td_long;
 	};
 };
+
+/* Entries made one after another share lines: one per entry, no more. */
+_Static_assert(sizeof(struct tmpfs_dirent) <= 64, "tmpfs_dirent outgrew 64");
 
 struct dirtab {
 	struct tmpfs_dirent **dt_chunk; /* DIRTAB_NCHUNK chunks, or NULL */
@@ -63,7 +67,11 @@ struct dirtab {
 	 * because the entry is checked like any index candidate.
 	 */
 	uint32_t dt_hint;
+	uint32_t dt_seq; /* the last td_seq handed out */
 };
+
+/* Sequence numbers stay at or below this (dirtab_add renumbers). */
+#define DIRTAB_SEQ_MAX 0x7ffffffeu
 
 #define DIRTAB_HINT_SEQ 0x80000000u /* above every place */
 #define DIRTAB_HINT_START 16        /* where a sequence may start */
@@ -95,6 +103,20 @@ int dirtab_add(struct dirtab *dt, const char *name, size_t len, uint32_t hash,
 
 /* Remove an entry of the table; `de' is invalid afterwards. */
 void dirtab_remove(struct dirtab *dt, struct tmpfs_dirent *de);
+
+/*
+ * Entries carry the number of their addition (td_seq), so a listing can
+ * leave out what was added after it began: those entries have a td_seq
+ * above the dirtab_seq it read then.  Numbers only grow, except that an
+ * emptied table starts again and one that reaches DIRTAB_SEQ_MAX gives
+ * every entry 0: either way a listing may then show names added after
+ * it began (POSIX allows it) but never hides one that was there.
+ */
+static inline uint32_t
+dirtab_seq(const struct dirtab *dt)
+{
+	return dt->dt_seq;
+}
 
 /* The first entry in use at a place >= *pos, with *pos set to its place;
  * or NULL, with *pos raised to dt_end if it was below. */

@@ -42,8 +42,18 @@ struct tmpfs_mount {
 	struct pool tm_nodes;
 };
 
-/* readdir positions: 0 is ".", 1 is "..", DIR_PLACE0 + p is place p. */
+/*
+ * readdir positions: the low 32 bits say where, 0 is ".", 1 is "..",
+ * DIR_PLACE0 + p is place p; the bits above hold 1 + the dirtab_seq
+ * the listing began with (0: none yet), so that entries added since
+ * stay out of it, as they do on Linux's tmpfs.  Position 0 begins a
+ * listing.
+ */
 #define DIR_PLACE0 2
+#define DIRPOS(seq, where) ((off_t)((uint64_t)((seq) + 1) << 32 | (where)))
+#define DIRPOS_WHERE(off) ((uint32_t)(off))
+#define DIRPOS_HASSEQ(off) ((uint64_t)(off) >> 32 != 0)
+#define DIRPOS_SEQ(off) ((uint32_t)(((uint64_t)(off) >> 32) - 1))
 
 struct tmpfs_dir {
 	krwlock_t d_lock;
@@ -583,11 +593,12 @@ tmpfs_readlink(struct vnode *vp, char *buf, size_t size, size_t *lenp)
 static int
 tmpfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 {
-	struct tmpfs_node *dn = VTON(vp), *pn;
+	struct tmpfs_node *dn = VTON(vp);
 	struct tmpfs_dir *d = &dn->tn_dir;
 	struct tmpfs_dirent *de = NULL;
 	off_t off = *offp;
-	uint64_t pino, pos;
+	uint32_t seq, where;
+	uint64_t pos;
 
 	rw_enter_read(&d->d_lock);
 	if (d->d_parent == NULL) {
@@ -595,34 +606,40 @@ tmpfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 		rw_exit(&d->d_lock);
 		return ENOENT;
 	}
-	if (off == 0) {
-		if (fill(arg, ".", 1, dn->tn_ino, 4, 1) != 0)
+	/* A position from no listing of ours begins one. */
+	seq = DIRPOS_HASSEQ(off) && DIRPOS_SEQ(off) <= DIRTAB_SEQ_MAX
+		      ? DIRPOS_SEQ(off)
+		      : dirtab_seq(&d->d_tab);
+	where = DIRPOS_WHERE(off);
+	if (where == 0) {
+		if (fill(arg, ".", 1, dn->tn_ino, 4, DIRPOS(seq, 1)) != 0)
 			goto out;
-		off = 1;
+		where = 1;
 	}
-	if (off == 1) {
-		pn = d->d_parent != NULL ? d->d_parent : dn;
-		pino = pn->tn_ino;
-		if (fill(arg, "..", 2, pino, 4, DIR_PLACE0) != 0)
+	if (where == 1) {
+		if (fill(arg, "..", 2, d->d_parent->tn_ino, 4,
+			 DIRPOS(seq, DIR_PLACE0)) != 0)
 			goto out;
-		off = DIR_PLACE0;
+		where = DIR_PLACE0;
 	}
-	/* The entry at `off', or the first after it if that one went. */
-	pos = (uint64_t)off - DIR_PLACE0;
+	/* The entry at `where', or the first after it if that one went. */
+	pos = where - DIR_PLACE0;
 	while ((de = dirtab_next(&d->d_tab, &pos)) != NULL) {
-		off_t next = (off_t)(pos + 1 + DIR_PLACE0);
+		uint32_t next = (uint32_t)pos + 1 + DIR_PLACE0;
 
-		if (fill(arg, dirtab_name(de), de->td_len, de->td_node->tn_ino,
-			 vtype_to_dt(de->td_node->tn_vn.v_type), next) != 0)
+		if (de->td_seq <= seq &&
+		    fill(arg, dirtab_name(de), de->td_len, de->td_node->tn_ino,
+			 vtype_to_dt(de->td_node->tn_vn.v_type),
+			 DIRPOS(seq, next)) != 0)
 			break;
-		off = next;
+		where = next;
 		pos++;
 	}
 	if (de == NULL)
-		off = (off_t)(pos + DIR_PLACE0);
+		where = (uint32_t)pos + DIR_PLACE0;
 out:
 	rw_exit(&d->d_lock);
-	*offp = off;
+	*offp = DIRPOS(seq, where);
 	return 0;
 }
 
