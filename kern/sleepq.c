@@ -250,7 +250,11 @@ park_wait(struct lwp_park *lp, uint64_t deadline)
  * they halt for the same reason.
  */
 #define PARK_SPIN_MIN_NS 500 /* the least a spin is allowed */
-#define PARK_SPIN_CHECKS 32  /* pauses between clock reads */
+/* Pauses between clock reads.  A pause takes ~50 ns on the KVM guests we
+ * run on (as long as a clock read): 32 made the least spin ~3 us, not
+ * PARK_SPIN_MIN_NS, and a thread whose partner waits for its CPU burnt
+ * that much of it on every park. */
+#define PARK_SPIN_CHECKS 4
 
 /*
  * The spin adapts, per park: a spin that was answered in time doubles
