@@ -105,14 +105,6 @@
 #define UNP_KEY_DGSPACE 0x10000000u  /* room in a DGRAM receive queue */
 #define UNP_KEY_POST 0x08000000u     /* a posted buffer was filled */
 
-/* Direct writes (see unp_post_fill): a reader's posted buffer. */
-enum { RP_POSTED, RP_CLAIMED, RP_DONE };
-
-struct unp_rpost {
-	struct uio *rp_uio; /* the reader's buffer (user space) */
-	int rp_state;       /* RP_*, under the socket's lock */
-};
-
 /* Writes that went straight into a waiting reader's buffer (atomic):
  * the kern_unix_direct suite, which links the kernel's objects, checks
  * which path its cases took. */
@@ -237,7 +229,7 @@ struct usock {
 	struct waitq so_spacewq;
 	/* STREAM direct writes: the buffer a waiting reader posted (on its
 	 * stack), under so_lock. */
-	struct unp_rpost *so_rpost;
+	struct ipc_rpost *so_rpost;
 	/* Its sockfs inode's mode, owner and times (ipc.h). */
 	struct ipc_inode so_inode;
 };
@@ -2077,57 +2069,6 @@ out:
  * unp_send/unp_recv.
  */
 
-/* Copy user to user between two uios, segment by segment; a segment
- * that faults stops the copy (neither uio advances over it).  Returns
- * the bytes moved. */
-static size_t
-uio_xfer(struct uio *dst, struct uio *src)
-{
-	size_t moved = 0;
-
-	while (dst->uio_resid > 0 && src->uio_resid > 0) {
-		struct iovec *d = dst->uio_iov, *sv = src->uio_iov;
-		size_t n;
-
-		if (d->iov_len == 0) {
-			dst->uio_iov++;
-			dst->uio_iovcnt--;
-			continue;
-		}
-		if (sv->iov_len == 0) {
-			src->uio_iov++;
-			src->uio_iovcnt--;
-			continue;
-		}
-		n = MIN(MIN(d->iov_len, sv->iov_len),
-			MIN(dst->uio_resid, src->uio_resid));
-		if (rumpuser_ucopy(d->iov_base, sv->iov_base, n) != 0)
-			break;
-		uio_advance(dst, n);
-		uio_advance(src, n);
-		moved += n;
-	}
-	return moved;
-}
-
-/* Wait, not interruptibly, until a writer that claimed `rp' is done
- * with it (a copy).  so_lock held. */
-static void
-post_wait_done(struct usock *so, struct unp_rpost *rp)
-{
-	struct lwp *l = rumpuser_curlwp();
-	struct waiter w;
-
-	while (rp->rp_state != RP_DONE) {
-		park_prepare(l);
-		waitq_enqueue(&so->so_wq, &w, l, UNP_KEY_POST);
-		mutex_exit(&so->so_lock);
-		(void)lwp_park(l, DEADLINE_NONE, 0);
-		mutex_enter(&so->so_lock);
-		waitq_dequeue(&so->so_wq, &w);
-	}
-}
-
 /*
  * Copy from `uio' straight into the buffer a reader of `dst' posted, if
  * there is one and nothing is queued ahead of it.  Returns the bytes
@@ -2137,7 +2078,7 @@ static size_t
 unp_post_fill(struct usock *dst, struct uio *uio)
 {
 	struct wakelist wl = WAKELIST_INIT;
-	struct unp_rpost *rp;
+	struct ipc_rpost *rp;
 	size_t n;
 
 	mutex_enter(&dst->so_lock);
@@ -2151,7 +2092,7 @@ unp_post_fill(struct usock *dst, struct uio *uio)
 	rp->rp_state = RP_CLAIMED;
 	mutex_exit(&dst->so_lock);
 	atomic_inc(&unp_handovers);
-	n = uio_xfer(rp->rp_uio, uio);
+	n = ipc_uio_xfer(rp->rp_uio, uio);
 	mutex_enter(&dst->so_lock);
 	rp->rp_state = RP_DONE; /* the reader may return from here on */
 	ipc_wakeup_defer(&dst->so_wq, UNP_KEY_POST, &wl);
@@ -2522,7 +2463,7 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 	bool stream = so->so_type == SOCK_STREAM;
 	/* May post its buffer for a writer to fill (see unp_post_fill). */
 	bool postok = stream && !peek && uio->uio_segflg == UIO_USERSPACE;
-	struct unp_rpost post;
+	struct ipc_rpost post;
 	bool have_anc = false, peeked = false;
 	struct ucred firstcred = { 0 };
 	uint64_t deadline;
@@ -2618,7 +2559,8 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 			if (posted && post.rp_state == RP_POSTED)
 				so->so_rpost = NULL; /* nobody came */
 			else if (posted)
-				post_wait_done(so, &post);
+				ipc_post_wait(&so->so_wq, &so->so_lock, &post,
+					      UNP_KEY_POST);
 			while (error == 0 && so->so_rbusy)
 				error = ipc_sleep(&so->so_wq, &so->so_lock,
 						  UNP_KEY_RBUSY, deadline);

@@ -11,7 +11,6 @@
  * it took.
  */
 #include <poll.h>
-#include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/mman.h>
@@ -30,36 +29,6 @@ static unsigned long
 taken(void)
 {
 	return __atomic_load_n(&unp_handovers, __ATOMIC_RELAXED);
-}
-
-/* Wait until the thread whose id lands in *tidp sleeps in the host (in
- * its blocking call: the only place these threads sleep), then a little
- * more.  Fixed delays are not enough with suites running in parallel. */
-static void
-blocked(pid_t *tidp)
-{
-	char path[64], st[512];
-
-	for (int i = 0; i < 10000; i++) {
-		pid_t tid = __atomic_load_n(tidp, __ATOMIC_ACQUIRE);
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-		if (tid != 0 && (f = fopen(path, "r")) != NULL) {
-			size_t n = fread(st, 1, sizeof(st) - 1, f);
-			char *p;
-
-			fclose(f);
-			st[n] = '\0';
-			p = strrchr(st, ')');
-			if (p != NULL && p[1] == ' ' && p[2] == 'S') {
-				msleep(5);
-				return;
-			}
-		}
-		msleep(1);
-	}
-	cr_assert_fail("the reader never blocked");
 }
 
 static void
@@ -232,7 +201,7 @@ Test(af_unix_direct, direct_bad_buffers)
 	pair(SOCK_STREAM, sv);
 	b.fd = sv[1];
 	pthread_t t = spawn(bad_reader, &b);
-	blocked(&b.tid);
+	wait_blocked(&b.tid);
 	unsigned long t0 = taken();
 	memset(buf, 'z', sizeof(buf));
 	RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
@@ -286,7 +255,7 @@ Test(af_unix_direct, direct_bad_writer_buffer_reader_waits)
 	pair(SOCK_STREAM, sv);
 	r.fd = sv[1];
 	pthread_t t = spawn(reader_main, &r);
-	blocked(&r.tid);
+	wait_blocked(&r.tid);
 	unsigned long t0 = taken();
 	FAILS(rump_sys_write(sv[0], (void *)0x10, 65536), EFAULT);
 	cr_assert_gt(taken(), t0, "the write was not offered");
@@ -313,7 +282,7 @@ Test(af_unix_direct, sleeping_reader_is_written_directly)
 	pair(SOCK_STREAM, sv);
 	r.fd = sv[1];
 	pthread_t t = spawn(reader_main, &r);
-	blocked(&r.tid);
+	wait_blocked(&r.tid);
 	unsigned long t0 = taken();
 	memset(buf, 's', sizeof(buf));
 	RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
@@ -337,7 +306,7 @@ Test(af_unix_direct, small_writes_direct)
 		struct rd r = { .buf = in, .len = sizeof(in), .fd = sv[1] };
 		pthread_t t = spawn(reader_main, &r);
 
-		blocked(&r.tid);
+		wait_blocked(&r.tid);
 		unsigned long t0 = taken();
 		RETURNS(rump_sys_write(sv[0], "ab", 2), 2);
 		join(t);
@@ -387,7 +356,7 @@ partial_write(bool rump, bool direct, bool use_send)
 	if (direct) {
 		r.fd = sv[1];
 		t = spawn(reader_main, &r);
-		blocked(&r.tid);
+		wait_blocked(&r.tid);
 	}
 	errno = 0;
 	if (use_send)
@@ -509,7 +478,7 @@ Test(af_unix_direct, direct_reader_partly_bad_buffer)
 	pair(SOCK_STREAM, sv);
 	r.fd = sv[1];
 	pthread_t t = spawn(readv_main, &r);
-	blocked(&r.tid);
+	wait_blocked(&r.tid);
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (char)(i * 5 + 2);
 	unsigned long t0 = taken();
@@ -578,7 +547,7 @@ Test(af_unix_direct, direct_reader_timeout_and_shutdown)
 		0);
 	tr.tid = 0;
 	t = spawn(timed_reader, &tr);
-	blocked(&tr.tid);
+	wait_blocked(&tr.tid);
 	RETURNS(rump_sys_shutdown(sv[1], SHUT_RD), 0);
 	join(t);
 	cr_assert_eq(tr.r, 0);
@@ -601,12 +570,12 @@ Test(af_unix_direct, direct_rcvlowat)
 		0);
 	r.fd = sv[1];
 	pthread_t t = spawn(reader_main, &r);
-	blocked(&r.tid);
+	wait_blocked(&r.tid);
 	unsigned long t0 = taken();
 	memset(buf, '1', sizeof(buf));
 	RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
 	cr_assert_eq(taken() - t0, 1);
-	blocked(&r.tid); /* waiting again */
+	wait_blocked(&r.tid); /* waiting again */
 	cr_assert_eq(__atomic_load_n(&r.done, __ATOMIC_ACQUIRE), 0,
 		     "returned below SO_RCVLOWAT: %ld", r.r);
 	memset(buf, '2', sizeof(buf));
@@ -631,7 +600,7 @@ Test(af_unix_direct, peeker_is_not_handed_a_write)
 	pair(SOCK_STREAM, sv);
 	r.fd = sv[1];
 	pthread_t t = spawn(reader_main, &r);
-	blocked(&r.tid);
+	wait_blocked(&r.tid);
 	unsigned long t0 = taken();
 	memset(buf, 'p', sizeof(buf));
 	RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
@@ -728,7 +697,7 @@ Test(af_unix_direct, descriptors_keep_their_record)
 	memset(buf, 'r', sizeof(buf));
 
 	pthread_t t = spawn(recvmsg_main, &m);
-	blocked(&m.tid);
+	wait_blocked(&m.tid);
 	unsigned long t0 = taken();
 	send_with_fd(sv[0], buf, sizeof(buf), p[0]);
 	join(t);
@@ -739,7 +708,7 @@ Test(af_unix_direct, descriptors_keep_their_record)
 
 	m.tid = 0;
 	t = spawn(recvmsg_main, &m);
-	blocked(&m.tid);
+	wait_blocked(&m.tid);
 	RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
 	join(t);
 	cr_assert_eq(taken(), t0 + 1);
@@ -777,7 +746,7 @@ Test(af_unix_direct, passcred_reader_gets_credentials)
 		0);
 	m.fd = sv[1];
 	pthread_t t = spawn(recvmsg_main, &m);
-	blocked(&m.tid);
+	wait_blocked(&m.tid);
 	unsigned long t0 = taken();
 	memset(buf, 'c', sizeof(buf));
 	RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
@@ -896,7 +865,7 @@ Test(af_unix_direct, poller_hears_large_write)
 	pair(SOCK_STREAM, sv);
 	pl.fd = sv[1];
 	pthread_t t = spawn(poll_main, &pl);
-	blocked(&pl.tid);
+	wait_blocked(&pl.tid);
 	unsigned long t0 = taken();
 	memset(buf, 'o', sizeof(buf));
 	RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
@@ -971,11 +940,11 @@ signal_waiting_reader(int saflags)
 	r.l = rump_pub_lwproc_curlwp();
 	rump_pub_lwproc_switch(me);
 	pthread_t t = spawn(sigrd_main, &r);
-	blocked(&r.tid);
+	wait_blocked(&r.tid);
 	cr_assert_eq(rump_sys_tkill(r.rtid, SIGUSR1), 0);
 	if (saflags & SA_RESTART) {
 		msleep(10);
-		blocked(&r.tid);
+		wait_blocked(&r.tid);
 		cr_assert_eq(__atomic_load_n(&r.done, __ATOMIC_ACQUIRE), 0,
 			     "returned %ld (%s)", r.r, strerror(r.err));
 	} else {
