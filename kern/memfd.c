@@ -38,7 +38,8 @@
 struct memfd {
 	struct pgstore m_store;
 	unsigned long m_ino;
-	/* Changed under m_alock, read atomically (fstat). */
+	/* Changed under m_alock, read atomically (fstat).  m_alock comes
+	 * after the file's f_poslock and before the store's ps_lock. */
 	kmutex_t m_alock;
 	uid_t m_uid;
 	gid_t m_gid;

@@ -5,6 +5,7 @@
  * directories; ownership changes; set-id bits; real-id access(2).
  */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -1011,4 +1012,72 @@ Test(vfs_perm, fallocate_drops_set_id_bits)
 	back();
 	cr_assert_eq(mode_of("/fa"), 02767);
 	close_ok(fd);
+}
+
+/* Host threads change one inode's attributes at once while another
+ * reads them: each fstat shows a mode one of the changes made, and the
+ * ends of a pipe agree at the end. */
+struct attr_race {
+	int fd;
+	int iters;
+};
+
+static void *
+race_chmod(void *arg)
+{
+	struct attr_race *r = arg;
+
+	for (int i = 0; i < r->iters; i++)
+		if (rump_sys_fchmod(r->fd, i % 2 ? 0640 : 06750) != 0)
+			return (void *)1;
+	return NULL;
+}
+
+static void *
+race_chown_utimes(void *arg)
+{
+	struct attr_race *r = arg;
+
+	for (int i = 0; i < r->iters; i++) {
+		struct timespec ts[2] = { { i, 0 }, { i, 1 } };
+
+		if (rump_sys_fchown(r->fd, -1, -1) != 0 ||
+		    rump_sys_futimens(r->fd, ts) != 0)
+			return (void *)1;
+	}
+	return NULL;
+}
+
+Test(vfs_perm, fd_attrs_threads)
+{
+	for (unsigned i = 0; i < NINODE; i++) {
+		const struct fdkind *k = &inode_kinds[i];
+		int other, fd = kind_new(k, &other);
+		struct attr_race r = { fd, 2000 };
+		pthread_t t1, t2;
+		void *v1, *v2;
+
+		cr_assert_eq(pthread_create(&t1, NULL, race_chmod, &r), 0);
+		cr_assert_eq(pthread_create(&t2, NULL, race_chown_utimes, &r),
+			     0);
+		for (int n = 0; n < 2000; n++) {
+			mode_t m = fd_stat(other >= 0 && k->shared ? other : fd)
+					   .st_mode &
+				   07777;
+
+			cr_assert(m == k->mode || m == 0640 || m == 06750 ||
+					  m == 0750,
+				  "%s: mode %o", k->name, m);
+		}
+		cr_assert_eq(pthread_join(t1, &v1), 0);
+		cr_assert_eq(pthread_join(t2, &v2), 0);
+		cr_assert_null(v1, "%s: fchmod failed", k->name);
+		cr_assert_null(v2, "%s: fchown or futimens failed", k->name);
+		if (other >= 0 && k->shared)
+			cr_assert_eq(fd_stat(other).st_mode,
+				     fd_stat(fd).st_mode);
+		close_ok(fd);
+		if (other >= 0)
+			close_ok(other);
+	}
 }

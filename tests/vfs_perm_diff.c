@@ -8,7 +8,9 @@
  * for the one call with raw, per-thread set*id syscalls (glibc's change
  * every thread).  Results, errnos and the owner, group and mode of the
  * names involved (read as root afterwards), and mtimes utimensat set,
- * must match.
+ * must match.  Besides files opened by name, the descriptor slots hold
+ * memfds, pipe ends and sockets, whose inodes fchmod, fchown and
+ * futimens (and their AT_EMPTY_PATH forms) change by the same rules.
  *
  * The host side runs as root.  A credential with a non-zero uid is set
  * with setresuid(uid, uid, 0): real, effective and file-system uid are
