@@ -9,11 +9,15 @@
  * reader drains one part of the ring while a writer fills another, on
  * two CPUs at once.  A writer waiting for space gives up pi_wbusy, so
  * other writers may interleave with a large write, as on Linux, while a
- * write of at most PIPE_BUF bytes goes in whole.
+ * write of at most PIPE_BUF bytes goes in whole.  A reader that must wait
+ * on the empty ring posts its buffer (pi_rpost), and the next writer
+ * copies straight into it instead of the ring (ipc.h's direct writes):
+ * one copy, and the reader's CPU does not pull the ring's lines.
  *
  * Two wait queues, as Linux's rd_wait and wr_wait: on pi_rwq readers
  * (POLLIN), callers waiting for pi_rbusy (the private PI_RBUSY bit),
- * FIFO opens waiting for a partner (PI_OPENWAIT) and pollers of ends
+ * FIFO opens waiting for a partner (PI_OPENWAIT), readers waiting for a
+ * writer to finish filling their posted buffer (PI_POST) and pollers of ends
  * open for reading; on pi_wwq writers (POLLOUT), callers waiting for
  * pi_wbusy (PI_WBUSY) and pollers of ends open for writing.  Which queue
  * a wakeup goes to is visible to edge-triggered epoll: an end open for

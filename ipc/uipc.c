@@ -16,6 +16,8 @@
  * Data is copied from the sender's buffer into the message with no lock
  * held and out of it by the one receiver that holds so_rbusy (the copy
  * happens unlocked too), so a sender and a receiver run in parallel.
+ * A stream reader that must wait posts its buffer, and the next sender
+ * copies straight into it, with no message (see "Direct writes").
  *
  * Descriptors in flight (SCM_RIGHTS) hold references to their files;
  * a message never received drops them when its queue is purged (the
