@@ -743,6 +743,11 @@ Test(vfs_perm, fd_attrs_root)
 				     4000000002LL);
 		RETURNS(rump_sys_fchmodat2(fd, "", 0604, AT_EMPTY_PATH), 0);
 		mode_is(k, fd, other, 0604);
+		/* Any uid but -1 is one (the initial user namespace maps
+		 * them all). */
+		RETURNS(rump_sys_fchown(fd, 4294967294u, -1), 0);
+		cr_assert_eq(fd_stat(fd).st_uid, 4294967294u);
+		RETURNS(rump_sys_fchown(fd, 0, -1), 0);
 		/* Bad input. */
 		FAILS(rump_sys_futimens(fd, TS(0, 1000000000, 0, 0)), EINVAL);
 		FAILS(rump_sys_futimens(fd, TS(0, 0, 0, -1)), EINVAL);
@@ -777,6 +782,8 @@ Test(vfs_perm, fd_attrs_owner)
 
 		cr_assert_eq(st.st_uid, 1000, "%s", k->name);
 		cr_assert_eq(st.st_gid, 1000, "%s", k->name);
+		RETURNS(rump_sys_fcntl(fd, F_SETFL, O_NOATIME), 0);
+		RETURNS(rump_sys_fcntl(fd, F_SETFL, 0), 0);
 		RETURNS(rump_sys_fchmod(fd, 0640), 0);
 		mode_is(k, fd, other, 0640);
 		RETURNS(rump_sys_fchown(fd, -1, 3000), 0);
@@ -826,6 +833,7 @@ Test(vfs_perm, fd_attrs_other_users)
 		RETURNS(rump_sys_fchmod(fd, 0600), 0);
 		become(1000, 1000, 1, sup);
 		FAILS(rump_sys_fchmod(fd, 0644), EPERM);
+		FAILS(rump_sys_fcntl(fd, F_SETFL, O_NOATIME), EPERM);
 		FAILS(rump_sys_fchmodat2(fd, "", 0644, AT_EMPTY_PATH), EPERM);
 		FAILS(rump_sys_fchown(fd, 1000, -1), EPERM);
 		FAILS(rump_sys_fchown(fd, -1, 1000), EPERM);
@@ -914,6 +922,8 @@ Test(vfs_perm, fd_attrs_anonymous_inode)
 		cr_assert_eq(b.st_uid, 0, "%s: uid %u", k->name, b.st_uid);
 		cr_assert_eq(b.st_gid, 0, "%s", k->name);
 		cr_assert_eq(b.st_mode, 0600, "%s", k->name);
+		/* O_NOATIME is the owner's: root's here. */
+		FAILS(rump_sys_fcntl(fd, F_SETFL, O_NOATIME), EPERM);
 		close_ok(fd);
 		back();
 		b = fd_stat(fd);
