@@ -103,53 +103,6 @@ ipc_sleep(struct waitq *wq, kmutex_t *lock, unsigned key, uint64_t deadline)
 	return error;
 }
 
-size_t
-ipc_uio_xfer(struct uio *dst, struct uio *src)
-{
-	size_t moved = 0;
-
-	while (dst->uio_resid > 0 && src->uio_resid > 0) {
-		struct iovec *d = dst->uio_iov, *sv = src->uio_iov;
-		size_t n;
-
-		if (d->iov_len == 0) {
-			dst->uio_iov++;
-			dst->uio_iovcnt--;
-			continue;
-		}
-		if (sv->iov_len == 0) {
-			src->uio_iov++;
-			src->uio_iovcnt--;
-			continue;
-		}
-		n = MIN(MIN(d->iov_len, sv->iov_len),
-			MIN(dst->uio_resid, src->uio_resid));
-		if (rumpuser_ucopy(d->iov_base, sv->iov_base, n) != 0)
-			break;
-		uio_advance(dst, n);
-		uio_advance(src, n);
-		moved += n;
-	}
-	return moved;
-}
-
-void
-ipc_post_wait(struct waitq *wq, kmutex_t *lock, struct ipc_rpost *rp,
-	      unsigned key)
-{
-	struct lwp *l = rumpuser_curlwp();
-	struct waiter w;
-
-	while (rp->rp_state != RP_DONE) {
-		park_prepare(l);
-		waitq_enqueue(wq, &w, l, key);
-		mutex_exit(lock);
-		(void)lwp_park(l, DEADLINE_NONE, 0);
-		mutex_enter(lock);
-		waitq_dequeue(wq, &w);
-	}
-}
-
 /* SIGPIPE hook (see ipc.h): to the writing lwp, as Linux's send_sig. */
 void
 ipc_sigpipe(struct lwp *l)

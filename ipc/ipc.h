@@ -124,30 +124,6 @@ ipc_deadline_after(uint64_t ns)
 	return d == DEADLINE_NONE ? 1 : d;
 }
 
-/*
- * Direct writes (pipes, AF_UNIX streams): a reader about to wait with
- * nothing buffered posts its uio in the object, under the object's lock;
- * a writer that finds it with nothing buffered ahead claims it
- * (RP_CLAIMED), copies into it with the lock dropped, marks it RP_DONE
- * under the lock and wakes the reader.  The reader withdraws a post
- * still RP_POSTED when it wakes, and waits out one claimed
- * (ipc_post_wait).  Only for user-space uios of local callers.
- */
-enum { RP_POSTED, RP_CLAIMED, RP_DONE };
-struct ipc_rpost {
-	struct uio *rp_uio; /* the reader's buffer (user space) */
-	int rp_state;       /* RP_*, under the object's lock */
-};
-/* Copy user to user between two uios, segment by segment; a segment
- * that faults stops the copy (neither uio advances over it).  Returns
- * the bytes moved. */
-size_t ipc_uio_xfer(struct uio *dst, struct uio *src);
-/* Wait, not interruptibly, until the writer that claimed `rp' is done
- * with it (a copy): with `lock' held, sleeping on `wq' with `key', the
- * key the writer wakes with. */
-void ipc_post_wait(struct waitq *wq, kmutex_t *lock, struct ipc_rpost *rp,
-		   unsigned key);
-
 /* ---- pipes and FIFOs (pipe.c) ---- */
 struct pipe;
 /* A pipe object with no ends open; NULL when out of memory.  `fifo':

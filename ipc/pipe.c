@@ -9,15 +9,11 @@
  * reader drains one part of the ring while a writer fills another, on
  * two CPUs at once.  A writer waiting for space gives up pi_wbusy, so
  * other writers may interleave with a large write, as on Linux, while a
- * write of at most PIPE_BUF bytes goes in whole.  A reader that must wait
- * on the empty ring posts its buffer (pi_rpost), and the next writer
- * copies straight into it instead of the ring (ipc.h's direct writes):
- * one copy, and the reader's CPU does not pull the ring's lines.
+ * write of at most PIPE_BUF bytes goes in whole.
  *
  * Two wait queues, as Linux's rd_wait and wr_wait: on pi_rwq readers
  * (POLLIN), callers waiting for pi_rbusy (the private PI_RBUSY bit),
- * FIFO opens waiting for a partner (PI_OPENWAIT), readers waiting for a
- * writer to finish filling their posted buffer (PI_POST) and pollers of ends
+ * FIFO opens waiting for a partner (PI_OPENWAIT) and pollers of ends
  * open for reading; on pi_wwq writers (POLLOUT), callers waiting for
  * pi_wbusy (PI_WBUSY) and pollers of ends open for writing.  Which queue
  * a wakeup goes to is visible to edge-triggered epoll: an end open for
@@ -40,7 +36,6 @@
 #define PI_WBUSY 0x20000000u
 #define PIPE_DEV 0x0c           /* st_dev of pipefs */
 #define PI_OPENWAIT 0x10000000u /* FIFO open waiting for its partner */
-#define PI_POST 0x08000000u     /* a reader's posted buffer was filled */
 /* Linux's keyless wake_up_interruptible_all: every waiter of a queue,
  * and every epoll item on it looks at its file again. */
 #define PI_WAKE_ALL (~0u)
@@ -58,9 +53,6 @@ struct pipe {
 	unsigned pi_rcounter; /* FIFO: read opens so far */
 	unsigned pi_wcounter; /* FIFO: write opens so far */
 	bool pi_rbusy, pi_wbusy;
-	/* The buffer a reader waiting on an empty ring posted (ipc.h's
-	 * direct writes), on its stack. */
-	struct ipc_rpost *pi_rpost;
 	bool pi_fifo;
 	unsigned long pi_ino;
 	/* An anonymous pipe's inode attributes (a FIFO's are its
@@ -69,11 +61,6 @@ struct pipe {
 };
 
 static unsigned long pipe_lastino = 4096; /* atomic */
-
-/* Writes that went straight into a waiting reader's buffer (atomic):
- * the kern_pipe_direct suite, which links the kernel's objects, checks
- * which path its cases took. */
-unsigned long pipe_handovers;
 
 struct pipe *
 pipe_create(bool fifo)
@@ -148,9 +135,8 @@ pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 {
 	struct pipe *pi = fp->f_data;
 	struct wakelist wl = WAKELIST_INIT;
-	struct ipc_rpost post;
 	size_t resid = uio->uio_resid, n, before;
-	bool full, posted;
+	bool full;
 	int error;
 
 	if (resid == 0) /* as Linux: nothing asked, nothing waited for */
@@ -196,28 +182,13 @@ pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 		/* Let another reader in while we wait, as Linux does. */
 		wakelist_kick(&wl);
 		pipe_busy_exit(pi, &pi->pi_rbusy, PI_RBUSY);
-		/* Post the buffer for a writer to fill directly (ipc.h),
-		 * unless another waiting reader has. */
-		posted = uio->uio_segflg == UIO_USERSPACE &&
-			 pi->pi_rpost == NULL;
-		if (posted) {
-			post.rp_uio = uio;
-			post.rp_state = RP_POSTED;
-			pi->pi_rpost = &post;
-		}
-		error = ipc_sleep(&pi->pi_rwq, &pi->pi_lock,
-				  POLLIN | POLLHUP | PI_POST, DEADLINE_NONE);
-		if (posted && post.rp_state == RP_POSTED)
-			pi->pi_rpost = NULL; /* nobody came */
-		else if (posted)
-			ipc_post_wait(&pi->pi_rwq, &pi->pi_lock, &post,
-				      PI_POST);
+		error = ipc_sleep(&pi->pi_rwq, &pi->pi_lock, POLLIN | POLLHUP,
+				  DEADLINE_NONE);
 		if (error == 0)
 			error = pipe_busy_enter(pi, &pi->pi_rbusy, PI_RBUSY);
 		if (error != 0) {
 			mutex_exit(&pi->pi_lock);
-			/* Bytes a writer put in are the result. */
-			return uio->uio_resid != resid ? 0 : ERESTARTSYS;
+			return ERESTARTSYS;
 		}
 	}
 	pipe_busy_exit(pi, &pi->pi_rbusy, PI_RBUSY);
@@ -268,28 +239,6 @@ pipe_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 			ipc_sigpipe(rumpuser_curlwp());
 			error = EPIPE;
 			break;
-		}
-		if (pi->pi_len == 0 && pi->pi_rpost != NULL &&
-		    uio->uio_segflg == UIO_USERSPACE) {
-			/* A reader waits on the empty ring with its buffer
-			 * posted: straight into it (ipc.h).  A fault stops
-			 * the copy; the ring's copy below then meets a fault
-			 * in our buffer as our EFAULT. */
-			struct ipc_rpost *rp = pi->pi_rpost;
-
-			pi->pi_rpost = NULL;
-			rp->rp_state = RP_CLAIMED;
-			mutex_exit(&pi->pi_lock);
-			wakelist_kick(&wl);
-			atomic_inc(&pipe_handovers);
-			n = ipc_uio_xfer(rp->rp_uio, uio);
-			mutex_enter(&pi->pi_lock);
-			rp->rp_state = RP_DONE;
-			ipc_wakeup_defer(&pi->pi_rwq, PI_POST, &wl);
-			if (uio->uio_resid == 0)
-				break;
-			if (n > 0)
-				continue;
 		}
 		avail = pi->pi_size - pi->pi_len;
 		if (avail > 0 && (!atomic || avail >= uio->uio_resid)) {

@@ -16,8 +16,6 @@
  * Data is copied from the sender's buffer into the message with no lock
  * held and out of it by the one receiver that holds so_rbusy (the copy
  * happens unlocked too), so a sender and a receiver run in parallel.
- * A stream reader that must wait posts its buffer, and the next sender
- * copies straight into it, with no message (see "Direct writes").
  *
  * Descriptors in flight (SCM_RIGHTS) hold references to their files;
  * a message never received drops them when its queue is purged (the
@@ -105,12 +103,32 @@
 #define UNP_KEY_RBUSY 0x40000000u
 #define UNP_KEY_ACCSPACE 0x20000000u /* room in a listener's backlog */
 #define UNP_KEY_DGSPACE 0x10000000u  /* room in a DGRAM receive queue */
-#define UNP_KEY_POST 0x08000000u     /* a posted buffer was filled */
+#define UNP_KEY_DW 0x08000000u       /* a direct write was taken/done */
 
-/* Writes that went straight into a waiting reader's buffer (atomic):
- * the kern_unix_direct suite, which links the kernel's objects, checks
- * which path its cases took. */
-unsigned long unp_handovers;
+/* Direct writes (see unp_dw_offer): the least a write must carry, and
+ * how long a writer waits for a reader to take its offer. */
+#define UNP_DW_MIN (16 * 1024)
+#define UNP_DW_WAIT_NS 100000ULL
+#define UNP_DW_FAST_NS 10000ULL /* a hand-over this quick keeps it on */
+
+enum { DW_OFFERED, DW_TAKEN, DW_DONE };
+
+/* For the kern_unix_direct suite (it links the kernel's objects):
+ * unp_dw_always offers to a waiting reader even when it is asleep in
+ * the host, and waits up to UNP_DW_ALWAYS_NS for it (waking a sleeper
+ * can take longer than UNP_DW_WAIT_NS on a loaded host), so that tests
+ * reach the hand-over's edges whatever the timing; unp_dw_taken counts
+ * hand-overs (atomic). */
+#define UNP_DW_ALWAYS_NS 2000000000ULL
+bool unp_dw_always;
+unsigned long unp_dw_taken;
+
+/* A writer's offer of its data to the receiver: on the writer's stack,
+ * published in the receiving socket's so_dw; under that socket's lock. */
+struct unp_dw {
+	struct uio *dw_uio; /* the writer's data (user space) */
+	int dw_state;       /* DW_* */
+};
 
 struct sockaddr {
 	unsigned short sa_family;
@@ -229,9 +247,14 @@ struct usock {
 	struct usock *so_pw_on;
 	kmutex_t so_spacelock;
 	struct waitq so_spacewq;
-	/* STREAM direct writes: the buffer a waiting reader posted (on its
-	 * stack), under so_lock. */
-	struct ipc_rpost *so_rpost;
+	/* STREAM direct writes, under so_lock: a writer's pending offer,
+	 * readers asleep in unp_recv and the last of them to go to sleep
+	 * (while it is there), and whether the last offer was taken
+	 * quickly (then writers offer even before a reader waits). */
+	struct unp_dw *so_dw;
+	unsigned so_rwait;
+	struct lwp *so_rlwp;
+	bool so_dwmode;
 	/* Its sockfs inode's mode, owner and times (ipc.h). */
 	struct ipc_inode so_inode;
 };
@@ -297,7 +320,7 @@ usock_rele(struct usock *so)
 		return;
 	KASSERT(so->so_rhead == NULL && so->so_peer == NULL);
 	KASSERT(so->so_pw_on == NULL && waitq_empty(&so->so_spacewq));
-	KASSERT(so->so_rpost == NULL);
+	KASSERT(so->so_dw == NULL);
 	mutex_destroy(&so->so_pwmtx);
 	mutex_destroy(&so->so_spacelock);
 	if (so->so_spare != NULL)
@@ -902,7 +925,7 @@ soo_poll(struct file *fp, int events, struct polltable *pt)
 		mask |= POLLHUP;
 	if (so->so_shutdown & RCV_SHUTDOWN)
 		mask |= POLLRDHUP | POLLIN | POLLRDNORM;
-	if (so->so_rhead != NULL || so->so_acchead != NULL)
+	if (so->so_rhead != NULL || so->so_acchead != NULL || so->so_dw != NULL)
 		mask |= POLLIN | POLLRDNORM;
 	if (so->so_type != SOCK_DGRAM && so->so_state == SS_UNCONNECTED)
 		mask |= POLLHUP;
@@ -949,6 +972,8 @@ soo_ioctl(struct file *fp, unsigned long cmd, void *data)
 			    ? (int)so->so_rbytes
 			    : (so->so_rhead != NULL ? (int)so->so_rhead->m_len
 						    : 0);
+		if (so->so_dw != NULL) /* a writer's offer counts too */
+			n += (int)so->so_dw->dw_uio->uio_resid;
 		mutex_exit(&so->so_lock);
 		return copyout(&n, data, sizeof(n));
 	case SIOCOUTQ_:
@@ -2052,54 +2077,150 @@ out:
 /*
  * Direct writes.  Between two threads on two CPUs, a stream's cost is
  * the copies: into a message, and out of it on the other CPU, which
- * pulls every line the writer just wrote.  A stream reader about to
- * wait with nothing queued posts its buffer (so_rpost); a writer that
- * finds one, with nothing queued ahead and no ancillary data, claims it
- * and copies straight from its buffer into the reader's (one copy, no
- * message, nothing charged to SO_SNDBUF), marks it done and wakes the
- * reader.  The writer never waits for the reader, asleep or running:
- * the reader need not even be on a CPU.  What does not fit is queued
- * as usual.  A reader woken, timed out or interrupted withdraws a post
- * nobody claimed; one claimed it waits out (a copy, not interruptible)
- * and returns its bytes.  A fault stops the copy with what it moved
- * (neither side can tell whose buffer faulted): the writer queues the
- * rest, so a fault in its own buffer is its EFAULT, and the reader,
- * finding the queued bytes, meets a fault in its buffer itself.  Both
+ * pulls every line the writer just wrote.  When a reader is waiting
+ * and not asleep in the host (or none waits yet but the last offer was
+ * taken quickly), a blocking writer of at least UNP_DW_MIN bytes with
+ * nothing queued ahead instead offers its own buffer (so_dw) and waits;
+ * the reader copies straight from it into its buffer (one copy, no
+ * message) and hands back.  The writer waits at most UNP_DW_WAIT_NS for
+ * a reader to take the offer, then withdraws it and queues as usual, so
+ * a write never depends on a reader coming: only its timing changes.
+ * Each write decides afresh: one slow hand-over (a preempted reader)
+ * does not send the writes after it down the two-copy path.  Both
  * buffers are user memory of local callers (copies through
  * rumpuser_ucopy); a remote caller's buffers (sysproxy, later) must
- * not be posted or copied from: see the UIO_USERSPACE tests in
- * unp_send/unp_recv.
+ * not be offered: see the UIO_USERSPACE tests in unp_send/unp_recv.
  */
+
+/* Copy user to user between two uios, segment by segment; a segment
+ * that faults stops the copy (neither uio advances over it).  Returns
+ * the bytes moved. */
+static size_t
+uio_xfer(struct uio *dst, struct uio *src)
+{
+	size_t moved = 0;
+
+	while (dst->uio_resid > 0 && src->uio_resid > 0) {
+		struct iovec *d = dst->uio_iov, *sv = src->uio_iov;
+		size_t n;
+
+		if (d->iov_len == 0) {
+			dst->uio_iov++;
+			dst->uio_iovcnt--;
+			continue;
+		}
+		if (sv->iov_len == 0) {
+			src->uio_iov++;
+			src->uio_iovcnt--;
+			continue;
+		}
+		n = MIN(MIN(d->iov_len, sv->iov_len),
+			MIN(dst->uio_resid, src->uio_resid));
+		if (rumpuser_ucopy(d->iov_base, sv->iov_base, n) != 0)
+			break;
+		uio_advance(dst, n);
+		uio_advance(src, n);
+		moved += n;
+	}
+	return moved;
+}
+
+/* Sleep on so_wq for the reader's hand-back, not interruptible: the
+ * reader is copying from the caller's buffers (a short copy). */
+static void
+dw_wait_done(struct usock *dst, struct unp_dw *dw)
+{
+	struct lwp *l = rumpuser_curlwp();
+	struct waiter w;
+
+	while (dw->dw_state != DW_DONE) {
+		park_prepare(l);
+		waitq_enqueue(&dst->so_wq, &w, l, UNP_KEY_DW);
+		mutex_exit(&dst->so_lock);
+		(void)lwp_park(l, DEADLINE_NONE, 0);
+		mutex_enter(&dst->so_lock);
+		waitq_dequeue(&dst->so_wq, &w);
+	}
+}
 
 /*
- * Copy from `uio' straight into the buffer a reader of `dst' posted, if
- * there is one and nothing is queued ahead of it.  Returns the bytes
- * moved (0: no post, or a fault at once).  dst is held; no lock.
+ * Whether an offer to `so''s reader would be taken soon (so_lock held):
+ * a reader waits in unp_recv and its park spins (one asleep in the host
+ * would make the writer wait for two host wakeups, its own and the
+ * reader's: queueing costs less), or none waits yet but the last offer
+ * was taken quickly.
+ */
+static bool
+dw_reader_near(struct usock *so)
+{
+	if (so->so_rwait == 0)
+		return so->so_dwmode;
+	if (atomic_load_relaxed(&unp_dw_always))
+		return true;
+	return so->so_rlwp != NULL && !lwp_park_asleep(so->so_rlwp);
+}
+
+/*
+ * Offer the rest of `uio' to `dst''s reader.  Returns the bytes the
+ * reader took (0: not taken, or not offered).  dst is held; no lock.
  */
 static size_t
-unp_post_fill(struct usock *dst, struct uio *uio)
+unp_dw_offer(struct usock *dst, struct uio *uio)
 {
-	struct wakelist wl = WAKELIST_INIT;
-	struct ipc_rpost *rp;
-	size_t n;
+	struct unp_dw dw = { .dw_uio = uio, .dw_state = DW_OFFERED };
+	size_t before = uio->uio_resid;
+	uint64_t deadline, start;
+	int error = 0;
 
 	mutex_enter(&dst->so_lock);
-	rp = dst->so_rpost;
-	if (rp == NULL || dst->so_rhead != NULL || dst->so_dead ||
-	    (dst->so_shutdown & RCV_SHUTDOWN) || dst->so_passcred) {
+	if (dst->so_dw != NULL || dst->so_rhead != NULL || dst->so_dead ||
+	    (dst->so_shutdown & RCV_SHUTDOWN) || dst->so_passcred ||
+	    !dw_reader_near(dst)) {
 		mutex_exit(&dst->so_lock);
 		return 0;
 	}
-	dst->so_rpost = NULL;
-	rp->rp_state = RP_CLAIMED;
+	dst->so_dw = &dw;
+	ipc_wakeup(&dst->so_wq, POLLIN | POLLRDNORM);
+	start = clock_monotonic_ns();
+	deadline =
+		start + (atomic_load_relaxed(&unp_dw_always) ? UNP_DW_ALWAYS_NS
+							     : UNP_DW_WAIT_NS);
+	while (dw.dw_state == DW_OFFERED && error == 0 && !dst->so_dead &&
+	       !(dst->so_shutdown & RCV_SHUTDOWN))
+		error = ipc_sleep(&dst->so_wq, &dst->so_lock,
+				  UNP_KEY_DW | POLL_ALWAYS, deadline);
+	if (dw.dw_state == DW_OFFERED) {
+		/* Nobody came: withdraw; offer again only to a reader
+		 * that waits. */
+		dst->so_dw = NULL;
+		dst->so_dwmode = false;
+	} else {
+		dw_wait_done(dst, &dw);
+		/* Only a quick reader is worth offering to before it
+		 * waits. */
+		dst->so_dwmode = clock_monotonic_ns() - start < UNP_DW_FAST_NS;
+	}
 	mutex_exit(&dst->so_lock);
-	atomic_inc(&unp_handovers);
-	n = ipc_uio_xfer(rp->rp_uio, uio);
-	mutex_enter(&dst->so_lock);
-	rp->rp_state = RP_DONE; /* the reader may return from here on */
-	ipc_wakeup_defer(&dst->so_wq, UNP_KEY_POST, &wl);
-	mutex_exit(&dst->so_lock);
-	wakelist_kick(&wl);
+	return before - uio->uio_resid;
+}
+
+/* The reader of `so' (so_rbusy held, so_lock held) takes a pending
+ * offer: copies from the writer's buffer into `uio'.  Returns the
+ * bytes moved. */
+static size_t
+unp_dw_take(struct usock *so, struct uio *uio)
+{
+	struct unp_dw *dw = so->so_dw;
+	size_t n;
+
+	so->so_dw = NULL;
+	dw->dw_state = DW_TAKEN;
+	atomic_inc(&unp_dw_taken);
+	mutex_exit(&so->so_lock);
+	n = uio_xfer(uio, dw->dw_uio);
+	mutex_enter(&so->so_lock);
+	dw->dw_state = DW_DONE; /* the writer may return from here on */
+	ipc_wakeup(&so->so_wq, UNP_KEY_DW);
 	return n;
 }
 
@@ -2249,9 +2370,10 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 		mutex_exit(&so->so_lock);
 		if (error != 0)
 			break;
-		if (stream && anc == NULL && uio->uio_segflg == UIO_USERSPACE &&
-		    unp_post_fill(dst, uio) > 0)
-			continue; /* a waiting reader got some: go on */
+		if (stream && anc == NULL && !nonblock &&
+		    uio->uio_segflg == UIO_USERSPACE &&
+		    uio->uio_resid >= UNP_DW_MIN && unp_dw_offer(dst, uio) > 0)
+			continue; /* the reader took some: go on */
 		chunk = uio->uio_resid;
 		if (stream)
 			chunk = MIN(chunk, UNP_STREAM_CHUNK);
@@ -2463,9 +2585,8 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 	bool peek = (*flags & MSG_PEEK) != 0;
 	bool waitall = (*flags & MSG_WAITALL) != 0 && !peek;
 	bool stream = so->so_type == SOCK_STREAM;
-	/* May post its buffer for a writer to fill (see unp_post_fill). */
-	bool postok = stream && !peek && uio->uio_segflg == UIO_USERSPACE;
-	struct ipc_rpost post;
+	/* Can take a writer's offer (see unp_dw_offer). */
+	bool dwok = stream && !peek && uio->uio_segflg == UIO_USERSPACE;
 	bool have_anc = false, peeked = false;
 	struct ucred firstcred = { 0 };
 	uint64_t deadline;
@@ -2518,6 +2639,18 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 				m = m->m_next;
 			}
 		}
+		if (m == NULL && dwok && so->so_dw != NULL &&
+		    so->so_dw->dw_state == DW_OFFERED && !so->so_passcred &&
+		    uio->uio_resid > 0) {
+			/* A writer's offer: straight from its buffer. */
+			if (fromp != NULL && sender == NULL &&
+			    so->so_peer != NULL) {
+				sender = so->so_peer;
+				usock_hold(sender);
+			}
+			(void)unp_dw_take(so, uio);
+			continue;
+		}
 		if (m == NULL) {
 			size_t got = total - uio->uio_resid;
 
@@ -2545,24 +2678,19 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 				break;
 			}
 			so->so_rbusy = false;
-			/* Nothing queued: post the buffer, unless another
-			 * reader has, or credentials must come with bytes. */
-			bool posted = postok && so->so_rpost == NULL &&
-				      !so->so_passcred;
-			if (posted) {
-				post.rp_uio = uio;
-				post.rp_state = RP_POSTED;
-				so->so_rpost = &post;
+			if (dwok) {
+				so->so_rwait++;
+				so->so_rlwp = l;
 			}
 			error = ipc_sleep(&so->so_wq, &so->so_lock,
 					  POLLIN | POLLRDNORM | POLLRDHUP |
-						  POLL_ALWAYS | UNP_KEY_POST,
+						  POLL_ALWAYS,
 					  deadline);
-			if (posted && post.rp_state == RP_POSTED)
-				so->so_rpost = NULL; /* nobody came */
-			else if (posted)
-				ipc_post_wait(&so->so_wq, &so->so_lock, &post,
-					      UNP_KEY_POST);
+			if (dwok) {
+				so->so_rwait--;
+				if (so->so_rlwp == l)
+					so->so_rlwp = NULL;
+			}
 			while (error == 0 && so->so_rbusy)
 				error = ipc_sleep(&so->so_wq, &so->so_lock,
 						  UNP_KEY_RBUSY, deadline);
