@@ -7,6 +7,8 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <unistd.h>
 #include <string.h>
 
 #include <criterion/criterion.h>
@@ -71,6 +73,36 @@ msleep(int ms)
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
+}
+
+/* Wait until the thread whose id lands in *tidp sleeps in the host (in
+ * its blocking call: the only place these threads sleep), then a little
+ * more.  Fixed delays are not enough with suites running in parallel. */
+static inline void
+wait_blocked(pid_t *tidp)
+{
+	char path[64], st[512];
+
+	for (int i = 0; i < 10000; i++) {
+		pid_t tid = __atomic_load_n(tidp, __ATOMIC_ACQUIRE);
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
+		if (tid != 0 && (f = fopen(path, "r")) != NULL) {
+			size_t n = fread(st, 1, sizeof(st) - 1, f);
+			char *p;
+
+			fclose(f);
+			st[n] = '\0';
+			p = strrchr(st, ')');
+			if (p != NULL && p[1] == ' ' && p[2] == 'S') {
+				msleep(5);
+				return;
+			}
+		}
+		msleep(1);
+	}
+	cr_assert_fail("the reader never blocked");
 }
 
 #endif
