@@ -40,36 +40,6 @@ taken(void)
 	return __atomic_load_n(&unp_dw_taken, __ATOMIC_RELAXED);
 }
 
-/* Wait until the thread whose id lands in *tidp sleeps in the host (in
- * its blocking call: the only place these threads sleep), then a little
- * more.  Fixed delays are not enough with suites running in parallel. */
-static void
-blocked(pid_t *tidp)
-{
-	char path[64], st[512];
-
-	for (int i = 0; i < 10000; i++) {
-		pid_t tid = __atomic_load_n(tidp, __ATOMIC_ACQUIRE);
-		FILE *f;
-
-		snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-		if (tid != 0 && (f = fopen(path, "r")) != NULL) {
-			size_t n = fread(st, 1, sizeof(st) - 1, f);
-			char *p;
-
-			fclose(f);
-			st[n] = '\0';
-			p = strrchr(st, ')');
-			if (p != NULL && p[1] == ' ' && p[2] == 'S') {
-				msleep(5);
-				return;
-			}
-		}
-		msleep(1);
-	}
-	cr_assert_fail("the reader never blocked");
-}
-
 static void
 pair(int type, int sv[2])
 {
@@ -243,7 +213,7 @@ Test(af_unix_direct, direct_bad_buffers)
 	pair(SOCK_STREAM, sv);
 	b.fd = sv[1];
 	pthread_t t = spawn(bad_reader, &b);
-	blocked(&b.tid);
+	wait_blocked(&b.tid);
 	unsigned long t0 = taken();
 	memset(buf, 'z', sizeof(buf));
 	RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
@@ -298,7 +268,7 @@ Test(af_unix_direct, direct_bad_writer_buffer_reader_waits)
 	pair(SOCK_STREAM, sv);
 	r.fd = sv[1];
 	pthread_t t = spawn(reader_main, &r);
-	blocked(&r.tid);
+	wait_blocked(&r.tid);
 	unsigned long t0 = taken();
 	FAILS(rump_sys_write(sv[0], (void *)0x10, 65536), EFAULT);
 	cr_assert_gt(taken(), t0, "the write was not offered");
@@ -325,7 +295,7 @@ Test(af_unix_direct, sleeping_reader_gets_a_queued_write)
 	pair(SOCK_STREAM, sv);
 	r.fd = sv[1];
 	pthread_t t = spawn(reader_main, &r);
-	blocked(&r.tid);
+	wait_blocked(&r.tid);
 	unsigned long t0 = taken();
 	memset(buf, 's', sizeof(buf));
 	RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
@@ -376,7 +346,7 @@ partial_write(bool rump, bool direct, bool use_send)
 		always(true);
 		r.fd = sv[1];
 		t = spawn(reader_main, &r);
-		blocked(&r.tid);
+		wait_blocked(&r.tid);
 	}
 	errno = 0;
 	if (use_send)
@@ -500,7 +470,7 @@ Test(af_unix_direct, direct_reader_partly_bad_buffer)
 	pair(SOCK_STREAM, sv);
 	r.fd = sv[1];
 	pthread_t t = spawn(readv_main, &r);
-	blocked(&r.tid);
+	wait_blocked(&r.tid);
 	for (size_t i = 0; i < sizeof(buf); i++)
 		buf[i] = (char)(i * 5 + 2);
 	unsigned long t0 = taken();
@@ -569,7 +539,7 @@ Test(af_unix_direct, direct_reader_timeout_and_shutdown)
 		0);
 	tr.tid = 0;
 	t = spawn(timed_reader, &tr);
-	blocked(&tr.tid);
+	wait_blocked(&tr.tid);
 	RETURNS(rump_sys_shutdown(sv[1], SHUT_RD), 0);
 	join(t);
 	cr_assert_eq(tr.r, 0);
@@ -593,12 +563,12 @@ Test(af_unix_direct, direct_rcvlowat)
 		0);
 	r.fd = sv[1];
 	pthread_t t = spawn(reader_main, &r);
-	blocked(&r.tid);
+	wait_blocked(&r.tid);
 	unsigned long t0 = taken();
 	memset(buf, '1', sizeof(buf));
 	RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
 	cr_assert_eq(taken() - t0, 1);
-	blocked(&r.tid); /* waiting again */
+	wait_blocked(&r.tid); /* waiting again */
 	cr_assert_eq(__atomic_load_n(&r.done, __ATOMIC_ACQUIRE), 0,
 		     "returned below SO_RCVLOWAT: %ld", r.r);
 	memset(buf, '2', sizeof(buf));
@@ -624,7 +594,7 @@ Test(af_unix_direct, peeker_is_not_handed_a_write)
 	pair(SOCK_STREAM, sv);
 	r.fd = sv[1];
 	pthread_t t = spawn(reader_main, &r);
-	blocked(&r.tid);
+	wait_blocked(&r.tid);
 	unsigned long t0 = taken();
 	memset(buf, 'p', sizeof(buf));
 	RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
@@ -722,7 +692,7 @@ Test(af_unix_direct, descriptors_keep_their_record)
 	memset(buf, 'r', sizeof(buf));
 
 	pthread_t t = spawn(recvmsg_main, &m);
-	blocked(&m.tid);
+	wait_blocked(&m.tid);
 	unsigned long t0 = taken();
 	send_with_fd(sv[0], buf, sizeof(buf), p[0]);
 	join(t);
@@ -733,7 +703,7 @@ Test(af_unix_direct, descriptors_keep_their_record)
 
 	m.tid = 0;
 	t = spawn(recvmsg_main, &m);
-	blocked(&m.tid);
+	wait_blocked(&m.tid);
 	RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
 	join(t);
 	cr_assert_eq(taken(), t0 + 1);
@@ -772,7 +742,7 @@ Test(af_unix_direct, passcred_reader_gets_credentials)
 		0);
 	m.fd = sv[1];
 	pthread_t t = spawn(recvmsg_main, &m);
-	blocked(&m.tid);
+	wait_blocked(&m.tid);
 	unsigned long t0 = taken();
 	memset(buf, 'c', sizeof(buf));
 	RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
@@ -893,7 +863,7 @@ Test(af_unix_direct, poller_hears_large_write)
 	pair(SOCK_STREAM, sv);
 	pl.fd = sv[1];
 	pthread_t t = spawn(poll_main, &pl);
-	blocked(&pl.tid);
+	wait_blocked(&pl.tid);
 	unsigned long t0 = taken();
 	memset(buf, 'o', sizeof(buf));
 	RETURNS(rump_sys_write(sv[0], buf, sizeof(buf)), sizeof(buf));
@@ -969,11 +939,11 @@ signal_waiting_reader(int saflags)
 	r.l = rump_pub_lwproc_curlwp();
 	rump_pub_lwproc_switch(me);
 	pthread_t t = spawn(sigrd_main, &r);
-	blocked(&r.tid);
+	wait_blocked(&r.tid);
 	cr_assert_eq(rump_sys_tkill(r.rtid, SIGUSR1), 0);
 	if (saflags & SA_RESTART) {
 		msleep(10);
-		blocked(&r.tid);
+		wait_blocked(&r.tid);
 		cr_assert_eq(__atomic_load_n(&r.done, __ATOMIC_ACQUIRE), 0,
 			     "returned %ld (%s)", r.r, strerror(r.err));
 	} else {
