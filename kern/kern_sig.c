@@ -353,6 +353,7 @@ sig_post_common(struct proc *p, struct lwp *target, int sig,
 			    info);
 	if (error != 0)
 		return error;
+	signalfd_notify_locked(p, sig);
 
 	if (target != NULL) {
 		if (!lwp_wants(target, bit))
@@ -444,9 +445,7 @@ sig_post_lwp(struct lwp *l, int sig, const siginfo_t *info)
 
 /* ---- taking signals ------------------------------------------------------ */
 
-/* Dequeue the most urgent pending signal of `set' for `l' (its own
- * before the process's, then the lowest number), or 0.  p_lock held. */
-static int
+int
 sig_dequeue_locked(struct lwp *l, ksigset_t set, siginfo_t *si)
 {
 	struct proc *p = l->l_proc;
@@ -964,6 +963,7 @@ sig_init(void)
 	proc_lock_enter();
 	initproc->p_pgid = initproc->p_sid = initproc->p_pid;
 	proc_lock_exit();
+	signalfd_init();
 	return callout_startup();
 }
 

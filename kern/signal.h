@@ -131,6 +131,19 @@ void sig_info_init(siginfo_t *si, int sig, int code, struct lwp *l);
 void sig_mask_swap(struct lwp *l, ksigset_t mask, ksigset_t *old);
 void sig_mask_restore(struct lwp *l, ksigset_t old);
 
+/* Dequeue the most urgent pending signal of `set' for `l' (its own
+ * before the process's, then the lowest number) into *si, or 0.  A
+ * timer's gets its overrun count.  p_lock held. */
+int sig_dequeue_locked(struct lwp *l, ksigset_t set, siginfo_t *si);
+
+/*
+ * signalfd (signalfd.c): signalfd_notify_locked is told of every signal
+ * that became pending in `p' (p_lock held), to wake signalfd readers
+ * and pollers; signalfd_init makes its queue at boot.
+ */
+void signalfd_notify_locked(struct proc *p, int sig);
+void signalfd_init(void);
+
 /* Recompute l's l_sigpending after its mask or the pending sets
  * changed; p_lock held. */
 void sig_update_lwp_locked(struct lwp *l);
