@@ -6,7 +6,8 @@
  * handler installed with rump_sys_sigaction() has run on this thread
  * before it returned.  (NetBSD's rump kernels never interrupted a
  * blocking call.)  Then one rump process ends another with kill, and the
- * parent learns why.
+ * parent learns why, also as an epoll event loop does: SIGCHLD, blocked,
+ * comes through a signalfd registered with epoll.
  */
 #include <errno.h>
 #include <poll.h>
@@ -14,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
 #include <sys/time.h>
 #include <sys/wait.h>
 
@@ -45,7 +48,10 @@ main(void)
 	struct itimerval it = { { 0, 0 }, { 0, 50000 } }; /* 50 ms */
 	struct sigaction sa;
 	struct pollfd pfd;
-	int fds[2], status, rv;
+	struct epoll_event ev = { .events = EPOLLIN };
+	struct signalfd_siginfo ssi;
+	sigset_t chld;
+	int fds[2], status, rv, sfd, ep;
 	pid_t child;
 	struct lwp *parent;
 
@@ -65,6 +71,16 @@ main(void)
 	       rv < 0 ? strerror(errno) : "ready", (int)alarms);
 	check(rv == -1 && errno == EINTR && alarms == 1, "interrupted poll");
 
+	/* SIGCHLD goes to a signalfd that an epoll set watches. */
+	sigemptyset(&chld);
+	sigaddset(&chld, SIGCHLD);
+	check(rump_sys_sigprocmask(SIG_BLOCK, &chld, NULL) == 0, "sigprocmask");
+	check((sfd = rump_sys_signalfd(-1, &chld, SFD_CLOEXEC)) >= 0,
+	      "signalfd");
+	check((ep = rump_sys_epoll_create1(EPOLL_CLOEXEC)) >= 0, "epoll");
+	check(rump_sys_epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev) == 0,
+	      "epoll_ctl");
+
 	/* A child process, ended by SIGTERM's default action. */
 	check(rump_pub_lwproc_rfork(RUMP_RFCFDG) == 0, "rfork");
 	child = rump_sys_getpid();
@@ -73,5 +89,13 @@ main(void)
 	check(rump_proc_exitstatus(child, &status) == 0, "exit status");
 	printf("process %d ended by signal %d (%s)\n", (int)child,
 	       WTERMSIG(status), strsignal(WTERMSIG(status)));
+	check(rump_sys_epoll_wait(ep, &ev, 1, 5000) == 1, "epoll_wait");
+	check(rump_sys_read(sfd, &ssi, sizeof(ssi)) == sizeof(ssi), "read");
+	printf("signalfd: signal %d (%s) from pid %u, status %d\n",
+	       (int)ssi.ssi_signo, strsignal((int)ssi.ssi_signo), ssi.ssi_pid,
+	       ssi.ssi_status);
+	check(ssi.ssi_signo == SIGCHLD && ssi.ssi_pid == (unsigned)child &&
+		      ssi.ssi_code == CLD_KILLED && ssi.ssi_status == SIGTERM,
+	      "SIGCHLD record");
 	return 0;
 }

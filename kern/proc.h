@@ -17,6 +17,8 @@
  *               lwps' (signal.h); its timers (timer.h))
  *       > callout_lock (callout.h)
  *       > implicit_lock (the pool of spare implicit lwps)
+ *       > sfd_lock (signalfd.c: the queue of signalfd readers and
+ *                   pollers, woken by posts) > epoll's ep_lock
  *     > lf_lock (vfs/lockf.h: advisory locks; the signal clean-up drops
  *               a killed process's record locks under proc_lock)
  *       > an lwp's park lock (sleepq.h, a leaf)

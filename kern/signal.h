@@ -14,6 +14,7 @@
  * proc_lock and p_lock, so either one is enough to walk it).  An lwp
  * reads its own mask without the lock.  Lock order (see proc.h):
  *   proc_lock > p_lock > callout_lock > an lwp's park lock (a leaf)
+ *   p_lock > sfd_lock (signalfd.c) > epoll's ep_lock > park lock
  * Callout handlers (callout.h) run with no lock held and take p_lock.
  *
  * Delivery: when a signal becomes pending for an lwp that does not block

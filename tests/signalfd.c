@@ -26,6 +26,7 @@
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/select.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
@@ -1039,4 +1040,21 @@ Test(signalfd, signalfds_made_and_closed_while_signals_fly)
 	pthread_join(t, NULL);
 	cr_assert_eq(churn_err, 0, "%s", strerror(churn_err));
 	RETURNS(rump_sys_close(fd), 0);
+}
+
+/* What the anonymous inode answers (as the host does). */
+Test(signalfd, other_file_operations)
+{
+	sigset_t s = set_of(SIGUSR1, 0);
+	int fd, n;
+
+	rfork_ok(RUMP_RFCFDG);
+	fd = sfd_for(&s, SFD_NONBLOCK);
+	FAILS(rump_sys_fchmod(fd, 0644), EOPNOTSUPP);
+	FAILS(rump_sys_fchown(fd, 0, 0), EOPNOTSUPP);
+	FAILS(rump_sys_ioctl(fd, FIONREAD, &n), ENOTTY);
+	FAILS(rump_sys_ftruncate(fd, 0), EINVAL);
+	FAILS(rump_sys_fsync(fd), EINVAL);
+	RETURNS(rump_sys_fcntl(fd, F_SETFL, O_APPEND | O_NONBLOCK), 0);
+	RETURNS(rump_sys_fcntl(fd, F_GETFL), O_RDWR | O_NONBLOCK | O_APPEND);
 }
