@@ -67,13 +67,59 @@ lwp_cputime_ns(struct lwp *l)
 	return (uint64_t)(sec * NSEC_PER_SEC_ + nsec);
 }
 
+/*
+ * Host threads whose CPU time a process clock has summed, so that two
+ * lwps last bound to one thread (an lwp made with newlwp and not yet
+ * taken by the thread meant for it, or lwps switched on one thread)
+ * count it once.  A set on the stack; lwps past its size are checked
+ * against the rest of the list instead.
+ */
+#define CLKSET_SIZE 128 /* a power of 2 */
+
+struct clkset {
+	int64_t cs_clk[CLKSET_SIZE]; /* 0: free */
+	unsigned cs_n;
+};
+
+/* Whether `clk' was added before (and add it if not). */
+static bool
+clkset_seen(struct clkset *cs, struct lwp *l, int64_t clk)
+{
+	unsigned i = (unsigned)((uint64_t)clk * 0x9e3779b97f4a7c15ULL >> 57);
+
+	for (unsigned n = 0; n < CLKSET_SIZE; n++, i = (i + 1) % CLKSET_SIZE) {
+		if (cs->cs_clk[i] == clk)
+			return true;
+		if (cs->cs_clk[i] == 0) {
+			if (cs->cs_n == CLKSET_SIZE * 3 / 4)
+				break;
+			cs->cs_clk[i] = clk;
+			cs->cs_n++;
+			return false;
+		}
+	}
+	/* The set is full: look at the lwps after `l' instead, so that
+	 * of several on this thread only the last one counts. */
+	for (struct lwp *o = l->l_next; o != NULL; o = o->l_next)
+		if (atomic_load_relaxed(&o->l_hostclk) == clk)
+			return true;
+	return false;
+}
+
 uint64_t
 proc_cputime_ns_locked(struct proc *p)
 {
 	uint64_t t = p->p_cpu_dead;
+	struct clkset cs;
+	int64_t clk;
 
-	for (struct lwp *l = p->p_lwps; l != NULL; l = l->l_next)
+	memset(&cs, 0, sizeof(cs));
+	for (struct lwp *l = p->p_lwps; l != NULL; l = l->l_next) {
+		clk = atomic_load_relaxed(&l->l_hostclk);
+		if (clk != 0 && clkset_seen(&cs, l, clk))
+			continue;
 		t += lwp_cputime_ns(l);
+	}
 	return t;
 }
 

@@ -245,6 +245,97 @@ Test(time, cpu_clocks)
 	cr_assert_geq(tms.tms_utime, 5); /* 60 ms at 100 Hz */
 }
 
+/*
+ * An lwp's CPU time is its host thread's.  Two lwps last bound to one
+ * thread (newlwp makes the new lwp current on the caller's thread) must
+ * not count that thread twice in their process's clock: the clock would
+ * then drop when one moves to another thread, and a sleep on it end
+ * early.
+ */
+Test(time, a_host_thread_counts_once_in_its_process_clock)
+{
+	struct lwp *me, *other;
+	long long p, host;
+	pid_t pid;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	pid = rump_sys_getpid();
+	me = rump_pub_lwproc_curlwp();
+	spin_ms(30);
+	cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
+	other = rump_pub_lwproc_curlwp();
+	rump_pub_lwproc_switch(me);
+	p = rump_ns(CLOCK_PROCESS_CPUTIME_ID);
+	host = host_ns(CLOCK_THREAD_CPUTIME_ID);
+	cr_assert_leq(p, host, "process %lld, its only thread %lld", p, host);
+	cr_assert_geq(p, 25 * MS);
+	/* Both lwps on the one thread, either current. */
+	rump_pub_lwproc_switch(other);
+	p = rump_ns(PROCESS_CLOCK(pid));
+	cr_assert_leq(p, host_ns(CLOCK_THREAD_CPUTIME_ID));
+	rump_pub_lwproc_switch(me);
+}
+
+/* Many threads, two lwps each: more threads than the clock's set of
+ * threads seen holds (kern_time.c), each still counted once. */
+enum { MANY_THREADS = 110 };
+
+struct two_lwps {
+	pid_t pid;
+	pthread_barrier_t *ready, *done;
+};
+
+static void *
+two_lwps_main(void *arg)
+{
+	struct two_lwps *t = arg;
+	struct lwp *a;
+
+	cr_assert_eq(rump_pub_lwproc_newlwp(t->pid), 0);
+	a = rump_pub_lwproc_curlwp();
+	cr_assert_eq(rump_pub_lwproc_newlwp(t->pid), 0);
+	spin_ms(2);
+	pthread_barrier_wait(t->ready);
+	pthread_barrier_wait(t->done);
+	rump_pub_lwproc_releaselwp();
+	rump_pub_lwproc_switch(a);
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+Test(time, many_host_threads_each_count_once)
+{
+	static pthread_t th[MANY_THREADS];
+	pthread_barrier_t ready, done;
+	struct two_lwps t;
+	long long p, host;
+	clockid_t c;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	t.pid = rump_sys_getpid();
+	t.ready = &ready;
+	t.done = &done;
+	pthread_barrier_init(&ready, NULL, MANY_THREADS + 1);
+	pthread_barrier_init(&done, NULL, MANY_THREADS + 1);
+	for (int i = 0; i < MANY_THREADS; i++)
+		cr_assert_eq(pthread_create(&th[i], NULL, two_lwps_main, &t),
+			     0);
+	pthread_barrier_wait(&ready);
+	p = rump_ns(CLOCK_PROCESS_CPUTIME_ID);
+	host = host_ns(CLOCK_THREAD_CPUTIME_ID);
+	for (int i = 0; i < MANY_THREADS; i++) {
+		cr_assert_eq(pthread_getcpuclockid(th[i], &c), 0);
+		host += host_ns(c);
+	}
+	pthread_barrier_wait(&done);
+	for (int i = 0; i < MANY_THREADS; i++)
+		pthread_join(th[i], NULL);
+	pthread_barrier_destroy(&ready);
+	pthread_barrier_destroy(&done);
+	cr_assert_geq(p, MANY_THREADS * 2 * MS);
+	cr_assert_leq(p, host, "process %lld, its threads %lld", p, host);
+}
+
 /* A child's CPU time goes to the parent's RUSAGE_CHILDREN when it is
  * gone. */
 Test(time, children_cpu_time)
