@@ -78,6 +78,31 @@ slab_obj(struct pool *pp, struct pool_slab *s, unsigned i)
 	return (char *)s + SLAB_HDR + (size_t)i * pp->pr_size;
 }
 
+/*
+ * Start loading, for writing, the object the next pool_get will likely
+ * hand out when it is one no caller has touched lately: the next fresh
+ * object of `s', or the first of the next idle slab once `s' is full.
+ * Its lines are then on their way while the caller fills this one; a
+ * freed object (the free list) is still warm and needs no help.
+ */
+static void
+slab_prefetch_next(struct pool *pp, struct pool_slab *s)
+{
+	const char *next;
+
+	if (s->s_free != NULL)
+		return;
+	if (s->s_inuse < pp->pr_perslab)
+		next = slab_obj(pp, s, s->s_fresh);
+	else if (pp->pr_part == NULL && pp->pr_idle != NULL)
+		next = slab_obj(pp, pp->pr_idle, 0);
+	else
+		return;
+	__builtin_prefetch(slab_of((void *)next), 1);
+	for (size_t off = 0; off < pp->pr_size; off += POOL_LINE)
+		__builtin_prefetch(next + off, 1);
+}
+
 /* Take an object from `s', which has one free; pr_lock held. */
 static void *
 slab_take(struct pool *pp, struct pool_slab *s)
@@ -106,6 +131,7 @@ slab_take(struct pool *pp, struct pool_slab *s)
 	}
 	pp->pr_inuse++;
 	UNPOISON(obj, pp->pr_size);
+	slab_prefetch_next(pp, s);
 	return obj;
 }
 

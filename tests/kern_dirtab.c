@@ -398,6 +398,56 @@ Test(kern_dirtab, an_armed_hint_at_a_removed_or_reused_place)
 	cr_assert_eq(find("other")->td_node, NODE(9));
 }
 
+Test(kern_dirtab, the_name_just_found_is_found_again_by_the_hint)
+{
+	static const char *const r[] = { "r0", "r1", "r2", "r3", "r4",
+					 "r5", "r6", "r7", "r8", "r9" };
+
+	for (int i = 0; i < 10; i++)
+		cr_assert_eq(add(r[i], i), 0);
+	walk_in_order(r, 5);
+	cr_assert_eq(hint(), 5 | DIRTAB_HINT_SEQ);
+	/* As unlink does: namei finds it, the removal finds it again. */
+	cr_assert_eq(find("r4")->td_node, NODE(4));
+	cr_assert_eq(hint(), 5 | DIRTAB_HINT_SEQ, "the sequence stays armed");
+	cr_assert_eq(find("r5")->td_node, NODE(5));
+	cr_assert_eq(hint(), 6 | DIRTAB_HINT_SEQ);
+	/* Another name with the same hash at that place is not taken. */
+	cr_assert_null(dirtab_find(&dt, "r6", 2, dirtab_hash("r5", 2)));
+	/* Once the place is free, the old name is gone. */
+	remove_name("r5");
+	cr_assert_null(find("r5"));
+	/* And when another name takes the place, only that name is there. */
+	cr_assert_eq(add("new", 7), 0);
+	cr_assert_eq(find("new")->td_place, 5);
+	walk_in_order(r, 5);
+	cr_assert_eq(find("r4")->td_node, NODE(4));
+	cr_assert_null(find("r5"));
+	cr_assert_eq(find("new")->td_node, NODE(7));
+}
+
+Test(kern_dirtab, removals_in_order_keep_the_sequence)
+{
+	enum { N = 300 };
+	char name[16];
+
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "u%d", i);
+		cr_assert_eq(add(name, i), 0);
+	}
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "u%d", i);
+		cr_assert_not_null(find(name), "%s", name); /* namei */
+		remove_name(name); /* finds it again, then removes it */
+		cr_assert_null(find(name), "%s", name);
+		if (i >= DIRTAB_HINT_START && i + 1 < N)
+			cr_assert_eq(hint(),
+				     (uint32_t)(i + 1) | DIRTAB_HINT_SEQ,
+				     "after %s", name);
+	}
+	cr_assert_eq(dt.dt_count, 0);
+}
+
 Test(kern_dirtab, an_armed_hint_at_a_free_place_is_not_taken)
 {
 	/* A free entry keeps its name, and its free-list link shares the

@@ -124,6 +124,25 @@ hint_learn(struct dirtab *dt, uint32_t hint, const struct tmpfs_dirent *de)
 		atomic_store_relaxed(&dt->dt_hint, next);
 }
 
+/*
+ * In a sequence, the next lookup will likely want the entry after
+ * `place': start loading its node, which a directory larger than the
+ * caches holds only in memory, while the caller uses this one.
+ */
+static void
+prefetch_next_node(const struct dirtab *dt, uint32_t place)
+{
+	const char *node;
+
+	if (place + 1 >= dt->dt_end)
+		return;
+	node = (const char *)entry_at(dt, place + 1)->td_node;
+	if (node == NULL)
+		return;
+	for (size_t off = 0; off < DIRTAB_NODE_SIZE; off += 64)
+		__builtin_prefetch(node + off, 1);
+}
+
 struct tmpfs_dirent *
 dirtab_find(struct dirtab *dt, const char *name, size_t len, uint32_t hash)
 {
@@ -137,8 +156,17 @@ dirtab_find(struct dirtab *dt, const char *name, size_t len, uint32_t hash)
 	if ((hint & DIRTAB_HINT_SEQ) && place < dt->dt_end &&
 	    entry_is(de = entry_at(dt, place), name, len, hash)) {
 		hint_learn(dt, hint, de);
+		prefetch_next_node(dt, place);
 		return de;
 	}
+	/*
+	 * The entry the sequence found last: a removal or rename looks its
+	 * name up again under the directory's write lock.  The hint stays
+	 * as it is, so the sequence goes on.
+	 */
+	if ((hint & DIRTAB_HINT_SEQ) && place > 0 && place - 1 < dt->dt_end &&
+	    entry_is(de = entry_at(dt, place - 1), name, len, hash))
+		return de;
 	for (uint32_t s = hash & dt->dt_mask; (v = dt->dt_slot[s]) != 0;
 	     s = (s + 1) & dt->dt_mask) {
 		if ((uint32_t)(v >> 32) != hash)
@@ -284,6 +312,24 @@ slot_delete(uint64_t *slot, uint32_t mask, uint32_t s)
 	slot[s] = 0;
 }
 
+/*
+ * Removals in a sequence (rm of a listed directory) find each entry by
+ * the hint, but the index slot they must empty is anywhere: start
+ * loading the next entry's slot while this removal finishes.
+ */
+static void
+prefetch_next_slot(const struct dirtab *dt, uint32_t place)
+{
+	const struct tmpfs_dirent *next;
+
+	if (place + 1 >= dt->dt_end)
+		return;
+	next = entry_at(dt, place + 1);
+	if (next->td_node != NULL)
+		__builtin_prefetch(&dt->dt_slot[next->td_hash & dt->dt_mask],
+				   1);
+}
+
 void
 dirtab_remove(struct dirtab *dt, struct tmpfs_dirent *de)
 {
@@ -295,6 +341,7 @@ dirtab_remove(struct dirtab *dt, struct tmpfs_dirent *de)
 	slot_delete(dt->dt_slot, dt->dt_mask, s);
 	if (de->td_len > DIRTAB_SHORTNAME)
 		kmem_free(de->td_long, de->td_len);
+	prefetch_next_slot(dt, de->td_place);
 	de->td_node = NULL;
 	de->td_nextfree = dt->dt_free;
 	dt->dt_free = de->td_place;

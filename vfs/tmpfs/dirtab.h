@@ -29,7 +29,10 @@ struct tmpfs_node;
 
 #define DIRTAB_NOPLACE UINT32_MAX
 #define DIRTAB_SHORTNAME 40 /* names up to this long are kept inline */
-#define DIRTAB_NCHUNK 28    /* 4 * (2^28 - 1) places at most */
+/* The bytes of a node that lookups in sequence load ahead (tmpfs.c
+ * asserts a node is no larger). */
+#define DIRTAB_NODE_SIZE 192
+#define DIRTAB_NCHUNK 28 /* 4 * (2^28 - 1) places at most */
 #define DIRTAB_MAXPLACES (4u * ((1u << DIRTAB_NCHUNK) - 1))
 
 struct tmpfs_dirent {
@@ -62,7 +65,8 @@ struct dirtab {
 	 * one found (dirtab.c says which are remembered), with
 	 * DIRTAB_HINT_SEQ set when that one was found where the hint said.  Only then is the place tried before the index, so
 	 * names used in the order they were made (stat after readdir, a
-	 * loop over numbered files) cost no index access.  Relaxed atomic:
+	 * loop over numbered files) cost no index access.  The place before
+	 * the hint is tried too: a removal finds the name namei just found.  Relaxed atomic:
 	 * lookups under the read lock update it; a stale hint is harmless
 	 * because the entry is checked like any index candidate.
 	 */

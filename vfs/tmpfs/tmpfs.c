@@ -84,8 +84,8 @@ struct tmpfs_node {
 };
 
 /* Nodes are many: three cache lines each (pool objects start on one). */
-_Static_assert(sizeof(struct tmpfs_node) <= 192,
-	       "tmpfs_node outgrew 192 bytes");
+_Static_assert(sizeof(struct tmpfs_node) <= DIRTAB_NODE_SIZE,
+	       "tmpfs_node outgrew DIRTAB_NODE_SIZE (three lines)");
 
 #define VTON(vp) ((struct tmpfs_node *)(vp)->v_data)
 /* A node's mount: no pointer of its own, nodes are many and small. */
