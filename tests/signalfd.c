@@ -1058,3 +1058,71 @@ Test(signalfd, other_file_operations)
 	RETURNS(rump_sys_fcntl(fd, F_SETFL, O_APPEND | O_NONBLOCK), 0);
 	RETURNS(rump_sys_fcntl(fd, F_GETFL), O_RDWR | O_NONBLOCK | O_APPEND);
 }
+
+/* A SIGEV_THREAD_ID timer's signal is its thread's: that thread reads
+ * it, another lwp of the process does not see it. */
+Test(signalfd, thread_timer_goes_to_its_thread)
+{
+	sigset_t s = set_of(SIGRTMIN + 4, 0);
+	struct sigevent sev;
+	struct itimerspec its = { { 0, 0 }, { 0, 1 * MS } };
+	struct signalfd_siginfo ssi;
+	pid_t pid = rfork_ok(RUMP_RFCFDG);
+	struct lwp *a = rump_pub_lwproc_curlwp(), *b;
+	timer_t tid;
+	int fd = sfd_for(&s, 0);
+
+	cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
+	b = rump_pub_lwproc_curlwp();
+	block_set(&s);
+	memset(&sev, 0, sizeof(sev));
+	sev.sigev_notify = SIGEV_THREAD_ID;
+	sev.sigev_signo = SIGRTMIN + 4;
+	sev.sigev_value.sival_int = 31;
+	sev._sigev_un._tid = rump_sys_gettid();
+	rump_pub_lwproc_switch(a);
+	cr_assert_eq(rump_sys_timer_create(CLOCK_MONOTONIC, &sev, &tid), 0);
+	cr_assert_eq(rump_sys_timer_settime(tid, 0, &its, NULL), 0);
+	sleep_ms(10);
+	RETURNS(rump_sys_fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	FAILS(rump_sys_read(fd, &ssi, sizeof(ssi)), EAGAIN);
+	cr_assert_eq(poll_in(fd, 0), 0);
+	rump_pub_lwproc_switch(b);
+	cr_assert_eq(poll_in(fd, 0), POLLIN);
+	ssi = read_one(fd);
+	cr_assert_eq(ssi.ssi_signo, SIGRTMIN + 4);
+	cr_assert_eq(ssi.ssi_code, SI_TIMER);
+	cr_assert_eq(ssi.ssi_int, 31);
+	cr_assert_eq(ssi.ssi_tid, (uint32_t)(intptr_t)tid);
+	rump_pub_lwproc_releaselwp();
+	rump_pub_lwproc_switch(a);
+}
+
+/* A signalfd made by a process that is gone stays usable through a
+ * shared descriptor table and an epoll set: it now answers for whoever
+ * polls or reads it. */
+Test(signalfd, outlives_the_process_that_made_it)
+{
+	sigset_t s = set_of(SIGUSR1, 0);
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = 11 }, out;
+	pid_t parent = rfork_ok(RUMP_RFCFDG);
+	struct lwp *pl = rump_pub_lwproc_curlwp();
+	int fd, ep;
+
+	block_set(&s);
+	ep = rump_sys_epoll_create1(0);
+	cr_assert_geq(ep, 0);
+	rfork_ok(0); /* shares the table */
+	fd = sfd_for(&s, SFD_NONBLOCK);
+	cr_assert_eq(rump_sys_epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev), 0);
+	rump_pub_lwproc_releaselwp(); /* the child is gone */
+	rump_pub_lwproc_switch(pl);
+	RETURNS(rump_sys_epoll_wait(ep, &out, 1, 0), 0);
+	cr_assert_eq(rump_sys_kill(parent, SIGUSR1), 0);
+	RETURNS(rump_sys_epoll_wait(ep, &out, 1, 1000), 1);
+	cr_assert_eq(out.data.u64, 11);
+	cr_assert_eq(read_one(fd).ssi_signo, SIGUSR1);
+	RETURNS(rump_sys_epoll_wait(ep, &out, 1, 0), 0);
+	RETURNS(rump_sys_close(fd), 0);
+	RETURNS(rump_sys_close(ep), 0);
+}
