@@ -443,6 +443,8 @@ ep_ioctl(struct file *fp, unsigned long cmd, void *data)
 }
 
 static const struct fileops epoll_fileops = {
+	.fo_seek = fo_seek_none, /* Linux's noop_llseek */
+	.fo_lockf = fo_lockf_anon,
 	.fo_read = ep_read,
 	.fo_write = ep_read,
 	.fo_stat = ipc_anon_stat,

@@ -114,6 +114,8 @@ eventfd_close(struct file *fp)
 }
 
 static const struct fileops eventfd_fileops = {
+	.fo_seek = fo_seek_none, /* Linux's noop_llseek */
+	.fo_lockf = fo_lockf_anon,
 	.fo_read = eventfd_read,
 	.fo_write = eventfd_write,
 	.fo_stat = ipc_anon_stat,

@@ -31,6 +31,13 @@ ipc_inode_init(struct ipc_inode *ii, mode_t mode, const struct kauth_cred *cr,
 	ii->ii_uid = cr->cr_fsuid;
 	ii->ii_gid = cr->cr_fsgid;
 	ii->ii_atime = ii->ii_mtime = ii->ii_ctime = t;
+	lf_head_init(&ii->ii_locks);
+}
+
+void
+ipc_inode_fini(struct ipc_inode *ii)
+{
+	lf_head_destroy(&ii->ii_locks);
 }
 
 void

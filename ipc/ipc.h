@@ -28,6 +28,7 @@
 #include "lock.h"
 #include "poll.h"
 #include "sleepq.h"
+#include "../vfs/lockf.h"
 
 struct lwp;
 
@@ -92,19 +93,25 @@ int ipc_anon_stat(struct file *fp, struct stat *st);
  * keeps on its pipefs or sockfs inode: type and mode, owner, group and
  * times, set at creation and changed by fchmod, fchown and futimens
  * (fo_setattr, file.h).  Read atomically; changed under one lock of all
- * of them (ipc.c), a leaf.
+ * of them (ipc.c), a leaf.  The inode also holds the advisory locks
+ * (fcntl, flock) of its files, as Linux's does: a pipe's two ends share
+ * them, a socketpair's two sockets do not.
  */
 struct ipc_inode {
 	mode_t ii_mode; /* S_IFIFO or S_IFSOCK | 07777 bits */
 	uid_t ii_uid;
 	gid_t ii_gid;
 	int64_t ii_atime, ii_mtime, ii_ctime; /* ns since the epoch */
+	struct lockf_head ii_locks;
 };
 struct kauth_cred;
 struct vattr;
-/* Owned by cr's fsuid and fsgid, all three times `t'. */
+/* Owned by cr's fsuid and fsgid, all three times `t', no locks. */
 void ipc_inode_init(struct ipc_inode *ii, mode_t mode,
 		    const struct kauth_cred *cr, int64_t t);
+/* The inode goes: drop the locks left on it (lf_head_destroy).  Also
+ * right for a zero-filled one that was never initialised. */
+void ipc_inode_fini(struct ipc_inode *ii);
 /* st_mode, st_uid, st_gid and the times of a struct stat. */
 void ipc_inode_stat(const struct ipc_inode *ii, struct stat *st);
 /* fo_setattr on these attributes. */

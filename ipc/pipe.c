@@ -84,6 +84,7 @@ pipe_destroy(struct pipe *pi)
 	KASSERT(waitq_empty(&pi->pi_rwq) && waitq_empty(&pi->pi_wwq));
 	if (pi->pi_buf != NULL)
 		kmem_free(pi->pi_buf, pi->pi_size);
+	ipc_inode_fini(&pi->pi_inode);
 	mutex_destroy(&pi->pi_lock);
 	kmem_free(pi, sizeof(*pi));
 }
@@ -297,6 +298,13 @@ pipe_stat(struct file *fp, struct stat *st)
 	return 0;
 }
 
+/* fo_lockf: the one inode of both ends holds the locks. */
+static struct lockf_head *
+pipe_lockf(struct file *fp)
+{
+	return &((struct pipe *)fp->f_data)->pi_inode.ii_locks;
+}
+
 /* fo_setattr: the one inode of both ends. */
 static int
 pipe_setattr(struct file *fp,
@@ -468,6 +476,7 @@ const struct fileops pipe_fileops = {
 	.fo_poll = pipe_poll,
 	.fo_close = pipe_close,
 	.fo_setattr = pipe_setattr,
+	.fo_lockf = pipe_lockf,
 };
 
 /* ---- FIFOs ------------------------------------------------------------- */

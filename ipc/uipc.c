@@ -327,6 +327,7 @@ usock_rele(struct usock *so)
 		kmem_free(so->so_spare,
 			  sizeof(struct umsg) + so->so_spare->m_len);
 	addr_free(so->so_addr);
+	ipc_inode_fini(&so->so_inode);
 	mutex_destroy(&so->so_lock);
 	kmem_free(so, sizeof(*so));
 }
@@ -833,6 +834,13 @@ soo_stat(struct file *fp, struct stat *st)
 	return 0;
 }
 
+/* fo_lockf: the socket's inode holds the locks. */
+static struct lockf_head *
+soo_lockf(struct file *fp)
+{
+	return &((struct usock *)fp->f_data)->so_inode.ii_locks;
+}
+
 static int
 soo_setattr(struct file *fp,
 	    int (*decide)(void *arg, const struct vattr *cur, struct vattr *va),
@@ -1009,6 +1017,7 @@ static const struct fileops unp_fileops_ = {
 	.fo_poll = soo_poll,
 	.fo_close = soo_close,
 	.fo_setattr = soo_setattr,
+	.fo_lockf = soo_lockf,
 };
 
 /* A file for `so' (taking over the caller's reference) at a new fd. */

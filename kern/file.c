@@ -274,3 +274,13 @@ file_seek_generic(off_t cur, off_t size, off_t off, int whence, off_t *resp)
 	*resp = res;
 	return 0;
 }
+
+int
+fo_seek_none(struct file *fp, off_t *offp, off_t off, int whence)
+{
+	(void)fp;
+	(void)off;
+	(void)whence;
+	*offp = 0;
+	return 0;
+}

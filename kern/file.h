@@ -151,6 +151,7 @@ struct fileops {
 	 * one for `whence' (SEEK_SET..SEEK_HOLE, already range-checked).
 	 * Called with f_poslock held.  NULL: ESPIPE, and the file has no
 	 * position: pread/pwrite give ESPIPE, read/write skip f_poslock.
+	 * fo_seek_none: no position either, but lseek gives 0.
 	 */
 	int (*fo_seek)(struct file *fp, off_t *offp, off_t off, int whence);
 	/*
@@ -209,6 +210,14 @@ struct fileops {
 			  void *arg);
 };
 
+/*
+ * fo_seek of files with no position that lseek nonetheless accepts,
+ * leaving it at 0: Linux's noop_llseek of the anonymous-inode files
+ * (eventfd, timerfd, signalfd, epoll).  Such files are unpositioned
+ * as if fo_seek were NULL (file_positioned), except for lseek.
+ */
+int fo_seek_none(struct file *fp, off_t *offp, off_t off, int whence);
+
 struct file {
 	unsigned f_count; /* references; atomic */
 	unsigned f_flag;  /* O_ACCMODE | status flags; atomic (F_SETFL) */
@@ -228,6 +237,13 @@ struct file {
 	 * open (Linux's f_pipe): POLLHUP only once a writer came and went. */
 	unsigned f_pipever;
 };
+
+/* Whether fp has a position: pread/pwrite work, read/write move it. */
+static inline bool
+file_positioned(const struct file *fp)
+{
+	return fp->f_ops->fo_seek != NULL && fp->f_ops->fo_seek != fo_seek_none;
+}
 
 /* Status flags F_SETFL may change (Linux's SETFL_MASK). */
 #define FILE_SETFL_MASK (O_APPEND | O_NONBLOCK | FASYNC | O_DIRECT | O_NOATIME)

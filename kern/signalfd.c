@@ -33,7 +33,7 @@
  * A reader or poller never holds sfd_lock and p_lock together.
  *
  * fstat shows Linux's one anonymous inode (as eventfd and epoll do);
- * write is EINVAL, lseek and pread ESPIPE.
+ * write is EINVAL, pread ESPIPE, and lseek stays at 0.
  */
 #include <linux/signalfd.h>
 #include <linux/stat.h>
@@ -45,6 +45,7 @@
 #include "signal.h"
 #include "sleepq.h"
 #include "syscall.h"
+#include "../vfs/lockf.h"
 
 struct signalfd {
 	ksigset_t sfd_mask; /* atomic: signalfd4 may replace it any time */
@@ -315,6 +316,8 @@ signalfd_close(struct file *fp)
 }
 
 static const struct fileops signalfd_ops = {
+	.fo_seek = fo_seek_none, /* Linux's noop_llseek */
+	.fo_lockf = fo_lockf_anon,
 	.fo_read = signalfd_read,
 	.fo_write = signalfd_write,
 	.fo_stat = signalfd_stat,

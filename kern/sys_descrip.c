@@ -214,7 +214,7 @@ ioctl_size(struct file *fp, unsigned cmd, void *data, bool *handled)
 		if (fmt != S_IFREG)
 			return 0;
 		*handled = true;
-		if (fp->f_ops->fo_seek != NULL) {
+		if (file_positioned(fp)) {
 			mutex_enter(&fp->f_poslock);
 			off = fp->f_offset;
 			mutex_exit(&fp->f_poslock);

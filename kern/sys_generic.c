@@ -65,7 +65,7 @@ static long
 rw_file(struct file *fp, struct uio *uio, const off_t *pos, enum uio_rw rw)
 {
 	const struct fileops *ops = fp->f_ops;
-	bool seekable = ops->fo_seek != NULL, locked = false;
+	bool seekable = file_positioned(fp), locked = false;
 	size_t resid;
 	off_t off = 0;
 	int error;
@@ -118,7 +118,7 @@ rw_one(struct lwp *l, int fd, void *buf, size_t count, const off_t *pos,
 
 	if ((fp = io_getfile(l, fd)) == NULL)
 		return -EBADF;
-	if (pos != NULL && fp->f_ops->fo_seek == NULL) {
+	if (pos != NULL && !file_positioned(fp)) {
 		rv = -ESPIPE;
 	} else if (!rw_allowed(fp, rw)) {
 		rv = -EBADF;
@@ -147,7 +147,7 @@ rw_vec(struct lwp *l, int fd, const struct iovec *uiov, int iovcnt,
 
 	if ((fp = io_getfile(l, fd)) == NULL)
 		return -EBADF;
-	if (pos != NULL && fp->f_ops->fo_seek == NULL) {
+	if (pos != NULL && !file_positioned(fp)) {
 		file_release(fp);
 		return -ESPIPE;
 	}

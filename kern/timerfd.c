@@ -28,6 +28,7 @@
 #include "proc.h"
 #include "sleepq.h"
 #include "syscall.h"
+#include "../vfs/lockf.h"
 
 #define TIMERFD_DEV 3 /* st_dev of every timerfd: the anonymous inodes */
 
@@ -218,6 +219,8 @@ timerfd_close(struct file *fp)
 }
 
 static const struct fileops timerfd_ops = {
+	.fo_seek = fo_seek_none, /* Linux's noop_llseek */
+	.fo_lockf = fo_lockf_anon,
 	.fo_read = timerfd_read,
 	.fo_write = timerfd_write,
 	.fo_stat = timerfd_stat,

@@ -12,7 +12,12 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <time.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -309,6 +314,106 @@ Test(lock, flock_belongs_to_the_description)
 	RETURNS(rump_sys_flock(p.fd, LOCK_EX), 0);
 	rump_pub_lwproc_switch(p.a);
 	RETURNS(setlk(p.fd, F_SETLK, F_WRLCK, 0, 0), 0);
+}
+
+/*
+ * Files without a vnode have their locks on the inode Linux gives them:
+ * a pipe's two ends share one, a socketpair's sockets have one each, and
+ * eventfd, timerfd, signalfd and epoll share Linux's one anonymous
+ * inode, so a lock on one conflicts with a lock on any other (as on
+ * Linux 6.18).
+ */
+Test(lock, pipe_ends_share_their_inodes_locks)
+{
+	int p[2];
+	struct flock f = fl(F_WRLCK, SEEK_END, -1, 1);
+
+	RETURNS(rump_sys_pipe(p), 0);
+	RETURNS(rump_sys_flock(p[0], LOCK_EX | LOCK_NB), 0);
+	FAILS(rump_sys_flock(p[1], LOCK_EX | LOCK_NB), EWOULDBLOCK);
+	RETURNS(rump_sys_flock(p[0], LOCK_UN), 0);
+	RETURNS(rump_sys_flock(p[1], LOCK_SH | LOCK_NB), 0);
+	RETURNS(rump_sys_flock(p[0], LOCK_SH | LOCK_NB), 0);
+	/* Record locks check the access mode; the size is 0. */
+	FAILS(setlk(p[0], F_SETLK, F_WRLCK, 0, 10), EBADF);
+	RETURNS(setlk(p[0], F_SETLK, F_RDLCK, 0, 10), 0);
+	RETURNS(setlk(p[1], F_SETLK, F_WRLCK, 20, 10), 0);
+	FAILS(rump_sys_fcntl(p[1], F_SETLK, &f), EINVAL);
+	f = getlk(p[1], F_GETLK, 0, 100);
+	cr_assert_eq(f.l_type, F_UNLCK, "the process's own locks");
+	/* Closing either end drops the process's record locks. */
+	RETURNS(rump_sys_close(p[0]), 0);
+	RETURNS(rump_sys_close(p[1]), 0);
+}
+
+Test(lock, pipe_locks_between_processes)
+{
+	int p[2];
+	struct lwp *a;
+	struct flock f;
+	pid_t apid;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	a = rump_pub_lwproc_curlwp();
+	apid = rump_sys_getpid();
+	RETURNS(rump_sys_pipe(p), 0);
+	RETURNS(setlk(p[1], F_SETLK, F_WRLCK, 0, 10), 0);
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	FAILS(setlk(p[1], F_SETLK, F_WRLCK, 5, 1), EAGAIN);
+	f = getlk(p[0], F_GETLK, 0, 1);
+	cr_assert_eq(f.l_type, F_WRLCK);
+	cr_assert_eq(f.l_pid, apid);
+	rump_pub_lwproc_releaselwp();
+	rump_pub_lwproc_switch(a);
+	/* The child's exit dropped nothing of ours; our close drops it. */
+	RETURNS(rump_sys_close(p[0]), 0);
+	RETURNS(setlk(p[1], F_SETLK, F_UNLCK, 0, 0), 0);
+	RETURNS(rump_sys_close(p[1]), 0);
+}
+
+Test(lock, sockets_have_a_lock_state_each)
+{
+	int s[2];
+
+	RETURNS(rump_sys_socketpair(AF_UNIX, SOCK_STREAM, 0, s), 0);
+	RETURNS(rump_sys_flock(s[0], LOCK_EX | LOCK_NB), 0);
+	RETURNS(rump_sys_flock(s[1], LOCK_EX | LOCK_NB), 0);
+	RETURNS(setlk(s[0], F_OFD_SETLK, F_WRLCK, 0, 0), 0);
+	RETURNS(setlk(s[1], F_OFD_SETLK, F_WRLCK, 0, 0), 0);
+	RETURNS(rump_sys_close(s[0]), 0);
+	RETURNS(rump_sys_close(s[1]), 0);
+}
+
+Test(lock, anonymous_inode_files_share_one_lock_state)
+{
+	sigset_t none;
+	int ev, tfd, sfd, ep, ev2;
+
+	sigemptyset(&none);
+	ev = rump_sys_eventfd(0, 0);
+	tfd = rump_sys_timerfd_create(CLOCK_MONOTONIC, 0);
+	sfd = rump_sys_signalfd(-1, &none, 0);
+	ep = rump_sys_epoll_create1(0);
+	cr_assert(ev >= 0 && tfd >= 0 && sfd >= 0 && ep >= 0);
+	RETURNS(rump_sys_flock(ev, LOCK_EX | LOCK_NB), 0);
+	FAILS(rump_sys_flock(tfd, LOCK_SH | LOCK_NB), EWOULDBLOCK);
+	FAILS(rump_sys_flock(sfd, LOCK_EX | LOCK_NB), EWOULDBLOCK);
+	FAILS(rump_sys_flock(ep, LOCK_EX | LOCK_NB), EWOULDBLOCK);
+	/* Another eventfd is the same inode too. */
+	ev2 = rump_sys_eventfd(0, 0);
+	FAILS(rump_sys_flock(ev2, LOCK_EX | LOCK_NB), EWOULDBLOCK);
+	/* The last close of the holder frees it. */
+	RETURNS(rump_sys_close(ev), 0);
+	RETURNS(rump_sys_flock(tfd, LOCK_SH | LOCK_NB), 0);
+	RETURNS(rump_sys_flock(sfd, LOCK_SH | LOCK_NB), 0);
+	/* OFD record locks of different descriptions conflict as well. */
+	RETURNS(setlk(ep, F_OFD_SETLK, F_WRLCK, 0, 1), 0);
+	FAILS(setlk(ev2, F_OFD_SETLK, F_WRLCK, 0, 1), EAGAIN);
+	RETURNS(rump_sys_close(ep), 0);
+	RETURNS(setlk(ev2, F_OFD_SETLK, F_WRLCK, 0, 1), 0);
+	RETURNS(rump_sys_close(ev2), 0);
+	RETURNS(rump_sys_close(tfd), 0);
+	RETURNS(rump_sys_close(sfd), 0);
 }
 
 /* ---- blocking, from real threads ------------------------------------ */

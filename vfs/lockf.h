@@ -130,6 +130,11 @@ void lf_fdtable_gone(struct filedesc *fdp);
  * file type's fo_lockf gives; NULL if it has none. */
 struct lockf_head *file_lockhead(struct file *fp);
 
+/* fo_lockf of the files on Linux's one anonymous inode (eventfd,
+ * timerfd, signalfd, epoll): one lock state for all of them, so a lock
+ * on one eventfd conflicts with one on any other such file. */
+struct lockf_head *fo_lockf_anon(struct file *fp);
+
 /*
  * fcntl_lock: fcntl(fd, cmd, arg) for the lock commands F_GETLK,
  * F_SETLK, F_SETLKW, F_OFD_GETLK, F_OFD_SETLK, F_OFD_SETLKW; `arg' is

@@ -114,6 +114,17 @@ fcntl_setlk(struct lwp *l, struct file *fp, struct lockf_head *h, int cmd,
 			cmd == F_SETLKW || cmd == F_OFD_SETLKW ? LF_WAIT : 0);
 }
 
+/* Linux's one anonymous inode: its lock state, zero-filled like any
+ * static (lf_enter makes the lock on first use). */
+static struct lockf_head anon_inode_locks;
+
+struct lockf_head *
+fo_lockf_anon(struct file *fp)
+{
+	(void)fp;
+	return &anon_inode_locks;
+}
+
 struct lockf_head *
 file_lockhead(struct file *fp)
 {

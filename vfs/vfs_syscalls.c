@@ -2074,7 +2074,7 @@ do_fsync(struct lwp *l, int fd, bool dataonly)
 	if (file_flag(fp) & O_PATH)
 		error = EBADF;
 	else if (vp == NULL)
-		error = fp->f_ops->fo_seek != NULL ? 0 : EINVAL;
+		error = file_positioned(fp) ? 0 : EINVAL;
 	else if (vp->v_type == VREG || vp->v_type == VDIR) {
 		if (vp->v_op->vop_fsync != NULL)
 			error = vp->v_op->vop_fsync(vp, dataonly);
