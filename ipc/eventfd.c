@@ -118,7 +118,7 @@ static const struct fileops eventfd_fileops = {
 	.fo_lockf = fo_lockf_anon,
 	.fo_read = eventfd_read,
 	.fo_write = eventfd_write,
-	.fo_stat = ipc_anon_stat,
+	.fo_stat = fo_stat_anon,
 	.fo_poll = eventfd_poll,
 	.fo_close = eventfd_close,
 };

@@ -11,18 +11,6 @@
 
 static kmutex_t ipc_inode_lock; /* changes of any ipc_inode */
 
-int
-ipc_anon_stat(struct file *fp, struct stat *st)
-{
-	memset(st, 0, sizeof(*st));
-	st->st_dev = 0x0e; /* anon_inodefs */
-	st->st_ino = 1;
-	st->st_nlink = 1;
-	st->st_mode = 0600;
-	st->st_blksize = IPC_PAGE;
-	return 0;
-}
-
 void
 ipc_inode_init(struct ipc_inode *ii, mode_t mode, const struct kauth_cred *cr,
 	       int64_t t)

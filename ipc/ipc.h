@@ -84,10 +84,6 @@ void ipc_sigpipe(struct lwp *l);
 void ipc_sigmask_swap(struct lwp *l, const uint64_t *mask, uint64_t *old);
 void ipc_sigmask_restore(struct lwp *l, const uint64_t *old);
 
-/* fo_stat of a file with no node of its own (epoll, eventfd): what
- * Linux's anon_inodefs reports. */
-int ipc_anon_stat(struct file *fp, struct stat *st);
-
 /*
  * The inode attributes of a pipe (both ends) or a socket, which Linux
  * keeps on its pipefs or sockfs inode: type and mode, owner, group and

@@ -1,6 +1,7 @@
 /* file.c: open file objects, uio transfers, generic lseek (file.h). */
 #include "cred.h"
 #include "file.h"
+#include "ktime.h"
 #include "../vfs/lockf.h"
 
 void epoll_file_gone(struct file *fp); /* ipc/epoll.c */
@@ -282,5 +283,32 @@ fo_seek_none(struct file *fp, off_t *offp, off_t off, int whence)
 	(void)off;
 	(void)whence;
 	*offp = 0;
+	return 0;
+}
+
+/* When Linux's anonymous inode was made: at boot (file_anon_init). */
+static int64_t anon_inode_time;
+
+void
+file_anon_init(void)
+{
+	anon_inode_time = time_realtime_ns();
+}
+
+int
+fo_stat_anon(struct file *fp, struct stat *st)
+{
+	int64_t sec = anon_inode_time / 1000000000LL;
+	long nsec = (long)(anon_inode_time % 1000000000LL);
+
+	(void)fp;
+	memset(st, 0, sizeof(*st));
+	st->st_dev = ANON_INODE_DEV;
+	st->st_ino = 1;
+	st->st_nlink = 1;
+	st->st_mode = 0600;
+	st->st_blksize = 4096;
+	st->st_atime = st->st_mtime = st->st_ctime = sec;
+	st->st_atime_nsec = st->st_mtime_nsec = st->st_ctime_nsec = nsec;
 	return 0;
 }

@@ -218,6 +218,16 @@ struct fileops {
  */
 int fo_seek_none(struct file *fp, off_t *offp, off_t off, int whence);
 
+/*
+ * fo_stat of the files on Linux's one anonymous inode (eventfd,
+ * timerfd, signalfd, epoll): every one shows that inode, root's, mode
+ * 0600 with no type bits, its times those of boot.  file_anon_init
+ * stamps them (rump_boot, once the clock runs).
+ */
+#define ANON_INODE_DEV 0x0e /* st_dev of anon_inodefs */
+int fo_stat_anon(struct file *fp, struct stat *st);
+void file_anon_init(void);
+
 struct file {
 	unsigned f_count; /* references; atomic */
 	unsigned f_flag;  /* O_ACCMODE | status flags; atomic (F_SETFL) */

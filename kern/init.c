@@ -119,6 +119,7 @@ rump_boot(void)
 	/* [time and signals] */
 	if ((error = sig_init()) != 0)
 		return error;
+	file_anon_init();
 	/* [file systems: root tmpfs, /dev, console fds of init] */
 	if ((error = vfs_init()) != 0)
 		return error;

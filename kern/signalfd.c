@@ -281,21 +281,6 @@ signalfd_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 }
 
 static int
-signalfd_stat(struct file *fp, struct stat *st)
-{
-	(void)fp;
-	/* Linux's one anonymous inode (ipc_anon_stat's): root's, mode
-	 * 0600 with no file type bits, shared by every signalfd. */
-	memset(st, 0, sizeof(*st));
-	st->st_dev = 0x0e;
-	st->st_ino = 1;
-	st->st_nlink = 1;
-	st->st_mode = 0600;
-	st->st_blksize = 4096;
-	return 0;
-}
-
-static int
 signalfd_poll(struct file *fp, int events, struct polltable *pt)
 {
 	struct signalfd *sfd = fp->f_data;
@@ -320,7 +305,7 @@ static const struct fileops signalfd_ops = {
 	.fo_lockf = fo_lockf_anon,
 	.fo_read = signalfd_read,
 	.fo_write = signalfd_write,
-	.fo_stat = signalfd_stat,
+	.fo_stat = fo_stat_anon,
 	.fo_poll = signalfd_poll,
 	.fo_close = signalfd_close,
 };

@@ -30,8 +30,6 @@
 #include "syscall.h"
 #include "../vfs/lockf.h"
 
-#define TIMERFD_DEV 3 /* st_dev of every timerfd: the anonymous inodes */
-
 struct timerfd {
 	kmutex_t tf_lock;
 	struct waitq tf_wq; /* readers and pollers, under tf_lock */
@@ -44,10 +42,7 @@ struct timerfd {
 	struct callout tf_setwatch; /* runs when the clock is set */
 	bool tf_cancel;             /* TFD_TIMER_CANCEL_ON_SET is on */
 	uint64_t tf_setgen;         /* time_setgen() last seen */
-	unsigned long tf_ino;
 };
-
-static unsigned long timerfd_lastino; /* atomic */
 
 static int64_t
 tf_now(struct timerfd *tf)
@@ -172,22 +167,6 @@ timerfd_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 }
 
 static int
-timerfd_stat(struct file *fp, struct stat *st)
-{
-	struct timerfd *tf = fp->f_data;
-
-	memset(st, 0, sizeof(*st));
-	st->st_dev = TIMERFD_DEV;
-	st->st_ino = tf->tf_ino;
-	st->st_nlink = 1;
-	/* Linux's one anonymous inode, made at boot: root's, whoever made
-	 * the timer (the VFS answers fchmod and friends for it). */
-	st->st_mode = 0600;
-	st->st_blksize = 4096;
-	return 0;
-}
-
-static int
 timerfd_poll(struct file *fp, int events, struct polltable *pt)
 {
 	struct timerfd *tf = fp->f_data;
@@ -223,7 +202,7 @@ static const struct fileops timerfd_ops = {
 	.fo_lockf = fo_lockf_anon,
 	.fo_read = timerfd_read,
 	.fo_write = timerfd_write,
-	.fo_stat = timerfd_stat,
+	.fo_stat = fo_stat_anon,
 	.fo_poll = timerfd_poll,
 	.fo_close = timerfd_close,
 };
@@ -250,7 +229,6 @@ sys_timerfd_create(struct lwp *l, clockid_t clock, int flags)
 	mutex_init(&tf->tf_lock);
 	waitq_init(&tf->tf_wq);
 	tf->tf_clock = tf->tf_base = clock;
-	tf->tf_ino = __atomic_add_fetch(&timerfd_lastino, 1, __ATOMIC_RELAXED);
 	callout_init(&tf->tf_callout, tf_fire, tf);
 	callout_init(&tf->tf_setwatch, tf_clockset, tf);
 	error = file_alloc(&timerfd_ops, tf,

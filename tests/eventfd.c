@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <signal.h>
 #include <sys/epoll.h>
+#include <sys/stat.h>
 #include <sys/eventfd.h>
 #include <sys/timerfd.h>
 #include <sys/uio.h>
@@ -255,6 +256,47 @@ Test(eventfd, anon_inode_files_seek_to_0)
 	}
 	/* The counter is untouched by all that. */
 	cr_assert_eq(rd(fds[0]), 5);
+	for (int i = 0; i < 4; i++)
+		RETURNS(rump_sys_close(fds[i]), 0);
+}
+
+/* All four show Linux's one anonymous inode: the same device, inode and
+ * times (those of boot), root's, mode 0600 without type bits. */
+Test(eventfd, anon_inode_files_are_one_inode)
+{
+	sigset_t none;
+	struct stat st[4], later;
+	struct timespec now;
+	int fds[4];
+
+	sigemptyset(&none);
+	fds[0] = rump_sys_eventfd(0, 0);
+	fds[1] = rump_sys_timerfd_create(CLOCK_MONOTONIC, 0);
+	fds[2] = rump_sys_signalfd(-1, &none, 0);
+	fds[3] = rump_sys_epoll_create1(0);
+	for (int i = 0; i < 4; i++) {
+		cr_assert_geq(fds[i], 0, "file %d", i);
+		RETURNS(rump_sys_fstat(fds[i], &st[i]), 0);
+		cr_assert_eq(st[i].st_mode, 0600);
+		cr_assert_eq(st[i].st_uid, 0);
+		cr_assert_eq(st[i].st_nlink, 1);
+		cr_assert_eq(st[i].st_size, 0);
+		cr_assert_eq(st[i].st_dev, st[0].st_dev, "file %d", i);
+		cr_assert_eq(st[i].st_ino, st[0].st_ino, "file %d", i);
+		cr_assert_eq(st[i].st_mtim.tv_sec, st[0].st_mtim.tv_sec);
+		cr_assert_eq(st[i].st_mtim.tv_nsec, st[0].st_mtim.tv_nsec);
+		cr_assert_eq(st[i].st_atim.tv_nsec, st[i].st_mtim.tv_nsec);
+		cr_assert_eq(st[i].st_ctim.tv_sec, st[i].st_mtim.tv_sec);
+	}
+	RETURNS(rump_sys_clock_gettime(CLOCK_REALTIME, &now), 0);
+	cr_assert_gt(st[0].st_mtim.tv_sec, 0, "the time of boot, not 0");
+	cr_assert_leq(st[0].st_mtim.tv_sec, now.tv_sec);
+	/* Reading or writing the file does not touch the inode. */
+	uint64_t v = 1;
+	RETURNS(rump_sys_write(fds[0], &v, 8), 8);
+	RETURNS(rump_sys_fstat(fds[0], &later), 0);
+	cr_assert_eq(later.st_mtim.tv_sec, st[0].st_mtim.tv_sec);
+	cr_assert_eq(later.st_mtim.tv_nsec, st[0].st_mtim.tv_nsec);
 	for (int i = 0; i < 4; i++)
 		RETURNS(rump_sys_close(fds[i]), 0);
 }
