@@ -24,6 +24,8 @@
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
 
+#include "proc_util.h"
+
 /* The kernel's pid space (kern/proc.h): ids 1 .. 32767, a wrap restarts
  * at 300, as Linux's defaults. */
 #define KPID_MAX 32768
@@ -47,15 +49,6 @@ no_core(void)
 }
 
 /* rfork(flags) that must succeed; returns the new process's pid. */
-static pid_t
-rfork_ok(int flags)
-{
-	int error = rump_pub_lwproc_rfork(flags);
-
-	cr_assert_eq(error, 0, "rfork(%#x) = %d", flags, error);
-	return rump_sys_getpid();
-}
-
 static void
 newlwp_ok(pid_t pid)
 {

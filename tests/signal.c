@@ -23,6 +23,8 @@
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
 
+#include "proc_util.h"
+
 #define MS 1000000L
 
 static void
@@ -32,21 +34,6 @@ boot(void)
 }
 
 TestSuite(signal, .init = boot, .timeout = 20);
-
-static pid_t
-rfork_ok(int flags)
-{
-	cr_assert_eq(rump_pub_lwproc_rfork(flags), 0);
-	return rump_sys_getpid();
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * MS };
-
-	nanosleep(&ts, NULL);
-}
 
 static double
 now_ms(void)

@@ -39,6 +39,8 @@
 #include <rump/rump.h>
 #include <rump/rump_syscalls.h>
 
+#include "proc_util.h"
+
 #include "check.h"
 #include "host_thread.h"
 
@@ -52,21 +54,6 @@ boot(void)
 }
 
 TestSuite(signalfd, .init = boot, .timeout = 20);
-
-static pid_t
-rfork_ok(int flags)
-{
-	cr_assert_eq(rump_pub_lwproc_rfork(flags), 0);
-	return rump_sys_getpid();
-}
-
-static void
-sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * MS };
-
-	nanosleep(&ts, NULL);
-}
 
 static _Atomic int hits[65];
 
