@@ -216,6 +216,31 @@ Test(hyper_file, iov_positioned)
 	rumpuser_close(fd);
 }
 
+/* One segment takes the plain pread/pwrite: the same results, and the
+ * file offset stays where it was. */
+Test(hyper_file, iov_one_segment_positioned)
+{
+	char w[] = "segment", r[16] = "";
+	struct rumpuser_iovec v = { w, 7 };
+	size_t n = 0;
+	int fd = open_new();
+
+	cr_assert_eq(rumpuser_iovwrite(fd, &v, 1, 4096, &n), 0);
+	cr_assert_eq(n, 7);
+	cr_assert_eq(lseek(fd, 0, SEEK_CUR), 0);
+	v.iov_base = r;
+	v.iov_len = sizeof(r);
+	cr_assert_eq(rumpuser_iovread(fd, &v, 1, 4093, &n), 0);
+	cr_assert_eq(n, 10);
+	cr_assert_arr_eq(r, "\0\0\0segment", 10);
+	cr_assert_eq(lseek(fd, 0, SEEK_CUR), 0);
+	/* A zero-length segment moves nothing. */
+	v.iov_len = 0;
+	cr_assert_eq(rumpuser_iovread(fd, &v, 1, 0, &n), 0);
+	cr_assert_eq(n, 0);
+	rumpuser_close(fd);
+}
+
 Test(hyper_file, iov_noseek)
 {
 	char a[] = "abc", b[] = "def", r[8] = "";
