@@ -2744,10 +2744,18 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 		mutex_enter(&so->so_lock);
 		if (error != 0) {
 			/* As Linux: a copy that faults part way takes
-			 * nothing of the message (its bytes stay queued), so
+			 * nothing of the stream (its bytes stay queued), so
 			 * what it put in the first segments is not counted:
-			 * EFAULT, or the bytes of earlier messages. */
+			 * EFAULT, or the bytes of earlier messages.  A
+			 * datagram is consumed by the failed receive (Linux
+			 * dequeues it before the copy): dropped, with its
+			 * descriptors, unless it was only peeked. */
 			uio->uio_resid = before;
+			if (!stream && !peek) {
+				m = rcv_unlink_head(so);
+				*donetail = m;
+				donetail = &m->m_next;
+			}
 			break;
 		}
 		if (!stream) {

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -2851,4 +2852,165 @@ Test(af_unix, passrights)
 		cr_assert_str_eq(r, h, "type %d: rump%s, host%s", types[i], r,
 				 h);
 	}
+}
+
+/* A buffer whose last `n' bytes lie at the end of a mapped page followed
+ * by an inaccessible one: a copy of more than `n' bytes into it faults
+ * part way.  *basep gets the mapping (two pages) to unmap. */
+static char *
+half_bad(size_t n, char **basep)
+{
+	char *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	cr_assert_neq(p, MAP_FAILED);
+	cr_assert_eq(mprotect(p + 4096, 4096, PROT_NONE), 0);
+	*basep = p;
+	return p + 4096 - n;
+}
+
+/* A receive whose copy-out faults part way, as text: the result (and
+ * errno) of the faulting receive, then what the next one finds.
+ * Datagrams (DGRAM, SEQPACKET) are consumed by the failed receive unless
+ * it peeks; a stream keeps its bytes. */
+static void
+fault_steps(bool rump, int type, char *out, size_t olen)
+{
+	char msg[100], buf[200], *base, *bad = half_bad(50, &base);
+	struct iovec iov[2];
+	struct msghdr mh;
+	int sv[2];
+	long r;
+
+	out[0] = '\0';
+#define ADD(x)                                                                 \
+	do {                                                                   \
+		long v_ = (long)(x);                                           \
+		snprintf(out + strlen(out), olen - strlen(out), " %ld", v_);   \
+		if (v_ < 0)                                                    \
+			snprintf(out + strlen(out), olen - strlen(out), "/%d", \
+				 errno);                                       \
+	} while (0)
+	memset(msg, 'a', sizeof(msg));
+	cr_assert_eq(KCALL(rump, socketpair, AF_UNIX, type, 0, sv), 0);
+	/* recv into a buffer whose second half is unmapped. */
+	ADD(KCALL(rump, send, sv[0], msg, sizeof(msg), 0));
+	ADD(KCALL(rump, send, sv[0], "second", 6, 0));
+	ADD(KCALL(rump, recv, sv[1], bad, sizeof(msg), 0));
+	ADD(r = KCALL(rump, recv, sv[1], buf, sizeof(buf), MSG_DONTWAIT));
+	if (r == 6)
+		cr_assert_eq(memcmp(buf, "second", 6), 0);
+	/* A peek that faults leaves the message. */
+	ADD(KCALL(rump, send, sv[0], msg, sizeof(msg), 0));
+	ADD(KCALL(rump, recv, sv[1], bad, sizeof(msg), MSG_PEEK));
+	ADD(KCALL(rump, recv, sv[1], buf, sizeof(buf), MSG_DONTWAIT));
+	/* readv whose second iovec is bad. */
+	ADD(KCALL(rump, send, sv[0], msg, sizeof(msg), 0));
+	iov[0] = (struct iovec){ buf, 10 };
+	iov[1] = (struct iovec){ (void *)1, 90 };
+	ADD(KCALL(rump, readv, sv[1], iov, 2));
+	ADD(KCALL(rump, recv, sv[1], buf, sizeof(buf), MSG_DONTWAIT));
+	/* recvmsg whose second iovec ends in the unmapped page. */
+	ADD(KCALL(rump, send, sv[0], msg, sizeof(msg), 0));
+	memset(&mh, 0, sizeof(mh));
+	iov[0] = (struct iovec){ buf, 10 };
+	iov[1] = (struct iovec){ bad, 90 };
+	mh.msg_iov = iov;
+	mh.msg_iovlen = 2;
+	ADD(KCALL(rump, recvmsg, sv[1], &mh, 0));
+	ADD(KCALL(rump, recv, sv[1], buf, sizeof(buf), MSG_DONTWAIT));
+	KCALL(rump, close, sv[0]);
+	KCALL(rump, close, sv[1]);
+	munmap(base, 8192);
+#undef ADD
+}
+
+Test(af_unix, recv_fault_drops_datagram)
+{
+	static const struct {
+		int type;
+		const char *want;
+	} c[] = {
+		{ SOCK_DGRAM, " 100 6 -1/14 6 100 -1/14 100 100 -1/14 -1/11 "
+			      "100 -1/14 -1/11" },
+		{ SOCK_SEQPACKET, " 100 6 -1/14 6 100 -1/14 100 100 -1/14 "
+				  "-1/11 100 -1/14 -1/11" },
+		{ SOCK_STREAM, " 100 6 -1/14 106 100 -1/14 100 100 -1/14 100 "
+			       "100 -1/14 100" },
+	};
+	char h[256], r[256];
+
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		fault_steps(false, c[i].type, h, sizeof(h));
+		fault_steps(true, c[i].type, r, sizeof(r));
+		cr_assert_str_eq(h, c[i].want, "type %d: host%s", c[i].type, h);
+		cr_assert_str_eq(r, h, "type %d: rump%s, host%s", c[i].type, r,
+				 h);
+	}
+}
+
+/* The dropped datagram's descriptors go with it (nothing leaks, the
+ * sender gets its buffer space back), and a sender blocked on a full
+ * DGRAM queue is woken by the drop. */
+static void *
+blocked_sender(void *arg)
+{
+	int *s = arg;
+
+	__atomic_store_n(&s[2], (int)gettid(), __ATOMIC_RELEASE);
+	__atomic_store_n(&s[1], (int)rump_sys_send(s[0], "z", 1, 0),
+			 __ATOMIC_RELEASE);
+	return NULL;
+}
+
+Test(af_unix, recv_fault_drop_wakes_sender_and_frees_rights)
+{
+	char *base, *bad = half_bad(4, &base), buf[16];
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { "0123456789", 10 };
+	struct msghdr mh;
+	struct cmsghdr *cm;
+	int sv[2], q[2], st[3];
+	pid_t tid;
+	pthread_t t;
+
+	pair(SOCK_DGRAM, sv);
+	pair(SOCK_STREAM, q);
+	memset(&mh, 0, sizeof(mh));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = cbuf;
+	mh.msg_controllen = sizeof(cbuf);
+	cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &q[0], sizeof(int));
+	RETURNS(rump_sys_sendmsg(sv[0], &mh, 0), 10);
+	/* q[0] lives on only in flight. */
+	RETURNS(rump_sys_close(q[0]), 0);
+	FAILS(rump_sys_recv(q[1], buf, 1, MSG_DONTWAIT), EAGAIN);
+	/* Fill the receiver's queue (net.unix.max_dgram_qlen). */
+	while (rump_sys_send(sv[0], "x", 1, MSG_DONTWAIT) == 1)
+		;
+	cr_assert_eq(errno, EAGAIN);
+	st[0] = sv[0];
+	st[1] = -2;
+	st[2] = 0;
+	t = spawn(blocked_sender, st);
+	while ((tid = __atomic_load_n(&st[2], __ATOMIC_ACQUIRE)) == 0)
+		msleep(1);
+	wait_blocked(&tid);
+	cr_assert_eq(__atomic_load_n(&st[1], __ATOMIC_ACQUIRE), -2);
+	FAILS(rump_sys_recv(sv[1], bad, 10, 0), EFAULT);
+	join(t);
+	cr_assert_eq(st[1], 1);
+	/* Dropped with its message: q[1]'s peer is gone. */
+	RETURNS(rump_sys_recv(q[1], buf, 1, MSG_DONTWAIT), 0);
+	RETURNS(rump_sys_recv(sv[1], buf, sizeof(buf), MSG_DONTWAIT), 1);
+	cr_assert_eq(buf[0], 'x');
+	RETURNS(rump_sys_close(q[1]), 0);
+	RETURNS(rump_sys_close(sv[0]), 0);
+	RETURNS(rump_sys_close(sv[1]), 0);
+	munmap(base, 8192);
 }
