@@ -35,6 +35,7 @@
 #include "cred.h"
 #include "fd.h"
 #include "ipc.h"
+#include "ktime.h"
 #include "proc.h"
 #include "syscall.h"
 #include "../vfs/vfs.h"
@@ -162,6 +163,17 @@ struct ktimeval {
 	long tv_usec;
 };
 
+/* SO_TIMESTAMP and friends (asm/socket.h names them by the libc's time
+ * size; these are the x86_64 values), and what so_tsflags keeps of them
+ * (Linux's SOCK_RCVTSTAMP, SOCK_RCVTSTAMPNS and SOCK_TSTAMP_NEW). */
+#define SO_TIMESTAMP_OLD_ 29
+#define SO_TIMESTAMPNS_OLD_ 35
+#define SO_TIMESTAMP_NEW_ 63
+#define SO_TIMESTAMPNS_NEW_ 64
+#define SOT_RCV 0x1
+#define SOT_NS 0x2
+#define SOT_NEW 0x4
+
 #define CMSG_ALIGN_(n) (((n) + sizeof(long) - 1) & ~(sizeof(long) - 1))
 #define CMSG_HDRLEN CMSG_ALIGN_(sizeof(struct cmsghdr))
 #define CMSG_LEN_(n) (CMSG_HDRLEN + (n))
@@ -185,6 +197,13 @@ struct umsg {
 	bool m_hascred; /* SCM_CREDENTIALS given: m_cred stays */
 	struct file **m_fds;
 	int m_nfds;
+	bool m_peeked; /* an empty datagram a peek returned (MSG_PEEK) */
+	/* SO_TIMESTAMP (DGRAM, SEQPACKET): the realtime of the send, or of
+	 * the first receive when the receiver asked for none then; in a
+	 * receive's shell, with the receiver's SOT_* flags. */
+	bool m_hasts;
+	unsigned char m_tsflags;
+	int64_t m_tstamp;
 	char m_data[];
 };
 
@@ -222,6 +241,11 @@ struct usock {
 	unsigned so_mark;
 	int so_linger;   /* SO_LINGER's seconds (SOF_LINGER on) */
 	int so_rcvlowat; /* at least 1 */
+	/* SO_PEEK_OFF: where MSG_PEEK starts, -1 (any negative): off.  Under
+	 * so_lock; set only while no receive runs (so_rbusy clear), as
+	 * Linux sets it under the receive's iolock. */
+	int so_peekoff;
+	unsigned char so_tsflags; /* SOT_*, under so_lock */
 	int so_error;
 	uint64_t so_rcvtimeo, so_sndtimeo; /* ns; 0: none */
 	/* Descriptor passing: times this socket's file is in flight. */
@@ -292,6 +316,7 @@ usock_alloc(int type)
 	so->so_sndbuf = WMEM_DEFAULT;
 	so->so_rcvbuf = WMEM_DEFAULT;
 	so->so_rcvlowat = 1;
+	so->so_peekoff = -1;
 	return so;
 }
 
@@ -1940,6 +1965,35 @@ sys_setsockopt(struct lwp *l, int fd, int level, int optname,
 	case SO_RCVLOWAT:
 		so->so_rcvlowat = v < 0 ? __INT_MAX__ : v == 0 ? 1 : v;
 		break;
+	case SO_PEEK_OFF:
+		/* Any value, negative ones turn it off.  As Linux's
+		 * unix_set_peek_off, it waits for a receive that runs (one
+		 * waiting for data is not running) and may be interrupted. */
+		while (so->so_rbusy && error == 0)
+			if (ipc_sleep(&so->so_wq, &so->so_lock, UNP_KEY_RBUSY,
+				      DEADLINE_NONE) != 0)
+				error = EINTR;
+		if (error == 0)
+			so->so_peekoff = v;
+		break;
+	case SO_TIMESTAMP_OLD_:
+	case SO_TIMESTAMPNS_OLD_:
+	case SO_TIMESTAMP_NEW_:
+	case SO_TIMESTAMPNS_NEW_:
+		/* As Linux's sock_set_timestamp: on, the last one named
+		 * decides the format; off (by any of them), none. */
+		if (v != 0) {
+			so->so_tsflags = SOT_RCV;
+			if (optname == SO_TIMESTAMPNS_OLD_ ||
+			    optname == SO_TIMESTAMPNS_NEW_)
+				so->so_tsflags |= SOT_NS;
+			if (optname == SO_TIMESTAMP_NEW_ ||
+			    optname == SO_TIMESTAMPNS_NEW_)
+				so->so_tsflags |= SOT_NEW;
+		} else {
+			so->so_tsflags &= (unsigned char)~(SOT_RCV | SOT_NS);
+		}
+		break;
 	default:
 		error = ENOPROTOOPT;
 		break;
@@ -2033,6 +2087,22 @@ sys_getsockopt(struct lwp *l, int fd, int level, int optname, void *optval,
 		break;
 	case SO_PASSRIGHTS:
 		v = !so->so_norights;
+		break;
+	case SO_PEEK_OFF:
+		v = so->so_peekoff;
+		break;
+	case SO_TIMESTAMP_OLD_:
+		v = (so->so_tsflags & (SOT_RCV | SOT_NS | SOT_NEW)) == SOT_RCV;
+		break;
+	case SO_TIMESTAMPNS_OLD_:
+		v = (so->so_tsflags & (SOT_NS | SOT_NEW)) == SOT_NS;
+		break;
+	case SO_TIMESTAMP_NEW_:
+		v = (so->so_tsflags & (SOT_RCV | SOT_NEW)) ==
+		    (SOT_RCV | SOT_NEW);
+		break;
+	case SO_TIMESTAMPNS_NEW_:
+		v = (so->so_tsflags & (SOT_NS | SOT_NEW)) == (SOT_NS | SOT_NEW);
 		break;
 	case SO_LINGER:
 		lg[0] = (so->so_optflags & SOF_LINGER) != 0;
@@ -2458,6 +2528,12 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 		}
 		if (error == 0) {
 			msg_creds(m, own_passcred, dst);
+			if (!stream && (dst->so_tsflags & SOT_RCV)) {
+				/* Linux stamps it as sent when its receiver
+				 * wants stamps then (unix_dgram_sendmsg). */
+				m->m_tstamp = time_realtime_ns();
+				m->m_hasts = true;
+			}
 			rcv_append(dst, m, &wl);
 		}
 		mutex_exit(&dst->so_lock);
@@ -2572,6 +2648,51 @@ sender_name(struct usock *so)
 	return a;
 }
 
+/* SO_PEEK_OFF moves on by what a peek copied and back by what a read
+ * took, if it is on, and never below 0 (Linux's sk_peek_offset_fwd and
+ * _bwd).  so_lock held. */
+static void
+peekoff_fwd(struct usock *so, size_t n)
+{
+	if (so->so_peekoff >= 0)
+		so->so_peekoff += (int)n;
+}
+
+static void
+peekoff_bwd(struct usock *so, size_t n)
+{
+	if (so->so_peekoff >= 0)
+		so->so_peekoff = n >= (size_t)so->so_peekoff
+					 ? 0
+					 : so->so_peekoff - (int)n;
+}
+
+/*
+ * The datagram a DGRAM or SEQPACKET peek reads, and in *skipp where in
+ * it: as Linux's __skb_try_recv_from_queue, an offset `off' (SO_PEEK_OFF,
+ * negative: none) passes over whole datagrams it covers, and over an
+ * empty one that was peeked before (at offset 0 too).  A peeked empty
+ * one is marked.  so_lock held.
+ */
+static struct umsg *
+dgram_peek_at(struct usock *so, int off, size_t *skipp)
+{
+	size_t o = off > 0 ? (size_t)off : 0;
+	struct umsg *m;
+
+	for (m = so->so_rhead; m != NULL; m = m->m_next) {
+		if (off >= 0 && o >= m->m_len && (o > 0 || m->m_peeked)) {
+			o -= m->m_len;
+			continue;
+		}
+		if (m->m_len == 0)
+			m->m_peeked = true;
+		break;
+	}
+	*skipp = m != NULL ? o : 0;
+	return m;
+}
+
 /*
  * Receive into `uio'.  *flags in: MSG_*; out: MSG_TRUNC/MSG_CTRUNC bits
  * the caller reports.  *fromp (if fromp) gets the sender's name, as it
@@ -2599,8 +2720,11 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 	bool have_anc = false, peeked = false;
 	struct ucred firstcred = { 0 };
 	uint64_t deadline;
-	size_t peekoff = 0, target;
-	int error = 0, oflags = 0, inflags = *flags;
+	size_t target, pskip = 0, sk = 0;
+	/* A stream peek goes on after what it copied (pcont) at pnext. */
+	struct umsg *pnext = NULL;
+	bool pcont = false;
+	int error = 0, oflags = 0, inflags = *flags, poff = -1;
 
 	*lenp = 0;
 	if (*flags & MSG_DONTWAIT)
@@ -2639,13 +2763,28 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 			so->so_error = 0;
 			break;
 		}
-		m = so->so_rhead;
-		if (stream && peek) {
-			/* Skip what earlier rounds of this peek saw. */
-			size_t skip = peekoff;
-			while (m != NULL && skip >= m->m_len - m->m_off) {
-				skip -= m->m_len - m->m_off;
-				m = m->m_next;
+		if (!pcont) {
+			/* SO_PEEK_OFF: where a peek starts (looked at again
+			 * after a wait, as Linux does). */
+			poff = so->so_peekoff;
+			pskip = peek && poff > 0 ? (size_t)poff : 0;
+		}
+		sk = 0;
+		if (!stream) {
+			m = peek ? dgram_peek_at(so, poff, &sk) : so->so_rhead;
+		} else if (pcont && (m = pnext) == NULL) {
+			break; /* as Linux, a peek ends with the queue */
+		} else {
+			if (!pcont)
+				m = so->so_rhead;
+			if (peek) {
+				/* Skip SO_PEEK_OFF's bytes, and empty
+				 * messages on the way. */
+				sk = pcont ? 0 : pskip;
+				while (m != NULL && sk >= m->m_len - m->m_off) {
+					sk -= m->m_len - m->m_off;
+					m = m->m_next;
+				}
 			}
 		}
 		if (m == NULL && dwok && so->so_dw != NULL &&
@@ -2663,7 +2802,8 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 		if (m == NULL) {
 			size_t got = total - uio->uio_resid;
 
-			if (got > 0 && (got >= target || uio->uio_resid == 0))
+			if (got > 0 &&
+			    (got >= target || uio->uio_resid == 0 || pcont))
 				break;
 			/* Short of its target (none, or MSG_WAITALL's), the
 			 * receive takes a pending error, as Linux's
@@ -2687,6 +2827,9 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 				break;
 			}
 			so->so_rbusy = false;
+			/* Not running while it waits: a setsockopt of
+			 * SO_PEEK_OFF or another receive may go on. */
+			ipc_wakeup(&so->so_wq, UNP_KEY_RBUSY);
 			if (dwok) {
 				so->so_rwait++;
 				so->so_rlwp = l;
@@ -2726,16 +2869,7 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 			firstcred = m->m_cred;
 		/* Copy with the lock dropped: we own the head (rbusy) and
 		 * senders only append. */
-		size_t off = m->m_off;
-		if (stream && peek) {
-			size_t skip = peekoff;
-			struct umsg *t = so->so_rhead;
-			while (t != m) {
-				skip -= t->m_len - t->m_off;
-				t = t->m_next;
-			}
-			off += skip;
-		}
+		size_t off = m->m_off + sk;
 		n = MIN(m->m_len - off, uio->uio_resid);
 		mutex_exit(&so->so_lock);
 		before = uio->uio_resid;
@@ -2759,9 +2893,24 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 			break;
 		}
 		if (!stream) {
-			*lenp = m->m_len;
-			if (m->m_len > n)
+			*lenp = m->m_len - off;
+			if (m->m_len - off > n)
 				oflags |= MSG_TRUNC;
+			if (so->so_tsflags & SOT_RCV) {
+				/* Not stamped as sent: now (Linux's
+				 * __sock_recv_timestamp), for good. */
+				if (!m->m_hasts) {
+					m->m_tstamp = time_realtime_ns();
+					m->m_hasts = true;
+				}
+				if (ancp != NULL && *ancp == NULL)
+					*ancp = umsg_alloc(0);
+				if (ancp != NULL && *ancp != NULL) {
+					(*ancp)->m_hasts = true;
+					(*ancp)->m_tstamp = m->m_tstamp;
+					(*ancp)->m_tsflags = so->so_tsflags;
+				}
+			}
 		}
 		if (fromp != NULL && sender == NULL && m->m_sender != NULL) {
 			sender = m->m_sender;
@@ -2785,7 +2934,7 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 			}
 		}
 		if (peek) {
-			peekoff += n;
+			peekoff_fwd(so, n);
 			if (stream && uio->uio_resid == 0 && !have_anc &&
 			    ancp != NULL &&
 			    peek_rights_after(so, m->m_next, ancp, &firstcred))
@@ -2793,13 +2942,18 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 			/* As Linux: a peek stops after descriptors. */
 			if (!stream || uio->uio_resid == 0 || have_anc)
 				break;
+			pcont = true;
+			pnext = m->m_next;
 			continue;
 		}
 		if (stream) {
 			m->m_off += n;
 			so->so_rbytes -= n;
+			peekoff_bwd(so, n);
 			if (m->m_off < m->m_len)
 				break; /* the reader's buffer is full */
+		} else {
+			peekoff_bwd(so, m->m_len); /* the whole datagram */
 		}
 		m = rcv_unlink_head(so);
 		*donetail = m;
@@ -2943,6 +3097,51 @@ out:
 	return error;
 }
 
+/*
+ * The SO_TIMESTAMP message of a receive, first in the control buffer
+ * (`room' bytes at `uctl'), as Linux's put_cmsg: cut short (and
+ * MSG_CTRUNC) when it does not fit, a fault ignored.  Returns the bytes
+ * used.
+ */
+static size_t
+control_tstamp(const struct umsg *anc, void *uctl, size_t room, int *oflags)
+{
+	char buf[CMSG_SPACE_(2 * sizeof(int64_t))];
+	int64_t ns = anc->m_tstamp, t[2];
+	struct cmsghdr ch;
+	size_t len = CMSG_LEN_(sizeof(t));
+
+	if (room < sizeof(ch)) {
+		*oflags |= MSG_CTRUNC;
+		return 0;
+	}
+	t[0] = ns / 1000000000;
+	t[1] = ns % 1000000000;
+	if (t[1] < 0) { /* a realtime before the epoch */
+		t[0]--;
+		t[1] += 1000000000;
+	}
+	if (!(anc->m_tsflags & SOT_NS))
+		t[1] /= 1000;
+	ch.cmsg_level = SOL_SOCKET;
+	ch.cmsg_type = anc->m_tsflags & SOT_NEW
+			       ? (anc->m_tsflags & SOT_NS ? SO_TIMESTAMPNS_NEW_
+							  : SO_TIMESTAMP_NEW_)
+			       : (anc->m_tsflags & SOT_NS ? SO_TIMESTAMPNS_OLD_
+							  : SO_TIMESTAMP_OLD_);
+	if (room < len) {
+		*oflags |= MSG_CTRUNC;
+		len = room;
+	}
+	ch.cmsg_len = len;
+	memset(buf, 0, sizeof(buf));
+	memcpy(buf, &ch, sizeof(ch));
+	memcpy(buf + CMSG_HDRLEN, t, sizeof(t));
+	if (copyout(buf, uctl, len) != 0)
+		return 0;
+	return MIN(room, CMSG_SPACE_(sizeof(t)));
+}
+
 /* Write the ancillary data of a received message to the user's control
  * buffer; descriptors go into l's table.  Updates *controllen and the
  * flags. */
@@ -2959,6 +3158,8 @@ control_out(struct lwp *l, struct usock *so, struct umsg *anc, void *uctl,
 		*controllen = 0;
 		return 0;
 	}
+	if (anc->m_hasts)
+		used = control_tstamp(anc, uctl, room, oflags);
 	if (so->so_passcred) {
 		struct ucred uc = anc->m_cred;
 		size_t need = CMSG_LEN_(sizeof(uc));

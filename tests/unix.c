@@ -3014,3 +3014,567 @@ Test(af_unix, recv_fault_drop_wakes_sender_and_frees_rights)
 	RETURNS(rump_sys_close(sv[1]), 0);
 	munmap(base, 8192);
 }
+
+/* SO_PEEK_OFF, as text: the option's values and bad inputs, then peeks
+ * and reads with an offset, for one socket type; the same steps on the
+ * host and in rumpkit. */
+static int
+peekoff_get(bool rump, int s)
+{
+	int v = -99;
+	socklen_t vl = sizeof(v);
+
+	cr_assert_eq(
+		KCALL(rump, getsockopt, s, SOL_SOCKET, SO_PEEK_OFF, &v, &vl),
+		0);
+	cr_assert_eq(vl, sizeof(v));
+	return v;
+}
+
+/* Append to `out': a result (with its errno if it failed), or a value. */
+static void
+out_res(char *out, size_t olen, long v)
+{
+	size_t l = strlen(out);
+
+	if (v < 0)
+		snprintf(out + l, olen - l, " %ld/%d", v, errno);
+	else
+		snprintf(out + l, olen - l, " %ld", v);
+}
+
+static void
+out_val(char *out, size_t olen, long v)
+{
+	size_t l = strlen(out);
+
+	snprintf(out + l, olen - l, " %ld", v);
+}
+
+static void
+peekoff_steps(bool rump, int type, char *out, size_t olen)
+{
+	char b[64];
+	int sv[2], v;
+	socklen_t vl;
+	long n;
+
+	out[0] = '\0';
+#define ADD(x) out_res(out, olen, (long)(x))
+#define VAL(x) out_val(out, olen, (long)(x))
+#define SET(val)                                                               \
+	(v = (val), KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_PEEK_OFF,    \
+			  &v, sizeof(v)))
+#define RECV(len, fl)                                                          \
+	do {                                                                   \
+		ADD(n = KCALL(rump, recv, sv[1], b, len,                       \
+			      MSG_DONTWAIT | (fl)));                           \
+		if (n > 0) {                                                   \
+			size_t l_ = strlen(out);                               \
+			snprintf(out + l_, olen - l_, "'%.*s'",                \
+				 (int)(n < (long)(len) ? n : (long)(len)), b); \
+		}                                                              \
+		VAL(peekoff_get(rump, sv[1]));                                 \
+	} while (0)
+#define PEEK(len, fl) RECV(len, MSG_PEEK | (fl))
+#define READ(len) RECV(len, 0)
+	cr_assert_eq(KCALL(rump, socketpair, AF_UNIX, type, 0, sv), 0);
+	VAL(peekoff_get(rump, sv[1])); /* off by default */
+	/* Bad lengths and pointers. */
+	v = 3;
+	ADD(KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, 2));
+	ADD(KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, 0));
+	ADD(KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_PEEK_OFF, NULL, 4));
+	ADD(KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_PEEK_OFF, (void *)1,
+		  4));
+	ADD(KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, 8));
+	VAL(peekoff_get(rump, sv[1]));
+	vl = 2;
+	v = 0;
+	ADD(KCALL(rump, getsockopt, sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, &vl));
+	VAL(vl);
+	VAL(v);
+	vl = 0;
+	v = 0;
+	ADD(KCALL(rump, getsockopt, sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, &vl));
+	VAL(vl);
+	VAL(v);
+	vl = (socklen_t)-1;
+	ADD(KCALL(rump, getsockopt, sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, &vl));
+	vl = 4;
+	ADD(KCALL(rump, getsockopt, sv[1], SOL_SOCKET, SO_PEEK_OFF, NULL, &vl));
+	ADD(KCALL(rump, getsockopt, sv[1], SOL_SOCKET, SO_PEEK_OFF, &v, NULL));
+	/* Other negative values are kept, and mean off. */
+	ADD(SET(-2));
+	VAL(peekoff_get(rump, sv[1]));
+	ADD(SET(-100));
+	ADD(KCALL(rump, send, sv[0], "0123456789", 10, 0));
+	ADD(KCALL(rump, send, sv[0], "abcdef", 6, 0));
+	PEEK(4, 0);
+	ADD(SET(3));
+	for (int i = 0; i < 5; i++)
+		PEEK(4, 0);
+	ADD(SET(2));
+	PEEK(4, MSG_TRUNC);
+	READ(3);
+	READ(64);
+	PEEK(64, 0);
+	/* Past the data: nothing to peek (it would wait). */
+	ADD(SET(100));
+	PEEK(64, 0);
+	ADD(KCALL(rump, send, sv[0], "0123456789", 10, 0));
+	ADD(KCALL(rump, send, sv[0], "abcdef", 6, 0));
+	ADD(SET(10));
+	PEEK(64, 0);
+	ADD(SET(0));
+	PEEK(0, 0);
+	PEEK(64, 0);
+	PEEK(64, 0);
+	/* A faulting peek leaves the offset. */
+	ADD(SET(1));
+	ADD(KCALL(rump, recv, sv[1], (void *)1, 4, MSG_PEEK | MSG_DONTWAIT));
+	VAL(peekoff_get(rump, sv[1]));
+	READ(64);
+	READ(64);
+	/* A faulting read: a datagram goes (the offset stays), a stream
+	 * keeps its bytes. */
+	ADD(KCALL(rump, send, sv[0], "abcdef", 6, 0));
+	ADD(KCALL(rump, send, sv[0], "gh", 2, 0));
+	ADD(SET(7));
+	ADD(KCALL(rump, recv, sv[1], (void *)1, 8, MSG_DONTWAIT));
+	VAL(peekoff_get(rump, sv[1]));
+	READ(64);
+	READ(64);
+	/* A short read of a datagram takes all of it back. */
+	ADD(KCALL(rump, send, sv[0], "abcdef", 6, 0));
+	ADD(KCALL(rump, send, sv[0], "gh", 2, 0));
+	ADD(SET(7));
+	READ(2);
+	READ(8);
+	/* Inside a message, into no room. */
+	ADD(KCALL(rump, send, sv[0], "abcdef", 6, 0));
+	ADD(SET(6));
+	PEEK(8, 0);
+	ADD(SET(3));
+	PEEK(0, 0);
+	PEEK(0, MSG_TRUNC);
+	READ(8);
+	/* Empty datagrams (a stream sends nothing): one peeked is passed
+	 * over by peeks at an offset, even offset 0. */
+	ADD(SET(0));
+	ADD(KCALL(rump, send, sv[0], "", 0, 0));
+	ADD(KCALL(rump, send, sv[0], "ab", 2, 0));
+	PEEK(8, 0);
+	PEEK(8, 0);
+	PEEK(8, 0);
+	READ(8);
+	READ(8);
+	ADD(SET(-1));
+	ADD(KCALL(rump, send, sv[0], "", 0, 0));
+	ADD(KCALL(rump, send, sv[0], "ab", 2, 0));
+	PEEK(8, 0);
+	PEEK(8, 0);
+	ADD(SET(0));
+	PEEK(8, 0);
+	READ(8);
+	READ(8);
+	ADD(SET(-1));
+	VAL(peekoff_get(rump, sv[1]));
+	KCALL(rump, close, sv[0]);
+	KCALL(rump, close, sv[1]);
+#undef READ
+#undef PEEK
+#undef RECV
+#undef SET
+#undef VAL
+#undef ADD
+}
+
+Test(af_unix, so_peek_off)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
+	char h[2048], r[2048];
+	int s, v = 5;
+	socklen_t vl = sizeof(v);
+
+	for (int i = 0; i < 3; i++) {
+		peekoff_steps(false, types[i], h, sizeof(h));
+		peekoff_steps(true, types[i], r, sizeof(r));
+		cr_assert_str_eq(r, h, "type %d: rump%s, host%s", types[i], r,
+				 h);
+	}
+	/* The facts the host showed (Linux 6.18): a stream peek goes on
+	 * across messages, a datagram one stays in its datagram and the
+	 * offset skips whole datagrams; a read moves it back by what was
+	 * consumed (a whole datagram, however much was copied). */
+	peekoff_steps(true, SOCK_STREAM, r, sizeof(r));
+	cr_assert(strstr(r, " 4'3456' 7 4'789a' 11 4'bcde' 15 1'f' 16 "
+			    "-1/11 16") != NULL,
+		  "%s", r);
+	cr_assert(strstr(r, " 3'012' 3 13'3456789abcdef' 0") != NULL, "%s", r);
+	peekoff_steps(true, SOCK_DGRAM, r, sizeof(r));
+	cr_assert(strstr(r, " 4'3456' 7 3'789' 10 4'abcd' 14 2'ef' 16 "
+			    "-1/11 16") != NULL,
+		  "%s", r);
+	cr_assert(strstr(r, " 8'2345' 6 3'012' 0 6'abcdef' 0") != NULL, "%s",
+		  r);
+	/* Unconnected and listening sockets take it too. */
+	s = rump_sys_socket(AF_UNIX, SOCK_DGRAM, 0);
+	RETURNS(rump_sys_setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, sizeof(v)),
+		0);
+	RETURNS(rump_sys_getsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, &vl), 0);
+	cr_assert_eq(v, 5);
+	RETURNS(rump_sys_close(s), 0);
+	s = listener(SOCK_STREAM, "peekoff.listener", 1);
+	RETURNS(rump_sys_setsockopt(s, SOL_SOCKET, SO_PEEK_OFF, &v, sizeof(v)),
+		0);
+	RETURNS(rump_sys_close(s), 0);
+}
+
+/* A blocking peek whose offset is past the data waits for more, then
+ * peeks at the offset, on the host and in rumpkit. */
+struct peekoff_wait {
+	bool rump;
+	int fd;
+};
+
+static void *
+peekoff_late_writer(void *arg)
+{
+	struct peekoff_wait *pw = arg;
+
+	msleep(50);
+	cr_assert_eq(KCALL(pw->rump, send, pw->fd, "defgh", 5, 0), 5);
+	return NULL;
+}
+
+Test(af_unix, so_peek_off_blocking)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
+
+	for (int i = 0; i < 3; i++) {
+		for (int rump = 0; rump < 2; rump++) {
+			struct peekoff_wait pw;
+			char b[16];
+			int sv[2], v = 5;
+			socklen_t vl = sizeof(v);
+			pthread_t t;
+
+			cr_assert_eq(KCALL(rump, socketpair, AF_UNIX, types[i],
+					   0, sv),
+				     0);
+			cr_assert_eq(KCALL(rump, send, sv[0], "abc", 3, 0), 3);
+			cr_assert_eq(KCALL(rump, setsockopt, sv[1], SOL_SOCKET,
+					   SO_PEEK_OFF, &v, sizeof(v)),
+				     0);
+			pw.rump = rump;
+			pw.fd = sv[0];
+			t = spawn(peekoff_late_writer, &pw);
+			cr_assert_eq(KCALL(rump, recv, sv[1], b, sizeof(b),
+					   MSG_PEEK),
+				     3, "type %d rump %d", types[i], rump);
+			cr_assert_eq(memcmp(b, "fgh", 3), 0);
+			cr_assert_eq(KCALL(rump, getsockopt, sv[1], SOL_SOCKET,
+					   SO_PEEK_OFF, &v, &vl),
+				     0);
+			cr_assert_eq(v, 8);
+			join(t);
+			KCALL(rump, close, sv[0]);
+			KCALL(rump, close, sv[1]);
+		}
+	}
+}
+
+/* Threads: one peeks with an offset (and now and then sets it) while
+ * another reads; the offset never goes below 0, every byte is read once
+ * and in order. */
+struct peekoff_race {
+	int s;
+	int done;
+};
+
+static void *
+peekoff_peeker(void *arg)
+{
+	struct peekoff_race *pr = arg;
+	char b[32];
+	unsigned i = 0;
+
+	while (!__atomic_load_n(&pr->done, __ATOMIC_ACQUIRE)) {
+		int v;
+		socklen_t vl = sizeof(v);
+
+		if (++i % 16 == 0) {
+			v = (int)(i % 7);
+			cr_assert_eq(rump_sys_setsockopt(pr->s, SOL_SOCKET,
+							 SO_PEEK_OFF, &v,
+							 sizeof(v)),
+				     0);
+		}
+		(void)rump_sys_recv(pr->s, b, sizeof(b),
+				    MSG_PEEK | MSG_DONTWAIT);
+		cr_assert_eq(rump_sys_getsockopt(pr->s, SOL_SOCKET, SO_PEEK_OFF,
+						 &v, &vl),
+			     0);
+		cr_assert_geq(v, 0);
+	}
+	return NULL;
+}
+
+Test(af_unix, so_peek_off_threads)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_SEQPACKET };
+
+	for (int ti = 0; ti < 2; ti++) {
+		struct peekoff_race pr;
+		unsigned char b[100];
+		int sv[2], v = 0;
+		unsigned next = 0;
+		pthread_t t;
+
+		pair(types[ti], sv);
+		RETURNS(rump_sys_setsockopt(sv[1], SOL_SOCKET, SO_PEEK_OFF, &v,
+					    sizeof(v)),
+			0);
+		pr.s = sv[1];
+		pr.done = 0;
+		t = spawn(peekoff_peeker, &pr);
+		for (int round = 0; round < 200; round++) {
+			unsigned char w[50];
+
+			for (int i = 0; i < 50; i++)
+				w[i] = (unsigned char)(round * 50 + i);
+			RETURNS(rump_sys_send(sv[0], w, sizeof(w), 0), 50);
+			for (size_t got = 0; got < 50;) {
+				long n = rump_sys_recv(sv[1], b, 50 - got, 0);
+
+				cr_assert_gt(n, 0);
+				for (long i = 0; i < n; i++)
+					cr_assert_eq(b[i],
+						     (unsigned char)next++);
+				got += (size_t)n;
+			}
+		}
+		__atomic_store_n(&pr.done, 1, __ATOMIC_RELEASE);
+		join(t);
+		RETURNS(rump_sys_close(sv[0]), 0);
+		RETURNS(rump_sys_close(sv[1]), 0);
+	}
+}
+
+/*
+ * SO_TIMESTAMP, SO_TIMESTAMPNS and their _NEW forms, as text: what the
+ * options read back, and the control messages a recvmsg gets (their
+ * lengths, types, MSG_CTRUNC), the same steps on the host and in
+ * rumpkit.  The times are checked against the clock read around the
+ * send (or, for a message sent before the receiver asked, around its
+ * first receive).  As on Linux 6.18, a stream accepts the options and
+ * carries no stamps.
+ */
+static int64_t
+ts_now(bool rump)
+{
+	struct timespec ts;
+
+	cr_assert_eq(KCALL(rump, clock_gettime, CLOCK_REALTIME, &ts), 0);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void
+ts_opts(bool rump, int s, char *out, size_t olen)
+{
+	static const int names[] = { SO_TIMESTAMP_OLD, SO_TIMESTAMPNS_OLD,
+				     SO_TIMESTAMP_NEW, SO_TIMESTAMPNS_NEW };
+
+	for (int i = 0; i < 4; i++) {
+		int v = -9;
+		socklen_t vl = sizeof(v);
+
+		out_res(out, olen,
+			KCALL(rump, getsockopt, s, SOL_SOCKET, names[i], &v,
+			      &vl));
+		out_val(out, olen, v);
+	}
+}
+
+/* recvmsg with `clen' bytes of control (0: none); each stamp must lie
+ * in [lo, hi] (hi 0: up to now). */
+static void
+ts_recv(bool rump, int s, size_t clen, int flags, int64_t lo, int64_t hi,
+	char *out, size_t olen)
+{
+	char b[64];
+	union {
+		char buf[256];
+		struct cmsghdr align;
+	} c;
+	struct iovec iov = { b, sizeof(b) };
+	struct msghdr mh = { 0 };
+	long n;
+
+	memset(c.buf, 0xaa, sizeof(c.buf));
+	mh.msg_iov = &iov;
+	mh.msg_iovlen = 1;
+	mh.msg_control = clen > 0 ? c.buf : NULL;
+	mh.msg_controllen = clen;
+	n = KCALL(rump, recvmsg, s, &mh, flags | MSG_DONTWAIT);
+	out_res(out, olen, n);
+	if (n < 0)
+		return;
+	if (hi == 0)
+		hi = ts_now(rump);
+	out_val(out, olen, mh.msg_flags);
+	out_val(out, olen, (long)mh.msg_controllen);
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm != NULL;
+	     cm = CMSG_NXTHDR(&mh, cm)) {
+		out_val(out, olen, (long)cm->cmsg_len);
+		out_val(out, olen, cm->cmsg_level);
+		out_val(out, olen, cm->cmsg_type);
+		if (cm->cmsg_type == SCM_CREDENTIALS ||
+		    cm->cmsg_len < CMSG_LEN(16))
+			continue;
+		int64_t v[2], t;
+		bool ns = cm->cmsg_type == SO_TIMESTAMPNS_OLD ||
+			  cm->cmsg_type == SO_TIMESTAMPNS_NEW;
+
+		memcpy(v, CMSG_DATA(cm), sizeof(v));
+		cr_assert(v[1] >= 0 && v[1] < (ns ? 1000000000 : 1000000),
+			  "rump %d: %lld", rump, (long long)v[1]);
+		t = v[0] * 1000000000 + v[1] * (ns ? 1 : 1000);
+		/* A stamp in microseconds may lie up to 1 us early. */
+		cr_assert(t >= lo - (ns ? 0 : 1000) && t <= hi,
+			  "rump %d type %d: %lld not in [%lld, %lld]", rump,
+			  cm->cmsg_type, (long long)t, (long long)lo,
+			  (long long)hi);
+	}
+}
+
+static void
+ts_steps(bool rump, int type, char *out, size_t olen)
+{
+	static const int names[] = { SO_TIMESTAMP_OLD, SO_TIMESTAMPNS_OLD,
+				     SO_TIMESTAMP_NEW, SO_TIMESTAMPNS_NEW };
+	int sv[2], one = 1, zero = 0, v;
+	int64_t lo, hi;
+
+	out[0] = '\0';
+	cr_assert_eq(KCALL(rump, socketpair, AF_UNIX, type, 0, sv), 0);
+	ts_opts(rump, sv[1], out, olen);
+	/* Each form on, then a message sent: stamped as sent. */
+	for (int i = 0; i < 4; i++) {
+		out_res(out, olen,
+			KCALL(rump, setsockopt, sv[1], SOL_SOCKET, names[i],
+			      &one, sizeof(one)));
+		ts_opts(rump, sv[1], out, olen);
+		lo = ts_now(rump);
+		out_res(out, olen, KCALL(rump, send, sv[0], "ab", 2, 0));
+		hi = ts_now(rump);
+		msleep(2);
+		ts_recv(rump, sv[1], 256, MSG_PEEK, lo, hi, out, olen);
+		ts_recv(rump, sv[1], 256, 0, lo, hi, out, olen);
+	}
+	/* Off (by any name): none. */
+	out_res(out, olen,
+		KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_TIMESTAMP_OLD,
+		      &zero, sizeof(zero)));
+	ts_opts(rump, sv[1], out, olen);
+	out_res(out, olen, KCALL(rump, send, sv[0], "cd", 2, 0));
+	ts_recv(rump, sv[1], 256, 0, 0, 0, out, olen);
+	/* Sent before the receiver asked: stamped at its first receive
+	 * (a peek), and that stamp stays. */
+	out_res(out, olen, KCALL(rump, send, sv[0], "ef", 2, 0));
+	msleep(2);
+	out_res(out, olen,
+		KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_TIMESTAMPNS_OLD,
+		      &one, sizeof(one)));
+	lo = ts_now(rump);
+	ts_recv(rump, sv[1], 256, MSG_PEEK, lo, 0, out, olen);
+	hi = ts_now(rump);
+	msleep(2);
+	ts_recv(rump, sv[1], 256, 0, lo, hi, out, olen);
+	/* Too little room: cut short with MSG_CTRUNC, or left out. */
+	static const size_t rooms[] = { 0, 8, 16, 20, 24, 31, 32 };
+	for (size_t i = 0; i < sizeof(rooms) / sizeof(rooms[0]); i++) {
+		out_res(out, olen, KCALL(rump, send, sv[0], "gh", 2, 0));
+		ts_recv(rump, sv[1], rooms[i], 0, 0, 0, out, olen);
+	}
+	/* With credentials: the stamp comes first. */
+	out_res(out, olen,
+		KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_PASSCRED, &one,
+		      sizeof(one)));
+	for (size_t room = 32; room <= 64; room += 8) {
+		out_res(out, olen, KCALL(rump, send, sv[0], "ij", 2, 0));
+		ts_recv(rump, sv[1], room, 0, 0, 0, out, olen);
+	}
+	out_res(out, olen,
+		KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_PASSCRED, &zero,
+		      sizeof(zero)));
+	/* A control buffer that faults: the stamp is left out. */
+	{
+		char b[8];
+		struct iovec iov = { b, sizeof(b) };
+		struct msghdr mh = { 0 };
+
+		mh.msg_iov = &iov;
+		mh.msg_iovlen = 1;
+		mh.msg_control = (void *)8;
+		mh.msg_controllen = 64;
+		out_res(out, olen, KCALL(rump, send, sv[0], "kl", 2, 0));
+		out_res(out, olen,
+			KCALL(rump, recvmsg, sv[1], &mh, MSG_DONTWAIT));
+		out_val(out, olen, mh.msg_flags);
+		out_val(out, olen, (long)mh.msg_controllen);
+	}
+	/* Bad lengths and pointers; any non-zero value is on. */
+	out_res(out, olen,
+		KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_TIMESTAMP_OLD,
+		      &one, 2));
+	out_res(out, olen,
+		KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_TIMESTAMP_OLD,
+		      NULL, 4));
+	out_res(out, olen,
+		KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_TIMESTAMPNS_NEW,
+		      (void *)1, 4));
+	v = -7;
+	out_res(out, olen,
+		KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_TIMESTAMP_NEW, &v,
+		      sizeof(v)));
+	ts_opts(rump, sv[1], out, olen);
+	/* The sender's own option does not matter. */
+	out_res(out, olen,
+		KCALL(rump, setsockopt, sv[1], SOL_SOCKET, SO_TIMESTAMP_OLD,
+		      &zero, sizeof(zero)));
+	out_res(out, olen,
+		KCALL(rump, setsockopt, sv[0], SOL_SOCKET, SO_TIMESTAMP_OLD,
+		      &one, sizeof(one)));
+	out_res(out, olen, KCALL(rump, send, sv[0], "mn", 2, 0));
+	ts_recv(rump, sv[1], 256, 0, 0, 0, out, olen);
+	KCALL(rump, close, sv[0]);
+	KCALL(rump, close, sv[1]);
+}
+
+Test(af_unix, so_timestamp)
+{
+	static const int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
+	char h[4096], r[4096];
+
+	for (int i = 0; i < 3; i++) {
+		ts_steps(false, types[i], h, sizeof(h));
+		ts_steps(true, types[i], r, sizeof(r));
+		cr_assert_str_eq(r, h, "type %d: rump%s, host%s", types[i], r,
+				 h);
+	}
+	/* What the host showed: a datagram's stamp is one control message
+	 * of 32 bytes of its option's type (SCM_TIMESTAMP 29, ...), cut to
+	 * the room left with MSG_CTRUNC. */
+	ts_steps(true, SOCK_DGRAM, r, sizeof(r));
+	cr_assert(strstr(r, " 2 0 32 32 1 35") != NULL, "%s", r);
+	cr_assert(strstr(r, " 2 8 20 20 1 35") != NULL, "%s", r);
+	cr_assert(strstr(r, " 2 0 64 32 1 35 28 1 2") != NULL, "%s", r);
+	ts_steps(true, SOCK_STREAM, r, sizeof(r));
+	cr_assert(strstr(r, " 29 ") == NULL && strstr(r, " 35 ") == NULL, "%s",
+		  r);
+}
+
+/* Linux's SO_TIMESTAMPING (37) is not built; AF_UNIX stamps nothing
+ * with it either. */
