@@ -36,6 +36,7 @@ struct proc;
 struct polltable;
 struct vattr;
 struct vnode;
+struct xattr_req;
 
 /*
  * A uio describes the caller's buffers for one transfer: an iovec array
@@ -208,6 +209,13 @@ struct fileops {
 			  int (*decide)(void *arg, const struct vattr *cur,
 					struct vattr *va),
 			  void *arg);
+	/*
+	 * Extended attributes of a file without a vnode whose inode keeps
+	 * them (a memfd: Linux's tmpfs), as vop_xattr (vnode.h, xattr.h).
+	 * NULL: the inode keeps none (a pipe, a socket, the anonymous
+	 * inode): EOPNOTSUPP after the namespace rules, an empty list.
+	 */
+	int (*fo_xattr)(struct file *fp, struct xattr_req *rq);
 };
 
 /*

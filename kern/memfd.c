@@ -14,6 +14,7 @@
 #include "file.h"
 #include "ktime.h"
 #include "pgstore.h"
+#include "xattr.h"
 #include "proc.h"
 #include "syscall.h"
 #include "../vfs/lockf.h"
@@ -48,6 +49,10 @@ struct memfd {
 	int64_t m_atime, m_mtime, m_ctime;
 	char m_name[6 + MFD_NAME_MAX_LEN + 1]; /* "memfd:" + name */
 	struct lockf_head m_locks;             /* fcntl and flock locks */
+	/* Extended attributes (a memfd is a tmpfs file on Linux), made on
+	 * the first set: published under m_alock, read with
+	 * atomic_load_acq; the store has its own lock (xattr.h). */
+	struct xattrs *m_xattrs;
 };
 
 static unsigned long memfd_lastino = 1024; /* atomic */
@@ -290,9 +295,46 @@ out:
 	return error;
 }
 
+static int
+memfd_xattr(struct file *fp, struct xattr_req *rq)
+{
+	struct memfd *m = fp->f_data;
+	struct xattrs *xs = atomic_load_acq(&m->m_xattrs), *n;
+	int error;
+
+	if (xs == NULL && rq->xr_op == XOP_SET) {
+		if ((n = kmem_alloc(sizeof(*n))) == NULL)
+			return ENOMEM;
+		xattrs_init(n);
+		mutex_enter(&m->m_alock);
+		if ((xs = m->m_xattrs) == NULL) {
+			__atomic_store_n(&m->m_xattrs, n, __ATOMIC_RELEASE);
+			xs = n;
+			n = NULL;
+		}
+		mutex_exit(&m->m_alock);
+		if (n != NULL) {
+			xattrs_fini(n);
+			kmem_free(n, sizeof(*n));
+		}
+	}
+	if (xs == NULL) {
+		rq->xr_len = 0;
+		return rq->xr_op == XOP_LIST ? 0 : ENODATA;
+	}
+	error = xattrs_request(xs, rq, NULL);
+	if (error == 0 && (rq->xr_op == XOP_SET || rq->xr_op == XOP_REMOVE))
+		atomic_store_relaxed(&m->m_ctime, now_ns());
+	return error;
+}
+
 static void
 memfd_free(struct memfd *m)
 {
+	if (m->m_xattrs != NULL) {
+		xattrs_fini(m->m_xattrs);
+		kmem_free(m->m_xattrs, sizeof(*m->m_xattrs));
+	}
 	mutex_destroy(&m->m_alock);
 	lf_head_destroy(&m->m_locks);
 	pgstore_fini(&m->m_store);
@@ -322,6 +364,7 @@ static const struct fileops memfd_ops = {
 	.fo_close = memfd_close,
 	.fo_lockf = memfd_lockf,
 	.fo_setattr = memfd_setattr,
+	.fo_xattr = memfd_xattr,
 };
 
 /* A new memfd object owned by `cr'. */

@@ -366,7 +366,9 @@ static const char *const host_unistd[] = {
 /* Calls newer than the headers of Debian 12 (Linux 6.1), with the
  * numbers Linux gave them, for hosts whose headers lack them. */
 static const struct nrtab newer_calls[] = {
-	{ "fchmodat2", 452 }, /* Linux 6.6 */
+	{ "fchmodat2", 452 },  /* Linux 6.6 */
+	{ "setxattrat", 463 }, /* Linux 6.13 */
+	{ "getxattrat", 464 }, { "listxattrat", 465 }, { "removexattrat", 466 },
 };
 
 /* Every RUMP_SYS_x of the generated header is the host's __NR_x. */

@@ -46,6 +46,7 @@ struct mount;
 struct vnode;
 struct kauth_cred;
 struct polltable;
+struct xattr_req;
 
 enum vtype { VNON, VREG, VDIR, VLNK, VCHR, VBLK, VFIFO, VSOCK };
 
@@ -207,6 +208,10 @@ struct vnodeops {
 	 * the VFS uses vop_getattr). */
 	void (*vop_owner)(struct vnode *vp, mode_t *modep, uid_t *uidp,
 			  gid_t *gidp);
+	/* Extended attributes (xattr.h: the request, what the syscalls
+	 * have checked, the errors).  A change stamps ctime.  NULL: the
+	 * file system keeps none (EOPNOTSUPP, an empty list). */
+	int (*vop_xattr)(struct vnode *vp, struct xattr_req *rq);
 	/*
 	 * v_usecount reached 0; called with v_interlock held.  Return true
 	 * when the vnode must go (no name left): the VFS then drops

@@ -174,6 +174,21 @@ RUMP_API void rump_sigreturn(const struct rump_sigframe *sf);
  */
 RUMP_API int rump_proc_exitstatus(int pid, int *statusp);
 
+/* ---- extended attributes (vfs/vfs_xattr.c) --------------------------- */
+
+/*
+ * The argument block of rump_sys_setxattrat/getxattrat (Linux 6.13's
+ * struct xattr_args), for libc headers that do not have it yet.
+ */
+#ifndef XATTR_ARGS_SIZE_VER0
+struct xattr_args {
+	uint64_t value __attribute__((aligned(8))); /* a pointer */
+	uint32_t size;
+	uint32_t flags;
+};
+#define XATTR_ARGS_SIZE_VER0 16
+#endif
+
 /* ---- host files in the kernel's namespace (vfs/hostfs/etfs.c) ------- */
 
 /*

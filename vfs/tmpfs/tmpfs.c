@@ -11,9 +11,18 @@
  * found through an open-addressed name index).  A directory's parent
  * pointer changes under its own lock.
  *
+ * Extended attributes live outside the node, which stays three cache
+ * lines: a node that has any has TN_HASXATTR set in tn_mode, and its
+ * store (xattr.h) hangs in the mount's table, keyed by the node, so
+ * nodes without attributes pay nothing.  A store is made on a node's
+ * first set and freed with the node.
+ *
  * Lock order: tm_renamelock (one rename at a time per mount) > directory
  * locks, ancestors before descendants, unrelated ones by address > the
  * page store's lock > v_interlock (attributes: mode, owner, link count).
+ * tm_xlock (the attribute table: finding, adding and removing stores)
+ * > v_interlock (setting TN_HASXATTR); a store's own xs_lock (its
+ * attributes) is taken with no tmpfs lock held and is a leaf.
  */
 #include <linux/fcntl.h>
 #include <linux/magic.h>
@@ -23,6 +32,7 @@
 #include "cred.h"
 #include "ktime.h"
 #include "pgstore.h"
+#include "xattr.h"
 #include "pool.h"
 #include "dirtab.h"
 #include "../vfs.h"
@@ -40,6 +50,18 @@ struct tmpfs_mount {
 	/* The nodes: a pool keeps their pages when files go, so a mount
 	 * that deletes and recreates many files reuses warm memory. */
 	struct pool tm_nodes;
+	/* The attribute stores of nodes with TN_HASXATTR: a chained hash
+	 * table on the node's address, under tm_xlock. */
+	kmutex_t tm_xlock;
+	struct tmpfs_xattrs **tm_xtab;
+	unsigned tm_xmask; /* buckets - 1; no table while tm_xtab NULL */
+	unsigned tm_xcount;
+};
+
+struct tmpfs_xattrs {
+	struct tmpfs_xattrs *tx_next;
+	const struct tmpfs_node *tx_node;
+	struct xattrs tx_xs;
 };
 
 /*
@@ -64,7 +86,8 @@ struct tmpfs_dir {
 struct tmpfs_node {
 	struct vnode tn_vn;
 	uint64_t tn_ino;
-	/* v_interlock to change; relaxed atomic reads. */
+	/* v_interlock to change; relaxed atomic reads.  tn_mode holds the
+	 * 07777 bits and TN_HASXATTR. */
 	mode_t tn_mode;
 	uid_t tn_uid;
 	gid_t tn_gid;
@@ -83,15 +106,20 @@ struct tmpfs_node {
 	};
 };
 
+/* The node has extended attributes in the mount's table. */
+#define TN_HASXATTR 0x10000u
+#define TN_MODEBITS 07777u
+
 /* Nodes are many: three cache lines each (pool objects start on one). */
-_Static_assert(sizeof(struct tmpfs_node) <= DIRTAB_NODE_SIZE,
-	       "tmpfs_node outgrew DIRTAB_NODE_SIZE (three lines)");
+_Static_assert(sizeof(struct tmpfs_node) == DIRTAB_NODE_SIZE,
+	       "tmpfs_node is not DIRTAB_NODE_SIZE (three lines)");
 
 #define VTON(vp) ((struct tmpfs_node *)(vp)->v_data)
 /* A node's mount: no pointer of its own, nodes are many and small. */
 #define TN_MOUNT(tn) ((struct tmpfs_mount *)(tn)->tn_vn.v_mount->mnt_data)
 
 static const struct vnodeops tmpfs_vnodeops;
+static void tn_xattr_free(struct tmpfs_node *tn);
 
 /* ---- times -------------------------------------------------------------- */
 
@@ -156,6 +184,8 @@ tn_free(struct tmpfs_node *tn)
 	struct tmpfs_mount *tm = TN_MOUNT(tn);
 
 	vnode_reclaim(&tn->tn_vn);
+	if (tn->tn_mode & TN_HASXATTR)
+		tn_xattr_free(tn);
 	switch (tn->tn_vn.v_type) {
 	case VREG:
 		pgstore_fini(&tn->tn_store);
@@ -657,7 +687,7 @@ tmpfs_getattr(struct vnode *vp, struct vattr *va)
 	uint64_t npages = 0;
 
 	va->va_type = vp->v_type;
-	va->va_mode = atomic_load_relaxed(&tn->tn_mode);
+	va->va_mode = atomic_load_relaxed(&tn->tn_mode) & TN_MODEBITS;
 	va->va_uid = atomic_load_relaxed(&tn->tn_uid);
 	va->va_gid = atomic_load_relaxed(&tn->tn_gid);
 	va->va_nlink = atomic_load_relaxed(&tn->tn_nlink);
@@ -694,7 +724,7 @@ tmpfs_owner(struct vnode *vp, mode_t *modep, uid_t *uidp, gid_t *gidp)
 {
 	struct tmpfs_node *tn = VTON(vp);
 
-	*modep = atomic_load_relaxed(&tn->tn_mode);
+	*modep = atomic_load_relaxed(&tn->tn_mode) & TN_MODEBITS;
 	*uidp = atomic_load_relaxed(&tn->tn_uid);
 	*gidp = atomic_load_relaxed(&tn->tn_gid);
 }
@@ -717,7 +747,10 @@ tmpfs_setattr(struct vnode *vp, const struct vattr *va)
 	if (va->va_mask & (VA_MODE | VA_UID | VA_GID)) {
 		mutex_enter(vp->v_interlock);
 		if (va->va_mask & VA_MODE)
-			atomic_store_relaxed(&tn->tn_mode, va->va_mode & 07777);
+			atomic_store_relaxed(
+				&tn->tn_mode,
+				(tn->tn_mode & ~TN_MODEBITS) |
+					(va->va_mode & TN_MODEBITS));
 		if (va->va_mask & VA_UID)
 			atomic_store_relaxed(&tn->tn_uid, va->va_uid);
 		if (va->va_mask & VA_GID)
@@ -796,6 +829,132 @@ tmpfs_fsync(struct vnode *vp, bool dataonly)
 	return 0;
 }
 
+/* ---- extended attributes ------------------------------------------------ */
+
+static unsigned
+xtab_hash(const struct tmpfs_mount *tm, const struct tmpfs_node *tn)
+{
+	uint64_t h = (uint64_t)(uintptr_t)tn * 0x9e3779b97f4a7c15ULL;
+
+	return (unsigned)(h >> 32) & tm->tm_xmask;
+}
+
+/* The bucket holding tn's store (tm_xlock held, the table exists). */
+static struct tmpfs_xattrs **
+xtab_slot(struct tmpfs_mount *tm, const struct tmpfs_node *tn)
+{
+	struct tmpfs_xattrs **pp = &tm->tm_xtab[xtab_hash(tm, tn)];
+
+	while (*pp != NULL && (*pp)->tx_node != tn)
+		pp = &(*pp)->tx_next;
+	return pp;
+}
+
+/* Twice the buckets, when the table is full (tm_xlock held).  Failing
+ * to grow leaves it as it is: chains get longer, nothing breaks. */
+static void
+xtab_grow(struct tmpfs_mount *tm)
+{
+	unsigned nb = tm->tm_xtab == NULL ? 16 : 2 * (tm->tm_xmask + 1);
+	unsigned ob = tm->tm_xtab == NULL ? 0 : tm->tm_xmask + 1;
+	struct tmpfs_xattrs **old = tm->tm_xtab, **n, *tx;
+
+	if ((n = kmem_zalloc(nb * sizeof(*n))) == NULL)
+		return;
+	tm->tm_xtab = n;
+	tm->tm_xmask = nb - 1;
+	for (unsigned i = 0; i < ob; i++)
+		while ((tx = old[i]) != NULL) {
+			unsigned b = xtab_hash(tm, tx->tx_node);
+
+			old[i] = tx->tx_next;
+			tx->tx_next = n[b];
+			n[b] = tx;
+		}
+	if (old != NULL)
+		kmem_free(old, ob * sizeof(*old));
+}
+
+/*
+ * The attribute store of tn, or NULL when it has none; with `create' a
+ * new empty store is made (NULL only for ENOMEM).  The caller holds a
+ * reference to the node, so the store lives until it drops it.
+ */
+static struct xattrs *
+tn_xattrs(struct tmpfs_node *tn, bool create)
+{
+	struct tmpfs_mount *tm = TN_MOUNT(tn);
+	struct tmpfs_xattrs *tx = NULL;
+
+	if (!create && !(atomic_load_relaxed(&tn->tn_mode) & TN_HASXATTR))
+		return NULL;
+	mutex_enter(&tm->tm_xlock);
+	if (tm->tm_xtab != NULL)
+		tx = *xtab_slot(tm, tn);
+	if (tx == NULL && create) {
+		if (tm->tm_xcount >= tm->tm_xmask + 1 || tm->tm_xtab == NULL)
+			xtab_grow(tm);
+		if (tm->tm_xtab != NULL &&
+		    (tx = kmem_alloc(sizeof(*tx))) != NULL) {
+			struct tmpfs_xattrs **pp = xtab_slot(tm, tn);
+
+			tx->tx_node = tn;
+			tx->tx_next = NULL;
+			xattrs_init(&tx->tx_xs);
+			*pp = tx;
+			tm->tm_xcount++;
+			mutex_enter(tn->tn_vn.v_interlock);
+			atomic_store_relaxed(&tn->tn_mode,
+					     tn->tn_mode | TN_HASXATTR);
+			mutex_exit(tn->tn_vn.v_interlock);
+		}
+	}
+	mutex_exit(&tm->tm_xlock);
+	return tx != NULL ? &tx->tx_xs : NULL;
+}
+
+/* The node goes: its store with it (nobody else can reach the node). */
+static void
+tn_xattr_free(struct tmpfs_node *tn)
+{
+	struct tmpfs_mount *tm = TN_MOUNT(tn);
+	struct tmpfs_xattrs **pp, *tx;
+
+	mutex_enter(&tm->tm_xlock);
+	pp = xtab_slot(tm, tn);
+	tx = *pp;
+	KASSERT(tx != NULL);
+	*pp = tx->tx_next;
+	tm->tm_xcount--;
+	mutex_exit(&tm->tm_xlock);
+	xattrs_fini(&tx->tx_xs);
+	kmem_free(tx, sizeof(*tx));
+}
+
+static int
+tmpfs_xattr(struct vnode *vp, struct xattr_req *rq)
+{
+	struct tmpfs_node *tn = VTON(vp);
+	struct xattrs *xs = tn_xattrs(tn, rq->xr_op == XOP_SET);
+	int error;
+
+	if (xs == NULL) {
+		switch (rq->xr_op) {
+		case XOP_SET:
+			return ENOMEM;
+		case XOP_LIST:
+			rq->xr_len = 0;
+			return 0;
+		default:
+			return ENODATA;
+		}
+	}
+	error = xattrs_request(xs, rq, NULL);
+	if (error == 0 && (rq->xr_op == XOP_SET || rq->xr_op == XOP_REMOVE))
+		atomic_store_relaxed(&tn->tn_ctime, vfs_now_ns());
+	return error;
+}
+
 static const struct vnodeops tmpfs_vnodeops = {
 	.vop_lookup = tmpfs_lookup,
 	.vop_create = tmpfs_create,
@@ -815,6 +974,7 @@ static const struct vnodeops tmpfs_vnodeops = {
 	.vop_seekhole = tmpfs_seekhole,
 	.vop_fsync = tmpfs_fsync,
 	.vop_owner = tmpfs_owner,
+	.vop_xattr = tmpfs_xattr,
 	.vop_inactive = tmpfs_inactive,
 	.vop_reclaim = tmpfs_reclaim,
 };
@@ -937,6 +1097,7 @@ tmpfs_mount(struct mount *mp, const char *source, const char *data,
 	if ((tm = kmem_zalloc(sizeof(*tm))) == NULL)
 		return ENOMEM;
 	mutex_init(&tm->tm_renamelock);
+	mutex_init(&tm->tm_xlock);
 	pool_init(&tm->tm_nodes, sizeof(struct tmpfs_node));
 	tm->tm_acct.pa_limit = (a.size + PGS_PAGESIZE - 1) / PGS_PAGESIZE;
 	tm->tm_lastino = TMPFS_ROOTINO - 1;
@@ -948,6 +1109,7 @@ tmpfs_mount(struct mount *mp, const char *source, const char *data,
 	if ((root = tn_alloc(mp, &va)) == NULL) {
 		mp->mnt_data = NULL;
 		pool_destroy(&tm->tm_nodes);
+		mutex_destroy(&tm->tm_xlock);
 		mutex_destroy(&tm->tm_renamelock);
 		kmem_free(tm, sizeof(*tm));
 		return ENOMEM;
@@ -1043,6 +1205,11 @@ tmpfs_unmount(struct mount *mp)
 	tmpfs_free_tree(tm->tm_root);
 	tn_free(tm->tm_root);
 	pool_destroy(&tm->tm_nodes);
+	KASSERT(tm->tm_xcount == 0);
+	if (tm->tm_xtab != NULL)
+		kmem_free(tm->tm_xtab,
+			  (tm->tm_xmask + 1) * sizeof(*tm->tm_xtab));
+	mutex_destroy(&tm->tm_xlock);
 	mutex_destroy(&tm->tm_renamelock);
 	kmem_free(tm, sizeof(*tm));
 	return 0;
