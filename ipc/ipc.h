@@ -137,6 +137,34 @@ extern const struct fileops pipe_fileops;
 /* FIFOs: register the VFS hooks (boot). */
 int fifo_init(void);
 
+/*
+ * splice, tee and vmsplice (vfs/vfs_copy.c) move a pipe's bytes in
+ * place.  file_is_pipe: fp is a pipe end or an open FIFO; pipe_same:
+ * two such files are ends of one pipe.
+ *
+ * A transfer function gets `n' bytes of the ring at `buf' (the pipe's
+ * lock dropped, its reader's or writer's busy flag held: it may sleep)
+ * and stores in *donep how many it took or filled; taking fewer than
+ * `n', or an error, ends the transfer.
+ *
+ * pipe_splice_read: as read(2) of up to `len' bytes (waits for data
+ * unless IO_NONBLOCK, EAGAIN; 0 at end of file), but the bytes go to
+ * `sink', and only those it takes leave the ring; with `peek' none do
+ * (tee).  pipe_splice_write: as write(2) (EPIPE and SIGPIPE without a
+ * reader; waits for room unless IO_NONBLOCK, EAGAIN), but `source'
+ * fills the ring's free space; once some room was filled it never
+ * waits again (Linux's splice into a pipe).  Both store the bytes
+ * moved in *movedp and return 0 when some moved, else the error
+ * (ERESTARTSYS when a signal interrupted the wait).
+ */
+typedef int (*pipe_xfer_fn)(void *arg, char *buf, size_t n, size_t *donep);
+bool file_is_pipe(struct file *fp);
+bool pipe_same(struct file *a, struct file *b);
+int pipe_splice_read(struct file *fp, size_t len, int ioflags, bool peek,
+		     pipe_xfer_fn sink, void *arg, size_t *movedp);
+int pipe_splice_write(struct file *fp, size_t len, int ioflags,
+		      pipe_xfer_fn source, void *arg, size_t *movedp);
+
 /* ---- epoll (epoll.c) ---- */
 /* A file with epoll registrations is going away: drop them. */
 void epoll_file_gone(struct file *fp);

@@ -720,3 +720,187 @@ sys_pipe(struct lwp *l, int *fds)
 {
 	return sys_pipe2(l, fds, 0);
 }
+
+/* ---- splice, tee, vmsplice (ipc.h; the syscalls are vfs/vfs_copy.c) ---- */
+
+bool
+file_is_pipe(struct file *fp)
+{
+	return fp->f_ops == &pipe_fileops || fp->f_ops == &fifo_fileops;
+}
+
+bool
+pipe_same(struct file *a, struct file *b)
+{
+	return a->f_data == b->f_data;
+}
+
+int
+pipe_splice_read(struct file *fp, size_t len, int ioflags, bool peek,
+		 pipe_xfer_fn sink, void *arg, size_t *movedp)
+{
+	struct pipe *pi = fp->f_data;
+	struct wakelist wl = WAKELIST_INIT;
+	size_t moved = 0, skip, start, n, done;
+	bool full;
+	int error;
+
+	*movedp = 0;
+	if (len == 0)
+		return 0;
+	mutex_enter(&pi->pi_lock);
+	if ((error = pipe_busy_enter(pi, &pi->pi_rbusy, PI_RBUSY)) != 0) {
+		mutex_exit(&pi->pi_lock);
+		return ERESTARTSYS;
+	}
+	for (;;) {
+		/* A peek (tee) leaves the bytes it passed on in the ring. */
+		skip = peek ? moved : 0;
+		if (pi->pi_len > skip) {
+			/* One contiguous piece, passed on unlocked: the
+			 * busy flag keeps other readers and resizes out. */
+			start = (pi->pi_head + skip) & (pi->pi_size - 1);
+			n = MIN(pi->pi_len - skip, pi->pi_size - start);
+			n = MIN(n, len - moved);
+			char *src = pi->pi_buf + start;
+			mutex_exit(&pi->pi_lock);
+			wakelist_kick(&wl);
+			done = 0;
+			error = sink(arg, src, n, &done);
+			KASSERT(done <= n);
+			mutex_enter(&pi->pi_lock);
+			if (!peek) {
+				full = pi->pi_size - pi->pi_len < PIPE_BUF_;
+				pi->pi_head = (pi->pi_head + done) &
+					      (pi->pi_size - 1);
+				pi->pi_len -= done;
+				if (full && done > 0)
+					ipc_wakeup_defer(&pi->pi_wwq,
+							 POLLOUT | POLLWRNORM,
+							 &wl);
+			}
+			moved += done;
+			if (error != 0 || done < n || moved == len)
+				break;
+			continue;
+		}
+		if (moved > 0 || pi->pi_writers == 0)
+			break; /* data passed on, or end of file */
+		if (ioflags & IO_NONBLOCK) {
+			error = EAGAIN;
+			break;
+		}
+		wakelist_kick(&wl);
+		pipe_busy_exit(pi, &pi->pi_rbusy, PI_RBUSY);
+		error = ipc_sleep(&pi->pi_rwq, &pi->pi_lock, POLLIN | POLLHUP,
+				  DEADLINE_NONE);
+		if (error == 0)
+			error = pipe_busy_enter(pi, &pi->pi_rbusy, PI_RBUSY);
+		if (error != 0) {
+			mutex_exit(&pi->pi_lock);
+			return ERESTARTSYS;
+		}
+	}
+	pipe_busy_exit(pi, &pi->pi_rbusy, PI_RBUSY);
+	mutex_exit(&pi->pi_lock);
+	wakelist_kick(&wl);
+	if (moved > 0 && !peek && fp->f_ops == &fifo_fileops &&
+	    !(ioflags & IO_NOATIME))
+		fifo_stamp_read(fp->f_vnode);
+	*movedp = moved;
+	return moved > 0 ? 0 : error;
+}
+
+int
+pipe_splice_write(struct file *fp, size_t len, int ioflags, pipe_xfer_fn source,
+		  void *arg, size_t *movedp)
+{
+	struct pipe *pi = fp->f_data;
+	struct wakelist wl = WAKELIST_INIT;
+	size_t moved = 0, avail, tail, n, done;
+	char *buf;
+	int error = 0;
+
+	*movedp = 0;
+	if (len == 0)
+		return 0;
+	mutex_enter(&pi->pi_lock);
+	if (pi->pi_readers == 0) {
+		mutex_exit(&pi->pi_lock);
+		ipc_sigpipe(rumpuser_curlwp());
+		return EPIPE;
+	}
+	if (pipe_busy_enter(pi, &pi->pi_wbusy, PI_WBUSY) != 0) {
+		mutex_exit(&pi->pi_lock);
+		return ERESTARTSYS;
+	}
+	if (pi->pi_buf == NULL) {
+		/* As pipe_write: the ring comes with the first data. */
+		size_t size = pi->pi_size;
+		mutex_exit(&pi->pi_lock);
+		buf = kmem_alloc(size);
+		mutex_enter(&pi->pi_lock);
+		if (buf == NULL) {
+			pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
+			mutex_exit(&pi->pi_lock);
+			return ENOMEM;
+		}
+		KASSERT(pi->pi_size == size && pi->pi_buf == NULL);
+		pi->pi_buf = buf;
+	}
+	for (;;) {
+		if (pi->pi_readers == 0) {
+			if (moved == 0) {
+				ipc_sigpipe(rumpuser_curlwp());
+				error = EPIPE;
+			}
+			break;
+		}
+		avail = pi->pi_size - pi->pi_len;
+		if (avail > 0) {
+			tail = (pi->pi_head + pi->pi_len) & (pi->pi_size - 1);
+			n = MIN(avail, pi->pi_size - tail);
+			n = MIN(n, len - moved);
+			buf = pi->pi_buf + tail;
+			mutex_exit(&pi->pi_lock);
+			wakelist_kick(&wl);
+			done = 0;
+			error = source(arg, buf, n, &done);
+			KASSERT(done <= n);
+			mutex_enter(&pi->pi_lock);
+			pi->pi_len += done;
+			if (done > 0)
+				ipc_wakeup_defer(&pi->pi_rwq,
+						 POLLIN | POLLRDNORM, &wl);
+			moved += done;
+			if (error != 0 || done < n || moved == len)
+				break;
+			continue;
+		}
+		/* As Linux's splice: wait for room once, then pass on what
+		 * fits. */
+		if (moved > 0)
+			break;
+		if (ioflags & IO_NONBLOCK) {
+			error = EAGAIN;
+			break;
+		}
+		wakelist_kick(&wl);
+		pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
+		error = ipc_sleep(&pi->pi_wwq, &pi->pi_lock, POLLOUT | POLLERR,
+				  DEADLINE_NONE);
+		if (error == 0)
+			error = pipe_busy_enter(pi, &pi->pi_wbusy, PI_WBUSY);
+		if (error != 0) {
+			mutex_exit(&pi->pi_lock);
+			return ERESTARTSYS;
+		}
+	}
+	pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
+	mutex_exit(&pi->pi_lock);
+	wakelist_kick(&wl);
+	if (moved > 0 && fp->f_ops == &fifo_fileops)
+		fifo_stamp_write(fp->f_vnode);
+	*movedp = moved;
+	return moved > 0 ? 0 : error;
+}

@@ -32,6 +32,7 @@ struct file;
 struct kauth_cred;
 struct filedesc;
 struct lockf_head;
+struct pgstore;
 struct proc;
 struct polltable;
 struct vattr;
@@ -216,7 +217,24 @@ struct fileops {
 	 * inode): EOPNOTSUPP after the namespace rules, an empty list.
 	 */
 	int (*fo_xattr)(struct file *fp, struct xattr_req *rq);
+	/*
+	 * Regular files whose data is a page store (pgstore.h: memfd,
+	 * tmpfs): the store, so that copy_file_range, sendfile and splice
+	 * copy straight from store to store (pgstore_copy).  `role' says
+	 * why the caller asks: FO_STORE_PEEK just asking; FO_STORE_DST
+	 * about to write to it (the writer's set-id bits go, as a write
+	 * drops them before writing); after a copy that moved bytes,
+	 * FO_STORE_WROTE (mtime and ctime are stamped) and FO_STORE_READ
+	 * (the access time, as a read stamps it, unless IO_NOATIME is or-ed
+	 * in).  NULL, or a NULL result: the data goes through
+	 * fo_read/fo_write.
+	 */
+	struct pgstore *(*fo_pgstore)(struct file *fp, int role);
 };
+#define FO_STORE_PEEK 0x00
+#define FO_STORE_DST 0x10
+#define FO_STORE_WROTE 0x20
+#define FO_STORE_READ 0x40
 
 /*
  * fo_seek of files with no position that lseek nonetheless accepts,

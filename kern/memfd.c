@@ -353,6 +353,21 @@ memfd_lockf(struct file *fp)
 	return &((struct memfd *)fp->f_data)->m_locks;
 }
 
+/* fo_pgstore: copies straight into or out of the store (file.h). */
+static struct pgstore *
+memfd_pgstore(struct file *fp, int role)
+{
+	struct memfd *m = fp->f_data;
+
+	if (role & FO_STORE_DST)
+		memfd_kill_privs(fp);
+	if (role & FO_STORE_WROTE)
+		memfd_modified(m);
+	if ((role & FO_STORE_READ) && !(role & IO_NOATIME))
+		memfd_accessed(m);
+	return &m->m_store;
+}
+
 static const struct fileops memfd_ops = {
 	.fo_read = memfd_read,
 	.fo_write = memfd_write,
@@ -365,6 +380,7 @@ static const struct fileops memfd_ops = {
 	.fo_lockf = memfd_lockf,
 	.fo_setattr = memfd_setattr,
 	.fo_xattr = memfd_xattr,
+	.fo_pgstore = memfd_pgstore,
 };
 
 /* A new memfd object owned by `cr'. */

@@ -628,3 +628,80 @@ pgstore_add_seals(struct pgstore *ps, unsigned seals)
 	rw_exit(&lk);
 	return error;
 }
+
+/* Lock two different stores, the lower address first, so two copies in
+ * opposite directions never wait for each other: `src' shared, `dst'
+ * exclusive. */
+static void
+pair_enter(krwlock_t *slk, struct pgstore *src, krwlock_t *dlk,
+	   struct pgstore *dst)
+{
+	*slk = ps_lock(src);
+	*dlk = ps_lock(dst);
+	if ((uintptr_t)src < (uintptr_t)dst) {
+		rw_enter_read(slk);
+		rw_enter_write(dlk);
+	} else {
+		rw_enter_write(dlk);
+		rw_enter_read(slk);
+	}
+}
+
+int
+pgstore_copy(struct pgstore *dst, off_t *doffp, struct pgstore *src, off_t soff,
+	     size_t len, size_t *donep)
+{
+	krwlock_t slk, dlk;
+	size_t n, step, pgoff, done = 0;
+	off_t off = *doffp;
+	char *page, *spage;
+	bool new;
+	int error = 0;
+
+	KASSERT(src != dst && soff >= 0 && off >= 0);
+	pair_enter(&slk, src, &dlk, dst);
+	if (dst->ps_seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
+		error = EPERM;
+	else if (off >= OFF_MAX)
+		error = EFBIG;
+	n = 0;
+	if (error == 0 && soff < src->ps_size)
+		n = MIN(len, (uint64_t)(src->ps_size - soff));
+	n = MIN(n, (uint64_t)(OFF_MAX - off));
+	while (n > 0) {
+		pgoff = (size_t)(off & PGMASK);
+		step = MIN(PGS_PAGESIZE - pgoff,
+			   PGS_PAGESIZE - (size_t)(soff & PGMASK));
+		step = MIN(step, n);
+		if ((dst->ps_seals & F_SEAL_GROW) &&
+		    off + (off_t)step > dst->ps_size) {
+			error = EPERM;
+			break;
+		}
+		error = getpage(dst, (uint64_t)off >> PGS_PAGESHIFT, &page,
+				&new, false);
+		if (error != 0)
+			break;
+		if (new &&step < PGS_PAGESIZE) {
+			memset(page, 0, pgoff);
+			memset(page + pgoff + step, 0,
+			       PGS_PAGESIZE - pgoff - step);
+		}
+		spage = lookup(src, (uint64_t)soff >> PGS_PAGESHIFT);
+		if (spage != NULL)
+			memcpy(page + pgoff, spage + (soff & PGMASK), step);
+		else
+			memset(page + pgoff, 0, step);
+		off += (off_t)step;
+		soff += (off_t)step;
+		done += step;
+		n -= step;
+		if (off > dst->ps_size)
+			atomic_store_relaxed(&dst->ps_size, off);
+	}
+	rw_exit(&slk);
+	rw_exit(&dlk);
+	*doffp = off;
+	*donep = done;
+	return done > 0 ? 0 : error;
+}

@@ -15,7 +15,8 @@
  * nothing fit; data already written is never lost.
  *
  * Lock order: a file's f_poslock > ps_lock (one store; reader/writer)
- * > nothing: the accounting counter is atomic.
+ * > nothing: the accounting counter is atomic.  pgstore_copy holds two
+ * stores' locks at once, the store at the lower address first.
  */
 #ifndef RUMP_KERN_PGSTORE_H
 #define RUMP_KERN_PGSTORE_H
@@ -82,6 +83,20 @@ int pgstore_read(struct pgstore *ps, off_t off, struct uio *uio);
  * ENOMEM, EFAULT.  Takes ps_lock exclusive.
  */
 int pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags);
+
+/*
+ * pgstore_copy: copy up to `len' bytes of store `src' from offset
+ * `soff' (>= 0) into store `dst' (another store) at *doffp, page by
+ * page straight from one store's pages to the other's (holes of src
+ * are written as zeros, as a read and a write would), stopping at the
+ * end of src and at OFF_MAX; *doffp moves past what was written and
+ * *donep says how much.  Errors as pgstore_write (EPERM for seals,
+ * EFBIG, ENOSPC, ENOMEM), returned only when nothing was copied: what
+ * was copied before is kept.  Takes both stores' locks (src shared,
+ * dst exclusive) for the whole copy: callers give a bounded len.
+ */
+int pgstore_copy(struct pgstore *dst, off_t *doffp, struct pgstore *src,
+		 off_t soff, size_t len, size_t *donep);
 
 /*
  * pgstore_truncate: set the size to `len' (>= 0): shrinking frees the

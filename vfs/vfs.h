@@ -70,6 +70,9 @@ struct vfsops {
 			   unsigned long flags);
 	int (*vfs_statfs)(struct mount *mp, struct statfs *sf);
 	int (*vfs_unmount)(struct mount *mp);
+	/* syncfs(2): write back what the file system keeps for a backing
+	 * store.  NULL: nothing to do (memory file systems). */
+	int (*vfs_sync)(struct mount *mp);
 };
 
 /* Register a type (at boot).  0, EEXIST, ENOMEM. */

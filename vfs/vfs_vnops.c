@@ -209,6 +209,22 @@ vn_close(struct file *fp)
 		vp->v_op->vop_close(vp, (int)file_flag(fp));
 }
 
+static struct pgstore *
+vn_pgstore(struct file *fp, int role)
+{
+	struct vnode *vp = fp->f_vnode;
+	struct vattr va = { 0 };
+
+	if (vp->v_type != VREG || vp->v_op->vop_pgstore == NULL)
+		return NULL;
+	if (role & FO_STORE_DST) {
+		vn_kill_privs(vp, vfs_writer_cred(fp), &va);
+		if (va.va_mask != 0)
+			vp->v_op->vop_setattr(vp, &va);
+	}
+	return vp->v_op->vop_pgstore(vp, role);
+}
+
 const struct fileops vn_fileops = {
 	.fo_read = vn_read,
 	.fo_write = vn_write,
@@ -217,6 +233,7 @@ const struct fileops vn_fileops = {
 	.fo_seek = vn_seek,
 	.fo_poll = vn_poll,
 	.fo_close = vn_close,
+	.fo_pgstore = vn_pgstore,
 };
 
 /* O_PATH: a handle on a name, no I/O. */

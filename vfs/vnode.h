@@ -47,6 +47,7 @@ struct vnode;
 struct kauth_cred;
 struct polltable;
 struct xattr_req;
+struct pgstore;
 
 enum vtype { VNON, VREG, VDIR, VLNK, VCHR, VBLK, VFIFO, VSOCK };
 
@@ -199,6 +200,10 @@ struct vnodeops {
 	int (*vop_seekhole)(struct vnode *vp, off_t off, bool data,
 			    off_t *resp);
 	int (*vop_fsync)(struct vnode *vp, bool dataonly);
+	/* A regular file's page store, for copies straight between
+	 * stores: fo_pgstore (file.h) with the same roles, the VFS having
+	 * dropped set-id bits for FO_STORE_DST.  NULL: no store. */
+	struct pgstore *(*vop_pgstore)(struct vnode *vp, int role);
 	int (*vop_poll)(struct vnode *vp, int events, struct polltable *pt);
 	/* Called for each open (after permission checks) and each last
 	 * close of an open file; NULL: nothing to do. */

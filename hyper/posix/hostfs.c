@@ -90,6 +90,12 @@ rumpuser_fs_fstatat(int dirfd, const char *name, int flags,
 }
 
 RUMPUSER_API int
+rumpuser_fs_syncfs(int fd)
+{
+	return HOSTCALL(syncfs(fd));
+}
+
+RUMPUSER_API int
 rumpuser_fs_fstatfs(int fd, struct rumpuser_statfs *rs)
 {
 	struct statfs sf;

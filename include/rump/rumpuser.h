@@ -257,6 +257,9 @@ int rumpuser_fs_close(int fd);
 int rumpuser_fs_fstatat(int dirfd, const char *name, int flags,
 			struct rumpuser_stat *st);
 int rumpuser_fs_fstatfs(int fd, struct rumpuser_statfs *sf);
+/* syncfs(2): write back the whole host file system holding the file of
+ * `fd' (a handle that is not O_PATH). */
+int rumpuser_fs_syncfs(int fd);
 int rumpuser_fs_mkdirat(int dirfd, const char *name, int mode);
 /* A FIFO, socket or regular node (mode has the type); devices need host
  * privilege (EPERM without). */

@@ -1169,6 +1169,22 @@ hostfs_statfs(struct mount *mp, struct statfs *sf)
 	return 0;
 }
 
+/* syncfs: the host's, on a readable handle of the root (the node's own
+ * handle is O_PATH).  A root the kernel may not read has nothing it
+ * wrote through this mount's root handle either: then nothing. */
+static int
+hostfs_sync(struct mount *mp)
+{
+	struct hostfs_mount *hm = mp->mnt_data;
+	int fd, error;
+
+	if (rumpuser_fs_reopen(hm->hm_root->hn_fd, O_RDONLY, &fd) != 0)
+		return 0;
+	error = rumpuser_fs_syncfs(fd);
+	(void)rumpuser_fs_close(fd);
+	return error;
+}
+
 static int
 hostfs_unmount(struct mount *mp)
 {
@@ -1196,6 +1212,7 @@ const struct vfsops hostfs_vfsops = {
 	.vfs_remount = hostfs_remount,
 	.vfs_statfs = hostfs_statfs,
 	.vfs_unmount = hostfs_unmount,
+	.vfs_sync = hostfs_sync,
 };
 
 /* etfs's mounts: parameters come through here (under etfs_mount_lock),
@@ -1232,6 +1249,7 @@ static const struct vfsops etfs_vfsops = {
 	.vfs_mount = etfs_mount,
 	.vfs_statfs = hostfs_statfs,
 	.vfs_unmount = hostfs_unmount,
+	.vfs_sync = hostfs_sync,
 };
 
 int

@@ -953,6 +953,20 @@ tmpfs_xattr(struct vnode *vp, struct xattr_req *rq)
 	if (error == 0 && (rq->xr_op == XOP_SET || rq->xr_op == XOP_REMOVE))
 		atomic_store_relaxed(&tn->tn_ctime, vfs_now_ns());
 	return error;
+/* The store of a regular file for copies between stores; the times as
+ * tmpfs_read and tmpfs_write stamp them. */
+static struct pgstore *
+tmpfs_pgstore(struct vnode *vp, int role)
+{
+	struct tmpfs_node *tn = VTON(vp);
+
+	if (vp->v_type != VREG)
+		return NULL;
+	if (role & FO_STORE_WROTE)
+		tn_setmc(tn, vfs_now_ns());
+	if ((role & FO_STORE_READ) && !(role & IO_NOATIME))
+		tn_accessed(tn);
+	return &tn->tn_store;
 }
 
 static const struct vnodeops tmpfs_vnodeops = {
@@ -973,6 +987,7 @@ static const struct vnodeops tmpfs_vnodeops = {
 	.vop_allocate = tmpfs_allocate,
 	.vop_seekhole = tmpfs_seekhole,
 	.vop_fsync = tmpfs_fsync,
+	.vop_pgstore = tmpfs_pgstore,
 	.vop_owner = tmpfs_owner,
 	.vop_xattr = tmpfs_xattr,
 	.vop_inactive = tmpfs_inactive,
