@@ -953,6 +953,8 @@ tmpfs_xattr(struct vnode *vp, struct xattr_req *rq)
 	if (error == 0 && (rq->xr_op == XOP_SET || rq->xr_op == XOP_REMOVE))
 		atomic_store_relaxed(&tn->tn_ctime, vfs_now_ns());
 	return error;
+}
+
 /* The store of a regular file for copies between stores; the times as
  * tmpfs_read and tmpfs_write stamp them. */
 static struct pgstore *
