@@ -246,30 +246,77 @@ fd_closeexec(struct filedesc *fdp)
 	fd_closeif(fdp, false);
 }
 
-void
-fd_closeif(struct filedesc *fdp, bool all)
+/* Close the descriptors from first to last (all of them, or only the
+ * close-on-exec ones), one at a time, each released with the lock
+ * dropped. */
+static void
+close_range_if(struct filedesc *fdp, unsigned first, unsigned last,
+	       bool only_cloexec)
 {
 	struct file *fp;
-	int i = 0;
+	unsigned i = first;
 
-	/* One file at a time, each released with the lock dropped. */
 	for (;;) {
 		fp = NULL;
 		mutex_enter(&fdp->fd_lock);
-		for (; i < fdp->fd_nslots && fp == NULL; i++) {
+		for (; i < (unsigned)fdp->fd_nslots && i <= last && fp == NULL;
+		     i++) {
 			if (fdp->fd_slots[i].fs_file == NULL ||
-			    (!all && !fdp->fd_slots[i].fs_cloexec))
+			    (only_cloexec && !fdp->fd_slots[i].fs_cloexec))
 				continue;
 			fp = fdp->fd_slots[i].fs_file;
 			fdp->fd_slots[i].fs_file = NULL;
-			if (i < fdp->fd_freehint)
-				fdp->fd_freehint = i;
+			if ((int)i < fdp->fd_freehint)
+				fdp->fd_freehint = (int)i;
 		}
 		mutex_exit(&fdp->fd_lock);
 		if (fp == NULL)
 			return;
 		file_close(fp, fdp);
 	}
+}
+
+void
+fd_closeif(struct filedesc *fdp, bool all)
+{
+	close_range_if(fdp, 0, ~0u, !all);
+}
+
+int
+fd_unshare(struct proc *p)
+{
+	struct filedesc *old = p->p_fd, *new;
+	bool alone;
+
+	if (fd_refs(old) == 1)
+		return 0;
+	if ((new = fd_copy(old)) == NULL)
+		return ENOMEM;
+	/* With no other lwp in p, nobody can be using the old table
+	 * through p->p_fd (lwps join p under p_lock). */
+	mutex_enter(&p->p_lock);
+	alone = p->p_nlwps == 1;
+	if (alone)
+		p->p_fd = new;
+	mutex_exit(&p->p_lock);
+	fd_release(alone ? old : new);
+	return alone ? 0 : EINVAL;
+}
+
+void
+fd_close_range(struct proc *p, unsigned first, unsigned last, bool cloexec)
+{
+	struct filedesc *fdp = p->p_fd;
+
+	if (!cloexec) {
+		close_range_if(fdp, first, last, false);
+		return;
+	}
+	mutex_enter(&fdp->fd_lock);
+	for (unsigned i = first; i < (unsigned)fdp->fd_nslots && i <= last; i++)
+		if (fdp->fd_slots[i].fs_file != NULL)
+			fdp->fd_slots[i].fs_cloexec = true;
+	mutex_exit(&fdp->fd_lock);
 }
 
 int

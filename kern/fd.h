@@ -72,6 +72,18 @@ int fd_setcloexec(struct proc *p, int fd, bool cloexec);
 void fd_closeexec(struct filedesc *fdp);
 /* Close every descriptor (`all') or the close-on-exec ones. */
 void fd_closeif(struct filedesc *fdp, bool all);
+/*
+ * fd_unshare: give p a table of its own when it shares one with another
+ * process (a copy, as fork makes).  Its lwps share p->p_fd and read it
+ * without a lock, so the table changes only while p has one lwp: with
+ * more, a shared table stays shared (EINVAL).  0, ENOMEM, EINVAL.
+ * Takes fd_lock, then p_lock, one after the other.
+ */
+int fd_unshare(struct proc *p);
+/* close_range: close the open descriptors from first to last, or
+ * (`cloexec') mark them close-on-exec.  Never fails. */
+void fd_close_range(struct proc *p, unsigned first, unsigned last,
+		    bool cloexec);
 /* How many processes (and holders) share the table; a hint. */
 int fd_refs(struct filedesc *fdp);
 

@@ -62,7 +62,7 @@ struct proc {
 	struct kauth_cred *p_cred; /* p_lock to change; atomic to read */
 	struct plimit p_limit;     /* p_lock */
 	mode_t p_umask;            /* p_lock to change; atomic to read */
-	struct filedesc *p_fd;     /* fixed for the process's life */
+	struct filedesc *p_fd; /* p_lock to change (fd_unshare), with one lwp */
 	char p_comm[COMM_LEN];
 
 	/* Time and signals (signal.h, timer.h); p_lock unless noted. */

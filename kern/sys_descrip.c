@@ -4,6 +4,7 @@
  * Linux's.
  */
 #include <asm/ioctls.h>
+#include <linux/close_range.h>
 #include <linux/stat.h>
 
 #include "cred.h"
@@ -17,6 +18,23 @@ long
 sys_close(struct lwp *l, int fd)
 {
 	return -fd_close(l->l_proc, fd);
+}
+
+long
+sys_close_range(struct lwp *l, unsigned first, unsigned last, unsigned flags)
+{
+	int error;
+
+	if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+		return -EINVAL;
+	if (first > last)
+		return -EINVAL;
+	if ((flags & CLOSE_RANGE_UNSHARE) &&
+	    (error = fd_unshare(l->l_proc)) != 0)
+		return -error;
+	fd_close_range(l->l_proc, first, last,
+		       (flags & CLOSE_RANGE_CLOEXEC) != 0);
+	return 0;
 }
 
 long

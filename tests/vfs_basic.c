@@ -18,6 +18,7 @@
 #include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include <criterion/criterion.h>
 
@@ -254,6 +255,77 @@ Test(vfs_basic, utimensat_checks_in_linux_order)
 	FAILS(rump_sys_utimensat(fd, NULL, NULL, AT_SYMLINK_NOFOLLOW), EINVAL);
 	RETURNS(rump_sys_utimensat(fd, NULL, NULL, 0), 0);
 	close_ok(fd);
+}
+
+/* utime: whole seconds, NULL for now; errors as Linux gives them. */
+Test(vfs_basic, utime_sets_seconds)
+{
+	struct utimbuf ub = { 300, 400 };
+	struct stat st;
+
+	close_ok(xopen("/ut", O_CREAT | O_RDWR, 0600));
+	RETURNS(rump_sys_utime("/ut", &ub), 0);
+	RETURNS(rump_sys_stat("/ut", &st), 0);
+	cr_assert_eq(st.st_atim.tv_sec, 300);
+	cr_assert_eq(st.st_atim.tv_nsec, 0);
+	cr_assert_eq(st.st_mtim.tv_sec, 400);
+	cr_assert_eq(st.st_mtim.tv_nsec, 0);
+	RETURNS(rump_sys_utime("/ut", NULL), 0);
+	RETURNS(rump_sys_stat("/ut", &st), 0);
+	cr_assert_gt(st.st_mtim.tv_sec, 400);
+	FAILS(rump_sys_utime("/nonexist", &ub), ENOENT);
+	FAILS(rump_sys_utime("/ut", (void *)1), EFAULT);
+	FAILS(rump_sys_utime(NULL, &ub), EFAULT);
+	FAILS(rump_sys_utime("", &ub), ENOENT);
+	/* Another user's file: only its owner sets given times. */
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFFDG), 0);
+	RETURNS(rump_sys_setuid(1000), 0);
+	FAILS(rump_sys_utime("/ut", &ub), EPERM);
+	FAILS(rump_sys_utime("/ut", NULL), EACCES);
+	rump_pub_lwproc_releaselwp();
+}
+
+/* futimesat: utimes relative to a directory, or (no name) on the open
+ * file; microseconds out of range refused before any lookup. */
+Test(vfs_basic, futimesat_as_linux)
+{
+	struct timeval tv[2] = { { 100, 5 }, { 200, 7 } };
+	struct timeval bad[2] = { { 1, 1000000 }, { 2, 0 } };
+	struct timeval neg[2] = { { 1, -1 }, { 2, 0 } };
+	struct stat st;
+	int d, f, p;
+
+	RETURNS(rump_sys_mkdir("/fts", 0755), 0);
+	close_ok(xopen("/fts/x", O_CREAT | O_RDWR, 0600));
+	d = xopen("/fts", O_RDONLY | O_DIRECTORY, 0);
+	f = xopen("/fts/x", O_RDWR, 0);
+	p = xopen("/fts/x", O_PATH, 0);
+	RETURNS(rump_sys_futimesat(d, "x", tv), 0);
+	RETURNS(rump_sys_stat("/fts/x", &st), 0);
+	cr_assert_eq(st.st_atim.tv_sec, 100);
+	cr_assert_eq(st.st_atim.tv_nsec, 5000);
+	cr_assert_eq(st.st_mtim.tv_sec, 200);
+	cr_assert_eq(st.st_mtim.tv_nsec, 7000);
+	tv[1].tv_sec = 250;
+	RETURNS(rump_sys_futimesat(f, NULL, tv), 0);
+	RETURNS(rump_sys_stat("/fts/x", &st), 0);
+	cr_assert_eq(st.st_mtim.tv_sec, 250);
+	FAILS(rump_sys_futimesat(p, NULL, tv), EBADF);
+	FAILS(rump_sys_futimesat(AT_FDCWD, NULL, tv), EFAULT);
+	FAILS(rump_sys_futimesat(-5, NULL, tv), EBADF);
+	RETURNS(rump_sys_futimesat(-5, "/fts/x", tv), 0);
+	FAILS(rump_sys_futimesat(f, "x", tv), ENOTDIR);
+	FAILS(rump_sys_futimesat(d, "x", bad), EINVAL);
+	FAILS(rump_sys_futimesat(d, "x", neg), EINVAL);
+	FAILS(rump_sys_futimesat(d, "nonexist", bad), EINVAL);
+	FAILS(rump_sys_futimesat(d, "", tv), ENOENT);
+	RETURNS(rump_sys_futimesat(d, "x", NULL), 0);
+	RETURNS(rump_sys_stat("/fts/x", &st), 0);
+	cr_assert_gt(st.st_mtim.tv_sec, 250);
+	FAILS(rump_sys_utimes("/fts/x", neg), EINVAL);
+	close_ok(p);
+	close_ok(f);
+	close_ok(d);
 }
 
 /* fallocate looks at its descriptor before its arguments, and at the

@@ -42,6 +42,12 @@ struct walker {
 	 * result; NULL when there are none. */
 	struct vattr w_va;
 	struct vnode *w_vavp;
+	/* openat2's RESOLVE_* flags (0 for every other lookup), the
+	 * directory RESOLVE_BENEATH keeps the walk under (held) and the
+	 * mount RESOLVE_NO_XDEV keeps it on. */
+	unsigned w_resolve;
+	struct vnode *w_base;
+	struct mount *w_mnt;
 };
 
 struct walkres {
@@ -61,6 +67,18 @@ void walker_fini(struct walker *w);
  * Errors: EBADF, ENOTDIR. */
 int walk_start(struct walker *w, int dirfd, const char *path,
 	       struct vnode **dirp);
+/*
+ * walk_start for openat2: the walk is scoped by `resolve' (RESOLVE_*,
+ * already checked valid).  RESOLVE_IN_ROOT makes dirfd's directory the
+ * walk's root and RESOLVE_BENEATH its floor; either starts there even
+ * for an absolute path.  Errors: walk_start's, EXDEV (an absolute path
+ * under RESOLVE_BENEATH).
+ */
+int walk_start_scoped(struct walker *w, int dirfd, const char *path,
+		      unsigned resolve, struct vnode **dirp);
+/* Whether a scoped walk may step from a directory onto vp (0), or EXDEV
+ * (RESOLVE_NO_XDEV and vp is on another mount). */
+int walk_same_mount(const struct walker *w, const struct vnode *vp);
 /* Walk `path' from `dir' (held, consumed); flags NI_* | WALK_PARENT. */
 int walk(struct walker *w, struct vnode *dir, const char *path, unsigned flags,
 	 struct walkres *res);

@@ -4,6 +4,7 @@
  * generic_permission.
  */
 #include <linux/fcntl.h>
+#include <linux/openat2.h>
 #include <linux/stat.h>
 
 #include "cred.h"
@@ -183,6 +184,9 @@ walker_init(struct walker *w, struct lwp *l)
 	w->w_buf[0] = w->w_buf[1] = NULL;
 	w->w_cur = 0;
 	w->w_vavp = NULL;
+	w->w_resolve = 0;
+	w->w_base = NULL;
+	w->w_mnt = NULL;
 }
 
 void
@@ -190,6 +194,8 @@ walker_fini(struct walker *w)
 {
 	if (w->w_root != NULL)
 		vnode_rele(w->w_root);
+	if (w->w_base != NULL)
+		vnode_rele(w->w_base);
 	path_free(w->w_buf[0]);
 	path_free(w->w_buf[1]);
 }
@@ -223,6 +229,61 @@ walk_start(struct walker *w, int dirfd, const char *path, struct vnode **dirp)
 	vnode_ref(vp);
 	file_release(fp);
 	*dirp = vp;
+	return 0;
+}
+
+int
+walk_start_scoped(struct walker *w, int dirfd, const char *path,
+		  unsigned resolve, struct vnode **dirp)
+{
+	struct vnode *dir;
+	int error;
+
+	w->w_resolve = resolve;
+	if (path[0] == '/' && (resolve & RESOLVE_BENEATH))
+		return EXDEV;
+	if (resolve & (RESOLVE_BENEATH | RESOLVE_IN_ROOT)) {
+		/* dirfd's directory, whatever the path begins with. */
+		error = walk_start(w, dirfd, path[0] == '/' ? "." : path, &dir);
+		if (error != 0)
+			return error;
+		vnode_ref(dir);
+		if (resolve & RESOLVE_IN_ROOT) {
+			vnode_rele(w->w_root);
+			w->w_root = dir;
+		} else {
+			w->w_base = dir;
+		}
+	} else if ((error = walk_start(w, dirfd, path, &dir)) != 0) {
+		return error;
+	}
+	w->w_mnt = dir->v_mount;
+	*dirp = dir;
+	return 0;
+}
+
+int
+walk_same_mount(const struct walker *w, const struct vnode *vp)
+{
+	if ((w->w_resolve & RESOLVE_NO_XDEV) && vp->v_mount != w->w_mnt)
+		return EXDEV;
+	return 0;
+}
+
+/* Go to the walk's root from the held directory *dirp (an absolute path
+ * or symlink); a scoped walk may refuse to (EXDEV). */
+static int
+walk_jump_root(struct walker *w, struct vnode **dirp)
+{
+	int error;
+
+	if (w->w_resolve & RESOLVE_BENEATH)
+		return EXDEV;
+	if ((error = walk_same_mount(w, w->w_root)) != 0)
+		return error;
+	vnode_rele(*dirp);
+	*dirp = w->w_root;
+	vnode_ref(*dirp);
 	return 0;
 }
 
@@ -287,7 +348,8 @@ walk_readlink(struct walker *w, struct vnode *vp, const char *rest,
 	size_t len, rlen;
 	int error;
 
-	if (++w->w_nlinks > SYMLOOP_MAX_)
+	if (++w->w_nlinks > SYMLOOP_MAX_ ||
+	    (w->w_resolve & RESOLVE_NO_SYMLINKS))
 		return ELOOP;
 	w->w_cur ^= 1;
 	if (w->w_buf[w->w_cur] == NULL &&
@@ -337,10 +399,9 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 	bool last, trail;
 	int error;
 
-	if (*p == '/') {
+	if (*p == '/' && (error = walk_jump_root(w, &dir)) != 0) {
 		vnode_rele(dir);
-		dir = w->w_root;
-		vnode_ref(dir);
+		return error;
 	}
 	for (;;) {
 		while (*p == '/')
@@ -393,6 +454,10 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 			vnode_ref(child);
 		} else if (len == 2 && c[0] == '.' && c[1] == '.') {
 			w->w_vavp = NULL;
+			if (dir == w->w_base) { /* RESOLVE_BENEATH's floor */
+				error = EXDEV;
+				break;
+			}
 			vnode_ref(dir);
 			child = dir;
 			if ((error = walk_dotdot(w, &child)) != 0) {
@@ -410,6 +475,11 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 			w->w_vavp = w->w_va.va_type != VNON ? child : NULL;
 			child = cross_down(child);
 		}
+		if (__predict_false(w->w_resolve != 0) &&
+		    (error = walk_same_mount(w, child)) != 0) {
+			vnode_rele(child);
+			break;
+		}
 		if (child->v_type == VLNK &&
 		    (!last || trail || (flags & NI_FOLLOW))) {
 			const char *np;
@@ -423,11 +493,9 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 			 * but is not "link/.": no search permission on it. */
 			if (trail)
 				flags |= NI_FOLLOW | NI_DIRECTORY;
-			if (np[0] == '/') {
-				vnode_rele(dir);
-				dir = w->w_root;
-				vnode_ref(dir);
-			}
+			if (np[0] == '/' &&
+			    (error = walk_jump_root(w, &dir)) != 0)
+				break;
 			p = np;
 			continue;
 		}
@@ -520,6 +588,9 @@ namei_kernel(const char *kpath, struct vnode **vpp)
 	w.w_buf[0] = w.w_buf[1] = NULL;
 	w.w_cur = 0;
 	w.w_vavp = NULL;
+	w.w_resolve = 0;
+	w.w_base = NULL;
+	w.w_mnt = NULL;
 	vnode_ref(rootvnode);
 	error = walk(&w, rootvnode, kpath, NI_FOLLOW, &res);
 	if (error == 0)

@@ -6,8 +6,10 @@
 #include <linux/falloc.h>
 #include <linux/fs.h>
 #include <linux/mount.h>
+#include <linux/openat2.h>
 #include <linux/stat.h>
 #include <linux/time.h>
+#include <linux/utime.h>
 #include <asm/statfs.h>
 
 #include "cred.h"
@@ -203,8 +205,13 @@ do_truncate(struct vnode *vp, off_t len, const struct kauth_cred *cr)
 	return vp->v_op->vop_setattr(vp, &va);
 }
 
+/* `resolve' of do_openat: the call is openat2's, whose RESOLVE_* flags
+ * (checked valid) come with it; 0 for open, openat and creat. */
+#define OPENAT2_CALL 0x80000000u
+
 static long
-do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode)
+do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode,
+	  unsigned resolve)
 {
 	const struct kauth_cred *cr = l->l_cred;
 	unsigned flags = (unsigned)oflags;
@@ -229,6 +236,18 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode)
 		   (O_CREAT | O_DIRECTORY)) {
 		return -EINVAL;
 	}
+	if (resolve & OPENAT2_CALL) {
+		/* openat2 refuses what open ignores; every lookup here is
+		 * served from memory, so RESOLVE_CACHED refuses only what
+		 * would write. */
+		if ((flags & O_PATH) &&
+		    (flags & ~(O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)))
+			return -EINVAL;
+		if ((resolve & RESOLVE_CACHED) &&
+		    (flags & (O_TRUNC | O_CREAT | O_TMPFILE_FLAG)))
+			return -EAGAIN;
+		resolve &= ~OPENAT2_CALL;
+	}
 	if (flags & (O_CREAT | O_TMPFILE_FLAG))
 		mode = mode & 07777 & ~proc_umask(l);
 	if (flags & O_PATH)
@@ -238,7 +257,9 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode)
 	buf = path_alloc();
 	if ((error = path_copyin(upath, buf, false)) != 0)
 		goto out;
-	if ((error = walk_start(&w, dirfd, buf, &dir)) != 0)
+	error = resolve != 0 ? walk_start_scoped(&w, dirfd, buf, resolve, &dir)
+			     : walk_start(&w, dirfd, buf, &dir);
+	if (error != 0)
 		goto out;
 	if (flags & O_TMPFILE_FLAG) {
 		error = walk(&w, dir, buf, NI_FOLLOW | NI_DIRECTORY, &res);
@@ -315,6 +336,8 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode)
 				goto out;
 			}
 			vp = cross_down(vp);
+			if ((error = walk_same_mount(&w, vp)) != 0)
+				goto out;
 			if (vp->v_type == VLNK && !(flags & O_NOFOLLOW)) {
 				error = walk_readlink(&w, vp, NULL, &path);
 				vnode_rele(vp);
@@ -367,21 +390,87 @@ out:
 long
 sys_open(struct lwp *l, const char *pathname, int flags, mode_t mode)
 {
-	return do_openat(l, AT_FDCWD, pathname, flags, mode);
+	return do_openat(l, AT_FDCWD, pathname, flags, mode, 0);
 }
 
 long
 sys_openat(struct lwp *l, int dirfd, const char *pathname, int flags,
 	   mode_t mode)
 {
-	return do_openat(l, dirfd, pathname, flags, mode);
+	return do_openat(l, dirfd, pathname, flags, mode, 0);
 }
 
 long
 sys_creat(struct lwp *l, const char *pathname, mode_t mode)
 {
 	return do_openat(l, AT_FDCWD, pathname, O_CREAT | O_WRONLY | O_TRUNC,
-			 mode);
+			 mode, 0);
+}
+
+/* The open flags openat2 takes (Linux's VALID_OPEN_FLAGS). */
+#define OPENAT2_FLAGS                                                          \
+	(O_ACCMODE | O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_APPEND |        \
+	 O_NONBLOCK | O_DSYNC | FASYNC | O_DIRECT | O_LARGEFILE |              \
+	 O_DIRECTORY | O_NOFOLLOW | O_NOATIME | O_CLOEXEC | __O_SYNC |         \
+	 O_PATH | O_TMPFILE_FLAG)
+#define OPENAT2_RESOLVE                                                        \
+	(RESOLVE_NO_XDEV | RESOLVE_NO_MAGICLINKS | RESOLVE_NO_SYMLINKS |       \
+	 RESOLVE_BENEATH | RESOLVE_IN_ROOT | RESOLVE_CACHED)
+
+/*
+ * Copy in a struct of `size' bytes of which the kernel knows `ksize':
+ * a shorter one is an older version (the rest 0), a longer one may
+ * only have zeros past what the kernel knows (E2BIG).  EFAULT.
+ */
+static int
+copyin_extensible(const void *uaddr, size_t size, void *kaddr, size_t ksize)
+{
+	unsigned char tail[64];
+	size_t off, n;
+	int error;
+
+	memset(kaddr, 0, ksize);
+	if ((error = copyin(uaddr, kaddr, size < ksize ? size : ksize)) != 0)
+		return error;
+	for (off = ksize; off < size; off += n) {
+		n = size - off < sizeof(tail) ? size - off : sizeof(tail);
+		if ((error = copyin((const char *)uaddr + off, tail, n)) != 0)
+			return error;
+		for (size_t i = 0; i < n; i++)
+			if (tail[i] != 0)
+				return E2BIG;
+	}
+	return 0;
+}
+
+long
+sys_openat2(struct lwp *l, int dirfd, const char *pathname,
+	    struct open_how *how, size_t size)
+{
+	struct open_how h;
+	int error;
+
+	/* Linux's order (openat2, build_open_flags). */
+	if (size < 24) /* OPEN_HOW_SIZE_VER0 */
+		return -EINVAL;
+	if (size > 4096)
+		return -E2BIG;
+	if ((error = copyin_extensible(how, size, &h, sizeof(h))) != 0)
+		return -error;
+	if (h.flags & ~(uint64_t)OPENAT2_FLAGS)
+		return -EINVAL;
+	if (h.resolve & ~(uint64_t)OPENAT2_RESOLVE)
+		return -EINVAL;
+	if ((h.resolve & RESOLVE_BENEATH) && (h.resolve & RESOLVE_IN_ROOT))
+		return -EINVAL;
+	if (h.flags & (O_CREAT | O_TMPFILE_FLAG)) {
+		if (h.mode & ~(uint64_t)07777)
+			return -EINVAL;
+	} else if (h.mode != 0) {
+		return -EINVAL;
+	}
+	return do_openat(l, dirfd, pathname, (int)h.flags, (mode_t)h.mode,
+			 (unsigned)h.resolve | OPENAT2_CALL);
 }
 
 /* ---- stat ------------------------------------------------------------------- */
@@ -1137,7 +1226,7 @@ do_renameat2(struct lwp *l, int olddirfd, const char *oldpath, int newdirfd,
 		vflags |= VRENAME_EXCHANGE;
 again:
 	error = lookup_parent(l, &fw, olddirfd, oldpath, &fbuf, &fr);
-	tw.w_root = NULL;
+	tw.w_root = tw.w_base = NULL; /* walker_fini of an unused walker */
 	tw.w_buf[0] = tw.w_buf[1] = NULL;
 	if (error == 0)
 		error = lookup_parent(l, &tw, newdirfd, newpath, &tbuf, &tr);
@@ -1621,23 +1710,63 @@ sys_utimensat(struct lwp *l, int dirfd, const char *pathname,
 	return at_setattr(l, dirfd, pathname, flags, &rq);
 }
 
-long
-sys_utimes(struct lwp *l, const char *filename, const struct timeval *times)
+/* A user's struct timeval pair as timespecs: 0, EFAULT, EINVAL (a
+ * microsecond count out of range, refused before any lookup). */
+static int
+timevals_in(const struct timeval *utv, struct timespec ts[2])
 {
 	struct timeval tv[2];
+	int error;
+
+	if ((error = copyin(utv, tv, sizeof(tv))) != 0)
+		return error;
+	for (int i = 0; i < 2; i++) {
+		if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
+			return EINVAL;
+		ts[i].tv_sec = tv[i].tv_sec;
+		ts[i].tv_nsec = tv[i].tv_usec * 1000;
+	}
+	return 0;
+}
+
+long
+sys_futimesat(struct lwp *l, int dirfd, const char *filename,
+	      const struct timeval *times)
+{
 	struct timespec ts[2];
 	struct attr_req rq = { .op = AR_TIMES, .cr = l->l_cred };
 	int error;
 
 	if (times != NULL) {
-		if ((error = copyin(times, tv, sizeof(tv))) != 0)
+		if ((error = timevals_in(times, ts)) != 0)
 			return -error;
-		for (int i = 0; i < 2; i++) {
-			if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
-				return -EINVAL;
-			ts[i].tv_sec = tv[i].tv_sec;
-			ts[i].tv_nsec = tv[i].tv_usec * 1000;
-		}
+		rq.ts = ts;
+	}
+	/* No name: the open file on dirfd, as futimens. */
+	if (filename == NULL && dirfd != AT_FDCWD)
+		return fd_setattr(l, dirfd, &rq);
+	return at_setattr(l, dirfd, filename, 0, &rq);
+}
+
+long
+sys_utimes(struct lwp *l, const char *filename, const struct timeval *times)
+{
+	return sys_futimesat(l, AT_FDCWD, filename, times);
+}
+
+long
+sys_utime(struct lwp *l, const char *filename, const struct utimbuf *times)
+{
+	struct utimbuf ub;
+	struct timespec ts[2];
+	struct attr_req rq = { .op = AR_TIMES, .cr = l->l_cred };
+	int error;
+
+	if (times != NULL) {
+		if ((error = copyin(times, &ub, sizeof(ub))) != 0)
+			return -error;
+		ts[0] = (struct timespec){ .tv_sec = ub.actime };
+		ts[1] = (struct timespec){ .tv_sec = ub.modtime };
 		rq.ts = ts;
 	}
 	return at_setattr(l, AT_FDCWD, filename, 0, &rq);
