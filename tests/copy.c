@@ -1340,6 +1340,17 @@ Test(copy, differential_against_the_host)
 	run_steps(&host, lh, cap);
 	run_steps(&rump, lr, cap);
 	host_rmtree(host.base);
+	/* The sequence must move data, not only fail. */
+	int moved = 0;
+	for (sh = lh; (eh = strchr(sh, '\n')) != NULL; sh = eh + 1) {
+		int step, op;
+		long r;
+
+		if (sscanf(sh, "%d:%d r%ld", &step, &op, &r) == 3 && op < 4 &&
+		    r > 0)
+			moved++;
+	}
+	cr_assert_gt(moved, 60, "only %d steps moved data", moved);
 	for (sh = lh, sr = lr; *sh != '\0' || *sr != '\0';
 	     sh = eh + 1, sr = er + 1, line++) {
 		eh = strchr(sh, '\n');
