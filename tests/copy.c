@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -540,6 +541,18 @@ Test(copy, sendfile_nonblocking_socket_short_count)
 	cr_assert_eq(tell(a), total % 70000);
 }
 
+/* One call moves at most 0x7ffff000 bytes (Linux's MAX_RW_COUNT). */
+Test(copy, sendfile_count_is_capped)
+{
+	int a = rump_sys_open("/sparse", O_CREAT | O_RDWR, 0644);
+	int n = rump_sys_open("/dev/null", O_WRONLY);
+	off_t o = 0;
+
+	RETURNS(rump_sys_ftruncate(a, 3L << 30), 0);
+	RETURNS(rump_sys_sendfile(n, a, &o, 3UL << 30), 0x7ffff000);
+	cr_assert_eq(o, 0x7ffff000);
+}
+
 Test(copy, sendfile_bad_offset_pointer_is_written_back)
 {
 	int a = mkfile("/a", 100, 1);
@@ -824,10 +837,12 @@ on_usr1(int sig)
 	__atomic_add_fetch(&hits, 1, __ATOMIC_RELAXED);
 }
 
+enum blocked_call { B_SPLICE, B_TEE, B_SENDFILE };
+
 struct blocker {
 	struct lwp *l;
 	int in, out;
-	bool tee;
+	enum blocked_call call;
 	pid_t tid, htid; /* rump's and the host's thread ids */
 	long rv;
 	int err;
@@ -842,10 +857,17 @@ blocker_main(void *arg)
 	b->tid = rump_sys_gettid();
 	__atomic_store_n(&b->htid, (pid_t)syscall(SYS_gettid),
 			 __ATOMIC_RELEASE);
-	if (b->tee)
-		b->rv = rump_sys_tee(b->in, b->out, 100, 0);
-	else
+	switch (b->call) {
+	case B_SPLICE:
 		b->rv = rump_sys_splice(b->in, NULL, b->out, NULL, 100, 0);
+		break;
+	case B_TEE:
+		b->rv = rump_sys_tee(b->in, b->out, 100, 0);
+		break;
+	case B_SENDFILE:
+		b->rv = rump_sys_sendfile(b->out, b->in, NULL, 100);
+		break;
+	}
 	b->err = errno;
 	rump_pub_lwproc_switch(NULL);
 	return NULL;
@@ -879,11 +901,14 @@ wait_sleeping(pid_t *tidp)
 	cr_assert_fail("never blocked");
 }
 
+/* Block `call' in a second lwp of a new process (on an empty input pipe,
+ * or for sendfile a full output pipe), signal it, then let it finish. */
 static void
-interrupt_one(bool tee, int saflags, long expect, int experr)
+interrupt_one(enum blocked_call call, int saflags, long expect, int experr)
 {
 	struct blocker b = { 0 };
 	struct sigaction sa;
+	static char big[65536];
 	int p[2], q[2];
 	pthread_t t;
 	pid_t pid;
@@ -898,7 +923,11 @@ interrupt_one(bool tee, int saflags, long expect, int experr)
 	mkpipe(q, 0);
 	b.in = p[0];
 	b.out = q[1];
-	b.tee = tee;
+	b.call = call;
+	if (call == B_SENDFILE) {
+		b.in = mkfile("/a", 1000, 1);
+		RETURNS(rump_sys_write(q[1], big, sizeof(big)), sizeof(big));
+	}
 	struct lwp *me = rump_pub_lwproc_curlwp();
 	cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
 	b.l = rump_pub_lwproc_curlwp();
@@ -908,7 +937,10 @@ interrupt_one(bool tee, int saflags, long expect, int experr)
 	cr_assert_eq(rump_sys_tkill(b.tid, SIGUSR1), 0);
 	nanosleep(&(struct timespec){ 0, 30000000 }, NULL);
 	/* Under SA_RESTART the call goes on and gets this. */
-	RETURNS(rump_sys_write(p[1], "late", 4), 4);
+	if (call == B_SENDFILE)
+		RETURNS(rump_sys_read(q[0], big, 4096), 4096);
+	else
+		RETURNS(rump_sys_write(p[1], "late", 4), 4);
 	cr_assert_eq(pthread_join(t, NULL), 0);
 	cr_assert_eq(__atomic_load_n(&hits, __ATOMIC_RELAXED), 1);
 	cr_assert_eq(b.rv, expect);
@@ -918,17 +950,27 @@ interrupt_one(bool tee, int saflags, long expect, int experr)
 
 Test(copy, splice_blocked_is_interrupted)
 {
-	interrupt_one(false, 0, -1, EINTR);
+	interrupt_one(B_SPLICE, 0, -1, EINTR);
 }
 
 Test(copy, splice_blocked_restarts_under_sa_restart)
 {
-	interrupt_one(false, SA_RESTART, 4, 0);
+	interrupt_one(B_SPLICE, SA_RESTART, 4, 0);
 }
 
 Test(copy, tee_blocked_is_interrupted)
 {
-	interrupt_one(true, 0, -1, EINTR);
+	interrupt_one(B_TEE, 0, -1, EINTR);
+}
+
+Test(copy, sendfile_blocked_on_a_full_pipe_is_interrupted)
+{
+	interrupt_one(B_SENDFILE, 0, -1, EINTR);
+}
+
+Test(copy, sendfile_blocked_on_a_full_pipe_restarts)
+{
+	interrupt_one(B_SENDFILE, SA_RESTART, 100, 0);
 }
 
 /* A splice reader and a writer on real threads: 4 MiB through a pipe
@@ -1017,6 +1059,60 @@ Test(copy, cfr_threads_in_opposite_directions)
 	cr_assert_null(r2);
 	cr_assert(has_pattern(a, 0, 256 * 1024, 0, 1));
 	cr_assert(has_pattern(b, 0, 256 * 1024, 0, 1));
+}
+
+/* A full mount: the pipe keeps what did not fit, sendfile stops short. */
+Test(copy, splice_and_sendfile_into_a_full_mount)
+{
+	char buf[60000];
+	int p[2], n = 0;
+
+	memset(buf, 7, sizeof(buf));
+	RETURNS(rump_sys_mkdir("/small", 0755), 0);
+	RETURNS(rump_sys_mount("none", "/small", "tmpfs", 0, "size=64k"), 0);
+	int x = mkfile("/small/x", 40000, 1);
+	int y = mkfile("/small/y", 0, 0);
+	mkpipe(p, 0);
+	RETURNS(rump_sys_write(p[1], buf, sizeof(buf)), sizeof(buf));
+	RETURNS(rump_sys_splice(p[0], NULL, y, NULL, sizeof(buf), 0), 24576);
+	RETURNS(rump_sys_ioctl(p[0], FIONREAD, &n), 0);
+	cr_assert_eq(n, 60000 - 24576);
+	FAILS(rump_sys_splice(p[0], NULL, y, NULL, sizeof(buf), 0), ENOSPC);
+	RETURNS(rump_sys_ioctl(p[0], FIONREAD, &n), 0);
+	cr_assert_eq(n, 60000 - 24576);
+	RETURNS(rump_sys_ftruncate(y, 0), 0);
+	RETURNS(rump_sys_lseek(y, 0, SEEK_SET), 0);
+	off_t o = 0;
+	RETURNS(rump_sys_sendfile(y, x, &o, 40000), 24576);
+	cr_assert_eq(o, 24576);
+	FAILS(rump_sys_sendfile(y, x, &o, 40000), ENOSPC);
+	cr_assert_eq(o, 24576);
+	cr_assert(has_pattern(y, 0, 24576, 0, 1));
+}
+
+/* Full output pipes: nonblocking calls get EAGAIN and take nothing. */
+Test(copy, full_pipes_are_eagain)
+{
+	char buf[65536] = { 0 };
+	struct iovec v = { buf, 100 };
+	int q[2], e[2], n = 0;
+
+	mkpipe(q, 0);
+	mkpipe(e, 0);
+	RETURNS(rump_sys_write(q[1], buf, sizeof(buf)), sizeof(buf));
+	RETURNS(rump_sys_write(e[1], "abc", 3), 3);
+	FAILS(rump_sys_vmsplice(q[1], &v, 1, SPLICE_F_NONBLOCK), EAGAIN);
+	FAILS(rump_sys_tee(e[0], q[1], 10, SPLICE_F_NONBLOCK), EAGAIN);
+	FAILS(rump_sys_splice(e[0], NULL, q[1], NULL, 10, SPLICE_F_NONBLOCK),
+	      EAGAIN);
+	RETURNS(rump_sys_ioctl(e[0], FIONREAD, &n), 0);
+	cr_assert_eq(n, 3);
+	int a = mkfile("/a", 100, 1);
+	FAILS(rump_sys_splice(a, NULL, q[1], NULL, 10, SPLICE_F_NONBLOCK),
+	      EAGAIN);
+	RETURNS(rump_sys_fcntl(q[1], F_SETFL, O_NONBLOCK), 0);
+	FAILS(rump_sys_sendfile(q[1], a, NULL, 10), EAGAIN);
+	RETURNS(tell(a), 0);
 }
 
 /* ---- tee ---------------------------------------------------------------- */
