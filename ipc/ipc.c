@@ -132,3 +132,84 @@ ipc_init(void)
 		return error;
 	return unp_init();
 }
+
+/* ---- F_SETOWN owners (ipc.h) ------------------------------------------ */
+
+/* Whether someone answers to `who' (> 0 a process or thread, < 0 a
+ * process group); proc_lock held.  With `task', only a process (as
+ * Linux's pid_task for the owner's type): a thread that is not its
+ * process's first, or a number only a thread has, is nobody. */
+static bool
+owner_exists_locked(int who, bool task)
+{
+	if (who > 0)
+		return proc_find_locked(who) != NULL ||
+		       (!task && lwp_find_locked(who) != NULL);
+	for (struct proc *p = proc_first_locked(); p != NULL; p = p->p_next)
+		if (!p->p_dead && p->p_pid != 0 &&
+		    (p->p_pgid == -who ||
+		     (!task && (p->p_pid == -who || p->p_sid == -who))))
+			return true;
+	return !task && lwp_find_locked(-who) != NULL;
+}
+
+int
+ipc_owner_check(int who)
+{
+	bool ok;
+
+	if (who == INT32_MIN)
+		return EINVAL;
+	if (who == 0)
+		return 0;
+	proc_lock_enter();
+	ok = owner_exists_locked(who, false);
+	proc_lock_exit();
+	return ok ? 0 : ESRCH;
+}
+
+int
+ipc_owner_get(int who)
+{
+	bool ok;
+
+	if (who == 0)
+		return 0;
+	proc_lock_enter();
+	ok = owner_exists_locked(who, true);
+	proc_lock_exit();
+	return ok ? who : 0;
+}
+
+/* Linux's sigio_perm: the setter's uid or euid is the target's uid or
+ * saved uid, or the setter's euid is root. */
+static bool
+owner_may_signal(const struct ipc_owner *o, struct proc *p)
+{
+	const struct kauth_cred *c = atomic_load_relaxed(&p->p_cred);
+
+	return o->io_euid == 0 || o->io_euid == c->cr_suid ||
+	       o->io_euid == c->cr_uid || o->io_uid == c->cr_suid ||
+	       o->io_uid == c->cr_uid;
+}
+
+void
+ipc_owner_signal(const struct ipc_owner *o, int sig)
+{
+	struct proc *p;
+
+	if (o->io_who == 0)
+		return;
+	proc_lock_enter();
+	if (o->io_who > 0) {
+		if ((p = proc_find_locked(o->io_who)) != NULL &&
+		    owner_may_signal(o, p))
+			(void)sig_post_proc(p, sig, NULL);
+	} else {
+		for (p = proc_first_locked(); p != NULL; p = p->p_next)
+			if (!p->p_dead && p->p_pid != 0 &&
+			    p->p_pgid == -o->io_who && owner_may_signal(o, p))
+				(void)sig_post_proc(p, sig, NULL);
+	}
+	proc_lock_exit();
+}

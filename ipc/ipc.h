@@ -169,6 +169,26 @@ int pipe_splice_write(struct file *fp, size_t len, int ioflags,
 /* A file with epoll registrations is going away: drop them. */
 void epoll_file_gone(struct file *fp);
 
+/*
+ * The owner of a file for SIGURG (F_SETOWN, FIOSETOWN, SIOCSPGRP): a
+ * process (io_who > 0) or process group (< 0), 0 none, and the uid and
+ * euid of whoever set it, which must be allowed to signal the target
+ * (Linux's f_owner and sigio_perm).
+ */
+struct ipc_owner {
+	int io_who;
+	uid_t io_uid, io_euid;
+};
+/* 0 if `who' may be set as an owner: EINVAL (INT_MIN), ESRCH (no such
+ * process, thread or group). */
+int ipc_owner_check(int who);
+/* What F_GETOWN reports: `who', or 0 once no process answers to it. */
+int ipc_owner_get(int who);
+/* Post `sig' to the owner's process or each process of its group that
+ * the setter may signal.  Takes proc_lock: call with no object lock
+ * that comes after it held. */
+void ipc_owner_signal(const struct ipc_owner *o, int sig);
+
 /* ---- sockets (uipc.c) ---- */
 int unp_init(void);
 

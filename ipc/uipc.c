@@ -75,6 +75,11 @@
 #define SEND_SHUTDOWN 2
 
 #define FIONREAD_ 0x541B
+#define FIOSETOWN_ 0x8901
+#define SIOCSPGRP_ 0x8902
+#define FIOGETOWN_ 0x8903
+#define SIOCGPGRP_ 0x8904
+#define SIOCATMARK_ 0x8905
 #define SIOCOUTQ_ 0x5411 /* TIOCOUTQ */
 
 #define WMEM_DEFAULT 212992
@@ -246,6 +251,16 @@ struct usock {
 	 * Linux sets it under the receive's iolock. */
 	int so_peekoff;
 	unsigned char so_tsflags; /* SOT_*, under so_lock */
+	/*
+	 * MSG_OOB (STREAM, Linux's CONFIG_AF_UNIX_OOB): the message of one
+	 * byte in so's queue that is the pending out-of-band byte, or NULL.
+	 * Once taken by recv(MSG_OOB) it stays, emptied, as the mark a read
+	 * stops at.  Under so_lock; changed by the receiver holding
+	 * so_rbusy, or by a sender (a new one replaces it).  so_owner: who
+	 * gets SIGURG when one arrives (F_SETOWN).
+	 */
+	struct umsg *so_oob;
+	struct ipc_owner so_owner;
 	int so_error;
 	uint64_t so_rcvtimeo, so_sndtimeo; /* ns; 0: none */
 	/* Descriptor passing: times this socket's file is in flight. */
@@ -670,6 +685,7 @@ unp_gc(void)
 		mutex_enter(&so->so_lock);
 		m = so->so_rhead;
 		so->so_rhead = so->so_rtail = NULL;
+		so->so_oob = NULL;
 		so->so_rbytes = 0;
 		so->so_rcount = 0;
 		mutex_exit(&so->so_lock);
@@ -766,6 +782,7 @@ usock_teardown(struct usock *so, bool embryo)
 	peer = so->so_peer;
 	so->so_peer = NULL;
 	purge = so->so_rhead;
+	so->so_oob = NULL;
 	/* Linux skips a head of no bytes (a consumed OOB byte's rest, for
 	 * it) when it decides whether data was lost. */
 	had_data = purge != NULL &&
@@ -960,6 +977,8 @@ soo_poll(struct file *fp, int events, struct polltable *pt)
 		mask |= POLLRDHUP | POLLIN | POLLRDNORM;
 	if (so->so_rhead != NULL || so->so_acchead != NULL || so->so_dw != NULL)
 		mask |= POLLIN | POLLRDNORM;
+	if (so->so_oob != NULL)
+		mask |= POLLPRI;
 	if (so->so_type != SOCK_DGRAM && so->so_state == SS_UNCONNECTED)
 		mask |= POLLHUP;
 	if (so->so_state != SS_LISTENING && so_writable(so) &&
@@ -986,6 +1005,44 @@ soo_poll(struct file *fp, int events, struct polltable *pt)
 	return mask & (events | POLL_ALWAYS);
 }
 
+/* F_SETOWN and its ioctls: the process (> 0) or group (< 0) that gets
+ * SIGURG, 0 none; the setter's ids decide whether it may (ipc.h). */
+static int
+unp_setown(struct usock *so, int who)
+{
+	const struct kauth_cred *cr = rumpuser_curlwp()->l_cred;
+	int error;
+
+	if ((error = ipc_owner_check(who)) != 0)
+		return error;
+	mutex_enter(&so->so_lock);
+	so->so_owner.io_who = who;
+	so->so_owner.io_uid = cr->cr_uid;
+	so->so_owner.io_euid = cr->cr_euid;
+	mutex_exit(&so->so_lock);
+	return 0;
+}
+
+static int
+soo_fcntl(struct file *fp, int cmd, unsigned long arg, long *rv)
+{
+	struct usock *so = fp->f_data;
+	int who;
+
+	switch (cmd) {
+	case F_SETOWN:
+		return unp_setown(so, (int)arg);
+	case F_GETOWN:
+		mutex_enter(&so->so_lock);
+		who = so->so_owner.io_who;
+		mutex_exit(&so->so_lock);
+		*rv = ipc_owner_get(who);
+		return 0;
+	default:
+		return EINVAL;
+	}
+}
+
 static int
 soo_ioctl(struct file *fp, unsigned long cmd, void *data)
 {
@@ -1008,6 +1065,31 @@ soo_ioctl(struct file *fp, unsigned long cmd, void *data)
 		if (so->so_dw != NULL) /* a writer's offer counts too */
 			n += (int)so->so_dw->dw_uio->uio_resid;
 		mutex_exit(&so->so_lock);
+		return copyout(&n, data, sizeof(n));
+	case SIOCATMARK_:
+		/* Linux's: whether a read is at the pending out-of-band
+		 * byte, or at the mark a taken one left (streams only). */
+		if (so->so_type != SOCK_STREAM)
+			return EOPNOTSUPP;
+		mutex_enter(&so->so_lock);
+		n = so->so_rhead != NULL &&
+		    (so->so_rhead == so->so_oob ||
+		     (so->so_rhead->m_off == so->so_rhead->m_len &&
+		      (so->so_oob == NULL ||
+		       so->so_rhead->m_next == so->so_oob)));
+		mutex_exit(&so->so_lock);
+		return copyout(&n, data, sizeof(n));
+	case FIOSETOWN_:
+	case SIOCSPGRP_:
+		if (copyin(data, &n, sizeof(n)) != 0)
+			return EFAULT;
+		return unp_setown(so, n);
+	case FIOGETOWN_:
+	case SIOCGPGRP_:
+		mutex_enter(&so->so_lock);
+		n = so->so_owner.io_who;
+		mutex_exit(&so->so_lock);
+		n = ipc_owner_get(n);
 		return copyout(&n, data, sizeof(n));
 	case SIOCOUTQ_:
 		/* What this socket sent that its receiver has not taken
@@ -1039,6 +1121,7 @@ static const struct fileops unp_fileops_ = {
 	.fo_write = soo_write,
 	.fo_stat = soo_stat,
 	.fo_ioctl = soo_ioctl,
+	.fo_fcntl = soo_fcntl,
 	.fo_poll = soo_poll,
 	.fo_close = soo_close,
 	.fo_setattr = soo_setattr,
@@ -2355,9 +2438,10 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 {
 	struct usock *dst = NULL;
 	struct wakelist wl = WAKELIST_INIT;
+	struct ipc_owner urg = { 0 };
 	uint64_t deadline;
 	size_t total = uio->uio_resid, chunk;
-	bool stream = so->so_type == SOCK_STREAM, own_passcred;
+	bool stream = so->so_type == SOCK_STREAM, own_passcred, oob = false;
 	int error = 0;
 
 	*sent = 0;
@@ -2368,8 +2452,13 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 	if ((error = seqpacket_precheck(so)) != 0)
 		goto done;
 	if (flags & MSG_OOB) {
-		error = EOPNOTSUPP;
-		goto done;
+		/* A stream's last byte goes out of band (Linux's
+		 * CONFIG_AF_UNIX_OOB); no byte, or another type: none. */
+		if (!stream || total == 0) {
+			error = EOPNOTSUPP;
+			goto done;
+		}
+		oob = true;
 	}
 	send_autobind(so);
 	/* Linux's bound, seen before a pending error, a shutdown, a
@@ -2449,11 +2538,13 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 		mutex_exit(&so->so_lock);
 		if (error != 0)
 			break;
-		if (stream && anc == NULL && !nonblock &&
+		if (stream && anc == NULL && !nonblock && !oob &&
 		    uio->uio_segflg == UIO_USERSPACE &&
 		    uio->uio_resid >= UNP_DW_MIN && unp_dw_offer(dst, uio) > 0)
 			continue; /* the reader took some: go on */
 		chunk = uio->uio_resid;
+		if (oob && chunk > 1)
+			chunk--; /* the bytes before the out-of-band one */
 		if (stream)
 			chunk = MIN(chunk, UNP_STREAM_CHUNK);
 		m = NULL;
@@ -2535,9 +2626,21 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 				m->m_hasts = true;
 			}
 			rcv_append(dst, m, &wl);
+			urg.io_who = 0;
+			if (oob && uio->uio_resid == 0) {
+				/* The last byte: now the pending one (an
+				 * earlier one becomes data), SIGURG to the
+				 * receiver's owner (Linux's queue_oob). */
+				dst->so_oob = m;
+				ipc_wakeup_defer(&dst->so_wq,
+						 POLLPRI | POLLRDBAND, &wl);
+				urg = dst->so_owner;
+			}
 		}
 		mutex_exit(&dst->so_lock);
 		wakelist_kick(&wl);
+		if (error == 0 && urg.io_who != 0)
+			ipc_owner_signal(&urg, SIGURG);
 		if (error != 0) {
 			uio->uio_resid = before;
 			if (anc != NULL && m->m_fds != NULL) {
@@ -2694,6 +2797,105 @@ dgram_peek_at(struct usock *so, int off, size_t *skipp)
 }
 
 /*
+ * What a stream receive does at `m' (so_lock and so_rbusy held) when it
+ * is an emptied message (a taken out-of-band byte's mark) or the pending
+ * out-of-band byte, as Linux's manage_oob: a receive that has bytes
+ * stops there; else a mark is passed (a read drops it), and the pending
+ * byte is passed too (a read drops it and it is gone) unless
+ * SO_OOBINLINE makes it data.  Returns the message to go on with, or
+ * NULL.  Dropped messages go on the `*donetailp' list.
+ */
+static struct umsg *
+oob_manage(struct usock *so, struct umsg *m, bool peek, bool copied,
+	   struct umsg ***donetailp)
+{
+	bool inl = (so->so_optflags & SOF_OOBINLINE) != 0;
+	struct umsg *x;
+
+	if (m->m_off == m->m_len) {
+		if (copied && (so->so_oob == NULL || m == so->so_oob))
+			return NULL;
+		if (peek) {
+			m = m->m_next;
+		} else {
+			x = rcv_unlink_head(so); /* a read starts at the head */
+			**donetailp = x;
+			*donetailp = &x->m_next;
+			m = so->so_rhead;
+		}
+		if (m == NULL)
+			return NULL;
+	}
+	if (m != so->so_oob)
+		return m;
+	if (copied)
+		return NULL;
+	if (!peek) {
+		so->so_oob = NULL;
+		if (!inl) {
+			x = rcv_unlink_head(so);
+			**donetailp = x;
+			*donetailp = &x->m_next;
+			m = so->so_rhead;
+		}
+	} else if (!inl) {
+		m = m->m_next;
+	}
+	return m;
+}
+
+/*
+ * recv(MSG_OOB) of a stream (so_lock held, dropped on return), as
+ * Linux's unix_stream_recv_urg: the pending byte, EINVAL if none or
+ * SO_OOBINLINE.  A read takes it (even into no room, or a buffer that
+ * faults) and leaves its emptied message as the mark; an emptied one
+ * just before goes.  *lenp: 1.
+ */
+static int
+unp_recv_oob(struct usock *so, struct uio *uio, bool peek, uint64_t deadline,
+	     int *oflags, size_t *lenp)
+{
+	struct umsg *m, **pp, *drop = NULL;
+	int error;
+	char c;
+
+	while (so->so_rbusy) {
+		if ((error = ipc_sleep(&so->so_wq, &so->so_lock, UNP_KEY_RBUSY,
+				       deadline)) != 0) {
+			mutex_exit(&so->so_lock);
+			return sleep_error(error, so->so_rcvtimeo);
+		}
+	}
+	if ((so->so_optflags & SOF_OOBINLINE) || (m = so->so_oob) == NULL) {
+		mutex_exit(&so->so_lock);
+		return EINVAL;
+	}
+	c = m->m_data[0];
+	if (!peek) {
+		so->so_oob = NULL;
+		m->m_off = m->m_len;
+		so->so_rbytes -= m->m_len;
+		for (pp = &so->so_rhead; *pp != m && (*pp)->m_next != m;
+		     pp = &(*pp)->m_next)
+			;
+		if (*pp != m && (*pp)->m_off == (*pp)->m_len) {
+			drop = *pp;
+			*pp = m;
+			drop->m_next = NULL;
+			so->so_rcount--;
+		}
+	}
+	mutex_exit(&so->so_lock);
+	if (drop != NULL)
+		umsg_free(drop);
+	*lenp = 1;
+	*oflags |= MSG_OOB;
+	if (uio->uio_resid > 0 && uiomove(&c, 1, uio) != 0)
+		return EFAULT;
+	return 0;
+}
+
+/*
  * Receive into `uio'.  *flags in: MSG_*; out: MSG_TRUNC/MSG_CTRUNC bits
  * the caller reports.  *fromp (if fromp) gets the sender's name, as it
  * is now (Linux names the sending socket when a message is read, so a
@@ -2729,7 +2931,7 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 	*lenp = 0;
 	if (*flags & MSG_DONTWAIT)
 		nonblock = true;
-	if (*flags & MSG_OOB)
+	if ((*flags & MSG_OOB) && so->so_type == SOCK_DGRAM)
 		return EOPNOTSUPP;
 	/* A stream read takes the descriptors of what it reads (and stops
 	 * after them) whether or not its caller wants them: they go. */
@@ -2741,6 +2943,15 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 	    so->so_state != SS_CLOSED) {
 		mutex_exit(&so->so_lock);
 		return so->so_type == SOCK_STREAM ? EINVAL : ENOTCONN;
+	}
+	if (*flags & MSG_OOB) {
+		if (!stream) {
+			mutex_exit(&so->so_lock);
+			return EOPNOTSUPP;
+		}
+		error = unp_recv_oob(so, uio, peek, deadline, &oflags, lenp);
+		*flags = oflags;
+		return error;
 	}
 	while (so->so_rbusy) {
 		if ((error = ipc_sleep(&so->so_wq, &so->so_lock, UNP_KEY_RBUSY,
@@ -2777,6 +2988,14 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 		} else {
 			if (!pcont)
 				m = so->so_rhead;
+			if (m != NULL &&
+			    (m->m_off == m->m_len || m == so->so_oob)) {
+				m = oob_manage(so, m, peek,
+					       total != uio->uio_resid,
+					       &donetail);
+				if (m == NULL && total != uio->uio_resid)
+					break;
+			}
 			if (peek) {
 				/* Skip SO_PEEK_OFF's bytes, and empty
 				 * messages on the way. */
