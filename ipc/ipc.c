@@ -135,50 +135,68 @@ ipc_init(void)
 
 /* ---- F_SETOWN owners (ipc.h) ------------------------------------------ */
 
-/* Whether someone answers to `who' (> 0 a process or thread, < 0 a
- * process group); proc_lock held.  With `task', only a process (as
- * Linux's pid_task for the owner's type): a thread that is not its
- * process's first, or a number only a thread has, is nobody. */
+/* Whether a process, thread, process group or session has the number
+ * `id' (Linux's find_vpid); proc_lock held. */
 static bool
-owner_exists_locked(int who, bool task)
+id_exists_locked(int id)
 {
-	if (who > 0)
-		return proc_find_locked(who) != NULL ||
-		       (!task && lwp_find_locked(who) != NULL);
+	if (proc_find_locked(id) != NULL || lwp_find_locked(id) != NULL)
+		return true;
 	for (struct proc *p = proc_first_locked(); p != NULL; p = p->p_next)
 		if (!p->p_dead && p->p_pid != 0 &&
-		    (p->p_pgid == -who ||
-		     (!task && (p->p_pid == -who || p->p_sid == -who))))
+		    (p->p_pgid == id || p->p_sid == id))
 			return true;
-	return !task && lwp_find_locked(-who) != NULL;
+	return false;
+}
+
+/* Whether someone of the owner's kind answers to its number (Linux's
+ * pid_task); proc_lock held. */
+static bool
+owner_alive_locked(int type, int id)
+{
+	if (id <= 0)
+		return false;
+	switch (type) {
+	case IPC_OWNER_TID:
+		return lwp_find_locked(id) != NULL;
+	case IPC_OWNER_PID:
+		return proc_find_locked(id) != NULL;
+	default:
+		for (struct proc *p = proc_first_locked(); p != NULL;
+		     p = p->p_next)
+			if (!p->p_dead && p->p_pid != 0 && p->p_pgid == id)
+				return true;
+		return false;
+	}
 }
 
 int
-ipc_owner_check(int who)
+ipc_owner_check(int type, int id)
 {
 	bool ok;
 
-	if (who == INT32_MIN)
+	if (type != IPC_OWNER_TID && type != IPC_OWNER_PID &&
+	    type != IPC_OWNER_PGRP)
 		return EINVAL;
-	if (who == 0)
+	if (id == 0)
 		return 0;
+	if (id < 0)
+		return ESRCH;
 	proc_lock_enter();
-	ok = owner_exists_locked(who, false);
+	ok = id_exists_locked(id);
 	proc_lock_exit();
 	return ok ? 0 : ESRCH;
 }
 
 int
-ipc_owner_get(int who)
+ipc_owner_get(const struct ipc_owner *o)
 {
 	bool ok;
 
-	if (who == 0)
-		return 0;
 	proc_lock_enter();
-	ok = owner_exists_locked(who, true);
+	ok = owner_alive_locked(o->io_type, o->io_id);
 	proc_lock_exit();
-	return ok ? who : 0;
+	return ok ? o->io_id : 0;
 }
 
 /* Linux's sigio_perm: the setter's uid or euid is the target's uid or
@@ -197,19 +215,28 @@ void
 ipc_owner_signal(const struct ipc_owner *o, int sig)
 {
 	struct proc *p;
+	struct lwp *t;
 
-	if (o->io_who == 0)
+	if (o->io_id <= 0)
 		return;
 	proc_lock_enter();
-	if (o->io_who > 0) {
-		if ((p = proc_find_locked(o->io_who)) != NULL &&
+	switch (o->io_type) {
+	case IPC_OWNER_TID:
+		if ((t = lwp_find_locked(o->io_id)) != NULL &&
+		    owner_may_signal(o, t->l_proc))
+			(void)sig_post_lwp(t, sig, NULL);
+		break;
+	case IPC_OWNER_PID:
+		if ((p = proc_find_locked(o->io_id)) != NULL &&
 		    owner_may_signal(o, p))
 			(void)sig_post_proc(p, sig, NULL);
-	} else {
+		break;
+	default:
 		for (p = proc_first_locked(); p != NULL; p = p->p_next)
 			if (!p->p_dead && p->p_pid != 0 &&
-			    p->p_pgid == -o->io_who && owner_may_signal(o, p))
+			    p->p_pgid == o->io_id && owner_may_signal(o, p))
 				(void)sig_post_proc(p, sig, NULL);
+		break;
 	}
 	proc_lock_exit();
 }

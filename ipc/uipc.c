@@ -1005,39 +1005,79 @@ soo_poll(struct file *fp, int events, struct polltable *pt)
 	return mask & (events | POLL_ALWAYS);
 }
 
-/* F_SETOWN and its ioctls: the process (> 0) or group (< 0) that gets
- * SIGURG, 0 none; the setter's ids decide whether it may (ipc.h). */
+/* F_SETOWN_EX's argument. */
+struct f_owner_ex_ {
+	int type;
+	int pid;
+};
+
+/* Set so's owner (ipc.h); the setter's ids decide whether it may
+ * signal it. */
 static int
-unp_setown(struct usock *so, int who)
+unp_setown(struct usock *so, int type, int id)
 {
 	const struct kauth_cred *cr = rumpuser_curlwp()->l_cred;
 	int error;
 
-	if ((error = ipc_owner_check(who)) != 0)
+	if ((error = ipc_owner_check(type, id)) != 0)
 		return error;
 	mutex_enter(&so->so_lock);
-	so->so_owner.io_who = who;
+	so->so_owner.io_type = type;
+	so->so_owner.io_id = id;
 	so->so_owner.io_uid = cr->cr_uid;
 	so->so_owner.io_euid = cr->cr_euid;
 	mutex_exit(&so->so_lock);
 	return 0;
 }
 
+/* F_SETOWN's `who': a process (> 0), a process group (< 0), none. */
+static int
+unp_setown_who(struct usock *so, int who)
+{
+	if (who == INT32_MIN)
+		return EINVAL;
+	return who < 0 ? unp_setown(so, IPC_OWNER_PGRP, -who)
+		       : unp_setown(so, IPC_OWNER_PID, who);
+}
+
+/* F_GETOWN's answer: a group negative, 0 once the owner is gone. */
+static int
+unp_getown_who(struct usock *so)
+{
+	struct ipc_owner o;
+	int id;
+
+	mutex_enter(&so->so_lock);
+	o = so->so_owner;
+	mutex_exit(&so->so_lock);
+	id = ipc_owner_get(&o);
+	return o.io_type == IPC_OWNER_PGRP ? -id : id;
+}
+
 static int
 soo_fcntl(struct file *fp, int cmd, unsigned long arg, long *rv)
 {
 	struct usock *so = fp->f_data;
-	int who;
+	struct f_owner_ex_ ex;
+	struct ipc_owner o;
 
 	switch (cmd) {
 	case F_SETOWN:
-		return unp_setown(so, (int)arg);
+		return unp_setown_who(so, (int)arg);
 	case F_GETOWN:
-		mutex_enter(&so->so_lock);
-		who = so->so_owner.io_who;
-		mutex_exit(&so->so_lock);
-		*rv = ipc_owner_get(who);
+		*rv = unp_getown_who(so);
 		return 0;
+	case F_SETOWN_EX:
+		if (copyin((void *)arg, &ex, sizeof(ex)) != 0)
+			return EFAULT;
+		return unp_setown(so, ex.type, ex.pid);
+	case F_GETOWN_EX:
+		mutex_enter(&so->so_lock);
+		o = so->so_owner;
+		mutex_exit(&so->so_lock);
+		ex.type = o.io_type;
+		ex.pid = ipc_owner_get(&o);
+		return copyout(&ex, (void *)arg, sizeof(ex)) != 0 ? EFAULT : 0;
 	default:
 		return EINVAL;
 	}
@@ -1083,13 +1123,10 @@ soo_ioctl(struct file *fp, unsigned long cmd, void *data)
 	case SIOCSPGRP_:
 		if (copyin(data, &n, sizeof(n)) != 0)
 			return EFAULT;
-		return unp_setown(so, n);
+		return unp_setown_who(so, n);
 	case FIOGETOWN_:
 	case SIOCGPGRP_:
-		mutex_enter(&so->so_lock);
-		n = so->so_owner.io_who;
-		mutex_exit(&so->so_lock);
-		n = ipc_owner_get(n);
+		n = unp_getown_who(so);
 		return copyout(&n, data, sizeof(n));
 	case SIOCOUTQ_:
 		/* What this socket sent that its receiver has not taken
@@ -2626,7 +2663,7 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 				m->m_hasts = true;
 			}
 			rcv_append(dst, m, &wl);
-			urg.io_who = 0;
+			urg.io_id = 0;
 			if (oob && uio->uio_resid == 0) {
 				/* The last byte: now the pending one (an
 				 * earlier one becomes data), SIGURG to the
@@ -2639,7 +2676,7 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 		}
 		mutex_exit(&dst->so_lock);
 		wakelist_kick(&wl);
-		if (error == 0 && urg.io_who != 0)
+		if (error == 0 && urg.io_id > 0)
 			ipc_owner_signal(&urg, SIGURG);
 		if (error != 0) {
 			uio->uio_resid = before;

@@ -573,6 +573,47 @@ steps_sigurg(struct out *o)
 		put(o, " %d", KCALL(o->rump, fcntl, d, F_GETOWN) == pid);
 		KCALL(o->rump, close, d);
 	}
+	/* F_SETOWN_EX and F_GETOWN_EX: a thread, a group, none. */
+	{
+		struct f_owner_ex ex = { -5, -5 };
+		int tid = (int)KCALL(o->rump, gettid), s2[2];
+
+		newpair(o, s2);
+		res(o, KCALL(o->rump, fcntl, s2[1], F_GETOWN_EX, &ex));
+		put(o, " t%d p%d", ex.type, ex.pid);
+		ex.type = F_OWNER_TID;
+		ex.pid = tid;
+		res(o, KCALL(o->rump, fcntl, s2[1], F_SETOWN_EX, &ex));
+		put(o, " %d", KCALL(o->rump, fcntl, s2[1], F_GETOWN) == tid);
+		ex.type = -5;
+		res(o, KCALL(o->rump, fcntl, s2[1], F_GETOWN_EX, &ex));
+		put(o, " t%d %d", ex.type, ex.pid == tid);
+		snd(o, s2[0], "x", MSG_OOB);
+		put(o, " u%d", urgs);
+		ex.type = F_OWNER_PGRP;
+		ex.pid = pg;
+		res(o, KCALL(o->rump, fcntl, s2[1], F_SETOWN_EX, &ex));
+		put(o, " %d", KCALL(o->rump, fcntl, s2[1], F_GETOWN) == -pg);
+		snd(o, s2[0], "x", MSG_OOB);
+		put(o, " u%d", urgs);
+		ex.type = 3;
+		res(o, KCALL(o->rump, fcntl, s2[1], F_SETOWN_EX, &ex));
+		ex.type = F_OWNER_PID;
+		ex.pid = -pid;
+		res(o, KCALL(o->rump, fcntl, s2[1], F_SETOWN_EX, &ex));
+		ex.pid = 999999;
+		res(o, KCALL(o->rump, fcntl, s2[1], F_SETOWN_EX, &ex));
+		ex.pid = 0;
+		res(o, KCALL(o->rump, fcntl, s2[1], F_SETOWN_EX, &ex));
+		ex.type = -5;
+		res(o, KCALL(o->rump, fcntl, s2[1], F_GETOWN_EX, &ex));
+		put(o, " t%d p%d", ex.type, ex.pid);
+		res(o, KCALL(o->rump, fcntl, s2[1], F_SETOWN_EX, NULL));
+		res(o, KCALL(o->rump, fcntl, s2[1], F_GETOWN_EX, NULL));
+		snd(o, s2[0], "x", MSG_OOB);
+		put(o, " u%d", urgs);
+		closepair(o, s2);
+	}
 	/* Bad owners leave it as it was. */
 	res(o, KCALL(o->rump, fcntl, sv[1], F_SETOWN, INT_MIN));
 	res(o, KCALL(o->rump, fcntl, sv[1], F_SETOWN, 999999));
