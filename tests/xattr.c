@@ -17,6 +17,7 @@
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -668,6 +669,134 @@ Test(xattr, many_files_then_unmount)
 		snprintf(p, sizeof(p), "/mnt/f%d", i);
 		RETURNS(rump_sys_unlink(p), 0);
 	}
+	RETURNS(rump_sys_umount("/mnt"), 0);
+}
+
+/* ---- inode space: nr_inodes, not size= ------------------------------------ */
+
+static long
+ffree_of(const char *path)
+{
+	struct statfs sf;
+
+	RETURNS(rump_sys_statfs(path, &sf), 0);
+	return (long)sf.f_ffree;
+}
+
+/* Attributes take the mount's inode space (nr_inodes * 1024 bytes; 40
+ * plus name plus value each), not its size= pages: the figures of the
+ * host's tmpfs with size=16k,nr_inodes=3. */
+Test(xattr, attributes_take_inode_space)
+{
+	char n[32];
+	int i;
+
+	RETURNS(rump_sys_mkdir("/mnt", 0755), 0);
+	RETURNS(rump_sys_mount("none", "/mnt", "tmpfs", 0,
+			       "size=16k,nr_inodes=3"),
+		0);
+	mkfile("/mnt/f", 0644);
+	for (i = 0; i < 2000; i++) {
+		snprintf(n, sizeof(n), "user.n%d", i);
+		if (rump_sys_setxattr("/mnt/f", n, "", 0, 0) != 0)
+			break;
+	}
+	cr_assert_eq(i, 21, "%d empty attributes fit, the host's 21", i);
+	cr_assert_eq(errno, ENOSPC);
+	FAILS(rump_sys_setxattr("/mnt/f", "user.n1", "abc", 3, 0), ENOSPC);
+	RETURNS(rump_sys_removexattr("/mnt/f", "user.n1"), 0);
+	RETURNS(rump_sys_setxattr("/mnt/f", "user.n1", "abc", 3, 0), 0);
+	/* the new value's space first: ENOSPC before the flags */
+	FAILS(rump_sys_setxattr("/mnt/f", "user.n2", "", 0, XATTR_REPLACE),
+	      ENOSPC);
+	FAILS(rump_sys_setxattr("/mnt/f", "user.none", "", 0, XATTR_REPLACE),
+	      ENOSPC);
+	FAILS(rump_sys_open("/mnt/g", O_CREAT | O_RDWR, 0644), ENOSPC);
+	RETURNS(ffree_of("/mnt"), 0);
+	/* the file goes, and its attributes' space with it */
+	RETURNS(rump_sys_unlink("/mnt/f"), 0);
+	RETURNS(ffree_of("/mnt"), 2);
+	RETURNS(rump_sys_umount("/mnt"), 0);
+}
+
+Test(xattr, size_limit_does_not_count_attributes)
+{
+	char n[32];
+
+	RETURNS(rump_sys_mkdir("/mnt", 0755), 0);
+	RETURNS(rump_sys_mount("none", "/mnt", "tmpfs", 0, "size=16k"), 0);
+	mkfile("/mnt/f", 0644);
+	for (int i = 0; i < 20; i++) {
+		snprintf(n, sizeof(n), "user.n%d", i);
+		RETURNS(rump_sys_setxattr("/mnt/f", n, big, 60000, 0), 0);
+	}
+	RETURNS(rump_sys_umount("/mnt"), 0);
+}
+
+/* nr_inodes as the host's tmpfs counts it: each node, each link beyond
+ * the first (given back when it goes, also by a rename over it). */
+Test(xattr, nr_inodes_counts_nodes_and_links)
+{
+	struct statfs sf;
+	int fd;
+
+	RETURNS(rump_sys_mkdir("/mnt", 0755), 0);
+	RETURNS(rump_sys_mount("none", "/mnt", "tmpfs", 0, "nr_inodes=3"), 0);
+	RETURNS(rump_sys_statfs("/mnt", &sf), 0);
+	cr_assert_eq(sf.f_files, 3);
+	cr_assert_eq(sf.f_ffree, 2);
+	mkfile("/mnt/f", 0644);
+	RETURNS(ffree_of("/mnt"), 1);
+	RETURNS(rump_sys_link("/mnt/f", "/mnt/f2"), 0);
+	RETURNS(ffree_of("/mnt"), 0);
+	FAILS(rump_sys_link("/mnt/f", "/mnt/f3"), ENOSPC);
+	FAILS(rump_sys_open("/mnt/g", O_CREAT | O_RDWR, 0644), ENOSPC);
+	FAILS(rump_sys_open("/mnt", O_TMPFILE | O_RDWR, 0644), ENOSPC);
+	FAILS(rump_sys_mkdir("/mnt/d", 0755), ENOSPC);
+	FAILS(rump_sys_symlink("x", "/mnt/s"), ENOSPC);
+	FAILS(rump_sys_setxattr("/mnt/f", "user.a", "", 0, 0), ENOSPC);
+	RETURNS(rump_sys_unlink("/mnt/f2"), 0);
+	RETURNS(ffree_of("/mnt"), 1);
+	RETURNS(rump_sys_setxattr("/mnt/f", "user.a", "", 0, 0), 0);
+	RETURNS(rump_sys_setxattr("/mnt/f", "user.b", "0123456789", 10, 0), 0);
+	RETURNS(ffree_of("/mnt"), 0);
+	/* remount: not below what is used */
+	FAILS(rump_sys_mount("none", "/mnt", NULL, MS_REMOUNT, "nr_inodes=2"),
+	      EINVAL);
+	RETURNS(rump_sys_mount("none", "/mnt", NULL, MS_REMOUNT, "nr_inodes=3"),
+		0);
+	RETURNS(rump_sys_mount("none", "/mnt", NULL, MS_REMOUNT,
+			       "nr_inodes=10"),
+		0);
+	RETURNS(ffree_of("/mnt"), 7);
+	RETURNS(rump_sys_rename("/mnt/f", "/mnt/f9"), 0);
+	RETURNS(rump_sys_link("/mnt/f9", "/mnt/h"), 0);
+	RETURNS(ffree_of("/mnt"), 6);
+	fd = rump_sys_open("/mnt/g", O_CREAT | O_RDWR, 0644);
+	cr_assert_geq(fd, 0);
+	rump_sys_close(fd);
+	RETURNS(ffree_of("/mnt"), 5);
+	RETURNS(rump_sys_rename("/mnt/g", "/mnt/h"), 0); /* over a link */
+	RETURNS(ffree_of("/mnt"), 6);
+	/* 0 lifts the limit, which cannot come back */
+	RETURNS(rump_sys_mount("none", "/mnt", NULL, MS_REMOUNT, "nr_inodes=0"),
+		0);
+	RETURNS(rump_sys_statfs("/mnt", &sf), 0);
+	cr_assert_eq(sf.f_files, 0);
+	cr_assert_eq(sf.f_ffree, 0);
+	FAILS(rump_sys_mount("none", "/mnt", NULL, MS_REMOUNT, "nr_inodes=5"),
+	      EINVAL);
+	RETURNS(rump_sys_umount("/mnt"), 0);
+	RETURNS(rump_sys_mount("none", "/mnt", "tmpfs", 0, "nr_inodes=1k"), 0);
+	RETURNS(rump_sys_statfs("/mnt", &sf), 0);
+	cr_assert_eq(sf.f_files, 1024);
+	cr_assert_eq(sf.f_ffree, 1023);
+	RETURNS(rump_sys_umount("/mnt"), 0);
+	FAILS(rump_sys_mount("none", "/mnt", "tmpfs", 0, "nr_inodes=x"),
+	      EINVAL);
+	FAILS(rump_sys_mount("none", "/mnt", "tmpfs", 0, "nr_inodes="), EINVAL);
+	RETURNS(rump_sys_mount("none", "/mnt", "tmpfs", 0, "nr_inodes=1"), 0);
+	FAILS(rump_sys_open("/mnt/g", O_CREAT | O_RDWR, 0644), ENOSPC);
 	RETURNS(rump_sys_umount("/mnt"), 0);
 }
 

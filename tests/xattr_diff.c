@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -472,8 +473,10 @@ random_req(unsigned *st, struct req *rq)
 
 static bool trace;
 
+/* With `opts', each side's tree is a tmpfs mount of its own with those
+ * options (nr_inodes: the inode space attributes take). */
 static void
-differential(unsigned seed, int nops, const char *hbase)
+differential(unsigned seed, int nops, const char *hbase, const char *opts)
 {
 	static char rsnap[16384], hsnap[16384];
 	struct side rs = { .rump = true }, hs = { .rump = false };
@@ -484,6 +487,12 @@ differential(unsigned seed, int nops, const char *hbase)
 	snprintf(hs.base, sizeof(hs.base), "%s/x%u", hbase, seed);
 	RETURNS(rump_sys_mkdir(rs.base, 0755), 0);
 	cr_assert_eq(mkdir(hs.base, 0755), 0);
+	if (opts != NULL) {
+		RETURNS(rump_sys_mount("none", rs.base, "tmpfs", 0, opts), 0);
+		cr_assert_eq(mount("none", hs.base, "tmpfs", 0, opts), 0,
+			     "host mount: %s", strerror(errno));
+	}
+	RETURNS(rump_sys_chmod(rs.base, 0755), 0);
 	cr_assert_eq(chmod(hs.base, 0755), 0);
 	rs.dir = rump_sys_open(rs.base, O_RDONLY | O_DIRECTORY);
 	hs.dir = open(hs.base, O_RDONLY | O_DIRECTORY);
@@ -519,6 +528,10 @@ differential(unsigned seed, int nops, const char *hbase)
 	side_fini(&hs);
 	rump_sys_close(rs.dir);
 	close(hs.dir);
+	if (opts != NULL) {
+		RETURNS(rump_sys_umount(rs.base), 0);
+		cr_assert_eq(umount2(hs.base, MNT_DETACH), 0);
+	}
 }
 
 static unsigned
@@ -546,6 +559,30 @@ Test(xattr_diff, random_calls_match_the_hosts_tmpfs)
 	rump_creds_init();
 	rump_sys_umask(0);
 	for (unsigned seed = first; seed < first + nseeds; seed++)
-		differential(seed, 400, hbase);
+		differential(seed, 400, hbase, NULL);
+	host_rmtree(hbase);
+}
+
+/* The same on a mount with little inode space: 15 nodes of 17, the
+ * rest for attributes, so sets run into ENOSPC as on the host. */
+Test(xattr_diff, random_calls_on_a_full_mount)
+{
+	char hbase[] = "/dev/shm/rump-xattrdiff-XXXXXX";
+	unsigned first = env_num("XATTRDIFF_FIRST", 1);
+	unsigned nseeds = env_num("XATTRDIFF_SEEDS", 3);
+
+	if (geteuid() != 0)
+		cr_skip_test("the host side needs root");
+	trace = getenv("XATTRDIFF_TRACE") != NULL;
+	memset(n256, 'n', 256);
+	memcpy(n256, "user.", 5);
+	umask(0);
+	cr_assert_not_null(mkdtemp(hbase));
+	cr_assert_eq(chmod(hbase, 0755), 0);
+	rump_creds_init();
+	rump_sys_umask(0);
+	RETURNS(rump_sys_mkdir("/m", 0755), 0);
+	for (unsigned seed = first; seed < first + nseeds; seed++)
+		differential(seed, 400, hbase, "nr_inodes=17");
 	host_rmtree(hbase);
 }

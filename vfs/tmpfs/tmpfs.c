@@ -1,7 +1,9 @@
 /*
  * tmpfs.c: the in-memory file system: regular files on the page store
  * (pgstore.h), directories as entry tables (dirtab.h), symlinks, device,
- * FIFO and socket nodes, hard links, a page budget per mount.
+ * FIFO and socket nodes, hard links, a page budget per mount (size=)
+ * and an inode budget (nr_inodes=, which extended attributes draw on
+ * too, as on Linux).
  *
  * A node embeds its vnode and lives while it has a name (tn_nlink) or a
  * reference (v_usecount); vnode.h explains the protocol.
@@ -39,12 +41,24 @@
 #include "../vfs_int.h"
 
 #define BOGO_DIRENT_SIZE 20
+#define BOGO_INODE_SIZE 1024
 #define TMPFS_ROOTINO 1
 
 struct tmpfs_mount {
 	struct pgstore_acct tm_acct;
 	uint64_t tm_lastino; /* atomic */
 	uint64_t tm_nnodes;  /* atomic */
+	/*
+	 * nr_inodes: Linux's inode space.  With tm_imax inodes (0: no
+	 * limit) the mount has tm_imax * BOGO_INODE_SIZE bytes of it; each
+	 * node and each extra hard link takes BOGO_INODE_SIZE, each
+	 * extended attribute xattr_space() (xattr.h); ENOSPC when it runs
+	 * out.  tm_ifree is what is left (atomic; counted only while
+	 * there is a limit, and a mount without one never gets one).
+	 */
+	uint64_t tm_imax;  /* atomic */
+	uint64_t tm_ifree; /* atomic */
+	bool tm_inodes0;   /* nr_inodes=0 given: statfs shows 0 files */
 	kmutex_t tm_renamelock;
 	struct tmpfs_node *tm_root;
 	/* The nodes: a pool keeps their pages when files go, so a mount
@@ -119,7 +133,7 @@ _Static_assert(sizeof(struct tmpfs_node) == DIRTAB_NODE_SIZE,
 #define TN_MOUNT(tn) ((struct tmpfs_mount *)(tn)->tn_vn.v_mount->mnt_data)
 
 static const struct vnodeops tmpfs_vnodeops;
-static void tn_xattr_free(struct tmpfs_node *tn);
+static size_t tn_xattr_free(struct tmpfs_node *tn);
 
 /* ---- times -------------------------------------------------------------- */
 
@@ -141,17 +155,65 @@ tn_accessed(struct tmpfs_node *tn)
 		atomic_store_relaxed(&tn->tn_atime, now);
 }
 
+/* ---- inode space ------------------------------------------------------- */
+
+/* Take n bytes of the mount's inode space: 0 or ENOSPC. */
+static int
+ispace_take(struct tmpfs_mount *tm, uint64_t n)
+{
+	uint64_t cur;
+
+	if (atomic_load_relaxed(&tm->tm_imax) == 0)
+		return 0;
+	cur = atomic_load_relaxed(&tm->tm_ifree);
+	do {
+		if (cur < n)
+			return ENOSPC;
+	} while (!__atomic_compare_exchange_n(&tm->tm_ifree, &cur, cur - n,
+					      false, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return 0;
+}
+
+/* Take n bytes that are owed, even past the end (then none is left). */
+static void
+ispace_force(struct tmpfs_mount *tm, uint64_t n)
+{
+	uint64_t cur;
+
+	if (atomic_load_relaxed(&tm->tm_imax) == 0)
+		return;
+	cur = atomic_load_relaxed(&tm->tm_ifree);
+	while (!__atomic_compare_exchange_n(&tm->tm_ifree, &cur,
+					    cur < n ? 0 : cur - n, false,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		continue;
+}
+
+static void
+ispace_give(struct tmpfs_mount *tm, uint64_t n)
+{
+	if (n != 0 && atomic_load_relaxed(&tm->tm_imax) != 0)
+		__atomic_add_fetch(&tm->tm_ifree, n, __ATOMIC_RELAXED);
+}
+
 /* ---- nodes ------------------------------------------------------------- */
 
+/* A new node: NULL with *errorp ENOSPC (the mount's inodes) or ENOMEM. */
 static struct tmpfs_node *
-tn_alloc(struct mount *mp, const struct vattr *va)
+tn_alloc(struct mount *mp, const struct vattr *va, int *errorp)
 {
 	struct tmpfs_mount *tm = mp->mnt_data;
-	struct tmpfs_node *tn = pool_get(&tm->tm_nodes);
+	struct tmpfs_node *tn;
 	int64_t now = vfs_now_ns();
 
-	if (tn == NULL)
+	if ((*errorp = ispace_take(tm, BOGO_INODE_SIZE)) != 0)
 		return NULL;
+	if ((tn = pool_get(&tm->tm_nodes)) == NULL) {
+		ispace_give(tm, BOGO_INODE_SIZE);
+		*errorp = ENOMEM;
+		return NULL;
+	}
 	memset(tn, 0, sizeof(*tn));
 	tn->tn_ino = __atomic_add_fetch(&tm->tm_lastino, 1, __ATOMIC_RELAXED);
 	tn->tn_mode = va->va_mode & 07777;
@@ -184,8 +246,9 @@ tn_free(struct tmpfs_node *tn)
 	struct tmpfs_mount *tm = TN_MOUNT(tn);
 
 	vnode_reclaim(&tn->tn_vn);
-	if (tn->tn_mode & TN_HASXATTR)
-		tn_xattr_free(tn);
+	ispace_give(tm, BOGO_INODE_SIZE + (tn->tn_mode & TN_HASXATTR
+						   ? tn_xattr_free(tn)
+						   : 0));
 	switch (tn->tn_vn.v_type) {
 	case VREG:
 		pgstore_fini(&tn->tn_store);
@@ -239,7 +302,7 @@ tn_nlink_set(struct tmpfs_node *tn, unsigned n)
 		vnode_namerele(&tn->tn_vn);
 }
 
-static void
+static unsigned
 tn_nlink_add(struct tmpfs_node *tn, int delta)
 {
 	unsigned old, n;
@@ -253,6 +316,22 @@ tn_nlink_add(struct tmpfs_node *tn, int delta)
 		vnode_namehold(&tn->tn_vn);
 	else if (old != 0 && n == 0)
 		vnode_namerele(&tn->tn_vn);
+	return old;
+}
+
+/*
+ * A non-directory lost a name: a link beyond the first gives its inode
+ * space back (the node's own goes with the node), as Linux's
+ * shmem_unlink.  Returns the old link count.
+ */
+static unsigned
+tn_unlink_one(struct tmpfs_node *tn)
+{
+	unsigned old = tn_nlink_add(tn, -1);
+
+	if (old > 1)
+		ispace_give(TN_MOUNT(tn), BOGO_INODE_SIZE);
+	return old;
 }
 
 /* ---- vnode operations ------------------------------------------------- */
@@ -336,9 +415,10 @@ tmpfs_create(struct vnode *dvp, const char *name, size_t len,
 	     const struct vattr *va, struct vnode **vpp)
 {
 	struct tmpfs_node *dn = VTON(dvp), *tn;
+	int error;
 
-	if ((tn = tn_alloc(dvp->v_mount, va)) == NULL)
-		return ENOMEM;
+	if ((tn = tn_alloc(dvp->v_mount, va, &error)) == NULL)
+		return error;
 	if (len == 0) {
 		/* O_TMPFILE: no name, and a regular file. */
 		KASSERT(tn->tn_vn.v_type == VREG);
@@ -359,9 +439,10 @@ tmpfs_symlink(struct vnode *dvp, const char *name, size_t len,
 {
 	struct tmpfs_node *dn = VTON(dvp), *tn;
 	size_t tlen = kstrlen(target);
+	int error;
 
-	if ((tn = tn_alloc(dvp->v_mount, va)) == NULL)
-		return ENOMEM;
+	if ((tn = tn_alloc(dvp->v_mount, va, &error)) == NULL)
+		return error;
 	if ((tn->tn_lnk.target = kmem_alloc(tlen + 1)) == NULL) {
 		tn->tn_vn.v_type = VNON;
 		atomic_dec(&dvp->v_mount->mnt_nvref);
@@ -391,7 +472,7 @@ tmpfs_remove(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 		error = ESTALE;
 	if (error == 0) {
 		dirtab_remove(&dn->tn_dir.d_tab, de);
-		tn_nlink_add(VTON(vp), -1);
+		tn_unlink_one(VTON(vp));
 		now = vfs_now_ns();
 		tn_setmc(dn, now);
 		atomic_store_relaxed(&VTON(vp)->tn_ctime, now);
@@ -448,6 +529,7 @@ tmpfs_link(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 {
 	struct tmpfs_node *dn = VTON(dvp), *tn = VTON(vp);
 	uint32_t h = dirtab_hash(name, len);
+	bool extra, took = false;
 	int64_t now;
 	int error;
 
@@ -457,11 +539,24 @@ tmpfs_link(struct vnode *dvp, const char *name, size_t len, struct vnode *vp)
 	error = tn->tn_nlink == 0 && !tn_is_linkable(tn) ? ENOENT : 0;
 	if (error == 0 && tn->tn_nlink >= 0xffffffu)
 		error = EMLINK;
+	extra = tn->tn_nlink != 0;
 	mutex_exit(vp->v_interlock);
+	/* A link beyond the first takes inode space, as Linux's shmem_link
+	 * (the first link of an O_TMPFILE has its node's). */
+	if (error == 0 && extra &&
+	    (error = ispace_take(TN_MOUNT(tn), BOGO_INODE_SIZE)) == 0)
+		took = true;
 	if (error == 0)
 		error = dir_add(dn, name, len, h, tn);
+	if (error != 0 && took)
+		ispace_give(TN_MOUNT(tn), BOGO_INODE_SIZE);
 	if (error == 0) {
-		tn_nlink_add(tn, 1);
+		/* The count may have moved since: what it was decides. */
+		extra = tn_nlink_add(tn, 1) != 0;
+		if (took && !extra)
+			ispace_give(TN_MOUNT(tn), BOGO_INODE_SIZE);
+		else if (!took && extra)
+			ispace_force(TN_MOUNT(tn), BOGO_INODE_SIZE);
 		if (tn->tn_vn.v_type == VREG)
 			atomic_store_relaxed(&tn->tn_linkable, false);
 		now = vfs_now_ns();
@@ -581,7 +676,7 @@ tmpfs_rename(struct vnode *fdvp, const char *fname, size_t flen,
 			tn_nlink_set(tn, 0);
 			tn_nlink_add(tdn, -1);
 		} else {
-			tn_nlink_add(tn, -1);
+			tn_unlink_one(tn);
 		}
 		atomic_store_relaxed(&tn->tn_ctime, now);
 		tde->td_node = fn; /* the name now names the source */
@@ -913,12 +1008,14 @@ tn_xattrs(struct tmpfs_node *tn, bool create)
 	return tx != NULL ? &tx->tx_xs : NULL;
 }
 
-/* The node goes: its store with it (nobody else can reach the node). */
-static void
+/* The node goes: its store with it (nobody else can reach the node).
+ * Returns the inode space its attributes took. */
+static size_t
 tn_xattr_free(struct tmpfs_node *tn)
 {
 	struct tmpfs_mount *tm = TN_MOUNT(tn);
 	struct tmpfs_xattrs **pp, *tx;
+	size_t space;
 
 	mutex_enter(&tm->tm_xlock);
 	pp = xtab_slot(tm, tn);
@@ -927,15 +1024,18 @@ tn_xattr_free(struct tmpfs_node *tn)
 	*pp = tx->tx_next;
 	tm->tm_xcount--;
 	mutex_exit(&tm->tm_xlock);
-	xattrs_fini(&tx->tx_xs);
+	space = xattrs_fini(&tx->tx_xs);
 	kmem_free(tx, sizeof(*tx));
+	return space;
 }
 
 static int
 tmpfs_xattr(struct vnode *vp, struct xattr_req *rq)
 {
 	struct tmpfs_node *tn = VTON(vp);
+	struct tmpfs_mount *tm = TN_MOUNT(tn);
 	struct xattrs *xs = tn_xattrs(tn, rq->xr_op == XOP_SET);
+	size_t need = 0, freed;
 	int error;
 
 	if (xs == NULL) {
@@ -949,7 +1049,16 @@ tmpfs_xattr(struct vnode *vp, struct xattr_req *rq)
 			return ENODATA;
 		}
 	}
-	error = xattrs_request(xs, rq, NULL);
+	/* A new value takes its inode space before the old one's comes
+	 * back, so a replace can be ENOSPC (Linux's shmem_xattr_handler_set
+	 * reserves first, and before it looks at the flags). */
+	if (rq->xr_op == XOP_SET) {
+		need = xattr_space(rq->xr_name, rq->xr_size);
+		if ((error = ispace_take(tm, need)) != 0)
+			return error;
+	}
+	error = xattrs_request(xs, rq, &freed);
+	ispace_give(tm, error != 0 ? need : freed);
 	if (error == 0 && (rq->xr_op == XOP_SET || rq->xr_op == XOP_REMOVE))
 		atomic_store_relaxed(&tn->tn_ctime, vfs_now_ns());
 	return error;
@@ -1018,20 +1127,58 @@ parse_num(const char *s, size_t n, int base, uint64_t *vp)
 	return 0;
 }
 
+/* A number with an optional k, m, g or t (binary) suffix. */
+static int
+parse_size(const char *v, size_t vl, uint64_t *out)
+{
+	uint64_t n, mul = 1;
+
+	if (vl > 0) {
+		switch (v[vl - 1]) {
+		case 'k':
+		case 'K':
+			mul = 1ULL << 10;
+			break;
+		case 'm':
+		case 'M':
+			mul = 1ULL << 20;
+			break;
+		case 'g':
+		case 'G':
+			mul = 1ULL << 30;
+			break;
+		case 't':
+		case 'T':
+			mul = 1ULL << 40;
+			break;
+		default:
+			break;
+		}
+		if (mul != 1)
+			vl--;
+	}
+	if (parse_num(v, vl, 10, &n) != 0 ||
+	    __builtin_mul_overflow(n, mul, out))
+		return EINVAL;
+	return 0;
+}
+
 struct tmpfs_args {
-	bool has_size, has_mode, has_uid, has_gid;
+	bool has_size, has_mode, has_uid, has_gid, has_inodes;
 	uint64_t size;
+	uint64_t inodes;
 	mode_t mode;
 	uid_t uid;
 	gid_t gid;
 };
 
-/* "size=N[kmgt],mode=octal,uid=N,gid=N"; unknown keys: EINVAL. */
+/* "size=N[kmgt],nr_inodes=N[kmgt],mode=octal,uid=N,gid=N"; unknown
+ * keys: EINVAL. */
 static int
 tmpfs_parse(const char *data, struct tmpfs_args *a)
 {
 	const char *p = data, *e, *v;
-	uint64_t n, mul;
+	uint64_t n;
 	size_t kl, vl;
 
 	if (data == NULL)
@@ -1045,37 +1192,14 @@ tmpfs_parse(const char *data, struct tmpfs_args *a)
 		vl = v < e ? (size_t)(e - v - 1) : 0;
 		v = v < e ? v + 1 : e;
 		if (kl == 4 && kstrncmp(p, "size", 4) == 0) {
-			mul = 1;
-			if (vl > 0) {
-				switch (v[vl - 1]) {
-				case 'k':
-				case 'K':
-					mul = 1ULL << 10;
-					vl--;
-					break;
-				case 'm':
-				case 'M':
-					mul = 1ULL << 20;
-					vl--;
-					break;
-				case 'g':
-				case 'G':
-					mul = 1ULL << 30;
-					vl--;
-					break;
-				case 't':
-				case 'T':
-					mul = 1ULL << 40;
-					vl--;
-					break;
-				default:
-					break;
-				}
-			}
-			if (parse_num(v, vl, 10, &n) != 0 ||
-			    __builtin_mul_overflow(n, mul, &a->size))
+			if (parse_size(v, vl, &a->size) != 0)
 				return EINVAL;
 			a->has_size = true;
+		} else if (kl == 9 && kstrncmp(p, "nr_inodes", 9) == 0) {
+			if (parse_size(v, vl, &a->inodes) != 0 ||
+			    a->inodes > UINT64_MAX / BOGO_INODE_SIZE)
+				return EINVAL;
+			a->has_inodes = true;
 		} else if (kl == 4 && kstrncmp(p, "mode", 4) == 0) {
 			if (parse_num(v, vl, 8, &n) != 0 || n > 07777)
 				return EINVAL;
@@ -1118,18 +1242,21 @@ tmpfs_mount(struct mount *mp, const char *source, const char *data,
 	pool_init(&tm->tm_nodes, sizeof(struct tmpfs_node));
 	tm->tm_acct.pa_limit = (a.size + PGS_PAGESIZE - 1) / PGS_PAGESIZE;
 	tm->tm_lastino = TMPFS_ROOTINO - 1;
+	tm->tm_imax = a.inodes;
+	tm->tm_inodes0 = a.has_inodes && a.inodes == 0;
+	tm->tm_ifree = a.inodes * BOGO_INODE_SIZE;
 	va.va_type = VDIR;
 	va.va_mode = a.has_mode ? a.mode : 01777;
 	va.va_uid = a.has_uid ? a.uid : cr->cr_fsuid;
 	va.va_gid = a.has_gid ? a.gid : cr->cr_fsgid;
 	mp->mnt_data = tm;
-	if ((root = tn_alloc(mp, &va)) == NULL) {
+	if ((root = tn_alloc(mp, &va, &error)) == NULL) {
 		mp->mnt_data = NULL;
 		pool_destroy(&tm->tm_nodes);
 		mutex_destroy(&tm->tm_xlock);
 		mutex_destroy(&tm->tm_renamelock);
 		kmem_free(tm, sizeof(*tm));
-		return ENOMEM;
+		return error;
 	}
 	root->tn_nlink = 2;
 	root->tn_vn.v_usecount++; /* named for the mount's life */
@@ -1144,7 +1271,7 @@ tmpfs_remount(struct mount *mp, const char *data, unsigned long flags)
 {
 	struct tmpfs_mount *tm = mp->mnt_data;
 	struct tmpfs_args a = { 0 };
-	uint64_t pages;
+	uint64_t pages = 0, imax, cur, used;
 	int error;
 
 	if ((error = tmpfs_parse(data, &a)) != 0)
@@ -1154,8 +1281,29 @@ tmpfs_remount(struct mount *mp, const char *data, unsigned long flags)
 		if (pages != 0 &&
 		    pages < atomic_load_relaxed(&tm->tm_acct.pa_used))
 			return EINVAL;
-		atomic_store_relaxed(&tm->tm_acct.pa_limit, pages);
 	}
+	/* nr_inodes, as Linux's shmem_reconfigure: no limit for a mount
+	 * that had none, and none below what is in use (EINVAL); 0 lifts
+	 * the limit. */
+	imax = atomic_load_relaxed(&tm->tm_imax);
+	if (a.has_inodes && a.inodes != 0 && imax == 0)
+		return EINVAL;
+	if (a.has_inodes && a.inodes != 0) {
+		cur = atomic_load_relaxed(&tm->tm_ifree);
+		do {
+			used = imax * BOGO_INODE_SIZE - cur;
+			if (a.inodes * BOGO_INODE_SIZE < used)
+				return EINVAL;
+		} while (!__atomic_compare_exchange_n(
+			&tm->tm_ifree, &cur, a.inodes * BOGO_INODE_SIZE - used,
+			false, __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+	}
+	if (a.has_inodes) {
+		atomic_store_relaxed(&tm->tm_imax, a.inodes);
+		atomic_store_relaxed(&tm->tm_inodes0, a.inodes == 0);
+	}
+	if (a.has_size)
+		atomic_store_relaxed(&tm->tm_acct.pa_limit, pages);
 	if (a.has_mode || a.has_uid || a.has_gid) {
 		struct vattr va = { 0 };
 
@@ -1186,8 +1334,16 @@ tmpfs_statfs(struct mount *mp, struct statfs *sf)
 		limit = used;
 	sf->f_blocks = (long)limit;
 	sf->f_bfree = sf->f_bavail = (long)(limit - used);
-	sf->f_files = (long)(nodes + (1ULL << 20));
-	sf->f_ffree = (long)(1ULL << 20);
+	if (atomic_load_relaxed(&tm->tm_imax) != 0) {
+		sf->f_files = (long)atomic_load_relaxed(&tm->tm_imax);
+		sf->f_ffree = (long)(atomic_load_relaxed(&tm->tm_ifree) /
+				     BOGO_INODE_SIZE);
+	} else if (atomic_load_relaxed(&tm->tm_inodes0)) {
+		sf->f_files = sf->f_ffree = 0; /* Linux's "no limit" */
+	} else {
+		sf->f_files = (long)(nodes + (1ULL << 20));
+		sf->f_ffree = (long)(1ULL << 20);
+	}
 	return 0;
 }
 
