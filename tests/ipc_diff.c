@@ -623,11 +623,11 @@ op_sockname(struct side *s, unsigned b, int fd, bool peer, struct out *o)
 static void
 op_getsockopt(struct side *s, unsigned b, int fd, struct out *o)
 {
-	static const int opts[] = { SO_TYPE,     SO_ERROR,    SO_ACCEPTCONN,
-				    SO_PASSCRED, SO_DOMAIN,   SO_PROTOCOL,
-				    SO_SNDBUF,   SO_RCVBUF,   SO_KEEPALIVE,
-				    SO_RCVLOWAT, SO_PRIORITY, SO_LINGER,
-				    SO_SNDLOWAT, SO_REUSEPORT };
+	static const int opts[] = { SO_TYPE,     SO_ERROR,     SO_ACCEPTCONN,
+				    SO_PASSCRED, SO_DOMAIN,    SO_PROTOCOL,
+				    SO_SNDBUF,   SO_RCVBUF,    SO_KEEPALIVE,
+				    SO_RCVLOWAT, SO_PRIORITY,  SO_LINGER,
+				    SO_SNDLOWAT, SO_REUSEPORT, SO_PEEK_OFF };
 	int opt = PICK(opts, b), v = -1;
 	socklen_t len = sizeof(v);
 	long r = CALL(s, getsockopt, fd, SOL_SOCKET, opt, &v, &len);
@@ -638,7 +638,8 @@ op_getsockopt(struct side *s, unsigned b, int fd, struct out *o)
 }
 
 /* setsockopt: mostly SO_PASSCRED (it changes what arrives and who is
- * autobound), sometimes a generic option. */
+ * autobound), sometimes SO_PEEK_OFF (-1 to 3), sometimes a generic
+ * option. */
 static void
 op_setopt(struct side *s, unsigned b, int fd, struct out *o)
 {
@@ -646,8 +647,12 @@ op_setopt(struct side *s, unsigned b, int fd, struct out *o)
 				    SO_REUSEPORT, SO_SNDLOWAT, SO_REUSEADDR };
 	int v = (int)(b & 1), opt = SO_PASSCRED;
 
-	if ((b >> 1) % 4 == 0)
+	if ((b >> 1) % 4 == 0) {
 		opt = PICK(opts, b >> 3);
+	} else if ((b >> 1) % 4 == 1) {
+		opt = SO_PEEK_OFF;
+		v = (int)((b >> 3) % 5) - 1;
+	}
 	res(o, CALL(s, setsockopt, fd, SOL_SOCKET, opt, &v, sizeof(v)));
 }
 
