@@ -153,7 +153,8 @@ int fifo_init(void);
  * (tee).  pipe_splice_write: as write(2) (EPIPE and SIGPIPE without a
  * reader; waits for room unless IO_NONBLOCK, EAGAIN), but `source'
  * fills the ring's free space; once some room was filled it never
- * waits again (Linux's splice into a pipe).  Both store the bytes
+ * waits again (Linux's splice into a pipe); with `len' 0 it still
+ * checks for readers and waits for room.  Both store the bytes
  * moved in *movedp and return 0 when some moved, else the error
  * (ERESTARTSYS when a signal interrupted the wait).
  */

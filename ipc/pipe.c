@@ -822,8 +822,8 @@ pipe_splice_write(struct file *fp, size_t len, int ioflags, pipe_xfer_fn source,
 	int error = 0;
 
 	*movedp = 0;
-	if (len == 0)
-		return 0;
+	/* Even for nothing (a sendfile of 0 bytes into a pipe), the
+	 * readers and the room are looked at, as Linux's wait_for_space. */
 	mutex_enter(&pi->pi_lock);
 	if (pi->pi_readers == 0) {
 		mutex_exit(&pi->pi_lock);
@@ -834,7 +834,7 @@ pipe_splice_write(struct file *fp, size_t len, int ioflags, pipe_xfer_fn source,
 		mutex_exit(&pi->pi_lock);
 		return ERESTARTSYS;
 	}
-	if (pi->pi_buf == NULL) {
+	if (pi->pi_buf == NULL && len > 0) {
 		/* As pipe_write: the ring comes with the first data. */
 		size_t size = pi->pi_size;
 		mutex_exit(&pi->pi_lock);
@@ -857,6 +857,8 @@ pipe_splice_write(struct file *fp, size_t len, int ioflags, pipe_xfer_fn source,
 			break;
 		}
 		avail = pi->pi_size - pi->pi_len;
+		if (avail > 0 && moved == len)
+			break; /* len 0: there is room, nothing to move */
 		if (avail > 0) {
 			tail = (pi->pi_head + pi->pi_len) & (pi->pi_size - 1);
 			n = MIN(avail, pi->pi_size - tail);

@@ -541,6 +541,55 @@ Test(copy, sendfile_nonblocking_socket_short_count)
 	cr_assert_eq(tell(a), total % 70000);
 }
 
+/* sendfile crosses file systems: a memfd into tmpfs and back, through
+ * the page stores, holes included. */
+Test(copy, sendfile_between_memfd_and_tmpfs)
+{
+	int m = rump_sys_memfd_create("m", 0), t = mkfile("/t", 0, 0);
+	int m2 = rump_sys_memfd_create("m2", 0);
+	char *buf = malloc(300000), *back = malloc(300000);
+	off_t o = 5;
+
+	for (int i = 0; i < 300000; i++)
+		buf[i] = (char)(i * 7 + 3);
+	memset(buf + 100000, 0, 50000);
+	RETURNS(rump_sys_pwrite(m, buf, 100000, 0), 100000);
+	RETURNS(rump_sys_pwrite(m, buf + 150000, 150000, 150000), 150000);
+	RETURNS(rump_sys_sendfile(t, m, &o, 400000), 300000 - 5);
+	cr_assert_eq(o, 300000);
+	RETURNS(rump_sys_pread(t, back, 300000, 0), 300000 - 5);
+	cr_assert_eq(memcmp(back, buf + 5, 300000 - 5), 0);
+	o = 0;
+	RETURNS(rump_sys_lseek(m2, 3, SEEK_SET), 3);
+	RETURNS(rump_sys_sendfile(m2, t, &o, 400000), 300000 - 5);
+	RETURNS(rump_sys_pread(m2, back, 300000, 3), 300000 - 5);
+	cr_assert_eq(memcmp(back, buf + 5, 300000 - 5), 0);
+	RETURNS(tell(m2), 300000 - 2);
+	free(buf);
+	free(back);
+}
+
+/* Nothing to send still looks at the pipe: EPIPE without a reader,
+ * EAGAIN when full and nonblocking. */
+Test(copy, sendfile_of_nothing_into_a_pipe)
+{
+	static char big[65536];
+	int a = mkfile("/a", 3, 1), p[2], q[2];
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGPIPE);
+	cr_assert_eq(rump_sys_sigprocmask(SIG_BLOCK, &set, NULL), 0);
+	mkpipe(p, 0);
+	mkpipe(q, O_NONBLOCK);
+	RETURNS(rump_sys_sendfile(p[1], a, NULL, 0), 0);
+	RETURNS(rump_sys_close(p[0]), 0);
+	FAILS(rump_sys_sendfile(p[1], a, NULL, 0), EPIPE);
+	RETURNS(rump_sys_write(q[1], big, sizeof(big)), sizeof(big));
+	FAILS(rump_sys_sendfile(q[1], a, NULL, 0), EAGAIN);
+	FAILS(rump_sys_sendfile(q[1], a, NULL, (size_t)-1), EINVAL);
+}
+
 /* One call moves at most 0x7ffff000 bytes (Linux's MAX_RW_COUNT). */
 Test(copy, sendfile_count_is_capped)
 {
