@@ -99,7 +99,10 @@ memfd_kill_privs(struct file *fp)
 {
 	struct memfd *m = fp->f_data;
 	struct vattr cur, va = { 0 };
+	struct xattrs *xs = atomic_load_acq(&m->m_xattrs);
 
+	if (xs != NULL)
+		xattrs_killpriv(xs);
 	if (!(atomic_load_relaxed(&m->m_mode) & (S_ISUID | S_ISGID)))
 		return; /* the common case, without the lock */
 	mutex_enter(&m->m_alock);
@@ -280,6 +283,8 @@ memfd_setattr(struct file *fp,
 	}
 	if (va.va_mask & VA_MODE)
 		atomic_store_relaxed(&m->m_mode, va.va_mode & 07777);
+	if ((va.va_mask & VA_KILLPRIV) && m->m_xattrs != NULL)
+		xattrs_killpriv(m->m_xattrs);
 	if (va.va_mask & VA_UID)
 		atomic_store_relaxed(&m->m_uid, va.va_uid);
 	if (va.va_mask & VA_GID)

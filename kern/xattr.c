@@ -197,6 +197,20 @@ do_set(struct xattrs *xs, struct xattr_req *rq, size_t *freedp)
 	return 0;
 }
 
+size_t
+xattrs_killpriv(struct xattrs *xs)
+{
+	struct xattr_req rq = { .xr_op = XOP_REMOVE,
+				.xr_name = "security.capability" };
+	size_t freed = 0;
+
+	if (atomic_load_relaxed(&xs->xs_n) == 0)
+		return 0;
+	if (do_set(xs, &rq, &freed) != 0)
+		return 0;
+	return freed;
+}
+
 int
 xattrs_request(struct xattrs *xs, struct xattr_req *rq, size_t *freedp)
 {

@@ -69,6 +69,14 @@ size_t xattrs_fini(struct xattrs *xs);
  */
 int xattrs_request(struct xattrs *xs, struct xattr_req *rq, size_t *freedp);
 
+/*
+ * A write, truncation or allocation of the file, or a chown of it, drops
+ * its file capabilities (Linux's file_remove_privs and ATTR_KILL_PRIV:
+ * security.capability goes, whoever the caller).  Returns the space the
+ * attribute took, or 0 when there was none.
+ */
+size_t xattrs_killpriv(struct xattrs *xs);
+
 /* The space one attribute takes in a mount's inode budget, Linux's
  * simple_xattr_space(): a fixed 40 bytes, the name and the value. */
 static inline size_t

@@ -597,6 +597,89 @@ Test(xattr, security_capability)
 	FAILS(rump_sys_removexattr("/f", "security.capability"), EPERM);
 }
 
+/* A write, truncation, allocation or chown drops the file
+ * capabilities, whoever does it; a read, chmod or touch does not (the
+ * host's tmpfs, probed as root). */
+static void
+caps_set(const char *p)
+{
+	static const unsigned char v2[20] = { 0, 0, 0, 2, 0x20 };
+
+	RETURNS(rump_sys_setxattr(p, "security.capability", v2, 20, 0), 0);
+}
+
+static bool
+caps_there(const char *p)
+{
+	return rump_sys_getxattr(p, "security.capability", NULL, 0) == 20;
+}
+
+static void
+caps_dropped_by_changes(const char *p, int fd)
+{
+	char buf[4];
+
+	caps_set(p);
+	set_ok(p, "user.keep", "1");
+	RETURNS(rump_sys_write(fd, "x", 1), 1);
+	cr_assert(!caps_there(p), "write kept the capabilities");
+	cr_assert_str_eq(get_str(p, "user.keep"), "1");
+	caps_set(p);
+	RETURNS(rump_sys_pwrite(fd, "", 0, 0), 0);
+	cr_assert(caps_there(p), "an empty write dropped them");
+	RETURNS(rump_sys_ftruncate(fd, 10), 0);
+	cr_assert(!caps_there(p), "ftruncate kept them");
+	caps_set(p);
+	RETURNS(rump_sys_fallocate(fd, 0, 0, 100), 0);
+	cr_assert(!caps_there(p), "fallocate kept them");
+	caps_set(p);
+	RETURNS(rump_sys_fchown(fd, -1, -1), 0);
+	cr_assert(!caps_there(p), "fchown kept them");
+	caps_set(p);
+	RETURNS(rump_sys_fchmod(fd, 0755), 0);
+	RETURNS(rump_sys_pread(fd, buf, 1, 0), 1);
+	RETURNS(rump_sys_futimens(fd, NULL), 0);
+	cr_assert(caps_there(p), "chmod, read or touch dropped them");
+}
+
+Test(xattr, changes_drop_file_capabilities)
+{
+	int fd;
+
+	mkfile("/f", 0755);
+	fd = rump_sys_open("/f", O_RDWR);
+	cr_assert_geq(fd, 0);
+	caps_dropped_by_changes("/f", fd);
+	RETURNS(rump_sys_truncate("/f", 1), 0);
+	cr_assert(!caps_there("/f"));
+	caps_set("/f");
+	RETURNS(rump_sys_chown("/f", 0, 0), 0);
+	cr_assert(!caps_there("/f"));
+	/* O_TRUNC is a truncation */
+	caps_set("/f");
+	rump_sys_close(rump_sys_open("/f", O_RDWR | O_TRUNC));
+	cr_assert(!caps_there("/f"));
+}
+
+Test(xattr, memfd_changes_drop_file_capabilities)
+{
+	static const unsigned char v2[20] = { 0, 0, 0, 2, 0x20 };
+	int m = rump_sys_memfd_create("m", 0);
+
+	cr_assert_geq(m, 0);
+	RETURNS(rump_sys_fsetxattr(m, "security.capability", v2, 20, 0), 0);
+	RETURNS(rump_sys_write(m, "x", 1), 1);
+	FAILS(rump_sys_fgetxattr(m, "security.capability", NULL, 0), ENODATA);
+	RETURNS(rump_sys_fsetxattr(m, "security.capability", v2, 20, 0), 0);
+	RETURNS(rump_sys_fchmod(m, 0700), 0);
+	RETURNS(rump_sys_fgetxattr(m, "security.capability", NULL, 0), 20);
+	RETURNS(rump_sys_fchown(m, -1, -1), 0);
+	FAILS(rump_sys_fgetxattr(m, "security.capability", NULL, 0), ENODATA);
+	RETURNS(rump_sys_fsetxattr(m, "security.capability", v2, 20, 0), 0);
+	RETURNS(rump_sys_ftruncate(m, 0), 0);
+	FAILS(rump_sys_fgetxattr(m, "security.capability", NULL, 0), ENODATA);
+}
+
 /* ---- the inode's life ----------------------------------------------------- */
 
 Test(xattr, hard_links_share_rename_keeps)

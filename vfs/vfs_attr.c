@@ -75,6 +75,7 @@ vattr_chown(const struct vattr *cur, uid_t uid, gid_t gid,
 			va->va_mask |= VA_MODE;
 			va->va_mode = m;
 		}
+		va->va_mask |= VA_KILLPRIV;
 	}
 	return 0;
 }

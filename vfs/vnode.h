@@ -103,6 +103,10 @@ struct vattr {
 /* Leave ctime as it is: an access-time update (Linux's touch_atime
  * changes the atime alone). */
 #define VA_KEEPCTIME 0x80
+/* Drop the file capabilities (security.capability): a chown of a
+ * non-directory (Linux's ATTR_KILL_PRIV).  A truncation (VA_SIZE)
+ * drops them too. */
+#define VA_KILLPRIV 0x100
 
 /* rename flags (renameat2) */
 #define VRENAME_NOREPLACE 0x1

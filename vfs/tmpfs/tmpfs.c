@@ -134,6 +134,7 @@ _Static_assert(sizeof(struct tmpfs_node) == DIRTAB_NODE_SIZE,
 
 static const struct vnodeops tmpfs_vnodeops;
 static size_t tn_xattr_free(struct tmpfs_node *tn);
+static void tn_killpriv(struct tmpfs_node *tn);
 
 /* ---- times -------------------------------------------------------------- */
 
@@ -834,11 +835,14 @@ tmpfs_setattr(struct vnode *vp, const struct vattr *va)
 	if (va->va_mask & VA_SIZE) {
 		if (vp->v_type != VREG)
 			return vp->v_type == VDIR ? EISDIR : EINVAL;
+		tn_killpriv(tn);
 		if ((error = pgstore_truncate(&tn->tn_store, va->va_size)) != 0)
 			return error;
 		if (!(va->va_mask & VA_MTIME))
 			atomic_store_relaxed(&tn->tn_mtime, now);
 	}
+	if (va->va_mask & VA_KILLPRIV)
+		tn_killpriv(tn);
 	if (va->va_mask & (VA_MODE | VA_UID | VA_GID)) {
 		mutex_enter(vp->v_interlock);
 		if (va->va_mask & VA_MODE)
@@ -888,6 +892,8 @@ tmpfs_write(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
 
 	if (vp->v_type != VREG)
 		return vp->v_type == VDIR ? EISDIR : EINVAL;
+	if (resid != 0 && (atomic_load_relaxed(&tn->tn_mode) & TN_HASXATTR))
+		tn_killpriv(tn);
 	error = pgstore_write(&tn->tn_store, offp, uio,
 			      (ioflags & IO_APPEND) ? PGS_APPEND : 0);
 	/* Linux's shmem stamps the times before it writes: a write that
@@ -905,8 +911,10 @@ static int
 tmpfs_allocate(struct vnode *vp, int mode, off_t off, off_t len)
 {
 	struct tmpfs_node *tn = VTON(vp);
-	int error = pgstore_fallocate(&tn->tn_store, mode, off, len);
+	int error;
 
+	tn_killpriv(tn);
+	error = pgstore_fallocate(&tn->tn_store, mode, off, len);
 	if (error == 0)
 		tn_setmc(tn, vfs_now_ns());
 	return error;
@@ -1027,6 +1035,17 @@ tn_xattr_free(struct tmpfs_node *tn)
 	space = xattrs_fini(&tx->tx_xs);
 	kmem_free(tx, sizeof(*tx));
 	return space;
+}
+
+/* A write, truncation, allocation or chown: no file capabilities left
+ * (xattrs_killpriv).  Nodes without attributes pay one load. */
+static void
+tn_killpriv(struct tmpfs_node *tn)
+{
+	struct xattrs *xs = tn_xattrs(tn, false);
+
+	if (xs != NULL)
+		ispace_give(TN_MOUNT(tn), xattrs_killpriv(xs));
 }
 
 static int
