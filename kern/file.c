@@ -2,11 +2,10 @@
 #include "cred.h"
 #include "file.h"
 #include "ktime.h"
+#include "../vfs/inotify.h"
 #include "../vfs/lockf.h"
 
 void epoll_file_gone(struct file *fp); /* ipc/epoll.c */
-
-void vnode_rele(struct vnode *vp); /* vfs/vnode.h */
 
 /* Source of uiozero: holes are read from here. */
 static const char zeroes[4096];
@@ -30,6 +29,7 @@ file_alloc(const struct fileops *ops, void *data, unsigned flag,
 	fp->f_epoll = NULL;
 	fp->f_vnode = NULL;
 	fp->f_pipever = 0;
+	fp->f_iname = NULL;
 	*fpp = fp;
 	return 0;
 }
@@ -37,7 +37,9 @@ file_alloc(const struct fileops *ops, void *data, unsigned flag,
 void
 file_release(struct file *fp)
 {
+	struct vnode *vp = fp->f_vnode;
 	struct lockf_head *h;
+	bool notify = false;
 
 	if (atomic_dec(&fp->f_count) != 0)
 		return;
@@ -45,10 +47,18 @@ file_release(struct file *fp)
 		epoll_file_gone(fp);
 	if ((h = file_lockhead(fp)) != NULL)
 		lf_close_file(h, fp);
+	/* inotify: IN_CLOSE_* first, as Linux's __fput. */
+	if (vp != NULL && (fp->f_iname != NULL || inotify_watched(vp)) &&
+	    !(file_flag(fp) & O_PATH)) {
+		notify = true;
+		inotify_close(fp);
+	}
 	if (fp->f_ops->fo_close != NULL)
 		fp->f_ops->fo_close(fp);
-	if (fp->f_vnode != NULL)
-		vnode_rele(fp->f_vnode);
+	if (vp != NULL)
+		vnode_rele(vp);
+	if (__predict_false(notify))
+		inotify_closed(fp, vp);
 	cred_free(fp->f_cred);
 	mutex_destroy(&fp->f_poslock);
 	kmem_free(fp, sizeof(*fp));

@@ -11,6 +11,7 @@
 #include "file.h"
 #include "proc.h"
 #include "syscall.h"
+#include "../vfs/inotify.h"
 
 #define UIO_SMALLIOV 8 /* iovecs kept on the stack */
 
@@ -97,7 +98,15 @@ rw_file(struct file *fp, struct uio *uio, const off_t *pos, enum uio_rw rw)
 out:
 	if (locked)
 		mutex_exit(&fp->f_poslock);
-	return error != 0 ? -error : (long)(resid - uio->uio_resid);
+	if (error != 0)
+		return -error;
+	/* inotify: a transfer that moved data (FIFOs report none, as
+	 * Linux 6.18's do not). */
+	if (fp->f_vnode != NULL &&
+	    __predict_false(inotify_watched(fp->f_vnode)) &&
+	    resid != uio->uio_resid && fp->f_vnode->v_type != VFIFO)
+		inotify_file(fp, rw == UIO_READ ? IN_ACCESS : IN_MODIFY);
+	return (long)(resid - uio->uio_resid);
 }
 
 static bool

@@ -23,6 +23,7 @@
 
 #include "fd.h"
 #include "file.h"
+#include "inotify.h"
 #include "pgstore.h"
 #include "proc.h"
 #include "syscall.h"
@@ -251,6 +252,19 @@ bounce_copy(struct file *fin, off_t *pin, struct file *fout, off_t *pout,
 	return total > 0 ? (long)total : -error;
 }
 
+/* inotify: bytes moved from fin (NULL: a pipe) to fout (NULL: a pipe),
+ * as Linux's vfs_copy_file_range and splice report them. */
+static void
+copy_notify(struct file *fin, struct file *fout)
+{
+	if (fin != NULL && fin->f_vnode != NULL &&
+	    inotify_watched(fin->f_vnode))
+		inotify_file(fin, IN_ACCESS);
+	if (fout != NULL && fout->f_vnode != NULL &&
+	    inotify_watched(fout->f_vnode))
+		inotify_file(fout, IN_MODIFY);
+}
+
 /* A regular file (or device) to a file that is not a pipe. */
 static long
 direct_copy(struct file *fin, off_t *pin, struct file *fout, off_t *pout,
@@ -259,10 +273,12 @@ direct_copy(struct file *fin, off_t *pin, struct file *fout, off_t *pout,
 	bool handled;
 	long rv = store_copy(fin, pin, fout, pout, count, &handled);
 
-	if (handled)
-		return rv;
-	return bounce_copy(fin, pin, fout, pout, count,
-			   cp_ioflags(fout) & IO_NONBLOCK);
+	if (!handled)
+		rv = bounce_copy(fin, pin, fout, pout, count,
+				 cp_ioflags(fout) & IO_NONBLOCK);
+	if (rv > 0)
+		copy_notify(fin, fout);
+	return rv;
 }
 
 /* pipe_xfer_fn of a file read into a pipe's ring. */
@@ -288,6 +304,8 @@ file_source(void *arg, char *buf, size_t n, size_t *donep)
 	error = x->fp->f_ops->fo_read(x->fp, &off, &uio, x->ioflags);
 	*donep = n - uio.uio_resid;
 	*x->posp += (off_t)*donep;
+	if (*donep > 0)
+		copy_notify(x->fp, NULL);
 	return *donep > 0 ? 0 : error;
 }
 
@@ -303,6 +321,8 @@ file_sink(void *arg, char *buf, size_t n, size_t *donep)
 	uio_kinit(&uio, &iov, buf, n, UIO_WRITE);
 	error = x->fp->f_ops->fo_write(x->fp, x->posp, &uio, x->ioflags);
 	*donep = n - uio.uio_resid;
+	if (*donep > 0)
+		copy_notify(NULL, x->fp);
 	return *donep > 0 ? 0 : error;
 }
 

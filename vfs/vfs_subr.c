@@ -6,6 +6,7 @@
 
 #include "cred.h"
 #include "devsw.h"
+#include "inotify.h"
 #include "proc.h"
 #include "vfs.h"
 #include "vfs_int.h"
@@ -354,6 +355,7 @@ vfs_detached_last(struct mount *mp)
 {
 	if (!__atomic_exchange_n(&mp->mnt_detached, false, __ATOMIC_ACQ_REL))
 		return;
+	inotify_unmount(mp);
 	vnode_rele(mp->mnt_root);
 	mp->mnt_op->vfs_unmount(mp);
 	vnode_rele(mp->mnt_vnodecovered);
@@ -398,6 +400,7 @@ vfs_dounmount(struct vnode *root, int flags)
 	vnode_rele(root);
 	if (error != 0 || detach)
 		return error;
+	inotify_unmount(mp);
 	vnode_rele(mp->mnt_root);
 	mp->mnt_op->vfs_unmount(mp);
 	vnode_rele(covered);
@@ -472,6 +475,7 @@ vfs_init(void)
 		mutex_init(&interlocks[i]);
 	mutex_init(&devsw_lock);
 	rw_init(&mount_lock);
+	inotify_init();
 	if ((error = vfs_register_fstype(&tmpfs_vfsops)) != 0)
 		return error;
 	error = vfs_domount(&tmpfs_vfsops, NULL, "rootfs", 0, "mode=0755",

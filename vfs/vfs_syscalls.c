@@ -14,6 +14,7 @@
 
 #include "cred.h"
 #include "fd.h"
+#include "inotify.h"
 #include "proc.h"
 #include "syscall.h"
 #include "vfs.h"
@@ -222,7 +223,7 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode,
 	struct file *fp;
 	char *buf = NULL;
 	const char *path;
-	bool created = false;
+	bool created = false, truncated = false;
 	int error, fd, tries = 0;
 
 	if (flags & O_TMPFILE_FLAG) {
@@ -327,6 +328,8 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode,
 				if (error != 0)
 					goto out;
 				created = true;
+				inotify_child(dvp, res.name, res.namelen,
+					      IN_CREATE, 0);
 				break;
 			}
 			if (error != 0)
@@ -364,15 +367,27 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode,
 			error = EPERM;
 			goto out;
 		}
-		if ((flags & O_TRUNC) && vp->v_type == VREG &&
-		    (error = do_truncate(vp, 0, cr)) != 0)
-			goto out;
+		if ((flags & O_TRUNC) && vp->v_type == VREG) {
+			if ((error = do_truncate(vp, 0, cr)) != 0)
+				goto out;
+			truncated = true;
+		}
 	}
 	/* The file keeps the rest, as Linux's does: F_GETFL shows an
 	 * O_TMPFILE file's O_TMPFILE, O_DIRECTORY with it. */
 	flags &= ~(unsigned)(O_CREAT | O_EXCL | O_NOCTTY | O_TRUNC | O_CLOEXEC);
 	if ((error = vn_open_file(vp, flags, l->l_cred, &fp)) != 0)
 		goto out;
+	/* inotify: IN_OPEN, then the truncation's IN_MODIFY, as Linux
+	 * reports them. */
+	if (!(flags & O_PATH) && inotify_watched(vp)) {
+		bool tmp = (flags & O_TMPFILE_FLAG) != 0;
+
+		inotify_open(l, dirfd, buf, !(flags & O_NOFOLLOW), dvp,
+			     tmp ? "" : res.name, tmp ? 0 : res.namelen, fp);
+		if (truncated)
+			inotify_file(fp, IN_MODIFY);
+	}
 	error = fd_alloc(l->l_proc, fp, 0, (oflags & O_CLOEXEC) != 0, &fd);
 	file_release(fp);
 out:
@@ -843,8 +858,12 @@ create_at(struct lwp *l, int dirfd, const char *upath, enum vtype type,
 		va.va_rdev = (type == VCHR || type == VBLK) ? dev : 0;
 		error = res.dvp->v_op->vop_create(res.dvp, res.name,
 						  res.namelen, &va, &vp);
-		if (error == 0)
+		if (error == 0) {
 			vnode_rele(vp);
+			inotify_child(res.dvp, res.name, res.namelen,
+				      IN_CREATE | (type == VDIR ? IN_ISDIR : 0),
+				      0);
+		}
 	}
 	if (res.dvp != NULL)
 		vnode_rele(res.dvp);
@@ -945,8 +964,11 @@ do_symlinkat(struct lwp *l, const char *utarget, int dirfd, const char *upath)
 		new_attrs(res.dvp, l->l_cred, VLNK, 0777, &va);
 		error = res.dvp->v_op->vop_symlink(
 			res.dvp, res.name, res.namelen, &va, target, &vp);
-		if (error == 0)
+		if (error == 0) {
 			vnode_rele(vp);
+			inotify_child(res.dvp, res.name, res.namelen, IN_CREATE,
+				      0);
+		}
 	}
 	if (res.dvp != NULL)
 		vnode_rele(res.dvp);
@@ -1051,6 +1073,12 @@ do_linkat(struct lwp *l, int olddirfd, const char *oldpath, int newdirfd,
 		else
 			error = res.dvp->v_op->vop_link(res.dvp, res.name,
 							res.namelen, vp);
+		/* The link count's IN_ATTRIB, then the name's IN_CREATE. */
+		if (error == 0 && inotify_watched(vp)) {
+			inotify_vnode(NULL, NULL, 0, vp, IN_ATTRIB);
+			inotify_child(res.dvp, res.name, res.namelen, IN_CREATE,
+				      0);
+		}
 	}
 	if (vp != NULL)
 		vnode_rele(vp);
@@ -1112,6 +1140,14 @@ again:
 		else
 			error = res.dvp->v_op->vop_remove(res.dvp, res.name,
 							  res.namelen, vp);
+		/* inotify: the file's events (IN_ATTRIB for the link count
+		 * of a non-directory, IN_DELETE_SELF when no name is left),
+		 * then the directory's IN_DELETE. */
+		if (error == 0 && inotify_watched(vp)) {
+			inotify_unlinked(vp, !rmdir, rmdir);
+			inotify_child(res.dvp, res.name, res.namelen,
+				      IN_DELETE | (rmdir ? IN_ISDIR : 0), 0);
+		}
 	}
 	if (vp != NULL)
 		vnode_rele(vp);
@@ -1203,6 +1239,35 @@ rename_checks(struct walker *w, struct walkres *fr, struct walkres *tr,
 	return 0;
 }
 
+/* inotify: Linux's events of a rename, in its order: the moves with
+ * their cookies and IN_MOVE_SELF, then the replaced file's. */
+static void
+rename_notify(struct walkres *fr, struct vnode *fvp, struct walkres *tr,
+	      struct vnode *tvp, unsigned vflags)
+{
+	uint32_t cookie = inotify_cookie();
+	uint32_t isdir = fvp->v_type == VDIR ? IN_ISDIR : 0;
+
+	inotify_child(fr->dvp, fr->name, fr->namelen, IN_MOVED_FROM | isdir,
+		      cookie);
+	inotify_child(tr->dvp, tr->name, tr->namelen, IN_MOVED_TO | isdir,
+		      cookie);
+	inotify_vnode(NULL, NULL, 0, fvp, IN_MOVE_SELF);
+	if (tvp == NULL)
+		return;
+	if (vflags & VRENAME_EXCHANGE) {
+		cookie = inotify_cookie();
+		isdir = tvp->v_type == VDIR ? IN_ISDIR : 0;
+		inotify_child(tr->dvp, tr->name, tr->namelen,
+			      IN_MOVED_FROM | isdir, cookie);
+		inotify_child(fr->dvp, fr->name, fr->namelen,
+			      IN_MOVED_TO | isdir, cookie);
+		inotify_vnode(NULL, NULL, 0, tvp, IN_MOVE_SELF);
+		return;
+	}
+	inotify_unlinked(tvp, true, tvp->v_type == VDIR);
+}
+
 static long
 do_renameat2(struct lwp *l, int olddirfd, const char *oldpath, int newdirfd,
 	     const char *newpath, unsigned int flags)
@@ -1274,6 +1339,8 @@ again:
 		error = fr.dvp->v_op->vop_rename(fr.dvp, fr.name, fr.namelen,
 						 fvp, tr.dvp, tr.name,
 						 tr.namelen, tvp, vflags);
+	if (error == 0 && inotify_watched(fvp))
+		rename_notify(&fr, fvp, &tr, tvp, vflags);
 out:
 	if (fvp != NULL)
 		vnode_rele(fvp);
@@ -1544,6 +1611,31 @@ attr_apply(struct vnode *vp, struct file *fp, struct attr_req *rq)
 	return EOPNOTSUPP;
 }
 
+/* The inotify event of a request that was applied, as Linux's
+ * fsnotify_change: times are IN_ATTRIB when both are set, IN_ACCESS or
+ * IN_MODIFY for the access or modification time alone; a chown that
+ * changes neither id, none. */
+static uint32_t
+attr_event(const struct attr_req *rq)
+{
+	bool at, mt;
+
+	switch (rq->op) {
+	case AR_MODE:
+		return IN_ATTRIB;
+	case AR_OWNER:
+		return (rq->uid != (uid_t)-1 || rq->gid != (gid_t)-1)
+			       ? IN_ATTRIB
+			       : 0;
+	default:
+		if (rq->ts == NULL)
+			return IN_ATTRIB;
+		at = rq->ts[0].tv_nsec != UTIME_OMIT_;
+		mt = rq->ts[1].tv_nsec != UTIME_OMIT_;
+		return at && mt ? IN_ATTRIB : at ? IN_ACCESS : IN_MODIFY;
+	}
+}
+
 /* fchmod, fchown, futimens: the open file on fd (O_PATH is none). */
 static long
 fd_setattr(struct lwp *l, int fd, struct attr_req *rq)
@@ -1557,6 +1649,8 @@ fd_setattr(struct lwp *l, int fd, struct attr_req *rq)
 		error = EBADF;
 	else
 		error = attr_apply(fp->f_vnode, fp, rq);
+	if (error == 0 && fp->f_vnode != NULL && attr_event(rq) != 0)
+		inotify_file(fp, attr_event(rq));
 	file_release(fp);
 	return -error;
 }
@@ -1598,6 +1692,9 @@ at_setattr(struct lwp *l, int dirfd, const char *upath, int flags,
 		error = EOPNOTSUPP;
 	else
 		error = attr_apply(vp, NULL, rq);
+	if (error == 0 && inotify_watched(vp) && attr_event(rq) != 0)
+		inotify_path(l, dirfd, buf, !(flags & AT_SYMLINK_NOFOLLOW), vp,
+			     attr_event(rq));
 	vnode_rele(vp);
 	return -error;
 }
@@ -1788,6 +1885,13 @@ sys_truncate(struct lwp *l, const char *path, off_t length)
 		error = EINVAL;
 	else if ((error = vfs_access(vp, VWRITE, l->l_cred)) == 0)
 		error = do_truncate(vp, length, l->l_cred);
+	if (error == 0 && inotify_watched(vp)) {
+		char *kpath = path_alloc();
+
+		if (path_copyin(path, kpath, false) == 0)
+			inotify_path(l, AT_FDCWD, kpath, true, vp, IN_MODIFY);
+		path_free(kpath);
+	}
 	vnode_rele(vp);
 	return -error;
 }
@@ -1853,6 +1957,7 @@ vn_allocate(struct file *fp, struct vnode *vp, int mode, off_t offset,
 	vn_kill_privs(vp, vfs_writer_cred(fp), &va);
 	if (va.va_mask != 0 && vp->v_op->vop_setattr != NULL)
 		(void)vp->v_op->vop_setattr(vp, &va);
+	inotify_file(fp, IN_MODIFY);
 	return 0;
 }
 
@@ -1982,6 +2087,8 @@ sys_getdents64(struct lwp *l, int fd, void *dirp, size_t count)
 	if (error != ENOENT && !(file_flag(fp) & O_NOATIME) &&
 	    vp->v_op->vop_accessed != NULL)
 		vp->v_op->vop_accessed(vp);
+	if (error != ENOENT && inotify_watched(vp))
+		inotify_file(fp, IN_ACCESS);
 	/* Nothing fit though entries remain: the buffer is too small. */
 	if (error == 0 && db.count == 0 && db.full)
 		error = EINVAL;

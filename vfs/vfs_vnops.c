@@ -8,6 +8,7 @@
 
 #include "cred.h"
 #include "devsw.h"
+#include "inotify.h"
 #include "poll.h"
 #include "proc.h"
 #include "vfs.h"
@@ -160,10 +161,14 @@ vn_truncate(struct file *fp, off_t length)
 
 	if (vp->v_type != VREG || vp->v_op->vop_setattr == NULL)
 		return EINVAL;
+	int error;
+
 	va.va_mask = VA_SIZE;
 	va.va_size = length;
 	vn_kill_privs(vp, vfs_writer_cred(fp), &va);
-	return vp->v_op->vop_setattr(vp, &va);
+	if ((error = vp->v_op->vop_setattr(vp, &va)) == 0)
+		inotify_file(fp, IN_MODIFY);
+	return error;
 }
 
 static int

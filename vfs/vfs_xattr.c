@@ -35,6 +35,7 @@
 #include <linux/stat.h>
 
 #include "cred.h"
+#include "inotify.h"
 #include "fd.h"
 #include "proc.h"
 #include "syscall.h"
@@ -402,6 +403,35 @@ target_get(struct lwp *l, const struct xwhere *w, struct xtarget *t)
 	return target_path(l, w->dirfd, w->upath, w->follow, w->at, t);
 }
 
+/* inotify: a set or removal on vnode t->vp is its IN_ATTRIB, with the
+ * parent found by the descriptor's name or the path again. */
+static void
+xattr_notify(struct lwp *l, const struct xwhere *w, struct xtarget *t)
+{
+	struct file *fp;
+	char *buf;
+
+	if (t->vp == NULL || !inotify_watched(t->vp))
+		return;
+	if (!w->byfd && w->upath != NULL) {
+		buf = path_alloc();
+		if (path_copyin(w->upath, buf, w->at) == 0 && buf[0] != '\0') {
+			inotify_path(l, w->dirfd, buf, w->follow, t->vp,
+				     IN_ATTRIB);
+			path_free(buf);
+			return;
+		}
+		path_free(buf);
+	}
+	fp = fd_getfile(l->l_proc, w->byfd ? w->fd : w->dirfd);
+	if (fp != NULL && fp->f_vnode == t->vp)
+		inotify_file(fp, IN_ATTRIB);
+	else
+		inotify_vnode(NULL, NULL, 0, t->vp, IN_ATTRIB);
+	if (fp != NULL)
+		file_release(fp);
+}
+
 static long
 do_setxattr(struct lwp *l, const struct xwhere *w, const char *uname,
 	    const void *uval, size_t size, int flags)
@@ -438,7 +468,8 @@ do_setxattr(struct lwp *l, const struct xwhere *w, const char *uname,
 	rq.xr_buf = s.val != NULL ? (void *)s.val : (void *)"";
 	rq.xr_size = s.size;
 	rq.xr_flags = s.flags;
-	error = target_request(&t, &rq);
+	if ((error = target_request(&t, &rq)) == 0)
+		xattr_notify(l, w, &t);
 out:
 	target_done(&t);
 	xset_done(&s, size);
@@ -542,7 +573,8 @@ do_removexattr(struct lwp *l, const struct xwhere *w, const char *uname)
 	if ((error = xattr_resolve(&t, ns, bare)) != 0)
 		goto out;
 	rq.xr_name = name;
-	error = target_request(&t, &rq);
+	if ((error = target_request(&t, &rq)) == 0)
+		xattr_notify(l, w, &t);
 out:
 	target_done(&t);
 	return -error;
