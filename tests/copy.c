@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -1075,6 +1076,76 @@ Test(copy, splice_threads_pump_a_file)
 	cr_assert_eq(w.moved, (long)n);
 	cr_assert_eq(r.moved, (long)n);
 	cr_assert(has_pattern(b, 0, n, 0, 8));
+}
+
+/* A reader blocked in read(2) or poll(2) on a pipe wakes when splice,
+ * tee or vmsplice fills it. */
+struct waiter {
+	int fd;
+	bool poll;
+	long rv;
+	short revents;
+	pid_t htid;
+};
+
+static void *
+waiter_main(void *arg)
+{
+	struct waiter *w = arg;
+	char buf[64];
+	struct pollfd pfd = { .fd = w->fd, .events = POLLIN };
+
+	__atomic_store_n(&w->htid, (pid_t)syscall(SYS_gettid),
+			 __ATOMIC_RELEASE);
+	if (w->poll) {
+		w->rv = rump_sys_poll(&pfd, 1, 10000);
+		w->revents = pfd.revents;
+	} else {
+		w->rv = rump_sys_read(w->fd, buf, sizeof(buf));
+	}
+	return NULL;
+}
+
+Test(copy, fills_wake_readers_and_pollers)
+{
+	int a = mkfile("/a", 100, 1);
+
+	for (int how = 0; how < 6; how++) {
+		struct waiter w = { 0 };
+		int p[2], q[2];
+		pthread_t t;
+		struct iovec v = { "vmsplice", 8 };
+
+		mkpipe(p, 0);
+		mkpipe(q, 0);
+		RETURNS(rump_sys_write(q[1], "tee-data", 8), 8);
+		w.fd = p[0];
+		w.poll = how % 2;
+		cr_assert_eq(pthread_create(&t, NULL, waiter_main, &w), 0);
+		wait_sleeping(&w.htid);
+		switch (how / 2) {
+		case 0:
+			RETURNS(rump_sys_splice(a, NULL, p[1], NULL, 8, 0), 8);
+			break;
+		case 1:
+			RETURNS(rump_sys_tee(q[0], p[1], 8, 0), 8);
+			break;
+		default:
+			RETURNS(rump_sys_vmsplice(p[1], &v, 1, 0), 8);
+			break;
+		}
+		cr_assert_eq(pthread_join(t, NULL), 0);
+		if (w.poll) {
+			cr_assert_eq(w.rv, 1);
+			cr_assert(w.revents & POLLIN);
+		} else {
+			cr_assert_eq(w.rv, 8);
+		}
+		rump_sys_close(p[0]);
+		rump_sys_close(p[1]);
+		rump_sys_close(q[0]);
+		rump_sys_close(q[1]);
+	}
 }
 
 /* Two threads copying between two files in opposite directions at
