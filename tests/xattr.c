@@ -590,7 +590,16 @@ Test(xattr, security_capability)
 	RETURNS(rump_sys_setxattr("/f", "security.capability", v3, 24, 0), 0);
 	RETURNS(rump_sys_getxattr("/f", "security.capability", buf, 32), 24);
 	cr_assert_eq(buf[20], 7);
+	/* an empty value is taken (and unreadable), even from a user */
+	RETURNS(rump_sys_setxattr("/f", "security.capability", "", 0, 0), 0);
+	FAILS(rump_sys_getxattr("/f", "security.capability", buf, 32), EINVAL);
+	FAILS(rump_sys_getxattr("/f", "security.capability", NULL, 0), EINVAL);
+	cr_assert_str_eq(list_str(rump_sys_listxattr, "/f"),
+			 "security.capability|");
+	RETURNS(rump_sys_removexattr("/f", "security.capability"), 0);
+	mkfile("/g", 0644);
 	become(1000, 1000);
+	RETURNS(rump_sys_setxattr("/g", "security.capability", "", 0, 0), 0);
 	FAILS(rump_sys_setxattr("/f", "security.capability", "v", 1, 0),
 	      EINVAL);
 	FAILS(rump_sys_setxattr("/f", "security.capability", v2, 20, 0), EPERM);
@@ -659,6 +668,36 @@ Test(xattr, changes_drop_file_capabilities)
 	caps_set("/f");
 	rump_sys_close(rump_sys_open("/f", O_RDWR | O_TRUNC));
 	cr_assert(!caps_there("/f"));
+}
+
+/* Copies into the file are writes (copy_file_range, sendfile); one of
+ * no bytes is none. */
+Test(xattr, copies_drop_file_capabilities)
+{
+	loff_t a = 0, b = 0;
+	off_t o = 0;
+	int s, fd, m;
+
+	mkfile("/src", 0644);
+	s = rump_sys_open("/src", O_RDWR);
+	RETURNS(rump_sys_write(s, "hello", 5), 5);
+	mkfile("/f", 0755);
+	fd = rump_sys_open("/f", O_RDWR);
+	caps_set("/f");
+	RETURNS(rump_sys_copy_file_range(s, &a, fd, &b, 0, 0), 0);
+	cr_assert(caps_there("/f"));
+	RETURNS(rump_sys_copy_file_range(s, &a, fd, &b, 5, 0), 5);
+	cr_assert(!caps_there("/f"));
+	caps_set("/f");
+	RETURNS(rump_sys_sendfile(fd, s, &o, 5), 5);
+	cr_assert(!caps_there("/f"));
+	/* and into a memfd */
+	static const unsigned char v2[20] = { 0, 0, 0, 2, 0x20 };
+	m = rump_sys_memfd_create("m", 0);
+	RETURNS(rump_sys_fsetxattr(m, "security.capability", v2, 20, 0), 0);
+	o = 0;
+	RETURNS(rump_sys_sendfile(m, s, &o, 5), 5);
+	FAILS(rump_sys_fgetxattr(m, "security.capability", NULL, 0), ENODATA);
 }
 
 Test(xattr, memfd_changes_drop_file_capabilities)

@@ -12,8 +12,8 @@
  * whether its ctime moved.
  *
  * Left out, as known differences: system.* names (the host has POSIX
- * ACLs, rump has none), security.capability (its conversions are tested
- * in xattr.c) and sockets (Linux's sockfs lists system.sockprotoname).
+ * ACLs, rump has none) and sockets (Linux's sockfs lists
+ * system.sockprotoname).
  *
  * The host side runs as root.  Environment: XATTRDIFF_SEEDS=n runs n
  * seeds (default 3), XATTRDIFF_FIRST=k starts at seed k (default 1),
@@ -288,10 +288,19 @@ snapshot(struct side *s, char *out, size_t outlen)
 
 static char n256[257];
 static const char *const xnames[] = {
-	"user.a",    "user.b",     "user.long.name.here",
-	"trusted.t", "security.s", "foo.x",
-	"user.",     "",           n256,
-	"user",      "USER.a",     "trusted.",
+	"user.a",
+	"user.b",
+	"user.long.name.here",
+	"trusted.t",
+	"security.s",
+	"foo.x",
+	"user.",
+	"",
+	n256,
+	"user",
+	"USER.a",
+	"trusted.",
+	"security.capability",
 };
 #define NXNAMES (int)(sizeof(xnames) / sizeof(xnames[0]))
 #define NGOOD 5 /* the first five are names that can be set */

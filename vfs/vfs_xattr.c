@@ -458,7 +458,11 @@ do_setxattr(struct lwp *l, const struct xwhere *w, const char *uname,
 		goto out;
 	if ((error = xattr_permission(&t, ns, true, cr)) != 0)
 		goto out;
-	if (ns == XNS_SECURITY && !cred_privileged(cr)) {
+	/* The capability LSM: security.* needs CAP_SYS_ADMIN, except
+	 * security.capability, whose value was checked above (an empty
+	 * one passes unchecked, as on Linux; it then reads as EINVAL). */
+	if (ns == XNS_SECURITY && !cred_privileged(cr) &&
+	    kstrcmp(s.name, XATTR_NAME_CAPS_) != 0) {
 		error = EPERM;
 		goto out;
 	}
@@ -505,7 +509,13 @@ do_getxattr(struct lwp *l, const struct xwhere *w, const char *uname,
 	rq.xr_name = name;
 	rq.xr_buf = kbuf;
 	rq.xr_size = size;
-	if ((error = target_request(&t, &rq)) == 0 && size != 0)
+	error = target_request(&t, &rq);
+	/* Linux's capability LSM reads security.capability itself, and
+	 * refuses a value that is no capability header (an empty one). */
+	if (error == 0 && rq.xr_len == 0 &&
+	    kstrcmp(name, XATTR_NAME_CAPS_) == 0)
+		error = EINVAL;
+	if (error == 0 && size != 0)
 		error = copyout(kbuf, uval, rq.xr_len);
 out:
 	if (kbuf != NULL)

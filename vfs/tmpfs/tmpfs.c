@@ -1092,6 +1092,10 @@ tmpfs_pgstore(struct vnode *vp, int role)
 
 	if (vp->v_type != VREG)
 		return NULL;
+	/* A copy into the file is a write: no file capabilities left. */
+	if ((role & FO_STORE_DST) &&
+	    (atomic_load_relaxed(&tn->tn_mode) & TN_HASXATTR))
+		tn_killpriv(tn);
 	if (role & FO_STORE_WROTE)
 		tn_setmc(tn, vfs_now_ns());
 	if ((role & FO_STORE_READ) && !(role & IO_NOATIME))
