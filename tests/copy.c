@@ -887,7 +887,7 @@ on_usr1(int sig)
 	__atomic_add_fetch(&hits, 1, __ATOMIC_RELAXED);
 }
 
-enum blocked_call { B_SPLICE, B_TEE, B_SENDFILE };
+enum blocked_call { B_SPLICE, B_TEE, B_SENDFILE, B_VMSPLICE };
 
 struct blocker {
 	struct lwp *l;
@@ -917,6 +917,13 @@ blocker_main(void *arg)
 	case B_SENDFILE:
 		b->rv = rump_sys_sendfile(b->out, b->in, NULL, 100);
 		break;
+	case B_VMSPLICE: {
+		char buf[100];
+		struct iovec v = { buf, sizeof(buf) };
+
+		b->rv = rump_sys_vmsplice(b->in, &v, 1, 0);
+		break;
+	}
 	}
 	b->err = errno;
 	rump_pub_lwproc_switch(NULL);
@@ -974,6 +981,9 @@ interrupt_one(enum blocked_call call, int saflags, long expect, int experr)
 	b.in = p[0];
 	b.out = q[1];
 	b.call = call;
+	/* vmsplice waits whatever O_NONBLOCK says (Linux 6.18). */
+	if (call == B_VMSPLICE)
+		RETURNS(rump_sys_fcntl(p[0], F_SETFL, O_NONBLOCK), 0);
 	if (call == B_SENDFILE) {
 		b.in = mkfile("/a", 1000, 1);
 		RETURNS(rump_sys_write(q[1], big, sizeof(big)), sizeof(big));
@@ -1011,6 +1021,16 @@ Test(copy, splice_blocked_restarts_under_sa_restart)
 Test(copy, tee_blocked_is_interrupted)
 {
 	interrupt_one(B_TEE, 0, -1, EINTR);
+}
+
+Test(copy, vmsplice_blocks_despite_o_nonblock_and_is_interrupted)
+{
+	interrupt_one(B_VMSPLICE, 0, -1, EINTR);
+}
+
+Test(copy, vmsplice_blocked_restarts_under_sa_restart)
+{
+	interrupt_one(B_VMSPLICE, SA_RESTART, 4, 0);
 }
 
 Test(copy, sendfile_blocked_on_a_full_pipe_is_interrupted)
