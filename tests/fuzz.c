@@ -139,6 +139,15 @@ static const struct call calls[] = {
 	{ SYS_sync, "" },
 	{ SYS_fsync, "F" },
 	{ SYS_fdatasync, "F" },
+	{ SYS_copy_file_range, "FBFBNI" },
+	{ SYS_sendfile, "FFBN" },
+	{ SYS_splice, "FBFBNI" },
+	{ SYS_tee, "FFNI" },
+	{ SYS_vmsplice, "FBNI" },
+	{ SYS_fadvise64, "FOOI" },
+	{ SYS_readahead, "FON" },
+	{ SYS_sync_file_range, "FOOI" },
+	{ SYS_syncfs, "F" },
 	{ SYS_mount, "PPPIP" },
 	{ SYS_umount2, "PI" },
 	{ SYS_umask, "I" },
@@ -545,6 +554,22 @@ fixup(struct fuzzer *fz, long nr, long *a, pid_t pid)
 					: (long)types[rnd(fz) % 4];
 		break;
 	}
+	/* Copies make real pages from sparse files, and vmsplice waits
+	 * whatever O_NONBLOCK says: keep them small and nonblocking. */
+	case SYS_copy_file_range:
+	case SYS_splice:
+		a[4] = (long)(rnd(fz) % (1 << 20));
+		a[5] |= 2; /* SPLICE_F_NONBLOCK */
+		if (nr == SYS_copy_file_range && rnd(fz) % 2)
+			a[5] = 0;
+		break;
+	case SYS_sendfile:
+		a[3] = (long)(rnd(fz) % (1 << 20));
+		break;
+	case SYS_tee:
+	case SYS_vmsplice:
+		a[3] |= 2; /* SPLICE_F_NONBLOCK */
+		break;
 	case SYS_fallocate: /* real pages: keep it small */
 		a[3] = (long)(rnd(fz) % (1 << 20)) - (rnd(fz) % 4 == 0);
 		break;
