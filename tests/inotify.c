@@ -130,6 +130,8 @@ drain(int in)
 	return f.text;
 }
 
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
 #define EXPECT(in, want)                                                       \
 	do {                                                                   \
 		const char *got_ = drain(in);                                  \
@@ -1121,4 +1123,205 @@ Test(inotify, blocked_read_restarts_under_sa_restart)
 	RETURNS(rump_sys_write(fd, "a", 1), 1);
 	pthread_join(t, NULL);
 	cr_assert_eq(r.rv, 16);
+}
+
+/* ---- the same calls on the host -------------------------------------------- */
+
+/*
+ * One side of the differential test: a root directory, the calls, and
+ * an inotify instance.  The host side makes the host's calls on a
+ * directory under /dev/shm (tmpfs, as rumpkit's root).
+ */
+struct side {
+	bool host;
+	char root[64];
+	int in;
+	struct fmt f;
+};
+
+static void
+side_path(const struct side *s, const char *rel, char *out, size_t size)
+{
+	snprintf(out, size, "%s/%s", s->root, rel);
+}
+
+/* Each call returns its result, or -errno. */
+#define SIDECALL(s, hostcall, rumpcall)                                        \
+	((s)->host ? ((hostcall) < 0 ? -errno : 0)                             \
+		   : ((rumpcall) < 0 ? -errno : 0))
+
+static long
+side_op(struct side *s, int op, const char *a, const char *b, int arg)
+{
+	char pa[128], pb[128], buf[8];
+	struct timespec ts[2] = { { arg, 0 }, { arg + 1, 0 } };
+	long rv;
+	int fd;
+
+	side_path(s, a, pa, sizeof(pa));
+	side_path(s, b, pb, sizeof(pb));
+	switch (op) {
+	case 0: /* open with flags, maybe write or read, close */
+	case 1:
+	case 2:
+	case 3: {
+		static const int flags[] = { O_CREAT | O_WRONLY, O_WRONLY,
+					     O_RDONLY, O_WRONLY | O_TRUNC };
+
+		fd = s->host ? open(pa, flags[op], 0644)
+			     : rump_sys_open(pa, flags[op], 0644);
+		if (fd < 0)
+			return -errno;
+		if (op == 1)
+			rv = s->host ? write(fd, "xy", 2)
+				     : rump_sys_write(fd, "xy", 2);
+		else if (op == 2)
+			rv = s->host ? read(fd, buf, sizeof(buf))
+				     : rump_sys_read(fd, buf, sizeof(buf));
+		else
+			rv = 0;
+		if (rv < 0)
+			rv = -errno;
+		if (s->host)
+			close(fd);
+		else
+			rump_sys_close(fd);
+		return rv;
+	}
+	case 4:
+		return SIDECALL(s, chmod(pa, arg & 1 ? 0600 : 0644),
+				rump_sys_chmod(pa, arg & 1 ? 0600 : 0644));
+	case 5:
+		return SIDECALL(s, truncate(pa, arg & 3),
+				rump_sys_truncate(pa, arg & 3));
+	case 6:
+		return SIDECALL(s, rename(pa, pb), rump_sys_rename(pa, pb));
+	case 7:
+		return SIDECALL(s, unlink(pa), rump_sys_unlink(pa));
+	case 8:
+		return SIDECALL(s, mkdir(pa, 0755), rump_sys_mkdir(pa, 0755));
+	case 9:
+		return SIDECALL(s, rmdir(pa), rump_sys_rmdir(pa));
+	case 10:
+		return SIDECALL(s, link(pa, pb), rump_sys_link(pa, pb));
+	case 11:
+		return SIDECALL(s, symlink(a, pb), rump_sys_symlink(a, pb));
+	case 12:
+		return SIDECALL(s, utimensat(AT_FDCWD, pa, ts, 0),
+				rump_sys_utimensat(AT_FDCWD, pa, ts, 0));
+	case 13:
+		return SIDECALL(s, setxattr(pa, "user.k", "v", 1, 0),
+				rump_sys_setxattr(pa, "user.k", "v", 1, 0));
+	case 14:
+		rv = s->host ? inotify_add_watch(s->in, pa, IN_ALL_EVENTS)
+			     : rump_sys_inotify_add_watch(s->in, pa,
+							  IN_ALL_EVENTS);
+		return rv < 0 ? -errno : rv;
+	case 15:
+		return SIDECALL(s, inotify_rm_watch(s->in, arg % 8 + 1),
+				rump_sys_inotify_rm_watch(s->in, arg % 8 + 1));
+	default:
+		return SIDECALL(s,
+				syscall(SYS_renameat2, AT_FDCWD, pa, AT_FDCWD,
+					pb, RENAME_EXCHANGE),
+				rump_sys_renameat2(AT_FDCWD, pa, AT_FDCWD, pb,
+						   RENAME_EXCHANGE));
+	}
+}
+
+static const char *
+side_events(struct side *s)
+{
+	char buf[16384] __attribute__((aligned(8)));
+	ssize_t n;
+
+	/* Cookies are numbered across the whole run. */
+	s->f.len = 0;
+	s->f.text[0] = '\0';
+	while ((n = s->host ? read(s->in, buf, sizeof(buf))
+			    : rump_sys_read(s->in, buf, sizeof(buf))) > 0)
+		fmt_buf(&s->f, buf, n);
+	return s->f.text;
+}
+
+static void
+diff_run(unsigned seed, int *totals)
+{
+	static const char *const names[] = { "a", "b", "c", "s/a", "s/b", "s" };
+	static const char *const opnames[] = {
+		"creat",    "write",   "read",    "trunc-open", "chmod",
+		"truncate", "rename",  "unlink",  "mkdir",      "rmdir",
+		"link",     "symlink", "utimens", "setxattr",   "add_watch",
+		"rm_watch", "exchange"
+	};
+	static struct side h, r;
+	char path[128], rpath[128];
+	int events = 0, moves = 0, selfdel = 0, errors = 0;
+
+	memset(&h, 0, sizeof(h));
+	memset(&r, 0, sizeof(r));
+	h.host = true;
+	snprintf(h.root, sizeof(h.root), "/dev/shm/rump-inotify.XXXXXX");
+	cr_assert_not_null(mkdtemp(h.root));
+	snprintf(r.root, sizeof(r.root), "/t%u", seed);
+	mkdir_ok(r.root);
+	snprintf(path, sizeof(path), "%s/s", h.root);
+	cr_assert_eq(mkdir(path, 0755), 0);
+	snprintf(rpath, sizeof(rpath), "%s/s", r.root);
+	mkdir_ok(rpath);
+	h.in = inotify_init1(IN_NONBLOCK);
+	r.in = inst();
+	cr_assert_eq(inotify_add_watch(h.in, h.root, IN_ALL_EVENTS), 1);
+	RETURNS(watch(r.in, r.root, IN_ALL_EVENTS), 1);
+	snprintf(path, sizeof(path), "%s/s", h.root);
+	cr_assert_eq(inotify_add_watch(h.in, path, IN_ALL_EVENTS), 2);
+	RETURNS(watch(r.in, rpath, IN_ALL_EVENTS), 2);
+
+	for (int i = 0; i < 1500; i++) {
+		/* Creations weigh more, so that names exist to work on;
+		 * watches come and go less often. */
+		static const int ops[] = { 0,  0,  0,  0,  1,  1,  2,  3,
+					   4,  5,  6,  6,  7,  8,  8,  9,
+					   10, 11, 12, 13, 14, 14, 15, 16 };
+		int op = ops[rand_r(&seed) % ARRAY_LEN(ops)];
+		int arg = rand_r(&seed) % 16;
+		const char *a = names[rand_r(&seed) % 6];
+		const char *b = names[rand_r(&seed) % 6];
+		long hr = side_op(&h, op, a, b, arg);
+		long rr = side_op(&r, op, a, b, arg);
+
+		cr_assert_eq(rr, hr, "step %d: %s %s %s: rump %ld, host %ld", i,
+			     opnames[op], a, b, rr, hr);
+		const char *he = side_events(&h);
+		const char *re = side_events(&r);
+		cr_assert_str_eq(re, he,
+				 "step %d: %s %s %s:\nrump:\n%shost:\n%s", i,
+				 opnames[op], a, b, re, he);
+		for (const char *p = re; (p = strchr(p, '\n')) != NULL; p++)
+			events++;
+		moves += strstr(re, "MOVED_TO") != NULL;
+		selfdel += strstr(re, "DELETE_SELF") != NULL;
+		errors += rr < 0;
+	}
+	totals[0] += events;
+	totals[1] += moves;
+	totals[2] += selfdel;
+	totals[3] += errors;
+	close(h.in);
+	host_rmtree(h.root);
+}
+
+Test(inotify, same_events_as_the_host)
+{
+	int t[4] = { 0 };
+
+	for (unsigned seed = 1; seed <= 4; seed++)
+		diff_run(seed, t);
+	/* The sequences did exercise something. */
+	cr_log_info("%d events, %d moves, %d DELETE_SELF, %d errors", t[0],
+		    t[1], t[2], t[3]);
+	cr_assert_gt(t[0], 2000, "%d events", t[0]);
+	cr_assert_gt(t[1], 50, "%d moves", t[1]);
+	cr_assert_gt(t[2], 10, "%d deletions of watched files", t[2]);
+	cr_assert_gt(t[3], 300, "%d failed calls", t[3]);
 }

@@ -523,13 +523,14 @@ inotify_close(struct file *fp)
 	inotify_file(fp, file_writable(fp) ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
 }
 
-/* IN_DELETE_SELF and IN_IGNORED to every watch of m, which goes. */
+/* IN_DELETE_SELF and IN_IGNORED to every watch of m, which goes with
+ * its last watch (watch_remove then says which vnode to let go). */
 static struct vnode *
 mark_deleted(struct imark *m)
 {
 	struct vnode *vp = NULL;
 
-	while (m->m_watches != NULL) {
+	while (vp == NULL) {
 		struct iwatch *w = m->m_watches;
 
 		if (w->w_mask & IN_DELETE_SELF)
@@ -606,7 +607,7 @@ inotify_unmount(struct mount *mp)
 			if (m->m_vp->v_mount != mp)
 				continue;
 			rele = NULL;
-			while (m->m_watches != NULL) {
+			while (rele == NULL) {
 				struct iwatch *w = m->m_watches;
 
 				queue_event(w->w_in, w->w_wd,

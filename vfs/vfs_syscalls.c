@@ -1240,7 +1240,8 @@ rename_checks(struct walker *w, struct walkres *fr, struct walkres *tr,
 }
 
 /* inotify: Linux's events of a rename, in its order: the moves with
- * their cookies and IN_MOVE_SELF, then the replaced file's. */
+ * their cookies, the replaced file's IN_ATTRIB, IN_MOVE_SELF, then the
+ * replaced file's deletion. */
 static void
 rename_notify(struct walkres *fr, struct vnode *fvp, struct walkres *tr,
 	      struct vnode *tvp, unsigned vflags)
@@ -1252,6 +1253,9 @@ rename_notify(struct walkres *fr, struct vnode *fvp, struct walkres *tr,
 		      cookie);
 	inotify_child(tr->dvp, tr->name, tr->namelen, IN_MOVED_TO | isdir,
 		      cookie);
+	/* A replaced file's link count changed before the move is told. */
+	if (tvp != NULL && !(vflags & VRENAME_EXCHANGE))
+		inotify_vnode(NULL, NULL, 0, tvp, IN_ATTRIB);
 	inotify_vnode(NULL, NULL, 0, fvp, IN_MOVE_SELF);
 	if (tvp == NULL)
 		return;
@@ -1265,7 +1269,7 @@ rename_notify(struct walkres *fr, struct vnode *fvp, struct walkres *tr,
 		inotify_vnode(NULL, NULL, 0, tvp, IN_MOVE_SELF);
 		return;
 	}
-	inotify_unlinked(tvp, true, tvp->v_type == VDIR);
+	inotify_unlinked(tvp, false, tvp->v_type == VDIR);
 }
 
 static long
