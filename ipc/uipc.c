@@ -38,6 +38,7 @@
 #include "ktime.h"
 #include "proc.h"
 #include "syscall.h"
+#include "xattr.h"
 #include "../vfs/vfs.h"
 
 /* ---- the socket ABI (Linux x86_64) ------------------------------------ */
@@ -1153,6 +1154,16 @@ soo_close(struct file *fp)
 	usock_rele(so);
 }
 
+/* Linux's sockfs names the protocol in system.sockprotoname. */
+static int
+soo_xattr(struct file *fp, struct xattr_req *rq)
+{
+	struct usock *so = fp->f_data;
+
+	return xattr_sockfs_request(
+		rq, so->so_type == SOCK_STREAM ? "UNIX-STREAM" : "UNIX");
+}
+
 static const struct fileops unp_fileops_ = {
 	.fo_read = soo_read,
 	.fo_write = soo_write,
@@ -1163,6 +1174,7 @@ static const struct fileops unp_fileops_ = {
 	.fo_close = soo_close,
 	.fo_setattr = soo_setattr,
 	.fo_lockf = soo_lockf,
+	.fo_xattr = soo_xattr,
 };
 
 /* A file for `so' (taking over the caller's reference) at a new fd. */

@@ -212,10 +212,14 @@ struct fileops {
 					struct vattr *va),
 			  void *arg);
 	/*
-	 * Extended attributes of a file without a vnode whose inode keeps
-	 * them (a memfd: Linux's tmpfs), as vop_xattr (vnode.h, xattr.h).
-	 * NULL: the inode keeps none (a pipe, a socket, the anonymous
-	 * inode): EOPNOTSUPP after the namespace rules, an empty list.
+	 * Extended attributes of a file without a vnode whose inode has
+	 * some (a memfd: Linux's tmpfs; a socket: sockfs's
+	 * system.sockprotoname), as vop_xattr (vnode.h, xattr.h), except
+	 * that the type also answers for the name's namespace (EOPNOTSUPP
+	 * for one it has not, EINVAL for a prefix alone: xattr_tmpfs_name,
+	 * xattr_sockfs_request).  NULL: the inode has none (a pipe, the
+	 * anonymous inode): EOPNOTSUPP after the namespace rules, an empty
+	 * list.
 	 */
 	int (*fo_xattr)(struct file *fp, struct xattr_req *rq);
 	/*

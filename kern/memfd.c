@@ -307,6 +307,9 @@ memfd_xattr(struct file *fp, struct xattr_req *rq)
 	struct xattrs *xs = atomic_load_acq(&m->m_xattrs), *n;
 	int error;
 
+	if (rq->xr_op != XOP_LIST &&
+	    (error = xattr_tmpfs_name(rq->xr_name)) != 0)
+		return error;
 	if (xs == NULL && rq->xr_op == XOP_SET) {
 		if ((n = kmem_alloc(sizeof(*n))) == NULL)
 			return ENOMEM;

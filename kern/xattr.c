@@ -197,6 +197,47 @@ do_set(struct xattrs *xs, struct xattr_req *rq, size_t *freedp)
 	return 0;
 }
 
+int
+xattr_tmpfs_name(const char *name)
+{
+	static const char *const prefixes[] = { "user.", "trusted.",
+						"security." };
+
+	for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+		size_t n = kstrlen(prefixes[i]);
+
+		if (kstrncmp(name, prefixes[i], n) == 0)
+			return name[n] == '\0' ? EINVAL : 0;
+	}
+	return EOPNOTSUPP;
+}
+
+int
+xattr_sockfs_request(struct xattr_req *rq, const char *proto)
+{
+	static const char pname[] = "system.sockprotoname";
+	size_t len;
+
+	if (rq->xr_op == XOP_LIST ||
+	    (rq->xr_op == XOP_GET && kstrcmp(rq->xr_name, pname) == 0)) {
+		len = rq->xr_op == XOP_LIST ? sizeof(pname)
+					    : kstrlen(proto) + 1;
+		rq->xr_len = len;
+		if (rq->xr_size != 0 && rq->xr_size < len)
+			return ERANGE;
+		if (rq->xr_size != 0)
+			memcpy(rq->xr_buf,
+			       rq->xr_op == XOP_LIST ? pname : proto, len);
+		return 0;
+	}
+	if (kstrncmp(rq->xr_name, "security.", 9) == 0) {
+		if (rq->xr_name[9] == '\0')
+			return EINVAL;
+		return rq->xr_op == XOP_REMOVE ? EAGAIN : EOPNOTSUPP;
+	}
+	return EOPNOTSUPP;
+}
+
 size_t
 xattrs_killpriv(struct xattrs *xs)
 {

@@ -70,6 +70,21 @@ size_t xattrs_fini(struct xattrs *xs);
 int xattrs_request(struct xattrs *xs, struct xattr_req *rq, size_t *freedp);
 
 /*
+ * The namespaces Linux's tmpfs keeps: user.*, trusted.* and security.*,
+ * with a name after the prefix.  0; EINVAL for a prefix alone;
+ * EOPNOTSUPP for the rest (system.*: there are no POSIX ACLs).
+ */
+int xattr_tmpfs_name(const char *name);
+
+/*
+ * Linux's sockfs, for a socket's fo_xattr: system.sockprotoname reads as
+ * `proto' (with its NUL) and is the one name listed; security.* goes to
+ * the LSM hook, which has nothing (EINVAL for the prefix alone, EAGAIN
+ * to remove, EOPNOTSUPP otherwise); the rest is EOPNOTSUPP.
+ */
+int xattr_sockfs_request(struct xattr_req *rq, const char *proto);
+
+/*
  * A write, truncation or allocation of the file, or a chown of it, drops
  * its file capabilities (Linux's file_remove_privs and ATTR_KILL_PRIV:
  * security.capability goes, whoever the caller).  Returns the space the

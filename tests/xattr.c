@@ -1020,10 +1020,74 @@ Test(xattr, files_without_a_vnode)
 		      EOPNOTSUPP);
 		FAILS(rump_sys_fgetxattr(fd, "foo.x", buf, 10), EOPNOTSUPP);
 		FAILS(rump_sys_fsetxattr(fd, "foo.x", "v", 1, 0), EOPNOTSUPP);
-		if (fd != s) /* sockfs lists system.sockprotoname: missing */
+		FAILS(rump_sys_fgetxattr(fd, "system.x", buf, 10), EOPNOTSUPP);
+		if (fd != s) {
 			RETURNS(rump_sys_flistxattr(fd, buf, sizeof(buf)), 0);
+			FAILS(rump_sys_fgetxattr(fd, "security.", buf, 10),
+			      EOPNOTSUPP);
+			FAILS(rump_sys_fgetxattr(fd, "system.sockprotoname",
+						 buf, 10),
+			      EOPNOTSUPP);
+		}
 	}
 	FAILS(rump_sys_fsetxattr(p[1], "user.x", "v", 1, 0), EPERM);
+}
+
+/* A socket's inode (Linux's sockfs) has one attribute: the protocol's
+ * name, listed too; its security.* goes to an LSM with nothing. */
+Test(xattr, sockets_name_their_protocol)
+{
+	static const struct {
+		int type;
+		const char *proto;
+	} socks[] = { { SOCK_STREAM, "UNIX-STREAM" },
+		      { SOCK_DGRAM, "UNIX" },
+		      { SOCK_SEQPACKET, "UNIX" } };
+	char buf[64];
+	int sv[2];
+
+	for (size_t i = 0; i < 3; i++) {
+		int s = rump_sys_socket(AF_UNIX, socks[i].type, 0);
+		size_t len = strlen(socks[i].proto) + 1;
+
+		cr_assert_geq(s, 0);
+		memset(buf, 0, sizeof(buf));
+		RETURNS(rump_sys_fgetxattr(s, "system.sockprotoname", buf, 64),
+			len);
+		cr_assert_str_eq(buf, socks[i].proto);
+		RETURNS(rump_sys_fgetxattr(s, "system.sockprotoname", NULL, 0),
+			len);
+		FAILS(rump_sys_fgetxattr(s, "system.sockprotoname", buf, 3),
+		      ERANGE);
+		FAILS(rump_sys_fgetxattr(s, "system.sockprotoname", (void *)1,
+					 64),
+		      EFAULT);
+		FAILS(rump_sys_fsetxattr(s, "system.sockprotoname", "x", 1, 0),
+		      EOPNOTSUPP);
+		FAILS(rump_sys_fremovexattr(s, "system.sockprotoname"),
+		      EOPNOTSUPP);
+		FAILS(rump_sys_fgetxattr(s, "system.sockprotonameX", buf, 64),
+		      EOPNOTSUPP);
+		RETURNS(rump_sys_flistxattr(s, NULL, 0), 21);
+		RETURNS(rump_sys_flistxattr(s, buf, 21), 21);
+		cr_assert_str_eq(buf, "system.sockprotoname");
+		FAILS(rump_sys_flistxattr(s, buf, 20), ERANGE);
+		FAILS(rump_sys_fgetxattr(s, "security.", buf, 64), EINVAL);
+		FAILS(rump_sys_fsetxattr(s, "security.", "x", 1, 0), EINVAL);
+		FAILS(rump_sys_fremovexattr(s, "security."), EINVAL);
+		FAILS(rump_sys_fremovexattr(s, "security.x"), EAGAIN);
+		FAILS(rump_sys_fgetxattr(s, "trusted.", buf, 64), EOPNOTSUPP);
+		FAILS(rump_sys_fgetxattr(s, "user.", buf, 64), ENODATA);
+	}
+	RETURNS(rump_sys_socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	RETURNS(rump_sys_fgetxattr(sv[0], "system.sockprotoname", buf, 64), 12);
+	/* no permission needed; security.* changes need privilege first */
+	become(1000, 1000);
+	RETURNS(rump_sys_fgetxattr(sv[1], "system.sockprotoname", buf, 64), 12);
+	FAILS(rump_sys_fgetxattr(sv[1], "security.", buf, 64), EINVAL);
+	FAILS(rump_sys_fsetxattr(sv[1], "security.x", "x", 1, 0), EPERM);
+	FAILS(rump_sys_fgetxattr(sv[1], "trusted.x", buf, 64), ENODATA);
+	RETURNS(rump_sys_flistxattr(sv[1], buf, 64), 21);
 }
 
 /* ---- other file systems ---------------------------------------------------- */

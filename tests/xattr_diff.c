@@ -11,9 +11,8 @@
  * and after each call the attributes of every node (read as root) and
  * whether its ctime moved.
  *
- * Left out, as known differences: system.* names (the host has POSIX
- * ACLs, rump has none) and sockets (Linux's sockfs lists
- * system.sockprotoname).
+ * Left out, as a known difference: the names of POSIX ACLs
+ * (system.posix_acl_*: the host has them, rump has none).
  *
  * The host side runs as root.  Environment: XATTRDIFF_SEEDS=n runs n
  * seeds (default 3), XATTRDIFF_FIRST=k starts at seed k (default 1),
@@ -27,6 +26,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
@@ -144,8 +144,8 @@ static const struct node tree[] = {
 	{ "fifo", S_IFIFO | 0666, 0, 0, NULL },
 };
 #define NTREE (int)(sizeof(tree) / sizeof(tree[0]))
-/* Descriptor targets: the tree's nodes, a memfd, a pipe. */
-#define NFD (NTREE + 2)
+/* Descriptor targets: the tree's nodes, a memfd, a pipe, a socket. */
+#define NFD (NTREE + 3)
 
 struct side {
 	bool rump;
@@ -230,6 +230,8 @@ build_tree(struct side *s)
 	cr_assert_geq(s->fd[NTREE], 0);
 	cr_assert_eq(CALL(s, pipe, s->pipe), 0);
 	s->fd[NTREE + 1] = s->pipe[0];
+	s->fd[NTREE + 2] = CALL(s, socket, AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_geq(s->fd[NTREE + 2], 0);
 }
 
 static void
@@ -301,6 +303,7 @@ static const char *const xnames[] = {
 	"USER.a",
 	"trusted.",
 	"security.capability",
+	"system.sockprotoname",
 };
 #define NXNAMES (int)(sizeof(xnames) / sizeof(xnames[0]))
 #define NGOOD 5 /* the first five are names that can be set */
@@ -440,6 +443,14 @@ run(struct side *s, const struct req *rq, char *out, size_t outlen)
 	}
 }
 
+static const char *
+target_name(int t)
+{
+	static const char *const extra[] = { "memfd", "pipe", "socket" };
+
+	return t < NTREE ? tree[t].name : extra[t - NTREE];
+}
+
 static void
 describe(const struct req *rq, char *out, size_t n)
 {
@@ -447,10 +458,7 @@ describe(const struct req *rq, char *out, size_t n)
 		 "%s%sxattr%s on %s as %u%s name '%.20s' size %zu flags %d "
 		 "buf %zu at_flags %#x",
 		 formnames[rq->form], opnames[rq->op],
-		 rq->form == F_AT ? "at" : "",
-		 rq->target < NTREE    ? tree[rq->target].name
-		 : rq->target == NTREE ? "memfd"
-				       : "pipe",
+		 rq->form == F_AT ? "at" : "", target_name(rq->target),
 		 creds[rq->ci].uid, creds[rq->ci].fsonly ? " (fs)" : "",
 		 xnames[rq->name], rq->vsize, rq->flags, rq->bufsize,
 		 rq->atflags);
@@ -475,7 +483,7 @@ random_req(unsigned *st, struct req *rq)
 	/* The memfd and the pipe have no path: the f- forms reach them,
 	 * and the *at forms through AT_EMPTY_PATH. */
 	if (rq->form == F_AT && rnd(st, 4) == 0) {
-		rq->target = NTREE + (int)rnd(st, 2);
+		rq->target = NTREE + (int)rnd(st, 3);
 		rq->atflags = AT_EMPTY_PATH;
 	}
 }

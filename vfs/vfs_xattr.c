@@ -21,7 +21,8 @@
  *     LSM's rule);
  *  6. the name's namespace: unknown, or system.* (no POSIX ACLs here),
  *     EOPNOTSUPP; a bare prefix ("user.") EINVAL; a file whose inode
- *     keeps no attributes EOPNOTSUPP;
+ *     keeps no attributes EOPNOTSUPP (a file without a vnode answers
+ *     for its own namespaces: a socket has system.sockprotoname);
  *  7. the keeper (vop_xattr or fo_xattr): ENODATA, EEXIST, ERANGE,
  *     ENOSPC.
  * listxattr checks no permission and lists an empty set for a file
@@ -74,17 +75,13 @@ static const struct {
 	{ "system.", 7, XNS_SYSTEM },
 };
 
-/* The namespace of a name; *barep: the name is the prefix alone. */
+/* The namespace of a name. */
 static enum xns
-xattr_ns(const char *name, bool *barep)
+xattr_ns(const char *name)
 {
-	*barep = false;
 	for (size_t i = 0; i < sizeof(xprefixes) / sizeof(xprefixes[0]); i++)
-		if (kstrncmp(name, xprefixes[i].prefix, xprefixes[i].len) ==
-		    0) {
-			*barep = name[xprefixes[i].len] == '\0';
+		if (kstrncmp(name, xprefixes[i].prefix, xprefixes[i].len) == 0)
 			return xprefixes[i].ns;
-		}
 	return XNS_OTHER;
 }
 
@@ -230,13 +227,15 @@ xattr_permission(struct xtarget *t, enum xns ns, bool write,
 	return vfs_access_attr(&va, write ? VWRITE : VREAD, cr);
 }
 
-/* Step 6: whether the keeper has the name's namespace at all. */
+/* Step 6: whether the keeper has the name's namespace at all.  A file
+ * system keeps tmpfs's namespaces; a file without a vnode answers for
+ * its own (file.h, fo_xattr). */
 static int
-xattr_resolve(struct xtarget *t, enum xns ns, bool bare)
+xattr_resolve(struct xtarget *t, const char *name)
 {
-	if (!target_keeps(t) || ns == XNS_OTHER || ns == XNS_SYSTEM)
+	if (!target_keeps(t))
 		return EOPNOTSUPP;
-	return bare ? EINVAL : 0;
+	return t->vp != NULL ? xattr_tmpfs_name(name) : 0;
 }
 
 static int
@@ -441,7 +440,6 @@ do_setxattr(struct lwp *l, const struct xwhere *w, const char *uname,
 	struct xtarget t;
 	struct xset s;
 	enum xns ns;
-	bool bare;
 	int error;
 
 	if ((error = xset_copyin(uname, uval, size, flags, &s)) != 0)
@@ -450,7 +448,7 @@ do_setxattr(struct lwp *l, const struct xwhere *w, const char *uname,
 		xset_done(&s, size);
 		return -error;
 	}
-	ns = xattr_ns(s.name, &bare);
+	ns = xattr_ns(s.name);
 	if ((error = check_rofs(&t)) != 0)
 		goto out;
 	if (s.size != 0 && kstrcmp(s.name, XATTR_NAME_CAPS_) == 0 &&
@@ -466,7 +464,7 @@ do_setxattr(struct lwp *l, const struct xwhere *w, const char *uname,
 		error = EPERM;
 		goto out;
 	}
-	if ((error = xattr_resolve(&t, ns, bare)) != 0)
+	if ((error = xattr_resolve(&t, s.name)) != 0)
 		goto out;
 	rq.xr_name = s.name;
 	rq.xr_buf = s.val != NULL ? (void *)s.val : (void *)"";
@@ -489,16 +487,15 @@ do_getxattr(struct lwp *l, const struct xwhere *w, const char *uname,
 	struct xtarget t;
 	void *kbuf = NULL;
 	enum xns ns;
-	bool bare;
 	int error;
 
 	if ((error = name_copyin(uname, name)) != 0)
 		return -error;
 	if ((error = target_get(l, w, &t)) != 0)
 		return -error;
-	ns = xattr_ns(name, &bare);
+	ns = xattr_ns(name);
 	if ((error = xattr_permission(&t, ns, false, l->l_cred)) != 0 ||
-	    (error = xattr_resolve(&t, ns, bare)) != 0)
+	    (error = xattr_resolve(&t, name)) != 0)
 		goto out;
 	if (size > XATTR_SIZE_MAX_)
 		size = XATTR_SIZE_MAX_;
@@ -565,14 +562,13 @@ do_removexattr(struct lwp *l, const struct xwhere *w, const char *uname)
 	char name[XATTR_NAME_MAX_ + 1];
 	struct xtarget t;
 	enum xns ns;
-	bool bare;
 	int error;
 
 	if ((error = name_copyin(uname, name)) != 0)
 		return -error;
 	if ((error = target_get(l, w, &t)) != 0)
 		return -error;
-	ns = xattr_ns(name, &bare);
+	ns = xattr_ns(name);
 	if ((error = check_rofs(&t)) != 0 ||
 	    (error = xattr_permission(&t, ns, true, cr)) != 0)
 		goto out;
@@ -580,7 +576,7 @@ do_removexattr(struct lwp *l, const struct xwhere *w, const char *uname)
 		error = EPERM;
 		goto out;
 	}
-	if ((error = xattr_resolve(&t, ns, bare)) != 0)
+	if ((error = xattr_resolve(&t, name)) != 0)
 		goto out;
 	rq.xr_name = name;
 	if ((error = target_request(&t, &rq)) == 0)
