@@ -1136,6 +1136,7 @@ struct side {
 	bool host;
 	char root[64];
 	int in;
+	int held; /* a descriptor kept open across calls, or -1 */
 	struct fmt f;
 };
 
@@ -1220,6 +1221,25 @@ side_op(struct side *s, int op, const char *a, const char *b, int arg)
 	case 15:
 		return SIDECALL(s, inotify_rm_watch(s->in, arg % 8 + 1),
 				rump_sys_inotify_rm_watch(s->in, arg % 8 + 1));
+	case 17: /* keep a file open (instead of the one kept before) */
+		if (s->held >= 0)
+			(void)(s->host ? close(s->held)
+				       : rump_sys_close(s->held));
+		s->held =
+			s->host ? open(pa, O_RDWR) : rump_sys_open(pa, O_RDWR);
+		return s->held < 0 ? -errno : 0;
+	case 18: /* write through it */
+		if (s->held < 0)
+			return 0;
+		rv = s->host ? write(s->held, "z", 1)
+			     : rump_sys_write(s->held, "z", 1);
+		return rv < 0 ? -errno : rv;
+	case 19:
+		if (s->held >= 0)
+			(void)(s->host ? close(s->held)
+				       : rump_sys_close(s->held));
+		s->held = -1;
+		return 0;
 	default:
 		return SIDECALL(s,
 				syscall(SYS_renameat2, AT_FDCWD, pa, AT_FDCWD,
@@ -1249,10 +1269,10 @@ diff_run(unsigned seed, int *totals)
 {
 	static const char *const names[] = { "a", "b", "c", "s/a", "s/b", "s" };
 	static const char *const opnames[] = {
-		"creat",    "write",   "read",    "trunc-open", "chmod",
-		"truncate", "rename",  "unlink",  "mkdir",      "rmdir",
-		"link",     "symlink", "utimens", "setxattr",   "add_watch",
-		"rm_watch", "exchange"
+		"creat",    "write",    "read",    "trunc-open", "chmod",
+		"truncate", "rename",   "unlink",  "mkdir",      "rmdir",
+		"link",     "symlink",  "utimens", "setxattr",   "add_watch",
+		"rm_watch", "exchange", "hold",    "write-held", "close-held"
 	};
 	static struct side h, r;
 	char path[128], rpath[128];
@@ -1260,6 +1280,7 @@ diff_run(unsigned seed, int *totals)
 
 	memset(&h, 0, sizeof(h));
 	memset(&r, 0, sizeof(r));
+	h.held = r.held = -1;
 	h.host = true;
 	snprintf(h.root, sizeof(h.root), "/dev/shm/rump-inotify.XXXXXX");
 	cr_assert_not_null(mkdtemp(h.root));
@@ -1277,12 +1298,13 @@ diff_run(unsigned seed, int *totals)
 	cr_assert_eq(inotify_add_watch(h.in, path, IN_ALL_EVENTS), 2);
 	RETURNS(watch(r.in, rpath, IN_ALL_EVENTS), 2);
 
-	for (int i = 0; i < 1500; i++) {
+	for (int i = 0; i < 3000; i++) {
 		/* Creations weigh more, so that names exist to work on;
 		 * watches come and go less often. */
-		static const int ops[] = { 0,  0,  0,  0,  1,  1,  2,  3,
-					   4,  5,  6,  6,  7,  8,  8,  9,
-					   10, 11, 12, 13, 14, 14, 15, 16 };
+		static const int ops[] = { 0,  0,  0,  0,  1,  1,  2,
+					   3,  4,  5,  6,  6,  7,  8,
+					   8,  9,  10, 11, 12, 13, 14,
+					   14, 15, 16, 17, 18, 18, 19 };
 		int op = ops[rand_r(&seed) % ARRAY_LEN(ops)];
 		int arg = rand_r(&seed) % 16;
 		const char *a = names[rand_r(&seed) % 6];
@@ -1307,6 +1329,8 @@ diff_run(unsigned seed, int *totals)
 	totals[1] += moves;
 	totals[2] += selfdel;
 	totals[3] += errors;
+	if (h.held >= 0)
+		close(h.held);
 	close(h.in);
 	host_rmtree(h.root);
 }
@@ -1320,8 +1344,66 @@ Test(inotify, same_events_as_the_host)
 	/* The sequences did exercise something. */
 	cr_log_info("%d events, %d moves, %d DELETE_SELF, %d errors", t[0],
 		    t[1], t[2], t[3]);
-	cr_assert_gt(t[0], 2000, "%d events", t[0]);
+	cr_assert_gt(t[0], 4000, "%d events", t[0]);
 	cr_assert_gt(t[1], 50, "%d moves", t[1]);
 	cr_assert_gt(t[2], 10, "%d deletions of watched files", t[2]);
 	cr_assert_gt(t[3], 300, "%d failed calls", t[3]);
+}
+
+Test(inotify, an_open_file_follows_its_renames)
+{
+	int in = inst(), fd;
+
+	mkdir_ok("/d");
+	mkdir_ok("/d/sub");
+	RETURNS(watch(in, "/d", IN_MODIFY | IN_CLOSE), 1);
+	RETURNS(watch(in, "/d/sub", IN_MODIFY | IN_CLOSE), 2);
+	mkfile("/d/f", NULL);
+	(void)drain(in);
+	fd = rump_sys_open("/d/f", O_WRONLY);
+	RETURNS(rump_sys_rename("/d/f", "/d/g"), 0);
+	RETURNS(rump_sys_write(fd, "a", 1), 1);
+	EXPECT(in, "1 MODIFY g\n");
+	RETURNS(rump_sys_rename("/d/g", "/d/sub/h"), 0);
+	RETURNS(rump_sys_write(fd, "a", 1), 1);
+	EXPECT(in, "2 MODIFY h\n");
+	/* Unlinked, it keeps its last name, as Linux's dentry does. */
+	RETURNS(rump_sys_unlink("/d/sub/h"), 0);
+	RETURNS(rump_sys_close(fd), 0);
+	EXPECT(in, "2 CLOSE_WRITE h\n");
+}
+
+Test(inotify, hostfs_files)
+{
+	char hdir[] = "/dev/shm/rump-inotify-h.XXXXXX", path[64];
+	int in = inst(), fd;
+
+	cr_assert_not_null(mkdtemp(hdir));
+	mkdir_ok("/h");
+	RETURNS(rump_sys_mount(hdir, "/h", "hostfs", 0, ""), 0);
+	mkfile("/h/f", "x");
+	RETURNS(watch(in, "/h", IN_ALL_EVENTS), 1);
+	RETURNS(watch(in, "/h/f", IN_ALL_EVENTS), 2);
+	/* Enough other files that an unwatched node would leave the
+	 * mount's cache: the watched one stays, with its watch. */
+	for (int i = 0; i < 300; i++) {
+		snprintf(path, sizeof(path), "/h/o%d", i);
+		mkfile(path, NULL);
+	}
+	(void)drain(in);
+	RETURNS(rump_sys_inotify_add_watch(in, "/h/f", IN_ALL_EVENTS), 2);
+	fd = rump_sys_open("/h/f", O_WRONLY);
+	RETURNS(rump_sys_write(fd, "y", 1), 1);
+	RETURNS(rump_sys_close(fd), 0);
+	RETURNS(rump_sys_rename("/h/f", "/h/g"), 0);
+	RETURNS(rump_sys_chmod("/h/g", 0600), 0);
+	/* Its link count's IN_ATTRIB is the same as the last: one. */
+	RETURNS(rump_sys_unlink("/h/g"), 0);
+	EXPECT(in, "1 OPEN f\n2 OPEN\n1 MODIFY f\n2 MODIFY\n1 CLOSE_WRITE f\n"
+		   "2 CLOSE_WRITE\n1 MOVED_FROM f c1\n1 MOVED_TO g c1\n"
+		   "2 MOVE_SELF\n1 ATTRIB g\n2 ATTRIB\n"
+		   "2 DELETE_SELF\n2 IGNORED\n1 DELETE g\n");
+	RETURNS(rump_sys_umount2("/h", 0), 0);
+	EXPECT(in, "1 UNMOUNT|ISDIR\n1 IGNORED\n");
+	host_rmtree(hdir);
 }

@@ -18,14 +18,18 @@
  * Events on a file's parent directory carry the file's name.  Calls that
  * change a name know it; the file calls (read, write, close...) use the
  * name the file was opened by, which open records while its mount is
- * watched (struct file's f_iname).  A rename after the open is not
- * followed (Linux follows the dentry); the events on the file itself
- * are always right.
+ * watched (struct file's f_iname), and a rename moves (Linux's dentry).
+ * A file opened before its mount had any watch has no name: its
+ * directory's watches do not hear of it (Linux's do); the events on
+ * the file itself are always right.
  *
- * Lock order: ino_lock (the watch table, every watch and mark; taken by
- * every event on a watched mount, never with a file-system lock held)
+ * Lock order: a file's f_poslock (getdents reports under it)
+ *   > ino_lock (the watch table, every watch and mark, the recorded
+ *     names; taken by every event on a watched mount, never with a
+ *     file-system lock or v_interlock held)
  *   > an instance's in_lock (its queue and readers)
- *     > an lwp's park lock (sleepq.h); kmem's lock is a leaf.
+ *     > epoll's ep_lock (its registrations are callback waiters there)
+ *       > an lwp's park lock (sleepq.h); kmem's lock is a leaf.
  * Readers and pollers of an instance take in_lock alone.
  */
 #ifndef RUMP_VFS_INOTIFY_H
@@ -73,6 +77,12 @@ void inotify_path(struct lwp *l, int dirfd, const char *kpath, bool follow,
 		  struct vnode *vp, uint32_t mask);
 /* The same through an open file (with its recorded name). */
 void inotify_file(struct file *fp, uint32_t mask);
+
+/* Rename fdvp/fname (naming fvp) to tdvp/tname (tvp: the name
+ * replaced, or exchanged with `exchange'): open files follow the name. */
+void inotify_renamed(struct vnode *fdvp, const char *fname, size_t flen,
+		     struct vnode *fvp, struct vnode *tdvp, const char *tname,
+		     size_t tlen, struct vnode *tvp, bool exchange);
 
 /*
  * A name of vp went (unlink, rmdir, or a rename over it; the caller

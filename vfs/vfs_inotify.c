@@ -97,8 +97,11 @@ struct inotify {
 	struct ievent in_ovf;
 };
 
-/* A file's name as opened (inotify.h): dvp is held. */
+/* A file's name as opened (inotify.h): n_dvp is held.  On ino_names,
+ * and read or changed (a rename) under ino_lock. */
 struct inotify_name {
+	struct inotify_name *n_next, **n_prevp;
+	struct vnode *n_vp; /* the file's vnode (the file holds it) */
 	struct vnode *n_dvp;
 	size_t n_len;
 	char n_name[NAME_MAX_ + 1];
@@ -108,6 +111,7 @@ struct inotify_name {
 static kmutex_t ino_lock;
 static struct imark *ino_hash[IMARK_HASH]; /* ino_lock */
 static struct iuser *ino_users;            /* ino_lock */
+static struct inotify_name *ino_names;     /* ino_lock */
 static uint32_t ino_cookie;                /* atomic */
 
 static const struct fileops inotify_ops;
@@ -330,22 +334,39 @@ isdir_bit(const struct vnode *vp, uint32_t mask)
 								     : 0;
 }
 
+/* Deliver to dvp's watches with the name, then to vp's (ino_lock
+ * held); vnodes whose marks went are left in rele[2]. */
+static void
+deliver_locked(struct vnode *dvp, const char *name, size_t len,
+	       struct vnode *vp, uint32_t mask, uint32_t cookie, bool unlinked,
+	       struct vnode **rele)
+{
+	struct imark *m;
+
+	if (dvp != NULL && (m = mark_find(dvp)) != NULL)
+		mark_deliver(m, mask, cookie, name, len, unlinked, &rele[0]);
+	if (vp != NULL && (m = mark_find(vp)) != NULL)
+		mark_deliver(m, mask, 0, NULL, 0, unlinked, &rele[1]);
+}
+
+static void
+rele_marked(struct vnode **rele)
+{
+	for (int i = 0; i < 2; i++)
+		if (rele[i] != NULL)
+			vnode_namerele(rele[i]);
+}
+
 static void
 deliver(struct vnode *dvp, const char *name, size_t len, struct vnode *vp,
 	uint32_t mask, uint32_t cookie, bool unlinked)
 {
 	struct vnode *rele[2] = { NULL, NULL };
-	struct imark *m;
 
 	mutex_enter(&ino_lock);
-	if (dvp != NULL && (m = mark_find(dvp)) != NULL)
-		mark_deliver(m, mask, cookie, name, len, unlinked, &rele[0]);
-	if (vp != NULL && (m = mark_find(vp)) != NULL)
-		mark_deliver(m, mask, 0, NULL, 0, unlinked, &rele[1]);
+	deliver_locked(dvp, name, len, vp, mask, cookie, unlinked, rele);
 	mutex_exit(&ino_lock);
-	for (int i = 0; i < 2; i++)
-		if (rele[i] != NULL)
-			vnode_namerele(rele[i]);
+	rele_marked(rele);
 }
 
 void
@@ -467,15 +488,84 @@ vn_unlinked(struct vnode *vp)
 void
 inotify_file(struct file *fp, uint32_t mask)
 {
-	struct vnode *vp = fp->f_vnode, *dvp = NULL;
+	struct vnode *vp = fp->f_vnode, *rele[2] = { NULL, NULL };
 	struct inotify_name *n = fp->f_iname;
+	bool unlinked;
 
 	if (vp == NULL || !inotify_watched(vp))
 		return;
+	unlinked = vn_unlinked(vp);
+	mutex_enter(&ino_lock);
+	/* The name as it is now: a rename may have moved it. */
 	if (n != NULL && n->n_dvp->v_mount == vp->v_mount)
-		dvp = n->n_dvp;
-	deliver(dvp, n != NULL ? n->n_name : NULL, n != NULL ? n->n_len : 0, vp,
-		mask | isdir_bit(vp, mask), 0, vn_unlinked(vp));
+		deliver_locked(n->n_dvp, n->n_name, n->n_len, vp,
+			       mask | isdir_bit(vp, mask), 0, unlinked, rele);
+	else
+		deliver_locked(NULL, NULL, 0, vp, mask | isdir_bit(vp, mask), 0,
+			       unlinked, rele);
+	mutex_exit(&ino_lock);
+	rele_marked(rele);
+}
+
+/*
+ * Open files named fdvp/fname with vnode fvp are now named tdvp/tname
+ * (ino_lock held).  The caller holds fdvp, so dropping the records'
+ * references to it never drops the last.  `moved' (an exchange) marks
+ * the records moved already, by their place on the list.
+ */
+static void
+names_move(struct vnode *fdvp, const char *fname, size_t flen,
+	   struct vnode *fvp, struct vnode *tdvp, const char *tname,
+	   size_t tlen, bool *moved)
+{
+	struct inotify_name *n;
+	int i = 0;
+
+	for (n = ino_names; n != NULL; n = n->n_next, i++) {
+		if (moved != NULL && moved[i])
+			continue;
+		if (n->n_vp != fvp || n->n_dvp != fdvp || n->n_len != flen ||
+		    memcmp(n->n_name, fname, flen) != 0)
+			continue;
+		if (moved != NULL)
+			moved[i] = true;
+		memcpy(n->n_name, tname, tlen);
+		n->n_name[tlen] = '\0';
+		n->n_len = tlen;
+		if (tdvp != fdvp) {
+			vnode_ref(tdvp);
+			n->n_dvp = tdvp;
+			vnode_rele(fdvp);
+		}
+	}
+}
+
+void
+inotify_renamed(struct vnode *fdvp, const char *fname, size_t flen,
+		struct vnode *fvp, struct vnode *tdvp, const char *tname,
+		size_t tlen, struct vnode *tvp, bool exchange)
+{
+	struct inotify_name *n;
+	bool *moved = NULL;
+	size_t count = 0;
+
+	if (!inotify_watched(fvp))
+		return;
+	mutex_enter(&ino_lock);
+	if (!exchange) {
+		names_move(fdvp, fname, flen, fvp, tdvp, tname, tlen, NULL);
+		mutex_exit(&ino_lock);
+		return;
+	}
+	/* An exchange swaps the two: each record moves once. */
+	for (n = ino_names; n != NULL; n = n->n_next)
+		count++;
+	if (count != 0 && (moved = kmem_zalloc(count)) != NULL) {
+		names_move(fdvp, fname, flen, fvp, tdvp, tname, tlen, moved);
+		names_move(tdvp, tname, tlen, tvp, fdvp, fname, flen, moved);
+		kmem_free(moved, count);
+	}
+	mutex_exit(&ino_lock);
 }
 
 void
@@ -509,10 +599,19 @@ inotify_open(struct lwp *l, int dirfd, const char *kpath, bool follow,
 					    &n->n_len) != 0) {
 			n->n_dvp = NULL;
 		}
-		if (n->n_dvp == NULL)
+		if (n->n_dvp == NULL) {
 			kmem_free(n, sizeof(*n));
-		else
+		} else {
+			n->n_vp = vp;
+			mutex_enter(&ino_lock);
+			n->n_next = ino_names;
+			n->n_prevp = &ino_names;
+			if (ino_names != NULL)
+				ino_names->n_prevp = &n->n_next;
+			ino_names = n;
+			mutex_exit(&ino_lock);
 			fp->f_iname = n;
+		}
 	}
 	inotify_file(fp, IN_OPEN);
 }
@@ -550,6 +649,11 @@ inotify_closed(struct file *fp, struct vnode *vp)
 
 	if (n != NULL) {
 		fp->f_iname = NULL;
+		mutex_enter(&ino_lock);
+		*n->n_prevp = n->n_next;
+		if (n->n_next != NULL)
+			n->n_next->n_prevp = n->n_prevp;
+		mutex_exit(&ino_lock);
 		vnode_rele(n->n_dvp);
 		kmem_free(n, sizeof(*n));
 	}

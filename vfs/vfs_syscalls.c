@@ -1249,6 +1249,9 @@ rename_notify(struct walkres *fr, struct vnode *fvp, struct walkres *tr,
 	uint32_t cookie = inotify_cookie();
 	uint32_t isdir = fvp->v_type == VDIR ? IN_ISDIR : 0;
 
+	inotify_renamed(fr->dvp, fr->name, fr->namelen, fvp, tr->dvp, tr->name,
+			tr->namelen, tvp, (vflags & VRENAME_EXCHANGE) != 0);
+
 	inotify_child(fr->dvp, fr->name, fr->namelen, IN_MOVED_FROM | isdir,
 		      cookie);
 	inotify_child(tr->dvp, tr->name, tr->namelen, IN_MOVED_TO | isdir,

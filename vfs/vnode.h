@@ -29,6 +29,10 @@
  *     > file-system locks (directories top down; tmpfs's rename lock
  *       first when renaming)
  *       > v_interlock (a leaf; several vnodes share one, striped)
+ * inotify's ino_lock (inotify.h) comes after f_poslock (getdents
+ * reports under it) and is never taken with a file-system lock or
+ * v_interlock held: the VFS reports events after the file system's
+ * operation returns.
  *
  * v_ipc belongs to the IPC subsystem (a FIFO's pipe, the socket bound to
  * a VSOCK name).  IPC protects it with its own lock; the VFS only reads
