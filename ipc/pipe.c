@@ -198,6 +198,65 @@ pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 	return error;
 }
 
+/*
+ * The start of every write into the pipe: with readers (else SIGPIPE
+ * and EPIPE), as its one writer (pi_wbusy), and with its ring when
+ * `ring' (the first data allocates it, unlocked: a resize waits for
+ * pi_wbusy).  0 with pi_lock held; an errno (EPIPE, ERESTARTSYS,
+ * ENOMEM) with it released.
+ */
+static int
+pipe_write_enter(struct pipe *pi, bool ring)
+{
+	char *buf;
+
+	mutex_enter(&pi->pi_lock);
+	if (pi->pi_readers == 0) {
+		mutex_exit(&pi->pi_lock);
+		ipc_sigpipe(rumpuser_curlwp());
+		return EPIPE;
+	}
+	if (pipe_busy_enter(pi, &pi->pi_wbusy, PI_WBUSY) != 0) {
+		mutex_exit(&pi->pi_lock);
+		return ERESTARTSYS;
+	}
+	if (pi->pi_buf == NULL && ring) {
+		size_t size = pi->pi_size;
+
+		mutex_exit(&pi->pi_lock);
+		buf = kmem_alloc(size);
+		mutex_enter(&pi->pi_lock);
+		if (buf == NULL) {
+			pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
+			mutex_exit(&pi->pi_lock);
+			return ENOMEM;
+		}
+		KASSERT(pi->pi_size == size && pi->pi_buf == NULL);
+		pi->pi_buf = buf;
+	}
+	return 0;
+}
+
+/* A writer waits for room, letting go of pi_wbusy meanwhile: 0 with it
+ * and pi_lock held again, or ERESTARTSYS (a signal) with pi_lock
+ * released. */
+static int
+pipe_write_wait(struct pipe *pi)
+{
+	int error;
+
+	pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
+	error = ipc_sleep(&pi->pi_wwq, &pi->pi_lock, POLLOUT | POLLERR,
+			  DEADLINE_NONE);
+	if (error == 0)
+		error = pipe_busy_enter(pi, &pi->pi_wbusy, PI_WBUSY);
+	if (error != 0) {
+		mutex_exit(&pi->pi_lock);
+		return ERESTARTSYS;
+	}
+	return 0;
+}
+
 static int
 pipe_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 {
@@ -210,31 +269,8 @@ pipe_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 
 	if (resid == 0) /* as Linux: before the check for readers */
 		return 0;
-	mutex_enter(&pi->pi_lock);
-	if (pi->pi_readers == 0) {
-		mutex_exit(&pi->pi_lock);
-		ipc_sigpipe(rumpuser_curlwp());
-		return EPIPE;
-	}
-	if ((error = pipe_busy_enter(pi, &pi->pi_wbusy, PI_WBUSY)) != 0) {
-		mutex_exit(&pi->pi_lock);
-		return ERESTARTSYS;
-	}
-	if (pi->pi_buf == NULL) {
-		/* First write: allocate the ring (unlocked: we are the
-		 * writer, and a resize waits for pi_wbusy). */
-		size_t size = pi->pi_size;
-		mutex_exit(&pi->pi_lock);
-		buf = kmem_alloc(size);
-		mutex_enter(&pi->pi_lock);
-		if (buf == NULL) {
-			pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
-			mutex_exit(&pi->pi_lock);
-			return ENOMEM;
-		}
-		KASSERT(pi->pi_size == size && pi->pi_buf == NULL);
-		pi->pi_buf = buf;
-	}
+	if ((error = pipe_write_enter(pi, true)) != 0)
+		return error;
 	for (;;) {
 		if (pi->pi_readers == 0) {
 			ipc_sigpipe(rumpuser_curlwp());
@@ -266,15 +302,8 @@ pipe_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 			break;
 		}
 		wakelist_kick(&wl);
-		pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
-		error = ipc_sleep(&pi->pi_wwq, &pi->pi_lock, POLLOUT | POLLERR,
-				  DEADLINE_NONE);
-		if (error == 0)
-			error = pipe_busy_enter(pi, &pi->pi_wbusy, PI_WBUSY);
-		if (error != 0) {
-			mutex_exit(&pi->pi_lock);
+		if (pipe_write_wait(pi) != 0)
 			return ERESTARTSYS;
-		}
 	}
 	pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
 	mutex_exit(&pi->pi_lock);
@@ -824,30 +853,8 @@ pipe_splice_write(struct file *fp, size_t len, int ioflags, pipe_xfer_fn source,
 	*movedp = 0;
 	/* Even for nothing (a sendfile of 0 bytes into a pipe), the
 	 * readers and the room are looked at, as Linux's wait_for_space. */
-	mutex_enter(&pi->pi_lock);
-	if (pi->pi_readers == 0) {
-		mutex_exit(&pi->pi_lock);
-		ipc_sigpipe(rumpuser_curlwp());
-		return EPIPE;
-	}
-	if (pipe_busy_enter(pi, &pi->pi_wbusy, PI_WBUSY) != 0) {
-		mutex_exit(&pi->pi_lock);
-		return ERESTARTSYS;
-	}
-	if (pi->pi_buf == NULL && len > 0) {
-		/* As pipe_write: the ring comes with the first data. */
-		size_t size = pi->pi_size;
-		mutex_exit(&pi->pi_lock);
-		buf = kmem_alloc(size);
-		mutex_enter(&pi->pi_lock);
-		if (buf == NULL) {
-			pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
-			mutex_exit(&pi->pi_lock);
-			return ENOMEM;
-		}
-		KASSERT(pi->pi_size == size && pi->pi_buf == NULL);
-		pi->pi_buf = buf;
-	}
+	if ((error = pipe_write_enter(pi, len > 0)) != 0)
+		return error;
 	for (;;) {
 		if (pi->pi_readers == 0) {
 			if (moved == 0) {
@@ -888,15 +895,8 @@ pipe_splice_write(struct file *fp, size_t len, int ioflags, pipe_xfer_fn source,
 			break;
 		}
 		wakelist_kick(&wl);
-		pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
-		error = ipc_sleep(&pi->pi_wwq, &pi->pi_lock, POLLOUT | POLLERR,
-				  DEADLINE_NONE);
-		if (error == 0)
-			error = pipe_busy_enter(pi, &pi->pi_wbusy, PI_WBUSY);
-		if (error != 0) {
-			mutex_exit(&pi->pi_lock);
+		if (pipe_write_wait(pi) != 0)
 			return ERESTARTSYS;
-		}
 	}
 	pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
 	mutex_exit(&pi->pi_lock);
