@@ -1407,3 +1407,24 @@ Test(inotify, hostfs_files)
 	EXPECT(in, "1 UNMOUNT|ISDIR\n1 IGNORED\n");
 	host_rmtree(hdir);
 }
+
+Test(inotify, a_file_opened_before_any_watch_is_named)
+{
+	int in = inst(), fd, fd2;
+
+	mkdir_ok("/d");
+	mkdir_ok("/d/sub");
+	mkfile("/d/sub/f", NULL);
+	fd = rump_sys_open("/d/sub/f", O_WRONLY);
+	fd2 = rump_sys_open("/d/sub/f", O_RDONLY);
+	/* A watch elsewhere on the mount: the directory is not watched. */
+	RETURNS(watch(in, "/d", IN_MODIFY | IN_CLOSE), 1);
+	RETURNS(rump_sys_write(fd, "a", 1), 1);
+	EXPECT(in, "");
+	/* Now it is: the file's name is found there. */
+	RETURNS(watch(in, "/d/sub", IN_MODIFY | IN_CLOSE), 2);
+	RETURNS(rump_sys_write(fd, "a", 1), 1);
+	RETURNS(rump_sys_close(fd), 0);
+	RETURNS(rump_sys_close(fd2), 0);
+	EXPECT(in, "2 MODIFY f\n2 CLOSE_WRITE f\n2 CLOSE_NOWRITE f\n");
+}

@@ -19,9 +19,9 @@
  * change a name know it; the file calls (read, write, close...) use the
  * name the file was opened by, which open records while its mount is
  * watched (struct file's f_iname), and a rename moves (Linux's dentry).
- * A file opened before its mount had any watch has no name: its
- * directory's watches do not hear of it (Linux's do); the events on
- * the file itself are always right.
+ * A file opened before its mount had any watch is looked for, by inode
+ * number, in the mount's watched directories at its first event, and
+ * again only after another directory gets watched.
  *
  * Lock order: a file's f_poslock (getdents reports under it)
  *   > ino_lock (the watch table, every watch and mark, the recorded

@@ -101,8 +101,9 @@ struct inotify {
  * and read or changed (a rename) under ino_lock. */
 struct inotify_name {
 	struct inotify_name *n_next, **n_prevp;
-	struct vnode *n_vp; /* the file's vnode (the file holds it) */
-	struct vnode *n_dvp;
+	struct vnode *n_vp;  /* the file's vnode (the file holds it) */
+	struct vnode *n_dvp; /* NULL: none found while ino_dirgen was n_gen */
+	unsigned n_gen;
 	size_t n_len;
 	char n_name[NAME_MAX_ + 1];
 };
@@ -112,7 +113,10 @@ static kmutex_t ino_lock;
 static struct imark *ino_hash[IMARK_HASH]; /* ino_lock */
 static struct iuser *ino_users;            /* ino_lock */
 static struct inotify_name *ino_names;     /* ino_lock */
-static uint32_t ino_cookie;                /* atomic */
+/* Bumped when a directory gets its first watch: a file whose name was
+ * not found may be found now.  ino_lock. */
+static unsigned ino_dirgen;
+static uint32_t ino_cookie; /* atomic */
 
 static const struct fileops inotify_ops;
 
@@ -485,19 +489,152 @@ vn_unlinked(struct vnode *vp)
 	return vp->v_op->vop_getattr(vp, &va) == 0 && va.va_nlink == 0;
 }
 
+/* Put record n on ino_names (ino_lock held). */
+static void
+name_link(struct inotify_name *n)
+{
+	n->n_next = ino_names;
+	n->n_prevp = &ino_names;
+	if (ino_names != NULL)
+		ino_names->n_prevp = &n->n_next;
+	ino_names = n;
+}
+
+static void
+name_unlink(struct inotify_name *n)
+{
+	*n->n_prevp = n->n_next;
+	if (n->n_next != NULL)
+		n->n_next->n_prevp = n->n_prevp;
+}
+
+struct name_search {
+	uint64_t ino;
+	char *name;
+	size_t len;
+	bool found;
+};
+
+static int
+name_search_fill(void *arg, const char *name, size_t namlen, uint64_t ino,
+		 unsigned dtype, off_t next)
+{
+	struct name_search *ns = arg;
+
+	(void)dtype;
+	(void)next;
+	if (ino != ns->ino || namlen > NAME_MAX_ ||
+	    (name[0] == '.' &&
+	     (namlen == 1 || (namlen == 2 && name[1] == '.'))))
+		return 0;
+	memcpy(ns->name, name, namlen);
+	ns->name[namlen] = '\0';
+	ns->len = namlen;
+	ns->found = true;
+	return 1;
+}
+
+#define NAME_FIND_DIRS 16
+
+/*
+ * A file opened while its mount had no watch has no name; once a
+ * directory of its mount is watched, look for it there (by inode
+ * number, then by lookup), once per new watched directory, and
+ * record what was found, or that nothing was, in fp->f_iname (which
+ * was `old').  Reading a directory here is no access of it.
+ */
+static void
+name_find(struct file *fp, struct vnode *vp, struct inotify_name *old)
+{
+	struct vnode *dirs[NAME_FIND_DIRS], *cvp;
+	struct inotify_name *n;
+	struct name_search ns;
+	struct vattr va;
+	struct imark *m;
+	int ndirs = 0, found = -1;
+	bool installed = false;
+	unsigned gen;
+	off_t off;
+
+	if (vp->v_op->vop_getattr(vp, &va) != 0 || va.va_nlink == 0)
+		return;
+	if ((n = kmem_zalloc(sizeof(*n))) == NULL)
+		return;
+	mutex_enter(&ino_lock);
+	gen = ino_dirgen;
+	for (int i = 0; i < IMARK_HASH && ndirs < NAME_FIND_DIRS; i++)
+		for (m = ino_hash[i]; m != NULL && ndirs < NAME_FIND_DIRS;
+		     m = m->m_hnext)
+			if (m->m_vp->v_type == VDIR &&
+			    m->m_vp->v_mount == vp->v_mount && m->m_vp != vp) {
+				vnode_ref(m->m_vp);
+				dirs[ndirs++] = m->m_vp;
+			}
+	mutex_exit(&ino_lock);
+	ns.ino = va.va_ino;
+	ns.name = n->n_name;
+	for (int i = 0; i < ndirs && found < 0; i++) {
+		if (dirs[i]->v_op->vop_readdir == NULL)
+			continue;
+		ns.found = false;
+		off = 0;
+		if (dirs[i]->v_op->vop_readdir(dirs[i], &off, name_search_fill,
+					       &ns) != 0 ||
+		    !ns.found)
+			continue;
+		if (dirs[i]->v_op->vop_lookup(dirs[i], n->n_name, ns.len, &cvp,
+					      NULL) != 0)
+			continue;
+		if (cvp == vp)
+			found = i;
+		vnode_rele(cvp);
+	}
+	n->n_vp = vp;
+	n->n_gen = gen;
+	if (found >= 0) {
+		n->n_dvp = dirs[found];
+		n->n_len = ns.len;
+	}
+	/* Another event may have looked meanwhile: the first one wins. */
+	mutex_enter(&ino_lock);
+	if (fp->f_iname == old) {
+		if (old != NULL)
+			name_unlink(old);
+		name_link(n);
+		fp->f_iname = n;
+		installed = true;
+	}
+	mutex_exit(&ino_lock);
+	for (int i = 0; i < ndirs; i++)
+		if (!installed || i != found)
+			vnode_rele(dirs[i]);
+	/* Nobody reads a replaced record: readers look under ino_lock. */
+	if (installed && old != NULL)
+		kmem_free(old, sizeof(*old));
+	else if (!installed)
+		kmem_free(n, sizeof(*n));
+}
+
 void
 inotify_file(struct file *fp, uint32_t mask)
 {
 	struct vnode *vp = fp->f_vnode, *rele[2] = { NULL, NULL };
-	struct inotify_name *n = fp->f_iname;
-	bool unlinked;
+	struct inotify_name *n;
+	bool unlinked, find;
 
 	if (vp == NULL || !inotify_watched(vp))
 		return;
+	mutex_enter(&ino_lock);
+	n = fp->f_iname;
+	find = n == NULL || (n->n_dvp == NULL && n->n_gen != ino_dirgen);
+	mutex_exit(&ino_lock);
+	if (find)
+		name_find(fp, vp, n);
 	unlinked = vn_unlinked(vp);
 	mutex_enter(&ino_lock);
 	/* The name as it is now: a rename may have moved it. */
-	if (n != NULL && n->n_dvp->v_mount == vp->v_mount)
+	n = fp->f_iname;
+	if (n != NULL && n->n_dvp != NULL && n->n_dvp->v_mount == vp->v_mount)
 		deliver_locked(n->n_dvp, n->n_name, n->n_len, vp,
 			       mask | isdir_bit(vp, mask), 0, unlinked, rele);
 	else
@@ -604,11 +741,7 @@ inotify_open(struct lwp *l, int dirfd, const char *kpath, bool follow,
 		} else {
 			n->n_vp = vp;
 			mutex_enter(&ino_lock);
-			n->n_next = ino_names;
-			n->n_prevp = &ino_names;
-			if (ino_names != NULL)
-				ino_names->n_prevp = &n->n_next;
-			ino_names = n;
+			name_link(n);
 			mutex_exit(&ino_lock);
 			fp->f_iname = n;
 		}
@@ -650,11 +783,10 @@ inotify_closed(struct file *fp, struct vnode *vp)
 	if (n != NULL) {
 		fp->f_iname = NULL;
 		mutex_enter(&ino_lock);
-		*n->n_prevp = n->n_next;
-		if (n->n_next != NULL)
-			n->n_next->n_prevp = n->n_prevp;
+		name_unlink(n);
 		mutex_exit(&ino_lock);
-		vnode_rele(n->n_dvp);
+		if (n->n_dvp != NULL)
+			vnode_rele(n->n_dvp);
 		kmem_free(n, sizeof(*n));
 	}
 	/* vp may be gone unless a mark keeps it: only its address is
@@ -977,6 +1109,8 @@ watch_set(struct inotify *in, struct vnode *vp, uint32_t mask, int *wdp)
 		ino_hash[mark_hash(vp)] = m;
 		atomic_store_relaxed(&vp->v_mount->mnt_nwatched,
 				     vp->v_mount->mnt_nwatched + 1);
+		if (vp->v_type == VDIR)
+			ino_dirgen++;
 	}
 	/* Linux hands out descriptors cyclically from 1. */
 	if (in->in_lastwd == 0x7fffffff)
