@@ -244,10 +244,14 @@ xattrs_killpriv(struct xattrs *xs)
 	struct xattr_req rq = { .xr_op = XOP_REMOVE,
 				.xr_name = "security.capability" };
 	size_t freed = 0;
+	bool found;
 
-	if (atomic_load_relaxed(&xs->xs_n) == 0)
-		return 0;
-	if (do_set(xs, &rq, &freed) != 0)
+	/* Writes are many, capabilities few: look before taking the
+	 * write lock. */
+	rw_enter_read(&xs->xs_lock);
+	(void)find(xs, rq.xr_name, &found);
+	rw_exit(&xs->xs_lock);
+	if (!found || do_set(xs, &rq, &freed) != 0)
 		return 0;
 	return freed;
 }

@@ -1340,6 +1340,17 @@ racer_main(void *arg)
 
 		snprintf(name, sizeof(name), "user.k%d", k);
 		snprintf(val, sizeof(val), "v%d-%d", r->id, i);
+		if (i % 8 == 7) {
+			/* capabilities, and a write that drops them */
+			static const unsigned char v2[20] = { 0, 0, 0, 2 };
+
+			if (rump_sys_fsetxattr(r->fd, "security.capability", v2,
+					       20, 0) != 0)
+				return (void *)"set caps";
+			if (rump_sys_pwrite(r->fd, "w", 1, r->id) != 1)
+				return (void *)"write";
+			continue;
+		}
 		switch ((i + r->id) % 4) {
 		case 0:
 			if (rump_sys_fsetxattr(r->fd, name, val, strlen(val),
@@ -1358,7 +1369,8 @@ racer_main(void *arg)
 			if (n < 0)
 				return (void *)"list";
 			for (ssize_t j = 0; j < n; j += strlen(buf + j) + 1)
-				if (strncmp(buf + j, "user.k", 6) != 0)
+				if (strncmp(buf + j, "user.k", 6) != 0 &&
+				    strcmp(buf + j, "security.capability") != 0)
 					return (void *)"list names";
 			break;
 		default:
@@ -1397,6 +1409,9 @@ Test(xattr, threads_on_one_file)
 	cr_assert_geq(n, 0);
 	for (ssize_t j = 0; j < n; j += strlen(buf + j) + 1)
 		cr_assert_geq(rump_sys_fgetxattr(fd, buf + j, NULL, 0), 4);
+	/* and a last write leaves no capabilities */
+	RETURNS(rump_sys_pwrite(fd, "w", 1, 0), 1);
+	FAILS(rump_sys_fgetxattr(fd, "security.capability", NULL, 0), ENODATA);
 }
 
 /* Threads making the first attribute of many files at once, and
