@@ -332,6 +332,28 @@ Test(xattr, list_small_buffer_is_erange)
 	RETURNS(rump_sys_listxattr("/f", big, 0x7fffffff), 9);
 }
 
+/* A list longer than 64 KiB: its size, ERANGE for a small buffer,
+ * E2BIG for any of 64 KiB or more (the host's figures). */
+Test(xattr, list_over_64k_is_e2big)
+{
+	static char lbig[200000];
+	char n[256];
+
+	mkfile("/f", 0644);
+	for (int i = 0; i < 300; i++) {
+		memset(n, 'a', 255);
+		n[255] = '\0';
+		memcpy(n, "user.", 5);
+		snprintf(n + 5, 8, "%05d", i);
+		n[10] = 'x';
+		RETURNS(rump_sys_setxattr("/f", n, "", 0, 0), 0);
+	}
+	RETURNS(rump_sys_listxattr("/f", NULL, 0), 76800);
+	FAILS(rump_sys_listxattr("/f", lbig, 1000), ERANGE);
+	FAILS(rump_sys_listxattr("/f", lbig, 65536), E2BIG);
+	FAILS(rump_sys_listxattr("/f", lbig, sizeof(lbig)), E2BIG);
+}
+
 Test(xattr, remove)
 {
 	mkfile("/f", 0644);
