@@ -29,7 +29,6 @@ file_alloc(const struct fileops *ops, void *data, unsigned flag,
 	fp->f_epoll = NULL;
 	fp->f_vnode = NULL;
 	fp->f_pipever = 0;
-	fp->f_iname = NULL;
 	*fpp = fp;
 	return 0;
 }
@@ -48,8 +47,7 @@ file_release(struct file *fp)
 	if ((h = file_lockhead(fp)) != NULL)
 		lf_close_file(h, fp);
 	/* inotify: IN_CLOSE_* first, as Linux's __fput. */
-	if (vp != NULL && (fp->f_iname != NULL || inotify_watched(vp)) &&
-	    !(file_flag(fp) & O_PATH)) {
+	if (vp != NULL && inotify_watched(vp) && !(file_flag(fp) & O_PATH)) {
 		notify = true;
 		inotify_close(fp);
 	}

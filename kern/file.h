@@ -29,7 +29,6 @@
 #include "lock.h"
 
 struct file;
-struct inotify_name;
 struct kauth_cred;
 struct filedesc;
 struct lockf_head;
@@ -277,9 +276,6 @@ struct file {
 	/* ipc/pipe.c: a FIFO reader's count of writer opens seen at its
 	 * open (Linux's f_pipe): POLLHUP only once a writer came and went. */
 	unsigned f_pipever;
-	/* vfs/vfs_inotify.c: the name a file with a vnode was opened by,
-	 * recorded while its mount is watched (inotify.h); NULL else. */
-	struct inotify_name *f_iname;
 };
 
 /* Whether fp has a position: pread/pwrite work, read/write move it. */

@@ -592,6 +592,10 @@ Test(inotify, attribute_changes)
 	EXPECT(in, "1 ATTRIB f\n2 ATTRIB\n");
 	RETURNS(rump_sys_fsetxattr(fd, "user.b", "1", 1, 0), 0);
 	EXPECT(in, "1 ATTRIB f\n2 ATTRIB\n");
+	RETURNS(rump_sys_futimens(fd, NULL), 0);
+	EXPECT(in, "1 ATTRIB f\n2 ATTRIB\n");
+	RETURNS(rump_sys_fchownat(fd, "", 0, 0, AT_EMPTY_PATH), 0);
+	EXPECT(in, "1 ATTRIB f\n2 ATTRIB\n");
 	/* A failed change says nothing. */
 	FAILS(rump_sys_removexattr("/d/f", "user.none"), ENODATA);
 	EXPECT(in, "");

@@ -18,7 +18,8 @@
  * Events on a file's parent directory carry the file's name.  Calls that
  * change a name know it; the file calls (read, write, close...) use the
  * name the file was opened by, which open records while its mount is
- * watched (struct file's f_iname), and a rename moves (Linux's dentry).
+ * watched (kept beside the file, not in it), and a rename moves (Linux's
+ * dentry).
  * A file opened before its mount had any watch is looked for, by inode
  * number, in the mount's watched directories at its first event, and
  * again only after another directory gets watched.
@@ -103,8 +104,9 @@ void inotify_open(struct lwp *l, int dirfd, const char *kpath, bool follow,
 		  struct file *fp);
 /* The last reference of a file with a vnode is going: IN_CLOSE_*. */
 void inotify_close(struct file *fp);
-/* After it went: its vnode may be a deleted one whose deletion waited
- * for this close; and the recorded name goes. */
+/* After it went (with its recorded name): its vnode, whose address
+ * alone is looked at, may be a deleted one whose deletion waited for
+ * this close. */
 void inotify_closed(struct file *fp, struct vnode *vp);
 
 /* Mount mp is being unmounted: IN_UNMOUNT, IN_IGNORED for its watches. */

@@ -48,8 +48,9 @@ struct mount {
 	 * down when its last vnode reference goes; atomic. */
 	bool mnt_detached;
 	struct mount *mnt_next; /* mount list, under mount_lock */
-	/* vfs/vfs_inotify.c: how many of its vnodes are watched; changed
-	 * under ino_lock, read with atomic_load_relaxed (inotify.h). */
+	/* vfs/vfs_inotify.c: how many of its vnodes are watched, plus the
+	 * names it keeps of open files; changed under ino_lock, read with
+	 * atomic_load_relaxed (inotify.h). */
 	unsigned mnt_nwatched;
 	char mnt_fstype[16];
 	char mnt_source[64];

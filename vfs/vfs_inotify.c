@@ -97,10 +97,16 @@ struct inotify {
 	struct ievent in_ovf;
 };
 
-/* A file's name as opened (inotify.h): n_dvp is held.  On ino_names,
- * and read or changed (a rename) under ino_lock. */
+/*
+ * A file's name as opened (inotify.h): n_dvp is held.  Found by file in
+ * ino_fhash and on ino_names (renames go through them all), read and
+ * changed under ino_lock.  Each counts in its mount's mnt_nwatched, so
+ * that the file's close, which drops it, looks.
+ */
 struct inotify_name {
 	struct inotify_name *n_next, **n_prevp;
+	struct inotify_name *n_hnext;
+	struct file *n_fp;
 	struct vnode *n_vp;  /* the file's vnode (the file holds it) */
 	struct vnode *n_dvp; /* NULL: none found while ino_dirgen was n_gen */
 	unsigned n_gen;
@@ -110,9 +116,10 @@ struct inotify_name {
 
 #define IMARK_HASH 256
 static kmutex_t ino_lock;
-static struct imark *ino_hash[IMARK_HASH]; /* ino_lock */
-static struct iuser *ino_users;            /* ino_lock */
-static struct inotify_name *ino_names;     /* ino_lock */
+static struct imark *ino_hash[IMARK_HASH];         /* ino_lock */
+static struct iuser *ino_users;                    /* ino_lock */
+static struct inotify_name *ino_names;             /* ino_lock */
+static struct inotify_name *ino_fhash[IMARK_HASH]; /* ino_lock */
 /* Bumped when a directory gets its first watch: a file whose name was
  * not found may be found now.  ino_lock. */
 static unsigned ino_dirgen;
@@ -489,23 +496,59 @@ vn_unlinked(struct vnode *vp)
 	return vp->v_op->vop_getattr(vp, &va) == 0 && va.va_nlink == 0;
 }
 
-/* Put record n on ino_names (ino_lock held). */
+static unsigned
+file_hash(const struct file *fp)
+{
+	uintptr_t h = (uintptr_t)fp;
+
+	h ^= h >> 7;
+	h ^= h >> 15;
+	return (unsigned)(h % IMARK_HASH);
+}
+
+/* The name record of file fp, or NULL (ino_lock held). */
+static struct inotify_name *
+name_get(const struct file *fp)
+{
+	struct inotify_name *n;
+
+	for (n = ino_fhash[file_hash(fp)]; n != NULL; n = n->n_hnext)
+		if (n->n_fp == fp)
+			return n;
+	return NULL;
+}
+
+/* Enter record n of file n_fp on vnode n_vp (ino_lock held). */
 static void
 name_link(struct inotify_name *n)
 {
+	struct mount *mp = n->n_vp->v_mount;
+	unsigned h = file_hash(n->n_fp);
+
 	n->n_next = ino_names;
 	n->n_prevp = &ino_names;
 	if (ino_names != NULL)
 		ino_names->n_prevp = &n->n_next;
 	ino_names = n;
+	n->n_hnext = ino_fhash[h];
+	ino_fhash[h] = n;
+	atomic_store_relaxed(&mp->mnt_nwatched, mp->mnt_nwatched + 1);
 }
 
 static void
 name_unlink(struct inotify_name *n)
 {
+	struct mount *mp = n->n_vp->v_mount;
+	struct inotify_name **np;
+
 	*n->n_prevp = n->n_next;
 	if (n->n_next != NULL)
 		n->n_next->n_prevp = n->n_prevp;
+	for (np = &ino_fhash[file_hash(n->n_fp)]; *np != n;
+	     np = &(*np)->n_hnext)
+		continue;
+	*np = n->n_hnext;
+	atomic_store_relaxed(&mp->mnt_nwatched, mp->mnt_nwatched - 1);
 }
 
 struct name_search {
@@ -540,7 +583,7 @@ name_search_fill(void *arg, const char *name, size_t namlen, uint64_t ino,
  * A file opened while its mount had no watch has no name; once a
  * directory of its mount is watched, look for it there (by inode
  * number, then by lookup), once per new watched directory, and
- * record what was found, or that nothing was, in fp->f_iname (which
+ * record what was found, or that nothing was, as fp's name (which
  * was `old').  Reading a directory here is no access of it.
  */
 static void
@@ -590,6 +633,7 @@ name_find(struct file *fp, struct vnode *vp, struct inotify_name *old)
 		vnode_rele(cvp);
 	}
 	n->n_vp = vp;
+	n->n_fp = fp;
 	n->n_gen = gen;
 	if (found >= 0) {
 		n->n_dvp = dirs[found];
@@ -597,11 +641,10 @@ name_find(struct file *fp, struct vnode *vp, struct inotify_name *old)
 	}
 	/* Another event may have looked meanwhile: the first one wins. */
 	mutex_enter(&ino_lock);
-	if (fp->f_iname == old) {
+	if (name_get(fp) == old) {
 		if (old != NULL)
 			name_unlink(old);
 		name_link(n);
-		fp->f_iname = n;
 		installed = true;
 	}
 	mutex_exit(&ino_lock);
@@ -625,7 +668,7 @@ inotify_file(struct file *fp, uint32_t mask)
 	if (vp == NULL || !inotify_watched(vp))
 		return;
 	mutex_enter(&ino_lock);
-	n = fp->f_iname;
+	n = name_get(fp);
 	find = n == NULL || (n->n_dvp == NULL && n->n_gen != ino_dirgen);
 	mutex_exit(&ino_lock);
 	if (find)
@@ -633,7 +676,7 @@ inotify_file(struct file *fp, uint32_t mask)
 	unlinked = vn_unlinked(vp);
 	mutex_enter(&ino_lock);
 	/* The name as it is now: a rename may have moved it. */
-	n = fp->f_iname;
+	n = name_get(fp);
 	if (n != NULL && n->n_dvp != NULL && n->n_dvp->v_mount == vp->v_mount)
 		deliver_locked(n->n_dvp, n->n_name, n->n_len, vp,
 			       mask | isdir_bit(vp, mask), 0, unlinked, rele);
@@ -740,10 +783,10 @@ inotify_open(struct lwp *l, int dirfd, const char *kpath, bool follow,
 			kmem_free(n, sizeof(*n));
 		} else {
 			n->n_vp = vp;
+			n->n_fp = fp;
 			mutex_enter(&ino_lock);
 			name_link(n);
 			mutex_exit(&ino_lock);
-			fp->f_iname = n;
 		}
 	}
 	inotify_file(fp, IN_OPEN);
@@ -752,7 +795,19 @@ inotify_open(struct lwp *l, int dirfd, const char *kpath, bool follow,
 void
 inotify_close(struct file *fp)
 {
+	struct inotify_name *n;
+
 	inotify_file(fp, file_writable(fp) ? IN_CLOSE_WRITE : IN_CLOSE_NOWRITE);
+	/* The name goes while the file still holds its vnode and mount. */
+	mutex_enter(&ino_lock);
+	if ((n = name_get(fp)) != NULL)
+		name_unlink(n);
+	mutex_exit(&ino_lock);
+	if (n != NULL) {
+		if (n->n_dvp != NULL)
+			vnode_rele(n->n_dvp);
+		kmem_free(n, sizeof(*n));
+	}
 }
 
 /* IN_DELETE_SELF and IN_IGNORED to every watch of m, which goes with
@@ -776,19 +831,10 @@ mark_deleted(struct imark *m)
 void
 inotify_closed(struct file *fp, struct vnode *vp)
 {
-	struct inotify_name *n = fp->f_iname;
 	struct vnode *rele = NULL;
 	struct imark *m;
 
-	if (n != NULL) {
-		fp->f_iname = NULL;
-		mutex_enter(&ino_lock);
-		name_unlink(n);
-		mutex_exit(&ino_lock);
-		if (n->n_dvp != NULL)
-			vnode_rele(n->n_dvp);
-		kmem_free(n, sizeof(*n));
-	}
+	(void)fp;
 	/* vp may be gone unless a mark keeps it: only its address is
 	 * compared until a mark is found. */
 	mutex_enter(&ino_lock);

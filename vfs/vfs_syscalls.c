@@ -1699,9 +1699,20 @@ at_setattr(struct lwp *l, int dirfd, const char *upath, int flags,
 		error = EOPNOTSUPP;
 	else
 		error = attr_apply(vp, NULL, rq);
-	if (error == 0 && inotify_watched(vp) && attr_event(rq) != 0)
-		inotify_path(l, dirfd, buf, !(flags & AT_SYMLINK_NOFOLLOW), vp,
-			     attr_event(rq));
+	if (error == 0 && inotify_watched(vp) && attr_event(rq) != 0) {
+		/* "" names dirfd's file: its name is the file's. */
+		fp = buf[0] == '\0' && dirfd != AT_FDCWD
+			     ? fd_getfile(l->l_proc, dirfd)
+			     : NULL;
+		if (fp != NULL && fp->f_vnode == vp)
+			inotify_file(fp, attr_event(rq));
+		else
+			inotify_path(l, dirfd, buf,
+				     !(flags & AT_SYMLINK_NOFOLLOW), vp,
+				     attr_event(rq));
+		if (fp != NULL)
+			file_release(fp);
+	}
 	vnode_rele(vp);
 	return -error;
 }
