@@ -27,6 +27,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/un.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
@@ -1431,4 +1432,88 @@ Test(inotify, a_file_opened_before_any_watch_is_named)
 	RETURNS(rump_sys_close(fd), 0);
 	RETURNS(rump_sys_close(fd2), 0);
 	EXPECT(in, "2 MODIFY f\n2 CLOSE_WRITE f\n2 CLOSE_NOWRITE f\n");
+}
+
+Test(inotify, socket_names)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	int in = inst(), s;
+
+	mkdir_ok("/d");
+	RETURNS(watch(in, "/d", IN_ALL_EVENTS), 1);
+	s = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+	cr_assert_geq(s, 0);
+	strcpy(a.sun_path, "/d/sock");
+	RETURNS(rump_sys_bind(s, (struct sockaddr *)&a, sizeof(a)), 0);
+	EXPECT(in, "1 CREATE sock\n");
+	/* A bound socket's second bind makes the name, then takes it away. */
+	strcpy(a.sun_path, "/d/sock2");
+	FAILS(rump_sys_bind(s, (struct sockaddr *)&a, sizeof(a)), EINVAL);
+	EXPECT(in, "1 CREATE sock2\n1 DELETE sock2\n");
+	RETURNS(rump_sys_unlink("/d/sock"), 0);
+	EXPECT(in, "1 DELETE sock\n");
+}
+
+/* Watches come and go, instances close, while another thread changes
+ * the watched files and a third reads: nothing deadlocks or leaks. */
+static _Atomic int stress_stop, stress_files_done;
+
+static void *
+stress_files(void *arg)
+{
+	char path[32];
+	int fd;
+
+	(void)arg;
+	for (int i = 0; i < 3000; i++) {
+		snprintf(path, sizeof(path), "/d/f%d", i % 4);
+		fd = rump_sys_open(path, O_CREAT | O_WRONLY, 0644);
+		if (fd >= 0) {
+			rump_sys_write(fd, "a", 1);
+			rump_sys_close(fd);
+		}
+		if (i % 3 == 0)
+			rump_sys_rename(path, "/d/g");
+		if (i % 5 == 0)
+			rump_sys_unlink("/d/g");
+	}
+	stress_files_done = 1;
+	return NULL;
+}
+
+static void *
+stress_reader(void *arg)
+{
+	char buf[4096] __attribute__((aligned(8)));
+	int in = *(int *)arg;
+
+	while (!stress_stop)
+		(void)rump_sys_read(in, buf, sizeof(buf));
+	return NULL;
+}
+
+Test(inotify, watches_churn_under_concurrent_changes)
+{
+	pthread_t f, r;
+	char path[32];
+	int keep = inst(), in;
+
+	mkdir_ok("/d");
+	watch(keep, "/d", IN_ALL_EVENTS);
+	cr_assert_eq(pthread_create(&f, NULL, stress_files, NULL), 0);
+	cr_assert_eq(pthread_create(&r, NULL, stress_reader, &keep), 0);
+	for (int i = 0; i < 300 || !stress_files_done; i++) {
+		in = inst();
+		rump_sys_inotify_add_watch(in, "/d", IN_ALL_EVENTS);
+		snprintf(path, sizeof(path), "/d/f%d", i % 4);
+		rump_sys_inotify_add_watch(in, path,
+					   IN_ALL_EVENTS | IN_ONESHOT);
+		rump_sys_inotify_add_watch(keep, path, IN_MODIFY);
+		rump_sys_inotify_rm_watch(in, 1);
+		RETURNS(rump_sys_close(in), 0);
+	}
+	stress_stop = 1;
+	pthread_join(f, NULL);
+	pthread_join(r, NULL);
+	RETURNS(rump_sys_close(keep), 0);
 }

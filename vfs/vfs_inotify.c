@@ -83,7 +83,7 @@ struct iuser {
 };
 
 struct inotify {
-	/* Under ino_lock. */
+	/* Under ino_lock (which in_lock comes after). */
 	struct iwatch *in_watches;
 	int in_lastwd;
 	struct iuser *in_user;
@@ -115,6 +115,8 @@ struct inotify_name {
 };
 
 #define IMARK_HASH 256
+/* The table, the marks, watches and names.  Lock order: inotify.h
+ * (f_poslock > ino_lock > in_lock > epoll's ep_lock > park lock). */
 static kmutex_t ino_lock;
 static struct imark *ino_hash[IMARK_HASH];         /* ino_lock */
 static struct iuser *ino_users;                    /* ino_lock */

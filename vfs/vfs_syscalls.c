@@ -2477,11 +2477,20 @@ vfs_bind_socket(struct lwp *l, int dirfd, const char *kpath, mode_t mode,
 			  mode & 07777 & ~proc_umask(l), &va);
 		error = res.dvp->v_op->vop_create(res.dvp, res.name,
 						  res.namelen, &va, &vp);
+		if (error == 0)
+			inotify_child(res.dvp, res.name, res.namelen, IN_CREATE,
+				      0);
 	}
 	if (error == 0 && vpp == NULL) {
-		/* Made to be taken away again (see vfs.h). */
-		(void)res.dvp->v_op->vop_remove(res.dvp, res.name, res.namelen,
-						vp);
+		/* Made to be taken away again (see vfs.h), as Linux's
+		 * unlink tells it. */
+		if (res.dvp->v_op->vop_remove(res.dvp, res.name, res.namelen,
+					      vp) == 0 &&
+		    inotify_watched(vp)) {
+			inotify_unlinked(vp, true, false);
+			inotify_child(res.dvp, res.name, res.namelen, IN_DELETE,
+				      0);
+		}
 		vnode_rele(vp);
 	} else if (error == 0) {
 		*vpp = vp;
