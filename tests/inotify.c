@@ -1517,3 +1517,43 @@ Test(inotify, watches_churn_under_concurrent_changes)
 	pthread_join(r, NULL);
 	RETURNS(rump_sys_close(keep), 0);
 }
+
+Test(inotify, removed_open_directory_is_deleted_at_its_close)
+{
+	int in = inst(), fd;
+
+	mkdir_ok("/d");
+	mkdir_ok("/d/dd");
+	RETURNS(watch(in, "/d", IN_ALL_EVENTS), 1);
+	RETURNS(watch(in, "/d/dd", IN_ALL_EVENTS), 2);
+	fd = rump_sys_open("/d/dd", O_RDONLY | O_DIRECTORY);
+	EXPECT(in, "1 OPEN|ISDIR dd\n2 OPEN|ISDIR\n");
+	RETURNS(rump_sys_rmdir("/d/dd"), 0);
+	EXPECT(in, "1 DELETE|ISDIR dd\n");
+	RETURNS(rump_sys_close(fd), 0);
+	EXPECT(in, "1 CLOSE_NOWRITE|ISDIR dd\n2 CLOSE_NOWRITE|ISDIR\n"
+		   "2 DELETE_SELF\n2 IGNORED\n");
+}
+
+Test(inotify, removed_cwd_is_deleted_when_left)
+{
+	int in = inst();
+
+	mkdir_ok("/d");
+	mkdir_ok("/d/dd");
+	RETURNS(watch(in, "/d/dd", IN_ALL_EVENTS), 1);
+	rfork_ok(RUMP_RFFDG);
+	RETURNS(rump_sys_chdir("/d/dd"), 0);
+	RETURNS(rump_sys_rmdir("/d/dd"), 0);
+	EXPECT(in, "");
+	RETURNS(rump_sys_chdir("/"), 0);
+	EXPECT(in, "1 DELETE_SELF\n1 IGNORED\n");
+	/* A process ending in one is the same. */
+	mkdir_ok("/d/ee");
+	RETURNS(watch(in, "/d/ee", IN_ALL_EVENTS), 2);
+	RETURNS(rump_sys_chdir("/d/ee"), 0);
+	RETURNS(rump_sys_rmdir("/d/ee"), 0);
+	EXPECT(in, "");
+	rump_pub_lwproc_releaselwp();
+	EXPECT(in, "2 DELETE_SELF\n2 IGNORED\n");
+}

@@ -109,6 +109,19 @@ void inotify_close(struct file *fp);
  * this close. */
 void inotify_closed(struct file *fp, struct vnode *vp);
 
+/* Drop a reference to vp that may be the last user of a deleted watched
+ * vnode (a cwd or root leaving it): IN_DELETE_SELF then, as for a last
+ * close. */
+static inline void
+inotify_vnode_rele(struct vnode *vp)
+{
+	bool watched = inotify_watched(vp);
+
+	vnode_rele(vp);
+	if (__predict_false(watched))
+		inotify_closed(NULL, vp);
+}
+
 /* Mount mp is being unmounted: IN_UNMOUNT, IN_IGNORED for its watches. */
 void inotify_unmount(struct mount *mp);
 

@@ -448,9 +448,9 @@ void
 vfs_proc_exit(struct proc *p)
 {
 	if (p->p_cwd != NULL)
-		vnode_rele(p->p_cwd);
+		inotify_vnode_rele(p->p_cwd);
 	if (p->p_root != NULL)
-		vnode_rele(p->p_root);
+		inotify_vnode_rele(p->p_root);
 	p->p_cwd = p->p_root = NULL;
 }
 

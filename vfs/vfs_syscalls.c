@@ -2136,7 +2136,7 @@ set_procdir(struct lwp *l, struct vnode *vp, bool root)
 	}
 	mutex_exit(&p->p_lock);
 	if (old != NULL)
-		vnode_rele(old);
+		inotify_vnode_rele(old);
 	return 0;
 }
 
