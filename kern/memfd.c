@@ -12,6 +12,7 @@
 #include "cred.h"
 #include "fd.h"
 #include "file.h"
+#include "fsize.h"
 #include "ktime.h"
 #include "pgstore.h"
 #include "xattr.h"
@@ -135,18 +136,21 @@ memfd_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 {
 	struct memfd *m = fp->f_data;
 	size_t resid = uio->uio_resid;
+	rlim_t lim;
 	int error;
 
 	/* Linux's generic_write_checks: nothing to write is 0 before the
 	 * size limit (EFBIG) or the seals are looked at. */
 	if (resid == 0)
 		return 0;
+	lim = fsize_rlimit();
 	memfd_kill_privs(fp);
 	error = pgstore_write(&m->m_store, offp, uio,
-			      (ioflags & IO_APPEND) ? PGS_APPEND : 0);
+			      (ioflags & IO_APPEND) ? PGS_APPEND : 0,
+			      fsize_wlim(lim));
 	if (uio->uio_resid != resid)
 		memfd_modified(m);
-	return error;
+	return fsize_efbig(lim, error);
 }
 
 static int
@@ -180,13 +184,21 @@ static int
 memfd_truncate(struct file *fp, off_t length)
 {
 	struct memfd *m = fp->f_data;
+	rlim_t lim = fsize_rlimit();
+	off_t size;
 	int error;
 
+	/* RLIMIT_FSIZE comes first and changes nothing (Linux's
+	 * setattr_prepare); the store checks it again under its lock. */
+	pgstore_getsize(&m->m_store, &size, NULL);
+	if (fsize_grow_check(fsize_glim(lim), size, length) != 0)
+		return fsize_efbig(lim, EFBIG);
 	memfd_kill_privs(fp);
 	/* Linux stamps the times even when the size does not change. */
-	if ((error = pgstore_truncate(&m->m_store, length)) == 0)
+	if ((error = pgstore_truncate(&m->m_store, length, fsize_glim(lim))) ==
+	    0)
 		memfd_modified(m);
-	return error;
+	return fsize_efbig(lim, error);
 }
 
 /* The modes and the seals are the store's to check. */
@@ -194,13 +206,15 @@ static int
 memfd_allocate(struct file *fp, int mode, off_t offset, off_t len)
 {
 	struct memfd *m = fp->f_data;
-	int error = pgstore_fallocate(&m->m_store, mode, offset, len);
+	rlim_t lim = fsize_rlimit();
+	int error = pgstore_fallocate(&m->m_store, mode, offset, len,
+				      fsize_glim(lim));
 
 	if (error == 0) {
 		memfd_kill_privs(fp);
 		memfd_modified(m);
 	}
-	return error;
+	return fsize_efbig(lim, error);
 }
 
 static int

@@ -298,7 +298,8 @@ write_failed(struct pgstore *ps, char *page, bool new, off_t off, size_t len,
 }
 
 int
-pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags)
+pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags,
+	      off_t wlim)
 {
 	krwlock_t lk;
 	size_t len, pgoff, resid;
@@ -313,9 +314,9 @@ pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags)
 	off = (flags & PGS_APPEND) ? ps->ps_size : *offp;
 	if (ps->ps_seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
 		error = EPERM;
-	else if (off >= OFF_MAX)
+	else if (off >= wlim)
 		error = EFBIG;
-	n = error != 0 ? 0 : MIN(uio->uio_resid, (uint64_t)(OFF_MAX - off));
+	n = error != 0 ? 0 : MIN(uio->uio_resid, (uint64_t)(wlim - off));
 	while (n > 0) {
 		pgoff = (size_t)(off & PGMASK);
 		len = MIN(PGS_PAGESIZE - pgoff, n);
@@ -430,14 +431,16 @@ drop_pages(struct pgstore *ps, uint64_t first, uint64_t last)
 }
 
 int
-pgstore_truncate(struct pgstore *ps, off_t len)
+pgstore_truncate(struct pgstore *ps, off_t len, off_t glim)
 {
 	krwlock_t lk;
 	int error = 0;
 
 	lk = ps_lock(ps);
 	rw_enter_write(&lk);
-	if (len < ps->ps_size && (ps->ps_seals & F_SEAL_SHRINK))
+	if (len > ps->ps_size && len > glim)
+		error = EFBIG;
+	else if (len < ps->ps_size && (ps->ps_seals & F_SEAL_SHRINK))
 		error = EPERM;
 	else if (len > ps->ps_size && (ps->ps_seals & F_SEAL_GROW))
 		error = EPERM;
@@ -456,7 +459,8 @@ pgstore_truncate(struct pgstore *ps, off_t len)
 }
 
 int
-pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size)
+pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size,
+		 off_t glim)
 {
 	krwlock_t lk;
 	uint64_t idx, last;
@@ -471,7 +475,9 @@ pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size)
 	 * even with keep_size, and lets F_SEAL_WRITE allocate: new pages
 	 * hold zeros, so no data changes. */
 	last = ((uint64_t)end - 1) >> PGS_PAGESHIFT;
-	if ((ps->ps_seals & F_SEAL_GROW) && end > ps->ps_size)
+	if (end > ps->ps_size && end > glim)
+		error = EFBIG; /* even keep_size, as Linux's shmem */
+	else if ((ps->ps_seals & F_SEAL_GROW) && end > ps->ps_size)
 		error = EPERM;
 	else if (!acct_may_fit(ps->ps_acct,
 			       last - ((uint64_t)off >> PGS_PAGESHIFT) + 1,
@@ -489,14 +495,15 @@ pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size)
 }
 
 int
-pgstore_fallocate(struct pgstore *ps, int mode, off_t off, off_t len)
+pgstore_fallocate(struct pgstore *ps, int mode, off_t off, off_t len,
+		  off_t glim)
 {
 	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE))
 		return EOPNOTSUPP;
 	if (mode & FALLOC_FL_PUNCH_HOLE)
 		return pgstore_punch(ps, off, len);
-	return pgstore_allocate(ps, off, len,
-				(mode & FALLOC_FL_KEEP_SIZE) != 0);
+	return pgstore_allocate(ps, off, len, (mode & FALLOC_FL_KEEP_SIZE) != 0,
+				glim);
 }
 
 int
@@ -649,7 +656,7 @@ pair_enter(krwlock_t *slk, struct pgstore *src, krwlock_t *dlk,
 
 int
 pgstore_copy(struct pgstore *dst, off_t *doffp, struct pgstore *src, off_t soff,
-	     size_t len, size_t *donep)
+	     size_t len, size_t *donep, off_t wlim)
 {
 	krwlock_t slk, dlk;
 	size_t n, step, pgoff, done = 0;
@@ -660,14 +667,16 @@ pgstore_copy(struct pgstore *dst, off_t *doffp, struct pgstore *src, off_t soff,
 
 	KASSERT(src != dst && soff >= 0 && off >= 0);
 	pair_enter(&slk, src, &dlk, dst);
-	if (dst->ps_seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE))
-		error = EPERM;
-	else if (off >= OFF_MAX)
-		error = EFBIG;
 	n = 0;
-	if (error == 0 && soff < src->ps_size)
+	if (soff < src->ps_size)
 		n = MIN(len, (uint64_t)(src->ps_size - soff));
-	n = MIN(n, (uint64_t)(OFF_MAX - off));
+	/* Nothing to copy is no write (no EFBIG either: Linux's splice
+	 * has read nothing to write). */
+	if (n > 0 && (dst->ps_seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE)))
+		error = EPERM;
+	else if (n > 0 && off >= wlim)
+		error = EFBIG;
+	n = error != 0 ? 0 : MIN(n, (uint64_t)(wlim - off));
 	while (n > 0) {
 		pgoff = (size_t)(off & PGMASK);
 		step = MIN(PGS_PAGESIZE - pgoff,

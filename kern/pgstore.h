@@ -74,49 +74,59 @@ int pgstore_read(struct pgstore *ps, off_t off, struct uio *uio);
 #define PGS_APPEND 0x01 /* write at the end of the file */
 /*
  * pgstore_write: copy the uio into the store at *offp (or at the end for
- * PGS_APPEND), growing the file, and set *offp past the data written.
- * Stops at OFF_MAX.  The uio shows how much moved; a partial write is
- * reported by the caller as a count.  Errors (when they stop the
- * write): EPERM (F_SEAL_WRITE/F_SEAL_FUTURE_WRITE, or F_SEAL_GROW and
- * the write would grow the file: checked page by page, as Linux does),
- * EFBIG (starts at or past OFF_MAX), ENOSPC (the accounting limit),
- * ENOMEM, EFAULT.  Takes ps_lock exclusive.
+ * PGS_APPEND), growing the file, and set *offp past the data written
+ * (for an EFBIG: to where the write would have begun).  Stops at `wlim'
+ * (at most OFF_MAX: the writer's file size limit, fsize.h's fsize_wlim,
+ * checked against the append position under the lock).  The uio shows
+ * how much moved; a partial write is reported by the caller as a count.
+ * Errors (when they stop the write): EPERM (F_SEAL_WRITE/
+ * F_SEAL_FUTURE_WRITE, or F_SEAL_GROW and the write would grow the
+ * file: checked page by page, as Linux does), EFBIG (starts at or past
+ * wlim), ENOSPC (the accounting limit), ENOMEM, EFAULT.  Takes ps_lock
+ * exclusive.
  */
-int pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags);
+int pgstore_write(struct pgstore *ps, off_t *offp, struct uio *uio, int flags,
+		  off_t wlim);
 
 /*
  * pgstore_copy: copy up to `len' bytes of store `src' from offset
  * `soff' (>= 0) into store `dst' (another store) at *doffp, page by
  * page straight from one store's pages to the other's (holes of src
  * are written as zeros, as a read and a write would), stopping at the
- * end of src and at OFF_MAX; *doffp moves past what was written and
- * *donep says how much.  Errors as pgstore_write (EPERM for seals,
- * EFBIG, ENOSPC, ENOMEM), returned only when nothing was copied: what
- * was copied before is kept.  Takes both stores' locks (src shared,
- * dst exclusive) for the whole copy: callers give a bounded len.
+ * end of src and at `wlim' (as pgstore_write's); *doffp moves past what
+ * was written and *donep says how much.  Nothing to copy (soff at or
+ * past the end of src, len 0) is 0 without any check.  Errors as
+ * pgstore_write (EPERM for seals, EFBIG, ENOSPC, ENOMEM), returned only
+ * when nothing was copied: what was copied before is kept.  Takes both
+ * stores' locks (src shared, dst exclusive) for the whole copy: callers
+ * give a bounded len.
  */
 int pgstore_copy(struct pgstore *dst, off_t *doffp, struct pgstore *src,
-		 off_t soff, size_t len, size_t *donep);
+		 off_t soff, size_t len, size_t *donep, off_t wlim);
 
 /*
  * pgstore_truncate: set the size to `len' (>= 0): shrinking frees the
  * pages past it and zeroes the tail of the last partial page; growing
- * makes a hole.  Errors: EPERM (F_SEAL_SHRINK / F_SEAL_GROW).  Takes
- * ps_lock exclusive.
+ * makes a hole.  Errors: EFBIG (growing past `glim', the caller's file
+ * size limit: fsize.h's fsize_glim; OFF_MAX for none), then EPERM
+ * (F_SEAL_SHRINK / F_SEAL_GROW).  Takes ps_lock exclusive.
  */
-int pgstore_truncate(struct pgstore *ps, off_t len);
+int pgstore_truncate(struct pgstore *ps, off_t len, off_t glim);
 
 /*
  * pgstore_allocate: fallocate(2): allocate (zeroed) every missing page of
  * [off, off+len) (off >= 0, len > 0, off+len <= OFF_MAX) and, unless
  * keep_size, grow the size to off+len.  Pages past the end stay zero.
- * Errors: EPERM (F_SEAL_GROW and off+len past the end, keep_size or
- * not, as Linux; F_SEAL_WRITE does not forbid it), ENOSPC (before
+ * Errors: EFBIG (off+len past both the end and `glim', as
+ * pgstore_truncate's, keep_size or not, as Linux's shmem), EPERM
+ * (F_SEAL_GROW and off+len past the end, keep_size or not, as Linux;
+ * F_SEAL_WRITE does not forbid it), ENOSPC (before
  * anything is allocated when the range cannot fit the budget, counting
  * the pages the store has; or later, with what was allocated kept),
  * ENOMEM (pages allocated before the error stay).  ps_lock exclusive.
  */
-int pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size);
+int pgstore_allocate(struct pgstore *ps, off_t off, off_t len, bool keep_size,
+		     off_t glim);
 
 /*
  * pgstore_punch: fallocate(2)'s FALLOC_FL_PUNCH_HOLE: make [off,
@@ -133,9 +143,11 @@ int pgstore_punch(struct pgstore *ps, off_t off, off_t len);
  * pgstore_fallocate: fallocate(2) of a file on the store, as Linux's
  * shmem: mode 0 or FALLOC_FL_KEEP_SIZE allocate (pgstore_allocate),
  * FALLOC_FL_PUNCH_HOLE (with KEEP_SIZE, the VFS's rule) punches
- * (pgstore_punch); any other bit is EOPNOTSUPP.  Arguments as those.
+ * (pgstore_punch); any other bit is EOPNOTSUPP.  Arguments as those
+ * (`glim' for allocating only: a punch is not limited).
  */
-int pgstore_fallocate(struct pgstore *ps, int mode, off_t off, off_t len);
+int pgstore_fallocate(struct pgstore *ps, int mode, off_t off, off_t len,
+		      off_t glim);
 
 /* Size and allocated pages, each read atomically without ps_lock (a
  * concurrent write may be seen in one and not yet the other, as in

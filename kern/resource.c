@@ -1,4 +1,6 @@
-/* resource.c: resource limits' boot values, as Linux sets them for init. */
+/* resource.c: resource limits' boot values, as Linux sets them for init,
+ * and RLIMIT_FSIZE's signal (fsize.h). */
+#include "fsize.h"
 #include "proc.h"
 
 #define RLIM_INF (~0UL)
@@ -26,4 +28,20 @@ plimit_init(struct plimit *pl)
 	pl->pl_rlimit[RLIMIT_NICE].rlim_max = 0;
 	pl->pl_rlimit[RLIMIT_RTPRIO].rlim_cur = 0;
 	pl->pl_rlimit[RLIMIT_RTPRIO].rlim_max = 0;
+}
+
+/* fsize.h: RLIMIT_FSIZE's signal, to the writing lwp as Linux's
+ * send_sig(SIGXFSZ, current, 0): SI_USER from its own process.  An lwp
+ * that ignores it gets the EFBIG alone; one that blocks it finds it
+ * pending on itself, not on the process. */
+void
+fsize_xfsz(void)
+{
+	struct lwp *l = rumpuser_curlwp();
+	siginfo_t si;
+
+	if (l == NULL)
+		return;
+	sig_info_init(&si, SIGXFSZ, SI_USER, l);
+	(void)sig_post_lwp(l, SIGXFSZ, &si);
 }

@@ -47,8 +47,13 @@ rlimit_swap(struct proc *p, const struct kauth_cred *cr, unsigned resource,
 	} else {
 		if (old != NULL)
 			*old = *lim;
-		if (nv != NULL)
-			*lim = *nv;
+		/* Stored atomically: the fd table (RLIMIT_NOFILE) and the
+		 * writers of files (RLIMIT_FSIZE, fsize.h) read them without
+		 * p_lock. */
+		if (nv != NULL) {
+			atomic_store_relaxed(&lim->rlim_cur, nv->rlim_cur);
+			atomic_store_relaxed(&lim->rlim_max, nv->rlim_max);
+		}
 	}
 	mutex_exit(&p->p_lock);
 	return error;

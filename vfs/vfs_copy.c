@@ -23,6 +23,7 @@
 
 #include "fd.h"
 #include "file.h"
+#include "fsize.h"
 #include "inotify.h"
 #include "pgstore.h"
 #include "proc.h"
@@ -172,6 +173,22 @@ cp_samefs(struct file *a, struct file *b)
 
 /* ---- the data movers -------------------------------------------------- */
 
+/*
+ * A write into fout that ended at `pos' left bytes unwritten.  Linux's
+ * splice writes on (iter_file_splice_write), and when the file size
+ * limit cut the write short, that next write is EFBIG with SIGXFSZ
+ * (fsize.h); the call still returns what was written.
+ */
+static void
+cp_write_cut(struct file *fout, off_t pos)
+{
+	rlim_t lim = fsize_rlimit();
+
+	if (__predict_false(lim != RLIM_INFINITY) && pos >= fsize_wlim(lim) &&
+	    cp_filetype(fout) == S_IFREG)
+		fsize_xfsz();
+}
+
 static struct pgstore *
 cp_store(struct file *fp, int role)
 {
@@ -190,6 +207,7 @@ store_copy(struct file *fin, off_t *pin, struct file *fout, off_t *pout,
 {
 	struct pgstore *sin, *sout;
 	size_t total = 0, chunk, done;
+	rlim_t lim;
 	int error = 0;
 
 	*handled = false;
@@ -197,15 +215,21 @@ store_copy(struct file *fin, off_t *pin, struct file *fout, off_t *pout,
 	    (sout = cp_store(fout, FO_STORE_PEEK)) == NULL || sin == sout)
 		return 0;
 	*handled = true;
+	lim = fsize_rlimit();
 	(void)cp_store(fout, FO_STORE_DST);
+	/* A short copy is followed by another, which finds the end of the
+	 * source (0) or says why it stopped: EFBIG at the file size limit
+	 * (and SIGXFSZ, as Linux's splice loop gets), ENOSPC. */
 	while (total < count) {
 		chunk = MIN(count - total, (size_t)COPY_CHUNK);
-		error = pgstore_copy(sout, pout, sin, *pin, chunk, &done);
+		error = pgstore_copy(sout, pout, sin, *pin, chunk, &done,
+				     fsize_wlim(lim));
 		*pin += (off_t)done;
 		total += done;
-		if (error != 0 || done < chunk)
+		if (error != 0 || done == 0)
 			break;
 	}
+	(void)fsize_efbig(lim, error);
 	if (total > 0) {
 		(void)cp_store(fout, FO_STORE_WROTE);
 		(void)cp_store(fin,
@@ -245,6 +269,8 @@ bounce_copy(struct file *fin, off_t *pin, struct file *fout, off_t *pout,
 		put = got - uio.uio_resid;
 		*pin += (off_t)put;
 		total += put;
+		if (error == 0 && put < got)
+			cp_write_cut(fout, *pout);
 		if (error != 0 || put < got || got < n)
 			break;
 	}
@@ -321,6 +347,8 @@ file_sink(void *arg, char *buf, size_t n, size_t *donep)
 	uio_kinit(&uio, &iov, buf, n, UIO_WRITE);
 	error = x->fp->f_ops->fo_write(x->fp, x->posp, &uio, x->ioflags);
 	*donep = n - uio.uio_resid;
+	if (error == 0 && *donep < n)
+		cp_write_cut(x->fp, *x->posp);
 	if (*donep > 0)
 		copy_notify(NULL, x->fp);
 	return *donep > 0 ? 0 : error;
@@ -403,6 +431,7 @@ sys_copy_file_range(struct lwp *l, int fd_in, off_t *off_in, int fd_out,
 	mode_t tin, tout;
 	struct stat st;
 	size_t count;
+	rlim_t lim;
 	long rv;
 	int error;
 
@@ -462,11 +491,14 @@ sys_copy_file_range(struct lwp *l, int fd_in, off_t *off_in, int fd_out,
 	}
 	size = st.st_size;
 	count = pin >= size ? 0 : MIN(len, (uint64_t)(size - pin));
-	if (pout >= OFF_MAX) {
-		rv = -EFBIG;
+	/* Linux's generic_write_check_limits, before a count of 0 returns:
+	 * at or past the file size limit (or OFF_MAX) EFBIG, with SIGXFSZ
+	 * for the limit; below, the count is cut to end there. */
+	lim = fsize_rlimit();
+	if ((error = fsize_write_check(fsize_wlim(lim), pout, &count)) != 0) {
+		rv = -fsize_efbig(lim, error);
 		goto out;
 	}
-	count = MIN(count, (uint64_t)(OFF_MAX - pout));
 	if (cp_samefile(fin, fout) && pout + (off_t)count > pin &&
 	    pout < pin + (off_t)count)
 		goto out; /* overlapping ranges of one file: EINVAL */

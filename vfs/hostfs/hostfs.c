@@ -1,6 +1,7 @@
 /*
  * hostfs.c: host directory trees (hostfs.h).
  */
+#include <linux/falloc.h>
 #include <linux/fcntl.h>
 #include <linux/fs.h>
 #include <linux/stat.h>
@@ -8,6 +9,7 @@
 
 #include "cred.h"
 #include "file.h"
+#include "fsize.h"
 #include "hostfs.h"
 #include "poll.h"
 #include "proc.h"
@@ -709,6 +711,28 @@ hostfs_getattr(struct vnode *vp, struct vattr *va)
 	return 0;
 }
 
+/*
+ * RLIMIT_FSIZE of a size change of a regular file to `len' (truncate,
+ * and fallocate modes that set the size, as ext4 and FUSE check them):
+ * EFBIG with SIGXFSZ when it grows the file past the limit.  The host
+ * file's size is read first: another writer may change it meanwhile,
+ * as it may on any host-backed file system.
+ */
+static int
+grow_limit(struct vnode *vp, off_t len)
+{
+	rlim_t lim = fsize_rlimit();
+	struct rumpuser_stat st;
+
+	if (__predict_true(lim == RLIM_INFINITY) || len <= fsize_glim(lim) ||
+	    vp->v_type != VREG)
+		return 0;
+	if (rumpuser_fs_fstatat(VTOHN(vp)->hn_fd, "", AT_EMPTY_PATH, &st) != 0)
+		return 0; /* the operation itself will tell */
+	return fsize_efbig(
+		lim, fsize_grow_check(fsize_glim(lim), (off_t)st.st_size, len));
+}
+
 static int
 hostfs_setattr(struct vnode *vp, const struct vattr *va)
 {
@@ -723,6 +747,8 @@ hostfs_setattr(struct vnode *vp, const struct vattr *va)
 		if (is_window(vp))
 			return vp->v_type == VREG ? EINVAL : 0;
 		if (vp->v_type == VREG) {
+			if ((error = grow_limit(vp, va->va_size)) != 0)
+				return error;
 			mutex_enter(&hn->hn_lock);
 			error = node_iofd(hn, &hn->hn_wfd, O_WRONLY);
 			if (error == 0)
@@ -859,11 +885,36 @@ hostfs_read(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
 	return error != 0 ? error : node_io(fd, offp, uio);
 }
 
+/*
+ * RLIMIT_FSIZE (fsize.h) of a write at *offp to a regular file: EFBIG
+ * (the caller posts SIGXFSZ), or 0 with the uio cut to end at the limit
+ * and the bytes cut off in *excessp, to give back after the I/O.
+ */
+static int
+write_limit(struct vnode *vp, rlim_t lim, off_t pos, struct uio *uio,
+	    size_t *excessp)
+{
+	size_t n = uio->uio_resid;
+	int error;
+
+	*excessp = 0;
+	if (__predict_true(lim == RLIM_INFINITY) || vp->v_type != VREG ||
+	    n == 0)
+		return 0;
+	if ((error = fsize_write_check(fsize_wlim(lim), pos, &n)) != 0)
+		return error;
+	*excessp = uio->uio_resid - n;
+	uio->uio_resid = n;
+	return 0;
+}
+
 static int
 hostfs_write(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
 {
 	struct hostfs_node *hn = VTOHN(vp);
 	struct rumpuser_stat st;
+	rlim_t lim = fsize_rlimit();
+	size_t excess = 0;
 	int error, fd;
 
 	if ((error = rofs(vp)) != 0)
@@ -876,20 +927,31 @@ hostfs_write(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
 	fd = hn->hn_wfd;
 	if (is_window(vp)) {
 		mutex_exit(&hn->hn_lock);
-		return window_io(vp, fd, offp, uio);
-	}
-	if (ioflags & IO_APPEND) {
-		/* Appends are atomic among the kernel's writers. */
+		if ((error = write_limit(vp, lim, *offp, uio, &excess)) != 0)
+			return fsize_efbig(lim, error);
+		error = window_io(vp, fd, offp, uio);
+	} else if (ioflags & IO_APPEND) {
+		/* Appends are atomic among the kernel's writers: the end,
+		 * its limit check and the write under hn_lock. */
 		error = rumpuser_fs_fstatat(fd, "", AT_EMPTY_PATH, &st);
 		if (error == 0) {
 			*offp = st.st_size;
+			error = write_limit(vp, lim, *offp, uio, &excess);
+			if (error != 0) {
+				mutex_exit(&hn->hn_lock);
+				return fsize_efbig(lim, error);
+			}
 			error = node_io(fd, offp, uio);
 		}
 		mutex_exit(&hn->hn_lock);
-		return error;
+	} else {
+		mutex_exit(&hn->hn_lock);
+		if ((error = write_limit(vp, lim, *offp, uio, &excess)) != 0)
+			return fsize_efbig(lim, error);
+		error = node_io(fd, offp, uio);
 	}
-	mutex_exit(&hn->hn_lock);
-	return node_io(fd, offp, uio);
+	uio->uio_resid += excess;
+	return error;
 }
 
 static int
@@ -903,6 +965,11 @@ hostfs_allocate(struct vnode *vp, int mode, off_t off, off_t len)
 	mutex_enter(&hn->hn_lock);
 	error = node_iofd(hn, &hn->hn_wfd, O_WRONLY);
 	mutex_exit(&hn->hn_lock);
+	if (error == 0 &&
+	    !(mode & (FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE |
+		      FALLOC_FL_COLLAPSE_RANGE | FALLOC_FL_INSERT_RANGE)) &&
+	    (error = grow_limit(vp, off + len)) != 0)
+		return error;
 	return error != 0 ? error
 			  : rumpuser_fs_fallocate(hn->hn_wfd, mode, off, len);
 }

@@ -32,6 +32,7 @@
 #include <asm/statfs.h>
 
 #include "cred.h"
+#include "fsize.h"
 #include "ktime.h"
 #include "pgstore.h"
 #include "xattr.h"
@@ -830,14 +831,23 @@ tmpfs_setattr(struct vnode *vp, const struct vattr *va)
 {
 	struct tmpfs_node *tn = VTON(vp);
 	int64_t now = vfs_now_ns();
+	rlim_t lim;
+	off_t size;
 	int error;
 
 	if (va->va_mask & VA_SIZE) {
 		if (vp->v_type != VREG)
 			return vp->v_type == VDIR ? EISDIR : EINVAL;
+		/* RLIMIT_FSIZE first, changing nothing (Linux's
+		 * setattr_prepare); the store checks it under its lock. */
+		lim = fsize_rlimit();
+		pgstore_getsize(&tn->tn_store, &size, NULL);
+		if (fsize_grow_check(fsize_glim(lim), size, va->va_size) != 0)
+			return fsize_efbig(lim, EFBIG);
 		tn_killpriv(tn);
-		if ((error = pgstore_truncate(&tn->tn_store, va->va_size)) != 0)
-			return error;
+		if ((error = pgstore_truncate(&tn->tn_store, va->va_size,
+					      fsize_glim(lim))) != 0)
+			return fsize_efbig(lim, error);
 		if (!(va->va_mask & VA_MTIME))
 			atomic_store_relaxed(&tn->tn_mtime, now);
 	}
@@ -888,20 +898,23 @@ tmpfs_write(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
 {
 	struct tmpfs_node *tn = VTON(vp);
 	size_t resid = uio->uio_resid;
+	rlim_t lim;
 	int error;
 
 	if (vp->v_type != VREG)
 		return vp->v_type == VDIR ? EISDIR : EINVAL;
 	if (resid != 0 && (atomic_load_relaxed(&tn->tn_mode) & TN_HASXATTR))
 		tn_killpriv(tn);
+	lim = fsize_rlimit();
 	error = pgstore_write(&tn->tn_store, offp, uio,
-			      (ioflags & IO_APPEND) ? PGS_APPEND : 0);
+			      (ioflags & IO_APPEND) ? PGS_APPEND : 0,
+			      fsize_wlim(lim));
 	/* Linux's shmem stamps the times before it writes: a write that
 	 * then fails (ENOSPC, EFAULT) has changed them too; one past the
-	 * largest offset (EFBIG) stops before. */
+	 * largest offset or the file size limit (EFBIG) stops before. */
 	if (uio->uio_resid != resid || (error != 0 && error != EFBIG))
 		tn_setmc(tn, vfs_now_ns());
-	return error;
+	return fsize_efbig(lim, error);
 }
 
 /* The store does what Linux's tmpfs does (pgstore_fallocate), against
@@ -911,13 +924,15 @@ static int
 tmpfs_allocate(struct vnode *vp, int mode, off_t off, off_t len)
 {
 	struct tmpfs_node *tn = VTON(vp);
+	rlim_t lim = fsize_rlimit();
 	int error;
 
 	tn_killpriv(tn);
-	error = pgstore_fallocate(&tn->tn_store, mode, off, len);
+	error = pgstore_fallocate(&tn->tn_store, mode, off, len,
+				  fsize_glim(lim));
 	if (error == 0)
 		tn_setmc(tn, vfs_now_ns());
-	return error;
+	return fsize_efbig(lim, error);
 }
 
 static int
