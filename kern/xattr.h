@@ -72,7 +72,8 @@ int xattrs_request(struct xattrs *xs, struct xattr_req *rq, size_t *freedp);
 /*
  * The namespaces Linux's tmpfs keeps: user.*, trusted.* and security.*,
  * with a name after the prefix.  0; EINVAL for a prefix alone;
- * EOPNOTSUPP for the rest (system.*: there are no POSIX ACLs).
+ * EOPNOTSUPP for the rest (system.*: the POSIX ACLs never get here,
+ * they are kept apart, acl.h).
  */
 int xattr_tmpfs_name(const char *name);
 

@@ -230,7 +230,10 @@ Test(xattr, system_namespace_is_eopnotsupp)
 	FAILS(rump_sys_setxattr("/f", "system.foo", "1", 1, 0), EOPNOTSUPP);
 	FAILS(rump_sys_getxattr("/f", "system.foo", NULL, 0), EOPNOTSUPP);
 	FAILS(rump_sys_removexattr("/f", "system.foo"), EOPNOTSUPP);
+	/* The ACLs are system.* names tmpfs has (tests/acl.c). */
 	FAILS(rump_sys_getxattr("/f", "system.posix_acl_access", NULL, 0),
+	      ENODATA);
+	FAILS(rump_sys_setxattr("/f", "system.posix_acl_accesx", "1", 1, 0),
 	      EOPNOTSUPP);
 }
 

@@ -140,8 +140,10 @@ int path_copyin(const char *upath, char *buf, bool allow_empty);
  * vfs_access: may `cr' access vp for `mode' (VREAD|VWRITE|VEXEC)?  As
  * Linux's inode_permission: EROFS for writing a file, directory or
  * symlink on a read-only mount; owner, group (fsgid and supplementary),
- * other bits; fsuid 0 overrides everything except executing a file with
- * no x bit at all.  0 or EACCES/EROFS.
+ * other bits, or for a caller that is not the owner the node's access
+ * ACL when it has one and its group class (the mask) is not empty;
+ * fsuid 0 overrides everything except executing a file with no x bit
+ * at all.  0 or EACCES/EROFS.
  */
 int vfs_access(struct vnode *vp, int mode, const struct kauth_cred *cr);
 /* Whether cr is in group gid (fsgid or supplementary), as Linux asks. */
@@ -181,6 +183,11 @@ int vattr_utimes(const struct vattr *cur, const struct timespec *ts,
 		 int64_t now, const struct kauth_cred *cr, struct vattr *va);
 int vattr_may_touch(const struct vattr *cur, const struct timespec *ts,
 		    const struct kauth_cred *cr);
+/* vattr_utimes on vnode vp, whose write permission (vfs_access: its
+ * ACL too) allows a touch. */
+int vattr_utimes_vnode(struct vnode *vp, const struct vattr *cur,
+		       const struct timespec *ts, int64_t now,
+		       const struct kauth_cred *cr, struct vattr *va);
 
 /* ---- open files on vnodes -------------------------------------------- */
 

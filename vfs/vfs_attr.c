@@ -89,17 +89,11 @@ vattr_may_touch(const struct vattr *cur, const struct timespec *ts,
 	return 0;
 }
 
-int
-vattr_utimes(const struct vattr *cur, const struct timespec *ts, int64_t now,
-	     const struct kauth_cred *cr, struct vattr *va)
+/* vattr_utimes once a touch was allowed. */
+static int
+utimes_set(const struct vattr *cur, const struct timespec *ts, int64_t now,
+	   const struct kauth_cred *cr, struct vattr *va)
 {
-	int error;
-
-	/* A touch is allowed by write permission; anything else sets
-	 * times (UTIME_OMIT with UTIME_NOW too: Linux's ATTR_TIMES_SET),
-	 * which is for the owner. */
-	if ((error = vattr_may_touch(cur, ts, cr)) != 0)
-		return error;
 	if (!is_touch(ts) && !attr_owner_or_capable(cur, cr))
 		return EPERM;
 	for (int i = 0; i < 2; i++) {
@@ -119,4 +113,31 @@ vattr_utimes(const struct vattr *cur, const struct timespec *ts, int64_t now,
 	va->va_mask |= VA_CTIME;
 	va->va_ctime = now;
 	return 0;
+}
+
+int
+vattr_utimes(const struct vattr *cur, const struct timespec *ts, int64_t now,
+	     const struct kauth_cred *cr, struct vattr *va)
+{
+	int error;
+
+	/* A touch is allowed by write permission; anything else sets
+	 * times (UTIME_OMIT with UTIME_NOW too: Linux's ATTR_TIMES_SET),
+	 * which is for the owner. */
+	if ((error = vattr_may_touch(cur, ts, cr)) != 0)
+		return error;
+	return utimes_set(cur, ts, now, cr, va);
+}
+
+int
+vattr_utimes_vnode(struct vnode *vp, const struct vattr *cur,
+		   const struct timespec *ts, int64_t now,
+		   const struct kauth_cred *cr, struct vattr *va)
+{
+	int error;
+
+	if (is_touch(ts) && !attr_owner_or_capable(cur, cr) &&
+	    (error = vfs_access(vp, VWRITE, cr)) != 0)
+		return error;
+	return utimes_set(cur, ts, now, cr, va);
 }

@@ -7,6 +7,7 @@
 #include <linux/openat2.h>
 #include <linux/stat.h>
 
+#include "acl.h"
 #include "cred.h"
 #include "fd.h"
 #include "proc.h"
@@ -49,22 +50,53 @@ vnode_owner(struct vnode *vp, const struct vattr *known, mode_t *modep,
 	*gidp = va.va_gid;
 }
 
-/* The owner, group or other bits of fmode for cr, and root's override
- * of all but executing a file with no x bit. */
+/*
+ * A caller that is not the owner, on a node whose mode says it has an
+ * access ACL with a group class (Linux's check_acl): the ACL decides,
+ * 0 or EACCES; -1 when the ACL went meanwhile (the mode decides).
+ */
+static int __attribute__((noinline))
+access_acl(struct vnode *vp, mode_t fmode, gid_t gid, int mode,
+	   const struct kauth_cred *cr)
+{
+	struct acl *acl = NULL;
+	int error;
+
+	if (vp->v_op->vop_getacl == NULL ||
+	    vp->v_op->vop_getacl(vp, ACL_TYPE_ACCESS_, &acl) != 0 ||
+	    acl == NULL)
+		return -1;
+	error = acl_permission(acl, fmode, gid, mode, cr);
+	acl_rele(acl);
+	return error;
+}
+
+/* The owner, group or other bits of fmode for cr (or the node's access
+ * ACL: VMODE_ACL, vnode.h), and root's override of all but executing a
+ * file with no x bit. */
 static int
-access_bits(mode_t fmode, uid_t uid, gid_t gid, int mode,
+access_bits(struct vnode *vp, mode_t fmode, uid_t uid, gid_t gid, int mode,
 	    const struct kauth_cred *cr)
 {
 	mode_t perm;
+	int error;
 
-	if (cr->cr_fsuid == uid)
+	if (cr->cr_fsuid == uid) {
 		perm = fmode >> 6;
-	else if (vfs_groupmember(cr, gid))
+	} else if (__builtin_expect((fmode & VMODE_ACL) != 0, 0) &&
+		   (fmode & 070) != 0 &&
+		   (error = access_acl(vp, fmode, gid, mode, cr)) >= 0) {
+		if (error == 0)
+			return 0;
+		goto denied;
+	} else if (vfs_groupmember(cr, gid)) {
 		perm = fmode >> 3;
-	else
+	} else {
 		perm = fmode;
+	}
 	if ((mode & ~perm & 7) == 0)
 		return 0;
+denied:
 	if (cr->cr_fsuid == 0 && (fmode & 0111))
 		return 0;
 	return EACCES;
@@ -75,7 +107,8 @@ vfs_access_attr(const struct vattr *va, int mode, const struct kauth_cred *cr)
 {
 	if (cr->cr_fsuid == 0 && (va->va_type == VDIR || !(mode & VEXEC)))
 		return 0;
-	return access_bits(va->va_mode, va->va_uid, va->va_gid, mode, cr);
+	return access_bits(NULL, va->va_mode & ~VMODE_ACL, va->va_uid,
+			   va->va_gid, mode, cr);
 }
 
 static int
@@ -96,7 +129,7 @@ access_known(struct vnode *vp, int mode, const struct kauth_cred *cr,
 	if (cr->cr_fsuid == 0 && (vp->v_type == VDIR || !(mode & VEXEC)))
 		return 0;
 	vnode_owner(vp, known, &fmode, &uid, &gid);
-	return access_bits(fmode, uid, gid, mode, cr);
+	return access_bits(vp, fmode, uid, gid, mode, cr);
 }
 
 int

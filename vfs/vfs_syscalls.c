@@ -12,6 +12,7 @@
 #include <linux/utime.h>
 #include <asm/statfs.h>
 
+#include "acl.h"
 #include "cred.h"
 #include "fd.h"
 #include "inotify.h"
@@ -94,13 +95,22 @@ lookup_name(struct vnode *dvp, const struct walkres *r, struct vnode **vpp)
 	return dvp->v_op->vop_lookup(dvp, r->name, r->namelen, vpp, NULL);
 }
 
-/* Attributes of a new node in dvp: owner, group (set-group-id
- * directories pass theirs on), mode, as Linux's inode_init_owner. */
-static void
+/*
+ * Attributes of a new node in dvp: owner, group (set-group-id
+ * directories pass theirs on), mode (`mode' as asked, before the
+ * umask), as Linux's vfs_prepare_mode and inode_init_owner.  Then, as
+ * its posix_acl_create: a directory with a default ACL gives the node
+ * ACLs (va_acl, va_dacl, held: new_attrs_done drops them) bounded by
+ * the mode, and no umask applies; otherwise `umask' does (symlinks get
+ * neither).  0 or ENOMEM.
+ */
+static int
 new_attrs(struct vnode *dvp, const struct kauth_cred *cr, enum vtype type,
-	  mode_t mode, struct vattr *va)
+	  mode_t mode, mode_t umask, struct vattr *va)
 {
+	struct acl *dacl = NULL;
 	struct vattr dva;
+	int error;
 
 	memset(va, 0, sizeof(*va));
 	va->va_type = type;
@@ -116,6 +126,30 @@ new_attrs(struct vnode *dvp, const struct kauth_cred *cr, enum vtype type,
 	    (va->va_mode & (S_ISGID | S_IXGRP)) == (S_ISGID | S_IXGRP) &&
 	    !vfs_groupmember(cr, va->va_gid) && cr->cr_fsuid != 0)
 		va->va_mode &= ~(mode_t)S_ISGID;
+	if (type == VLNK)
+		return 0;
+	if (dvp->v_op->vop_getacl != NULL &&
+	    (error = dvp->v_op->vop_getacl(dvp, ACL_TYPE_DEFAULT_, &dacl)) != 0)
+		return error;
+	if (dacl == NULL) {
+		va->va_mode &= ~umask;
+		return 0;
+	}
+	error = acl_create(dacl, &va->va_mode, &va->va_acl);
+	if (error == 0 && type == VDIR)
+		va->va_dacl = dacl;
+	else
+		acl_rele(dacl);
+	return error;
+}
+
+/* What new_attrs held for vop_create, dropped. */
+static void
+new_attrs_done(struct vattr *va)
+{
+	acl_rele(va->va_acl);
+	acl_rele(va->va_dacl);
+	va->va_acl = va->va_dacl = NULL;
 }
 
 static bool
@@ -250,7 +284,7 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode,
 		resolve &= ~OPENAT2_CALL;
 	}
 	if (flags & (O_CREAT | O_TMPFILE_FLAG))
-		mode = mode & 07777 & ~proc_umask(l);
+		mode &= 07777;
 	if (flags & O_PATH)
 		flags &= O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC;
 
@@ -274,9 +308,13 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode,
 			error = EOPNOTSUPP;
 			goto out;
 		}
-		new_attrs(dvp, cr, VREG, mode, &va);
-		va.va_mask = (flags & O_EXCL) ? 0 : 1; /* linkable */
-		if ((error = dvp->v_op->vop_create(dvp, "", 0, &va, &vp)) != 0)
+		if ((error = new_attrs(dvp, cr, VREG, mode, proc_umask(l),
+				       &va)) != 0)
+			goto out;
+		va.va_mask = (flags & O_EXCL) ? 0 : VA_LINKABLE;
+		error = dvp->v_op->vop_create(dvp, "", 0, &va, &vp);
+		new_attrs_done(&va);
+		if (error != 0)
 			goto out;
 		created = true;
 	} else if (!(flags & O_CREAT)) {
@@ -315,9 +353,13 @@ do_openat(struct lwp *l, int dirfd, const char *upath, int oflags, mode_t mode,
 				if ((error = walk_access(&w, dvp,
 							 VWRITE | VEXEC)) != 0)
 					goto out;
-				new_attrs(dvp, cr, VREG, mode, &va);
+				error = new_attrs(dvp, cr, VREG, mode,
+						  proc_umask(l), &va);
+				if (error != 0)
+					goto out;
 				error = dvp->v_op->vop_create(
 					dvp, res.name, res.namelen, &va, &vp);
+				new_attrs_done(&va);
 				if (error == EEXIST && !(flags & O_EXCL) &&
 				    ++tries < ESTALE_RETRIES) {
 					/* Lost a race: open what is there. */
@@ -853,11 +895,14 @@ create_at(struct lwp *l, int dirfd, const char *upath, enum vtype type,
 		error = EPERM;
 	if (error == 0 && res.dvp->v_op->vop_create == NULL)
 		error = EPERM;
+	if (error == 0)
+		error = new_attrs(res.dvp, l->l_cred, type, perm, proc_umask(l),
+				  &va);
 	if (error == 0) {
-		new_attrs(res.dvp, l->l_cred, type, perm & ~proc_umask(l), &va);
 		va.va_rdev = (type == VCHR || type == VBLK) ? dev : 0;
 		error = res.dvp->v_op->vop_create(res.dvp, res.name,
 						  res.namelen, &va, &vp);
+		new_attrs_done(&va);
 		if (error == 0) {
 			vnode_rele(vp);
 			inotify_child(res.dvp, res.name, res.namelen,
@@ -961,7 +1006,7 @@ do_symlinkat(struct lwp *l, const char *utarget, int dirfd, const char *upath)
 	if (error == 0 && res.dvp->v_op->vop_symlink == NULL)
 		error = EPERM;
 	if (error == 0) {
-		new_attrs(res.dvp, l->l_cred, VLNK, 0777, &va);
+		new_attrs(res.dvp, l->l_cred, VLNK, 0777, 0, &va);
 		error = res.dvp->v_op->vop_symlink(
 			res.dvp, res.name, res.namelen, &va, target, &vp);
 		if (error == 0) {
@@ -1537,7 +1582,7 @@ do_utimes(struct vnode *vp, const struct timespec *ts, int64_t now,
 		cur.va_uid = (uid_t)-1;
 		cur.va_gid = (gid_t)-1;
 	}
-	if ((error = vattr_utimes(&cur, ts, now, cr, &va)) != 0)
+	if ((error = vattr_utimes_vnode(vp, &cur, ts, now, cr, &va)) != 0)
 		return error;
 	if (vp->v_op->vop_setattr == NULL)
 		return EPERM;
@@ -2472,11 +2517,15 @@ vfs_bind_socket(struct lwp *l, int dirfd, const char *kpath, mode_t mode,
 		error = walk(&w, dir, kpath, WALK_PARENT, &res);
 	if (error == 0)
 		error = create_front(&w, &res, false);
+	/* Linux's unix_bind applies the umask itself, and the file
+	 * system a default ACL on top. */
+	if (error == 0)
+		error = new_attrs(res.dvp, l->l_cred, VSOCK,
+				  mode & 07777 & ~proc_umask(l), 0, &va);
 	if (error == 0) {
-		new_attrs(res.dvp, l->l_cred, VSOCK,
-			  mode & 07777 & ~proc_umask(l), &va);
 		error = res.dvp->v_op->vop_create(res.dvp, res.name,
 						  res.namelen, &va, &vp);
+		new_attrs_done(&va);
 		if (error == 0)
 			inotify_child(res.dvp, res.name, res.namelen, IN_CREATE,
 				      0);

@@ -19,7 +19,7 @@
  *     need read or write permission on the file (EACCES);
  *  5. changes of security.* need CAP_SYS_ADMIN (EPERM; the capability
  *     LSM's rule);
- *  6. the name's namespace: unknown, or system.* (no POSIX ACLs here),
+ *  6. the name's namespace: unknown, or system.* other than the ACLs,
  *     EOPNOTSUPP; a bare prefix ("user.") EINVAL; a file whose inode
  *     keeps no attributes EOPNOTSUPP (a file without a vnode answers
  *     for its own namespaces: a socket has system.sockprotoname);
@@ -28,6 +28,21 @@
  * listxattr checks no permission and lists an empty set for a file
  * whose inode keeps no attributes.
  *
+ * POSIX ACLs (system.posix_acl_access, system.posix_acl_default, acl.h)
+ * take Linux's own path (its do_set_acl, do_get_acl, vfs_remove_acl):
+ * after the arguments, the file and EROFS, a value is parsed (EINVAL,
+ * EOPNOTSUPP for another version; an empty value or a bare header
+ * removes); a file whose file system keeps no ACLs, or a symlink, is
+ * EOPNOTSUPP; a default ACL on a non-directory EACCES (removing one
+ * succeeds, changing nothing); then only the owner or CAP_FOWNER
+ * (EPERM), then the ACL's validity (EINVAL).  The setxattr flags are
+ * ignored, a removal of an ACL that is not there succeeds, reading one
+ * that is not there is ENODATA, and reading checks no permission.  An
+ * access ACL that says no more than the mode only sets the mode, and
+ * a caller neither in the file's group nor with CAP_FSETID loses
+ * S_ISGID by any change of it (Linux's posix_acl_update_mode).
+ * listxattr names the ACLs a file has before its other attributes.
+ *
  * Privilege: CAP_SYS_ADMIN and CAP_SETFCAP are an effective uid of 0
  * (cred_privileged), CAP_FOWNER and CAP_DAC_OVERRIDE a file-system uid
  * of 0 (cred_fs_privileged), as in the rest of the kernel.
@@ -35,6 +50,7 @@
 #include <linux/fcntl.h>
 #include <linux/stat.h>
 
+#include "acl.h"
 #include "cred.h"
 #include "inotify.h"
 #include "fd.h"
@@ -299,6 +315,104 @@ caps_convert(unsigned char *val, size_t *sizep, const struct kauth_cred *cr)
 	return 0;
 }
 
+/* ---- POSIX ACLs ----------------------------------------------------------- */
+
+/* Whether the file's file system keeps ACLs for it. */
+static bool
+target_acls(const struct xtarget *t)
+{
+	return t->vp != NULL && t->vp->v_op->vop_setacl != NULL &&
+	       t->vp->v_type != VLNK;
+}
+
+/* Set (acl not NULL) or remove an ACL of `type': Linux's
+ * set_posix_acl and posix_acl_update_mode. */
+static int
+acl_set(struct xtarget *t, int type, struct acl *acl,
+	const struct kauth_cred *cr)
+{
+	struct vnode *vp = t->vp;
+	struct vattr va;
+	mode_t mode;
+	int error;
+
+	if (!target_acls(t))
+		return EOPNOTSUPP;
+	if ((error = vp->v_op->vop_getattr(vp, &va)) != 0)
+		return error;
+	if (type == ACL_TYPE_DEFAULT_ && va.va_type != VDIR)
+		return acl != NULL ? EACCES : 0;
+	if (va.va_uid != cr->cr_fsuid && !cred_fs_privileged(cr))
+		return EPERM;
+	if (acl != NULL && (error = acl_valid(acl)) != 0)
+		return error;
+	if (type == ACL_TYPE_DEFAULT_)
+		return vp->v_op->vop_setacl(vp, type, acl, NULL);
+	mode = va.va_mode & 07777;
+	if (acl != NULL && !acl_equiv_mode(acl, &mode))
+		acl = NULL; /* the mode says it all */
+	if (!cred_fs_privileged(cr) && !vfs_groupmember(cr, va.va_gid))
+		mode &= ~(mode_t)S_ISGID;
+	return vp->v_op->vop_setacl(vp, type, acl, &mode);
+}
+
+/* Read an ACL into kbuf (size bytes; 0: the length only): ENODATA,
+ * ERANGE, EOPNOTSUPP. */
+static int
+acl_get(struct xtarget *t, int type, void *kbuf, size_t size, size_t *lenp)
+{
+	struct vnode *vp = t->vp;
+	struct acl *acl;
+	struct vattr va;
+	int error;
+
+	if (!target_acls(t))
+		return EOPNOTSUPP;
+	if ((error = vp->v_op->vop_getacl(vp, type, &acl)) != 0)
+		return error;
+	if (acl == NULL)
+		return ENODATA;
+	*lenp = acl_xattr_size(acl);
+	if (size != 0 && size < *lenp)
+		error = ERANGE;
+	else if (size != 0 && type == ACL_TYPE_ACCESS_ &&
+		 (error = vp->v_op->vop_getattr(vp, &va)) == 0)
+		acl_to_xattr(acl, true, va.va_mode, kbuf);
+	else if (size != 0)
+		acl_to_xattr(acl, false, 0, kbuf);
+	acl_rele(acl);
+	return error;
+}
+
+/* The names of the ACLs the file has, into buf (size bytes; 0: count
+ * only): ERANGE. */
+static int
+acl_list(struct xtarget *t, char *buf, size_t size, size_t *lenp)
+{
+	static const char *const names[2] = { ACL_XATTR_ACCESS,
+					      ACL_XATTR_DEFAULT };
+	struct acl *acl;
+	size_t n;
+
+	*lenp = 0;
+	if (!target_acls(t))
+		return 0;
+	for (int type = 0; type < 2; type++) {
+		if (t->vp->v_op->vop_getacl(t->vp, type, &acl) != 0 ||
+		    acl == NULL)
+			continue;
+		acl_rele(acl);
+		n = kstrlen(names[type]) + 1;
+		if (size != 0) {
+			if (*lenp + n > size)
+				return ERANGE;
+			memcpy(buf + *lenp, names[type], n);
+		}
+		*lenp += n;
+	}
+	return 0;
+}
+
 /* ---- arguments --------------------------------------------------------- */
 
 /* A name: EFAULT, ERANGE (empty, or no NUL within 256 bytes). */
@@ -440,7 +554,7 @@ do_setxattr(struct lwp *l, const struct xwhere *w, const char *uname,
 	struct xtarget t;
 	struct xset s;
 	enum xns ns;
-	int error;
+	int error, type;
 
 	if ((error = xset_copyin(uname, uval, size, flags, &s)) != 0)
 		return -error;
@@ -451,6 +565,17 @@ do_setxattr(struct lwp *l, const struct xwhere *w, const char *uname,
 	ns = xattr_ns(s.name);
 	if ((error = check_rofs(&t)) != 0)
 		goto out;
+	if ((type = acl_xattr_type(s.name)) >= 0) {
+		struct acl *acl;
+
+		if ((error = acl_from_xattr(s.val, s.size, &acl)) == 0) {
+			error = acl_set(&t, type, acl, cr);
+			acl_rele(acl);
+		}
+		if (error == 0)
+			xattr_notify(l, w, &t);
+		goto out;
+	}
 	if (s.size != 0 && kstrcmp(s.name, XATTR_NAME_CAPS_) == 0 &&
 	    (error = caps_convert(s.val, &s.size, cr)) != 0)
 		goto out;
@@ -487,21 +612,28 @@ do_getxattr(struct lwp *l, const struct xwhere *w, const char *uname,
 	struct xtarget t;
 	void *kbuf = NULL;
 	enum xns ns;
-	int error;
+	int error, type;
 
 	if ((error = name_copyin(uname, name)) != 0)
 		return -error;
 	if ((error = target_get(l, w, &t)) != 0)
 		return -error;
 	ns = xattr_ns(name);
-	if ((error = xattr_permission(&t, ns, false, l->l_cred)) != 0 ||
-	    (error = xattr_resolve(&t, name)) != 0)
+	type = acl_xattr_type(name);
+	/* Reading an ACL checks no permission. */
+	if (type < 0 &&
+	    ((error = xattr_permission(&t, ns, false, l->l_cred)) != 0 ||
+	     (error = xattr_resolve(&t, name)) != 0))
 		goto out;
 	if (size > XATTR_SIZE_MAX_)
 		size = XATTR_SIZE_MAX_;
 	if (size != 0 && (kbuf = kmem_alloc(size)) == NULL) {
 		error = ENOMEM;
 		goto out;
+	}
+	if (type >= 0) {
+		error = acl_get(&t, type, kbuf, size, &rq.xr_len);
+		goto done;
 	}
 	rq.xr_name = name;
 	rq.xr_buf = kbuf;
@@ -512,6 +644,7 @@ do_getxattr(struct lwp *l, const struct xwhere *w, const char *uname,
 	if (error == 0 && rq.xr_len == 0 &&
 	    kstrcmp(name, XATTR_NAME_CAPS_) == 0)
 		error = EINVAL;
+done:
 	if (error == 0 && size != 0)
 		error = copyout(kbuf, uval, rq.xr_len);
 out:
@@ -526,7 +659,8 @@ do_listxattr(struct lwp *l, const struct xwhere *w, char *ulist, size_t size)
 {
 	struct xattr_req rq = { .xr_op = XOP_LIST };
 	struct xtarget t;
-	void *kbuf = NULL;
+	char *kbuf = NULL;
+	size_t alen = 0;
 	int error;
 
 	if ((error = target_get(l, w, &t)) != 0)
@@ -539,10 +673,17 @@ do_listxattr(struct lwp *l, const struct xwhere *w, char *ulist, size_t size)
 		error = ENOMEM;
 		goto out;
 	}
-	rq.xr_buf = kbuf;
-	rq.xr_size = size;
-	rq.xr_trusted = cred_privileged(l->l_cred);
-	error = target_request(&t, &rq);
+	/* The ACLs first, then the rest; a full buffer still needs the
+	 * rest's length (0 asks only that). */
+	if ((error = acl_list(&t, kbuf, size, &alen)) == 0) {
+		rq.xr_buf = kbuf != NULL ? kbuf + alen : NULL;
+		rq.xr_size = size != 0 ? size - alen : 0;
+		rq.xr_trusted = cred_privileged(l->l_cred);
+		error = target_request(&t, &rq);
+		if (error == 0 && size != 0 && alen == size && rq.xr_len != 0)
+			error = ERANGE;
+		rq.xr_len += alen;
+	}
 	if (error == ERANGE && size >= XATTR_LIST_MAX_)
 		error = E2BIG;
 	if (error == 0 && size != 0)
@@ -562,15 +703,21 @@ do_removexattr(struct lwp *l, const struct xwhere *w, const char *uname)
 	char name[XATTR_NAME_MAX_ + 1];
 	struct xtarget t;
 	enum xns ns;
-	int error;
+	int error, type;
 
 	if ((error = name_copyin(uname, name)) != 0)
 		return -error;
 	if ((error = target_get(l, w, &t)) != 0)
 		return -error;
 	ns = xattr_ns(name);
-	if ((error = check_rofs(&t)) != 0 ||
-	    (error = xattr_permission(&t, ns, true, cr)) != 0)
+	if ((error = check_rofs(&t)) != 0)
+		goto out;
+	if ((type = acl_xattr_type(name)) >= 0) {
+		if ((error = acl_set(&t, type, NULL, cr)) == 0)
+			xattr_notify(l, w, &t);
+		goto out;
+	}
+	if ((error = xattr_permission(&t, ns, true, cr)) != 0)
 		goto out;
 	if (ns == XNS_SECURITY && !cred_privileged(cr)) {
 		error = EPERM;

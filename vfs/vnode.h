@@ -52,8 +52,12 @@ struct kauth_cred;
 struct polltable;
 struct xattr_req;
 struct pgstore;
+struct acl;
 
 enum vtype { VNON, VREG, VDIR, VLNK, VCHR, VBLK, VFIFO, VSOCK };
+
+/* vop_owner's mode flag: the node has an access ACL (vnodeops). */
+#define VMODE_ACL 0x20000u
 
 /*
  * Device numbers are kept in the user ABI's 32-bit encoding (Linux's
@@ -96,6 +100,11 @@ struct vattr {
 	uint64_t va_blocks; /* 512-byte units */
 	unsigned va_blksize;
 	int64_t va_atime, va_mtime, va_ctime, va_btime;
+	/* vop_create: the POSIX ACLs (acl.h) the new node inherits, held
+	 * by the caller (the file system takes references of its own), or
+	 * NULL: its access ACL, and a directory's default ACL.  Only a
+	 * file system with vop_getacl gets them. */
+	struct acl *va_acl, *va_dacl;
 };
 #define VA_MODE 0x01
 #define VA_UID 0x02
@@ -111,6 +120,9 @@ struct vattr {
  * non-directory (Linux's ATTR_KILL_PRIV).  A truncation (VA_SIZE)
  * drops them too. */
 #define VA_KILLPRIV 0x100
+/* vop_create of an O_TMPFILE file (len 0): linkat may give it a name
+ * (no O_EXCL). */
+#define VA_LINKABLE 0x200
 
 /* rename flags (renameat2) */
 #define VRENAME_NOREPLACE 0x1
@@ -218,9 +230,26 @@ struct vnodeops {
 	int (*vop_open)(struct vnode *vp, int flags, struct kauth_cred *cr);
 	void (*vop_close)(struct vnode *vp, int flags);
 	/* Quick permission check data: fill mode, uid, gid (may be NULL:
-	 * the VFS uses vop_getattr). */
+	 * the VFS uses vop_getattr).  The mode may carry VMODE_ACL: the
+	 * node has an access ACL, which the VFS then asks vop_getacl for
+	 * (nodes without one cost nothing more). */
 	void (*vop_owner)(struct vnode *vp, mode_t *modep, uid_t *uidp,
 			  gid_t *gidp);
+	/*
+	 * POSIX ACLs (acl.h), kept by the file system for the VFS, which
+	 * checks everything (vfs_xattr.c); NULL (both): the file system
+	 * has none (EOPNOTSUPP).  Never called on symlinks.
+	 * vop_getacl: *aclp gets a held reference to vp's ACL of `type'
+	 * (ACL_TYPE_ACCESS_, ACL_TYPE_DEFAULT_), or NULL when it has none.
+	 * vop_setacl: make acl (NULL: none) vp's ACL of `type'; for an
+	 * access ACL also, at once, the mode's 07777 bits to *modep.  A
+	 * kept access ACL's USER_OBJ, MASK and OTHER entries are never
+	 * read (the mode is their truth, acl.h), so chmod changes no ACL.
+	 * Stamps ctime.  0 or ENOMEM.
+	 */
+	int (*vop_getacl)(struct vnode *vp, int type, struct acl **aclp);
+	int (*vop_setacl)(struct vnode *vp, int type, struct acl *acl,
+			  const mode_t *modep);
 	/* Extended attributes (xattr.h: the request, what the syscalls
 	 * have checked, the errors).  A change stamps ctime.  NULL: the
 	 * file system keeps none (EOPNOTSUPP, an empty list). */

@@ -19,6 +19,13 @@
  * nodes without attributes pay nothing.  A store is made on a node's
  * first set and freed with the node.
  *
+ * POSIX ACLs (acl.h) hang in the same store, and a node that has an
+ * access or a default ACL says so in tn_mode (TN_HASACL, TN_HASDACL),
+ * so that the VFS's permission check (vop_owner) and a creation in a
+ * directory (vop_getacl) pay one load for nodes without.  The ACL
+ * pointers change under v_interlock, with the mode for an access ACL.
+ * Unlike the other attributes ACLs take no inode space, as on Linux.
+ *
  * Lock order: tm_renamelock (one rename at a time per mount) > directory
  * locks, ancestors before descendants, unrelated ones by address > the
  * page store's lock > v_interlock (attributes: mode, owner, link count).
@@ -35,6 +42,7 @@
 #include "fsize.h"
 #include "ktime.h"
 #include "pgstore.h"
+#include "acl.h"
 #include "xattr.h"
 #include "pool.h"
 #include "dirtab.h"
@@ -77,6 +85,8 @@ struct tmpfs_xattrs {
 	struct tmpfs_xattrs *tx_next;
 	const struct tmpfs_node *tx_node;
 	struct xattrs tx_xs;
+	/* The access and default ACL (acl.h), under v_interlock. */
+	struct acl *tx_acl[2];
 };
 
 /*
@@ -102,7 +112,7 @@ struct tmpfs_node {
 	struct vnode tn_vn;
 	uint64_t tn_ino;
 	/* v_interlock to change; relaxed atomic reads.  tn_mode holds the
-	 * 07777 bits and TN_HASXATTR. */
+	 * 07777 bits, TN_HASXATTR, TN_HASACL and TN_HASDACL. */
 	mode_t tn_mode;
 	uid_t tn_uid;
 	gid_t tn_gid;
@@ -123,7 +133,13 @@ struct tmpfs_node {
 
 /* The node has extended attributes in the mount's table. */
 #define TN_HASXATTR 0x10000u
+/* It has an access ACL (the VFS's flag, vop_owner passes it on), a
+ * default ACL. */
+#define TN_HASACL VMODE_ACL
+#define TN_HASDACL 0x40000u
 #define TN_MODEBITS 07777u
+_Static_assert(((TN_HASXATTR | TN_HASDACL | TN_MODEBITS) & VMODE_ACL) == 0,
+	       "tmpfs's mode flags overlap");
 
 /* Nodes are many: three cache lines each (pool objects start on one). */
 _Static_assert(sizeof(struct tmpfs_node) == DIRTAB_NODE_SIZE,
@@ -136,6 +152,7 @@ _Static_assert(sizeof(struct tmpfs_node) == DIRTAB_NODE_SIZE,
 static const struct vnodeops tmpfs_vnodeops;
 static size_t tn_xattr_free(struct tmpfs_node *tn);
 static void tn_killpriv(struct tmpfs_node *tn);
+static int tn_inherit(struct tmpfs_node *tn, const struct vattr *va);
 
 /* ---- times -------------------------------------------------------------- */
 
@@ -421,10 +438,16 @@ tmpfs_create(struct vnode *dvp, const char *name, size_t len,
 
 	if ((tn = tn_alloc(dvp->v_mount, va, &error)) == NULL)
 		return error;
+	if ((va->va_acl != NULL || va->va_dacl != NULL) &&
+	    (error = tn_inherit(tn, va)) != 0) {
+		atomic_dec(&dvp->v_mount->mnt_nvref);
+		tn_free(tn);
+		return error;
+	}
 	if (len == 0) {
 		/* O_TMPFILE: no name, and a regular file. */
 		KASSERT(tn->tn_vn.v_type == VREG);
-		tn->tn_linkable = va->va_mask != 0;
+		tn->tn_linkable = (va->va_mask & VA_LINKABLE) != 0;
 		*vpp = &tn->tn_vn;
 		return 0;
 	}
@@ -821,7 +844,7 @@ tmpfs_owner(struct vnode *vp, mode_t *modep, uid_t *uidp, gid_t *gidp)
 {
 	struct tmpfs_node *tn = VTON(vp);
 
-	*modep = atomic_load_relaxed(&tn->tn_mode) & TN_MODEBITS;
+	*modep = atomic_load_relaxed(&tn->tn_mode) & (TN_MODEBITS | TN_HASACL);
 	*uidp = atomic_load_relaxed(&tn->tn_uid);
 	*gidp = atomic_load_relaxed(&tn->tn_gid);
 }
@@ -998,8 +1021,8 @@ xtab_grow(struct tmpfs_mount *tm)
  * new empty store is made (NULL only for ENOMEM).  The caller holds a
  * reference to the node, so the store lives until it drops it.
  */
-static struct xattrs *
-tn_xattrs(struct tmpfs_node *tn, bool create)
+static struct tmpfs_xattrs *
+tn_xstore(struct tmpfs_node *tn, bool create)
 {
 	struct tmpfs_mount *tm = TN_MOUNT(tn);
 	struct tmpfs_xattrs *tx = NULL;
@@ -1018,6 +1041,7 @@ tn_xattrs(struct tmpfs_node *tn, bool create)
 
 			tx->tx_node = tn;
 			tx->tx_next = NULL;
+			tx->tx_acl[0] = tx->tx_acl[1] = NULL;
 			xattrs_init(&tx->tx_xs);
 			*pp = tx;
 			tm->tm_xcount++;
@@ -1028,6 +1052,14 @@ tn_xattrs(struct tmpfs_node *tn, bool create)
 		}
 	}
 	mutex_exit(&tm->tm_xlock);
+	return tx;
+}
+
+static struct xattrs *
+tn_xattrs(struct tmpfs_node *tn, bool create)
+{
+	struct tmpfs_xattrs *tx = tn_xstore(tn, create);
+
 	return tx != NULL ? &tx->tx_xs : NULL;
 }
 
@@ -1048,6 +1080,8 @@ tn_xattr_free(struct tmpfs_node *tn)
 	tm->tm_xcount--;
 	mutex_exit(&tm->tm_xlock);
 	space = xattrs_fini(&tx->tx_xs);
+	acl_rele(tx->tx_acl[0]);
+	acl_rele(tx->tx_acl[1]);
 	kmem_free(tx, sizeof(*tx));
 	return space;
 }
@@ -1098,6 +1132,82 @@ tmpfs_xattr(struct vnode *vp, struct xattr_req *rq)
 	return error;
 }
 
+/* ---- POSIX ACLs ----------------------------------------------------------- */
+
+static unsigned
+acl_flag(int type)
+{
+	return type == ACL_TYPE_ACCESS_ ? TN_HASACL : TN_HASDACL;
+}
+
+static int
+tmpfs_getacl(struct vnode *vp, int type, struct acl **aclp)
+{
+	struct tmpfs_node *tn = VTON(vp);
+	struct tmpfs_xattrs *tx;
+
+	*aclp = NULL;
+	if (!(atomic_load_relaxed(&tn->tn_mode) & acl_flag(type)) ||
+	    (tx = tn_xstore(tn, false)) == NULL)
+		return 0;
+	mutex_enter(vp->v_interlock);
+	*aclp = acl_hold(tx->tx_acl[type]);
+	mutex_exit(vp->v_interlock);
+	return 0;
+}
+
+/* Make acl tn's ACL of `type' and, if modep, *modep its mode bits. */
+static int
+tn_setacl(struct tmpfs_node *tn, int type, struct acl *acl, const mode_t *modep)
+{
+	struct tmpfs_xattrs *tx = tn_xstore(tn, acl != NULL);
+	struct acl *old = NULL;
+	mode_t mode;
+
+	if (tx == NULL && acl != NULL)
+		return ENOMEM;
+	mutex_enter(tn->tn_vn.v_interlock);
+	mode = tn->tn_mode;
+	if (tx != NULL) {
+		old = tx->tx_acl[type];
+		tx->tx_acl[type] = acl_hold(acl);
+	}
+	if (acl != NULL)
+		mode |= acl_flag(type);
+	else
+		mode &= ~acl_flag(type);
+	if (modep != NULL)
+		mode = (mode & ~TN_MODEBITS) | (*modep & TN_MODEBITS);
+	atomic_store_relaxed(&tn->tn_mode, mode);
+	mutex_exit(tn->tn_vn.v_interlock);
+	acl_rele(old);
+	return 0;
+}
+
+static int
+tmpfs_setacl(struct vnode *vp, int type, struct acl *acl, const mode_t *modep)
+{
+	struct tmpfs_node *tn = VTON(vp);
+	int error;
+
+	if ((error = tn_setacl(tn, type, acl, modep)) == 0)
+		atomic_store_relaxed(&tn->tn_ctime, vfs_now_ns());
+	return error;
+}
+
+/* A new node's inherited ACLs (vop_create's va_acl, va_dacl). */
+static int
+tn_inherit(struct tmpfs_node *tn, const struct vattr *va)
+{
+	int error = 0;
+
+	if (va->va_acl != NULL)
+		error = tn_setacl(tn, ACL_TYPE_ACCESS_, va->va_acl, NULL);
+	if (error == 0 && va->va_dacl != NULL && va->va_type == VDIR)
+		error = tn_setacl(tn, ACL_TYPE_DEFAULT_, va->va_dacl, NULL);
+	return error;
+}
+
 /* The store of a regular file for copies between stores; the times as
  * tmpfs_read and tmpfs_write stamp them. */
 static struct pgstore *
@@ -1139,6 +1249,8 @@ static const struct vnodeops tmpfs_vnodeops = {
 	.vop_pgstore = tmpfs_pgstore,
 	.vop_owner = tmpfs_owner,
 	.vop_xattr = tmpfs_xattr,
+	.vop_getacl = tmpfs_getacl,
+	.vop_setacl = tmpfs_setacl,
 	.vop_inactive = tmpfs_inactive,
 	.vop_reclaim = tmpfs_reclaim,
 };
