@@ -170,31 +170,6 @@ int pipe_splice_write(struct file *fp, size_t len, int ioflags,
 /* A file with epoll registrations is going away: drop them. */
 void epoll_file_gone(struct file *fp);
 
-/*
- * The owner of a file for SIGURG (F_SETOWN, F_SETOWN_EX, FIOSETOWN,
- * SIOCSPGRP): a thread, a process or a process group (F_OWNER_* kinds),
- * its number (0: none), and the uid and euid of whoever set it, which
- * must be allowed to signal the target (Linux's f_owner and sigio_perm).
- * A zero-filled one is Linux's unset owner (a thread, none).
- */
-#define IPC_OWNER_TID 0  /* F_OWNER_TID */
-#define IPC_OWNER_PID 1  /* F_OWNER_PID */
-#define IPC_OWNER_PGRP 2 /* F_OWNER_PGRP */
-struct ipc_owner {
-	int io_type;
-	int io_id;
-	uid_t io_uid, io_euid;
-};
-/* 0 if (type, id) may be set as an owner: EINVAL (no such kind), ESRCH
- * (no process, thread, group or session has the number). */
-int ipc_owner_check(int type, int id);
-/* The owner's number, or 0 once nobody of its kind answers to it. */
-int ipc_owner_get(const struct ipc_owner *o);
-/* Post `sig' to the owner (its thread, its process, or each process of
- * its group) if the setter may signal it.  Takes proc_lock: call with
- * no object lock that comes after it held. */
-void ipc_owner_signal(const struct ipc_owner *o, int sig);
-
 /* ---- sockets (uipc.c) ---- */
 int unp_init(void);
 

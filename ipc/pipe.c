@@ -26,6 +26,7 @@
 #include "ipc.h"
 #include "ktime.h"
 #include "proc.h"
+#include "sigio.h"
 #include "syscall.h"
 #include "../vfs/vfs.h"
 
@@ -128,6 +129,8 @@ pipe_wake_sides(struct pipe *pi)
 	if ((pi->pi_readers == 0) != (pi->pi_writers == 0)) {
 		ipc_wakeup(&pi->pi_rwq, PI_WAKE_ALL);
 		ipc_wakeup(&pi->pi_wwq, PI_WAKE_ALL);
+		sigio_wakeup(&pi->pi_rwq, POLL_IN);
+		sigio_wakeup(&pi->pi_wwq, POLL_OUT);
 	}
 }
 
@@ -180,8 +183,11 @@ pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 			error = EAGAIN;
 			break;
 		}
-		/* Let another reader in while we wait, as Linux does. */
+		/* Let another reader in while we wait, as Linux does; its
+		 * O_ASYNC writers hear of every read (pipe_read's
+		 * kill_fasync), this one before it sleeps. */
 		wakelist_kick(&wl);
+		sigio_wakeup(&pi->pi_wwq, POLL_OUT);
 		pipe_busy_exit(pi, &pi->pi_rbusy, PI_RBUSY);
 		error = ipc_sleep(&pi->pi_rwq, &pi->pi_lock, POLLIN | POLLHUP,
 				  DEADLINE_NONE);
@@ -192,6 +198,7 @@ pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 			return ERESTARTSYS;
 		}
 	}
+	sigio_wakeup(&pi->pi_wwq, POLL_OUT);
 	pipe_busy_exit(pi, &pi->pi_rbusy, PI_RBUSY);
 	mutex_exit(&pi->pi_lock);
 	wakelist_kick(&wl);
@@ -302,9 +309,13 @@ pipe_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 			break;
 		}
 		wakelist_kick(&wl);
+		/* O_ASYNC readers hear of every write (pipe_write's
+		 * kill_fasync), this one before it sleeps. */
+		sigio_wakeup(&pi->pi_rwq, POLL_IN);
 		if (pipe_write_wait(pi) != 0)
 			return ERESTARTSYS;
 	}
+	sigio_wakeup(&pi->pi_rwq, POLL_IN);
 	pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
 	mutex_exit(&pi->pi_lock);
 	wakelist_kick(&wl);
@@ -506,6 +517,7 @@ const struct fileops pipe_fileops = {
 	.fo_close = pipe_close,
 	.fo_setattr = pipe_setattr,
 	.fo_lockf = pipe_lockf,
+	.fo_caps = FO_CAN_ASYNC,
 };
 
 /* ---- FIFOs ------------------------------------------------------------- */
@@ -596,6 +608,7 @@ static const struct fileops fifo_fileops = {
 	.fo_ioctl = pipe_ioctl,
 	.fo_poll = pipe_poll,
 	.fo_close = pipe_close,
+	.fo_caps = FO_CAN_ASYNC,
 };
 
 /* Wait (lock held) until *counter moves past `seen'. */
@@ -830,6 +843,8 @@ pipe_splice_read(struct file *fp, size_t len, int ioflags, bool peek,
 			return ERESTARTSYS;
 		}
 	}
+	if (!peek) /* a tee leaves the room as it was */
+		sigio_wakeup(&pi->pi_wwq, POLL_OUT);
 	pipe_busy_exit(pi, &pi->pi_rbusy, PI_RBUSY);
 	mutex_exit(&pi->pi_lock);
 	wakelist_kick(&wl);
@@ -895,9 +910,13 @@ pipe_splice_write(struct file *fp, size_t len, int ioflags, pipe_xfer_fn source,
 			break;
 		}
 		wakelist_kick(&wl);
+		/* O_ASYNC readers hear of every write (pipe_write's
+		 * kill_fasync), this one before it sleeps. */
+		sigio_wakeup(&pi->pi_rwq, POLL_IN);
 		if (pipe_write_wait(pi) != 0)
 			return ERESTARTSYS;
 	}
+	sigio_wakeup(&pi->pi_rwq, POLL_IN);
 	pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
 	mutex_exit(&pi->pi_lock);
 	wakelist_kick(&wl);

@@ -37,6 +37,7 @@
 #include "ipc.h"
 #include "ktime.h"
 #include "proc.h"
+#include "sigio.h"
 #include "syscall.h"
 #include "xattr.h"
 #include "../vfs/vfs.h"
@@ -257,11 +258,14 @@ struct usock {
 	 * byte in so's queue that is the pending out-of-band byte, or NULL.
 	 * Once taken by recv(MSG_OOB) it stays, emptied, as the mark a read
 	 * stops at.  Under so_lock; changed by the receiver holding
-	 * so_rbusy, or by a sender (a new one replaces it).  so_owner: who
-	 * gets SIGURG when one arrives (F_SETOWN).
+	 * so_rbusy, or by a sender (a new one replaces it).  Its file's
+	 * owner (sigio.h) gets SIGURG when one arrives.
 	 */
 	struct umsg *so_oob;
-	struct ipc_owner so_owner;
+	/* A send found the send budget spent (Linux's SOCKWQ_ASYNC_NOSPACE):
+	 * the next room made signals O_ASYNC owners (POLL_OUT), and clears
+	 * it.  Under so_lock. */
+	bool so_nospace;
 	int so_error;
 	uint64_t so_rcvtimeo, so_sndtimeo; /* ns; 0: none */
 	/* Descriptor passing: times this socket's file is in flight. */
@@ -397,6 +401,20 @@ umsg_alloc(size_t len)
 
 static void unp_gc_inflight(struct file *fp, int delta);
 
+static bool so_writable(struct usock *so);
+
+/* Room came back in so's send budget after a send found none: O_ASYNC
+ * owners hear POLL_OUT once (Linux's unix_write_space, with
+ * SOCK_WAKE_SPACE).  so_lock held. */
+static void
+space_sigio(struct usock *so)
+{
+	if (so->so_nospace && so->so_wq.wq_nsigio != 0 && so_writable(so)) {
+		so->so_nospace = false;
+		sigio_wakeup(&so->so_wq, POLL_OUT);
+	}
+}
+
 /* Free a message: give its charge back to its sender and wake it, drop
  * the descriptors it still carries.  No lock held. */
 static void
@@ -418,6 +436,8 @@ umsg_free(struct umsg *m)
 		mutex_enter(&s->so_lock);
 		ipc_wakeup_defer(&s->so_wq, POLLOUT | POLLWRNORM | POLLWRBAND,
 				 &wl);
+		if (__predict_false(s->so_nospace))
+			space_sigio(s);
 		mutex_exit(&s->so_lock);
 		wakelist_kick(&wl);
 		if (m->m_len == UNP_STREAM_CHUNK) {
@@ -460,6 +480,7 @@ rcv_append(struct usock *so, struct umsg *m, struct wakelist *wl)
 	so->so_rbytes += m->m_len;
 	so->so_rcount++;
 	ipc_wakeup_defer(&so->so_wq, POLLIN | POLLRDNORM, wl);
+	sigio_wakeup(&so->so_wq, POLL_IN); /* Linux's sock_def_readable */
 }
 
 /* Unlink the head message; so_lock held. */
@@ -809,6 +830,7 @@ usock_teardown(struct usock *so, bool embryo)
 			if (had_data || embryo)
 				peer->so_error = ECONNRESET;
 			wake_all(peer);
+			sigio_wakeup(&peer->so_wq, POLL_HUP);
 		}
 		mutex_exit(&peer->so_lock);
 		usock_rele(peer);
@@ -1006,84 +1028,6 @@ soo_poll(struct file *fp, int events, struct polltable *pt)
 	return mask & (events | POLL_ALWAYS);
 }
 
-/* F_SETOWN_EX's argument. */
-struct f_owner_ex_ {
-	int type;
-	int pid;
-};
-
-/* Set so's owner (ipc.h); the setter's ids decide whether it may
- * signal it. */
-static int
-unp_setown(struct usock *so, int type, int id)
-{
-	const struct kauth_cred *cr = rumpuser_curlwp()->l_cred;
-	int error;
-
-	if ((error = ipc_owner_check(type, id)) != 0)
-		return error;
-	mutex_enter(&so->so_lock);
-	so->so_owner.io_type = type;
-	so->so_owner.io_id = id;
-	so->so_owner.io_uid = cr->cr_uid;
-	so->so_owner.io_euid = cr->cr_euid;
-	mutex_exit(&so->so_lock);
-	return 0;
-}
-
-/* F_SETOWN's `who': a process (> 0), a process group (< 0), none. */
-static int
-unp_setown_who(struct usock *so, int who)
-{
-	if (who == INT32_MIN)
-		return EINVAL;
-	return who < 0 ? unp_setown(so, IPC_OWNER_PGRP, -who)
-		       : unp_setown(so, IPC_OWNER_PID, who);
-}
-
-/* F_GETOWN's answer: a group negative, 0 once the owner is gone. */
-static int
-unp_getown_who(struct usock *so)
-{
-	struct ipc_owner o;
-	int id;
-
-	mutex_enter(&so->so_lock);
-	o = so->so_owner;
-	mutex_exit(&so->so_lock);
-	id = ipc_owner_get(&o);
-	return o.io_type == IPC_OWNER_PGRP ? -id : id;
-}
-
-static int
-soo_fcntl(struct file *fp, int cmd, unsigned long arg, long *rv)
-{
-	struct usock *so = fp->f_data;
-	struct f_owner_ex_ ex;
-	struct ipc_owner o;
-
-	switch (cmd) {
-	case F_SETOWN:
-		return unp_setown_who(so, (int)arg);
-	case F_GETOWN:
-		*rv = unp_getown_who(so);
-		return 0;
-	case F_SETOWN_EX:
-		if (copyin((void *)arg, &ex, sizeof(ex)) != 0)
-			return EFAULT;
-		return unp_setown(so, ex.type, ex.pid);
-	case F_GETOWN_EX:
-		mutex_enter(&so->so_lock);
-		o = so->so_owner;
-		mutex_exit(&so->so_lock);
-		ex.type = o.io_type;
-		ex.pid = ipc_owner_get(&o);
-		return copyout(&ex, (void *)arg, sizeof(ex)) != 0 ? EFAULT : 0;
-	default:
-		return EINVAL;
-	}
-}
-
 static int
 soo_ioctl(struct file *fp, unsigned long cmd, void *data)
 {
@@ -1124,10 +1068,10 @@ soo_ioctl(struct file *fp, unsigned long cmd, void *data)
 	case SIOCSPGRP_:
 		if (copyin(data, &n, sizeof(n)) != 0)
 			return EFAULT;
-		return unp_setown_who(so, n);
+		return sigio_setown_who(fp, n);
 	case FIOGETOWN_:
 	case SIOCGPGRP_:
-		n = unp_getown_who(so);
+		n = sigio_getown_who(fp);
 		return copyout(&n, data, sizeof(n));
 	case SIOCOUTQ_:
 		/* What this socket sent that its receiver has not taken
@@ -1169,12 +1113,12 @@ static const struct fileops unp_fileops_ = {
 	.fo_write = soo_write,
 	.fo_stat = soo_stat,
 	.fo_ioctl = soo_ioctl,
-	.fo_fcntl = soo_fcntl,
 	.fo_poll = soo_poll,
 	.fo_close = soo_close,
 	.fo_setattr = soo_setattr,
 	.fo_lockf = soo_lockf,
 	.fo_xattr = soo_xattr,
+	.fo_caps = FO_CAN_ASYNC,
 };
 
 /* A file for `so' (taking over the caller's reference) at a new fd. */
@@ -1652,6 +1596,7 @@ connect_stream(struct lwp *l, struct usock *so, const struct unp_addr *a,
 		lis->so_acctail = emb;
 		lis->so_qlen++;
 		ipc_wakeup(&lis->so_wq, POLLIN | POLLRDNORM);
+		sigio_wakeup(&lis->so_wq, POLL_IN);
 	}
 	mutex_exit(&lis->so_lock);
 	usock_rele(lis);
@@ -1859,6 +1804,12 @@ sys_shutdown(struct lwp *l, int fd, int how)
 		mutex_enter(&peer->so_lock);
 		peer->so_shutdown |= pbits;
 		wake_all(peer);
+		/* As Linux's unix_shutdown: the peer's O_ASYNC owners hear of
+		 * a shutdown of both ways, or of its receiving end. */
+		if (pbits == (RCV_SHUTDOWN | SEND_SHUTDOWN))
+			sigio_wakeup(&peer->so_wq, POLL_HUP);
+		else if (pbits & RCV_SHUTDOWN)
+			sigio_wakeup(&peer->so_wq, POLL_IN);
 		mutex_exit(&peer->so_lock);
 		usock_rele(peer);
 	}
@@ -2040,6 +1991,7 @@ sys_setsockopt(struct lwp *l, int fd, int level, int optname,
 		so->so_sndbuf = MAX((int)MIN((unsigned)v, 0x3fffffffu) * 2,
 				    SOCK_MIN_SNDBUF);
 		ipc_wakeup(&so->so_wq, POLLOUT | POLLWRNORM);
+		space_sigio(so);
 		break;
 	case SO_RCVBUF:
 	case SO_RCVBUFFORCE:
@@ -2487,7 +2439,7 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 {
 	struct usock *dst = NULL;
 	struct wakelist wl = WAKELIST_INIT;
-	struct ipc_owner urg = { 0 };
+	struct sigio_owner urg = { 0 };
 	uint64_t deadline;
 	size_t total = uio->uio_resid, chunk;
 	bool stream = so->so_type == SOCK_STREAM, own_passcred, oob = false;
@@ -2569,6 +2521,7 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 		mutex_enter(&so->so_lock);
 		while (atomic_load_relaxed(&so->so_wqueued) >=
 		       (size_t)so->so_sndbuf) {
+			so->so_nospace = true;
 			if (nonblock) {
 				error = EAGAIN;
 				break;
@@ -2675,7 +2628,7 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 				m->m_hasts = true;
 			}
 			rcv_append(dst, m, &wl);
-			urg.io_id = 0;
+			urg.so_id = 0;
 			if (oob && uio->uio_resid == 0) {
 				/* The last byte: now the pending one (an
 				 * earlier one becomes data), SIGURG to the
@@ -2683,13 +2636,19 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 				dst->so_oob = m;
 				ipc_wakeup_defer(&dst->so_wq,
 						 POLLPRI | POLLRDBAND, &wl);
-				urg = dst->so_owner;
+				if (!dst->so_dead &&
+				    atomic_load_acq(&dst->so_file) != NULL)
+					sigio_owner_get(dst->so_file, &urg);
+				/* With an owner, its F_SETSIG signal too for
+				 * O_ASYNC (Linux's sk_send_sigurg). */
+				if (urg.so_id > 0)
+					sigio_wakeup_urg(&dst->so_wq);
 			}
 		}
 		mutex_exit(&dst->so_lock);
 		wakelist_kick(&wl);
-		if (error == 0 && urg.io_id > 0)
-			ipc_owner_signal(&urg, SIGURG);
+		if (error == 0 && urg.so_id > 0)
+			sigio_owner_signal(&urg, SIGURG);
 		if (error != 0) {
 			uio->uio_resid = before;
 			if (anc != NULL && m->m_fds != NULL) {

@@ -2,6 +2,7 @@
 #include "cred.h"
 #include "file.h"
 #include "ktime.h"
+#include "sigio.h"
 #include "../vfs/inotify.h"
 #include "../vfs/lockf.h"
 
@@ -29,6 +30,8 @@ file_alloc(const struct fileops *ops, void *data, unsigned flag,
 	fp->f_epoll = NULL;
 	fp->f_vnode = NULL;
 	fp->f_pipever = 0;
+	fp->f_owner = NULL;
+	fp->f_async = NULL;
 	*fpp = fp;
 	return 0;
 }
@@ -44,6 +47,8 @@ file_release(struct file *fp)
 		return;
 	if (__predict_false(atomic_load_acq(&fp->f_epoll) != NULL))
 		epoll_file_gone(fp);
+	if (__predict_false(atomic_load_acq(&fp->f_async) != NULL))
+		sigio_file_gone(fp);
 	if ((h = file_lockhead(fp)) != NULL)
 		lf_close_file(h, fp);
 	/* inotify: IN_CLOSE_* first, as Linux's __fput. */
@@ -57,6 +62,8 @@ file_release(struct file *fp)
 		vnode_rele(vp);
 	if (__predict_false(notify))
 		inotify_closed(fp, vp);
+	if (__predict_false(fp->f_owner != NULL))
+		sigio_owner_free(fp);
 	cred_free(fp->f_cred);
 	mutex_destroy(&fp->f_poslock);
 	kmem_free(fp, sizeof(*fp));

@@ -29,7 +29,9 @@
 #include "lock.h"
 
 struct file;
+struct fown;
 struct kauth_cred;
+struct sigio_reg;
 struct filedesc;
 struct lockf_head;
 struct pgstore;
@@ -119,6 +121,8 @@ void uio_import_done(struct iovec *iov, int iovcnt, struct iovec *stack);
 /* fo_caps: what a file type supports, consulted by fcntl(F_SETFL). */
 #define FO_CAN_DIRECT 0x01 /* O_DIRECT may be set */
 #define FO_CAN_ASYNC 0x02  /* FASYNC (O_ASYNC, SIGIO) is implemented */
+#define FO_ASYNC_OWNS 0x04 /* FASYNC on names the caller owner if none
+			    * is set (a terminal's, Linux's tty_fasync) */
 
 /*
  * The operations of one file type.  Every function returns 0 or an
@@ -276,6 +280,11 @@ struct file {
 	/* ipc/pipe.c: a FIFO reader's count of writer opens seen at its
 	 * open (Linux's f_pipe): POLLHUP only once a writer came and went. */
 	unsigned f_pipever;
+	/* kern/sigio.h: the owner (F_SETOWN, F_SETSIG), made on first use
+	 * (atomic pointer, freed with the file), and the O_ASYNC
+	 * registration (under sigio.c's sigio_lock; read atomically). */
+	struct fown *f_owner;
+	struct sigio_reg *f_async;
 };
 
 /* Whether fp has a position: pread/pwrite work, read/write move it. */
@@ -285,8 +294,9 @@ file_positioned(const struct file *fp)
 	return fp->f_ops->fo_seek != NULL && fp->f_ops->fo_seek != fo_seek_none;
 }
 
-/* Status flags F_SETFL may change (Linux's SETFL_MASK). */
-#define FILE_SETFL_MASK (O_APPEND | O_NONBLOCK | FASYNC | O_DIRECT | O_NOATIME)
+/* Status flags F_SETFL may change (Linux's SETFL_MASK); FASYNC changes
+ * only through sigio_fasync (sigio.h). */
+#define FILE_SETFL_MASK (O_APPEND | O_NONBLOCK | O_DIRECT | O_NOATIME)
 
 /*
  * file_alloc: a new file with one reference, offset 0, f_flag `flag'

@@ -7,6 +7,7 @@
 #include "pgalloc.h"
 #include "pool.h"
 #include "proc.h"
+#include "sigio.h"
 #include "../vfs/vfs.h"
 #include "../vfs/devfs/devfs.h"
 #include "../vfs/hostfs/hostfs.h"
@@ -119,6 +120,7 @@ rump_boot(void)
 	/* [time and signals] */
 	if ((error = sig_init()) != 0)
 		return error;
+	sigio_init();
 	file_anon_init();
 	/* [file systems: root tmpfs, /dev, console fds of init] */
 	if ((error = vfs_init()) != 0)

@@ -46,6 +46,10 @@ struct waiter {
 
 struct waitq {
 	struct waiter *wq_head, *wq_tail;
+	/* O_ASYNC registrations among the waiters (sigio.h), so that a
+	 * wakeup for signal-driven I/O costs one branch when there are
+	 * none.  Under the queue's lock. */
+	unsigned wq_nsigio;
 };
 
 /* Sleep flags */
@@ -59,6 +63,7 @@ static inline void
 waitq_init(struct waitq *wq)
 {
 	wq->wq_head = wq->wq_tail = NULL;
+	wq->wq_nsigio = 0;
 }
 
 static inline bool

@@ -11,6 +11,7 @@
 #include "fd.h"
 #include "file.h"
 #include "proc.h"
+#include "sigio.h"
 #include "syscall.h"
 #include "../vfs/lockf.h"
 
@@ -93,9 +94,11 @@ noatime_allowed(struct lwp *l, struct file *fp)
 	return st.st_uid == l->l_cred->cr_fsuid ? 0 : EPERM;
 }
 
-/* F_SETFL: only the status flags in FILE_SETFL_MASK change. */
+/* F_SETFL: only the status flags in FILE_SETFL_MASK change, and FASYNC
+ * as Linux's setfl: a change of it goes to the file type, and a file
+ * that cannot signal keeps it as it was. */
 static int
-setfl(struct lwp *l, struct file *fp, unsigned long arg)
+setfl(struct lwp *l, struct file *fp, int fd, unsigned long arg)
 {
 	unsigned flag = (unsigned)arg, old, new;
 	unsigned caps = fp->f_ops->fo_caps;
@@ -107,9 +110,10 @@ setfl(struct lwp *l, struct file *fp, unsigned long arg)
 		return error;
 	if ((flag & O_DIRECT) && !(caps & FO_CAN_DIRECT))
 		return EINVAL;
-	/* As Linux: FASYNC does not stick to a file that cannot signal. */
-	if (!(caps & FO_CAN_ASYNC))
-		flag &= ~FASYNC;
+	if (((flag ^ old) & FASYNC) && (caps & FO_CAN_ASYNC) &&
+	    (error = sigio_fasync(fp, fd, (flag & FASYNC) != 0)) != 0)
+		return error;
+	old = file_flag(fp);
 	do {
 		new = (flag & FILE_SETFL_MASK) | (old & ~FILE_SETFL_MASK);
 	} while (!__atomic_compare_exchange_n(&fp->f_flag, &old, new, true,
@@ -147,7 +151,7 @@ sys_fcntl(struct lwp *l, int fd, int cmd, unsigned long arg)
 	struct proc *p = l->l_proc;
 	struct file *fp;
 	long rv = 0;
-	bool cloexec;
+	bool cloexec, handled;
 	int error;
 
 	if ((fp = fd_getfile(p, fd)) == NULL)
@@ -173,7 +177,7 @@ sys_fcntl(struct lwp *l, int fd, int cmd, unsigned long arg)
 		rv = file_flag(fp);
 		break;
 	case F_SETFL:
-		error = setfl(l, fp, arg);
+		error = setfl(l, fp, fd, arg);
 		break;
 	case F_GETLK:
 	case F_SETLK:
@@ -184,6 +188,10 @@ sys_fcntl(struct lwp *l, int fd, int cmd, unsigned long arg)
 		error = fcntl_lock(l, fp, cmd, arg);
 		break;
 	default:
+		/* The owner's commands, any file's (sigio.h). */
+		error = sigio_fcntl(l, fp, cmd, arg, &rv, &handled);
+		if (handled)
+			break;
 		/* The file type's own commands, or nothing. */
 		error = fp->f_ops->fo_fcntl != NULL
 				? fp->f_ops->fo_fcntl(fp, cmd, arg, &rv)
@@ -196,7 +204,7 @@ sys_fcntl(struct lwp *l, int fd, int cmd, unsigned long arg)
 
 /* ---- ioctl ---------------------------------------------------------------- */
 
-/* Set or clear status flag `bit' (O_NONBLOCK, FASYNC) of the file. */
+/* Set or clear status flag `bit' (O_NONBLOCK) of the file. */
 static void
 setfl_bit(struct file *fp, unsigned bit, bool on)
 {
@@ -281,7 +289,7 @@ sys_ioctl(struct lwp *l, int fd, unsigned long request, unsigned long arg)
 		 * ENOTTY; asking for the state it has is fine. */
 		if (((on ? FASYNC : 0) ^ file_flag(fp)) & FASYNC) {
 			if (fp->f_ops->fo_caps & FO_CAN_ASYNC)
-				setfl_bit(fp, FASYNC, on != 0);
+				error = sigio_fasync(fp, fd, on != 0);
 			else
 				error = ENOTTY;
 		}

@@ -97,15 +97,24 @@ Test(ioctl, fionbio)
 
 Test(ioctl, fioasync)
 {
-	int p[2], on = 1, off = 0;
+	int p[2], e, on = 1, off = 0;
 
 	cr_assert_eq(rump_sys_pipe(p), 0);
-	/* Pipes cannot signal here: asking for FASYNC is ENOTTY, asking
-	 * for the state they are in is fine. */
+	/* A pipe can signal (tests/sigio.c): FIOASYNC sets and clears
+	 * FASYNC. */
 	RETURNS(rump_sys_ioctl(p[0], FIOASYNC, &off), 0);
-	FAILS(rump_sys_ioctl(p[0], FIOASYNC, &on), ENOTTY);
+	RETURNS(rump_sys_ioctl(p[0], FIOASYNC, &on), 0);
+	cr_assert(rump_sys_fcntl(p[0], F_GETFL) & FASYNC);
+	RETURNS(rump_sys_ioctl(p[0], FIOASYNC, &off), 0);
 	cr_assert_not(rump_sys_fcntl(p[0], F_GETFL) & FASYNC);
 	FAILS(rump_sys_ioctl(p[0], FIOASYNC, BADPTR), EFAULT);
+	/* An eventfd cannot, as on Linux: asking for FASYNC is ENOTTY,
+	 * asking for the state it is in is fine. */
+	cr_assert((e = rump_sys_eventfd(0, 0)) >= 0);
+	RETURNS(rump_sys_ioctl(e, FIOASYNC, &off), 0);
+	FAILS(rump_sys_ioctl(e, FIOASYNC, &on), ENOTTY);
+	cr_assert_not(rump_sys_fcntl(e, F_GETFL) & FASYNC);
+	rump_sys_close(e);
 	rump_sys_close(p[0]);
 	rump_sys_close(p[1]);
 }

@@ -30,6 +30,7 @@
 #include "lockf.h"
 #include "poll.h"
 #include "proc.h"
+#include "sigio.h"
 #include "sleepq.h"
 #include "syscall.h"
 #include "vfs_int.h"
@@ -251,6 +252,8 @@ queue_event(struct inotify *in, int wd, uint32_t mask, uint32_t cookie,
 wake:
 	if (!waitq_empty(&in->in_wq))
 		waitq_wakeup_key_defer(&in->in_wq, POLLIN | POLLRDNORM, &wl);
+	/* Each event queued signals O_ASYNC owners (fsnotify's). */
+	sigio_wakeup(&in->in_wq, POLL_IN);
 	mutex_exit(&in->in_lock);
 	wakelist_kick(&wl);
 }
@@ -1050,6 +1053,7 @@ static const struct fileops inotify_ops = {
 	.fo_poll = inotify_poll,
 	.fo_ioctl = inotify_ioctl,
 	.fo_close = inotify_release,
+	.fo_caps = FO_CAN_ASYNC,
 };
 
 /* ---- syscalls -------------------------------------------------------------- */

@@ -12,6 +12,7 @@
 #include "file.h"
 #include "poll.h"
 #include "proc.h"
+#include "sigio.h"
 #include "devfs.h"
 #include "../devsw.h"
 #include "../vfs_int.h"
@@ -85,16 +86,19 @@ mem_poll(struct file *fp, int events, struct polltable *pt)
 	return events & (POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM);
 }
 
-#define MEM_OPS(rd, wr)                                                        \
+#define MEM_OPS(rd, wr, caps)                                                  \
 	{                                                                      \
 		.fo_read = rd, .fo_write = wr, .fo_stat = vn_fo_stat,          \
-		.fo_seek = mem_seek, .fo_poll = mem_poll,                      \
+		.fo_seek = mem_seek, .fo_poll = mem_poll, .fo_caps = caps,     \
 	}
 
-static const struct fileops null_ops = MEM_OPS(null_read, sink_write);
-static const struct fileops zero_ops = MEM_OPS(zero_read, sink_write);
-static const struct fileops full_ops = MEM_OPS(zero_read, full_write);
-static const struct fileops random_ops = MEM_OPS(random_read, sink_write);
+static const struct fileops null_ops = MEM_OPS(null_read, sink_write, 0);
+static const struct fileops zero_ops = MEM_OPS(zero_read, sink_write, 0);
+static const struct fileops full_ops = MEM_OPS(zero_read, full_write, 0);
+/* O_ASYNC is taken, as by Linux's random devices, whose only signal
+ * (the generator becoming ready) is long past here. */
+static const struct fileops random_ops =
+	MEM_OPS(random_read, sink_write, FO_CAN_ASYNC);
 
 static int
 mem_open(vdev_t dev, struct vnode *vp, unsigned flags, struct file *fp)
@@ -179,6 +183,8 @@ cin_main(void *arg)
 		}
 		if (!waitq_empty(&cin.wq))
 			waitq_wakeup_key(&cin.wq, POLLIN | POLLRDNORM);
+		/* O_ASYNC owners hear of input (n_tty's kill_fasync). */
+		sigio_wakeup(&cin.wq, POLL_IN);
 		mutex_exit(&cin.lock);
 	}
 	return NULL;
@@ -376,6 +382,8 @@ static const struct fileops cons_ops = {
 	.fo_stat = vn_fo_stat,
 	.fo_ioctl = cons_ioctl,
 	.fo_poll = cons_poll,
+	/* Linux's tty_fasync: O_ASYNC names the caller owner if none. */
+	.fo_caps = FO_CAN_ASYNC | FO_ASYNC_OWNS,
 };
 
 static int
