@@ -467,9 +467,10 @@ umsg_free_list(struct umsg *m)
 }
 
 /* Append `m' to so's queue and wake its readers (their host wakeups
- * in `wl', for after so_lock is dropped); so_lock held. */
+ * in `wl', for after so_lock is dropped), and O_ASYNC owners unless
+ * `quiet' (the caller signals them itself); so_lock held. */
 static void
-rcv_append(struct usock *so, struct umsg *m, struct wakelist *wl)
+rcv_append(struct usock *so, struct umsg *m, struct wakelist *wl, bool quiet)
 {
 	m->m_next = NULL;
 	if (so->so_rtail != NULL)
@@ -480,7 +481,8 @@ rcv_append(struct usock *so, struct umsg *m, struct wakelist *wl)
 	so->so_rbytes += m->m_len;
 	so->so_rcount++;
 	ipc_wakeup_defer(&so->so_wq, POLLIN | POLLRDNORM, wl);
-	sigio_wakeup(&so->so_wq, POLL_IN); /* Linux's sock_def_readable */
+	if (!quiet)
+		sigio_wakeup(&so->so_wq, POLL_IN); /* sock_def_readable */
 }
 
 /* Unlink the head message; so_lock held. */
@@ -2627,9 +2629,11 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 				m->m_tstamp = time_realtime_ns();
 				m->m_hasts = true;
 			}
-			rcv_append(dst, m, &wl);
+			bool urgent = oob && uio->uio_resid == 0;
+
+			rcv_append(dst, m, &wl, urgent);
 			urg.so_id = 0;
-			if (oob && uio->uio_resid == 0) {
+			if (urgent) {
 				/* The last byte: now the pending one (an
 				 * earlier one becomes data), SIGURG to the
 				 * receiver's owner (Linux's queue_oob). */
@@ -2643,6 +2647,8 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 				 * O_ASYNC (Linux's sk_send_sigurg). */
 				if (urg.so_id > 0)
 					sigio_wakeup_urg(&dst->so_wq);
+				/* Then the data (Linux's queue_oob). */
+				sigio_wakeup(&dst->so_wq, POLL_IN);
 			}
 		}
 		mutex_exit(&dst->so_lock);

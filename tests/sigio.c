@@ -70,6 +70,8 @@ struct sys {
 	int (*connect)(int, const struct sockaddr *, socklen_t);
 	int (*accept)(int, struct sockaddr *, socklen_t *);
 	int (*shutdown)(int, int);
+	ssize_t (*send)(int, const void *, size_t, int);
+	ssize_t (*recv)(int, void *, size_t, int);
 	int (*open)(const char *, int, mode_t);
 	int (*mknod)(const char *, mode_t, dev_t);
 	int (*unlink)(const char *);
@@ -161,6 +163,8 @@ static const struct sys host_sys = {
 	.connect = connect,
 	.accept = accept,
 	.shutdown = shutdown,
+	.send = send,
+	.recv = recv,
 	.open = h_open,
 	.mknod = mknod,
 	.unlink = unlink,
@@ -194,6 +198,8 @@ static const struct sys rump_sys = {
 	.connect = rump_sys_connect,
 	.accept = rump_sys_accept,
 	.shutdown = rump_sys_shutdown,
+	.send = rump_sys_send,
+	.recv = rump_sys_recv,
 	.open = r_open,
 	.mknod = rump_sys_mknod,
 	.unlink = rump_sys_unlink,
@@ -589,6 +595,40 @@ sc_listen(struct trace *t)
 	s->unlink(a.sun_path);
 }
 
+/* Out-of-band data: SIGURG to an owner, and with O_ASYNC and an
+ * F_SETSIG signal that signal too (POLL_PRI); not plain SIGIO. */
+static void
+sc_oob(struct trace *t)
+{
+	const struct sys *s = t->s;
+	int sigs[] = { 0, RT };
+	char label[64], c;
+	int sp[2];
+
+	for (int i = 0; i < 2; i++) {
+		for (int async = 0; async < 2; async++) {
+			cr_assert_eq(s->socketpair(AF_UNIX, SOCK_STREAM, 0, sp),
+				     0);
+			keep(t, sp[0]);
+			keep(t, sp[1]);
+			own_thread(t, sp[0]);
+			res(t, "setsig", s->fcntl(sp[0], F_SETSIG, sigs[i]));
+			if (async)
+				res(t, "async",
+				    s->fcntl(sp[0], F_SETFL, O_ASYNC));
+			res(t, "oob", s->send(sp[1], "xy", 2, MSG_OOB));
+			snprintf(label, sizeof(label), "sig %d async %d",
+				 sigs[i], async);
+			collect(t, label);
+			res(t, "recv oob", s->recv(sp[0], &c, 1, MSG_OOB));
+			tr(t, "%c ", c);
+			collect(t, "taken");
+			s->close(sp[0]);
+			s->close(sp[1]);
+		}
+	}
+}
+
 /* inotify: each event queued, not one merged into the last. */
 static void
 sc_inotify(struct trace *t)
@@ -760,6 +800,10 @@ Test(sigio, diff_listen)
 {
 	differential(sc_listen);
 }
+Test(sigio, diff_oob)
+{
+	differential(sc_oob);
+}
 Test(sigio, diff_inotify)
 {
 	differential(sc_inotify);
@@ -771,4 +815,587 @@ Test(sigio, diff_kinds)
 Test(sigio, diff_owner_errors)
 {
 	differential(sc_owner_errors);
+}
+
+/* ---- owners of every kind, and who may be signalled (rumpkit only) ------- */
+
+/* The calling lwp blocks every signal. */
+static void
+rblock_all(void)
+{
+	block_all(&rump_sys);
+}
+
+/* Take pending `sig' (0 if none) into *si. */
+static int
+take(int sig, siginfo_t *si)
+{
+	struct timespec zero = { 0, 0 };
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, sig);
+	int r = rump_sys_sigtimedwait(&set, si, &zero);
+	if (r < 0) {
+		cr_assert_eq(errno, EAGAIN);
+		return 0;
+	}
+	return r;
+}
+
+/* Whether `sig' is pending for the calling lwp. */
+static bool
+is_pending(int sig)
+{
+	sigset_t set;
+
+	cr_assert_eq(rump_sys_sigpending(&set), 0);
+	return sigismember(&set, sig);
+}
+
+/* A pipe whose read end signals RT with owner set by `fcntl_owner'. */
+static void
+rpipe(int p[2])
+{
+	cr_assert_eq(rump_sys_pipe2(p, O_NONBLOCK), 0);
+	cr_assert_eq(rump_sys_fcntl(p[0], F_SETSIG, RT), 0);
+	cr_assert_eq(rump_sys_fcntl(p[0], F_SETFL, O_ASYNC | O_NONBLOCK), 0);
+}
+
+/* Another process's F_SETOWN: the signal is its, with the fields. */
+Test(sigio, owner_other_process)
+{
+	siginfo_t si;
+	int p[2];
+
+	pid_t pp = rfork_ok(RUMP_RFCFDG);
+	struct lwp *lp = rump_pub_lwproc_curlwp();
+	rblock_all();
+	rpipe(p);
+	pid_t q = rfork_ok(0); /* shares the table */
+	rblock_all();
+	cr_assert_eq(rump_sys_fcntl(p[0], F_SETOWN, pp), 0);
+	cr_assert_eq(rump_sys_fcntl(p[0], F_GETOWN), pp);
+	cr_assert_eq(rump_sys_write(p[1], "x", 1), 1);
+	cr_assert_not(is_pending(RT));
+	rump_pub_lwproc_releaselwp();
+	rump_pub_lwproc_switch(lp);
+	cr_assert_eq(take(RT, &si), RT);
+	cr_assert_eq(si.si_code, POLL_IN);
+	cr_assert_eq(si.si_band, POLLIN | POLLRDNORM);
+	cr_assert_eq(si.si_fd, p[0]);
+	(void)q;
+}
+
+/* F_OWNER_TID: that thread alone; a thread's id given to F_SETOWN
+ * names its process (signals go there) but F_GETOWN says 0, as Linux. */
+Test(sigio, owner_thread)
+{
+	struct f_owner_ex ex;
+	siginfo_t si;
+	int p[2];
+
+	pid_t pid = rfork_ok(RUMP_RFCFDG);
+	struct lwp *l1 = rump_pub_lwproc_curlwp();
+	rblock_all();
+	rpipe(p);
+	cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
+	struct lwp *l2 = rump_pub_lwproc_curlwp();
+	rblock_all();
+	pid_t tid2 = rump_sys_gettid();
+	cr_assert_neq(tid2, pid);
+	rump_pub_lwproc_switch(l1);
+
+	ex.type = F_OWNER_TID;
+	ex.pid = tid2;
+	cr_assert_eq(rump_sys_fcntl(p[0], F_SETOWN_EX, &ex), 0);
+	memset(&ex, 0, sizeof(ex));
+	cr_assert_eq(rump_sys_fcntl(p[0], F_GETOWN_EX, &ex), 0);
+	cr_assert_eq(ex.type, F_OWNER_TID);
+	cr_assert_eq(ex.pid, tid2);
+	cr_assert_eq(rump_sys_fcntl(p[0], F_GETOWN), tid2);
+	cr_assert_eq(rump_sys_write(p[1], "x", 1), 1);
+	cr_assert_not(is_pending(RT)); /* not l1's, nor the process's */
+	rump_pub_lwproc_switch(l2);
+	cr_assert(is_pending(RT));
+	cr_assert_eq(take(RT, &si), RT);
+	cr_assert_eq(si.si_fd, p[0]);
+
+	/* The thread's id as a process owner. */
+	cr_assert_eq(rump_sys_fcntl(p[0], F_SETOWN, tid2), 0);
+	cr_assert_eq(rump_sys_fcntl(p[0], F_GETOWN), 0);
+	cr_assert_eq(rump_sys_write(p[1], "x", 1), 1);
+	rump_pub_lwproc_switch(l1);
+	cr_assert(is_pending(RT)); /* process-directed: l1 sees it */
+	cr_assert_eq(take(RT, &si), RT);
+	rump_pub_lwproc_switch(l2);
+	cr_assert_not(is_pending(RT));
+	rump_pub_lwproc_releaselwp();
+	rump_pub_lwproc_switch(l1);
+}
+
+/* A process group: every member, nobody else. */
+Test(sigio, owner_group)
+{
+	struct f_owner_ex ex;
+	siginfo_t si;
+	int p[2];
+
+	pid_t g = rfork_ok(RUMP_RFCFDG);
+	struct lwp *lg = rump_pub_lwproc_curlwp();
+	cr_assert_eq(rump_sys_setpgid(0, 0), 0);
+	rblock_all();
+	rpipe(p);
+	rfork_ok(0);
+	struct lwp *lm = rump_pub_lwproc_curlwp(); /* a member */
+	rblock_all();
+	rump_pub_lwproc_switch(lg);
+	rfork_ok(0);
+	struct lwp *lo = rump_pub_lwproc_curlwp(); /* an outsider */
+	cr_assert_eq(rump_sys_setpgid(0, 0), 0);
+	rblock_all();
+	rump_pub_lwproc_switch(lg);
+
+	cr_assert_eq(rump_sys_getpgrp(), g);
+	cr_assert_eq(rump_sys_fcntl(p[0], F_SETOWN, -g), 0);
+	cr_assert_eq(rump_sys_fcntl(p[0], F_GETOWN), -g, "%d vs %d",
+		     rump_sys_fcntl(p[0], F_GETOWN), -g);
+	cr_assert_eq(rump_sys_write(p[1], "x", 1), 1);
+	cr_assert_eq(take(RT, &si), RT);
+	rump_pub_lwproc_switch(lm);
+	cr_assert_eq(take(RT, &si), RT);
+	cr_assert_eq(si.si_fd, p[0]);
+	rump_pub_lwproc_switch(lo);
+	cr_assert_not(is_pending(RT));
+
+	/* The same through F_SETOWN_EX. */
+	ex.type = F_OWNER_PGRP;
+	ex.pid = g;
+	cr_assert_eq(rump_sys_fcntl(p[0], F_SETOWN_EX, &ex), 0);
+	memset(&ex, 0, sizeof(ex));
+	cr_assert_eq(rump_sys_fcntl(p[0], F_GETOWN_EX, &ex), 0);
+	cr_assert_eq(ex.type, F_OWNER_PGRP);
+	cr_assert_eq(ex.pid, g);
+	cr_assert_eq(rump_sys_write(p[1], "x", 1), 1);
+	cr_assert_not(is_pending(RT));
+	rump_pub_lwproc_switch(lm);
+	cr_assert_eq(take(RT, &si), RT);
+	rump_pub_lwproc_switch(lg);
+	cr_assert_eq(take(RT, &si), RT);
+}
+
+/* An owner that is gone: F_GETOWN says 0, events signal nobody. */
+Test(sigio, owner_gone)
+{
+	struct f_owner_ex ex;
+	int p[2];
+
+	rfork_ok(RUMP_RFCFDG);
+	struct lwp *lp = rump_pub_lwproc_curlwp();
+	rblock_all();
+	rpipe(p);
+	pid_t q = rfork_ok(0);
+	struct lwp *lq = rump_pub_lwproc_curlwp();
+	rump_pub_lwproc_switch(lp);
+	cr_assert_eq(rump_sys_fcntl(p[0], F_SETOWN, q), 0);
+	cr_assert_eq(rump_sys_fcntl(p[0], F_GETOWN), q);
+	rump_pub_lwproc_switch(lq);
+	rump_pub_lwproc_releaselwp(); /* q is gone */
+	rump_pub_lwproc_switch(lp);
+	cr_assert_eq(rump_sys_fcntl(p[0], F_GETOWN), 0);
+	memset(&ex, 0x55, sizeof(ex));
+	cr_assert_eq(rump_sys_fcntl(p[0], F_GETOWN_EX, &ex), 0);
+	cr_assert_eq(ex.type, F_OWNER_PID);
+	cr_assert_eq(ex.pid, 0);
+	cr_assert_eq(rump_sys_write(p[1], "x", 1), 1);
+	cr_assert_not(is_pending(RT));
+	cr_assert_not(is_pending(SIGIO));
+}
+
+/* Linux's sigio_perm, with the ids of whoever set the owner, taken when
+ * it was set. */
+Test(sigio, owner_permission)
+{
+	siginfo_t si;
+	int p[2];
+
+	pid_t root = rfork_ok(RUMP_RFCFDG);
+	struct lwp *lr = rump_pub_lwproc_curlwp();
+	rblock_all();
+	rpipe(p);
+	pid_t user = rfork_ok(0);
+	struct lwp *lu = rump_pub_lwproc_curlwp();
+	rblock_all();
+	cr_assert_eq(rump_sys_setresuid(1000, 1000, 1000), 0);
+
+	/* uid 1000 names root: allowed to name, not to signal. */
+	cr_assert_eq(rump_sys_fcntl(p[0], F_SETOWN, root), 0);
+	cr_assert_eq(rump_sys_write(p[1], "x", 1), 1);
+	rump_pub_lwproc_switch(lr);
+	cr_assert_not(is_pending(RT));
+	cr_assert_not(is_pending(SIGIO));
+
+	/* uid 1000 names itself: signalled. */
+	rump_pub_lwproc_switch(lu);
+	cr_assert_eq(rump_sys_fcntl(p[0], F_SETOWN, user), 0);
+	cr_assert_eq(rump_sys_write(p[1], "x", 1), 1);
+	cr_assert_eq(take(RT, &si), RT);
+
+	/* root names uid 1000, then drops its ids: still the ids at the
+	 * time count. */
+	rump_pub_lwproc_switch(lr);
+	cr_assert_eq(rump_sys_fcntl(p[0], F_SETOWN, user), 0);
+	cr_assert_eq(rump_sys_setresuid(2000, 2000, 2000), 0);
+	cr_assert_eq(rump_sys_write(p[1], "x", 1), 1);
+	rump_pub_lwproc_switch(lu);
+	cr_assert_eq(take(RT, &si), RT);
+	cr_assert_eq(si.si_fd, p[0]);
+	/* uid 2000 names uid 1000: not signalled. */
+	rump_pub_lwproc_switch(lr);
+	cr_assert_eq(rump_sys_fcntl(p[0], F_SETOWN, user), 0);
+	cr_assert_eq(rump_sys_write(p[1], "x", 1), 1);
+	rump_pub_lwproc_switch(lu);
+	cr_assert_not(is_pending(RT));
+}
+
+/* RLIMIT_SIGPENDING: queued real-time signals up to it, then one plain
+ * SIGIO (as the host shows: SI_KERNEL, no fields). */
+Test(sigio, queue_overflow_falls_back_to_sigio)
+{
+	struct rlimit rl = { 3, 3 };
+	siginfo_t si;
+	int p[2], n = 0;
+
+	rfork_ok(RUMP_RFCFDG);
+	rblock_all();
+	rpipe(p);
+	cr_assert_eq(rump_sys_fcntl(p[0], F_SETOWN, rump_sys_getpid()), 0);
+	cr_assert_eq(rump_sys_setrlimit(RLIMIT_SIGPENDING, &rl), 0);
+	for (int i = 0; i < 6; i++)
+		cr_assert_eq(rump_sys_write(p[1], "x", 1), 1);
+	cr_assert_eq(take(SIGIO, &si), SIGIO);
+	cr_assert_eq(si.si_code, SI_KERNEL);
+	while (take(RT, &si) == RT) {
+		cr_assert_eq(si.si_code, POLL_IN);
+		n++;
+	}
+	cr_assert_eq(n, 3);
+	/* Room again: queued again. */
+	cr_assert_eq(rump_sys_write(p[1], "x", 1), 1);
+	cr_assert_eq(take(RT, &si), RT);
+	cr_assert_not(is_pending(SIGIO));
+}
+
+/* The fields through signalfd. */
+Test(sigio, signalfd_fields)
+{
+	struct signalfd_siginfo ssi;
+	sigset_t set;
+	int p[2], sfd;
+
+	rfork_ok(RUMP_RFCFDG);
+	rblock_all();
+	rpipe(p);
+	cr_assert_eq(rump_sys_fcntl(p[1], F_SETOWN, rump_sys_getpid()), 0);
+	cr_assert_eq(rump_sys_fcntl(p[1], F_SETSIG, RT + 2), 0);
+	cr_assert_eq(rump_sys_fcntl(p[1], F_SETFL, O_ASYNC), 0);
+	sigemptyset(&set);
+	sigaddset(&set, RT + 2);
+	cr_assert((sfd = rump_sys_signalfd(-1, &set, SFD_NONBLOCK)) >= 0);
+	char c;
+	cr_assert_eq(rump_sys_read(p[0], &c, 1), -1); /* EAGAIN: a read */
+	cr_assert_eq(rump_sys_read(sfd, &ssi, sizeof(ssi)), sizeof(ssi));
+	cr_assert_eq(ssi.ssi_signo, (unsigned)RT + 2);
+	cr_assert_eq(ssi.ssi_code, POLL_OUT);
+	cr_assert_eq(ssi.ssi_band, POLLOUT | POLLWRNORM | POLLWRBAND);
+	cr_assert_eq(ssi.ssi_fd, p[1]);
+	cr_assert_eq(rump_sys_read(sfd, &ssi, sizeof(ssi)), -1);
+}
+
+/* AF_UNIX: a sender hears of room once, and only after it found none. */
+Test(sigio, unix_room_after_full)
+{
+	static char buf[1 << 16];
+	int types[] = { SOCK_STREAM, SOCK_DGRAM, SOCK_SEQPACKET };
+	siginfo_t si;
+	int sp[2], n;
+
+	rfork_ok(RUMP_RFCFDG);
+	rblock_all();
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(rump_sys_socketpair(AF_UNIX, types[i], 0, sp), 0);
+		for (int j = 0; j < 2; j++) {
+			cr_assert_eq(rump_sys_fcntl(sp[j], F_SETOWN,
+						    rump_sys_getpid()),
+				     0);
+			cr_assert_eq(rump_sys_fcntl(sp[j], F_SETSIG, RT + j),
+				     0);
+			cr_assert_eq(rump_sys_fcntl(sp[j], F_SETFL,
+						    O_ASYNC | O_NONBLOCK),
+				     0);
+		}
+		size_t len = types[i] == SOCK_STREAM ? sizeof(buf) : 100;
+		n = 0;
+		while (rump_sys_write(sp[1], buf, len) > 0)
+			n++;
+		cr_assert_eq(errno, EAGAIN);
+		cr_assert_gt(n, 0);
+		cr_assert_eq(take(RT + 1, &si), 0, "room before any read");
+		n = 0;
+		while (take(RT, &si) == RT) {
+			cr_assert_eq(si.si_code, POLL_IN);
+			n++;
+		}
+		cr_assert_gt(n, 0);
+		while (rump_sys_read(sp[0], buf, sizeof(buf)) > 0)
+			;
+		cr_assert_eq(take(RT + 1, &si), RT + 1);
+		cr_assert_eq(si.si_code, POLL_OUT);
+		cr_assert_eq(si.si_fd, sp[1]);
+		cr_assert_eq(take(RT + 1, &si), 0, "room told once");
+		/* More traffic without a full buffer: no more room news. */
+		cr_assert_eq(rump_sys_write(sp[1], "x", 1), 1);
+		cr_assert_gt(rump_sys_read(sp[0], buf, sizeof(buf)), 0);
+		cr_assert_eq(take(RT + 1, &si), 0);
+		rump_sys_close(sp[0]);
+		rump_sys_close(sp[1]);
+		while (take(RT, &si) > 0 || take(RT + 1, &si) > 0)
+			;
+	}
+}
+
+/* The console: O_ASYNC names the caller owner when there is none, as
+ * Linux's terminals do, and keeps an owner set before. */
+Test(sigio, console_takes_async)
+{
+	int fd, on = 1;
+
+	pid_t pid = rfork_ok(RUMP_RFCFDG);
+	rblock_all();
+	cr_assert((fd = rump_sys_open("/dev/console", O_RDWR | O_NONBLOCK)) >=
+		  0);
+	cr_assert_eq(rump_sys_fcntl(fd, F_GETOWN), 0);
+	cr_assert_eq(rump_sys_ioctl(fd, FIOASYNC, &on), 0);
+	cr_assert(rump_sys_fcntl(fd, F_GETFL) & O_ASYNC);
+	cr_assert_eq(rump_sys_fcntl(fd, F_GETOWN), pid);
+	cr_assert_eq(rump_sys_fcntl(fd, F_SETFL, O_NONBLOCK), 0);
+	cr_assert_not(rump_sys_fcntl(fd, F_GETFL) & O_ASYNC);
+	cr_assert_eq(rump_sys_close(fd), 0);
+
+	cr_assert((fd = rump_sys_open("/dev/console", O_RDWR)) >= 0);
+	cr_assert_eq(rump_sys_fcntl(fd, F_SETOWN, -rump_sys_getpgrp()), 0);
+	cr_assert_eq(rump_sys_fcntl(fd, F_SETFL, O_ASYNC), 0);
+	cr_assert_eq(rump_sys_fcntl(fd, F_GETOWN), -rump_sys_getpgrp());
+	cr_assert_eq(rump_sys_close(fd), 0);
+}
+
+/* ---- real threads -------------------------------------------------------- */
+
+static _Atomic int handled;
+static siginfo_t handled_si;
+
+static void
+rt_handler(int sig, siginfo_t *si, void *uc)
+{
+	(void)uc;
+	handled_si = *si;
+	handled = sig;
+}
+
+struct writer {
+	struct lwp *lwp;
+	int fd;
+	_Atomic int *go;
+};
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+
+	rump_pub_lwproc_switch(w->lwp);
+	rblock_all();
+	while (!*w->go)
+		sleep_ms(1);
+	sleep_ms(20); /* let the other thread sleep */
+	cr_assert_eq(rump_sys_write(w->fd, "x", 1), 1);
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+/* A thread asleep in sigsuspend is woken by the signal another thread's
+ * write raises, and its handler sees the fields. */
+Test(sigio, handler_wakes_sigsuspend)
+{
+	struct sigaction sa;
+	_Atomic int go = 0;
+	struct writer w;
+	sigset_t empty;
+	pthread_t t;
+	int p[2];
+
+	pid_t pid = rfork_ok(RUMP_RFCFDG);
+	struct lwp *me = rump_pub_lwproc_curlwp();
+	rblock_all();
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = rt_handler;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);
+	cr_assert_eq(rump_sys_sigaction(RT, &sa, NULL), 0);
+	rpipe(p);
+	cr_assert_eq(rump_sys_fcntl(p[0], F_SETOWN, pid), 0);
+	cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
+	w.lwp = rump_pub_lwproc_curlwp();
+	w.fd = p[1];
+	w.go = &go;
+	rump_pub_lwproc_switch(me);
+	cr_assert_eq(pthread_create(&t, NULL, writer_main, &w), 0);
+	sigemptyset(&empty);
+	go = 1;
+	cr_assert_eq(rump_sys_sigsuspend(&empty), -1);
+	cr_assert_eq(errno, EINTR);
+	pthread_join(t, NULL);
+	cr_assert_eq(handled, RT);
+	cr_assert_eq(handled_si.si_code, POLL_IN);
+	cr_assert_eq(handled_si.si_fd, p[0]);
+	cr_assert_eq(handled_si.si_band, POLLIN | POLLRDNORM);
+}
+
+static _Atomic int stress_stop;
+
+struct stress {
+	struct lwp *lwp;
+	int p[2];
+	int sp[2];
+};
+
+static void *
+stress_io(void *arg)
+{
+	struct stress *st = arg;
+	char buf[512];
+
+	rump_pub_lwproc_switch(st->lwp);
+	rblock_all();
+	while (!stress_stop) {
+		(void)rump_sys_write(st->p[1], buf, 100);
+		(void)rump_sys_read(st->p[0], buf, sizeof(buf));
+		(void)rump_sys_write(st->sp[1], buf, 10);
+		(void)rump_sys_read(st->sp[0], buf, sizeof(buf));
+	}
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+static void *
+stress_toggle(void *arg)
+{
+	struct stress *st = arg;
+	int sigs[] = { 0, RT, SIGUSR1 }, i = 0;
+
+	rump_pub_lwproc_switch(st->lwp);
+	rblock_all();
+	pid_t pid = rump_sys_getpid();
+	while (!stress_stop) {
+		int fd = (i & 1) ? st->p[0] : st->sp[0];
+		int d = rump_sys_dup(fd);
+
+		(void)rump_sys_fcntl(d, F_SETSIG, sigs[i % 3]);
+		(void)rump_sys_fcntl(d, F_SETOWN, (i & 2) ? pid : 0);
+		(void)rump_sys_fcntl(d, F_SETFL, O_ASYNC | O_NONBLOCK);
+		(void)rump_sys_fcntl(st->p[1], F_SETFL, O_ASYNC | O_NONBLOCK);
+		(void)rump_sys_fcntl(d, F_GETOWN);
+		(void)rump_sys_fcntl(d, F_SETFL, O_NONBLOCK);
+		(void)rump_sys_fcntl(st->p[1], F_SETFL, O_NONBLOCK);
+		rump_sys_close(d);
+		i++;
+	}
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+/* Writers and readers run while another thread turns O_ASYNC on and
+ * off, changes owners and signals and closes descriptors; then the
+ * files close while registered (under the sanitizers: no race, no
+ * leak). */
+Test(sigio, threads_toggle_while_io)
+{
+	static struct stress st, copies[3];
+	pthread_t t[3];
+	sigset_t set;
+
+	pid_t pid = rfork_ok(RUMP_RFCFDG);
+	struct lwp *me = rump_pub_lwproc_curlwp();
+	rblock_all();
+	cr_assert_eq(rump_sys_pipe2(st.p, O_NONBLOCK), 0);
+	cr_assert_eq(rump_sys_socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0,
+					 st.sp),
+		     0);
+	for (int i = 0; i < 3; i++) {
+		cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
+		struct stress *copy = &copies[i];
+		*copy = st;
+		copy->lwp = rump_pub_lwproc_curlwp();
+		rump_pub_lwproc_switch(me);
+		cr_assert_eq(pthread_create(&t[i], NULL,
+					    i == 2 ? stress_toggle : stress_io,
+					    copy),
+			     0);
+	}
+	sleep_ms(300);
+	stress_stop = 1;
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	/* Left registered at the last close. */
+	cr_assert_eq(rump_sys_fcntl(st.p[0], F_SETOWN, pid), 0);
+	cr_assert_eq(rump_sys_fcntl(st.p[0], F_SETFL, O_ASYNC), 0);
+	cr_assert_eq(rump_sys_fcntl(st.sp[0], F_SETFL, O_ASYNC), 0);
+	for (int i = 0; i < 2; i++) {
+		rump_sys_close(st.p[i]);
+		rump_sys_close(st.sp[i]);
+	}
+	cr_assert_eq(rump_sys_sigpending(&set), 0);
+}
+
+/* Closing an O_ASYNC end while another thread keeps the other end busy:
+ * the registration goes with the file, under the wakeups. */
+Test(sigio, threads_close_while_signalling)
+{
+	struct stress st;
+	pthread_t t;
+
+	pid_t pid = rfork_ok(RUMP_RFCFDG);
+	struct lwp *me = rump_pub_lwproc_curlwp();
+	rblock_all();
+	cr_assert_eq(rump_sys_pipe2(st.p, O_NONBLOCK), 0);
+	cr_assert_eq(rump_sys_socketpair(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK, 0,
+					 st.sp),
+		     0);
+	cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
+	st.lwp = rump_pub_lwproc_curlwp();
+	rump_pub_lwproc_switch(me);
+	stress_stop = 0;
+	cr_assert_eq(pthread_create(&t, NULL, stress_io, &st), 0);
+	for (int i = 0; i < 200; i++) {
+		int r = rump_sys_open("/dev/null", O_RDONLY); /* a spare */
+		int d = rump_sys_dup(st.p[0]);
+		int e = rump_sys_dup(st.sp[0]);
+
+		cr_assert_eq(rump_sys_fcntl(d, F_SETOWN, pid), 0);
+		cr_assert_eq(rump_sys_fcntl(d, F_SETSIG, i & 1 ? RT : 0), 0);
+		cr_assert_eq(rump_sys_fcntl(d, F_SETFL, O_ASYNC | O_NONBLOCK),
+			     0);
+		cr_assert_eq(rump_sys_fcntl(e, F_SETOWN, pid), 0);
+		cr_assert_eq(rump_sys_fcntl(e, F_SETFL, O_ASYNC | O_NONBLOCK),
+			     0);
+		rump_sys_close(d);
+		rump_sys_close(e);
+		rump_sys_close(r);
+	}
+	stress_stop = 1;
+	pthread_join(t, NULL);
+	for (int i = 0; i < 2; i++) {
+		rump_sys_close(st.p[i]);
+		rump_sys_close(st.sp[i]);
+	}
 }
