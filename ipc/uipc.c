@@ -266,6 +266,10 @@ struct usock {
 	 * the next room made signals O_ASYNC owners (POLL_OUT), and clears
 	 * it.  Under so_lock. */
 	bool so_nospace;
+	/* STREAM receives asleep for data (Linux's SOCKWQ_ASYNC_WAITDATA):
+	 * while there are any, data and shutdowns signal no O_ASYNC owner.
+	 * Under so_lock. */
+	unsigned so_rsleep;
 	int so_error;
 	uint64_t so_rcvtimeo, so_sndtimeo; /* ns; 0: none */
 	/* Descriptor passing: times this socket's file is in flight. */
@@ -403,6 +407,16 @@ static void unp_gc_inflight(struct file *fp, int delta);
 
 static bool so_writable(struct usock *so);
 
+/* Data or a shutdown for `so': O_ASYNC owners hear `reason', unless a
+ * STREAM receive sleeps waiting for data (Linux's SOCK_WAKE_WAITD).
+ * so_lock held. */
+static void
+data_sigio(struct usock *so, int reason)
+{
+	if (so->so_type != SOCK_STREAM || so->so_rsleep == 0)
+		sigio_wakeup(&so->so_wq, reason);
+}
+
 /* Room came back in so's send budget after a send found none: O_ASYNC
  * owners hear POLL_OUT once (Linux's unix_write_space, with
  * SOCK_WAKE_SPACE).  so_lock held. */
@@ -482,7 +496,7 @@ rcv_append(struct usock *so, struct umsg *m, struct wakelist *wl, bool quiet)
 	so->so_rcount++;
 	ipc_wakeup_defer(&so->so_wq, POLLIN | POLLRDNORM, wl);
 	if (!quiet)
-		sigio_wakeup(&so->so_wq, POLL_IN); /* sock_def_readable */
+		data_sigio(so, POLL_IN); /* Linux's sock_def_readable */
 }
 
 /* Unlink the head message; so_lock held. */
@@ -832,7 +846,7 @@ usock_teardown(struct usock *so, bool embryo)
 			if (had_data || embryo)
 				peer->so_error = ECONNRESET;
 			wake_all(peer);
-			sigio_wakeup(&peer->so_wq, POLL_HUP);
+			data_sigio(peer, POLL_HUP);
 		}
 		mutex_exit(&peer->so_lock);
 		usock_rele(peer);
@@ -1809,9 +1823,9 @@ sys_shutdown(struct lwp *l, int fd, int how)
 		/* As Linux's unix_shutdown: the peer's O_ASYNC owners hear of
 		 * a shutdown of both ways, or of its receiving end. */
 		if (pbits == (RCV_SHUTDOWN | SEND_SHUTDOWN))
-			sigio_wakeup(&peer->so_wq, POLL_HUP);
+			data_sigio(peer, POLL_HUP);
 		else if (pbits & RCV_SHUTDOWN)
-			sigio_wakeup(&peer->so_wq, POLL_IN);
+			data_sigio(peer, POLL_IN);
 		mutex_exit(&peer->so_lock);
 		usock_rele(peer);
 	}
@@ -2648,7 +2662,7 @@ unp_send(struct lwp *l, struct usock *so, struct uio *uio, int flags,
 				if (urg.so_id > 0)
 					sigio_wakeup_urg(&dst->so_wq);
 				/* Then the data (Linux's queue_oob). */
-				sigio_wakeup(&dst->so_wq, POLL_IN);
+				data_sigio(dst, POLL_IN);
 			}
 		}
 		mutex_exit(&dst->so_lock);
@@ -3067,10 +3081,14 @@ unp_recv(struct lwp *l, struct usock *so, struct uio *uio, int *flags,
 				so->so_rwait++;
 				so->so_rlwp = l;
 			}
+			if (stream)
+				so->so_rsleep++;
 			error = ipc_sleep(&so->so_wq, &so->so_lock,
 					  POLLIN | POLLRDNORM | POLLRDHUP |
 						  POLL_ALWAYS,
 					  deadline);
+			if (stream)
+				so->so_rsleep--;
 			if (dwok) {
 				so->so_rwait--;
 				if (so->so_rlwp == l)

@@ -1399,3 +1399,76 @@ Test(sigio, threads_close_while_signalling)
 		rump_sys_close(st.sp[i]);
 	}
 }
+
+struct sleeper_rd {
+	struct lwp *lwp;
+	int fd;
+	_Atomic int started;
+	ssize_t got;
+};
+
+static void *
+sleeper_read(void *arg)
+{
+	struct sleeper_rd *r = arg;
+	char buf[16];
+
+	rump_pub_lwproc_switch(r->lwp);
+	rblock_all();
+	r->started = 1;
+	r->got = rump_sys_read(r->fd, buf, sizeof(buf));
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+/* While a receive sleeps for data on a stream socket, Linux tells no
+ * O_ASYNC owner of data or a shutdown (SOCKWQ_ASYNC_WAITDATA); on a
+ * seqpacket socket it does.  (Host: checked the same way.) */
+Test(sigio, stream_reader_asleep_no_signal)
+{
+	int types[] = { SOCK_STREAM, SOCK_SEQPACKET };
+	struct sleeper_rd r;
+	siginfo_t si;
+	pthread_t t;
+	int sp[2];
+
+	pid_t pid = rfork_ok(RUMP_RFCFDG);
+	struct lwp *me = rump_pub_lwproc_curlwp();
+	rblock_all();
+	for (int i = 0; i < 2; i++) {
+		int expect = types[i] == SOCK_STREAM ? 0 : RT;
+
+		cr_assert_eq(rump_sys_socketpair(AF_UNIX, types[i], 0, sp), 0);
+		cr_assert_eq(rump_sys_fcntl(sp[0], F_SETOWN, pid), 0);
+		cr_assert_eq(rump_sys_fcntl(sp[0], F_SETSIG, RT), 0);
+		cr_assert_eq(rump_sys_fcntl(sp[0], F_SETFL, O_ASYNC), 0);
+		for (int shut = 0; shut < 2; shut++) {
+			memset(&r, 0, sizeof(r));
+			r.fd = sp[0];
+			cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
+			r.lwp = rump_pub_lwproc_curlwp();
+			rump_pub_lwproc_switch(me);
+			cr_assert_eq(pthread_create(&t, NULL, sleeper_read, &r),
+				     0);
+			while (!r.started)
+				sleep_ms(1);
+			sleep_ms(100); /* asleep in the read by now */
+			if (shut)
+				cr_assert_eq(rump_sys_shutdown(sp[1], SHUT_WR),
+					     0);
+			else
+				cr_assert_eq(rump_sys_write(sp[1], "a", 1), 1);
+			pthread_join(t, NULL);
+			cr_assert_eq(r.got, shut ? 0 : 1);
+			cr_assert_eq(take(RT, &si), expect, "type %d shut %d",
+				     types[i], shut);
+		}
+		/* With no receive asleep, data signals. */
+		cr_assert_eq(rump_sys_socketpair(AF_UNIX, types[i], 0, sp), 0);
+		cr_assert_eq(rump_sys_fcntl(sp[0], F_SETOWN, pid), 0);
+		cr_assert_eq(rump_sys_fcntl(sp[0], F_SETSIG, RT), 0);
+		cr_assert_eq(rump_sys_fcntl(sp[0], F_SETFL, O_ASYNC), 0);
+		cr_assert_eq(rump_sys_write(sp[1], "a", 1), 1);
+		cr_assert_eq(take(RT, &si), RT);
+	}
+}
