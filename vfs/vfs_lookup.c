@@ -52,21 +52,23 @@ vnode_owner(struct vnode *vp, const struct vattr *known, mode_t *modep,
 
 /*
  * A caller that is not the owner, on a node whose mode says it has an
- * access ACL with a group class (Linux's check_acl): the ACL decides,
- * 0 or EACCES; -1 when the ACL went meanwhile (the mode decides).
+ * access ACL (Linux's check_acl): the ACL decides with the mode it came
+ * with, 0 or EACCES, if its group class is not empty; otherwise -1, and
+ * *fmodep is the mode to decide on (the ACL may have gone meanwhile).
  */
 static int __attribute__((noinline))
-access_acl(struct vnode *vp, mode_t fmode, gid_t gid, int mode,
+access_acl(struct vnode *vp, mode_t *fmodep, gid_t gid, int mode,
 	   const struct kauth_cred *cr)
 {
 	struct acl *acl = NULL;
-	int error;
+	int error = -1;
 
+	*fmodep &= ~VMODE_ACL;
 	if (vp->v_op->vop_getacl == NULL ||
-	    vp->v_op->vop_getacl(vp, ACL_TYPE_ACCESS_, &acl) != 0 ||
-	    acl == NULL)
+	    vp->v_op->vop_getacl(vp, ACL_TYPE_ACCESS_, &acl, fmodep) != 0)
 		return -1;
-	error = acl_permission(acl, fmode, gid, mode, cr);
+	if (acl != NULL && (*fmodep & 070) != 0)
+		error = acl_permission(acl, *fmodep, gid, mode, cr);
 	acl_rele(acl);
 	return error;
 }
@@ -84,8 +86,7 @@ access_bits(struct vnode *vp, mode_t fmode, uid_t uid, gid_t gid, int mode,
 	if (cr->cr_fsuid == uid) {
 		perm = fmode >> 6;
 	} else if (__builtin_expect((fmode & VMODE_ACL) != 0, 0) &&
-		   (fmode & 070) != 0 &&
-		   (error = access_acl(vp, fmode, gid, mode, cr)) >= 0) {
+		   (error = access_acl(vp, &fmode, gid, mode, cr)) >= 0) {
 		if (error == 0)
 			return 0;
 		goto denied;

@@ -129,7 +129,8 @@ new_attrs(struct vnode *dvp, const struct kauth_cred *cr, enum vtype type,
 	if (type == VLNK)
 		return 0;
 	if (dvp->v_op->vop_getacl != NULL &&
-	    (error = dvp->v_op->vop_getacl(dvp, ACL_TYPE_DEFAULT_, &dacl)) != 0)
+	    (error = dvp->v_op->vop_getacl(dvp, ACL_TYPE_DEFAULT_, &dacl,
+					   NULL)) != 0)
 		return error;
 	if (dacl == NULL) {
 		va->va_mode &= ~umask;

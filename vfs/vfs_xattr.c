@@ -363,23 +363,20 @@ acl_get(struct xtarget *t, int type, void *kbuf, size_t size, size_t *lenp)
 {
 	struct vnode *vp = t->vp;
 	struct acl *acl;
-	struct vattr va;
+	mode_t mode;
 	int error;
 
 	if (!target_acls(t))
 		return EOPNOTSUPP;
-	if ((error = vp->v_op->vop_getacl(vp, type, &acl)) != 0)
+	if ((error = vp->v_op->vop_getacl(vp, type, &acl, &mode)) != 0)
 		return error;
 	if (acl == NULL)
 		return ENODATA;
 	*lenp = acl_xattr_size(acl);
 	if (size != 0 && size < *lenp)
 		error = ERANGE;
-	else if (size != 0 && type == ACL_TYPE_ACCESS_ &&
-		 (error = vp->v_op->vop_getattr(vp, &va)) == 0)
-		acl_to_xattr(acl, true, va.va_mode, kbuf);
 	else if (size != 0)
-		acl_to_xattr(acl, false, 0, kbuf);
+		acl_to_xattr(acl, type == ACL_TYPE_ACCESS_, mode, kbuf);
 	acl_rele(acl);
 	return error;
 }
@@ -398,7 +395,7 @@ acl_list(struct xtarget *t, char *buf, size_t size, size_t *lenp)
 	if (!target_acls(t))
 		return 0;
 	for (int type = 0; type < 2; type++) {
-		if (t->vp->v_op->vop_getacl(t->vp, type, &acl) != 0 ||
+		if (t->vp->v_op->vop_getacl(t->vp, type, &acl, NULL) != 0 ||
 		    acl == NULL)
 			continue;
 		acl_rele(acl);

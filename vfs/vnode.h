@@ -240,14 +240,17 @@ struct vnodeops {
 	 * checks everything (vfs_xattr.c); NULL (both): the file system
 	 * has none (EOPNOTSUPP).  Never called on symlinks.
 	 * vop_getacl: *aclp gets a held reference to vp's ACL of `type'
-	 * (ACL_TYPE_ACCESS_, ACL_TYPE_DEFAULT_), or NULL when it has none.
+	 * (ACL_TYPE_ACCESS_, ACL_TYPE_DEFAULT_), or NULL when it has none;
+	 * *modep (may be NULL) the mode's 07777 bits as they were with it
+	 * (an access ACL and the mode change together).
 	 * vop_setacl: make acl (NULL: none) vp's ACL of `type'; for an
 	 * access ACL also, at once, the mode's 07777 bits to *modep.  A
 	 * kept access ACL's USER_OBJ, MASK and OTHER entries are never
 	 * read (the mode is their truth, acl.h), so chmod changes no ACL.
 	 * Stamps ctime.  0 or ENOMEM.
 	 */
-	int (*vop_getacl)(struct vnode *vp, int type, struct acl **aclp);
+	int (*vop_getacl)(struct vnode *vp, int type, struct acl **aclp,
+			  mode_t *modep);
 	int (*vop_setacl)(struct vnode *vp, int type, struct acl *acl,
 			  const mode_t *modep);
 	/* Extended attributes (xattr.h: the request, what the syscalls

@@ -1141,18 +1141,21 @@ acl_flag(int type)
 }
 
 static int
-tmpfs_getacl(struct vnode *vp, int type, struct acl **aclp)
+tmpfs_getacl(struct vnode *vp, int type, struct acl **aclp, mode_t *modep)
 {
 	struct tmpfs_node *tn = VTON(vp);
 	struct tmpfs_xattrs *tx;
+	mode_t mode = atomic_load_relaxed(&tn->tn_mode);
 
 	*aclp = NULL;
-	if (!(atomic_load_relaxed(&tn->tn_mode) & acl_flag(type)) ||
-	    (tx = tn_xstore(tn, false)) == NULL)
-		return 0;
-	mutex_enter(vp->v_interlock);
-	*aclp = acl_hold(tx->tx_acl[type]);
-	mutex_exit(vp->v_interlock);
+	if ((mode & acl_flag(type)) && (tx = tn_xstore(tn, false)) != NULL) {
+		mutex_enter(vp->v_interlock);
+		*aclp = acl_hold(tx->tx_acl[type]);
+		mode = tn->tn_mode;
+		mutex_exit(vp->v_interlock);
+	}
+	if (modep != NULL)
+		*modep = mode & TN_MODEBITS;
 	return 0;
 }
 
