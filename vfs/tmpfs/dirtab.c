@@ -5,6 +5,15 @@
 #include "dirtab.h"
 
 #define INDEX_MIN 8u /* slots in the smallest index */
+/*
+ * A removal shrinks the index once fewer than one slot in
+ * INDEX_SHRINK_RATIO is used, straight to the size that leaves it a
+ * quarter full.  Halving at one in eight rehashed most of a large
+ * directory's entries again while `rm' emptied it, each to a random
+ * slot of an index larger than the caches.
+ */
+#define INDEX_SHRINK_RATIO 32u
+#define INDEX_SHRINK_MIN 64u /* smaller indexes are left as they are */
 
 /*
  * Names that differ only in their last byte get neighbouring home slots:
@@ -210,6 +219,17 @@ index_resize(struct dirtab *dt, uint32_t n)
 	return 0;
 }
 
+/* The index size for n entries after a shrink: a quarter full. */
+static uint32_t
+index_fit(uint32_t n)
+{
+	uint32_t size = INDEX_MIN;
+
+	while ((uint64_t)size < (uint64_t)n * 4)
+		size *= 2;
+	return size;
+}
+
 /* A free place, its chunk allocated: 0, ENOMEM or ENOSPC. */
 static int
 place_get(struct dirtab *dt, uint32_t *placep)
@@ -348,9 +368,10 @@ dirtab_remove(struct dirtab *dt, struct tmpfs_dirent *de)
 	atomic_store_relaxed(&dt->dt_count, dt->dt_count - 1);
 	if (dt->dt_count == 0) {
 		dirtab_fini(dt); /* an empty directory holds no memory */
-	} else if (dt->dt_mask + 1 > 64 && dt->dt_count * 8 < dt->dt_mask + 1) {
+	} else if (dt->dt_mask + 1 > INDEX_SHRINK_MIN &&
+		   dt->dt_count * INDEX_SHRINK_RATIO < dt->dt_mask + 1) {
 		/* Shrink a mostly empty index; keep it if memory is short. */
-		(void)index_resize(dt, (dt->dt_mask + 1) / 2);
+		(void)index_resize(dt, index_fit(dt->dt_count));
 	}
 }
 
