@@ -206,21 +206,23 @@ pipe_read(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 }
 
 /*
- * The start of every write into the pipe: with readers (else SIGPIPE
- * and EPIPE), as its one writer (pi_wbusy), and with its ring when
+ * The start of every write into the pipe: with readers (else SIGPIPE,
+ * unless IO_NOSIGNAL is in `ioflags', and EPIPE), as its one writer
+ * (pi_wbusy), and with its ring when
  * `ring' (the first data allocates it, unlocked: a resize waits for
  * pi_wbusy).  0 with pi_lock held; an errno (EPIPE, ERESTARTSYS,
  * ENOMEM) with it released.
  */
 static int
-pipe_write_enter(struct pipe *pi, bool ring)
+pipe_write_enter(struct pipe *pi, bool ring, int ioflags)
 {
 	char *buf;
 
 	mutex_enter(&pi->pi_lock);
 	if (pi->pi_readers == 0) {
 		mutex_exit(&pi->pi_lock);
-		ipc_sigpipe(rumpuser_curlwp());
+		if (!(ioflags & IO_NOSIGNAL))
+			ipc_sigpipe(rumpuser_curlwp());
 		return EPIPE;
 	}
 	if (pipe_busy_enter(pi, &pi->pi_wbusy, PI_WBUSY) != 0) {
@@ -276,11 +278,12 @@ pipe_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 
 	if (resid == 0) /* as Linux: before the check for readers */
 		return 0;
-	if ((error = pipe_write_enter(pi, true)) != 0)
+	if ((error = pipe_write_enter(pi, true, ioflags)) != 0)
 		return error;
 	for (;;) {
 		if (pi->pi_readers == 0) {
-			ipc_sigpipe(rumpuser_curlwp());
+			if (!(ioflags & IO_NOSIGNAL))
+				ipc_sigpipe(rumpuser_curlwp());
 			error = EPIPE;
 			break;
 		}
@@ -868,7 +871,7 @@ pipe_splice_write(struct file *fp, size_t len, int ioflags, pipe_xfer_fn source,
 	*movedp = 0;
 	/* Even for nothing (a sendfile of 0 bytes into a pipe), the
 	 * readers and the room are looked at, as Linux's wait_for_space. */
-	if ((error = pipe_write_enter(pi, len > 0)) != 0)
+	if ((error = pipe_write_enter(pi, len > 0, ioflags)) != 0)
 		return error;
 	for (;;) {
 		if (pi->pi_readers == 0) {

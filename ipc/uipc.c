@@ -899,7 +899,8 @@ soo_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 {
 	size_t sent;
 
-	return unp_send(rumpuser_curlwp(), fp->f_data, uio, 0, NULL, NULL,
+	return unp_send(rumpuser_curlwp(), fp->f_data, uio,
+			(ioflags & IO_NOSIGNAL) ? MSG_NOSIGNAL : 0, NULL, NULL,
 			(ioflags & IO_NONBLOCK) != 0, &sent);
 }
 

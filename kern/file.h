@@ -117,6 +117,7 @@ void uio_import_done(struct iovec *iov, int iovcnt, struct iovec *stack);
 #define IO_APPEND 0x01   /* write at the end (O_APPEND), atomically */
 #define IO_NONBLOCK 0x02 /* O_NONBLOCK: do not sleep */
 #define IO_NOATIME 0x04  /* O_NOATIME: leave the access time alone */
+#define IO_NOSIGNAL 0x08 /* RWF_NOSIGNAL: EPIPE without SIGPIPE */
 
 /* fo_caps: what a file type supports, consulted by fcntl(F_SETFL). */
 #define FO_CAN_DIRECT 0x01 /* O_DIRECT may be set */

@@ -201,11 +201,15 @@ check_writes(enum kind k)
 	RETURNS(rump_sys_pwritev(fd, iov, 2, 993), 7);
 	FAILS(rump_sys_pwritev(fd, iov, 2, 1000), EFBIG);
 	cr_assert_eq(nxfsz, 4);
+	/* pwritev2, and its RWF_APPEND: at the end, which is the limit. */
+	RETURNS(rump_sys_pwritev2(fd, iov, 2, 994, 0), 6);
+	FAILS(rump_sys_pwritev2(fd, iov, 2, 0, 0x10), EFBIG);
+	cr_assert_eq(nxfsz, 5);
 	RETURNS(rump_sys_lseek(fd, 996, SEEK_SET), 996);
 	RETURNS(rump_sys_writev(fd, iov, 2), 4);
 	RETURNS(rump_sys_lseek(fd, 0, SEEK_CUR), 1000);
 	FAILS(rump_sys_writev(fd, iov, 2), EFBIG);
-	cr_assert_eq(nxfsz, 5);
+	cr_assert_eq(nxfsz, 6);
 	cr_assert_eq(fsize_of(fd), 1000);
 
 	/* O_APPEND: the end is the position the limit is checked at. */
@@ -220,7 +224,7 @@ check_writes(enum kind k)
 	FAILS(rump_sys_write(afd, buf, 20), EFBIG);
 	RETURNS(rump_sys_lseek(afd, 0, SEEK_CUR), 1000);
 	FAILS(rump_sys_pwrite(afd, buf, 5, 0), EFBIG); /* goes to the end */
-	cr_assert_eq(nxfsz, 7);
+	cr_assert_eq(nxfsz, 8);
 	cr_assert_eq(fsize_of(afd), 1000);
 	RETURNS(rump_sys_close(afd), 0);
 	RETURNS(rump_sys_close(fd), 0);
@@ -763,6 +767,7 @@ enum op {
 	OP_BLOCK,    /* a: block SIGXFSZ (1) or unblock it (0) */
 	OP_PENDING,  /* is SIGXFSZ pending? */
 	OP_IGNORE,   /* a: SIG_IGN (1) or the counting handler (0) */
+	OP_PWRITEV2, /* pwritev2 of a bytes at b (-1: the offset), flags c */
 };
 
 struct step {
@@ -833,6 +838,9 @@ side_step(struct side *s, const struct step *st, struct result *r)
 		return SYS(h, pwritev, s->fd, iov, 2, st->c);
 	case OP_AWRITE:
 		return SYS(h, write, s->afd, buf, (size_t)st->a);
+	case OP_PWRITEV2:
+		iov[0].iov_len = (size_t)st->a;
+		return SYS(h, pwritev2, s->fd, iov, 1, st->b, (int)st->c);
 	case OP_APWRITE:
 		return SYS(h, pwrite, s->afd, buf, (size_t)st->a, st->b);
 	case OP_LSEEK:
@@ -1062,6 +1070,17 @@ Test(fsize, differential_limits)
 		{ OP_AWRITE, 20 },
 		{ OP_APWRITE, 5, 0 },
 		{ OP_SIZE },
+		{ OP_PWRITEV2, 10, 995, 0 },
+		{ OP_PWRITEV2, 10, 1000, 0 },
+		{ OP_PWRITEV2, 10, 0, 0x10 },  /* RWF_APPEND: at the end */
+		{ OP_PWRITEV2, 10, 0, 0x20 },  /* RWF_NOAPPEND */
+		{ OP_PWRITEV2, 10, 0, 0x200 }, /* an unknown flag */
+		{ OP_PWRITEV2, 10, 1000, 0x200 },
+		{ OP_PWRITEV2, 10, 2000, 0x8 }, /* RWF_NOWAIT */
+		{ OP_LSEEK, 995, SEEK_SET },
+		{ OP_PWRITEV2, 10, -1, 0 },
+		{ OP_PWRITEV2, 10, -1, 0 },
+		{ OP_LSEEK, 0, SEEK_CUR },
 		{ OP_FTRUNC, 1000 },
 		{ OP_FTRUNC, 1001 },
 		{ OP_TRUNC, 5000 },
