@@ -15,6 +15,7 @@
 #include "fsize.h"
 #include "ktime.h"
 #include "pgstore.h"
+#include "acl.h"
 #include "xattr.h"
 #include "proc.h"
 #include "syscall.h"
@@ -54,6 +55,9 @@ struct memfd {
 	 * the first set: published under m_alock, read with
 	 * atomic_load_acq; the store has its own lock (xattr.h). */
 	struct xattrs *m_xattrs;
+	/* POSIX ACLs (acl.h), under m_alock: access and default (which a
+	 * memfd, no directory, never gets). */
+	struct acl *m_acl[2];
 };
 
 static unsigned long memfd_lastino = 1024; /* atomic */
@@ -319,8 +323,27 @@ memfd_xattr(struct file *fp, struct xattr_req *rq)
 {
 	struct memfd *m = fp->f_data;
 	struct xattrs *xs = atomic_load_acq(&m->m_xattrs), *n;
+	struct acl *old;
 	int error;
 
+	/* POSIX ACLs, as Linux's tmpfs keeps them for a memfd too. */
+	if (rq->xr_op == XOP_GETACL || rq->xr_op == XOP_SETACL) {
+		mutex_enter(&m->m_alock);
+		if (rq->xr_op == XOP_GETACL) {
+			rq->xr_acl = acl_hold(m->m_acl[rq->xr_acltype]);
+			rq->xr_mode = m->m_mode & 07777;
+			mutex_exit(&m->m_alock);
+			return 0;
+		}
+		old = m->m_acl[rq->xr_acltype];
+		m->m_acl[rq->xr_acltype] = acl_hold(rq->xr_acl);
+		if (rq->xr_setmode)
+			atomic_store_relaxed(&m->m_mode, rq->xr_mode & 07777);
+		atomic_store_relaxed(&m->m_ctime, now_ns());
+		mutex_exit(&m->m_alock);
+		acl_rele(old);
+		return 0;
+	}
 	if (rq->xr_op != XOP_LIST &&
 	    (error = xattr_tmpfs_name(rq->xr_name)) != 0)
 		return error;
@@ -353,6 +376,8 @@ memfd_xattr(struct file *fp, struct xattr_req *rq)
 static void
 memfd_free(struct memfd *m)
 {
+	acl_rele(m->m_acl[0]);
+	acl_rele(m->m_acl[1]);
 	if (m->m_xattrs != NULL) {
 		xattrs_fini(m->m_xattrs);
 		kmem_free(m->m_xattrs, sizeof(*m->m_xattrs));

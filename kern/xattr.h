@@ -32,7 +32,26 @@
 #define XATTR_CREATE_ 0x1
 #define XATTR_REPLACE_ 0x2
 
-enum xattr_op { XOP_GET, XOP_SET, XOP_REMOVE, XOP_LIST };
+/*
+ * XOP_GETACL and XOP_SETACL reach a file without a vnode that keeps
+ * POSIX ACLs (acl.h: a memfd), as vop_getacl and vop_setacl (vnode.h)
+ * do a vnode's: the VFS has checked everything.  GETACL: xr_acl gets a
+ * held reference to the ACL of type xr_acltype or NULL, xr_mode the
+ * mode's 07777 bits with it.  SETACL: xr_acl (NULL: none) becomes the
+ * ACL of type xr_acltype and, with xr_setmode, xr_mode the mode's
+ * 07777 bits at once; ctime is stamped.  xr_name is the ACL's xattr
+ * name.  A keeper without ACLs answers EOPNOTSUPP.
+ */
+enum xattr_op {
+	XOP_GET,
+	XOP_SET,
+	XOP_REMOVE,
+	XOP_LIST,
+	XOP_GETACL,
+	XOP_SETACL
+};
+
+struct acl;
 
 struct xattr_req {
 	enum xattr_op xr_op;
@@ -44,6 +63,11 @@ struct xattr_req {
 	int xr_flags;    /* SET: XATTR_CREATE_, XATTR_REPLACE_ */
 	bool xr_trusted; /* LIST: show trusted.* (the caller is privileged) */
 	size_t xr_len;   /* GET, LIST: the value's or list's length */
+	/* GETACL, SETACL */
+	int xr_acltype;
+	struct acl *xr_acl;
+	mode_t xr_mode;
+	bool xr_setmode;
 };
 
 struct xattr_ent;

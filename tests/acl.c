@@ -14,7 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -915,4 +918,46 @@ Test(acl, set_and_remove_race_with_checks)
 	pthread_create(&t[2], NULL, race_checker, &r);
 	for (int i = 0; i < 3; i++)
 		pthread_join(t[i], NULL);
+}
+
+/* A memfd is a tmpfs file on Linux, ACLs included. */
+Test(acl, memfds_keep_them)
+{
+	char buf[512], list[64];
+	size_t n = acl_make(buf, acl_named, NENT(acl_named));
+	struct stat st;
+	int fd = rump_sys_memfd_create("m", 0);
+
+	cr_assert_geq(fd, 0);
+	FAILS(rump_sys_fgetxattr(fd, A, buf, sizeof(buf)), ENODATA);
+	RETURNS(rump_sys_fsetxattr(fd, A, buf, n, 0), 0);
+	RETURNS(rump_sys_fstat(fd, &st), 0);
+	cr_assert_eq(st.st_mode & 07777, 0660);
+	RETURNS(rump_sys_flistxattr(fd, list, sizeof(list)), 24);
+	cr_assert_str_eq(list, A);
+	RETURNS(rump_sys_fchmod(fd, 0751), 0);
+	RETURNS(rump_sys_fgetxattr(fd, A, buf, sizeof(buf)), (long)n);
+	RETURNS(rump_sys_fsetxattr(fd, D, buf, n, 0), -1);
+	cr_assert_eq(errno, EACCES);
+	RETURNS(rump_sys_fremovexattr(fd, A), 0);
+	FAILS(rump_sys_fgetxattr(fd, A, buf, sizeof(buf)), ENODATA);
+	RETURNS(rump_sys_fsetxattr(fd, A, buf, n, 0), 0);
+	rump_sys_close(fd); /* freed with the file */
+}
+
+Test(acl, bound_sockets_inherit)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int s = rump_sys_socket(AF_UNIX, SOCK_STREAM, 0);
+
+	rump_sys_umask(022);
+	RETURNS(rump_sys_mkdir("/d", 0755), 0);
+	RETURNS(SETACL("/d", D, dflt), 0);
+	strcpy(sun.sun_path, "/d/s");
+	cr_assert_geq(s, 0);
+	RETURNS(rump_sys_bind(s, (struct sockaddr *)&sun, sizeof(sun)), 0);
+	/* The umask first (unix_bind's), then the ACL. */
+	cr_assert_eq(mode_of("/d/s"), 0750);
+	cr_assert_str_eq(acl_str("/d/s", A), "1:7,2:7:2000,4:5,10:5,20:0");
+	rump_sys_close(s);
 }

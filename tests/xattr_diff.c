@@ -21,9 +21,6 @@
  * ACLs are compared before the node is removed again.  The snapshot
  * holds every node's mode too.
  *
- * Left out, as a known difference: POSIX ACLs of a memfd (the host's
- * tmpfs keeps them on its internal mount, rump's memfds keep none).
- *
  * The host side runs as root.  Environment: XATTRDIFF_SEEDS=n runs n
  * seeds (default 3), XATTRDIFF_FIRST=k starts at seed k (default 1),
  * XATTRDIFF_TRACE prints each call and its result.
@@ -788,14 +785,10 @@ random_req(unsigned *st, struct req *rq)
 		rq->target = NTREE + (int)rnd(st, 3);
 		rq->atflags = AT_EMPTY_PATH;
 	}
-	/* ACLs: a third of the names, mostly with a value of the table;
-	 * never on the memfd (a known difference, see the top). */
+	/* ACLs: a third of the names, mostly with a value of the table. */
 	rq->acl = -1;
 	if (acls && rnd(st, 3) == 0)
 		rq->name = rnd(st, 3) == 0 ? XDEFAULT : XACCESS;
-	if (rq->target == NTREE &&
-	    (rq->name == XACCESS || rq->name == XDEFAULT))
-		rq->name = 0;
 	if ((rq->name == XACCESS || rq->name == XDEFAULT) && rnd(st, 8) != 0)
 		rq->acl = (int)rnd(st, NACLS);
 	/* Sets that can succeed: often by root, default ACLs mostly on

@@ -33,7 +33,8 @@
  * after the arguments, the file and EROFS, a value is parsed (EINVAL,
  * EOPNOTSUPP for another version; an empty value or a bare header
  * removes); a file whose file system keeps no ACLs, or a symlink, is
- * EOPNOTSUPP; a default ACL on a non-directory EACCES (removing one
+ * EOPNOTSUPP (of the files without a vnode, memfds keep them, through
+ * fo_xattr's XOP_GETACL and XOP_SETACL: xattr.h); a default ACL on a non-directory EACCES (removing one
  * succeeds, changing nothing); then only the owner or CAP_FOWNER
  * (EPERM), then the ACL's validity (EINVAL).  The setxattr flags are
  * ignored, a removal of an ACL that is not there succeeds, reading one
@@ -317,12 +318,58 @@ caps_convert(unsigned char *val, size_t *sizep, const struct kauth_cred *cr)
 
 /* ---- POSIX ACLs ----------------------------------------------------------- */
 
-/* Whether the file's file system keeps ACLs for it. */
-static bool
-target_acls(const struct xtarget *t)
+static const char *const acl_names[2] = { ACL_XATTR_ACCESS, ACL_XATTR_DEFAULT };
+
+/* The ACL of `type' (held, or NULL) and the mode with it: a vnode's
+ * file system's, or a file's without a vnode (fo_xattr's XOP_GETACL:
+ * EOPNOTSUPP when it keeps none). */
+static int
+target_getacl(struct xtarget *t, int type, struct acl **aclp, mode_t *modep)
 {
-	return t->vp != NULL && t->vp->v_op->vop_setacl != NULL &&
-	       t->vp->v_type != VLNK;
+	struct xattr_req rq = { .xr_op = XOP_GETACL };
+	int error;
+
+	if (t->vp != NULL)
+		return t->vp->v_op->vop_getacl(t->vp, type, aclp, modep);
+	rq.xr_name = acl_names[type];
+	rq.xr_acltype = type;
+	if ((error = t->fp->f_ops->fo_xattr(t->fp, &rq)) != 0)
+		return error;
+	*aclp = rq.xr_acl;
+	if (modep != NULL)
+		*modep = rq.xr_mode;
+	return 0;
+}
+
+static int
+target_setacl(struct xtarget *t, int type, struct acl *acl, const mode_t *modep)
+{
+	struct xattr_req rq = { .xr_op = XOP_SETACL };
+
+	if (t->vp != NULL)
+		return t->vp->v_op->vop_setacl(t->vp, type, acl, modep);
+	rq.xr_name = acl_names[type];
+	rq.xr_acltype = type;
+	rq.xr_acl = acl;
+	rq.xr_setmode = modep != NULL;
+	rq.xr_mode = modep != NULL ? *modep : 0;
+	return t->fp->f_ops->fo_xattr(t->fp, &rq);
+}
+
+/* Whether the file keeps ACLs: a vnode whose file system does (not a
+ * symlink), a file without one whose type does (a memfd). */
+static bool
+target_acls(struct xtarget *t)
+{
+	struct acl *acl;
+
+	if (t->vp != NULL)
+		return t->vp->v_op->vop_setacl != NULL && t->vp->v_type != VLNK;
+	if (t->fp->f_ops->fo_xattr == NULL ||
+	    target_getacl(t, ACL_TYPE_ACCESS_, &acl, NULL) != 0)
+		return false;
+	acl_rele(acl);
+	return true;
 }
 
 /* Set (acl not NULL) or remove an ACL of `type': Linux's
@@ -331,14 +378,13 @@ static int
 acl_set(struct xtarget *t, int type, struct acl *acl,
 	const struct kauth_cred *cr)
 {
-	struct vnode *vp = t->vp;
 	struct vattr va;
 	mode_t mode;
 	int error;
 
 	if (!target_acls(t))
 		return EOPNOTSUPP;
-	if ((error = vp->v_op->vop_getattr(vp, &va)) != 0)
+	if ((error = target_attrs(t, &va)) != 0)
 		return error;
 	if (type == ACL_TYPE_DEFAULT_ && va.va_type != VDIR)
 		return acl != NULL ? EACCES : 0;
@@ -347,13 +393,13 @@ acl_set(struct xtarget *t, int type, struct acl *acl,
 	if (acl != NULL && (error = acl_valid(acl)) != 0)
 		return error;
 	if (type == ACL_TYPE_DEFAULT_)
-		return vp->v_op->vop_setacl(vp, type, acl, NULL);
+		return target_setacl(t, type, acl, NULL);
 	mode = va.va_mode & 07777;
 	if (acl != NULL && !acl_equiv_mode(acl, &mode))
 		acl = NULL; /* the mode says it all */
 	if (!cred_fs_privileged(cr) && !vfs_groupmember(cr, va.va_gid))
 		mode &= ~(mode_t)S_ISGID;
-	return vp->v_op->vop_setacl(vp, type, acl, &mode);
+	return target_setacl(t, type, acl, &mode);
 }
 
 /* Read an ACL into kbuf (size bytes; 0: the length only): ENODATA,
@@ -361,14 +407,13 @@ acl_set(struct xtarget *t, int type, struct acl *acl,
 static int
 acl_get(struct xtarget *t, int type, void *kbuf, size_t size, size_t *lenp)
 {
-	struct vnode *vp = t->vp;
 	struct acl *acl;
 	mode_t mode;
 	int error;
 
 	if (!target_acls(t))
 		return EOPNOTSUPP;
-	if ((error = vp->v_op->vop_getacl(vp, type, &acl, &mode)) != 0)
+	if ((error = target_getacl(t, type, &acl, &mode)) != 0)
 		return error;
 	if (acl == NULL)
 		return ENODATA;
@@ -386,8 +431,6 @@ acl_get(struct xtarget *t, int type, void *kbuf, size_t size, size_t *lenp)
 static int
 acl_list(struct xtarget *t, char *buf, size_t size, size_t *lenp)
 {
-	static const char *const names[2] = { ACL_XATTR_ACCESS,
-					      ACL_XATTR_DEFAULT };
 	struct acl *acl;
 	size_t n;
 
@@ -395,15 +438,14 @@ acl_list(struct xtarget *t, char *buf, size_t size, size_t *lenp)
 	if (!target_acls(t))
 		return 0;
 	for (int type = 0; type < 2; type++) {
-		if (t->vp->v_op->vop_getacl(t->vp, type, &acl, NULL) != 0 ||
-		    acl == NULL)
+		if (target_getacl(t, type, &acl, NULL) != 0 || acl == NULL)
 			continue;
 		acl_rele(acl);
-		n = kstrlen(names[type]) + 1;
+		n = kstrlen(acl_names[type]) + 1;
 		if (size != 0) {
 			if (*lenp + n > size)
 				return ERANGE;
-			memcpy(buf + *lenp, names[type], n);
+			memcpy(buf + *lenp, acl_names[type], n);
 		}
 		*lenp += n;
 	}
