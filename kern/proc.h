@@ -23,6 +23,10 @@
  *               a killed process's record locks under proc_lock)
  *       > an lwp's park lock (sleepq.h, a leaf)
  * The descriptor table's own lock (fd.h) is never held with these.
+ * Above proc_lock: the wait-queue locks of file types that can signal
+ * (pipes, sockets, inotify, the console): an O_ASYNC wakeup posts its
+ * signal under them (kern/sigio.h), so they are never taken under
+ * proc_lock or p_lock.
  */
 #ifndef RUMP_KERN_PROC_H
 #define RUMP_KERN_PROC_H

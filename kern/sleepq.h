@@ -34,7 +34,9 @@ struct waiter {
 	/*
 	 * A callback waiter (epoll's registrations) is not dequeued by a
 	 * wakeup: w_func is called instead of unparking, under the queue's
-	 * lock, with the key of the wakeup.  It must take only leaf locks.
+	 * lock, with the key of the wakeup.  It must take only leaf locks,
+	 * except sigio's (sigio.h), which posts signals: proc_lock and
+	 * p_lock come after the queue locks of files that can signal.
 	 * It returns true when, as an exclusive waiter (w_excl), it took
 	 * the wakeup: the other exclusive waiters of the queue are then
 	 * not told of this one (EPOLLEXCLUSIVE).  Others are always told.

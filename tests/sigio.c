@@ -1165,28 +1165,50 @@ Test(sigio, unix_room_after_full)
 }
 
 /* The console: O_ASYNC names the caller owner when there is none, as
- * Linux's terminals do, and keeps an owner set before. */
-Test(sigio, console_takes_async)
+ * Linux's terminals do, and keeps an owner set before; input signals
+ * the owner.  The host's stdin is a pipe of the test's. */
+Test(sigio, console_input_signals)
 {
-	int fd, on = 1;
+	struct timespec five = { 5, 0 };
+	int fd, on = 1, p[2];
+	sigset_t set;
+	siginfo_t si;
+	char buf[8];
 
+	cr_assert_eq(pipe(p), 0);
+	cr_assert_eq(dup2(p[0], 0), 0);
+	close(p[0]);
 	pid_t pid = rfork_ok(RUMP_RFCFDG);
 	rblock_all();
 	cr_assert((fd = rump_sys_open("/dev/console", O_RDWR | O_NONBLOCK)) >=
 		  0);
 	cr_assert_eq(rump_sys_fcntl(fd, F_GETOWN), 0);
+	cr_assert_eq(rump_sys_fcntl(fd, F_SETSIG, RT), 0);
 	cr_assert_eq(rump_sys_ioctl(fd, FIOASYNC, &on), 0);
 	cr_assert(rump_sys_fcntl(fd, F_GETFL) & O_ASYNC);
 	cr_assert_eq(rump_sys_fcntl(fd, F_GETOWN), pid);
+	cr_assert_eq(write(p[1], "typed\n", 6), 6);
+	sigemptyset(&set);
+	sigaddset(&set, RT);
+	cr_assert_eq(rump_sys_sigtimedwait(&set, &si, &five), RT);
+	cr_assert_eq(si.si_code, POLL_IN);
+	cr_assert_eq(si.si_fd, fd);
+	cr_assert_eq(rump_sys_read(fd, buf, sizeof(buf)), 6);
 	cr_assert_eq(rump_sys_fcntl(fd, F_SETFL, O_NONBLOCK), 0);
 	cr_assert_not(rump_sys_fcntl(fd, F_GETFL) & O_ASYNC);
+	cr_assert_eq(write(p[1], "more\n", 5), 5);
+	cr_assert_eq(rump_sys_fcntl(fd, F_SETFL, O_RDWR), 0);
+	cr_assert_eq(rump_sys_read(fd, buf, sizeof(buf)), 5);
+	cr_assert_eq(take(RT, &si), 0, "no O_ASYNC, no signal");
 	cr_assert_eq(rump_sys_close(fd), 0);
 
+	/* An owner set before stays. */
 	cr_assert((fd = rump_sys_open("/dev/console", O_RDWR)) >= 0);
 	cr_assert_eq(rump_sys_fcntl(fd, F_SETOWN, -rump_sys_getpgrp()), 0);
 	cr_assert_eq(rump_sys_fcntl(fd, F_SETFL, O_ASYNC), 0);
 	cr_assert_eq(rump_sys_fcntl(fd, F_GETOWN), -rump_sys_getpgrp());
 	cr_assert_eq(rump_sys_close(fd), 0);
+	close(p[1]);
 }
 
 /* ---- real threads -------------------------------------------------------- */
