@@ -1355,6 +1355,9 @@ Test(sigio, threads_toggle_while_io)
 		     0);
 	for (int i = 0; i < 3; i++) {
 		cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
+		/* A new lwp's mask is empty: block before the thread runs,
+		 * or a signal the toggler raises could end the process. */
+		rblock_all();
 		struct stress *copy = &copies[i];
 		*copy = st;
 		copy->lwp = rump_pub_lwproc_curlwp();
@@ -1394,6 +1397,7 @@ Test(sigio, threads_close_while_signalling)
 					 st.sp),
 		     0);
 	cr_assert_eq(rump_pub_lwproc_newlwp(pid), 0);
+	rblock_all(); /* before the thread runs, as above */
 	st.lwp = rump_pub_lwproc_curlwp();
 	rump_pub_lwproc_switch(me);
 	stress_stop = 0;
