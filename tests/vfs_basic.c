@@ -1652,6 +1652,76 @@ Test(vfs_basic, lazy_unmount)
 	RETURNS(rump_sys_umount2("/lz", MNT_DETACH), 0);
 }
 
+/*
+ * A path walk hands its one count against the mount from each directory
+ * to the next (vfs_lookup.c, walk_put).  Walks that end every way (found,
+ * ".", "..", symlinks, mounts crossed both ways, errors in the middle
+ * and at the end) leave nothing counted: the mounts still unmount.
+ * What a walk hands back is counted: an open directory keeps its mount
+ * busy.
+ */
+Test(vfs_basic, walks_leave_mounts_unmountable)
+{
+	static const char *const ok[] = {
+		"/wm/a/b/c",      "/wm/a/./b/./c/.", "/wm/a/b/../b/c",
+		"/wm/l/c",        "/wm/l/../b/c/",   "/wm/a/m/in",
+		"/wm/a/m/../b",   "/wm/a/m/./..",    "/wm/a/m/sl/c",
+		"/wm/./a/../a/f", "/wm/.",           "/wm/..",
+	};
+	static const struct {
+		const char *path;
+		int error;
+	} bad[] = {
+		{ "/wm/a/nope/c", ENOENT }, { "/wm/a/f/x", ENOTDIR },
+		{ "/wm/a/f/", ENOTDIR },    { "/wm/loop/x", ELOOP },
+		{ "/wm/a/m/nope", ENOENT }, { "/wm/a/m/in/", ENOTDIR },
+		{ "/wm/dang", ENOENT },     { "/wm/a/b/c/nope", ENOENT },
+	};
+	struct stat st;
+	int fd;
+
+	RETURNS(rump_sys_mkdir("/wm", 0755), 0);
+	RETURNS(rump_sys_mount("none", "/wm", "tmpfs", 0, NULL), 0);
+	RETURNS(rump_sys_mkdir("/wm/a", 0755), 0);
+	RETURNS(rump_sys_mkdir("/wm/a/b", 0755), 0);
+	RETURNS(rump_sys_mkdir("/wm/a/b/c", 0755), 0);
+	RETURNS(rump_sys_mkdir("/wm/a/m", 0755), 0);
+	close_ok(xopen("/wm/a/f", O_CREAT | O_RDWR, 0600));
+	RETURNS(rump_sys_symlink("a/b", "/wm/l"), 0);
+	RETURNS(rump_sys_symlink("loop", "/wm/loop"), 0);
+	RETURNS(rump_sys_symlink("nothing", "/wm/dang"), 0);
+	RETURNS(rump_sys_mount("none", "/wm/a/m", "tmpfs", 0, NULL), 0);
+	close_ok(xopen("/wm/a/m/in", O_CREAT | O_RDWR, 0600));
+	RETURNS(rump_sys_symlink("/wm/a/b", "/wm/a/m/sl"), 0);
+	for (int round = 0; round < 3; round++) {
+		for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+			cr_assert_eq(rump_sys_stat(ok[i], &st), 0, "%s", ok[i]);
+			cr_assert_eq(rump_sys_lstat(ok[i], &st), 0, "%s",
+				     ok[i]);
+		}
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			errno = 0;
+			cr_assert_eq(rump_sys_stat(bad[i].path, &st), -1, "%s",
+				     bad[i].path);
+			cr_assert_eq(errno, bad[i].error, "%s: errno %d",
+				     bad[i].path, errno);
+		}
+	}
+	/* What a walk returns is counted, whichever way it ended. */
+	fd = xopen("/wm/a/m/.", O_RDONLY | O_DIRECTORY, 0);
+	FAILS(rump_sys_umount("/wm/a/m"), EBUSY);
+	close_ok(fd);
+	fd = xopen("/wm/l/c", O_RDONLY | O_DIRECTORY, 0);
+	RETURNS(rump_sys_umount("/wm/a/m"), 0);
+	FAILS(rump_sys_umount("/wm"), EBUSY);
+	close_ok(fd);
+	fd = xopen("/wm/a/m/..", O_PATH, 0); /* /wm/a again */
+	FAILS(rump_sys_umount("/wm"), EBUSY);
+	close_ok(fd);
+	RETURNS(rump_sys_umount("/wm"), 0);
+	FAILS(rump_sys_stat("/wm/a", &st), ENOENT);
+}
+
 Test(vfs_basic, offsets_shared_by_dup_and_fork)
 {
 	char c;

@@ -440,8 +440,7 @@ lookup_parent_of(struct lwp *l, int dirfd, const char *kpath, bool follow,
 			error = ENOENT;
 			break;
 		}
-		error = dir->v_op->vop_lookup(dir, res.name, res.namelen, &cvp,
-					      NULL);
+		error = vnode_lookup(dir, res.name, res.namelen, &cvp, NULL);
 		if (error != 0)
 			break;
 		if (cvp == vp)
@@ -630,8 +629,7 @@ name_find(struct file *fp, struct vnode *vp, struct inotify_name *old)
 					       &ns) != 0 ||
 		    !ns.found)
 			continue;
-		if (dirs[i]->v_op->vop_lookup(dirs[i], n->n_name, ns.len, &cvp,
-					      NULL) != 0)
+		if (vnode_lookup(dirs[i], n->n_name, ns.len, &cvp, NULL) != 0)
 			continue;
 		if (cvp == vp)
 			found = i;

@@ -367,7 +367,7 @@ walk_dotdot(struct walker *w, struct vnode **dirp)
 		vnode_rele(dir);
 		*dirp = dir = up;
 	}
-	if ((error = dir->v_op->vop_lookup(dir, "..", 2, &up, NULL)) != 0)
+	if ((error = vnode_lookup(dir, "..", 2, &up, NULL)) != 0)
 		return error;
 	vnode_rele(dir);
 	*dirp = up;
@@ -423,6 +423,22 @@ name_too_long(struct vnode *dir)
 	return ENAMETOOLONG;
 }
 
+/*
+ * Drop the walk's reference on vp: a full one (counted), or vop_lookup's,
+ * which does not count against the mount.  Going from a directory to a
+ * child found by vop_lookup, the walk drops the directory's as if it
+ * were the child's kind: its mount count passes to the child, in the
+ * same mount, and each component costs two atomic operations fewer.
+ */
+static inline void
+walk_put(struct vnode *vp, bool counted)
+{
+	if (counted)
+		vnode_rele(vp);
+	else
+		vnode_namerele(vp);
+}
+
 int
 walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
      struct walkres *res)
@@ -430,7 +446,7 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 	struct vnode *child;
 	const char *c, *q;
 	size_t len;
-	bool last, trail;
+	bool last, trail, counted;
 	int error;
 
 	if (*p == '/' && (error = walk_jump_root(w, &dir)) != 0) {
@@ -485,7 +501,8 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 		}
 		if (len == 1 && c[0] == '.') {
 			child = dir;
-			vnode_ref(child);
+			vnode_namehold(child);
+			counted = false;
 		} else if (len == 2 && c[0] == '.' && c[1] == '.') {
 			w->w_vavp = NULL;
 			if (dir == w->w_base) { /* RESOLVE_BENEATH's floor */
@@ -494,6 +511,7 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 			}
 			vnode_ref(dir);
 			child = dir;
+			counted = true; /* ".." may leave the mount */
 			if ((error = walk_dotdot(w, &child)) != 0) {
 				vnode_rele(child);
 				break;
@@ -507,11 +525,16 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 			/* Across a mount point the attributes are not the
 			 * result's: the pointers then differ. */
 			w->w_vavp = w->w_va.va_type != VNON ? child : NULL;
-			child = cross_down(child);
+			counted = false;
+			if (atomic_load_acq(&child->v_mountedhere) != NULL) {
+				vnode_count(child);
+				counted = true;
+				child = cross_down(child);
+			}
 		}
 		if (__predict_false(w->w_resolve != 0) &&
 		    (error = walk_same_mount(w, child)) != 0) {
-			vnode_rele(child);
+			walk_put(child, counted);
 			break;
 		}
 		if (child->v_type == VLNK &&
@@ -519,7 +542,7 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 			const char *np;
 
 			error = walk_readlink(w, child, last ? NULL : q, &np);
-			vnode_rele(child);
+			walk_put(child, counted);
 			w->w_vavp = NULL;
 			if (error != 0)
 				break;
@@ -536,15 +559,15 @@ walk(struct walker *w, struct vnode *dir, const char *p, unsigned flags,
 		if (last) {
 			if ((trail || (flags & NI_DIRECTORY)) &&
 			    child->v_type != VDIR) {
-				vnode_rele(child);
+				walk_put(child, counted);
 				error = ENOTDIR;
 				break;
 			}
-			vnode_rele(dir);
+			walk_put(dir, counted);
 			res->vp = child;
 			return 0;
 		}
-		vnode_rele(dir);
+		walk_put(dir, counted);
 		dir = child;
 		p = q;
 	}

@@ -100,6 +100,23 @@ vnode_namerele(struct vnode *vp)
 	vnode_drop(vp, false);
 }
 
+void
+vnode_count(struct vnode *vp)
+{
+	atomic_inc(&vp->v_mount->mnt_nvref);
+}
+
+int
+vnode_lookup(struct vnode *dvp, const char *name, size_t len,
+	     struct vnode **vpp, struct vattr *vap)
+{
+	int error = dvp->v_op->vop_lookup(dvp, name, len, vpp, vap);
+
+	if (error == 0)
+		vnode_count(*vpp);
+	return error;
+}
+
 static const struct vfs_ipc_hooks *ipc_hooks; /* atomic pointer */
 
 void

@@ -92,7 +92,7 @@ lookup_name(struct vnode *dvp, const struct walkres *r, struct vnode **vpp)
 {
 	if (r->namelen > NAME_MAX_)
 		return name_too_long(dvp);
-	return dvp->v_op->vop_lookup(dvp, r->name, r->namelen, vpp, NULL);
+	return vnode_lookup(dvp, r->name, r->namelen, vpp, NULL);
 }
 
 /*
@@ -1246,7 +1246,7 @@ vn_is_ancestor(struct vnode *anc, struct vnode *dvp)
 			break;
 		}
 		if (vp == vp->v_mount->mnt_root ||
-		    vp->v_op->vop_lookup(vp, "..", 2, &up, NULL) != 0)
+		    vnode_lookup(vp, "..", 2, &up, NULL) != 0)
 			break;
 		vnode_rele(vp);
 		vp = up;
@@ -2303,7 +2303,7 @@ sys_getcwd(struct lwp *l, char *ubuf, unsigned long size)
 		}
 		if ((error = vp->v_op->vop_getattr(vp, &va)) != 0)
 			break;
-		if ((error = vp->v_op->vop_lookup(vp, "..", 2, &up, NULL)) != 0)
+		if ((error = vnode_lookup(vp, "..", 2, &up, NULL)) != 0)
 			break; /* removed: ENOENT */
 		fn.ino = va.va_ino;
 		fn.name = name;

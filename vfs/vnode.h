@@ -140,7 +140,10 @@ typedef int (*vfs_filldir_t)(void *arg, const char *name, size_t namlen,
  * Names are (pointer, length) pairs, never "." or "..", except that
  * vop_lookup also gets ".." (the parent inside the file system; the VFS
  * handles mount crossing and the process root).  Vnodes returned in
- * *vpp carry a new reference.  The VFS has checked permissions (search
+ * *vpp carry a new reference, except vop_lookup's, which does not count
+ * against the mount (vnode_namehold's kind: the caller's reference on
+ * the directory keeps the mount busy; vnode_lookup makes it a full
+ * one).  The VFS has checked permissions (search
  * on every directory, write on the directory for changes, sticky rules,
  * ownership for setattr) before calling; the file system rechecks only
  * what its own locks make definitive: that a name exists (ENOENT) or
@@ -301,6 +304,18 @@ void vnode_rele(struct vnode *vp);
  */
 void vnode_namehold(struct vnode *vp);
 void vnode_namerele(struct vnode *vp);
+/*
+ * dvp's vop_lookup with the result's reference made a full one (as
+ * vnode_ref's: it counts against unmounting).  The path walk calls
+ * vop_lookup itself and hands its count on from each directory to the
+ * next, one atomic operation per component fewer on each side.
+ * Errors are vop_lookup's.  The caller holds dvp.
+ */
+int vnode_lookup(struct vnode *dvp, const char *name, size_t len,
+		 struct vnode **vpp, struct vattr *vap);
+/* Make an uncounted reference on vp (vnode_namehold's, vop_lookup's)
+ * a full one; another full reference in vp's mount is held. */
+void vnode_count(struct vnode *vp);
 /* Called by a file system just before freeing a vnode (IPC cleanup;
  * vop_reclaim must call it). */
 void vnode_reclaim(struct vnode *vp);

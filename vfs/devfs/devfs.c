@@ -73,7 +73,7 @@ devfs_lookup(struct vnode *dvp, const char *name, size_t len,
 	/* The root is its own parent inside devfs, and the parent of the
 	 * directories in it. */
 	if (len == 2 && name[0] == '.' && name[1] == '.') {
-		vnode_ref(&dm->dm_root.dn_vn);
+		vnode_namehold(&dm->dm_root.dn_vn);
 		*vpp = &dm->dm_root.dn_vn;
 		return 0;
 	}
@@ -82,7 +82,7 @@ devfs_lookup(struct vnode *dvp, const char *name, size_t len,
 	for (size_t i = 0; i < NENTRIES; i++) {
 		if (kstrlen(entries[i].de_name) == len &&
 		    memcmp(entries[i].de_name, name, len) == 0) {
-			vnode_ref(&dm->dm_nodes[i].dn_vn);
+			vnode_namehold(&dm->dm_nodes[i].dn_vn);
 			*vpp = &dm->dm_nodes[i].dn_vn;
 			return 0;
 		}

@@ -245,10 +245,11 @@ host_lookup(int dirfd, const char *name, int *fdp, struct rumpuser_stat *st)
 	return 0;
 }
 
-/* The host's stat of the file found is handed on in *vap (vnode.h). */
+/* The host's stat of the file found is handed on in *vap (vnode.h);
+ * the reference is a full one (hostfs_lookup gives vop_lookup's). */
 static int
-hostfs_lookup(struct vnode *dvp, const char *name, size_t len,
-	      struct vnode **vpp, struct vattr *vap)
+lookup_counted(struct vnode *dvp, const char *name, size_t len,
+	       struct vnode **vpp, struct vattr *vap)
 {
 	struct hostfs_mount *hm = VTOHM(dvp);
 	struct rumpuser_stat st;
@@ -286,6 +287,19 @@ hostfs_lookup(struct vnode *dvp, const char *name, size_t len,
 	if (vap != NULL)
 		stat_to_vattr(*vpp, &st, vap);
 	return 0;
+}
+
+/* vop_lookup's reference does not count against the mount (vnode.h):
+ * dvp's, held by the caller, keeps it busy meanwhile. */
+static int
+hostfs_lookup(struct vnode *dvp, const char *name, size_t len,
+	      struct vnode **vpp, struct vattr *vap)
+{
+	int error = lookup_counted(dvp, name, len, vpp, vap);
+
+	if (error == 0)
+		atomic_dec(&dvp->v_mount->mnt_nvref);
+	return error;
 }
 
 /* Writes on a read-only mount. */

@@ -372,13 +372,13 @@ tmpfs_lookup(struct vnode *dvp, const char *name, size_t len,
 		if (tn == NULL)
 			error = ENOENT;
 		else
-			vnode_ref(&tn->tn_vn);
+			vnode_namehold(&tn->tn_vn);
 	} else if ((de = dirtab_find(&d->d_tab, name, len,
 				     dirtab_hash(name, len))) == NULL) {
 		error = ENOENT;
 	} else {
 		tn = de->td_node;
-		vnode_ref(&tn->tn_vn);
+		vnode_namehold(&tn->tn_vn);
 	}
 	rw_exit(&d->d_lock);
 	if (error == 0)
