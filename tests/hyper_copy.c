@@ -278,6 +278,74 @@ Test(hyper_copy, str_runs_into_bad_page)
 	munmap(p, 2 * pagesz);
 }
 
+/*
+ * The copy goes a word at a time where it can (ucopy_x86_64.S): against
+ * a byte-by-byte model, every string length (0-24), limit (0-26) and
+ * alignment, with the source's or the destination's end against a page
+ * nobody may touch.  The result, *donep, the bytes copied and a canary
+ * past them must all be the model's.
+ */
+static void
+check_str_model(const char *src, size_t avail_src, char *dst, size_t avail_dst,
+		size_t maxlen)
+{
+	size_t want = 0, done = 99;
+	int want_error = 0;
+
+	for (;;) {
+		if (want == maxlen) {
+			want_error = ENAMETOOLONG;
+			break;
+		}
+		if (want == avail_src || want == avail_dst) {
+			want_error = EFAULT;
+			break;
+		}
+		if (src[want++] == '\0')
+			break;
+	}
+	int error = rumpuser_ucopystr(dst, src, maxlen, &done);
+	cr_assert_eq(error, want_error, "len %zu avail %zu/%zu max %zu",
+		     strnlen(src, avail_src), avail_src, avail_dst, maxlen);
+	cr_assert_eq(done, want, "len %zu avail %zu/%zu max %zu: done %zu",
+		     strnlen(src, avail_src), avail_src, avail_dst, maxlen,
+		     done);
+	cr_assert_arr_eq(dst, src, want);
+	if (want < avail_dst)
+		cr_assert_eq(dst[want], '#',
+			     "a byte past the copy was written");
+}
+
+Test(hyper_copy, str_words_match_bytes_at_page_edges)
+{
+	char *s = two_pages(PROT_NONE), *d = two_pages(PROT_NONE);
+	char *edge_s = s + pagesz, *edge_d = d + pagesz;
+	char buf[64], out[64];
+
+	for (size_t len = 0; len <= 24; len++) {
+		for (size_t max = 0; max <= 26; max++) {
+			for (size_t off = 1; off <= 40; off++) {
+				/* Source ends at the hole: off bytes left. */
+				memset(edge_s - 64, 'a', 64);
+				if (len < off)
+					edge_s[-(long)off + (long)len] = '\0';
+				memset(out, '#', sizeof(out));
+				check_str_model(edge_s - off, off, out,
+						sizeof(out), max);
+				/* Destination ends at the hole. */
+				memset(buf, 'b', sizeof(buf));
+				buf[(off & 7) + len] = '\0';
+				memset(edge_d - off, '#', off);
+				check_str_model(buf + (off & 7),
+						sizeof(buf) - 8, edge_d - off,
+						off, max);
+			}
+		}
+	}
+	munmap(s, 2 * pagesz);
+	munmap(d, 2 * pagesz);
+}
+
 /* The checks of str_at_top_of_user_space on a writable top page. */
 static void
 check_top_page(char *top)

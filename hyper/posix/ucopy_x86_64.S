@@ -59,6 +59,12 @@ rumpuser__ucopy_fixup:
  *     size_t *donep)
  * Copies up to and including the NUL; *donep = bytes stored, also on
  * EFAULT and ENAMETOOLONG.  donep is the kernel's and must be valid.
+ *
+ * Eight bytes at a time while eight fit under maxlen and neither side's
+ * eight cross a page: such a load or store faults whole or not at all,
+ * so *donep on EFAULT is what the byte loop would have stored.  A word
+ * with a NUL in it ((x - 0x01..) & ~x & 0x80.. is not 0) is not stored:
+ * the bytes finish it, and nothing past the NUL is written.
  */
 	.globl	rumpuser__ucopystr_asm
 	.hidden	rumpuser__ucopystr_asm
@@ -68,20 +74,50 @@ rumpuser__ucopystr_asm:
 	.cfi_startproc
 	movq	%rcx, %r8		/* donep */
 	xorl	%ecx, %ecx		/* bytes stored */
-1:	cmpq	%rdx, %rcx
-	jae	3f
+	movabsq	$0x0101010101010101, %r9
+	movabsq	$0x8080808080808080, %r10
 	.globl	rumpuser__ucopystr_fault_begin
 	.hidden	rumpuser__ucopystr_fault_begin
 rumpuser__ucopystr_fault_begin:
+1:	leaq	8(%rcx), %rax		/* a word: does it fit? */
+	cmpq	%rdx, %rax
+	ja	2f
+	leal	(%rsi,%rcx), %eax	/* within one page, both sides? */
+	andl	$4095, %eax
+	cmpl	$4088, %eax
+	ja	2f
+	leal	(%rdi,%rcx), %eax
+	andl	$4095, %eax
+	cmpl	$4088, %eax
+	ja	2f
+	movq	(%rsi,%rcx), %rax
+	movq	%rax, %r11
+	subq	%r9, %r11
+	andq	%r10, %r11
+	notq	%rax			/* not leaves the flags alone */
+	testq	%r11, %rax
+	notq	%rax
+	jnz	5f			/* a NUL in it */
+	movq	%rax, (%rdi,%rcx)
+	addq	$8, %rcx
+	jmp	1b
+2:	cmpq	%rdx, %rcx		/* one byte, then words again */
+	jae	3f
 	movzbl	(%rsi,%rcx), %eax
 	movb	%al, (%rdi,%rcx)
-	.globl	rumpuser__ucopystr_fault_end
-	.hidden	rumpuser__ucopystr_fault_end
-rumpuser__ucopystr_fault_end:
 	incq	%rcx
 	testb	%al, %al
 	jnz	1b
-	xorl	%eax, %eax		/* the NUL is in */
+	jmp	6f
+5:	movzbl	(%rsi,%rcx), %eax	/* the NUL is in this word */
+	movb	%al, (%rdi,%rcx)
+	incq	%rcx
+	testb	%al, %al
+	jnz	5b
+	.globl	rumpuser__ucopystr_fault_end
+	.hidden	rumpuser__ucopystr_fault_end
+rumpuser__ucopystr_fault_end:
+6:	xorl	%eax, %eax		/* the NUL is in */
 	jmp	4f
 3:	movl	$ENAMETOOLONG, %eax
 4:	movq	%rcx, (%r8)
