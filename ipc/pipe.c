@@ -246,14 +246,19 @@ pipe_write_enter(struct pipe *pi, bool ring, int ioflags)
 	return 0;
 }
 
-/* A writer waits for room, letting go of pi_wbusy meanwhile: 0 with it
- * and pi_lock held again, or ERESTARTSYS (a signal) with pi_lock
- * released. */
+/* A writer waits for room, letting go of pi_wbusy meanwhile, after
+ * telling the readers of what it wrote so far (wl's wakeups and
+ * SIGIO): 0 with pi_wbusy and pi_lock held again, or ERESTARTSYS (a
+ * signal) with pi_lock released. */
 static int
-pipe_write_wait(struct pipe *pi)
+pipe_write_wait(struct pipe *pi, struct wakelist *wl)
 {
 	int error;
 
+	wakelist_kick(wl);
+	/* O_ASYNC readers hear of every write (pipe_write's kill_fasync),
+	 * this one before it sleeps. */
+	sigio_wakeup(&pi->pi_rwq, POLL_IN);
 	pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
 	error = ipc_sleep(&pi->pi_wwq, &pi->pi_lock, POLLOUT | POLLERR,
 			  DEADLINE_NONE);
@@ -264,6 +269,17 @@ pipe_write_wait(struct pipe *pi)
 		return ERESTARTSYS;
 	}
 	return 0;
+}
+
+/* The end of a write or splice into the pipe: readers told, the lock and
+ * the writer's turn given up. */
+static void
+pipe_write_end(struct pipe *pi, struct wakelist *wl)
+{
+	sigio_wakeup(&pi->pi_rwq, POLL_IN);
+	pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
+	mutex_exit(&pi->pi_lock);
+	wakelist_kick(wl);
 }
 
 static int
@@ -311,17 +327,10 @@ pipe_write(struct file *fp, off_t *offp, struct uio *uio, int ioflags)
 			error = EAGAIN;
 			break;
 		}
-		wakelist_kick(&wl);
-		/* O_ASYNC readers hear of every write (pipe_write's
-		 * kill_fasync), this one before it sleeps. */
-		sigio_wakeup(&pi->pi_rwq, POLL_IN);
-		if (pipe_write_wait(pi) != 0)
+		if (pipe_write_wait(pi, &wl) != 0)
 			return ERESTARTSYS;
 	}
-	sigio_wakeup(&pi->pi_rwq, POLL_IN);
-	pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
-	mutex_exit(&pi->pi_lock);
-	wakelist_kick(&wl);
+	pipe_write_end(pi, &wl);
 	return error;
 }
 
@@ -912,17 +921,10 @@ pipe_splice_write(struct file *fp, size_t len, int ioflags, pipe_xfer_fn source,
 			error = EAGAIN;
 			break;
 		}
-		wakelist_kick(&wl);
-		/* O_ASYNC readers hear of every write (pipe_write's
-		 * kill_fasync), this one before it sleeps. */
-		sigio_wakeup(&pi->pi_rwq, POLL_IN);
-		if (pipe_write_wait(pi) != 0)
+		if (pipe_write_wait(pi, &wl) != 0)
 			return ERESTARTSYS;
 	}
-	sigio_wakeup(&pi->pi_rwq, POLL_IN);
-	pipe_busy_exit(pi, &pi->pi_wbusy, PI_WBUSY);
-	mutex_exit(&pi->pi_lock);
-	wakelist_kick(&wl);
+	pipe_write_end(pi, &wl);
 	if (moved > 0 && fp->f_ops == &fifo_fileops)
 		fifo_stamp_write(fp->f_vnode);
 	*movedp = moved;
