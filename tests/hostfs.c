@@ -623,6 +623,77 @@ Test(hostfs, concurrent_writers_and_appenders)
 	}
 }
 
+/* Threads doing their first read and write of one file at once: the
+ * node's host handles open once, under the node's lock, and are then
+ * used without it (hostfs.c node_handle). */
+struct block_io {
+	pthread_t thr;
+	pthread_barrier_t *go;
+	int id;
+};
+
+enum { BLOCKS = 4, BLOCK = 4096 };
+
+static void *
+block_io_main(void *arg)
+{
+	struct block_io *b = arg;
+	char buf[BLOCK], back[BLOCK];
+	int fd;
+
+	memset(buf, 'a' + b->id, sizeof(buf));
+	/* A process each: no descriptor table orders the threads. */
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	pthread_barrier_wait(b->go);
+	fd = rump_sys_open("/mnt/blocks", O_RDWR);
+	cr_assert_geq(fd, 0);
+	for (int i = 0; i < 50; i++) {
+		cr_assert_eq(
+			rump_sys_pwrite(fd, buf, BLOCK, (off_t)b->id * BLOCK),
+			BLOCK);
+		cr_assert_eq(
+			rump_sys_pread(fd, back, BLOCK, (off_t)b->id * BLOCK),
+			BLOCK);
+		cr_assert_arr_eq(back, buf, BLOCK);
+	}
+	rump_sys_close(fd);
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+Test(hostfs, first_reads_and_writes_at_once)
+{
+	struct block_io b[BLOCKS];
+	pthread_barrier_t go;
+	char p[300], buf[BLOCK];
+	int hfd;
+
+	mount_rw();
+	snprintf(p, sizeof(p), "%s/blocks", hdir);
+	hfd = open(p, O_CREAT | O_RDWR | O_TRUNC, 0644);
+	cr_assert_geq(hfd, 0);
+	cr_assert_eq(ftruncate(hfd, BLOCKS * BLOCK), 0);
+	cr_assert_eq(pthread_barrier_init(&go, NULL, BLOCKS), 0);
+	for (int i = 0; i < BLOCKS; i++) {
+		b[i].id = i;
+		b[i].go = &go;
+		cr_assert_eq(
+			pthread_create(&b[i].thr, NULL, block_io_main, &b[i]),
+			0);
+	}
+	for (int i = 0; i < BLOCKS; i++)
+		pthread_join(b[i].thr, NULL);
+	for (int i = 0; i < BLOCKS; i++) {
+		char want[BLOCK];
+
+		memset(want, 'a' + i, sizeof(want));
+		cr_assert_eq(pread(hfd, buf, BLOCK, (off_t)i * BLOCK), BLOCK);
+		cr_assert_arr_eq(buf, want, BLOCK, "block %d on the host", i);
+	}
+	close(hfd);
+	pthread_barrier_destroy(&go);
+}
+
 Test(hostfs, nodes_follow_host_changes_and_the_cache_is_bounded)
 {
 	struct stat st, st2;

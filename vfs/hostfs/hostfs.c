@@ -134,10 +134,11 @@ hash_remove(struct hostfs_mount *hm, struct hostfs_node *hn)
 /*
  * Take a reference on a node found in the table: from a live count, or
  * from 0 for a cached node (which leaves the cache).  A node at 0 that
- * is not cached is being freed: no.  Caller holds hm_lock.
+ * is not cached is being freed: no.  `counted': a full reference, or
+ * vop_lookup's (vnode.h).  Caller holds hm_lock.
  */
 static bool
-node_tryref(struct hostfs_mount *hm, struct hostfs_node *hn)
+node_tryref(struct hostfs_mount *hm, struct hostfs_node *hn, bool counted)
 {
 	unsigned c = atomic_load_relaxed(&hn->hn_vn.v_usecount);
 
@@ -145,14 +146,16 @@ node_tryref(struct hostfs_mount *hm, struct hostfs_node *hn)
 		/* Only the table reaches a cached node: hm_lock is enough. */
 		lru_remove(hm, hn);
 		atomic_store_rel(&hn->hn_vn.v_usecount, 1);
-		atomic_inc(&hn->hn_vn.v_mount->mnt_nvref);
+		if (counted)
+			vnode_count(&hn->hn_vn);
 		return true;
 	}
 	while (c > 0) {
 		if (__atomic_compare_exchange_n(&hn->hn_vn.v_usecount, &c,
 						c + 1, true, __ATOMIC_ACQUIRE,
 						__ATOMIC_RELAXED)) {
-			atomic_inc(&hn->hn_vn.v_mount->mnt_nvref);
+			if (counted)
+				vnode_count(&hn->hn_vn);
 			return true;
 		}
 	}
@@ -182,7 +185,7 @@ node_get(struct hostfs_mount *hm, int fd, const struct rumpuser_stat *st,
 	mutex_enter(&hm->hm_lock);
 	for (hn = hm->hm_hash[h]; hn != NULL; hn = hn->hn_next) {
 		if (hn->hn_dev == st->st_dev && hn->hn_ino == st->st_ino &&
-		    node_tryref(hm, hn)) {
+		    node_tryref(hm, hn, true)) {
 			mutex_exit(&hm->hm_lock);
 			kmem_free(nn, sizeof(*nn));
 			rumpuser_fs_close(fd);
@@ -205,7 +208,8 @@ node_get(struct hostfs_mount *hm, int fd, const struct rumpuser_stat *st,
 	return 0;
 }
 
-/* The live or cached node of host file (dev, ino), referenced. */
+/* The live or cached node of host file (dev, ino), with vop_lookup's
+ * reference. */
 static bool
 node_find(struct hostfs_mount *hm, const struct rumpuser_stat *st,
 	  struct vnode **vpp)
@@ -217,7 +221,7 @@ node_find(struct hostfs_mount *hm, const struct rumpuser_stat *st,
 	for (hn = hm->hm_hash[hash(st->st_dev, st->st_ino)]; hn != NULL;
 	     hn = hn->hn_next) {
 		if (hn->hn_dev == st->st_dev && hn->hn_ino == st->st_ino &&
-		    node_tryref(hm, hn)) {
+		    node_tryref(hm, hn, false)) {
 			*vpp = &hn->hn_vn;
 			found = true;
 			break;
@@ -245,11 +249,10 @@ host_lookup(int dirfd, const char *name, int *fdp, struct rumpuser_stat *st)
 	return 0;
 }
 
-/* The host's stat of the file found is handed on in *vap (vnode.h);
- * the reference is a full one (hostfs_lookup gives vop_lookup's). */
+/* The host's stat of the file found is handed on in *vap (vnode.h). */
 static int
-lookup_counted(struct vnode *dvp, const char *name, size_t len,
-	       struct vnode **vpp, struct vattr *vap)
+hostfs_lookup(struct vnode *dvp, const char *name, size_t len,
+	      struct vnode **vpp, struct vattr *vap)
 {
 	struct hostfs_mount *hm = VTOHM(dvp);
 	struct rumpuser_stat st;
@@ -262,7 +265,7 @@ lookup_counted(struct vnode *dvp, const char *name, size_t len,
 		return error;
 	/* Nothing above the mounted directory is shown. */
 	if (kstrcmp(kname, "..") == 0 && VTOHN(dvp) == hm->hm_root) {
-		vnode_ref(dvp);
+		vnode_namehold(dvp);
 		*vpp = dvp;
 		return 0;
 	}
@@ -283,23 +286,13 @@ lookup_counted(struct vnode *dvp, const char *name, size_t len,
 		}
 		if ((error = node_get(hm, fd, &st, vpp)) != 0)
 			return error;
+		/* node_get's is a full reference; vop_lookup's does not
+		 * count, dvp's keeping the mount busy (vnode.h). */
+		atomic_dec(&dvp->v_mount->mnt_nvref);
 	}
 	if (vap != NULL)
 		stat_to_vattr(*vpp, &st, vap);
 	return 0;
-}
-
-/* vop_lookup's reference does not count against the mount (vnode.h):
- * dvp's, held by the caller, keeps it busy meanwhile. */
-static int
-hostfs_lookup(struct vnode *dvp, const char *name, size_t len,
-	      struct vnode **vpp, struct vattr *vap)
-{
-	int error = lookup_counted(dvp, name, len, vpp, vap);
-
-	if (error == 0)
-		atomic_dec(&dvp->v_mount->mnt_nvref);
-	return error;
 }
 
 /* Writes on a read-only mount. */
@@ -572,18 +565,36 @@ hostfs_nameof(struct vnode *vp, char *name, size_t *lenp)
 }
 
 /*
- * An I/O handle of the node, opened on first use and kept: `which'
- * points at hn_rfd, hn_wfd or hn_dfd.  Caller holds hn_lock.
+ * An I/O handle of the node, opened on first use and kept until the node
+ * goes: `which' points at hn_rfd, hn_wfd, hn_dfd or hn_afd.  Caller
+ * holds hn_lock.  Set once, with release: node_handle reads an open one
+ * without the lock.
  */
 static int
 node_iofd(struct hostfs_node *hn, int *which, int flags)
 {
-	int error;
+	int error, fd;
 
 	if (*which != -1)
 		return 0;
-	if ((error = rumpuser_fs_reopen(hn->hn_fd, flags, which)) != 0)
-		*which = -1;
+	if ((error = rumpuser_fs_reopen(hn->hn_fd, flags, &fd)) == 0)
+		atomic_store_rel(which, fd);
+	return error;
+}
+
+/* node_iofd's handle in *fdp; hn_lock only the first time, to open it:
+ * a read or write then costs no lock of ours. */
+static int
+node_handle(struct hostfs_node *hn, int *which, int flags, int *fdp)
+{
+	int error = 0;
+
+	if ((*fdp = atomic_load_acq(which)) != -1)
+		return 0;
+	mutex_enter(&hn->hn_lock);
+	error = node_iofd(hn, which, flags);
+	*fdp = *which;
+	mutex_exit(&hn->hn_lock);
 	return error;
 }
 
@@ -889,11 +900,7 @@ hostfs_read(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
 	struct hostfs_node *hn = VTOHN(vp);
 	int error, fd;
 
-	mutex_enter(&hn->hn_lock);
-	error = node_iofd(hn, &hn->hn_rfd, O_RDONLY);
-	fd = hn->hn_rfd;
-	mutex_exit(&hn->hn_lock);
-	/* Handles live as long as the node: no lock needed to use one. */
+	error = node_handle(hn, &hn->hn_rfd, O_RDONLY, &fd);
 	if (error == 0 && is_window(vp))
 		return window_io(vp, fd, offp, uio);
 	return error != 0 ? error : node_io(fd, offp, uio);
@@ -933,20 +940,16 @@ hostfs_write(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
 
 	if ((error = rofs(vp)) != 0)
 		return error;
-	mutex_enter(&hn->hn_lock);
-	if ((error = node_iofd(hn, &hn->hn_wfd, O_WRONLY)) != 0) {
-		mutex_exit(&hn->hn_lock);
+	if ((error = node_handle(hn, &hn->hn_wfd, O_WRONLY, &fd)) != 0)
 		return error;
-	}
-	fd = hn->hn_wfd;
 	if (is_window(vp)) {
-		mutex_exit(&hn->hn_lock);
 		if ((error = write_limit(vp, lim, *offp, uio, &excess)) != 0)
 			return fsize_efbig(lim, error);
 		error = window_io(vp, fd, offp, uio);
 	} else if (ioflags & IO_APPEND) {
 		/* Appends are atomic among the kernel's writers: the end,
 		 * its limit check and the write under hn_lock. */
+		mutex_enter(&hn->hn_lock);
 		error = rumpuser_fs_fstatat(fd, "", AT_EMPTY_PATH, &st);
 		if (error == 0) {
 			*offp = st.st_size;
@@ -959,7 +962,6 @@ hostfs_write(struct vnode *vp, off_t *offp, struct uio *uio, int ioflags)
 		}
 		mutex_exit(&hn->hn_lock);
 	} else {
-		mutex_exit(&hn->hn_lock);
 		if ((error = write_limit(vp, lim, *offp, uio, &excess)) != 0)
 			return fsize_efbig(lim, error);
 		error = node_io(fd, offp, uio);
