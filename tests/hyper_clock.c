@@ -7,7 +7,9 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rump/rumpuser.h>
 
@@ -256,4 +258,68 @@ Test(hyper_clock, sem_from_signal_handler)
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	cr_assert_eq(rumpuser_sem_timedwait(hsem, now.tv_sec + 1, 0), 0);
 	rumpuser_sem_destroy(hsem);
+}
+
+/* A thread's CPU clock handle also names the thread among the live ones
+ * (the kernel tells its host threads apart by it). */
+static pthread_barrier_t alive;
+
+static void *
+own_handle(void *arg)
+{
+	int64_t *hp = arg;
+
+	cr_assert_eq(rumpuser_thread_cpuclock(hp), 0);
+	pthread_barrier_wait(&alive); /* all alive at once */
+	return NULL;
+}
+
+Test(hyper_clock, cpuclock_handles_differ_between_live_threads)
+{
+	int64_t mine = 0, again = 0, theirs[4] = { 0 };
+	pthread_t t[4];
+
+	cr_assert_eq(rumpuser_thread_cpuclock(&mine), 0);
+	cr_assert_eq(rumpuser_thread_cpuclock(&again), 0);
+	cr_assert_neq(mine, 0);
+	cr_assert_eq(again, mine);
+	pthread_barrier_init(&alive, NULL, 5);
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(
+			pthread_create(&t[i], NULL, own_handle, &theirs[i]), 0);
+	pthread_barrier_wait(&alive);
+	for (int i = 0; i < 4; i++)
+		cr_assert_eq(pthread_join(t[i], NULL), 0);
+	pthread_barrier_destroy(&alive);
+	for (int i = 0; i < 4; i++) {
+		cr_assert_neq(theirs[i], 0);
+		cr_assert_neq(theirs[i], mine);
+		for (int j = 0; j < i; j++)
+			cr_assert_neq(theirs[i], theirs[j]);
+	}
+}
+
+/* A fork's child is a new thread: it must not keep its parent's handle,
+ * which names the parent's thread. */
+Test(hyper_clock, cpuclock_handle_of_a_forked_child_is_its_own)
+{
+	int64_t parent = 0;
+	int status;
+	pid_t pid;
+
+	cr_assert_eq(rumpuser_thread_cpuclock(&parent), 0);
+	pid = fork();
+	cr_assert_neq(pid, -1);
+	if (pid == 0) {
+		int64_t child = 0;
+		clockid_t id;
+
+		if (rumpuser_thread_cpuclock(&child) != 0 ||
+		    pthread_getcpuclockid(pthread_self(), &id) != 0)
+			_exit(2);
+		_exit(child == parent || child != (int64_t)id ? 1 : 0);
+	}
+	cr_assert_eq(waitpid(pid, &status, 0), pid);
+	cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "child status %#x", status);
 }

@@ -74,13 +74,24 @@ rumpuser_clock_getres(int clk, int64_t *sec, long *nsec)
 static __thread int64_t cpuclock_cached
 	__attribute__((tls_model("initial-exec")));
 
-RUMPUSER_API int
-rumpuser_thread_cpuclock(int64_t *handlep)
+/* A fork's child runs on a new thread id: the parent's clock id is not
+ * its own, and would name another live thread once that id is reused. */
+static void
+cpuclock_forget(void)
 {
-	if (__builtin_expect(cpuclock_cached != 0, 1)) {
-		*handlep = cpuclock_cached;
-		return 0;
-	}
+	cpuclock_cached = 0;
+}
+
+int
+rumpuser__clock_init(void)
+{
+	return pthread_atfork(NULL, NULL, cpuclock_forget);
+}
+
+/* First call in a thread: out of line, so the cached path needs no
+ * stack frame (the kernel asks on every lwp switch). */
+static int __attribute__((noinline, cold)) cpuclock_lookup(int64_t *handlep)
+{
 	clockid_t id;
 	int error;
 
@@ -90,6 +101,17 @@ rumpuser_thread_cpuclock(int64_t *handlep)
 	 * caller". */
 	cpuclock_cached = (int64_t)id;
 	*handlep = (int64_t)id;
+	return 0;
+}
+
+RUMPUSER_API int
+rumpuser_thread_cpuclock(int64_t *handlep)
+{
+	int64_t h = cpuclock_cached;
+
+	if (__builtin_expect(h == 0, 0))
+		return cpuclock_lookup(handlep);
+	*handlep = h;
 	return 0;
 }
 

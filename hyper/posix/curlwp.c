@@ -101,13 +101,25 @@ rumpuser_curlwp(void)
 	return rumpuser__curlwp;
 }
 
+/* The first SET of a thread, through rumpuser_curlwp_exchange: out of
+ * line, so that the switch path needs no stack frame. */
+static struct lwp *__attribute__((noinline, cold))
+exchange_arming(struct lwp *l)
+{
+	struct lwp *old = rumpuser__curlwp;
+
+	arm_exit();
+	rumpuser__curlwp = l;
+	return old;
+}
+
 RUMPUSER_API struct lwp *
 rumpuser_curlwp_exchange(struct lwp *l)
 {
 	struct lwp *old = rumpuser__curlwp;
 
 	if (__builtin_expect(l != NULL && !exit_armed, 0))
-		arm_exit();
+		return exchange_arming(l);
 	rumpuser__curlwp = l;
 	return old;
 }

@@ -14,12 +14,17 @@ static int setup_error;
 
 /*
  * Host state that must exist once per process however often init is
- * called: the thread-exit key of curlwp and the fault handler of ucopy.
+ * called: the thread-exit key of curlwp, the membarrier registration, the
+ * fork handler of the CPU clock cache and the fault handler of ucopy.
  */
 static void
 setup(void)
 {
 	if ((setup_error = rumpuser__curlwp_init()) != 0)
+		return;
+	if ((setup_error = rumpuser__membar_init()) != 0)
+		return;
+	if ((setup_error = rumpuser__clock_init()) != 0)
 		return;
 	setup_error = rumpuser__ucopy_init();
 }

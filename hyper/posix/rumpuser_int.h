@@ -34,6 +34,8 @@ void rumpuser__die(const char *where, const char *fmt, ...)
 /* One-time setup done by rumpuser_init(); each returns 0 or an errno. */
 int rumpuser__curlwp_init(void);
 int rumpuser__ucopy_init(void);
+int rumpuser__membar_init(void);
+int rumpuser__clock_init(void);
 
 /*
  * Around a blocking point: hand the (notional) CPU back to the kernel

@@ -325,7 +325,9 @@ int rumpuser_clock_getres(int clk, int64_t *sec, long *nsec);
  * stores in *handlep a handle for the calling thread's CPU clock (cheap:
  * no system call); rumpuser_clock_thread reads the CPU time of the
  * thread a handle names, or of the calling thread for handle 0.  Errors:
- * ESRCH (that thread has exited), EINVAL.
+ * ESRCH (that thread has exited), EINVAL.  A handle also names its thread
+ * among the live ones: no two live threads of the host process have the
+ * same, and none has 0 (the kernel tells its host threads apart by it).
  */
 int rumpuser_thread_cpuclock(int64_t *handlep);
 int rumpuser_clock_thread(int64_t handle, int64_t *sec, long *nsec);
@@ -377,10 +379,24 @@ struct lwp *rumpuser_curlwp(void);
 /*
  * rumpuser_curlwp_exchange: rumpkit's addition.  Make `l' (or NULL) the
  * calling thread's context and return the previous one, in one call: a
- * SET after a CLEAR, for the kernel's context switch.  The caller has
- * already claimed `l'.
+ * SET after a CLEAR, for the kernel's context switch.  Whether `l' is
+ * free is the kernel's to know (it claims `l' itself, and panics if it
+ * cannot): nothing is checked here.
  */
 struct lwp *rumpuser_curlwp_exchange(struct lwp *l);
+/*
+ * rumpuser_membar_threads: rumpkit's addition.  A full memory barrier in
+ * the caller and in every other thread of the host process: when it
+ * returns, each of them has passed a barrier since the call began.  So a
+ * fast path may order its store and later load with no fence of its own
+ * (a compiler barrier only) against a rare slow path that stores, calls
+ * this and then loads: one of the two loads sees the other's store.  On
+ * Linux, membarrier(2)'s private expedited command.  Costs a system call
+ * and an interrupt of each CPU running one of those threads.  Errors:
+ * host errno (ENOSYS, EINVAL: the host has none, the caller must not rely
+ * on it).
+ */
+int rumpuser_membar_threads(void);
 
 /* Mutexes.  Non-recursive. */
 #define RUMPUSER_MTX_SPIN 0x01   /* never release the virtual CPU */
