@@ -161,6 +161,8 @@ $(O)/tests/kern_%: tests/kern_%.c $(TEST_SUPPORT) $(KERN_OBJS) \
 WRAP_kmem := -Wl,--wrap=rumpuser_anonmmap -Wl,--wrap=rumpuser_malloc
 # hostfs_calls counts hostfs's host stats.
 WRAP_hostfs_calls := -Wl,--wrap=rumpuser_fs_fstatat
+# lwproc counts the kernel's thread barriers and can refuse them.
+WRAP_lwproc := -Wl,--wrap=rumpuser_membar_threads
 $(O)/bench/%: bench/%.c bench/bench.h $(LIBS_A) | $(GEN_H)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_ALL) -Ibench -o $@ $< $(LINK_RUMP) -lm $(SAN_LDFLAGS)

@@ -377,10 +377,8 @@ sig_post_common(struct proc *p, struct lwp *target, int sig,
 			pick = l;
 		else if (pick == NULL ||
 			 (!(pick->l_sigwait & bit) &&
-			  (l == cur ||
-			   (pick != cur &&
-			    !atomic_load_relaxed(&pick->l_running) &&
-			    atomic_load_relaxed(&l->l_running)))))
+			  (l == cur || (pick != cur && !lwp_is_running(pick) &&
+					lwp_is_running(l)))))
 			pick = l;
 	}
 	if (pick != NULL && kickp != NULL)

@@ -189,6 +189,122 @@ proc_setcred(struct proc *p, struct lwp *l, struct kauth_cred *cr)
 }
 
 /*
+ * Claiming an lwp.  rump_lwproc(3): an lwp is current in at most one host
+ * thread, switching to one that is current in another is fatal, and of
+ * two threads that switch to an idle lwp at once exactly one gets it.
+ *
+ * The plain way is an atomic exchange on l_running.  But a locked
+ * instruction costs as much as a whole system call here (~6 ns), and
+ * nearly every lwp is only ever switched to by the thread that made it.
+ * So an lwp is biased to that thread, its owner (l_bias, the host's
+ * handle for it): the owner claims with plain stores to l_biasrun, which
+ * no other thread writes, and a recheck of l_shared with no fence in
+ * between.  The fence is paid by the first other thread that claims the
+ * lwp, the revoker: it takes l_running, sets l_shared, runs
+ * rumpuser_membar_threads() and only then reads l_biasrun.
+ *
+ * Why that is exact: the owner stores CLAIMING then loads l_shared; the
+ * revoker stores l_shared, makes every thread pass a barrier, then loads
+ * l_biasrun.  One of the two loads sees the other's store.  If the owner
+ * sees l_shared it backs off to IDLE and claims through l_running, which
+ * the revoker holds: the owner panics.  Otherwise the revoker sees
+ * CLAIMING or HELD; CLAIMING becomes HELD or IDLE a few instructions
+ * later, so the revoker waits for it and panics on HELD.  Either way one
+ * wins and the other panics.  l_shared is never cleared: from then on
+ * every thread, the owner too, claims through l_running.
+ *
+ * Releasing: the owner stores IDLE if it holds HELD, anyone else clears
+ * l_running; both are store-releases that the next claimer's acquire
+ * (the exchange, or the revoker's load of l_biasrun) pairs with.
+ */
+static bool lwp_biasing; /* the host has rumpuser_membar_threads */
+
+/* The calling host thread's handle: rumpuser_thread_cpuclock's, which
+ * names one live thread.  0 if the host has none. */
+static inline int64_t
+hostthread_self(void)
+{
+	int64_t h = 0;
+
+	rumpuser_thread_cpuclock(&h);
+	return h;
+}
+
+/* Bias a new lwp, not yet visible to other threads, to the caller. */
+static void
+lwp_bias_new(struct lwp *l)
+{
+	l->l_bias = lwp_biasing ? hostthread_self() : 0;
+}
+
+static void __attribute__((noinline, cold, noreturn))
+switch_running_panic(struct lwp *l)
+{
+	panic("rump_lwproc_switch: lwp %d of pid %d is already running "
+	      "in another host thread; an lwp may be current in only "
+	      "one thread at a time",
+	      l->l_lid, l->l_proc->p_pid);
+}
+
+/* lwp_claim() through l_running. */
+static void __attribute__((noinline)) lwp_claim_shared(struct lwp *l)
+{
+	int st;
+
+	if (__atomic_exchange_n(&l->l_running, 1, __ATOMIC_ACQUIRE))
+		switch_running_panic(l);
+	/* Whoever holds l_running and finds the bias still on revokes it;
+	 * those after it see l_shared and the owner's IDLE settled. */
+	if (l->l_bias == 0 || atomic_load_relaxed(&l->l_shared))
+		return;
+	/* The barrier orders this store before it (see above). */
+	atomic_store_relaxed(&l->l_shared, 1);
+	if (rumpuser_membar_threads() != 0)
+		panic("rump_lwproc_switch: the host's thread barrier failed");
+	/* The owner is a few instructions from HELD or IDLE, unless its
+	 * host preempted it there. */
+	while ((st = atomic_load_acq(&l->l_biasrun)) == LWP_BIAS_CLAIMING)
+		__builtin_ia32_pause();
+	if (st == LWP_BIAS_HELD)
+		switch_running_panic(l);
+}
+
+/*
+ * Claim `l', not current in the calling thread, whose handle is `me', or
+ * panic if another thread has it current.
+ */
+static inline __attribute__((always_inline)) void
+lwp_claim(struct lwp *l, int64_t me)
+{
+	if (__predict_true(l->l_bias == me && me != 0)) {
+		atomic_store_relaxed(&l->l_biasrun, LWP_BIAS_CLAIMING);
+		/* No fence: the revoker's barrier is the other half. */
+		__atomic_signal_fence(__ATOMIC_SEQ_CST);
+		if (__predict_true(!atomic_load_relaxed(&l->l_shared))) {
+			atomic_store_relaxed(&l->l_biasrun, LWP_BIAS_HELD);
+			return;
+		}
+		atomic_store_rel(&l->l_biasrun, LWP_BIAS_IDLE);
+	}
+	lwp_claim_shared(l);
+}
+
+/*
+ * Undo the calling thread's claim on `l', its current lwp.  HELD there
+ * means its owner has it, and the owner is then the caller: another
+ * thread holding it through l_running sees IDLE, or for an instant the
+ * owner's CLAIMING, never HELD (the revoker made sure).
+ */
+static inline __attribute__((always_inline)) void
+lwp_release(struct lwp *l)
+{
+	if (atomic_load_relaxed(&l->l_biasrun) == LWP_BIAS_HELD)
+		atomic_store_rel(&l->l_biasrun, LWP_BIAS_IDLE);
+	else
+		atomic_store_rel(&l->l_running, 0);
+}
+
+/*
  * Attach the new lwp `l' to the live process `p': the process's first lwp
  * takes the pid as its tid, others a fresh id.  Caller holds proc_lock.
  * Returns 0 or EAGAIN (no free id).
@@ -220,6 +336,9 @@ lwp_create(struct proc *p, pid_t pid, unsigned flags, struct lwp **lp)
 	if (l == NULL)
 		return ENOMEM;
 	l->l_flags = flags;
+	/* An implicit lwp is bound by its thread alone, without a claim. */
+	if (!(flags & LW_IMPLICIT))
+		lwp_bias_new(l);
 	sig_lwp_init(l);
 	proc_lock_enter();
 	if (p == NULL)
@@ -392,7 +511,7 @@ static inline __attribute__((always_inline)) void
 lwp_unbind(struct lwp *l)
 {
 	rumpuser_curlwpop(RUMPUSER_LWP_CLEAR, l);
-	atomic_store_rel(&l->l_running, 0);
+	lwp_release(l);
 	if (__predict_false(l->l_flags & LW_IMPLICIT))
 		implicit_put(l);
 }
@@ -431,42 +550,36 @@ rump_hostthread_exit(struct lwp *l)
 		atomic_store_relaxed(&l->l_cpufinal,
 				     (uint64_t)(sec * 1000000000LL + nsec));
 	atomic_store_relaxed(&l->l_hostclk, 0);
-	atomic_store_rel(&l->l_running, 0);
+	lwp_release(l);
 	if (l->l_flags & LW_IMPLICIT)
 		lwp_destroy(l);
 	/* A dedicated lwp persists until released (rump_lwproc(3)). */
-}
-
-static void __attribute__((noinline, cold, noreturn))
-switch_running_panic(struct lwp *l)
-{
-	panic("rump_lwproc_switch: lwp %d of pid %d is already running "
-	      "in another host thread; an lwp may be current in only "
-	      "one thread at a time",
-	      l->l_lid, l->l_proc->p_pid);
 }
 
 /* Make `l' the calling thread's context, as rump_lwproc_switch does. */
 static inline __attribute__((always_inline)) void
 lwp_switch(struct lwp *l)
 {
-	struct lwp *old;
+	/* One hypercall for CLEAR and SET, before the claim: if that
+	 * fails we panic, and nothing else reads this thread's curlwp. */
+	struct lwp *old = rumpuser_curlwp_exchange(l);
+	int64_t me;
 
-	/* Claim `l' in one step: of two threads switching to it at once,
-	 * exactly one gets it and the other panics.  Switching to the
-	 * current lwp finds it claimed by ourselves. */
-	if (l != NULL && __predict_false(__atomic_exchange_n(
-				 &l->l_running, 1, __ATOMIC_ACQUIRE))) {
-		if (rumpuser_curlwp() == l)
-			return;
-		switch_running_panic(l);
+	if (__predict_false(old == l))
+		return; /* switching to the current lwp */
+	/* Our host handle.  If we hold `old' by its bias we are its
+	 * owner (lwp_release): its l_bias is the handle, for free. */
+	if (old != NULL &&
+	    atomic_load_relaxed(&old->l_biasrun) == LWP_BIAS_HELD)
+		me = old->l_bias;
+	else
+		me = hostthread_self();
+	if (l != NULL) {
+		lwp_claim(l, me);
+		atomic_store_relaxed(&l->l_hostclk, me);
 	}
-	/* One hypercall for CLEAR and SET. */
-	old = rumpuser_curlwp_exchange(l);
-	if (l != NULL)
-		lwp_bind_clock(l);
 	if (old != NULL) {
-		atomic_store_rel(&old->l_running, 0);
+		lwp_release(old);
 		if (__predict_false(old->l_flags & LW_IMPLICIT))
 			implicit_put(old);
 	}
@@ -528,6 +641,7 @@ rump_lwproc_rfork(int flags)
 		proc_destroy(p);
 		return ENOMEM;
 	}
+	lwp_bias_new(l);
 	sig_proc_fork(p, parent, cur, l);
 	proc_lock_enter();
 	p->p_pid = pid_alloc_locked();
@@ -586,7 +700,7 @@ rump_lwproc_releaselwp(void)
 		panic("rump_lwproc_releaselwp: no dedicated curlwp to release "
 		      "(the caller is in an implicit context)");
 	rumpuser_curlwpop(RUMPUSER_LWP_CLEAR, l);
-	atomic_store_rel(&l->l_running, 0);
+	lwp_release(l);
 	lwp_destroy(l);
 }
 
@@ -626,6 +740,8 @@ proc_bootstrap(void)
 	mutex_init(&proc_lock);
 	mutex_init(&implicit_lock);
 	mutex_init(&proc_cache_lock);
+	/* Without the host's barrier, every claim takes l_running. */
+	lwp_biasing = rumpuser_membar_threads() == 0;
 	if ((cr = cred_alloc_root()) == NULL)
 		return ENOMEM;
 	proc0.p_pid = 0;

@@ -93,11 +93,21 @@ struct proc {
 #define LW_IMPLICIT 0x01 /* an implicit context of pid 1 */
 #define LW_SYSTEM 0x02   /* a kernel thread's lwp (pid 0) */
 
+/* l_biasrun: the lwp's owner thread's claim (lwproc.c) */
+#define LWP_BIAS_IDLE 0
+#define LWP_BIAS_CLAIMING 1 /* stored, l_shared not yet rechecked */
+#define LWP_BIAS_HELD 2     /* current in its owner thread */
+
 struct lwp {
 	struct proc *l_proc;
 	pid_t l_lid; /* thread id, unique kernel-wide like Linux's */
 	unsigned l_flags;
-	int l_running; /* atomic: current in some host thread */
+	/* Which host thread has it current (lwproc.c, "Claiming an lwp"):
+	 * through l_running, or through l_biasrun by its owner thread. */
+	int l_running;  /* atomic: claimed by an atomic exchange */
+	int l_biasrun;  /* atomic; written only by the l_bias thread */
+	int64_t l_bias; /* owner thread's host handle, or 0; set at birth */
+	int l_shared;   /* atomic: set once, then no thread uses l_biasrun */
 	struct kauth_cred
 		*l_cred; /* this lwp's reference, refreshed at entry */
 	struct lwp *l_next, *l_prev; /* in p_lwps, under proc_lock */
@@ -153,6 +163,15 @@ curlwp_enter(void)
 				 atomic_load_relaxed(&l->l_proc->p_cred)))
 		lwp_cred_refresh(l);
 	return l;
+}
+
+/* Whether `l' is current in some host thread now (a hint: it may change
+ * at once unless the caller is that thread). */
+static inline bool
+lwp_is_running(struct lwp *l)
+{
+	return atomic_load_relaxed(&l->l_running) ||
+	       atomic_load_relaxed(&l->l_biasrun) == LWP_BIAS_HELD;
 }
 
 /* Process lookup by pid; the caller holds proc_lock.  NULL if none. */

@@ -779,7 +779,8 @@ Test(lwproc, switch_to_running_lwp_panic_names_rule)
 }
 
 /* Two threads that switch to one idle lwp at the same moment: one of
- * them must get it and the other must panic. */
+ * them must get it and the other must panic.  If both get it, that is
+ * undetected sharing: the process says so and exits without a panic. */
 static struct lwp *race_lwp;
 static pthread_barrier_t race_bar;
 
@@ -787,15 +788,11 @@ static void *
 race_switcher(void *arg)
 {
 	(void)arg;
-	for (int i = 0; i < 1000; i++) {
-		pthread_barrier_wait(&race_bar);
-		rump_pub_lwproc_switch(race_lwp);
-		pthread_barrier_wait(&race_bar);
-		/* Both got it: undetected sharing.  Try again. */
-		rump_pub_lwproc_switch(NULL);
-		pthread_barrier_wait(&race_bar);
-	}
-	return NULL;
+	pthread_barrier_wait(&race_bar);
+	rump_pub_lwproc_switch(race_lwp);
+	pthread_barrier_wait(&race_bar);
+	fprintf(stderr, "both threads have lwp %p current\n", (void *)race_lwp);
+	_exit(1);
 }
 
 static void
@@ -1753,6 +1750,307 @@ Test(lwproc, thread_exit_after_switch_null_keeps_the_lwp)
 	cr_assert_eq(rump_sys_getpid(), ho.pid);
 }
 
+/* ---- claims by bias (kern/lwproc.c, "Claiming an lwp") ------------------ */
+
+/*
+ * rumpuser_membar_threads, wrapped (WRAP_lwproc in the Makefile): the
+ * calls are counted, and refused while membar_refused is set, as on a
+ * host without the barrier: a kernel booted so claims every lwp through
+ * its atomic flag.
+ */
+int __real_rumpuser_membar_threads(void);
+int __wrap_rumpuser_membar_threads(void);
+static int membar_calls;
+static int membar_refused;
+
+int
+__wrap_rumpuser_membar_threads(void)
+{
+	__atomic_add_fetch(&membar_calls, 1, __ATOMIC_RELAXED);
+	if (__atomic_load_n(&membar_refused, __ATOMIC_RELAXED))
+		return ENOSYS;
+	return __real_rumpuser_membar_threads();
+}
+
+static int
+membar_count(void)
+{
+	return __atomic_load_n(&membar_calls, __ATOMIC_RELAXED);
+}
+
+/* Switches between lwps of two processes and the implicit context. */
+static void
+switch_around(void)
+{
+	pid_t pa = rfork_ok(0), pb;
+	struct lwp *a = rump_pub_lwproc_curlwp(), *b;
+
+	rump_pub_lwproc_switch(NULL);
+	pb = rfork_ok(RUMP_RFCFDG);
+	b = rump_pub_lwproc_curlwp();
+	for (int i = 0; i < 1000; i++) {
+		rump_pub_lwproc_switch(i & 1 ? a : b);
+		cr_assert_eq(rump_sys_getpid(), i & 1 ? pa : pb);
+		cr_assert_eq(rump_pub_lwproc_curlwp(), i & 1 ? a : b);
+		if (i % 100 == 0) {
+			rump_pub_lwproc_switch(i & 1 ? a : b); /* no-op */
+			rump_pub_lwproc_switch(NULL);
+			assert_implicit();
+		}
+	}
+	rump_pub_lwproc_releaselwp();
+	rump_pub_lwproc_switch(b);
+	rump_pub_lwproc_releaselwp();
+	assert_implicit();
+}
+
+Test(lwproc, the_creating_thread_switches_with_no_barrier)
+{
+	int before = membar_count();
+
+	switch_around();
+	cr_assert_eq(membar_count(), before);
+}
+
+/* Thread A makes the lwp; then it goes back and forth between A and us. */
+static void *
+rfork_then_reuse(void *arg)
+{
+	struct handoff *ho = arg;
+
+	if (rump_pub_lwproc_rfork(RUMP_RFCFDG) != 0)
+		return (void *)1;
+	ho->pid = rump_sys_getpid();
+	ho->lwp = rump_pub_lwproc_curlwp();
+	rump_pub_lwproc_switch(NULL);
+	pthread_barrier_wait(&ho->bar); /* handed over */
+	pthread_barrier_wait(&ho->bar); /* handed back */
+	rump_pub_lwproc_switch(ho->lwp);
+	if (rump_sys_getpid() != ho->pid || rump_pub_lwproc_curlwp() != ho->lwp)
+		return (void *)2;
+	rump_pub_lwproc_switch(NULL);
+	pthread_barrier_wait(&ho->bar); /* handed over again */
+	return NULL;
+}
+
+Test(lwproc, another_thread_takes_the_lwp_with_one_barrier)
+{
+	struct handoff ho;
+	pthread_t a;
+	int before;
+
+	pthread_barrier_init(&ho.bar, NULL, 2);
+	a = spawn(rfork_then_reuse, &ho);
+	pthread_barrier_wait(&ho.bar);
+	before = membar_count();
+	rump_pub_lwproc_switch(ho.lwp);
+	cr_assert_eq(rump_sys_getpid(), ho.pid);
+	cr_assert_eq(membar_count(), before + 1);
+	rump_pub_lwproc_switch(NULL);
+	rump_pub_lwproc_switch(ho.lwp);
+	rump_pub_lwproc_switch(NULL);
+	pthread_barrier_wait(&ho.bar);
+	pthread_barrier_wait(&ho.bar);
+	rump_pub_lwproc_switch(ho.lwp);
+	cr_assert_eq(rump_sys_getpid(), ho.pid);
+	/* The bias is gone for good: no more barriers, either side. */
+	cr_assert_eq(membar_count(), before + 1);
+	cr_assert_null(join(a));
+	rump_pub_lwproc_releaselwp();
+	cr_assert_eq(rump_pub_lwproc_newlwp(ho.pid), ESRCH);
+	pthread_barrier_destroy(&ho.bar);
+}
+
+/*
+ * Two threads, each with a process; every round each makes a fresh lwp
+ * in its process (biased to it), switches in and out of it, and hands it
+ * to the other, which takes it (revoking the bias, while the first is
+ * busy with its own next fresh lwp) and releases it.
+ */
+#define HAND_ROUNDS 200
+
+struct hander {
+	pthread_barrier_t *bar;
+	struct hander *peer;
+	pid_t pid;
+	struct lwp *handed; /* for the peer, between barriers */
+};
+
+static void *
+hander_main(void *arg)
+{
+	struct hander *h = arg;
+	struct lwp *l, *mine;
+
+	if (rump_pub_lwproc_rfork(RUMP_RFCFDG) != 0)
+		return (void *)1;
+	h->pid = rump_sys_getpid();
+	mine = rump_pub_lwproc_curlwp();
+	rump_pub_lwproc_switch(NULL);
+	pthread_barrier_wait(h->bar);
+	for (int r = 0; r < HAND_ROUNDS; r++) {
+		if ((l = h->peer->handed) != NULL) {
+			rump_pub_lwproc_switch(l);
+			if (rump_sys_getpid() != h->peer->pid)
+				return (void *)2;
+			rump_pub_lwproc_releaselwp();
+		}
+		if (rump_pub_lwproc_newlwp(h->pid) != 0)
+			return (void *)3;
+		l = rump_pub_lwproc_curlwp();
+		for (int i = 0; i < 4; i++) {
+			rump_pub_lwproc_switch(i & 1 ? l : mine);
+			if (rump_sys_getpid() != h->pid ||
+			    rump_pub_lwproc_curlwp() != (i & 1 ? l : mine))
+				return (void *)4;
+		}
+		rump_pub_lwproc_switch(NULL);
+		pthread_barrier_wait(h->bar); /* the peer took its lwp */
+		h->handed = l;
+		pthread_barrier_wait(h->bar); /* both handed theirs */
+	}
+	if ((l = h->peer->handed) != NULL) {
+		rump_pub_lwproc_switch(l);
+		rump_pub_lwproc_releaselwp();
+	}
+	rump_pub_lwproc_switch(mine);
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+static void
+hand_lwps_around(void)
+{
+	pthread_barrier_t bar;
+	struct hander h[2] = { { &bar, &h[1], 0, NULL },
+			       { &bar, &h[0], 0, NULL } };
+	pthread_t t[2];
+
+	pthread_barrier_init(&bar, NULL, 2);
+	for (int i = 0; i < 2; i++)
+		t[i] = spawn(hander_main, &h[i]);
+	for (int i = 0; i < 2; i++)
+		cr_assert_null(join(t[i]), "thread %d", i);
+	pthread_barrier_destroy(&bar);
+	assert_implicit();
+	for (int i = 0; i < 2; i++)
+		cr_assert_eq(rump_pub_lwproc_newlwp(h[i].pid), ESRCH);
+}
+
+Test(lwproc, fresh_lwps_handed_between_threads_every_round, .timeout = 60)
+{
+	int before = membar_count();
+
+	hand_lwps_around();
+	/* One revocation per lwp handed over, none for the rest. */
+	cr_assert_eq(membar_count(), before + 2 * HAND_ROUNDS);
+}
+
+/* The same race with the lwp's creator as one of the two racers: it
+ * claims the lwp by its bias, while the other thread revokes the bias. */
+static void
+do_switch_race_creator(void)
+{
+	pthread_t t;
+
+	if (rump_init() != 0 || rump_pub_lwproc_rfork(0) != 0)
+		return;
+	race_lwp = rump_pub_lwproc_curlwp();
+	rump_pub_lwproc_switch(NULL);
+	pthread_barrier_init(&race_bar, NULL, 2);
+	pthread_create(&t, NULL, race_switcher, NULL);
+	race_switcher(NULL);
+}
+
+/* The creator switching to its lwp while another thread has it. */
+static void *
+take_race_lwp(void *arg)
+{
+	(void)arg;
+	rump_pub_lwproc_switch(race_lwp);
+	pthread_barrier_wait(&race_bar);
+	for (;;)
+		pause();
+	return NULL;
+}
+
+static void
+do_creator_switch_to_taken(void)
+{
+	pthread_t t;
+
+	if (rump_init() != 0 || rump_pub_lwproc_rfork(0) != 0)
+		return;
+	race_lwp = rump_pub_lwproc_curlwp();
+	rump_pub_lwproc_switch(NULL);
+	pthread_barrier_init(&race_bar, NULL, 2);
+	pthread_create(&t, NULL, take_race_lwp, NULL);
+	pthread_barrier_wait(&race_bar);
+	rump_pub_lwproc_switch(race_lwp);
+	fprintf(stderr, "the creator got its lwp from another thread\n");
+	_exit(1);
+}
+
+Test(lwproc, creator_switch_to_its_lwp_taken_by_another_is_fatal)
+{
+	expect_panic("creator_switch_to_taken", "another host thread");
+}
+
+Test(lwproc, simultaneous_switch_with_the_creator_is_fatal)
+{
+	expect_panic("switch_race_creator", "another host thread");
+}
+
+/* The creator holds its lwp (by its bias); another thread switching to it
+ * must see that. */
+static void
+do_switch_to_held_nobarrier(void)
+{
+	membar_refused = 1;
+	do_switch_to_held();
+}
+
+static void
+do_switch_race_nobarrier(void)
+{
+	membar_refused = 1;
+	do_switch_race();
+}
+
+/* ---- the same without the host's barrier: every claim is atomic ------- */
+
+static void
+boot_nobarrier(void)
+{
+	membar_refused = 1;
+	cr_assert_eq(rump_init(), 0);
+}
+
+TestSuite(lwproc_nobarrier, .init = boot_nobarrier, .timeout = 60);
+
+Test(lwproc_nobarrier, switching_works)
+{
+	switch_around();
+}
+
+Test(lwproc_nobarrier, lwps_handed_between_threads)
+{
+	int before = membar_count();
+
+	hand_lwps_around();
+	cr_assert_eq(membar_count(), before);
+}
+
+Test(lwproc_nobarrier, switch_to_running_lwp_is_fatal)
+{
+	expect_panic("switch_to_held_nobarrier", "another host thread");
+}
+
+Test(lwproc_nobarrier, simultaneous_switch_to_one_lwp_is_fatal)
+{
+	expect_panic("switch_race_nobarrier", "another host thread");
+}
+
 /* ---- scenarios for expect_panic ------------------------------------------ */
 
 static const struct {
@@ -1764,6 +2062,10 @@ static const struct {
 	{ "release_implicit", do_release_implicit },
 	{ "switch_to_held", do_switch_to_held },
 	{ "switch_race", do_switch_race },
+	{ "switch_race_creator", do_switch_race_creator },
+	{ "creator_switch_to_taken", do_creator_switch_to_taken },
+	{ "switch_to_held_nobarrier", do_switch_to_held_nobarrier },
+	{ "switch_race_nobarrier", do_switch_race_nobarrier },
 };
 
 /* Before Criterion's main: when exec'd for a scenario, run it instead. */
