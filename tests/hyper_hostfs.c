@@ -200,3 +200,50 @@ Test(hyper_hostfs, names)
 	cr_assert_eq(rumpuser_fs_getdents(-1, dents, sizeof(dents), &n), EBADF);
 	cr_assert_eq(rumpuser_fs_close(-1), EBADF);
 }
+
+/* Extended attributes through path handles, a symlink's its own. */
+Test(hyper_hostfs, xattrs)
+{
+	char buf[64];
+	size_t n;
+	int fd, lfd;
+
+	cr_assert_eq(
+		rumpuser_fs_openat(dfd, "x", O_CREAT | O_WRONLY, 0644, &fd), 0);
+	rumpuser_fs_close(fd);
+	cr_assert_eq(rumpuser_fs_symlinkat("x", dfd, "lx"), 0);
+	cr_assert_eq(rumpuser_fs_openat(dfd, "x", O_PATH, 0, &fd), 0);
+	cr_assert_eq(
+		rumpuser_fs_openat(dfd, "lx", O_PATH | O_NOFOLLOW, 0, &lfd), 0);
+	cr_assert_eq(rumpuser_fs_setxattr(fd, "user.a", "va", 2,
+					  RUMPUSER_FS_XATTR_REPLACE),
+		     ENODATA);
+	cr_assert_eq(rumpuser_fs_setxattr(fd, "user.a", "va", 2,
+					  RUMPUSER_FS_XATTR_CREATE),
+		     0);
+	cr_assert_eq(rumpuser_fs_setxattr(fd, "user.a", "vb", 2,
+					  RUMPUSER_FS_XATTR_CREATE),
+		     EEXIST);
+	cr_assert_eq(rumpuser_fs_getxattr(fd, "user.a", NULL, 0, &n), 0);
+	cr_assert_eq(n, 2);
+	cr_assert_eq(rumpuser_fs_getxattr(fd, "user.a", buf, 1, &n), ERANGE);
+	cr_assert_eq(rumpuser_fs_getxattr(fd, "user.a", buf, sizeof(buf), &n),
+		     0);
+	cr_assert_eq(memcmp(buf, "va", 2), 0);
+	cr_assert_eq(rumpuser_fs_listxattr(fd, buf, sizeof(buf), &n), 0);
+	cr_assert_eq(n, 7);
+	cr_assert_str_eq(buf, "user.a");
+	/* The link's handle reaches the link: user.* is refused there. */
+	cr_assert_eq(rumpuser_fs_setxattr(lfd, "user.a", "l", 1, 0), EPERM);
+	cr_assert_eq(rumpuser_fs_setxattr(lfd, "trusted.l", "l", 1, 0), 0);
+	cr_assert_eq(
+		rumpuser_fs_getxattr(fd, "trusted.l", buf, sizeof(buf), &n),
+		ENODATA);
+	cr_assert_eq(rumpuser_fs_removexattr(lfd, "trusted.l"), 0);
+	cr_assert_eq(rumpuser_fs_removexattr(fd, "user.a"), 0);
+	cr_assert_eq(rumpuser_fs_removexattr(fd, "user.a"), ENODATA);
+	cr_assert_eq(rumpuser_fs_getxattr(fd, "bogus.a", buf, sizeof(buf), &n),
+		     EOPNOTSUPP);
+	rumpuser_fs_close(fd);
+	rumpuser_fs_close(lfd);
+}

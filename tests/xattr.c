@@ -2,8 +2,9 @@
  * xattr.c: extended attributes (setxattr, getxattr, listxattr,
  * removexattr in their path, l- and f- forms, and the *xattrat calls):
  * tmpfs keeps them, with Linux's rules and errors (each probed on the
- * host's tmpfs, Linux 6.18); hostfs, devfs and files without a vnode
- * answer as Linux's file systems without attributes do.
+ * host's tmpfs, Linux 6.18); devfs and files without a vnode answer as
+ * Linux's file systems without attributes do (hostfs keeps them on the
+ * host file: tests/hostfs_xattr.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -1136,28 +1137,6 @@ Test(xattr, read_only_mount_is_erofs)
 	RETURNS(rump_sys_getxattr("/mnt/f", "user.a", buf, 8), 1);
 	FAILS(rump_sys_getxattr("/mnt/f", "user.b", buf, 8), ENODATA);
 	cr_assert_str_eq(list_str(rump_sys_listxattr, "/mnt/f"), "user.a|");
-}
-
-/* hostfs has no attribute hypercalls: a file system without them. */
-Test(xattr, hostfs_keeps_none)
-{
-	char hdir[] = "/dev/shm/rump-xattr-XXXXXX", p[128], buf[8];
-
-	cr_assert_not_null(mkdtemp(hdir));
-	snprintf(p, sizeof(p), "%s/f", hdir);
-	close(open(p, O_CREAT | O_RDWR, 0644));
-	RETURNS(rump_sys_mkdir("/mnt", 0755), 0);
-	RETURNS(rump_sys_mount(hdir, "/mnt", "hostfs", 0, ""), 0);
-	FAILS(rump_sys_setxattr("/mnt/f", "user.a", "1", 1, 0), EOPNOTSUPP);
-	FAILS(rump_sys_getxattr("/mnt/f", "user.a", buf, 8), EOPNOTSUPP);
-	FAILS(rump_sys_removexattr("/mnt/f", "user.a"), EOPNOTSUPP);
-	FAILS(rump_sys_setxattr("/mnt/f", "user.", "1", 1, 0), EOPNOTSUPP);
-	FAILS(rump_sys_setxattr("/mnt", "trusted.a", "1", 1, 0), EOPNOTSUPP);
-	RETURNS(rump_sys_listxattr("/mnt/f", buf, 8), 0);
-	RETURNS(rump_sys_listxattr("/mnt", NULL, 0), 0);
-	FAILS(rump_sys_setxattr("/mnt/nonexist", "user.a", "1", 1, 0), ENOENT);
-	RETURNS(rump_sys_umount("/mnt"), 0);
-	host_rmtree(hdir);
 }
 
 /* devfs: devices refuse user.* as the host's devtmpfs does; nothing

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "rumpuser_int.h"
@@ -254,4 +255,63 @@ rumpuser_fs_utimensat(int dirfd, const char *name, int64_t atime_ns,
 		return HOSTCALL(utimensat(AT_FDCWD, path, ts, 0));
 	}
 	return HOSTCALL(utimensat(dirfd, name, ts, flags));
+}
+
+/* The handle's magic link: the calls that follow it reach the open file
+ * itself (a symlink included), where f*xattr refuses O_PATH handles. */
+static void
+fd_path(int fd, char path[static 32])
+{
+	snprintf(path, 32, "/proc/self/fd/%d", fd);
+}
+
+_Static_assert(RUMPUSER_FS_XATTR_CREATE == XATTR_CREATE, "XATTR_CREATE");
+_Static_assert(RUMPUSER_FS_XATTR_REPLACE == XATTR_REPLACE, "XATTR_REPLACE");
+
+RUMPUSER_API int
+rumpuser_fs_getxattr(int fd, const char *name, void *buf, size_t size,
+		     size_t *lenp)
+{
+	char path[32];
+	ssize_t n = -1;
+	int error;
+
+	fd_path(fd, path);
+	error = HOSTCALL(n = getxattr(path, name, buf, size));
+	if (error == 0)
+		*lenp = (size_t)n;
+	return error;
+}
+
+RUMPUSER_API int
+rumpuser_fs_setxattr(int fd, const char *name, const void *buf, size_t size,
+		     int flags)
+{
+	char path[32];
+
+	fd_path(fd, path);
+	return HOSTCALL(setxattr(path, name, buf, size, flags));
+}
+
+RUMPUSER_API int
+rumpuser_fs_listxattr(int fd, char *buf, size_t size, size_t *lenp)
+{
+	char path[32];
+	ssize_t n = -1;
+	int error;
+
+	fd_path(fd, path);
+	error = HOSTCALL(n = listxattr(path, buf, size));
+	if (error == 0)
+		*lenp = (size_t)n;
+	return error;
+}
+
+RUMPUSER_API int
+rumpuser_fs_removexattr(int fd, const char *name)
+{
+	char path[32];
+
+	fd_path(fd, path);
+	return HOSTCALL(removexattr(path, name));
 }

@@ -296,6 +296,31 @@ int rumpuser_fs_fchownat(int dirfd, const char *name, int64_t uid, int64_t gid,
 			 int flags);
 int rumpuser_fs_utimensat(int dirfd, const char *name, int64_t atime_ns,
 			  int64_t mtime_ns, int flags);
+/*
+ * Extended attributes of the host file behind handle `fd' (any handle:
+ * O_PATH ones included, and a handle on a symlink reaches the link
+ * itself, not its target).  The host's f*xattr calls refuse O_PATH
+ * handles, so these go through the handle's /proc/self/fd magic link
+ * with the following *xattr calls: a magic link leads to the open file
+ * itself and is not resolved further.  Names are full ("user.x"), sizes
+ * Linux's; errors are the host's: ENODATA (no such attribute), ERANGE
+ * (buf too small; size 0 asks only the length), E2BIG, EEXIST and
+ * ENODATA for the flags, EOPNOTSUPP (the host file system keeps none,
+ * or not in that namespace), EPERM, EACCES, ENOSPC, EDQUOT.
+ */
+#define RUMPUSER_FS_XATTR_CREATE 0x1  /* Linux's XATTR_CREATE */
+#define RUMPUSER_FS_XATTR_REPLACE 0x2 /* Linux's XATTR_REPLACE */
+/* The value of `name' into buf[size]; *lenp gets its length. */
+int rumpuser_fs_getxattr(int fd, const char *name, void *buf, size_t size,
+			 size_t *lenp);
+/* Set `name' to buf[size] (flags RUMPUSER_FS_XATTR_*, or 0). */
+int rumpuser_fs_setxattr(int fd, const char *name, const void *buf,
+			 size_t size, int flags);
+/* The names (each NUL-terminated) in the host's order, into buf[size];
+ * *lenp gets the list's length.  Every name the host process may see
+ * is listed (trusted.* only to a privileged host process). */
+int rumpuser_fs_listxattr(int fd, char *buf, size_t size, size_t *lenp);
+int rumpuser_fs_removexattr(int fd, const char *name);
 
 /* Clocks and sleeping. */
 #define RUMPUSER_CLOCK_RELWALL 0 /* wall clock; relative sleeps */

@@ -13,6 +13,7 @@
 #include "hostfs.h"
 #include "poll.h"
 #include "proc.h"
+#include "xattr.h"
 #include "../vfs_int.h"
 
 #define HASHSIZE 256
@@ -1027,6 +1028,96 @@ hostfs_fsync(struct vnode *vp, bool dataonly)
 			       0, 0);
 }
 
+/* ---- extended attributes ------------------------------------------------ */
+
+/* A name the kernel shows from a host list: the namespaces vfs_xattr.c
+ * lets through to vop_xattr (trusted.* only to the privileged).  The
+ * host's system.* names (its ACLs) are the ACLs' own business. */
+static bool
+xattr_shown(const char *name, bool trusted)
+{
+	if (kstrncmp(name, "user.", 5) == 0 ||
+	    kstrncmp(name, "security.", 9) == 0)
+		return true;
+	return trusted && kstrncmp(name, "trusted.", 8) == 0;
+}
+
+/*
+ * The names of the host file's attributes the caller may see, in the
+ * host's order.  The host's whole list is read first (up to Linux's
+ * 64 KiB limit) so that a length-only request gets the shown names'
+ * length.  ERANGE: rq's buffer is too small; E2BIG: the host's list is
+ * over the limit.
+ */
+static int
+xattr_list(struct hostfs_node *hn, struct xattr_req *rq)
+{
+	char *hbuf, *p, *end;
+	size_t hlen, n, out = 0;
+	int error;
+
+	if ((hbuf = kmem_alloc(XATTR_LIST_MAX_)) == NULL)
+		return ENOMEM;
+	error = rumpuser_fs_listxattr(hn->hn_fd, hbuf, XATTR_LIST_MAX_, &hlen);
+	if (error == ERANGE)
+		error = E2BIG;
+	if (error != 0)
+		goto out;
+	end = hbuf + hlen;
+	for (p = hbuf; p < end; p += n) {
+		n = kstrnlen(p, (size_t)(end - p));
+		if (n == (size_t)(end - p))
+			break; /* no NUL: not a name */
+		n++;
+		if (!xattr_shown(p, rq->xr_trusted))
+			continue;
+		if (rq->xr_size != 0) {
+			if (out + n > rq->xr_size) {
+				error = ERANGE;
+				goto out;
+			}
+			memcpy((char *)rq->xr_buf + out, p, n);
+		}
+		out += n;
+	}
+	rq->xr_len = out;
+out:
+	kmem_free(hbuf, XATTR_LIST_MAX_);
+	return error;
+}
+
+/*
+ * vop_xattr: the host file keeps the attributes, so the host sees them
+ * and they outlive the mount.  The VFS has checked names, sizes and
+ * permissions (xattr.h); the host's own checks follow.  The host stamps
+ * ctime, and every getattr asks the host, so no attribute is cached.
+ */
+static int
+hostfs_xattr(struct vnode *vp, struct xattr_req *rq)
+{
+	struct hostfs_node *hn = VTOHN(vp);
+	int error;
+
+	switch (rq->xr_op) {
+	case XOP_GET:
+		return rumpuser_fs_getxattr(hn->hn_fd, rq->xr_name, rq->xr_buf,
+					    rq->xr_size, &rq->xr_len);
+	case XOP_SET:
+		if ((error = rofs(vp)) != 0)
+			return error;
+		return rumpuser_fs_setxattr(hn->hn_fd, rq->xr_name, rq->xr_buf,
+					    rq->xr_size, rq->xr_flags);
+	case XOP_REMOVE:
+		if ((error = rofs(vp)) != 0)
+			return error;
+		return rumpuser_fs_removexattr(hn->hn_fd, rq->xr_name);
+	case XOP_LIST:
+		return xattr_list(hn, rq);
+	default:
+		return EOPNOTSUPP;
+	}
+}
+
 /* Close a node's handles and free it (it is out of the table). */
 static void
 node_free(struct hostfs_node *hn)
@@ -1118,6 +1209,7 @@ static const struct vnodeops hostfs_vnodeops = {
 	.vop_allocate = hostfs_allocate,
 	.vop_seekhole = hostfs_seekhole,
 	.vop_fsync = hostfs_fsync,
+	.vop_xattr = hostfs_xattr,
 	.vop_inactive = hostfs_inactive,
 	.vop_reclaim = hostfs_reclaim,
 };

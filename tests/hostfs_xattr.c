@@ -1,0 +1,545 @@
+/*
+ * hostfs_xattr.c: extended attributes on hostfs (vfs/hostfs/), kept on
+ * the host file itself.  What the kernel sets the host sees and the
+ * other way round, across a remount; the flags, ENODATA, ERANGE, E2BIG,
+ * EROFS on a read-only mount, an unprivileged process's EPERM and
+ * EACCES, symlinks (the l- forms reach the link itself), ctime.  A
+ * differential part runs the same calls on two copies of a tree in a
+ * host directory under /tmp (ext4 here: user.*, trusted.* and
+ * security.* kept), one through a hostfs mount, the other with the
+ * host's own calls, and compares every result, errno and byte.
+ * The host side runs as root (as CI does).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <criterion/criterion.h>
+
+#include <rump/rump.h>
+#include <rump/rump_syscalls.h>
+
+#include "check.h"
+#include "host_dir.h"
+#include "proc_util.h"
+
+static char hdir[] = "/tmp/hostfs_xattr.XXXXXX";
+
+/* hdir/rel in a static buffer (one of two, so two may be in use). */
+static const char *
+hp(const char *rel)
+{
+	static char buf[2][512];
+	static int i;
+
+	i ^= 1;
+	snprintf(buf[i], sizeof(buf[i]), "%s/%s", hdir, rel);
+	return buf[i];
+}
+
+static void
+host_file(const char *rel, mode_t mode)
+{
+	int fd = open(hp(rel), O_CREAT | O_RDWR | O_TRUNC, mode);
+
+	cr_assert_geq(fd, 0, "create %s: %s", rel, strerror(errno));
+	fchmod(fd, mode);
+	close(fd);
+}
+
+static void
+setup(void)
+{
+	cr_assert_not_null(mkdtemp(hdir));
+	cr_assert_eq(chmod(hdir, 0755), 0); /* others may search it */
+	host_file("f", 0644);
+	cr_assert_eq(mkdir(hp("d"), 0755), 0);
+	cr_assert_eq(symlink("f", hp("l")), 0);
+	cr_assert_eq(rump_init(), 0);
+	RETURNS(rump_sys_mkdir("/mnt", 0755), 0);
+	RETURNS(rump_sys_mount(hdir, "/mnt", "hostfs", 0, ""), 0);
+}
+
+static void
+teardown(void)
+{
+	if (host_rmtree(hdir) != 0)
+		fprintf(stderr, "cleanup of %s failed\n", hdir);
+}
+
+TestSuite(hostfs_xattr, .init = setup, .fini = teardown, .timeout = 60);
+
+/* The value of `name' on the host file (l- form), NUL-terminated. */
+static const char *
+host_get(const char *rel, const char *name)
+{
+	static char buf[256];
+	ssize_t n = lgetxattr(hp(rel), name, buf, sizeof(buf) - 1);
+
+	cr_assert_geq(n, 0, "host lgetxattr(%s, %s): %s", rel, name,
+		      strerror(errno));
+	buf[n] = '\0';
+	return buf;
+}
+
+static const char *
+rump_get(const char *path, const char *name)
+{
+	static char buf[256];
+	ssize_t n = rump_sys_lgetxattr(path, name, buf, sizeof(buf) - 1);
+
+	cr_assert_geq(n, 0, "lgetxattr(%s, %s): %s", path, name,
+		      strerror(errno));
+	buf[n] = '\0';
+	return buf;
+}
+
+/* A list with '|' for each NUL. */
+static const char *
+bars(char *buf, ssize_t n)
+{
+	cr_assert_geq(n, 0, "listxattr: %s", strerror(errno));
+	for (ssize_t i = 0; i < n; i++)
+		if (buf[i] == '\0')
+			buf[i] = '|';
+	buf[n] = '\0';
+	return buf;
+}
+
+static const char *
+rump_list(const char *path)
+{
+	static char buf[1024];
+
+	return bars(buf, rump_sys_llistxattr(path, buf, sizeof(buf) - 1));
+}
+
+static const char *
+host_list(const char *rel)
+{
+	static char buf[1024];
+
+	return bars(buf, llistxattr(hp(rel), buf, sizeof(buf) - 1));
+}
+
+static void
+become(uid_t uid, gid_t gid)
+{
+	rfork_ok(RUMP_RFFDG);
+	RETURNS(rump_sys_setgroups(0, NULL), 0);
+	RETURNS(rump_sys_setresgid(gid, gid, gid), 0);
+	RETURNS(rump_sys_setresuid(uid, uid, uid), 0);
+}
+
+/* ---- the host and the kernel see the same attributes --------------------- */
+
+Test(hostfs_xattr, every_namespace_reaches_the_host)
+{
+	RETURNS(rump_sys_setxattr("/mnt/f", "user.a", "ua", 2, 0), 0);
+	RETURNS(rump_sys_setxattr("/mnt/f", "trusted.t", "tt", 2, 0), 0);
+	RETURNS(rump_sys_setxattr("/mnt/f", "security.rumpkit", "ss", 2, 0), 0);
+	RETURNS(rump_sys_setxattr("/mnt/d", "user.dir", "dd", 2, 0), 0);
+	cr_assert_str_eq(host_get("f", "user.a"), "ua");
+	cr_assert_str_eq(host_get("f", "trusted.t"), "tt");
+	cr_assert_str_eq(host_get("f", "security.rumpkit"), "ss");
+	cr_assert_str_eq(host_get("d", "user.dir"), "dd");
+	/* The host's order, byte for byte. */
+	cr_assert_str_eq(rump_list("/mnt/f"), host_list("f"));
+	RETURNS(rump_sys_removexattr("/mnt/f", "trusted.t"), 0);
+	cr_assert_lt(lgetxattr(hp("f"), "trusted.t", NULL, 0), 0);
+	cr_assert_eq(errno, ENODATA);
+	/* Other namespaces are the VFS's to refuse. */
+	FAILS(rump_sys_setxattr("/mnt/f", "system.foo", "x", 1, 0), EOPNOTSUPP);
+	FAILS(rump_sys_setxattr("/mnt/f", "other.foo", "x", 1, 0), EOPNOTSUPP);
+	FAILS(rump_sys_setxattr("/mnt/f", "user.", "x", 1, 0), EINVAL);
+}
+
+Test(hostfs_xattr, host_changes_show_in_the_kernel)
+{
+	char buf[64];
+
+	cr_assert_eq(lsetxattr(hp("f"), "user.h", "host", 4, 0), 0);
+	cr_assert_str_eq(rump_get("/mnt/f", "user.h"), "host");
+	cr_assert_eq(lsetxattr(hp("f"), "user.h", "again", 5, 0), 0);
+	cr_assert_str_eq(rump_get("/mnt/f", "user.h"), "again");
+	cr_assert_eq(lremovexattr(hp("f"), "user.h"), 0);
+	FAILS(rump_sys_getxattr("/mnt/f", "user.h", buf, sizeof(buf)), ENODATA);
+	RETURNS(rump_sys_listxattr("/mnt/f", buf, sizeof(buf)), 0);
+}
+
+Test(hostfs_xattr, attributes_outlive_a_remount)
+{
+	RETURNS(rump_sys_setxattr("/mnt/f", "user.keep", "kept", 4, 0), 0);
+	RETURNS(rump_sys_umount("/mnt"), 0);
+	RETURNS(rump_sys_mount(hdir, "/mnt", "hostfs", 0, ""), 0);
+	cr_assert_str_eq(rump_get("/mnt/f", "user.keep"), "kept");
+}
+
+/* An ACL in Linux's xattr form: version 2, then (tag, perm, id)
+ * entries; returns its size. */
+static size_t
+acl_value(unsigned char *buf, const unsigned (*ent)[3], size_t n)
+{
+	buf[0] = 2;
+	buf[1] = buf[2] = buf[3] = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char *e = buf + 4 + 8 * i;
+
+		e[0] = (unsigned char)ent[i][0];
+		e[1] = (unsigned char)(ent[i][0] >> 8);
+		e[2] = (unsigned char)ent[i][1];
+		e[3] = 0;
+		for (int b = 0; b < 4; b++)
+			e[4 + b] = (unsigned char)(ent[i][2] >> (8 * b));
+	}
+	return 4 + 8 * n;
+}
+
+/* USER_OBJ rw, USER 1000 r, GROUP_OBJ r, MASK r, OTHER none. */
+static const unsigned acl_named[][3] = {
+	{ 0x01, 6, ~0u }, { 0x02, 4, 1000 }, { 0x04, 4, ~0u },
+	{ 0x10, 4, ~0u }, { 0x20, 0, ~0u },
+};
+
+/* The host's system.* names are not plain attributes. */
+Test(hostfs_xattr, host_acl_names_are_not_plain_attributes)
+{
+	unsigned char acl[64];
+	size_t n = acl_value(acl, acl_named, 5);
+
+	cr_assert_eq(lsetxattr(hp("f"), "user.x", "1", 1, 0), 0);
+	if (setxattr(hp("f"), "system.posix_acl_access", acl, n, 0) != 0)
+		cr_skip_test("host keeps no ACLs: %s", strerror(errno));
+	cr_assert_str_eq(rump_list("/mnt/f"), "user.x|");
+	RETURNS(rump_sys_listxattr("/mnt/f", NULL, 0), 7);
+}
+
+/* ---- flags and sizes ----------------------------------------------------- */
+
+Test(hostfs_xattr, create_and_replace)
+{
+	RETURNS(rump_sys_setxattr("/mnt/f", "user.a", "1", 1, XATTR_REPLACE),
+		-1);
+	cr_assert_eq(errno, ENODATA);
+	RETURNS(rump_sys_setxattr("/mnt/f", "user.a", "1", 1, XATTR_CREATE), 0);
+	FAILS(rump_sys_setxattr("/mnt/f", "user.a", "2", 1, XATTR_CREATE),
+	      EEXIST);
+	cr_assert_str_eq(host_get("f", "user.a"), "1");
+	RETURNS(rump_sys_setxattr("/mnt/f", "user.a", "22", 2, XATTR_REPLACE),
+		0);
+	cr_assert_str_eq(host_get("f", "user.a"), "22");
+	FAILS(rump_sys_setxattr("/mnt/f", "user.a", "2", 1, 4), EINVAL);
+	/* An empty value is a value. */
+	RETURNS(rump_sys_setxattr("/mnt/f", "user.e", "", 0, 0), 0);
+	RETURNS(rump_sys_getxattr("/mnt/f", "user.e", NULL, 0), 0);
+}
+
+Test(hostfs_xattr, enodata)
+{
+	char buf[8];
+
+	FAILS(rump_sys_getxattr("/mnt/f", "user.none", buf, sizeof(buf)),
+	      ENODATA);
+	FAILS(rump_sys_getxattr("/mnt/f", "user.none", NULL, 0), ENODATA);
+	FAILS(rump_sys_removexattr("/mnt/f", "user.none"), ENODATA);
+	FAILS(rump_sys_removexattr("/mnt/d", "trusted.none"), ENODATA);
+}
+
+Test(hostfs_xattr, erange_and_e2big)
+{
+	static char big[65537];
+	char buf[16], name[300];
+
+	RETURNS(rump_sys_setxattr("/mnt/f", "user.v", "0123456789", 10, 0), 0);
+	RETURNS(rump_sys_getxattr("/mnt/f", "user.v", NULL, 0), 10);
+	FAILS(rump_sys_getxattr("/mnt/f", "user.v", buf, 9), ERANGE);
+	RETURNS(rump_sys_getxattr("/mnt/f", "user.v", buf, 10), 10);
+	RETURNS(rump_sys_setxattr("/mnt/f", "user.w", "x", 1, 0), 0);
+	RETURNS(rump_sys_listxattr("/mnt/f", NULL, 0), 14);
+	FAILS(rump_sys_listxattr("/mnt/f", buf, 13), ERANGE);
+	RETURNS(rump_sys_listxattr("/mnt/f", buf, 14), 14);
+	/* Sizes: over 64 KiB is E2BIG before the host is asked; a name
+	 * over 255 bytes or empty is ERANGE. */
+	FAILS(rump_sys_setxattr("/mnt/f", "user.big", big, sizeof(big), 0),
+	      E2BIG);
+	memset(name, 'n', sizeof(name));
+	memcpy(name, "user.", 5);
+	name[256] = '\0';
+	FAILS(rump_sys_setxattr("/mnt/f", name, "x", 1, 0), ERANGE);
+	FAILS(rump_sys_getxattr("/mnt/f", name, buf, sizeof(buf)), ERANGE);
+	FAILS(rump_sys_setxattr("/mnt/f", "", "x", 1, 0), ERANGE);
+	name[255] = '\0';
+	RETURNS(rump_sys_setxattr("/mnt/f", name, "x", 1, 0), 0);
+	cr_assert_str_eq(host_get("f", name), "x");
+	/* The host's own limit (an ext4 value lives in one block). */
+	errno = 0;
+	long r = rump_sys_setxattr("/mnt/f", "user.big", big, 65536, 0);
+	int e = errno;
+	long h = lsetxattr(hp("d"), "user.big", big, 65536, 0);
+	cr_assert_eq(r, h);
+	if (r != 0)
+		cr_assert_eq(e, errno);
+}
+
+Test(hostfs_xattr, a_change_moves_ctime)
+{
+	struct stat a, b, h;
+
+	RETURNS(rump_sys_stat("/mnt/f", &a), 0);
+	usleep(20000);
+	RETURNS(rump_sys_setxattr("/mnt/f", "user.t", "1", 1, 0), 0);
+	RETURNS(rump_sys_stat("/mnt/f", &b), 0);
+	cr_assert(b.st_ctim.tv_sec != a.st_ctim.tv_sec ||
+		  b.st_ctim.tv_nsec != a.st_ctim.tv_nsec);
+	cr_assert_eq(lstat(hp("f"), &h), 0);
+	cr_assert_eq(h.st_ctim.tv_sec, b.st_ctim.tv_sec);
+	cr_assert_eq(h.st_ctim.tv_nsec, b.st_ctim.tv_nsec);
+	usleep(20000);
+	RETURNS(rump_sys_removexattr("/mnt/f", "user.t"), 0);
+	RETURNS(rump_sys_stat("/mnt/f", &a), 0);
+	cr_assert(b.st_ctim.tv_sec != a.st_ctim.tv_sec ||
+		  b.st_ctim.tv_nsec != a.st_ctim.tv_nsec);
+}
+
+Test(hostfs_xattr, the_f_forms)
+{
+	char buf[8];
+	int fd;
+
+	RETURNS(fd = rump_sys_open("/mnt/f", O_RDONLY), 3);
+	RETURNS(rump_sys_fsetxattr(fd, "user.fd", "f", 1, 0), 0);
+	RETURNS(rump_sys_fgetxattr(fd, "user.fd", buf, sizeof(buf)), 1);
+	RETURNS(rump_sys_flistxattr(fd, buf, sizeof(buf)), 8);
+	RETURNS(rump_sys_fremovexattr(fd, "user.fd"), 0);
+	rump_sys_close(fd);
+	/* An O_PATH descriptor names no open file here (as on Linux). */
+	RETURNS(fd = rump_sys_open("/mnt/f", O_PATH), 3);
+	FAILS(rump_sys_fgetxattr(fd, "user.fd", buf, sizeof(buf)), EBADF);
+	rump_sys_close(fd);
+}
+
+/* ---- read-only mounts ------------------------------------------------------ */
+
+Test(hostfs_xattr, read_only_mount_refuses_changes)
+{
+	char buf[8];
+
+	cr_assert_eq(lsetxattr(hp("f"), "user.r", "r", 1, 0), 0);
+	RETURNS(rump_sys_umount("/mnt"), 0);
+	RETURNS(rump_sys_mount(hdir, "/mnt", "hostfs", MS_RDONLY, ""), 0);
+	FAILS(rump_sys_setxattr("/mnt/f", "user.r", "w", 1, 0), EROFS);
+	FAILS(rump_sys_setxattr("/mnt/f", "trusted.r", "w", 1, 0), EROFS);
+	FAILS(rump_sys_removexattr("/mnt/f", "user.r"), EROFS);
+	FAILS(rump_sys_removexattr("/mnt/f", "user.none"), EROFS);
+	RETURNS(rump_sys_getxattr("/mnt/f", "user.r", buf, sizeof(buf)), 1);
+	cr_assert_str_eq(rump_list("/mnt/f"), "user.r|");
+	cr_assert_str_eq(host_get("f", "user.r"), "r");
+	/* The "ro" option is the same. */
+	RETURNS(rump_sys_umount("/mnt"), 0);
+	RETURNS(rump_sys_mount(hdir, "/mnt", "hostfs", 0, "ro"), 0);
+	FAILS(rump_sys_setxattr("/mnt/d", "user.r", "w", 1, 0), EROFS);
+}
+
+/* ---- an unprivileged process ----------------------------------------------- */
+
+Test(hostfs_xattr, unprivileged_rules)
+{
+	char buf[64];
+
+	host_file("mine", 0644);
+	cr_assert_eq(chown(hp("mine"), 1000, 1000), 0);
+	host_file("open", 0666);
+	cr_assert_eq(lsetxattr(hp("f"), "user.a", "a", 1, 0), 0);
+	cr_assert_eq(lsetxattr(hp("f"), "trusted.t", "t", 1, 0), 0);
+	cr_assert_eq(lsetxattr(hp("f"), "security.s", "s", 1, 0), 0);
+	cr_assert_eq(chmod(hp("f"), 0640), 0);
+	become(1000, 1000);
+	/* No read permission: EACCES; trusted.* is root's. */
+	FAILS(rump_sys_getxattr("/mnt/f", "user.a", buf, sizeof(buf)), EACCES);
+	FAILS(rump_sys_setxattr("/mnt/f", "user.a", "b", 1, 0), EACCES);
+	FAILS(rump_sys_removexattr("/mnt/f", "user.a"), EACCES);
+	FAILS(rump_sys_getxattr("/mnt/f", "trusted.t", buf, sizeof(buf)),
+	      ENODATA);
+	FAILS(rump_sys_setxattr("/mnt/f", "trusted.t", "u", 1, 0), EPERM);
+	FAILS(rump_sys_removexattr("/mnt/f", "trusted.t"), EPERM);
+	/* security.* reads (no permission check), changes need privilege. */
+	RETURNS(rump_sys_getxattr("/mnt/f", "security.s", buf, sizeof(buf)), 1);
+	FAILS(rump_sys_setxattr("/mnt/f", "security.s", "u", 1, 0), EPERM);
+	/* The list needs no permission, hides trusted.* and keeps the
+	 * host's order. */
+	cr_assert_str_eq(rump_list("/mnt/f"), "user.a|security.s|");
+	/* Own file, or a writable one: allowed, and on the host. */
+	RETURNS(rump_sys_setxattr("/mnt/mine", "user.m", "m", 1, 0), 0);
+	RETURNS(rump_sys_setxattr("/mnt/open", "user.o", "o", 1, 0), 0);
+	FAILS(rump_sys_setxattr("/mnt/open", "trusted.o", "o", 1, 0), EPERM);
+	rump_pub_lwproc_releaselwp();
+	cr_assert_str_eq(host_get("mine", "user.m"), "m");
+	cr_assert_str_eq(host_get("open", "user.o"), "o");
+	/* Root sees trusted.* in the list. */
+	cr_assert_str_eq(rump_list("/mnt/f"), host_list("f"));
+}
+
+Test(hostfs_xattr, sticky_directory_user_attrs_are_the_owners)
+{
+	cr_assert_eq(mkdir(hp("sticky"), 01777), 0);
+	cr_assert_eq(chmod(hp("sticky"), 01777), 0);
+	become(1000, 1000);
+	FAILS(rump_sys_setxattr("/mnt/sticky", "user.s", "s", 1, 0), EPERM);
+	rump_pub_lwproc_releaselwp();
+	RETURNS(rump_sys_setxattr("/mnt/sticky", "user.s", "s", 1, 0), 0);
+}
+
+/* ---- symlinks -------------------------------------------------------------- */
+
+Test(hostfs_xattr, symlinks_have_their_own)
+{
+	char buf[64];
+
+	/* user.* does not live on symlinks (EPERM, as on Linux). */
+	FAILS(rump_sys_lsetxattr("/mnt/l", "user.a", "x", 1, 0), EPERM);
+	FAILS(rump_sys_lgetxattr("/mnt/l", "user.a", buf, sizeof(buf)),
+	      ENODATA);
+	/* trusted.* does, on the link itself, not its target. */
+	RETURNS(rump_sys_lsetxattr("/mnt/l", "trusted.link", "L", 1, 0), 0);
+	cr_assert_str_eq(host_get("l", "trusted.link"), "L");
+	cr_assert_lt(getxattr(hp("f"), "trusted.link", buf, sizeof(buf)), 0);
+	cr_assert_eq(errno, ENODATA);
+	cr_assert_str_eq(rump_list("/mnt/l"), "trusted.link|");
+	/* The plain forms follow the link. */
+	RETURNS(rump_sys_setxattr("/mnt/l", "user.t", "T", 1, 0), 0);
+	cr_assert_str_eq(host_get("f", "user.t"), "T");
+	FAILS(rump_sys_getxattr("/mnt/l", "trusted.link", buf, sizeof(buf)),
+	      ENODATA);
+	RETURNS(rump_sys_lremovexattr("/mnt/l", "trusted.link"), 0);
+	cr_assert_str_eq(host_list("l"), "");
+	/* A link set on the host shows too. */
+	cr_assert_eq(lsetxattr(hp("l"), "trusted.h", "H", 1, 0), 0);
+	cr_assert_str_eq(rump_get("/mnt/l", "trusted.h"), "H");
+}
+
+/* ---- the differential part -------------------------------------------------- */
+
+static uint64_t rng;
+
+static unsigned
+rnd(unsigned n)
+{
+	rng ^= rng << 13;
+	rng ^= rng >> 7;
+	rng ^= rng << 17;
+	return (unsigned)(rng % n);
+}
+
+/*
+ * Random calls on two copies of a tree: "a" through the kernel (mounted
+ * on /mnt/a), "b" with the host's calls.  Each result, errno and the
+ * bytes returned must match.
+ */
+Test(hostfs_xattr, differential)
+{
+	static const char *const nodes[] = { "f", "d", "l" };
+	static const char *const names[] = {
+		"user.a",    "user.bb",   "user.a_longer_name",
+		"trusted.t", "trusted.u", "security.s",
+		"user.",     "system.x",
+	};
+	static const size_t sizes[] = { 0, 1, 7, 100, 3000, 65536, 65537 };
+	static const size_t bufs[] = { 0, 1, 6, 20, 64, 4096, 70000 };
+	static char val[70000], rbuf[70000], hbuf[70000];
+	char ra[64], hb[64];
+
+	for (size_t i = 0; i < sizeof(val); i++)
+		val[i] = (char)('a' + i % 26);
+	for (int side = 0; side < 2; side++) {
+		const char *top = side == 0 ? "a" : "b";
+		char p[128];
+
+		cr_assert_eq(mkdir(hp(top), 0755), 0);
+		snprintf(p, sizeof(p), "%s/f", top);
+		host_file(p, 0644);
+		snprintf(p, sizeof(p), "%s/d", top);
+		cr_assert_eq(mkdir(hp(p), 0755), 0);
+		snprintf(p, sizeof(p), "%s/l", top);
+		cr_assert_eq(symlink("f", hp(p)), 0);
+	}
+	rng = 0x9e3779b97f4a7c15ULL;
+	for (int op = 0; op < 600; op++) {
+		const char *node = nodes[rnd(3)];
+		const char *name = names[rnd(sizeof(names) / sizeof(names[0]))];
+		bool nofollow = rnd(2);
+		long r = 0, h = 0;
+		int re, he, kind = rnd(4);
+		size_t sz = 0;
+
+		snprintf(ra, sizeof(ra), "/mnt/a/%s", node);
+		snprintf(hb, sizeof(hb), "%s/b/%s", hdir, node);
+		errno = 0;
+		switch (kind) {
+		case 0: {
+			int flags = (int)rnd(3);
+
+			sz = sizes[rnd(sizeof(sizes) / sizeof(sizes[0]))];
+			r = nofollow ? rump_sys_lsetxattr(ra, name, val, sz,
+							  flags)
+				     : rump_sys_setxattr(ra, name, val, sz,
+							 flags);
+			re = errno;
+			errno = 0;
+			h = nofollow ? lsetxattr(hb, name, val, sz, flags)
+				     : setxattr(hb, name, val, sz, flags);
+			he = errno;
+			break;
+		}
+		case 1:
+			sz = bufs[rnd(sizeof(bufs) / sizeof(bufs[0]))];
+			r = nofollow ? rump_sys_lgetxattr(ra, name, rbuf, sz)
+				     : rump_sys_getxattr(ra, name, rbuf, sz);
+			re = errno;
+			errno = 0;
+			h = nofollow ? lgetxattr(hb, name, hbuf, sz)
+				     : getxattr(hb, name, hbuf, sz);
+			he = errno;
+			break;
+		case 2:
+			sz = bufs[rnd(sizeof(bufs) / sizeof(bufs[0]))];
+			r = nofollow ? rump_sys_llistxattr(ra, rbuf, sz)
+				     : rump_sys_listxattr(ra, rbuf, sz);
+			re = errno;
+			errno = 0;
+			h = nofollow ? llistxattr(hb, hbuf, sz)
+				     : listxattr(hb, hbuf, sz);
+			he = errno;
+			break;
+		default:
+			r = nofollow ? rump_sys_lremovexattr(ra, name)
+				     : rump_sys_removexattr(ra, name);
+			re = errno;
+			errno = 0;
+			h = nofollow ? lremovexattr(hb, name)
+				     : removexattr(hb, name);
+			he = errno;
+			break;
+		}
+		cr_assert_eq(r, h,
+			     "op %d: kind %d %s %s %s size %zu: rump %ld (%s), "
+			     "host %ld (%s)",
+			     op, kind, nofollow ? "l" : "", node, name, sz, r,
+			     strerror(re), h, strerror(he));
+		if (r < 0)
+			cr_assert_eq(
+				re, he,
+				"op %d: kind %d %s %s %s: rump %s, host %s", op,
+				kind, nofollow ? "l" : "", node, name,
+				strerror(re), strerror(he));
+		else if ((kind == 1 || kind == 2) && sz != 0)
+			cr_assert_eq(memcmp(rbuf, hbuf, (size_t)r), 0,
+				     "op %d: the bytes differ", op);
+	}
+}
