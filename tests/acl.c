@@ -414,25 +414,12 @@ Test(acl, symlinks_have_none)
 	cr_assert_eq(mode_of("/f"), 0660);
 }
 
-Test(acl, other_file_systems_and_files_have_none)
+/* Pipes keep none (hostfs keeps the host's: tests/hostfs_xattr.c). */
+Test(acl, other_files_have_none)
 {
-	char hdir[] = "/dev/shm/rump-acl-XXXXXX", p[128], buf[512];
-	size_t n = acl_make(buf, acl_named, NENT(acl_named));
+	char buf[512];
+	size_t n;
 	int pfd[2];
-
-	cr_assert_not_null(mkdtemp(hdir));
-	snprintf(p, sizeof(p), "%s/f", hdir);
-	close(open(p, O_CREAT | O_RDWR, 0644));
-	RETURNS(rump_sys_mkdir("/mnt", 0755), 0);
-	RETURNS(rump_sys_mount(hdir, "/mnt", "hostfs", 0, ""), 0);
-	FAILS(rump_sys_setxattr("/mnt/f", A, buf, n, 0), EOPNOTSUPP);
-	FAILS(rump_sys_getxattr("/mnt/f", A, buf, sizeof(buf)), EOPNOTSUPP);
-	FAILS(rump_sys_removexattr("/mnt/f", A), EOPNOTSUPP);
-	FAILS(rump_sys_removexattr("/mnt", D), EOPNOTSUPP);
-	FAILS(rump_sys_setxattr("/mnt/f", A, buf, 3, 0), EINVAL);
-	RETURNS(rump_sys_listxattr("/mnt/f", buf, sizeof(buf)), 0);
-	RETURNS(rump_sys_umount("/mnt"), 0);
-	host_rmtree(hdir);
 
 	RETURNS(rump_sys_pipe(pfd), 0);
 	n = acl_make(buf, acl_named, NENT(acl_named));

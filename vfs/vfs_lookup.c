@@ -31,7 +31,7 @@ vnode_owner(struct vnode *vp, const struct vattr *known, mode_t *modep,
 	struct vattr va;
 
 	if (known != NULL) {
-		*modep = known->va_mode;
+		*modep = known->va_mode | (known->va_hasacl ? VMODE_ACL : 0);
 		*uidp = known->va_uid;
 		*gidp = known->va_gid;
 		return;
@@ -45,7 +45,7 @@ vnode_owner(struct vnode *vp, const struct vattr *known, mode_t *modep,
 		*uidp = *gidp = (uid_t)-1;
 		return;
 	}
-	*modep = va.va_mode;
+	*modep = va.va_mode | (va.va_hasacl ? VMODE_ACL : 0);
 	*uidp = va.va_uid;
 	*gidp = va.va_gid;
 }

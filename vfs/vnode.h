@@ -105,6 +105,11 @@ struct vattr {
 	 * NULL: its access ACL, and a directory's default ACL.  Only a
 	 * file system with vop_getacl gets them. */
 	struct acl *va_acl, *va_dacl;
+	/* vop_getattr, vop_lookup's vap: the node may have an access ACL,
+	 * as vop_owner's VMODE_ACL says (for a file system without
+	 * vop_owner: permission checks then ask vop_getacl).  Never in
+	 * va_mode, which stat shows. */
+	bool va_hasacl;
 };
 #define VA_MODE 0x01
 #define VA_UID 0x02
@@ -250,7 +255,8 @@ struct vnodeops {
 	 * access ACL also, at once, the mode's 07777 bits to *modep.  A
 	 * kept access ACL's USER_OBJ, MASK and OTHER entries are never
 	 * read (the mode is their truth, acl.h), so chmod changes no ACL.
-	 * Stamps ctime.  0 or ENOMEM.
+	 * Stamps ctime.  0 or ENOMEM (a host-backed file system: also the
+	 * host's error).
 	 */
 	int (*vop_getacl)(struct vnode *vp, int type, struct acl **aclp,
 			  mode_t *modep);

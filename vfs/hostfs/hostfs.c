@@ -7,6 +7,7 @@
 #include <linux/stat.h>
 #include <asm/statfs.h>
 
+#include "acl.h"
 #include "cred.h"
 #include "file.h"
 #include "fsize.h"
@@ -51,6 +52,23 @@ struct hostfs_node {
 	kmutex_t hn_lock;
 	int hn_rfd, hn_wfd, hn_dfd; /* read, write, directory handles or -1 */
 	int hn_afd; /* a directory handle whose reads stamp atime, or -1 */
+	/*
+	 * POSIX ACLs, read from the host and kept until its ctime moves
+	 * (every change of an ACL or the mode moves it): the host ctime
+	 * seen by the node's latest stat (atomic), and, under hn_acllock
+	 * (a leaf), each ACL (held, or NULL), whether it is known, the
+	 * ctime it was read at and the mode with it ((mode_t)-1: not
+	 * read).  hn_noacl (atomic) is the ctime at which the node was
+	 * found to have no access ACL (INT64_MIN: not known to have
+	 * none), so a stat tells the VFS whether to ask (va_hasacl).
+	 */
+	int64_t hn_seenctime;
+	int64_t hn_noacl;
+	kmutex_t hn_acllock;
+	struct acl *hn_acl[2];
+	bool hn_aclknown[2];
+	int64_t hn_aclctime[2];
+	mode_t hn_aclmode[2];
 };
 
 static inline struct hostfs_node *
@@ -70,6 +88,10 @@ static bool is_window(struct vnode *vp);
 static int window_size(struct vnode *vp, off_t *sizep);
 static void stat_to_vattr(struct vnode *vp, const struct rumpuser_stat *st,
 			  struct vattr *va);
+/* Failing to write them is not the creation's failure: the host gave
+ * the node its own directory's default ACL already, the same one but
+ * for a change on the host the kernel has not seen. */
+static void acl_inherit(struct vnode *vp, const struct vattr *va);
 
 static unsigned
 hash(uint64_t dev, uint64_t ino)
@@ -199,6 +221,9 @@ node_get(struct hostfs_mount *hm, int fd, const struct rumpuser_stat *st,
 	nn->hn_fd = fd;
 	nn->hn_rfd = nn->hn_wfd = nn->hn_dfd = nn->hn_afd = -1;
 	mutex_init(&nn->hn_lock);
+	mutex_init(&nn->hn_acllock);
+	nn->hn_seenctime = st->st_ctime_ns;
+	nn->hn_noacl = INT64_MIN;
 	vnode_init(&nn->hn_vn, type, hm->hm_mp, &hostfs_vnodeops, nn);
 	if (type == VCHR || type == VBLK)
 		nn->hn_vn.v_rdev = (vdev_t)st->st_rdev;
@@ -360,9 +385,11 @@ create_tmpfile(struct vnode *dvp, const struct vattr *va, struct vnode **vpp)
 	}
 	fix_owner(fd, &st, va);
 	fix_mode(fd, &st, mode);
-	if ((error = node_get(VTOHM(dvp), fd, &st, vpp)) == 0)
+	if ((error = node_get(VTOHM(dvp), fd, &st, vpp)) == 0) {
 		/* No name: not kept open in the cache once unused. */
 		atomic_store_relaxed(&VTOHN(*vpp)->hn_unlinked, true);
+		acl_inherit(*vpp, va);
+	}
 	return error;
 }
 
@@ -416,7 +443,9 @@ hostfs_create(struct vnode *dvp, const char *name, size_t len,
 		return error;
 	fix_owner(fd, &st, va);
 	fix_mode(fd, &st, mode);
-	return node_get(hm, fd, &st, vpp);
+	if ((error = node_get(hm, fd, &st, vpp)) == 0)
+		acl_inherit(*vpp, va);
+	return error;
 }
 
 static int
@@ -715,6 +744,16 @@ stat_to_vattr(struct vnode *vp, const struct rumpuser_stat *st,
 	va->va_atime = st->st_atime_ns;
 	va->va_mtime = st->st_mtime_ns;
 	va->va_ctime = st->st_ctime_ns;
+	if (vp->v_type != VLNK) {
+		struct hostfs_node *hn = VTOHN(vp);
+
+		/* Stored only when it moved: many threads stat one file. */
+		if (atomic_load_relaxed(&hn->hn_seenctime) != st->st_ctime_ns)
+			atomic_store_relaxed(&hn->hn_seenctime,
+					     st->st_ctime_ns);
+		va->va_hasacl =
+			atomic_load_relaxed(&hn->hn_noacl) != st->st_ctime_ns;
+	}
 	if (is_window(vp)) {
 		off_t size;
 
@@ -1118,6 +1157,188 @@ hostfs_xattr(struct vnode *vp, struct xattr_req *rq)
 	}
 }
 
+/* ---- POSIX ACLs ----------------------------------------------------------- */
+
+static const char *const acl_xname[2] = { ACL_XATTR_ACCESS, ACL_XATTR_DEFAULT };
+
+/*
+ * Read the host's ACL of `type' (*aclp: a new reference or NULL) as of
+ * host ctime *ctimep and mode *modep.  A fresh stat comes first unless
+ * the caller's own stat is recent enough (`stat' false: *ctimep is the
+ * node's latest, which came before this read).  A host file system
+ * without ACLs has none.
+ */
+static int
+acl_fetch(struct hostfs_node *hn, int type, bool stat, struct acl **aclp,
+	  int64_t *ctimep, mode_t *modep)
+{
+	unsigned char sbuf[4 + 8 * 16], *buf = sbuf;
+	size_t size = sizeof(sbuf), len;
+	struct rumpuser_stat st;
+	int error;
+
+	*modep = (mode_t)-1;
+	if (stat) {
+		if ((error = rumpuser_fs_fstatat(hn->hn_fd, "", AT_EMPTY_PATH,
+						 &st)) != 0)
+			return error;
+		*ctimep = st.st_ctime_ns;
+		*modep = st.st_mode & 07777;
+		atomic_store_relaxed(&hn->hn_seenctime, st.st_ctime_ns);
+	}
+	for (;;) {
+		error = rumpuser_fs_getxattr(hn->hn_fd, acl_xname[type], buf,
+					     size, &len);
+		if (error != ERANGE)
+			break;
+		/* A long one: ask its length, then read it again. */
+		if (buf != sbuf)
+			kmem_free(buf, size);
+		buf = NULL;
+		if ((error = rumpuser_fs_getxattr(hn->hn_fd, acl_xname[type],
+						  NULL, 0, &size)) != 0)
+			break;
+		if (size > XATTR_SIZE_MAX_ ||
+		    (buf = kmem_alloc(size)) == NULL) {
+			error = ENOMEM;
+			break;
+		}
+	}
+	*aclp = NULL;
+	if (error == ENODATA || error == EOPNOTSUPP)
+		error = 0;
+	else if (error == 0)
+		error = acl_from_xattr(buf, len, aclp);
+	if (buf != sbuf && buf != NULL)
+		kmem_free(buf, size);
+	return error;
+}
+
+/*
+ * vop_getacl: the kept ACL while the host's ctime has not moved since
+ * it was read, else the host's (a stat and a read).  Changes made on
+ * the host show at the next stat of the node that sees its ctime move;
+ * a host whose timestamps are coarser than the time between two changes
+ * may hide the second one until the next.
+ */
+static int
+hostfs_getacl(struct vnode *vp, int type, struct acl **aclp, mode_t *modep)
+{
+	struct hostfs_node *hn = VTOHN(vp);
+	int64_t seen = atomic_load_relaxed(&hn->hn_seenctime), ctime = seen;
+	struct acl *acl, *old = NULL;
+	mode_t mode;
+	int error;
+
+	mutex_enter(&hn->hn_acllock);
+	if (hn->hn_aclknown[type] && hn->hn_aclctime[type] == seen &&
+	    (modep == NULL || hn->hn_aclmode[type] != (mode_t)-1)) {
+		*aclp = acl_hold(hn->hn_acl[type]);
+		if (modep != NULL)
+			*modep = hn->hn_aclmode[type];
+		mutex_exit(&hn->hn_acllock);
+		return 0;
+	}
+	mutex_exit(&hn->hn_acllock);
+	/* The access ACL's mode is the permission checks' truth: read it
+	 * with the ACL. */
+	if ((error = acl_fetch(hn, type,
+			       type == ACL_TYPE_ACCESS_ || modep != NULL, &acl,
+			       &ctime, &mode)) != 0)
+		return error;
+	mutex_enter(&hn->hn_acllock);
+	old = hn->hn_acl[type];
+	hn->hn_acl[type] = acl_hold(acl);
+	hn->hn_aclknown[type] = true;
+	hn->hn_aclctime[type] = ctime;
+	hn->hn_aclmode[type] = mode;
+	if (type == ACL_TYPE_ACCESS_)
+		atomic_store_relaxed(&hn->hn_noacl,
+				     acl == NULL ? ctime : INT64_MIN);
+	mutex_exit(&hn->hn_acllock);
+	acl_rele(old);
+	*aclp = acl;
+	if (modep != NULL)
+		*modep = mode;
+	return 0;
+}
+
+/* Forget what was read of the node's ACLs: the next check reads them. */
+static void
+acl_forget(struct hostfs_node *hn)
+{
+	mutex_enter(&hn->hn_acllock);
+	hn->hn_aclknown[0] = hn->hn_aclknown[1] = false;
+	atomic_store_relaxed(&hn->hn_noacl, INT64_MIN);
+	mutex_exit(&hn->hn_acllock);
+}
+
+/* Write acl (NULL: remove) as the host file's ACL of `type'; an access
+ * ACL's USER_OBJ, MASK and OTHER from `mode'. */
+static int
+acl_store(struct hostfs_node *hn, int type, const struct acl *acl, mode_t mode)
+{
+	size_t size;
+	void *buf;
+	int error;
+
+	if (acl == NULL) {
+		error = rumpuser_fs_removexattr(hn->hn_fd, acl_xname[type]);
+		return error == ENODATA ? 0 : error;
+	}
+	size = acl_xattr_size(acl);
+	if ((buf = kmem_alloc(size)) == NULL)
+		return ENOMEM;
+	acl_to_xattr(acl, type == ACL_TYPE_ACCESS_, mode, buf);
+	error = rumpuser_fs_setxattr(hn->hn_fd, acl_xname[type], buf, size, 0);
+	kmem_free(buf, size);
+	return error;
+}
+
+/*
+ * vop_setacl: the host file's system.posix_acl_* attribute, then (an
+ * access ACL) its mode: the host derives the permission bits from the
+ * ACL itself, but the VFS may have dropped S_ISGID.  The host stamps
+ * ctime.
+ */
+static int
+hostfs_setacl(struct vnode *vp, int type, struct acl *acl, const mode_t *modep)
+{
+	struct hostfs_node *hn = VTOHN(vp);
+	mode_t mode = modep != NULL ? *modep & 07777 : 0;
+	struct rumpuser_stat st;
+	int error;
+
+	if ((error = rofs(vp)) != 0)
+		return error;
+	error = acl_store(hn, type, acl, mode);
+	if (error == 0 && modep != NULL &&
+	    (error = rumpuser_fs_fstatat(hn->hn_fd, "", AT_EMPTY_PATH, &st)) ==
+		    0 &&
+	    (st.st_mode & 07777) != mode)
+		error = rumpuser_fs_fchmodat(hn->hn_fd, "", (int)mode,
+					     AT_EMPTY_PATH);
+	acl_forget(hn);
+	return error;
+}
+
+/* A new node's inherited ACLs (vop_create's va_acl, va_dacl): the host
+ * may have given it its own directory's already; the kernel's win. */
+static void
+acl_inherit(struct vnode *vp, const struct vattr *va)
+{
+	struct hostfs_node *hn = VTOHN(vp);
+
+	if (va->va_acl == NULL && va->va_dacl == NULL)
+		return;
+	if (va->va_acl != NULL)
+		acl_store(hn, ACL_TYPE_ACCESS_, va->va_acl,
+			  va->va_mode & 07777);
+	if (va->va_dacl != NULL && va->va_type == VDIR)
+		acl_store(hn, ACL_TYPE_DEFAULT_, va->va_dacl, 0);
+	acl_forget(hn);
+}
+
 /* Close a node's handles and free it (it is out of the table). */
 static void
 node_free(struct hostfs_node *hn)
@@ -1132,6 +1353,9 @@ node_free(struct hostfs_node *hn)
 	if (hn->hn_afd != -1)
 		rumpuser_fs_close(hn->hn_afd);
 	rumpuser_fs_close(hn->hn_fd);
+	acl_rele(hn->hn_acl[0]);
+	acl_rele(hn->hn_acl[1]);
+	mutex_destroy(&hn->hn_acllock);
 	mutex_destroy(&hn->hn_lock);
 	kmem_free(hn, sizeof(*hn));
 }
@@ -1210,6 +1434,8 @@ static const struct vnodeops hostfs_vnodeops = {
 	.vop_seekhole = hostfs_seekhole,
 	.vop_fsync = hostfs_fsync,
 	.vop_xattr = hostfs_xattr,
+	.vop_getacl = hostfs_getacl,
+	.vop_setacl = hostfs_setacl,
 	.vop_inactive = hostfs_inactive,
 	.vop_reclaim = hostfs_reclaim,
 };

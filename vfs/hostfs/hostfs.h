@@ -23,8 +23,15 @@
  * process made it, then gives it away), when the host process may give
  * files away; otherwise it keeps the host's owner.
  *
+ * Extended attributes and POSIX ACLs are the host file's (vop_xattr,
+ * vop_getacl, vop_setacl).  A node keeps the ACLs it read until the host
+ * ctime its stats see moves; a stat says whether the node is known to
+ * have no access ACL (va_hasacl), so permission checks of nodes without
+ * one ask the host nothing more.
+ *
  * Lock order: a node's hn_lock (its I/O handles and directory stream) >
- * the mount's hm_lock (the node table, a leaf).
+ * the mount's hm_lock (the node table, a leaf); a node's hn_acllock
+ * (its kept ACLs) is a leaf, never held across a host call.
  */
 #ifndef RUMP_VFS_HOSTFS_H
 #define RUMP_VFS_HOSTFS_H
