@@ -19,6 +19,7 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <grp.h>
+#include <pthread.h>
 #include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -814,4 +815,58 @@ Test(hostfs_xattr, acl_rules)
 	FAILS(rump_sys_setxattr("/mnt/f", A, acl, n, 0), EROFS);
 	FAILS(rump_sys_removexattr("/mnt/mine", A), EROFS);
 	same_acl("mine", A);
+}
+
+/* Checks by several processes at once while the ACL comes and goes:
+ * every answer is one of the two right ones (ThreadSanitizer's case). */
+struct checker {
+	pthread_t thr;
+	pthread_barrier_t *go;
+};
+
+static void *
+checker_main(void *arg)
+{
+	struct checker *c = arg;
+
+	cr_assert_eq(rump_pub_lwproc_rfork(RUMP_RFCFDG), 0);
+	cr_assert_eq(rump_sys_setuid(1000), 0);
+	pthread_barrier_wait(c->go);
+	for (int i = 0; i < 200; i++) {
+		int r = rump_sys_access("/mnt/c", R_OK);
+
+		cr_assert(r == 0 || errno == EACCES, "access: %s",
+			  strerror(errno));
+	}
+	rump_pub_lwproc_releaselwp();
+	return NULL;
+}
+
+Test(hostfs_xattr, acl_checks_race_with_changes)
+{
+	unsigned char acl[64];
+	size_t n = acl_value(acl, acl_named, 5);
+	struct checker c[3];
+	pthread_barrier_t go;
+
+	host_file("c", 0640);
+	cr_assert_eq(pthread_barrier_init(&go, NULL, 4), 0);
+	for (int i = 0; i < 3; i++) {
+		c[i].go = &go;
+		cr_assert_eq(
+			pthread_create(&c[i].thr, NULL, checker_main, &c[i]),
+			0);
+	}
+	pthread_barrier_wait(&go);
+	for (int i = 0; i < 40; i++) {
+		if (i % 2 == 0)
+			RETURNS(rump_sys_setxattr("/mnt/c", A, acl, n, 0), 0);
+		else
+			RETURNS(rump_sys_removexattr("/mnt/c", A), 0);
+	}
+	for (int i = 0; i < 3; i++)
+		pthread_join(c[i].thr, NULL);
+	pthread_barrier_destroy(&go);
+	/* Settled: no ACL, and the kernel knows. */
+	same_access(1000, "c", R_OK, EACCES);
 }
