@@ -99,17 +99,17 @@ struct vattr {
 	off_t va_size;
 	uint64_t va_blocks; /* 512-byte units */
 	unsigned va_blksize;
+	/* vop_getattr, vop_lookup's vap: the node may have an access ACL,
+	 * as vop_owner's VMODE_ACL says (for a file system without
+	 * vop_owner: permission checks then ask vop_getacl).  Never in
+	 * va_mode, which stat shows.  (In va_blksize's padding.) */
+	bool va_hasacl;
 	int64_t va_atime, va_mtime, va_ctime, va_btime;
 	/* vop_create: the POSIX ACLs (acl.h) the new node inherits, held
 	 * by the caller (the file system takes references of its own), or
 	 * NULL: its access ACL, and a directory's default ACL.  Only a
 	 * file system with vop_getacl gets them. */
 	struct acl *va_acl, *va_dacl;
-	/* vop_getattr, vop_lookup's vap: the node may have an access ACL,
-	 * as vop_owner's VMODE_ACL says (for a file system without
-	 * vop_owner: permission checks then ask vop_getacl).  Never in
-	 * va_mode, which stat shows. */
-	bool va_hasacl;
 };
 #define VA_MODE 0x01
 #define VA_UID 0x02

@@ -49,21 +49,22 @@ struct hostfs_node {
 			   * left, so do not keep the host file open */
 	uint64_t hn_dev, hn_ino; /* the host's identity of the file */
 	int hn_fd;               /* O_PATH handle, for the node's life */
+	/* hn_seenctime, hn_noacl: the ACLs' (below), beside what every
+	 * lookup reads rather than on a cache line of their own. */
+	int64_t hn_seenctime, hn_noacl;
 	kmutex_t hn_lock;
 	int hn_rfd, hn_wfd, hn_dfd; /* read, write, directory handles or -1 */
 	int hn_afd; /* a directory handle whose reads stamp atime, or -1 */
 	/*
 	 * POSIX ACLs, read from the host and kept until its ctime moves
-	 * (every change of an ACL or the mode moves it): the host ctime
-	 * seen by the node's latest stat (atomic), and, under hn_acllock
-	 * (a leaf), each ACL (held, or NULL), whether it is known, the
-	 * ctime it was read at and the mode with it ((mode_t)-1: not
-	 * read).  hn_noacl (atomic) is the ctime at which the node was
+	 * (every change of an ACL or the mode moves it): hn_seenctime is
+	 * the host ctime seen by the node's latest stat (atomic), and,
+	 * under hn_acllock (a leaf), each ACL (held, or NULL), whether it
+	 * is known, the ctime it was read at and the mode with it
+	 * ((mode_t)-1: not read).  hn_noacl (atomic) is the ctime at which the node was
 	 * found to have no access ACL (INT64_MIN: not known to have
 	 * none), so a stat tells the VFS whether to ask (va_hasacl).
 	 */
-	int64_t hn_seenctime;
-	int64_t hn_noacl;
 	kmutex_t hn_acllock;
 	struct acl *hn_acl[2];
 	bool hn_aclknown[2];
