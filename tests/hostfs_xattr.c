@@ -8,6 +8,10 @@
  * host directory under /tmp (ext4 here: user.*, trusted.* and
  * security.* kept), one through a hostfs mount, the other with the
  * host's own calls, and compares every result, errno and byte.
+ * POSIX ACLs: set through the kernel or on the host, each side sees
+ * the other's, and the kernel's access decisions for unprivileged
+ * users (named-user entries granting and denying, the mask, a default
+ * ACL's inheritance) are the host's, asked by a forked child.
  * The host side runs as root (as CI does).
  */
 #include <errno.h>
@@ -771,6 +775,25 @@ Test(hostfs_xattr, default_acl_is_inherited)
 	}
 	same_acl("dd/k", A);
 	same_acl("dd/kd", D);
+	/* A FIFO and an unnamed file too. */
+	RETURNS(rump_sys_mknod("/mnt/dd/kf", S_IFIFO | 0660, 0), 0);
+	cr_assert_eq(mknod(hp("dd/hf"), S_IFIFO | 0660, 0), 0);
+	cr_assert_eq(host_mode("dd/kf"), host_mode("dd/hf"));
+	{
+		unsigned char a[256], b[256];
+		ssize_t an = getxattr(hp("dd/kf"), A, a, sizeof(a));
+		ssize_t bn = getxattr(hp("dd/hf"), A, b, sizeof(b));
+		int tfd = rump_sys_open("/mnt/dd", O_TMPFILE | O_RDWR, 0664);
+
+		cr_assert_gt(an, 0);
+		cr_assert_eq(an, bn);
+		cr_assert_eq(memcmp(a, b, (size_t)an), 0);
+		cr_assert_geq(tfd, 0, "O_TMPFILE: %s", strerror(errno));
+		bn = getxattr(hp("dd/h"), A, b, sizeof(b));
+		RETURNS(rump_sys_fgetxattr(tfd, A, a, sizeof(a)), bn);
+		cr_assert_eq(memcmp(a, b, (size_t)bn), 0);
+		rump_sys_close(tfd);
+	}
 	/* A default ACL grants nothing on its directory; the new one's
 	 * access ACL lets uid 1000 write there by its named entry. */
 	same_access(1000, "dd", W_OK, EACCES);
@@ -869,4 +892,32 @@ Test(hostfs_xattr, acl_checks_race_with_changes)
 	pthread_barrier_destroy(&go);
 	/* Settled: no ACL, and the kernel knows. */
 	same_access(1000, "c", R_OK, EACCES);
+}
+
+/* An ACL longer than hostfs's first read (40 named users). */
+Test(hostfs_xattr, a_long_acl)
+{
+	unsigned ent[44][3];
+	unsigned char acl[4 + 8 * 44];
+	size_t n;
+	int k = 0;
+
+	ent[k][0] = 0x01, ent[k][1] = 6, ent[k++][2] = ~0u;
+	for (unsigned u = 0; u < 40; u++)
+		ent[k][0] = 0x02, ent[k][1] = u == 39 ? 4 : 0,
+		ent[k++][2] = 2000 + u;
+	ent[k][0] = 0x04, ent[k][1] = 0, ent[k++][2] = ~0u;
+	ent[k][0] = 0x10, ent[k][1] = 4, ent[k++][2] = ~0u;
+	ent[k][0] = 0x20, ent[k][1] = 0, ent[k++][2] = ~0u;
+	n = acl_value(acl, (const unsigned(*)[3])ent, (size_t)k);
+	host_file("long", 0600);
+	cr_assert_eq(setxattr(hp("long"), A, acl, n, 0), 0);
+	same_acl("long", A);
+	same_access(2039, "long", R_OK, 0);
+	same_access(2038, "long", R_OK, EACCES);
+	/* Through the kernel too. */
+	host_file("long2", 0600);
+	RETURNS(rump_sys_setxattr("/mnt/long2", A, acl, n, 0), 0);
+	same_acl("long2", A);
+	same_access(2039, "long2", R_OK, 0);
 }

@@ -1199,6 +1199,8 @@ acl_fetch(struct hostfs_node *hn, int type, bool stat, struct acl **aclp,
 		if ((error = rumpuser_fs_getxattr(hn->hn_fd, acl_xname[type],
 						  NULL, 0, &size)) != 0)
 			break;
+		if (size == 0) /* emptied meanwhile: no entries */
+			size = 1;
 		if (size > XATTR_SIZE_MAX_ ||
 		    (buf = kmem_alloc(size)) == NULL) {
 			error = ENOMEM;
