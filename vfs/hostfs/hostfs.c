@@ -42,16 +42,16 @@ struct hostfs_mount {
 struct hostfs_node {
 	struct vnode hn_vn;
 	struct hostfs_node *hn_next; /* hash chain, under hm_lock */
-	/* In the mount's cache of unreferenced nodes; under hm_lock. */
-	struct hostfs_node *hn_lru_next, *hn_lru_prev;
+	/* The ACLs' (below), on the cache line a lookup's hash search
+	 * reads anyway (hn_dev, hn_ino). */
+	int64_t hn_seenctime, hn_noacl;
 	bool hn_cached;
 	bool hn_unlinked;        /* a name of it was removed here: maybe no name
 			   * left, so do not keep the host file open */
 	uint64_t hn_dev, hn_ino; /* the host's identity of the file */
 	int hn_fd;               /* O_PATH handle, for the node's life */
-	/* hn_seenctime, hn_noacl: the ACLs' (below), beside what every
-	 * lookup reads rather than on a cache line of their own. */
-	int64_t hn_seenctime, hn_noacl;
+	/* In the mount's cache of unreferenced nodes; under hm_lock. */
+	struct hostfs_node *hn_lru_next, *hn_lru_prev;
 	kmutex_t hn_lock;
 	int hn_rfd, hn_wfd, hn_dfd; /* read, write, directory handles or -1 */
 	int hn_afd; /* a directory handle whose reads stamp atime, or -1 */
