@@ -341,11 +341,19 @@ Test(kern_dirtab, lookups_out_of_order_seldom_write_the_hint)
 		int i = rand_r(&seed) % 200;
 		uint32_t before = hint();
 
+		uint32_t hp = before & DIRTAB_HINT_PLACE, u = (uint32_t)i;
+		bool down = (before & DIRTAB_HINT_DOWN) != 0;
+		bool turn = down ? u == hp + 2 : u + 2 == hp;
+
 		snprintf(name, sizeof(name), "n%d", i);
-		cr_assert_eq(find(name)->td_place, (uint32_t)i);
-		/* Armed exactly when found where the hint said. */
-		cr_assert_eq(!!(hint() & DIRTAB_HINT_SEQ),
-			     (before & ~DIRTAB_HINT_SEQ) == (uint32_t)i);
+		cr_assert_eq(find(name)->td_place, u);
+		/* Armed when found where the hint said (but at place 0 going
+		 * down), or two places the other way (a turn), else not. */
+		if (hint() & DIRTAB_HINT_SEQ)
+			cr_assert(hp == u || turn, "armed at %d", i);
+		else
+			cr_assert(!(hp == u || turn) || u <= 1,
+				  "not armed at %d", i);
 		writes += hint() != before;
 		starts += i % DIRTAB_HINT_START == 0;
 	}
@@ -449,6 +457,66 @@ Test(kern_dirtab, removals_in_order_keep_the_sequence)
 		if (i >= DIRTAB_HINT_START && i + 1 < N)
 			cr_assert_eq(hint(),
 				     (uint32_t)(i + 1) | DIRTAB_HINT_SEQ,
+				     "after %s", name);
+	}
+	cr_assert_eq(dt.dt_count, 0);
+}
+
+/* readdir lists from the highest place down (tmpfs.c): stat in that
+ * order arms the hint downwards, and going up again turns it round. */
+Test(kern_dirtab, names_found_in_readdir_order_arm_the_hint_downwards)
+{
+	enum { N = 200 };
+	char name[16];
+
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "d%d", i);
+		cr_assert_eq(add(name, i), 0);
+	}
+	for (int i = N - 1; i >= 0; i--) {
+		snprintf(name, sizeof(name), "d%d", i);
+		cr_assert_eq(find(name)->td_place, (uint32_t)i);
+		/* 192 starts a sequence, 191 turns it down. */
+		if (i <= 191 && i > 0)
+			cr_assert_eq(hint(),
+				     (uint32_t)(i - 1) | DIRTAB_HINT_SEQ |
+					     DIRTAB_HINT_DOWN,
+				     "after %s", name);
+	}
+	cr_assert_eq(hint(), 0, "nothing below place 0");
+	/* Down from 99 to 94 (96 starts, 95 turns), then up from 95:
+	 * turned round at once. */
+	for (int i = 99; i >= 94; i--) {
+		snprintf(name, sizeof(name), "d%d", i);
+		cr_assert_not_null(find(name));
+	}
+	cr_assert_eq(hint(), 93 | DIRTAB_HINT_SEQ | DIRTAB_HINT_DOWN);
+	cr_assert_not_null(find("d95"));
+	cr_assert_eq(hint(), 96 | DIRTAB_HINT_SEQ);
+	cr_assert_not_null(find("d96"));
+	cr_assert_eq(hint(), 97 | DIRTAB_HINT_SEQ);
+}
+
+/* rm -r removes in readdir order: each removal finds again the name its
+ * namei found, and the sequence goes on down. */
+Test(kern_dirtab, removals_in_readdir_order_keep_the_sequence)
+{
+	enum { N = 300 };
+	char name[16];
+
+	for (int i = 0; i < N; i++) {
+		snprintf(name, sizeof(name), "v%d", i);
+		cr_assert_eq(add(name, i), 0);
+	}
+	for (int i = N - 1; i >= 0; i--) {
+		snprintf(name, sizeof(name), "v%d", i);
+		cr_assert_not_null(find(name), "%s", name); /* namei */
+		remove_name(name); /* finds it again, then removes it */
+		cr_assert_null(find(name), "%s", name);
+		if (i < N - 2 * DIRTAB_HINT_START && i > 0)
+			cr_assert_eq(hint(),
+				     (uint32_t)(i - 1) | DIRTAB_HINT_SEQ |
+					     DIRTAB_HINT_DOWN,
 				     "after %s", name);
 	}
 	cr_assert_eq(dt.dt_count, 0);

@@ -110,21 +110,37 @@ entry_is(const struct tmpfs_dirent *de, const char *name, size_t len,
 	       de->td_len == len && memcmp(dirtab_name(de), name, len) == 0;
 }
 
+/* The hint that expects the place after `place' (down: before). */
+static uint32_t
+hint_after(uint32_t place, bool down)
+{
+	if (!down)
+		return (place + 1) | DIRTAB_HINT_SEQ;
+	return place > 0 ? (place - 1) | DIRTAB_HINT_SEQ | DIRTAB_HINT_DOWN : 0;
+}
+
 /*
  * Remember where `de' was found; `hint' is the hint the lookup read.
  * The table's line is shared by every reader of the directory, so
  * lookups in no order must not write it each time: a sequence starts
  * only at a place that is a multiple of DIRTAB_HINT_START (an in-order
  * walk arms the hint within that many names), and an armed hint that
- * missed is disarmed once.
+ * missed is disarmed once.  A find two places from the hint, on the
+ * far side of the last one found, turns the sequence round (readdir
+ * lists from the highest place down).
  */
 static void
 hint_learn(struct dirtab *dt, uint32_t hint, const struct tmpfs_dirent *de)
 {
-	uint32_t place = de->td_place, next;
+	uint32_t place = de->td_place, hp = hint & DIRTAB_HINT_PLACE, next;
+	bool down = (hint & DIRTAB_HINT_DOWN) != 0;
 
-	if ((hint & ~DIRTAB_HINT_SEQ) == place)
-		next = (place + 1) | DIRTAB_HINT_SEQ;
+	if (hp == place)
+		next = hint_after(place, down);
+	else if (!down && place + 2 == hp)
+		next = hint_after(place, true);
+	else if (down && place == hp + 2)
+		next = hint_after(place, false);
 	else if ((hint & DIRTAB_HINT_SEQ) || place % DIRTAB_HINT_START == 0)
 		next = place + 1;
 	else
@@ -139,13 +155,14 @@ hint_learn(struct dirtab *dt, uint32_t hint, const struct tmpfs_dirent *de)
  * caches holds only in memory, while the caller uses this one.
  */
 static void
-prefetch_next_node(const struct dirtab *dt, uint32_t place)
+prefetch_next_node(const struct dirtab *dt, uint32_t place, bool down)
 {
 	const char *node;
 
-	if (place + 1 >= dt->dt_end)
+	if (down ? place == 0 : place + 1 >= dt->dt_end)
 		return;
-	node = (const char *)entry_at(dt, place + 1)->td_node;
+	node = (const char *)entry_at(dt, down ? place - 1 : place + 1)
+		       ->td_node;
 	if (node == NULL)
 		return;
 	for (size_t off = 0; off < DIRTAB_NODE_SIZE; off += 64)
@@ -155,17 +172,19 @@ prefetch_next_node(const struct dirtab *dt, uint32_t place)
 struct tmpfs_dirent *
 dirtab_find(struct dirtab *dt, const char *name, size_t len, uint32_t hash)
 {
-	uint32_t hint = atomic_load_relaxed(&dt->dt_hint), place;
+	uint32_t hint = atomic_load_relaxed(&dt->dt_hint), place, last;
 	struct tmpfs_dirent *de;
+	bool down;
 	uint64_t v;
 
 	if (dt->dt_slot == NULL)
 		return NULL;
-	place = hint & ~DIRTAB_HINT_SEQ;
+	place = hint & DIRTAB_HINT_PLACE;
+	down = (hint & DIRTAB_HINT_DOWN) != 0;
 	if ((hint & DIRTAB_HINT_SEQ) && place < dt->dt_end &&
 	    entry_is(de = entry_at(dt, place), name, len, hash)) {
 		hint_learn(dt, hint, de);
-		prefetch_next_node(dt, place);
+		prefetch_next_node(dt, place, down);
 		return de;
 	}
 	/*
@@ -173,8 +192,10 @@ dirtab_find(struct dirtab *dt, const char *name, size_t len, uint32_t hash)
 	 * name up again under the directory's write lock.  The hint stays
 	 * as it is, so the sequence goes on.
 	 */
-	if ((hint & DIRTAB_HINT_SEQ) && place > 0 && place - 1 < dt->dt_end &&
-	    entry_is(de = entry_at(dt, place - 1), name, len, hash))
+	last = down ? place + 1 : place - 1; /* place 0 going up: none */
+	if ((hint & DIRTAB_HINT_SEQ) && (down || place > 0) &&
+	    last < dt->dt_end &&
+	    entry_is(de = entry_at(dt, last), name, len, hash))
 		return de;
 	for (uint32_t s = hash & dt->dt_mask; (v = dt->dt_slot[s]) != 0;
 	     s = (s + 1) & dt->dt_mask) {
@@ -389,5 +410,21 @@ dirtab_next(const struct dirtab *dt, uint64_t *pos)
 	}
 	if (*pos < dt->dt_end)
 		*pos = dt->dt_end;
+	return NULL;
+}
+
+struct tmpfs_dirent *
+dirtab_prev(const struct dirtab *dt, uint64_t *bound)
+{
+	struct tmpfs_dirent *de;
+
+	for (uint64_t i = MIN(*bound, (uint64_t)dt->dt_end); i-- > 0;) {
+		de = entry_at(dt, (uint32_t)i);
+		if (de->td_node != NULL) {
+			*bound = i;
+			return de;
+		}
+	}
+	*bound = 0;
 	return NULL;
 }

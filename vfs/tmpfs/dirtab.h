@@ -62,13 +62,15 @@ struct dirtab {
 	uint32_t dt_count; /* entries in use */
 	/*
 	 * Where the next lookup is likely to be: the place after the last
-	 * one found (dirtab.c says which are remembered), with
-	 * DIRTAB_HINT_SEQ set when that one was found where the hint said.  Only then is the place tried before the index, so
-	 * names used in the order they were made (stat after readdir, a
-	 * loop over numbered files) cost no index access.  The place before
-	 * the hint is tried too: a removal finds the name namei just found.  Relaxed atomic:
-	 * lookups under the read lock update it; a stale hint is harmless
-	 * because the entry is checked like any index candidate.
+	 * one found (dirtab.c says which are remembered), or the place
+	 * before it with DIRTAB_HINT_DOWN, with DIRTAB_HINT_SEQ set when
+	 * that one was found where the hint said.  Only then is the place
+	 * tried before the index, so names used in the order they were
+	 * made (a loop over numbered files) or in readdir's (newest first:
+	 * find, du, rm -r) cost no index access.  The last place found is
+	 * tried too: a removal finds the name namei just found.  Relaxed
+	 * atomic: lookups under the read lock update it; a stale hint is
+	 * harmless because the entry is checked like any index candidate.
 	 */
 	uint32_t dt_hint;
 	uint32_t dt_seq; /* the last td_seq handed out */
@@ -77,8 +79,11 @@ struct dirtab {
 /* Sequence numbers stay at or below this (dirtab_add renumbers). */
 #define DIRTAB_SEQ_MAX 0x7ffffffeu
 
-#define DIRTAB_HINT_SEQ 0x80000000u /* above every place */
-#define DIRTAB_HINT_START 16        /* where a sequence may start */
+#define DIRTAB_HINT_SEQ 0x80000000u   /* above every place */
+#define DIRTAB_HINT_DOWN 0x40000000u  /* above every place too */
+#define DIRTAB_HINT_PLACE 0x3fffffffu /* the place in a hint */
+#define DIRTAB_HINT_START 16          /* where a sequence may start */
+_Static_assert(DIRTAB_MAXPLACES <= DIRTAB_HINT_PLACE, "hint bits");
 
 /* The name's hash: names differing only in their last byte get
  * neighbouring values, which keeps names used in sequence close in the
@@ -125,6 +130,9 @@ dirtab_seq(const struct dirtab *dt)
 /* The first entry in use at a place >= *pos, with *pos set to its place;
  * or NULL, with *pos raised to dt_end if it was below. */
 struct tmpfs_dirent *dirtab_next(const struct dirtab *dt, uint64_t *pos);
+/* The last entry in use at a place below *bound, with *bound set to its
+ * place; or NULL, with *bound set to 0.  (readdir lists newest first.) */
+struct tmpfs_dirent *dirtab_prev(const struct dirtab *dt, uint64_t *bound);
 
 static inline const char *
 dirtab_name(const struct tmpfs_dirent *de)

@@ -91,12 +91,17 @@ struct tmpfs_xattrs {
 
 /*
  * readdir positions: the low 32 bits say where, 0 is ".", 1 is "..",
- * DIR_PLACE0 + p is place p; the bits above hold 1 + the dirtab_seq
- * the listing began with (0: none yet), so that entries added since
- * stay out of it, as they do on Linux's tmpfs.  Position 0 begins a
- * listing.
+ * and DIR_PLACE0 + (DIR_TOP - p) goes on below place p: entries are
+ * listed from the highest place down, so a directory whose places were
+ * never reused lists its newest name first, as Linux's tmpfs does, and
+ * positions still grow along a listing.  The bits above hold 1 + the
+ * dirtab_seq the listing began with (0: none yet), so that entries
+ * added since stay out of it, as they do on Linux's tmpfs.  Position 0
+ * begins a listing.
  */
 #define DIR_PLACE0 2
+#define DIR_TOP ((uint64_t)DIRTAB_MAXPLACES)
+#define DIR_END ((uint32_t)(DIR_PLACE0 + DIR_TOP)) /* nothing below */
 #define DIRPOS(seq, where) ((off_t)((uint64_t)((seq) + 1) << 32 | (where)))
 #define DIRPOS_WHERE(off) ((uint32_t)(off))
 #define DIRPOS_HASSEQ(off) ((uint64_t)(off) >> 32 != 0)
@@ -748,7 +753,7 @@ tmpfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 	struct tmpfs_dirent *de = NULL;
 	off_t off = *offp;
 	uint32_t seq, where;
-	uint64_t pos;
+	uint64_t bound;
 
 	rw_enter_read(&d->d_lock);
 	if (d->d_parent == NULL) {
@@ -772,10 +777,11 @@ tmpfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 			goto out;
 		where = DIR_PLACE0;
 	}
-	/* The entry at `where', or the first after it if that one went. */
-	pos = where - DIR_PLACE0;
-	while ((de = dirtab_next(&d->d_tab, &pos)) != NULL) {
-		uint32_t next = (uint32_t)pos + 1 + DIR_PLACE0;
+	/* The entries below the place `where' names (a made-up position
+	 * past the last: none). */
+	bound = where < DIR_END ? DIR_TOP - (where - DIR_PLACE0) : 0;
+	while ((de = dirtab_prev(&d->d_tab, &bound)) != NULL) {
+		uint32_t next = (uint32_t)(DIR_PLACE0 + (DIR_TOP - bound));
 
 		if (de->td_seq <= seq &&
 		    fill(arg, dirtab_name(de), de->td_len, de->td_node->tn_ino,
@@ -783,10 +789,9 @@ tmpfs_readdir(struct vnode *vp, off_t *offp, vfs_filldir_t fill, void *arg)
 			 DIRPOS(seq, next)) != 0)
 			break;
 		where = next;
-		pos++;
 	}
 	if (de == NULL)
-		where = (uint32_t)pos + DIR_PLACE0;
+		where = DIR_END;
 out:
 	rw_exit(&d->d_lock);
 	*offp = DIRPOS(seq, where);
