@@ -344,55 +344,50 @@ sys_writev(struct lwp *l, int fd, const struct iovec *iov, int iovcnt)
 	return rw_vec(l, fd, iov, iovcnt, NULL, UIO_WRITE, 0);
 }
 
-/* On 64-bit the whole offset is in pos_l (Linux's pos_from_hilo). */
+/*
+ * preadv, pwritev and the *v2 calls at offset pos_l: on 64-bit the whole
+ * offset is in pos_l (Linux's pos_from_hilo).  With `cur' (the *v2
+ * calls) -1 is the file offset, which moves, as readv and writev.
+ */
+static long
+rw_vec_at(struct lwp *l, int fd, const struct iovec *iov, int iovcnt,
+	  unsigned long pos_l, bool cur, enum uio_rw rw, int flags)
+{
+	off_t pos = (off_t)pos_l;
+
+	if (cur && pos == -1)
+		return rw_vec(l, fd, iov, iovcnt, NULL, rw, flags);
+	if (pos < 0)
+		return -EINVAL;
+	return rw_vec(l, fd, iov, iovcnt, &pos, rw, flags);
+}
+
 long
 sys_preadv(struct lwp *l, int fd, const struct iovec *iov, int iovcnt,
 	   unsigned long pos_l, unsigned long pos_h)
 {
-	off_t pos = (off_t)pos_l;
-
-	if (pos < 0)
-		return -EINVAL;
-	return rw_vec(l, fd, iov, iovcnt, &pos, UIO_READ, 0);
+	return rw_vec_at(l, fd, iov, iovcnt, pos_l, false, UIO_READ, 0);
 }
 
 long
 sys_pwritev(struct lwp *l, int fd, const struct iovec *iov, int iovcnt,
 	    unsigned long pos_l, unsigned long pos_h)
 {
-	off_t pos = (off_t)pos_l;
-
-	if (pos < 0)
-		return -EINVAL;
-	return rw_vec(l, fd, iov, iovcnt, &pos, UIO_WRITE, 0);
+	return rw_vec_at(l, fd, iov, iovcnt, pos_l, false, UIO_WRITE, 0);
 }
 
-/* preadv2, pwritev2: as preadv and pwritev with RWF_* flags; offset -1
- * is the file offset (and moves it), as readv and writev. */
 long
 sys_preadv2(struct lwp *l, int fd, const struct iovec *iov, int iovcnt,
 	    unsigned long pos_l, unsigned long pos_h, int flags)
 {
-	off_t pos = (off_t)pos_l;
-
-	if (pos == -1)
-		return rw_vec(l, fd, iov, iovcnt, NULL, UIO_READ, flags);
-	if (pos < 0)
-		return -EINVAL;
-	return rw_vec(l, fd, iov, iovcnt, &pos, UIO_READ, flags);
+	return rw_vec_at(l, fd, iov, iovcnt, pos_l, true, UIO_READ, flags);
 }
 
 long
 sys_pwritev2(struct lwp *l, int fd, const struct iovec *iov, int iovcnt,
 	     unsigned long pos_l, unsigned long pos_h, int flags)
 {
-	off_t pos = (off_t)pos_l;
-
-	if (pos == -1)
-		return rw_vec(l, fd, iov, iovcnt, NULL, UIO_WRITE, flags);
-	if (pos < 0)
-		return -EINVAL;
-	return rw_vec(l, fd, iov, iovcnt, &pos, UIO_WRITE, flags);
+	return rw_vec_at(l, fd, iov, iovcnt, pos_l, true, UIO_WRITE, flags);
 }
 
 long
