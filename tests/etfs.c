@@ -68,8 +68,7 @@ setup(void)
 static void
 teardown(void)
 {
-	if (host_rmtree(hdir) != 0)
-		fprintf(stderr, "cleanup of %s failed\n", hdir);
+	host_rmtree_or_say(hdir);
 }
 
 TestSuite(etfs, .init = setup, .fini = teardown);

@@ -26,4 +26,13 @@ host_rmtree(const char *dir)
 	return nftw(dir, host_rmtree_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* A suite's teardown: remove `dir', and say so if that failed (a test
+ * that already ended cannot fail for it). */
+static inline void
+host_rmtree_or_say(const char *dir)
+{
+	if (host_rmtree(dir) != 0)
+		fprintf(stderr, "cleanup of %s failed\n", dir);
+}
+
 #endif

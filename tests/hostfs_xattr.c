@@ -77,8 +77,7 @@ setup(void)
 static void
 teardown(void)
 {
-	if (host_rmtree(hdir) != 0)
-		fprintf(stderr, "cleanup of %s failed\n", hdir);
+	host_rmtree_or_say(hdir);
 }
 
 TestSuite(hostfs_xattr, .init = setup, .fini = teardown, .timeout = 60);

@@ -53,8 +53,7 @@ setup(void)
 static void
 teardown(void)
 {
-	if (host_rmtree(hdir) != 0)
-		fprintf(stderr, "cleanup of %s failed\n", hdir);
+	host_rmtree_or_say(hdir);
 }
 
 TestSuite(rwflags, .init = setup, .fini = teardown, .timeout = 20);
